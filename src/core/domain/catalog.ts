@@ -1,0 +1,82 @@
+/**
+ * The operational catalog: projects → environments → services, people and their roles, chats and
+ * rotations. Built from the validated YAML config by src/bot/config.ts; the core only reads it.
+ */
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface ContainerSelector {
+  /** Exact container name (without the leading slash). */
+  name?: string;
+  /** Every label must match (value `*`... not supported: exact values only). */
+  labels?: Record<string, string>;
+}
+
+export interface ServiceSpec {
+  name: string;
+  project: string;
+  env: string;
+  /** Name of the Docker host (key of `hosts` in the config) the service runs on. */
+  host: string;
+  selector: ContainerSelector;
+  /** Image repository without tag, e.g. `registry.example.com/shop/api` (used by deploys). */
+  image?: string;
+}
+
+export interface EnvironmentSpec {
+  name: string;
+  project: string;
+  production: boolean;
+  services: ServiceSpec[];
+}
+
+export interface ProjectSpec {
+  name: string;
+  description?: string;
+  environments: EnvironmentSpec[];
+}
+
+export interface RoleGrant {
+  role: Role;
+  /** Project name or `*` for every project. */
+  project: string;
+  /** Environment name or `*` for every environment of the project. */
+  env: string;
+}
+
+export interface Person {
+  id: string;
+  name: string;
+  telegramId?: string;
+  slackId?: string;
+  roles: RoleGrant[];
+}
+
+export interface ChatBinding {
+  platform: 'telegram' | 'slack';
+  chatId: string;
+  projects: string[];
+}
+
+export interface RotationSpec {
+  project: string;
+  /** IANA time zone, e.g. `Europe/Berlin`. */
+  timezone: string;
+  /** Local handoff time `HH:MM`. */
+  handoff: string;
+  period: 'daily' | 'weekly';
+  /** For weekly rotations: ISO weekday of the handoff, 1 = Monday … 7 = Sunday. */
+  handoffDay: number;
+  /** Local date (YYYY-MM-DD) on which the first member's shift starts (at the handoff time). */
+  start: string;
+  /** Person ids in rotation order. */
+  members: string[];
+}
+
+export interface Catalog {
+  projects: ProjectSpec[];
+  people: Person[];
+  chats: ChatBinding[];
+  rotations: RotationSpec[];
+  hosts: string[];
+}

@@ -1,0 +1,45 @@
+/**
+ * Neutral reply model. A reply is data: renderers (one per platform) own escaping and splitting.
+ * `text` is always a complete plain-text fallback of the whole reply.
+ */
+
+export type Tone = 'info' | 'success' | 'warning' | 'error';
+
+export interface Field {
+  label: string;
+  value: string;
+}
+
+export interface Button {
+  label: string;
+  /** Short action id, e.g. `deploy.confirm`. */
+  actionId: string;
+  /** Id of the server-side pending action; the button carries nothing else. */
+  pendingId: string;
+  style?: 'primary' | 'danger';
+}
+
+export type Block =
+  | { type: 'header'; text: string }
+  | { type: 'text'; text: string }
+  | { type: 'fields'; fields: Field[] }
+  | { type: 'table'; columns: string[]; rows: string[][] }
+  | { type: 'code'; text: string }
+  | { type: 'context'; text: string }
+  | { type: 'buttons'; buttons: Button[] }
+  | { type: 'divider' };
+
+export interface Attachment {
+  filename: string;
+  content: string;
+  title?: string;
+}
+
+export interface Reply {
+  tone: Tone;
+  /** Plain-text fallback of the whole reply (notifications, shell, accessibility). */
+  text: string;
+  blocks: Block[];
+  /** Long output (logs) delivered as a file where the platform supports it. */
+  attachment?: Attachment;
+}

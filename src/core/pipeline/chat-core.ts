@@ -1,0 +1,12 @@
+import type { InboundEvent } from '../messages/inbound.js';
+import type { Reply } from '../messages/reply.js';
+
+/**
+ * The one entry point every chat adapter calls. Adapters parse platform updates into an
+ * InboundEvent, call `handle`, and render the Reply. It never throws: failures become replies.
+ */
+export interface ChatCore {
+  handle(event: InboundEvent): Promise<Reply>;
+  /** Commands for platform menus (Telegram setMyCommands, Slack help): name and one-line summary. */
+  commands(): { name: string; summary: string }[];
+}
