@@ -66,13 +66,16 @@ export interface IntentDefinition<A> {
   toInput(argv: Argv): unknown;
   /** Resolves validated input against the catalog (unknown projects/services → suggestions). */
   resolve(input: never, ctx: ResolveContext): Resolution<A>;
-  /** Permission needed for these arguments (may depend on them, e.g. production). */
-  requires(args: A): Requirement;
+  /** Lowest role that can run the intent somewhere; `null` = any known person. Used by `help`. */
+  minRole: Role | null;
+  /** Permission needed for these arguments (may depend on them, e.g. production); `null` = any known person. */
+  requires(args: A): Requirement | null;
   handle(ctx: IntentContext<A>): Promise<Reply>;
 }
 
 export interface ResolveContext {
   catalog: Catalog;
+  limits: Limits;
   chatProjects: string[];
   person: Person;
 }

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/** The YAML config file, as written by people. Cross-references are checked in config.ts. */
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a name of letters, digits, . _ - (at most 63 characters)');
+const role = z.enum(['viewer', 'operator', 'admin']);
+const platformId = z.union([z.string().min(1), z.number().int()]).transform(String);
+
+export const hostSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^(unix:\/\/\/|tcp:\/\/|ssh:\/\/|http:\/\/|https:\/\/)/, 'a URL starting with unix:///, tcp://, ssh://, http:// or https://'),
+  tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).optional(),
+  timeoutMs: z.number().int().min(100).max(60_000).optional(),
+});
+
+const serviceSchema = z
+  .strictObject({
+    host: name,
+    container: z.string().min(1).optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    image: z.string().min(1).optional(),
+  })
+  .refine((s) => s.container !== undefined || (s.labels !== undefined && Object.keys(s.labels).length > 0), {
+    message: 'a container selector: `container: <name>` or `labels: {key: value}`',
+  });
+
+const environmentSchema = z.strictObject({
+  production: z.boolean().default(false),
+  services: z.record(name, serviceSchema).default({}),
+});
+
+const projectSchema = z.strictObject({
+  description: z.string().optional(),
+  environments: z.record(name, environmentSchema),
+});
+
+const grantSchema = z.strictObject({
+  role,
+  project: z.union([name, z.literal('*')]),
+  env: z.union([name, z.literal('*')]).default('*'),
+});
+
+const personSchema = z.strictObject({
+  id: name,
+  name: z.string().min(1).optional(),
+  telegram: platformId.optional(),
+  slack: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U012AB3CD').optional(),
+  roles: z.array(grantSchema).default([]),
+});
+
+const chatSchema = z.strictObject({
+  platform: z.enum(['telegram', 'slack']),
+  id: platformId,
+  projects: z.array(name).min(1, 'at least one project'),
+});
+
+const weekday = z
+  .enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'])
+  .transform((d) => ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].indexOf(d) + 1);
+
+const rotationSchema = z.strictObject({
+  project: name,
+  timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC'),
+  handoff: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:MM such as 09:00'),
+  period: z.enum(['daily', 'weekly']).default('weekly'),
+  handoffDay: weekday.prefault('monday'),
+  start: z.iso.date('a date YYYY-MM-DD'),
+  members: z.array(name).min(1, 'at least one person'),
+});
+
+const limitsSchema = z
+  .strictObject({
+    logs: z
+      .strictObject({
+        defaultLines: z.number().int().min(1).default(50),
+        maxLines: z.number().int().min(1).max(10_000).default(500),
+        inlineLines: z.number().int().min(1).max(200).default(40),
+      })
+      .prefault({}),
+    hostTimeoutMs: z.number().int().min(100).max(60_000).default(3000),
+  })
+  .prefault({});
+
+export const configSchema = z.strictObject({
+  hosts: z.record(name, hostSchema).refine((h) => Object.keys(h).length > 0, 'at least one Docker host'),
+  projects: z.record(name, projectSchema).refine((p) => Object.keys(p).length > 0, 'at least one project'),
+  people: z.array(personSchema).default([]),
+  chats: z.array(chatSchema).default([]),
+  rotations: z.array(rotationSchema).default([]),
+  limits: limitsSchema,
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type HostConfig = z.infer<typeof hostSchema>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

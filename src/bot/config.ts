@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import type { Catalog, Person, ProjectSpec, RotationSpec } from '../core/domain/catalog.js';
+import type { Limits } from '../core/intents/intent.js';
+import { configSchema, type HostConfig, type RawConfig } from './config.schema.js';
+
+export interface DeckhandConfig {
+  catalog: Catalog;
+  limits: Limits;
+  hosts: Record<string, HostConfig>;
+}
+
+/** A config that cannot be used. `problems` each name the place in the file and what was expected. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid config ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Path = (string | number)[];
+
+export function loadConfigFile(file: string): DeckhandConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  return parseConfig(text, file);
+}
+
+export function parseConfig(text: string, file = 'config.yaml'): DeckhandConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(file, doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
+  }
+  const where = (path: Path) => locate(doc, lines, path);
+  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) throw new ConfigError(file, formatIssues(parsed.error, where));
+  const problems = crossCheck(parsed.data).map(([path, msg]) => `${where(path)}${path.join('.')}: ${msg}`);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return build(parsed.data);
+}
+
+function formatIssues(error: z.ZodError, where: (p: Path) => string): string[] {
+  return error.issues.map((i) => {
+    const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    const expected = i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}` : `expected ${i.message}`;
+    return `${where(path)}${path.join('.') || '(top level)'}: ${expected}`;
+  });
+}
+
+/** "line 12: " for the deepest node of the path that exists in the document. */
+function locate(doc: Document, lines: LineCounter, path: Path): string {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node && (isMap(node) || isSeq(node) || node.range)) {
+      const offset = node.range?.[0];
+      if (offset !== undefined) return `line ${lines.linePos(offset).line}: `;
+    }
+  }
+  return '';
+}
+
+function crossCheck(c: RawConfig): [Path, string][] {
+  const out: [Path, string][] = [];
+  const hosts = Object.keys(c.hosts);
+  const projects = Object.keys(c.projects);
+  for (const [p, project] of Object.entries(c.projects)) {
+    for (const [e, env] of Object.entries(project.environments)) {
+      for (const [s, svc] of Object.entries(env.services)) {
+        if (!hosts.includes(svc.host)) out.push([['projects', p, 'environments', e, 'services', s, 'host'], `unknown host "${svc.host}" (hosts: ${hosts.join(', ')})`]);
+      }
+    }
+  }
+  const ids = c.people.map((p) => p.id);
+  const dup = (values: (string | undefined)[]) => values.filter((v, i) => v !== undefined && values.indexOf(v) !== i);
+  for (const [kind, values] of [['id', ids], ['telegram', c.people.map((p) => p.telegram)], ['slack', c.people.map((p) => p.slack)]] as const) {
+    for (const d of dup([...values])) out.push([['people'], `${kind} ${d} appears on more than one person`]);
+  }
+  c.people.forEach((person, i) =>
+    person.roles.forEach((g, j) => {
+      const project = c.projects[g.project];
+      if (g.project !== '*' && !project) out.push([['people', i, 'roles', j, 'project'], `unknown project "${g.project}" (projects: ${projects.join(', ')} or *)`]);
+      else if (g.env !== '*' && project && !project.environments[g.env]) out.push([['people', i, 'roles', j, 'env'], `project ${g.project} has no environment "${g.env}"`]);
+      else if (g.env !== '*' && g.project === '*') out.push([['people', i, 'roles', j, 'env'], 'an environment needs a named project (not *)']);
+    }),
+  );
+  c.chats.forEach((chat, i) =>
+    chat.projects.forEach((p, j) => {
+      if (!c.projects[p]) out.push([['chats', i, 'projects', j], `unknown project "${p}"`]);
+    }),
+  );
+  c.rotations.forEach((r, i) => {
+    if (!c.projects[r.project]) out.push([['rotations', i, 'project'], `unknown project "${r.project}"`]);
+    r.members.forEach((m, j) => {
+      if (!ids.includes(m)) out.push([['rotations', i, 'members', j], `unknown person "${m}" (people: ${ids.join(', ')})`]);
+    });
+  });
+  if (c.limits.logs.defaultLines > c.limits.logs.maxLines) out.push([['limits', 'logs', 'defaultLines'], 'must not exceed maxLines']);
+  return out;
+}
+
+function build(c: RawConfig): DeckhandConfig {
+  const projects: ProjectSpec[] = Object.entries(c.projects).map(([pName, p]) => ({
+    name: pName,
+    description: p.description,
+    environments: Object.entries(p.environments).map(([eName, e]) => ({
+      name: eName,
+      project: pName,
+      production: e.production,
+      services: Object.entries(e.services).map(([sName, s]) => ({
+        name: sName,
+        project: pName,
+        env: eName,
+        host: s.host,
+        selector: { name: s.container, labels: s.labels },
+        image: s.image,
+      })),
+    })),
+  }));
+  const people: Person[] = c.people.map((p) => ({
+    id: p.id,
+    name: p.name ?? p.id,
+    telegramId: p.telegram,
+    slackId: p.slack,
+    roles: p.roles,
+  }));
+  const rotations: RotationSpec[] = c.rotations.map((r) => ({ ...r }));
+  const chats = c.chats.map((ch) => ({ platform: ch.platform, chatId: ch.id, projects: ch.projects }));
+  return {
+    catalog: { projects, people, chats, rotations, hosts: Object.keys(c.hosts) },
+    limits: {
+      maxLogLines: c.limits.logs.maxLines,
+      defaultLogLines: c.limits.logs.defaultLines,
+      inlineLogLines: c.limits.logs.inlineLines,
+      hostTimeoutMs: c.limits.hostTimeoutMs,
+    },
+    hosts: c.hosts,
+  };
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { maskEnvValue } from '../domain/redact.js';
+import { ReplyBuilder, replies } from '../messages/reply-builder.js';
+import { defineIntent } from './intent.js';
+import { describeRuntimeError, findContainers, withTimeout } from './runtime-query.js';
+import { resolveService, type ServiceTarget } from './targets.js';
+
+const USAGE = 'env <service> [env]';
+const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,126}$/, 'must be a name (letters, digits, . _ - /)');
+
+export const envIntent = defineIntent({
+  name: 'env',
+  summary: "A service's environment variables, secret values masked",
+  usage: USAGE,
+  minRole: 'operator',
+  schema: z.object({
+    service: word.optional().refine((v) => v !== undefined, { message: 'which service? (env <service> [env])' }),
+    env: word.optional(),
+    extra: z.undefined({ error: `too many arguments (${USAGE})` }),
+  }),
+  toInput: (a) => ({ service: a.positionals[0], env: a.positionals[1], extra: a.positionals[2] }),
+  resolve: (input, { catalog, chatProjects }) => resolveService(catalog, chatProjects, input.service!, input.env, USAGE),
+  requires: (t: ServiceTarget) => ({ role: 'operator', project: t.service.project, env: t.env.name }),
+  async handle(ctx) {
+    const { service, env } = ctx.args;
+    const { limits } = ctx.services;
+    const found = (await findContainers([service], ctx.services)).get(service)!;
+    if (!found.ok) return replies.error(`Host ${found.host} is ${found.problem}; cannot read ${service.name}.`);
+    const container = found.containers[0];
+    if (!container) return replies.warning(`No container of ${service.name} (${env.name}) is there.`);
+    let vars: Record<string, string>;
+    try {
+      vars = await withTimeout(limits.hostTimeoutMs, (signal) => ctx.services.runtimes.get(service.host).environment(container.id, { signal }));
+    } catch (err) {
+      ctx.services.metrics.runtimeError(service.host, 'environment');
+      return replies.error(`Could not read the environment: ${describeRuntimeError(err, limits.hostTimeoutMs)}.`);
+    }
+    let masked = 0;
+    const lines = Object.keys(vars)
+      .sort()
+      .map((key) => {
+        const m = maskEnvValue(key, vars[key]!);
+        if (m.masked) masked++;
+        return `${key}=${m.value}`;
+      });
+    return new ReplyBuilder()
+      .header(`Environment ${service.project}/${service.name} · ${env.name}`)
+      .code(lines.length ? lines.join('\n') : '(empty)')
+      .context(`${lines.length} variables from ${container.name} on ${service.host} · ${masked} masked`)
+      .build();
+  },
+});

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { hasRole } from '../domain/access.js';
+import { ReplyBuilder } from '../messages/reply-builder.js';
+import { defineIntent, type AnyIntent, type IntentContext } from './intent.js';
+
+function mayRun(intent: AnyIntent, ctx: IntentContext<unknown>): boolean {
+  if (intent.minRole === null) return true;
+  return ctx.chatProjects.some((p) => hasRole(ctx.person, intent.minRole!, p));
+}
+
+export const helpIntent = defineIntent({
+  name: 'help',
+  summary: 'What you can run here',
+  usage: 'help',
+  minRole: null,
+  schema: z.object({}),
+  toInput: () => ({}),
+  resolve: () => ({ ok: true, args: {} }),
+  requires: () => null,
+  async handle(ctx) {
+    const allowed = ctx.services.intents().filter((i) => mayRun(i, ctx as IntentContext<unknown>));
+    const b = new ReplyBuilder().header('Deckhand commands');
+    b.table(['COMMAND', 'WHAT IT DOES'], allowed.map((i) => [i.usage, i.summary]));
+    if (ctx.chatProjects.length === 0) b.context('You have no role on a project usable from this chat yet.');
+    else b.context(`Projects here: ${ctx.chatProjects.join(', ')}`);
+    return b.build();
+  },
+});

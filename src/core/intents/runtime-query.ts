@@ -1,0 +1,56 @@
+import type { ServiceSpec } from '../domain/catalog.js';
+import { HostUnreachableError, type ContainerInfo } from '../ports/runtime.port.js';
+import type { CoreServices } from './intent.js';
+
+export type ServiceContainers = { ok: true; containers: ContainerInfo[] } | { ok: false; host: string; problem: string };
+
+/** Short, chat-safe description of a runtime failure (no stack, no URL with credentials). */
+export function describeRuntimeError(err: unknown, timeoutMs: number): string {
+  if (err instanceof HostUnreachableError) return 'unreachable';
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  return 'error';
+}
+
+/**
+ * Finds the containers of each service, querying every host once and all hosts in parallel, each
+ * with its own timeout. A host that fails marks its services; the others still answer.
+ */
+export async function findContainers(services: readonly ServiceSpec[], deps: CoreServices): Promise<Map<ServiceSpec, ServiceContainers>> {
+  const byHost = new Map<string, ServiceSpec[]>();
+  for (const s of services) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
+  const result = new Map<ServiceSpec, ServiceContainers>();
+  const timeoutMs = deps.limits.hostTimeoutMs;
+  await Promise.all(
+    [...byHost].map(async ([host, specs]) => {
+      try {
+        const found = await withTimeout(timeoutMs, (signal) => deps.runtimes.get(host).find(specs.map((s) => s.selector), { signal }));
+        specs.forEach((s, i) => result.set(s, { ok: true, containers: found[i] ?? [] }));
+      } catch (err) {
+        deps.metrics.runtimeError(host, 'find');
+        deps.logger.warn({ err, host }, 'runtime query failed');
+        const problem = describeRuntimeError(err, timeoutMs);
+        for (const s of specs) result.set(s, { ok: false, host, problem });
+      }
+    }),
+  );
+  return result;
+}
+
+/** Runs `fn` with an AbortSignal that fires after `ms`, and rejects at that time even if `fn` ignores it. */
+export async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new Error(`timed out after ${ms} ms`);
+      err.name = 'TimeoutError';
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { AnyIntent, CoreServices } from '../intents/intent.js';
+import type { InboundEvent } from '../messages/inbound.js';
+import type { Reply } from '../messages/reply.js';
+import type { AuditLog } from '../ports/audit.port.js';
+import { auditMiddleware } from './audit.middleware.js';
+import { authorizeMiddleware, gateMiddleware } from './authorize.middleware.js';
+import type { ChatCore } from './chat-core.js';
+import { executeMiddleware } from './execute.middleware.js';
+import { identityMiddleware } from './identity.middleware.js';
+import { compose, type Middleware, type PipelineContext } from './middleware.js';
+import { parseMiddleware } from './parse.middleware.js';
+
+export interface CoreDeps extends Omit<CoreServices, 'intents'> {
+  audit: AuditLog;
+  intents: readonly AnyIntent[];
+}
+
+/**
+ * The platform-neutral core: request id → identity → audit → gate → parse → authorize → execute.
+ * (Confirmation of actions joins between authorize and execute.)
+ */
+export function createCore(deps: CoreDeps): ChatCore {
+  const services: CoreServices = { ...deps, intents: () => deps.intents };
+  const requestId: Middleware = async (ctx, next) => {
+    ctx.requestId = randomUUID().slice(0, 8);
+    await next();
+  };
+  const run = compose([
+    requestId,
+    identityMiddleware(() => deps.catalog),
+    auditMiddleware(deps),
+    gateMiddleware(),
+    parseMiddleware(deps.intents, () => deps.catalog, deps.limits),
+    authorizeMiddleware(),
+    executeMiddleware(services),
+  ]);
+
+  return {
+    async handle(event: InboundEvent): Promise<Reply> {
+      const ctx: PipelineContext = {
+        event,
+        requestId: '',
+        startedAt: Date.now(),
+        chatProjects: [],
+        unregisteredChat: false,
+        argsText: '',
+        outcome: 'ok',
+        detail: null,
+      };
+      try {
+        await run(ctx);
+      } catch (err) {
+        // Only reachable if the audit middleware itself failed; it never reaches the chat as a stack.
+        deps.logger.error({ err, requestId: ctx.requestId }, 'pipeline failed');
+      }
+      return ctx.reply ?? { tone: 'error', text: `Something went wrong (request ${ctx.requestId}).`, blocks: [{ type: 'text', text: `Something went wrong (request ${ctx.requestId}).` }] };
+    },
+    commands() {
+      return deps.intents.map((i) => ({ name: i.name, summary: i.summary }));
+    },
+  };
+}
