@@ -38,7 +38,7 @@ export function parseConfig(text: string, file = 'config.yaml'): DeckhandConfig 
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(file, doc.errors.map((e) => `line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
   }
   const where = (path: Path) => locate(doc, lines, path);
   const parsed = configSchema.safeParse(doc.toJS() ?? {});
@@ -51,7 +51,8 @@ export function parseConfig(text: string, file = 'config.yaml'): DeckhandConfig 
 function formatIssues(error: z.ZodError, where: (p: Path) => string): string[] {
   return error.issues.map((i) => {
     const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    const expected = i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}` : `expected ${i.message}`;
+    const expected =
+      i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}` : /^(invalid|expected)/i.test(i.message) ? i.message : `expected ${i.message}`;
     return `${where(path)}${path.join('.') || '(top level)'}: ${expected}`;
   });
 }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../../src/bot/config.js';
+
+const base = `hosts:
+  d1: { url: unix:///var/run/docker.sock }
+projects:
+  shop:
+    environments:
+      prod:
+        production: true
+        services:
+          api: { host: d1, labels: { app: api } }
+people:
+  - { id: alice, telegram: 42, roles: [{ role: admin, project: shop }] }
+`;
+
+function problems(yaml: string): string[] {
+  try {
+    parseConfig(yaml, 'deckhand.yaml');
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('config', () => {
+  it('builds the catalog with defaults', () => {
+    const c = parseConfig(base);
+    expect(c.catalog.projects[0]!.environments[0]!.services[0]).toEqual({ name: 'api', project: 'shop', env: 'prod', host: 'd1', selector: { name: undefined, labels: { app: 'api' } }, image: undefined });
+    expect(c.catalog.people[0]).toMatchObject({ id: 'alice', name: 'alice', telegramId: '42', roles: [{ role: 'admin', project: 'shop', env: '*' }] });
+    expect(c.limits).toEqual({ maxLogLines: 500, defaultLogLines: 50, inlineLogLines: 40, hostTimeoutMs: 3000 });
+  });
+
+  it('names the line, the path and what was expected', () => {
+    expect(problems(base.replace('host: d1', 'host: d9'))).toEqual(['line 9: projects.shop.environments.prod.services.api.host: unknown host "d9" (hosts: d1)']);
+    expect(problems(base.replace('role: admin', 'role: boss'))).toEqual([
+      'line 11: people.0.roles.0.role: Invalid option: expected one of "viewer"|"operator"|"admin"',
+    ]);
+    expect(problems(base.replace('labels: { app: api }', 'image: x'))).toEqual([
+      'line 9: projects.shop.environments.prod.services.api: expected a container selector: `container: <name>` or `labels: {key: value}`',
+    ]);
+    expect(problems(`${base}colour: blue\n`)).toEqual(['line 1: (top level): unknown key(s) colour']);
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    expect(problems('hosts: [\n')[0]).toMatch(/^line \d+: /);
+  });
+
+  it('checks rotations against people and time zones', () => {
+    const yaml = `${base}rotations:\n  - { project: shop, timezone: Mars/Olympus, handoff: "25:00", start: 2026-01-01, members: [zed] }\n`;
+    const p = problems(yaml);
+    expect(p).toContain('line 13: rotations.0.timezone: expected an IANA time zone such as Europe/Berlin or UTC');
+    expect(p).toContain('line 13: rotations.0.handoff: expected a local time HH:MM such as 09:00');
+  });
+});
