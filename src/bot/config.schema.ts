@@ -1,18 +1,11 @@
 import { z } from 'zod';
+import { hostConfigSchema } from '../adapters/docker/docker-hosts.js';
 
 /** The YAML config file, as written by people. Cross-references are checked in config.ts. */
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a name of letters, digits, . _ - (at most 63 characters)');
 const role = z.enum(['viewer', 'operator', 'admin']);
 const platformId = z.union([z.string().min(1), z.number().int()]).transform(String);
-
-export const hostSchema = z.strictObject({
-  url: z
-    .string()
-    .regex(/^(unix:\/\/\/|tcp:\/\/|ssh:\/\/|http:\/\/|https:\/\/)/, 'a URL starting with unix:///, tcp://, ssh://, http:// or https://'),
-  tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).optional(),
-  timeoutMs: z.number().int().min(100).max(60_000).optional(),
-});
 
 const serviceSchema = z
   .strictObject({
@@ -83,7 +76,7 @@ const limitsSchema = z
   .prefault({});
 
 export const configSchema = z.strictObject({
-  hosts: z.record(name, hostSchema).refine((h) => Object.keys(h).length > 0, 'at least one Docker host'),
+  hosts: z.record(name, hostConfigSchema).refine((h) => Object.keys(h).length > 0, 'at least one Docker host'),
   projects: z.record(name, projectSchema).refine((p) => Object.keys(p).length > 0, 'at least one project'),
   people: z.array(personSchema).default([]),
   chats: z.array(chatSchema).default([]),
@@ -92,7 +85,7 @@ export const configSchema = z.strictObject({
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
-export type HostConfig = z.infer<typeof hostSchema>;
+export type { HostConfig } from '../adapters/docker/docker-hosts.js';
 
 function isTimeZone(tz: string): boolean {
   try {

@@ -26,7 +26,7 @@ const TOKEN_PATTERNS: RegExp[] = [
 
 /** `password=…`, `token: …`, `"apiKey":"…"` in free text: keep the key, mask the value. */
 const KEY_VALUE =
-  /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)[A-Za-z0-9_.-]*)("?\s*[:=]\s*"?)([^\s",;&']+)/gi;
+  /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)[A-Za-z0-9_.-]*)("?\s*[:=]\s*"?)([^\s",;&')\]}]+)/gi;
 
 const BEARER = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 

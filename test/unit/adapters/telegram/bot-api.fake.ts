@@ -1,5 +1,5 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
-import type { UserFromGetMe } from 'grammy/types';
+import type { Chat, Update, UserFromGetMe } from 'grammy/types';
 
 /** Test helpers: a recording Telegram Bot API behind msw, and the core the adapter talks to. */
 
@@ -89,15 +89,20 @@ function defaultResult(call: ApiCall, messageId: number): unknown {
 
 let updateId = 5000;
 
-export function commandUpdate(text: string, chat: { id: number; type: 'private' | 'group' | 'supergroup' } = { id: 777, type: 'private' }) {
+export function commandUpdate(
+  text: string,
+  chat: { id: number; type: 'private' | 'group' | 'supergroup' } = { id: 777, type: 'private' },
+): Update & { update_id: number } {
   const command = /^\/\S+/.exec(text)?.[0] ?? '';
+  const fullChat: Chat =
+    chat.type === 'private' ? { ...chat, type: 'private', first_name: 'Ada' } : chat.type === 'group' ? { ...chat, type: 'group', title: 'ops' } : { ...chat, type: 'supergroup', title: 'ops' };
   return {
     update_id: ++updateId,
     message: {
       message_id: 10,
       date: 1_700_000_000,
       from: { id: 777, is_bot: false, first_name: 'Ada', username: 'ada' },
-      chat: chat.type === 'private' ? { ...chat, first_name: 'Ada' } : { ...chat, title: 'ops' },
+      chat: fullChat,
       text,
       entities: command ? [{ type: 'bot_command' as const, offset: 0, length: command.length }] : [],
     },

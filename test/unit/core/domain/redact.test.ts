@@ -33,3 +33,9 @@ describe('redaction', () => {
     expect(maskText('x abcdef y abcd', secrets)).toBe('x **** y ****');
   });
 });
+
+describe('redaction keeps surrounding punctuation', () => {
+  it('stops a masked value at closing brackets', () => {
+    expect(maskText('(password=x1) [token: abc] {secret=q}')).toBe('(password=****) [token: ****] {secret=****}');
+  });
+});

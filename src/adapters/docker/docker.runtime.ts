@@ -1,0 +1,165 @@
+import type { IncomingMessage } from 'node:http';
+import type Docker from 'dockerode';
+import { z } from 'zod';
+import type { ContainerSelector } from '../../core/domain/catalog.js';
+import type {
+  CallOptions,
+  ContainerInfo,
+  LogLine,
+  LogQuery,
+  Runtime,
+} from '../../core/ports/runtime.port.js';
+import {
+  matchesSelector,
+  parseEnvironment,
+  toContainerInfo,
+  type ContainerInspect,
+  type ContainerSummary,
+} from './container-info.mapper.js';
+import { engineCall, type CallScope } from './docker-call.js';
+import { demultiplexLogs, splitRawLogs } from './docker-log.demux.js';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Container ids or names as the engine accepts them; refuses anything that could alter the request path. */
+const containerIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/, 'container id must be a container id or name');
+
+const logQuerySchema = z.object({
+  tail: z.number().int().nonnegative(),
+  since: z.date().refine((d) => !Number.isNaN(d.getTime()), 'since must be a valid date').optional(),
+  timestamps: z.boolean().optional(),
+});
+
+const selectorSchema = z.object({
+  name: z.string().min(1).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+export interface DockerRuntimeOptions {
+  /** Deadline of every engine call (default 10 s); the caller's signal can cut it shorter. */
+  timeoutMs?: number;
+}
+
+/** The Runtime port on one Docker-API engine (Docker or Podman), through dockerode. */
+export class DockerRuntime implements Runtime {
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly host: string,
+    private readonly docker: Docker,
+    options: DockerRuntimeOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  async ping(opts: CallOptions = {}): Promise<void> {
+    // dockerode honours abortSignal on ping; its type definitions do not declare the options argument.
+    const ping = this.docker.ping.bind(this.docker) as unknown as (o: { abortSignal: AbortSignal }) => Promise<unknown>;
+    await engineCall(this.scope(opts), (signal) => ping({ abortSignal: signal }));
+  }
+
+  async find(selectors: ContainerSelector[], opts: CallOptions = {}): Promise<ContainerInfo[][]> {
+    const checked = z.array(selectorSchema).parse(selectors);
+    if (checked.length === 0) return [];
+    return engineCall(this.scope(opts), async (signal) => {
+      const listed = await this.list(checked, signal);
+      const matches = checked.map((selector) => listed.filter((c) => matchesSelector(selector, c)).map((c) => c.Id));
+      const ids = [...new Set(matches.flat())];
+      const inspected = await Promise.all(ids.map((id) => this.inspectIfPresent(id, signal)));
+      const byId = new Map(inspected.filter((i) => i !== null).map((i) => [i.id, i] as const));
+      return matches.map((group) =>
+        group
+          .map((id) => byId.get(id))
+          .filter((info) => info !== undefined)
+          .sort((a, b) => a.name.localeCompare(b.name)),
+      );
+    });
+  }
+
+  async logs(containerId: string, query: LogQuery, opts: CallOptions = {}): Promise<LogLine[]> {
+    const id = containerIdSchema.parse(containerId);
+    const checked = logQuerySchema.parse(query);
+    const [inspect, payload] = await engineCall(this.scope(opts, id), (signal) =>
+      Promise.all([this.inspect(id, signal), this.readLogs(id, checked, signal)]),
+    );
+    return inspect.Config.Tty ? splitRawLogs(payload) : demultiplexLogs(payload);
+  }
+
+  async environment(containerId: string, opts: CallOptions = {}): Promise<Record<string, string>> {
+    const id = containerIdSchema.parse(containerId);
+    const inspect = await engineCall(this.scope(opts, id), (signal) => this.inspect(id, signal));
+    return parseEnvironment(inspect.Config.Env);
+  }
+
+  private scope(opts: CallOptions, containerId?: string): CallScope {
+    const scope: CallScope = { host: this.host, timeoutMs: this.timeoutMs, signal: opts.signal };
+    if (containerId !== undefined) scope.containerId = containerId;
+    return scope;
+  }
+
+  /** One list call; narrowed by label filters on the engine when there is a single label selector. */
+  private async list(selectors: ContainerSelector[], signal: AbortSignal): Promise<ContainerSummary[]> {
+    const only = selectors.length === 1 ? selectors[0] : undefined;
+    const labels = Object.entries(only?.labels ?? {}).map(([key, value]) => `${key}=${value}`);
+    const filters = labels.length > 0 ? JSON.stringify({ label: labels }) : undefined;
+    const options: Docker.ContainerListOptions = { all: true, abortSignal: signal };
+    if (filters !== undefined) options.filters = filters;
+    return (await this.docker.listContainers(options)) as ContainerSummary[];
+  }
+
+  private async inspect(id: string, signal: AbortSignal): Promise<ContainerInspect> {
+    return (await this.docker.getContainer(id).inspect({ abortSignal: signal })) as ContainerInspect;
+  }
+
+  /** Inspects a listed container; one removed since the list call is skipped. */
+  private async inspectIfPresent(id: string, signal: AbortSignal): Promise<ContainerInfo | null> {
+    try {
+      return toContainerInfo(await this.inspect(id, signal));
+    } catch (error) {
+      if ((error as { statusCode?: unknown }).statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Reads the logs as a byte stream. dockerode's buffered mode JSON-parses the body when it can, which
+   * would turn a TTY container's single JSON log line into an object, so the stream is collected here.
+   */
+  private readLogs(id: string, query: z.infer<typeof logQuerySchema>, signal: AbortSignal): Promise<Buffer> {
+    const options: Record<string, unknown> = { stdout: true, stderr: true, follow: false, tail: query.tail };
+    if (query.since) options.since = Math.floor(query.since.getTime() / 1000);
+    if (query.timestamps) options.timestamps = true;
+    return new Promise((resolve, reject) => {
+      this.docker.modem.dial(
+        {
+          path: `/containers/${encodeURIComponent(id)}/logs?`,
+          method: 'GET',
+          isStream: true,
+          abortSignal: signal,
+          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+          options,
+        },
+        (error, response) => {
+          if (error) reject(error);
+          else collect(response as IncomingMessage, signal).then(resolve, reject);
+        },
+      );
+    });
+  }
+}
+
+async function collect(response: IncomingMessage, signal: AbortSignal): Promise<Buffer> {
+  const onAbort = (): void => {
+    response.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import { sendJson } from './http-response.js';
+import { runReadiness, type ReadinessCheck } from './readiness.js';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** A route mounted by another adapter (webhooks, Slack events). It reads its own body (see readBody). */
+export interface MountedRoute {
+  method: string;
+  path: string;
+  handler: RouteHandler;
+}
+
+export interface RouterOptions {
+  routes: MountedRoute[];
+  readiness: ReadinessCheck[];
+  metricsRegistry: Registry;
+  checkTimeoutMs: number;
+  maxBodyBytes: number;
+  isDraining: () => boolean;
+}
+
+export const BUILT_IN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+export type Dispatch = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+
+function routeTable(routes: MountedRoute[]): Map<string, Map<string, RouteHandler>> {
+  const table = new Map<string, Map<string, RouteHandler>>();
+  for (const r of routes) {
+    if (BUILT_IN_PATHS.has(r.path)) throw new Error(`route ${r.path} is built in`);
+    const byMethod = table.get(r.path) ?? new Map<string, RouteHandler>();
+    byMethod.set(r.method.toUpperCase(), r.handler);
+    table.set(r.path, byMethod);
+  }
+  return table;
+}
+
+/** Health, readiness and metrics. */
+function builtIn(opts: RouterOptions) {
+  return async (path: string, res: ServerResponse): Promise<void> => {
+    const draining = opts.isDraining();
+    if (path === '/healthz') return sendJson(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok' });
+    if (path === '/metrics') {
+      const text = await opts.metricsRegistry.metrics();
+      res.writeHead(200, { 'content-type': opts.metricsRegistry.contentType, 'cache-control': 'no-store' });
+      return void res.end(text);
+    }
+    if (draining) return sendJson(res, 503, { status: 'draining', checks: [] });
+    const report = await runReadiness(opts.readiness, opts.checkTimeoutMs);
+    sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
+  };
+}
+
+export function createRouter(opts: RouterOptions): Dispatch {
+  const table = routeTable(opts.routes);
+  const serveBuiltIn = builtIn(opts);
+  return async (req, res, path) => {
+    const method = req.method ?? 'GET';
+    if (BUILT_IN_PATHS.has(path)) {
+      if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET' });
+      return serveBuiltIn(path, res);
+    }
+    const byMethod = table.get(path);
+    if (!byMethod) return sendJson(res, 404, { error: 'not found' });
+    const handler = byMethod.get(method);
+    if (!handler) return sendJson(res, 405, { error: 'method not allowed' }, { allow: [...byMethod.keys()].join(', ') });
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (Number.isFinite(declared) && declared > opts.maxBodyBytes) {
+      return sendJson(res, 413, { error: 'payload too large' }, { connection: 'close' });
+    }
+    await handler(req, res);
+  };
+}

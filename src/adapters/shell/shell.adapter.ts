@@ -1,0 +1,134 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { z } from 'zod';
+import type { ActionEvent, CommandEvent, InboundEvent } from '../../core/messages/inbound.js';
+import type { Attachment, Button, Reply } from '../../core/messages/reply.js';
+import type { ChatCore } from '../../core/pipeline/chat-core.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import { renderAttachmentNotice, renderInvalidChoice, renderShellReply } from './shell.renderer.js';
+
+export interface ShellOptions {
+  core: ChatCore;
+  input: Readable;
+  output: Writable;
+  /** The configured person the shell acts as (becomes the event's platformUserId). */
+  personId: string;
+  chatId?: string;
+  prompt?: string;
+  /** Overrides TTY detection on `output` (prompt and colour only on a TTY). */
+  tty?: boolean;
+  /** Folder for attachment files; default the OS temp dir. */
+  attachmentDir?: string;
+  logger?: Logger;
+}
+
+const settingsSchema = z.object({
+  personId: z.string().trim().min(1),
+  chatId: z.string().trim().min(1).default('shell'),
+  prompt: z.string().default('deckhand> '),
+  attachmentDir: z.string().min(1).optional(),
+});
+
+type Settings = z.output<typeof settingsSchema>;
+
+const EXIT_WORDS = new Set(['exit', 'quit']);
+
+async function saveAttachment(attachment: Attachment, dir: string | undefined): Promise<string> {
+  const folder = await mkdtemp(join(dir ?? tmpdir(), 'deckhand-'));
+  const name = attachment.filename.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '') || 'attachment.txt';
+  const path = join(folder, name);
+  await writeFile(path, attachment.content, { mode: 0o600 });
+  return path;
+}
+
+/** One REPL session: the state is the buttons of the last reply, so a number can pick one. */
+class ShellSession {
+  private buttons: Button[] = [];
+
+  constructor(
+    private readonly opts: ShellOptions,
+    private readonly settings: Settings,
+    private readonly color: boolean,
+  ) {}
+
+  async handleLine(raw: string): Promise<void> {
+    const line = raw.trim();
+    if (line === '') return;
+    if (/^\d+$/.test(line) && this.buttons.length > 0) return this.choose(line);
+    await this.dispatch(this.commandEvent(line.replace(/^\//, '')));
+  }
+
+  private async choose(input: string): Promise<void> {
+    const button = this.buttons[Number(input) - 1];
+    if (!button) return this.write(renderInvalidChoice(input, this.buttons.length));
+    await this.dispatch(this.actionEvent(button));
+  }
+
+  private base() {
+    const { personId, chatId } = this.settings;
+    return { platform: 'shell' as const, platformUserId: personId, chatId, chatType: 'private' as const, receivedAt: new Date() };
+  }
+
+  private commandEvent(text: string): CommandEvent {
+    return { ...this.base(), kind: 'command', text };
+  }
+
+  private actionEvent(button: Button): ActionEvent {
+    return { ...this.base(), kind: 'action', actionId: button.actionId, pendingId: button.pendingId };
+  }
+
+  private async dispatch(event: InboundEvent): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = await this.opts.core.handle(event);
+    } catch (err) {
+      // The core contract says handle never throws; if it does, the shell still never shows a stack.
+      this.opts.logger?.error({ err }, 'shell: core.handle threw');
+      this.buttons = [];
+      return this.write('Error: something went wrong.');
+    }
+    const rendered = renderShellReply(reply, { color: this.color });
+    this.buttons = rendered.buttons;
+    let text = rendered.text;
+    if (reply.attachment) {
+      const path = await saveAttachment(reply.attachment, this.settings.attachmentDir);
+      text += `\n\n${renderAttachmentNotice(path, reply.attachment.content, reply.attachment.title)}`;
+    }
+    this.write(text);
+  }
+
+  /** Each reply is followed by a blank line. */
+  private write(text: string): void {
+    this.opts.output.write(`${text}\n\n`);
+  }
+}
+
+/**
+ * The local REPL adapter. Resolves when the user types `exit`/`quit` or input ends (EOF).
+ * Lines are handled one at a time, in order; a number after a reply with buttons clicks that button.
+ */
+export async function runShell(options: ShellOptions): Promise<void> {
+  const settings = settingsSchema.parse({
+    personId: options.personId,
+    chatId: options.chatId,
+    prompt: options.prompt,
+    attachmentDir: options.attachmentDir,
+  });
+  const tty = options.tty ?? Boolean((options.output as { isTTY?: boolean }).isTTY);
+  const session = new ShellSession(options, settings, tty);
+  const rl = createInterface({ input: options.input, output: tty ? options.output : undefined, terminal: tty, prompt: settings.prompt });
+  const prompt = () => tty && rl.prompt();
+  prompt();
+  try {
+    for await (const line of rl) {
+      if (EXIT_WORDS.has(line.trim().toLowerCase())) break;
+      await session.handleLine(line);
+      prompt();
+    }
+  } finally {
+    rl.close();
+  }
+}

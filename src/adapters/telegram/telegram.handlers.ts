@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { Composer, type Context } from 'grammy';
+import type { Chat } from 'grammy/types';
+import { replies } from '../../core/messages/reply-builder.js';
+import type { ActionEvent, ChatType, CommandEvent, InboundEvent } from '../../core/messages/inbound.js';
+import type { Reply } from '../../core/messages/reply.js';
+import type { ChatCore } from '../../core/pipeline/chat-core.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import { decodeCallbackData } from './telegram.callback-data.js';
+import { parseCommand } from './telegram.command-parser.js';
+import { type RenderOptions, type TelegramMessage, renderTelegram } from './telegram.renderer.js';
+import { editWithMessages, sendMessages } from './telegram.sender.js';
+
+export interface HandlerDeps {
+  core: ChatCore;
+  logger: Logger;
+  isFirstSeen: (updateId: number) => Promise<boolean>;
+  now: () => Date;
+  render?: RenderOptions;
+}
+
+export const INVALID_BUTTON_TEXT = 'This button is no longer valid.';
+
+/** Update handling: drop redeliveries, commands → CommandEvent, button clicks → ActionEvent. */
+export function createTelegramHandlers(deps: HandlerDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.use(async (ctx, next) => {
+    if (await deps.isFirstSeen(ctx.update.update_id)) return next();
+    deps.logger.debug({ updateId: ctx.update.update_id }, 'dropping redelivered telegram update');
+  });
+  composer.on('message:text', (ctx) => handleCommand(deps, ctx));
+  composer.on('callback_query', (ctx) => handleCallback(deps, ctx));
+  return composer;
+}
+
+async function handleCommand(deps: HandlerDeps, ctx: Context): Promise<void> {
+  const message = ctx.message;
+  const chatType = message && toChatType(message.chat.type);
+  if (!message?.text || !message.from || !chatType) return;
+  const text = parseCommand(message.text, ctx.me.username);
+  if (text === undefined) return;
+  const event: CommandEvent = {
+    kind: 'command',
+    ...base(deps, ctx, message.from, message.chat, chatType),
+    text,
+  };
+  const reply = await dispatch(deps, event);
+  await sendMessages(ctx.api, message.chat.id, renderSafely(deps, reply));
+}
+
+async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
+  const query = ctx.callbackQuery;
+  if (!query) return;
+  const action = decodeCallbackData(query.data);
+  const message = query.message;
+  const chatType = message && toChatType(message.chat.type);
+  if (!action || !message || !chatType) {
+    await ctx.answerCallbackQuery({ text: INVALID_BUTTON_TEXT });
+    return;
+  }
+  await ctx.answerCallbackQuery();
+  const event: ActionEvent = {
+    kind: 'action',
+    ...base(deps, ctx, query.from, message.chat, chatType),
+    actionId: action.actionId,
+    pendingId: action.pendingId,
+  };
+  const reply = await dispatch(deps, event);
+  await editWithMessages(ctx.api, message.chat.id, message.message_id, renderSafely(deps, reply));
+}
+
+function base(
+  deps: HandlerDeps,
+  ctx: Context,
+  from: { id: number; username?: string; first_name: string },
+  chat: Chat,
+  chatType: ChatType,
+) {
+  return {
+    platform: 'telegram' as const,
+    platformUserId: String(from.id),
+    userName: from.username ?? from.first_name,
+    chatId: String(chat.id),
+    chatType,
+    eventId: String(ctx.update.update_id),
+    receivedAt: deps.now(),
+  };
+}
+
+function toChatType(type: Chat['type']): ChatType | undefined {
+  if (type === 'private') return 'private';
+  if (type === 'group' || type === 'supergroup') return 'group';
+  return undefined;
+}
+
+/** The core should never throw; if it does, the user gets a reference and the log gets the details. */
+async function dispatch(deps: HandlerDeps, event: InboundEvent): Promise<Reply> {
+  try {
+    return await deps.core.handle(event);
+  } catch (err) {
+    return failure(deps, err, { eventKind: event.kind, eventId: event.eventId });
+  }
+}
+
+function renderSafely(deps: HandlerDeps, reply: Reply): TelegramMessage[] {
+  try {
+    return renderTelegram(reply, deps.render);
+  } catch (err) {
+    return renderTelegram(failure(deps, err, { stage: 'render' }), deps.render);
+  }
+}
+
+function failure(deps: HandlerDeps, err: unknown, bindings: Record<string, unknown>): Reply {
+  const requestId = randomUUID().slice(0, 8);
+  deps.logger.error({ err, requestId, ...bindings }, 'telegram request failed');
+  return replies.error(`Something went wrong; it has been logged (request ${requestId}).`);
+}

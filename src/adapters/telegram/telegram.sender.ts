@@ -1,0 +1,57 @@
+import { type Api, GrammyError, InputFile } from 'grammy';
+import type { TelegramDocument, TelegramMessage } from './telegram.renderer.js';
+
+type ChatId = number | string;
+
+const TEXT_OPTIONS = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
+
+/** Sends rendered messages in order: each text, then its document. */
+export async function sendMessages(api: Api, chatId: ChatId, messages: TelegramMessage[]): Promise<void> {
+  for (const message of messages) {
+    if (message.text !== '') {
+      await api.sendMessage(chatId, message.text, withMarkup(message));
+    }
+    if (message.document) await sendDocument(api, chatId, message.document);
+  }
+}
+
+/**
+ * Replaces the message a button was on with the first rendered message (dropping the old keyboard
+ * unless the reply brings a new one), then sends the rest as new messages.
+ */
+export async function editWithMessages(
+  api: Api,
+  chatId: ChatId,
+  messageId: number,
+  messages: TelegramMessage[],
+): Promise<void> {
+  const [first, ...rest] = messages;
+  if (!first) return;
+  if (first.text === '') {
+    await ignoreNotModified(api.editMessageReplyMarkup(chatId, messageId));
+    await sendMessages(api, chatId, messages);
+    return;
+  }
+  await ignoreNotModified(api.editMessageText(chatId, messageId, first.text, withMarkup(first)));
+  if (first.document) await sendDocument(api, chatId, first.document);
+  await sendMessages(api, chatId, rest);
+}
+
+async function sendDocument(api: Api, chatId: ChatId, document: TelegramDocument): Promise<void> {
+  const file = new InputFile(Buffer.from(document.content, 'utf8'), document.filename);
+  await api.sendDocument(chatId, file, document.caption ? { caption: document.caption, parse_mode: 'HTML' } : {});
+}
+
+function withMarkup(message: TelegramMessage) {
+  return message.reply_markup ? { ...TEXT_OPTIONS, reply_markup: message.reply_markup } : { ...TEXT_OPTIONS };
+}
+
+/** A double click can re-render identical content; Telegram then answers 400 "message is not modified". */
+async function ignoreNotModified(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof GrammyError && err.description.includes('message is not modified')) return;
+    throw err;
+  }
+}
