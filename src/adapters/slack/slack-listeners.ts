@@ -1,0 +1,77 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import type { Logger } from '../../core/ports/logger.port.js';
+import { dispatch, type DispatchDeps } from './slack-dispatch.js';
+import type { IsFirstSeen } from './slack-event.dedupe.js';
+import {
+  actionEventFromBlockAction,
+  appMentionSchema,
+  blockActionSchema,
+  commandEventFromMention,
+  commandEventFromSlash,
+  slashCommandSchema,
+} from './slack-event.parser.js';
+import { actionTarget, mentionTarget, slashTarget } from './slack-reply.target.js';
+
+export interface ListenerDeps extends DispatchDeps {
+  commandName: string;
+  isFirstSeen: IsFirstSeen;
+  now: () => Date;
+}
+
+const eventEnvelope = z.object({ event_id: z.string().min(1) });
+
+/** Drops Events API deliveries whose event id was already seen (Slack retries, X-Slack-Retry-Num). */
+export function registerDedupe(app: App, deps: ListenerDeps): void {
+  app.use(async ({ body, context, next }) => {
+    const envelope = eventEnvelope.safeParse(body);
+    if (envelope.success && !(await deps.isFirstSeen(envelope.data.event_id))) {
+      deps.logger.info(
+        { eventId: envelope.data.event_id, retryNum: context.retryNum, retryReason: context.retryReason },
+        'dropped redelivered slack event',
+      );
+      return;
+    }
+    await next();
+  });
+}
+
+function invalid(log: Logger, what: string, error: z.ZodError): void {
+  log.warn({ issues: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, `ignored invalid slack ${what}`);
+}
+
+/** `/deckhand status shop prod`: ack at once, then answer through response_url. */
+export function registerCommand(app: App, deps: ListenerDeps): void {
+  app.command(deps.commandName, async ({ ack, body, respond, client }) => {
+    await ack();
+    const parsed = slashCommandSchema.safeParse(body);
+    if (!parsed.success) return invalid(deps.logger, 'slash command', parsed.error);
+    const event = commandEventFromSlash(parsed.data, deps.now());
+    await dispatch(deps, client, event, slashTarget(respond, event.chatId));
+  });
+}
+
+/** `@Deckhand status shop prod`: Events API acks itself; answer in the mention's thread or channel. */
+export function registerMention(app: App, deps: ListenerDeps): void {
+  app.event('app_mention', async ({ body, context, client }) => {
+    const parsed = appMentionSchema.safeParse(body);
+    if (!parsed.success) return invalid(deps.logger, 'app_mention', parsed.error);
+    const event = commandEventFromMention(parsed.data, deps.now(), context.botUserId);
+    const e = parsed.data.event;
+    await dispatch(deps, client, event, mentionTarget(client, e.channel, e.user, e.thread_ts));
+  });
+}
+
+/** Button clicks: ack, dispatch an ActionEvent, update the clicked message. */
+export function registerActions(app: App, deps: ListenerDeps): void {
+  app.action({ type: 'block_actions' }, async ({ ack, body, respond, client }) => {
+    await ack();
+    const parsed = blockActionSchema.safeParse(body);
+    if (!parsed.success) return invalid(deps.logger, 'block action', parsed.error);
+    const event = actionEventFromBlockAction(parsed.data, deps.now());
+    if (!event) return deps.logger.warn({ actionId: parsed.data.actions[0]?.action_id }, 'ignored slack action without a value');
+    const p = parsed.data;
+    const clicked = { channel: event.chatId, user: event.platformUserId, ...(p.container?.message_ts ? { messageTs: p.container.message_ts } : {}) };
+    await dispatch(deps, client, event, actionTarget(client, clicked, p.response_url ? respond : undefined));
+  });
+}

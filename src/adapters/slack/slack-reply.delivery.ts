@@ -1,0 +1,38 @@
+import type { Reply } from '../../core/messages/reply.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import type { webApi } from '@slack/bolt';
+import { renderSlack, renderSlackFile } from './slack.renderer.js';
+import type { ReplyTarget } from './slack-reply.target.js';
+
+/** Renders a reply and sends it to the target; a public reply's attachment follows as a file upload. */
+export async function deliverReply(
+  client: webApi.WebClient,
+  target: ReplyTarget,
+  reply: Reply,
+  opts: { private: boolean; logger: Logger },
+): Promise<void> {
+  const messages = renderSlack(reply);
+  if (opts.private) {
+    // A private reply never uploads: a file would be visible to the whole channel.
+    await target.whisper(messages);
+    return;
+  }
+  await target.publish(messages);
+  const file = renderSlackFile(reply);
+  if (!file) return;
+  try {
+    const { channel, threadTs } = target.files;
+    const upload = { channel_id: channel, filename: file.filename, title: file.title, content: file.content };
+    await client.files.uploadV2(threadTs ? { ...upload, thread_ts: threadTs } : upload);
+  } catch (err) {
+    opts.logger.warn({ err: errorSummary(err), filename: file.filename }, 'slack file upload failed');
+    await target.whisper(renderSlack({ tone: 'warning', text: `Could not attach ${file.filename}.`, blocks: [] }));
+  }
+}
+
+/** Message and Slack error code only: never a stack trace, never a token. */
+export function errorSummary(err: unknown): { message: string; code?: string } {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? { message: err.message, code } : { message: err.message };
+}

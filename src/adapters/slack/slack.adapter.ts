@@ -1,0 +1,132 @@
+import type { RequestListener } from 'node:http';
+import { App, HTTPReceiver, HTTPReceiverDeferredRequestError, type webApi } from '@slack/bolt';
+import { z } from 'zod';
+import type { ChatCore } from '../../core/pipeline/chat-core.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import { createMemoryDedupe, type IsFirstSeen } from './slack-event.dedupe.js';
+import { registerActions, registerCommand, registerDedupe, registerMention, type ListenerDeps } from './slack-listeners.js';
+import { boltLogger } from './slack-logger.bridge.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+const configSchema = z
+  .object({
+    botToken: z.string().min(1),
+    signingSecret: z.string().min(1).optional(),
+    appToken: z.string().startsWith('xapp-').optional(),
+    commandName: z.string().regex(/^\/[a-z0-9_-]{1,31}$/).default('/deckhand'),
+    apiUrl: z.url().optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+  })
+  .refine((c) => c.appToken !== undefined || c.signingSecret !== undefined, {
+    message: 'either appToken (Socket Mode) or signingSecret (HTTP mode) is required',
+  });
+
+export interface SlackAdapterOptions {
+  botToken: string;
+  /** HTTP mode: Bolt verifies every request's signature with it. */
+  signingSecret?: string;
+  /** Socket Mode when set (xapp-…); no public URL needed. */
+  appToken?: string;
+  /** Slash command to answer, default `/deckhand`. */
+  commandName?: string;
+  /** Web API base URL (Bolt clientOptions.slackApiUrl), e.g. for tests. */
+  apiUrl?: string;
+  /** HTTP mode only: let Bolt's receiver listen on its own port instead of mounting `requestListener`. */
+  port?: number;
+  core: ChatCore;
+  logger: Logger;
+  /** Redelivery filter; defaults to an in-memory LRU (use a shared store when running several replicas). */
+  isFirstSeen?: IsFirstSeen;
+  /** Outbound retry policy (p-retry options); 429s always wait for Retry-After first. */
+  retryConfig?: webApi.RetryOptions;
+  now?: () => Date;
+}
+
+export interface SlackAdapter {
+  app: App;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** HTTP mode: mount on the bot's HTTP server for POST /slack/events (req.url must stay `/slack/events`). */
+  requestListener?: RequestListener;
+}
+
+export const defaultSlackRetryConfig: webApi.RetryOptions = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true };
+
+export function createSlackAdapter(opts: SlackAdapterOptions): SlackAdapter {
+  const config = configSchema.parse({
+    botToken: opts.botToken,
+    signingSecret: opts.signingSecret,
+    appToken: opts.appToken,
+    commandName: opts.commandName,
+    apiUrl: opts.apiUrl,
+    port: opts.port,
+  });
+  const logger = opts.logger.child({ adapter: 'slack' });
+  const bolt = boltLogger(logger);
+  const clientOptions = webClientOptions(config.apiUrl, opts.retryConfig);
+  const socketMode = config.appToken !== undefined;
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({ signingSecret: config.signingSecret ?? '', endpoints: SLACK_EVENTS_PATH, logger: bolt, processBeforeResponse: false });
+  const app = receiver
+    ? new App({ token: config.botToken, receiver, logger: bolt, clientOptions })
+    : new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: bolt, clientOptions });
+  app.error(async (err) => {
+    logger.error({ err: { message: err.message, code: err.code } }, 'slack app error');
+  });
+
+  const deps: ListenerDeps = {
+    core: opts.core,
+    logger,
+    commandName: config.commandName,
+    isFirstSeen: opts.isFirstSeen ?? createMemoryDedupe(),
+    now: opts.now ?? (() => new Date()),
+  };
+  registerDedupe(app, deps);
+  registerCommand(app, deps);
+  registerMention(app, deps);
+  registerActions(app, deps);
+
+  return lifecycle(app, receiver, config.port, logger);
+}
+
+/** Outbound calls wait for Retry-After on 429 and then retry (never rejected as rate limited). */
+function webClientOptions(apiUrl: string | undefined, retryConfig: webApi.RetryOptions | undefined): webApi.WebClientOptions {
+  const options: webApi.WebClientOptions = { retryConfig: retryConfig ?? defaultSlackRetryConfig, rejectRateLimitedCalls: false };
+  if (apiUrl) options.slackApiUrl = apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
+  return options;
+}
+
+function lifecycle(app: App, receiver: HTTPReceiver | undefined, port: number | undefined, logger: Logger): SlackAdapter {
+  const listens = receiver === undefined || port !== undefined;
+  let running = false;
+  const adapter: SlackAdapter = {
+    app,
+    async start() {
+      if (running || !listens) return;
+      await (receiver && port !== undefined ? app.start(port) : app.start());
+      running = true;
+      logger.info({ mode: receiver ? 'http' : 'socket', port }, 'slack adapter started');
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      await app.stop();
+    },
+  };
+  if (receiver) adapter.requestListener = mountable(receiver, logger);
+  return adapter;
+}
+
+/** Bolt's listener throws for paths it does not serve; answer those with 404 instead. */
+function mountable(receiver: HTTPReceiver, logger: Logger): RequestListener {
+  return (req, res) => {
+    try {
+      receiver.requestListener(req, res);
+    } catch (err) {
+      if (!(err instanceof HTTPReceiverDeferredRequestError)) logger.error({ err: { message: String(err) } }, 'slack request failed');
+      if (!res.headersSent) res.writeHead(err instanceof HTTPReceiverDeferredRequestError ? 404 : 500).end();
+    }
+  };
+}
