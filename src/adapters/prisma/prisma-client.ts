@@ -1,0 +1,32 @@
+/** Builds the Prisma client on the pg driver adapter (no native query engine). */
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../../generated/prisma/client.js';
+import { parseDatabaseTarget, poolConfigFor } from './database-target.js';
+
+export type { PrismaClient };
+
+export interface PrismaClientOptions {
+  /** PostgreSQL schema; wins over the URL's `?schema=`; default `public`. */
+  schema?: string;
+  /** Pool size (default 10). */
+  poolMax?: number;
+  /** Called for errors on idle pool connections (e.g. the server restarted); default: ignored. */
+  onPoolError?: (err: Error) => void;
+}
+
+/**
+ * `url` is a Prisma-style PostgreSQL URL (`?schema=name` allowed). Every pooled connection gets
+ * `search_path` set to the schema, so the client's queries and raw SQL agree on where tables live.
+ * Call `$disconnect()` on shutdown (it also ends the pool).
+ */
+export function createPrismaClient(url: string, options: PrismaClientOptions = {}): PrismaClient {
+  const target = parseDatabaseTarget(url, options.schema);
+  const pool = new pg.Pool(poolConfigFor(target, options.poolMax ?? 10));
+  const adapter = new PrismaPg(pool, {
+    schema: target.schema,
+    disposeExternalPool: true,
+    onPoolError: options.onPoolError ?? (() => {}),
+  });
+  return new PrismaClient({ adapter });
+}
