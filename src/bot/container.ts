@@ -1,0 +1,122 @@
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { DockerRuntimeRegistry } from '../adapters/docker/docker-hosts.js';
+import type { MountedRoute, ReadinessCheck } from '../adapters/http/http-server.js';
+import { createHttpServer, type HttpServer } from '../adapters/http/http-server.js';
+import { PrismaAuditLog } from '../adapters/prisma/audit.repository.js';
+import { assertMigrationsApplied } from '../adapters/prisma/migration-check.js';
+import { createPrismaClient, type PrismaClient } from '../adapters/prisma/prisma-client.js';
+import { PrismaProcessedEvents } from '../adapters/prisma/processed-event.repository.js';
+import { createSlackAdapter, SLACK_EVENTS_PATH, type SlackAdapter } from '../adapters/slack/slack.adapter.js';
+import { createTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/telegram.adapter.js';
+import { allIntents } from '../core/intents/index.js';
+import { createCore } from '../core/pipeline/core.js';
+import type { ChatCore } from '../core/pipeline/chat-core.js';
+import { systemClock } from '../core/ports/clock.port.js';
+import type { DeckhandConfig } from './config.js';
+import type { Env } from './env.js';
+import { asCoreLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+
+/** The composition root: the only place that knows every piece. */
+export interface App {
+  core: ChatCore;
+  http?: HttpServer;
+  telegram?: TelegramAdapter;
+  slack?: SlackAdapter;
+  /** Starts chat adapters (and the HTTP server unless `withHttp` is false). */
+  start(): Promise<void>;
+  /** Graceful shutdown: stop taking work, finish what is in flight, close connections. */
+  stop(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** The shell REPL needs the core only: no HTTP server and no chat adapters. */
+  shellOnly?: boolean;
+}
+
+export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger, options: BuildOptions = {}): Promise<App> {
+  const coreLogger = asCoreLogger(logger);
+  const prisma = createPrismaClient(env.DATABASE_URL, { onPoolError: (err) => logger.warn({ err }, 'idle database connection failed') });
+  try {
+    await assertMigrationsApplied(prisma);
+  } catch (err) {
+    await prisma.$disconnect();
+    throw err;
+  }
+  const registry = new Registry();
+  const metrics = createMetrics(registry);
+  const runtimes = new DockerRuntimeRegistry(config.hosts, { defaultTimeoutMs: config.limits.hostTimeoutMs });
+  const core = createCore({
+    catalog: config.catalog,
+    limits: config.limits,
+    runtimes,
+    audit: new PrismaAuditLog(prisma),
+    clock: systemClock,
+    logger: coreLogger,
+    metrics,
+    intents: allIntents,
+  });
+
+  if (options.shellOnly) {
+    return { core, start: async () => {}, stop: () => prisma.$disconnect() };
+  }
+
+  const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const processed = new PrismaProcessedEvents(prisma);
+  const telegram = env.TELEGRAM_BOT_TOKEN
+    ? createTelegramAdapter({
+        token: env.TELEGRAM_BOT_TOKEN,
+        apiRoot: env.TELEGRAM_API_ROOT,
+        core,
+        logger: coreLogger,
+        mode: env.TELEGRAM_WEBHOOK_URL ? { kind: 'webhook', url: env.TELEGRAM_WEBHOOK_URL, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : { kind: 'polling' },
+        isFirstSeen: (id) => processed.firstSeen('telegram', String(id)),
+      })
+    : undefined;
+  const slack = env.SLACK_BOT_TOKEN
+    ? createSlackAdapter({
+        botToken: env.SLACK_BOT_TOKEN,
+        signingSecret: env.SLACK_SIGNING_SECRET,
+        appToken: env.SLACK_APP_TOKEN,
+        commandName: env.SLACK_COMMAND,
+        apiUrl: env.SLACK_API_URL,
+        core,
+        logger: coreLogger,
+        isFirstSeen: (id) => processed.firstSeen('slack', id),
+      })
+    : undefined;
+
+  const routes: MountedRoute[] = [];
+  if (telegram && env.TELEGRAM_WEBHOOK_URL) routes.push({ method: 'POST', path: '/telegram/webhook', handler: telegram.webhookHandler });
+  if (slack?.requestListener) routes.push({ method: 'POST', path: SLACK_EVENTS_PATH, handler: slack.requestListener });
+
+  const readiness: ReadinessCheck[] = [
+    { name: 'database', check: async () => void (await prisma.$queryRaw`SELECT 1`) },
+    { name: 'redis', check: async () => void (await redis.ping()) },
+    ...runtimes.hosts().map((host) => ({ name: `docker:${host}`, check: (signal: AbortSignal) => runtimes.get(host).ping({ signal }) })),
+  ];
+  const http = createHttpServer({ logger, metricsRegistry: registry, readiness, routes, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+
+  return {
+    core,
+    http,
+    telegram,
+    slack,
+    async start() {
+      await redis.connect().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'redis not reachable yet; /readyz will say so'));
+      const address = await http.listen(env.HTTP_PORT, env.HTTP_HOST);
+      logger.info({ port: address.port }, 'http server listening');
+      await telegram?.start();
+      await slack?.start();
+      if (!telegram && !slack) logger.warn('no chat platform configured (TELEGRAM_BOT_TOKEN / SLACK_BOT_TOKEN); try `npm run shell`');
+    },
+    async stop() {
+      http.drain();
+      await Promise.allSettled([telegram?.stop(), slack?.stop()]);
+      await http.close();
+      await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** Process environment (secrets and deployment settings). Everything about projects lives in the YAML config. */
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const url = (what: string) =>
+  optional.refine((v) => v === undefined || URL.canParse(v), `must be a URL (${what})`);
+
+export const envSchema = z
+  .object({
+    DECKHAND_CONFIG: z.string().default('./deckhand.yaml'),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+    HTTP_HOST: z.string().default('0.0.0.0'),
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    TELEGRAM_BOT_TOKEN: optional.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), 'must look like 123456:ABC… (from @BotFather)'),
+    TELEGRAM_API_ROOT: url('e.g. http://127.0.0.1:8081 for a self-hosted Bot API server'),
+    TELEGRAM_WEBHOOK_URL: url('the public https URL Telegram posts updates to, ending in /telegram/webhook'),
+    TELEGRAM_WEBHOOK_SECRET: optional.refine((v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v), 'must be 16–256 characters of A-Z a-z 0-9 _ -'),
+    SLACK_BOT_TOKEN: optional.refine((v) => v === undefined || v.startsWith('xoxb-'), 'must start with xoxb-'),
+    SLACK_SIGNING_SECRET: optional,
+    SLACK_APP_TOKEN: optional.refine((v) => v === undefined || v.startsWith('xapp-'), 'must start with xapp-'),
+    SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as /deckhand').default('/deckhand'),
+    SLACK_API_URL: url('Slack Web API base, default https://slack.com/api/'),
+    DECKHAND_SHELL_PERSON: optional,
+  })
+  .superRefine((e, ctx) => {
+    if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'is required when TELEGRAM_WEBHOOK_URL is set' });
+    }
+    if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Validates the environment; the error lists each variable and what it must be, never its value. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
+  throw new Error(`Invalid environment:\n${lines.join('\n')}`);
+}
