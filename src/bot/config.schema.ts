@@ -20,11 +20,46 @@ const serviceSchema = z
 
 const environmentSchema = z.strictObject({
   production: z.boolean().default(false),
+  /** Four-eyes approval for actions; defaults to `production`. */
+  requireApproval: z.boolean().optional(),
   services: z.record(name, serviceSchema).default({}),
 });
 
+const weekTime = z
+  .string()
+  .regex(/^(monday|tuesday|wednesday|thursday|friday|saturday|sunday) ([01]\d|2[0-3]):[0-5]\d$/i, 'a weekday and time such as "friday 16:00"')
+  .transform((v) => {
+    const [day, time] = v.toLowerCase().split(' ');
+    return { day: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].indexOf(day!) + 1, time: time! };
+  });
+
+const freezeSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  from: weekTime,
+  to: weekTime,
+  timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC'),
+  envs: z.array(name).default([]),
+});
+
+const duration = (max: number) =>
+  z
+    .string()
+    .regex(/^(\d+[smhd])+$/, 'a duration such as 30s, 5m or 2h')
+    .transform((v) => [...v.matchAll(/(\d+)([smhd])/g)].reduce((ms, m) => ms + Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's'], 0))
+    .refine((ms) => ms >= 1000 && ms <= max, `between 1s and ${max / 60_000} minutes`);
+
+const actionsSchema = z
+  .strictObject({
+    confirmTtl: duration(24 * 3_600_000).default(300_000),
+    healthTimeout: duration(3_600_000).default(120_000),
+    healthGrace: duration(600_000).default(10_000),
+    lockLease: duration(3_600_000).default(60_000),
+  })
+  .prefault({});
+
 const projectSchema = z.strictObject({
   description: z.string().optional(),
+  freezes: z.array(freezeSchema).default([]),
   environments: z.record(name, environmentSchema),
 });
 
@@ -82,6 +117,7 @@ export const configSchema = z.strictObject({
   chats: z.array(chatSchema).default([]),
   rotations: z.array(rotationSchema).default([]),
   limits: limitsSchema,
+  actions: actionsSchema,
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

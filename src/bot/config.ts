@@ -3,11 +3,21 @@ import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Catalog, Person, ProjectSpec, RotationSpec } from '../core/domain/catalog.js';
 import type { Limits } from '../core/intents/intent.js';
+import type { RecurringFreeze } from '../core/domain/freeze.js';
 import { configSchema, type HostConfig, type RawConfig } from './config.schema.js';
+
+export interface ActionSettings {
+  confirmTtlMs: number;
+  healthTimeoutMs: number;
+  healthGraceMs: number;
+  lockLeaseMs: number;
+}
 
 export interface DeckhandConfig {
   catalog: Catalog;
   limits: Limits;
+  actions: ActionSettings;
+  recurringFreezes: RecurringFreeze[];
   hosts: Record<string, HostConfig>;
 }
 
@@ -80,6 +90,13 @@ function crossCheck(c: RawConfig): [Path, string][] {
       }
     }
   }
+  for (const [p, project] of Object.entries(c.projects)) {
+    project.freezes.forEach((f, i) =>
+      f.envs.forEach((e, j) => {
+        if (!project.environments[e]) out.push([['projects', p, 'freezes', i, 'envs', j], `project ${p} has no environment "${e}"`]);
+      }),
+    );
+  }
   const ids = c.people.map((p) => p.id);
   const dup = (values: (string | undefined)[]) => values.filter((v, i) => v !== undefined && values.indexOf(v) !== i);
   for (const [kind, values] of [['id', ids], ['telegram', c.people.map((p) => p.telegram)], ['slack', c.people.map((p) => p.slack)]] as const) {
@@ -116,6 +133,7 @@ function build(c: RawConfig): DeckhandConfig {
       name: eName,
       project: pName,
       production: e.production,
+      requireApproval: e.requireApproval ?? e.production,
       services: Object.entries(e.services).map(([sName, s]) => ({
         name: sName,
         project: pName,
@@ -144,5 +162,14 @@ function build(c: RawConfig): DeckhandConfig {
       hostTimeoutMs: c.limits.hostTimeoutMs,
     },
     hosts: c.hosts,
+    actions: {
+      confirmTtlMs: c.actions.confirmTtl,
+      healthTimeoutMs: c.actions.healthTimeout,
+      healthGraceMs: c.actions.healthGrace,
+      lockLeaseMs: c.actions.lockLease,
+    },
+    recurringFreezes: Object.entries(c.projects).flatMap(([project, p]) =>
+      p.freezes.map((f) => ({ name: f.name, project, envs: f.envs, timezone: f.timezone, from: f.from, to: f.to })),
+    ),
   };
 }

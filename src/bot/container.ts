@@ -17,6 +17,22 @@ import type { DeckhandConfig } from './config.js';
 import type { Env } from './env.js';
 import { asCoreLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { redisOptions } from './redis-connection.js';
+import { BullActionQueue } from '../adapters/bullmq/bull-action.queue.js';
+import { startActionWorker } from '../adapters/bullmq/action.worker.js';
+import { PrismaDeploymentStore } from '../adapters/prisma/deployment.repository.js';
+import { PrismaFreezeStore } from '../adapters/prisma/freeze.repository.js';
+import { PrismaLockStore } from '../adapters/prisma/lock.repository.js';
+import { PrismaPendingActionStore } from '../adapters/prisma/pending-action.repository.js';
+import { chatsForPlatform } from '../adapters/notifier/chat-bindings.js';
+import { createNotifier } from '../adapters/notifier/notifier.router.js';
+import { ShellNotifier } from '../adapters/shell/shell.notifier.js';
+import { SlackNotifier } from '../adapters/slack/slack.notifier.js';
+import { TelegramNotifier } from '../adapters/telegram/telegram.notifier.js';
+import { createActionProcessor } from '../jobs/action.processor.js';
+import type { ActionRunDeps } from '../jobs/action-deps.js';
+import { recoverUnfinished } from '../jobs/action-recovery.js';
+import { startExpirySweeper } from '../jobs/expiry.sweeper.js';
 
 /** The composition root: the only place that knows every piece. */
 export interface App {
@@ -47,19 +63,76 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const runtimes = new DockerRuntimeRegistry(config.hosts, { defaultTimeoutMs: config.limits.hostTimeoutMs });
+  const clock = systemClock;
+  const audit = new PrismaAuditLog(prisma);
+  const notifier = createNotifier({}, coreLogger);
+  const connection = redisOptions(env.REDIS_URL);
+  const queue = new BullActionQueue({ connection });
+  const personName = (id: string) => config.catalog.people.find((p) => p.id === id)?.name ?? id;
+  const runDeps: ActionRunDeps = {
+    pendingActions: new PrismaPendingActionStore(prisma, clock),
+    deployments: new PrismaDeploymentStore(prisma),
+    locks: new PrismaLockStore(prisma, clock),
+    runtimes,
+    notifier,
+    clock,
+    logger: coreLogger,
+    settings: config.actions,
+    audit,
+    personName,
+  };
   const core = createCore({
     catalog: config.catalog,
     limits: config.limits,
     runtimes,
-    audit: new PrismaAuditLog(prisma),
-    clock: systemClock,
+    audit,
+    clock,
     logger: coreLogger,
     metrics,
     intents: allIntents,
+    actions: {
+      pending: runDeps.pendingActions,
+      deployments: runDeps.deployments,
+      locks: runDeps.locks,
+      freezes: new PrismaFreezeStore(prisma),
+      queue,
+      notifier,
+      recurringFreezes: config.recurringFreezes,
+      confirmTtlMs: config.actions.confirmTtlMs,
+    },
   });
 
+  // Action jobs run in this process: recover what a previous run left half-done, then take new jobs.
+  const recovery = () => recoverUnfinished({ ...runDeps, isQueued: (id) => queue.isQueued(id), graceMs: 30_000 });
+  let worker: ReturnType<typeof startActionWorker> | undefined;
+  let sweeper: ReturnType<typeof startExpirySweeper> | undefined;
+  const startJobs = async () => {
+    const recovered = await recovery();
+    if (recovered.length) logger.warn({ recovered: recovered.map((r) => r.actionId) }, 'finished actions interrupted by a restart');
+    worker = startActionWorker({
+      connection,
+      processor: createActionProcessor(runDeps),
+      logger: coreLogger,
+      onAbandoned: async () => void (await recovery()),
+    });
+    sweeper = startExpirySweeper({ pendingActions: runDeps.pendingActions, notifier, audit, clock, logger: coreLogger, intervalMs: 15_000 });
+  };
+  const stopJobs = async () => {
+    sweeper?.stop();
+    await worker?.close();
+    await queue.close();
+  };
+
   if (options.shellOnly) {
-    return { core, start: async () => {}, stop: () => prisma.$disconnect() };
+    notifier.use('shell', new ShellNotifier({ output: process.stdout, color: Boolean(process.stdout.isTTY) }));
+    return {
+      core,
+      start: startJobs,
+      stop: async () => {
+        await stopJobs();
+        await prisma.$disconnect();
+      },
+    };
   }
 
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
@@ -88,6 +161,9 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       })
     : undefined;
 
+  if (telegram) notifier.use('telegram', new TelegramNotifier({ api: telegram.bot.api, chatsFor: chatsForPlatform(config.catalog.chats, 'telegram'), logger: coreLogger }));
+  if (slack) notifier.use('slack', new SlackNotifier({ client: slack.app.client, chatsFor: chatsForPlatform(config.catalog.chats, 'slack'), logger: coreLogger }));
+
   const routes: MountedRoute[] = [];
   if (telegram && env.TELEGRAM_WEBHOOK_URL) routes.push({ method: 'POST', path: '/telegram/webhook', handler: telegram.webhookHandler });
   if (slack?.requestListener) routes.push({ method: 'POST', path: SLACK_EVENTS_PATH, handler: slack.requestListener });
@@ -106,6 +182,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     slack,
     async start() {
       await redis.connect().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'redis not reachable yet; /readyz will say so'));
+      await startJobs();
       const address = await http.listen(env.HTTP_PORT, env.HTTP_HOST);
       logger.info({ port: address.port }, 'http server listening');
       await telegram?.start();
@@ -115,6 +192,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     async stop() {
       http.drain();
       await Promise.allSettled([telegram?.stop(), slack?.stop()]);
+      await stopJobs();
       await http.close();
       await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
     },

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
 
   if (shell) {
     const personId = shellPerson(config.catalog, env.DECKHAND_SHELL_PERSON);
+    await app.start();
     if (process.stdout.isTTY) process.stdout.write(`Deckhand shell, acting as ${personId}. Type help, or exit to leave.\n`);
     await runShell({ core: app.core, input: process.stdin, output: process.stdout, personId, tty: Boolean(process.stdin.isTTY && process.stdout.isTTY), logger });
     await app.stop();

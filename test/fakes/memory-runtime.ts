@@ -2,6 +2,10 @@ import type { ContainerSelector } from '../../src/core/domain/catalog.js';
 import {
   ContainerNotFoundError,
   HostUnreachableError,
+  ImagePullError,
+  type HealthOutcome,
+  type HealthWait,
+  type Replacement,
   type CallOptions,
   type ContainerInfo,
   type LogLine,
@@ -84,6 +88,69 @@ export class MemoryRuntime implements Runtime {
   async environment(id: string, opts?: CallOptions): Promise<Record<string, string>> {
     await this.gate('environment', opts);
     return { ...this.byId(id).env };
+  }
+
+  /** Images whose pull fails, and images whose containers never get healthy. */
+  readonly missingImages = new Set<string>();
+  readonly unhealthyImages = new Set<string>();
+  private seq = 0;
+
+  async restart(id: string, opts?: CallOptions): Promise<void> {
+    await this.gate(`restart ${id}`, opts);
+    const c = this.byId(id);
+    c.startedAt = new Date(c.startedAt ? c.startedAt.getTime() + 1000 : Date.now());
+    c.state = 'running';
+  }
+
+  async pull(image: string, opts?: CallOptions): Promise<void> {
+    await this.gate(`pull ${image}`, opts);
+    if (this.missingImages.has(image)) throw new ImagePullError(image, 'manifest unknown');
+  }
+
+  async replace(id: string, image: string, opts?: CallOptions): Promise<Replacement> {
+    await this.gate(`replace ${id} ${image}`, opts);
+    const old = this.byId(id);
+    const name = old.name;
+    old.name = `${name}.deckhand-prev`;
+    old.state = 'exited';
+    const fresh = this.add({ ...old, name, id: `${name}-id-${++this.seq}`, image, version: image.split(':').pop() ?? image, state: 'running', restartCount: 0 });
+    return { name, oldId: old.id, newId: fresh.id, oldImage: old.image, newImage: image };
+  }
+
+  async waitHealthy(id: string, _wait: HealthWait, opts?: CallOptions): Promise<HealthOutcome> {
+    await this.gate(`wait ${id}`, opts);
+    const c = this.byId(id);
+    if (this.unhealthyImages.has(c.image)) return { healthy: false, reason: 'unhealthy', detail: 'healthcheck failed' };
+    return { healthy: true, via: 'running' };
+  }
+
+  async finalize(r: Replacement, opts?: CallOptions): Promise<void> {
+    await this.gate(`finalize ${r.oldId}`, opts);
+    this.remove(r.oldId);
+  }
+
+  async revert(r: Replacement, opts?: CallOptions): Promise<void> {
+    await this.gate(`revert ${r.newId}`, opts);
+    this.remove(r.newId);
+    const old = this.byId(r.oldId);
+    old.name = r.name;
+    old.state = 'running';
+  }
+
+  async pendingReplacements(opts?: CallOptions): Promise<Replacement[]> {
+    await this.gate('pendingReplacements', opts);
+    return this.containers
+      .filter((c) => c.name.endsWith('.deckhand-prev'))
+      .map((c) => {
+        const name = c.name.replace(/\.deckhand-prev$/, '');
+        const fresh = this.containers.find((x) => x.name === name);
+        return { name, oldId: c.id, newId: fresh?.id ?? '', oldImage: c.image, newImage: fresh?.image ?? '' };
+      });
+  }
+
+  private remove(id: string): void {
+    const i = this.containers.findIndex((c) => c.id === id);
+    if (i >= 0) this.containers.splice(i, 1);
   }
 }
 

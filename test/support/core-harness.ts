@@ -2,40 +2,74 @@ import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../src/bot/config.js';
 import { allIntents } from '../../src/core/intents/index.js';
 import type { InboundEvent, Platform } from '../../src/core/messages/inbound.js';
+import type { Reply } from '../../src/core/messages/reply.js';
 import { createCore } from '../../src/core/pipeline/core.js';
 import { silentLogger } from '../../src/core/ports/logger.port.js';
 import { noopMetrics } from '../../src/core/ports/metrics.port.js';
-import { fixedClock, MemoryAuditLog } from '../fakes/memory-audit.js';
+import { MemoryAuditLog } from '../fakes/memory-audit.js';
 import { MemoryRuntimeRegistry } from '../fakes/memory-runtime.js';
+import {
+  MemoryActionQueue,
+  MemoryDeploymentStore,
+  MemoryFreezeStore,
+  MemoryLockStore,
+  MemoryPendingActionStore,
+  RecordingNotifier,
+} from '../fakes/memory-stores.js';
 
 export const NOW = '2026-11-23T12:00:00Z';
 
-/** The real core over in-memory ports and a fixed clock. */
+interface From {
+  platform?: Platform;
+  user?: string;
+  chat?: string;
+  chatType?: 'private' | 'group';
+}
+
+/** The real core over in-memory ports and a settable clock. */
 export function coreHarness(configFile = new URL('../fixtures/config/core.yaml', import.meta.url)) {
   const config = parseConfig(readFileSync(configFile, 'utf8'));
   const runtimes = new MemoryRuntimeRegistry(config.catalog.hosts);
   const audit = new MemoryAuditLog();
+  let now = new Date(NOW);
+  const clock = { now: () => now };
+  const actions = {
+    pending: new MemoryPendingActionStore(),
+    deployments: new MemoryDeploymentStore(),
+    locks: new MemoryLockStore(),
+    freezes: new MemoryFreezeStore(),
+    queue: new MemoryActionQueue(),
+    notifier: new RecordingNotifier(),
+    recurringFreezes: config.recurringFreezes,
+    confirmTtlMs: config.actions.confirmTtlMs,
+  };
   const core = createCore({
     catalog: config.catalog,
     limits: config.limits,
     runtimes,
     audit,
-    clock: fixedClock(NOW),
+    clock,
     logger: silentLogger,
     metrics: noopMetrics,
     intents: allIntents,
+    actions,
   });
-  const say = (text: string, from: { platform?: Platform; user?: string; chat?: string; chatType?: 'private' | 'group' } = {}) => {
-    const event: InboundEvent = {
-      kind: 'command',
-      platform: from.platform ?? 'telegram',
-      platformUserId: from.user ?? '1001',
-      chatId: from.chat ?? from.user ?? '1001',
-      chatType: from.chatType ?? 'private',
-      text,
-      receivedAt: new Date(NOW),
-    };
-    return core.handle(event);
+  const base = (from: From) => ({
+    platform: from.platform ?? 'telegram',
+    platformUserId: from.user ?? '1001',
+    chatId: from.chat ?? from.user ?? '1001',
+    chatType: from.chatType ?? 'private',
+    receivedAt: now,
+  });
+  const say = (text: string, from: From = {}) => core.handle({ kind: 'command', text, ...base(from) } as InboundEvent);
+  const click = (reply: Reply, label: string, from: From = {}) => {
+    const buttons = reply.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []));
+    const button = buttons.find((b) => b.label === label);
+    if (!button) throw new Error(`no button "${label}" in reply: ${reply.text}`);
+    return core.handle({ kind: 'action', actionId: button.actionId, pendingId: button.pendingId, ...base(from) } as InboundEvent);
   };
-  return { core, runtimes, audit, config, say };
+  const setNow = (iso: string) => {
+    now = new Date(iso);
+  };
+  return { core, runtimes, audit, config, actions, say, click, setNow };
 }

@@ -15,7 +15,7 @@ export interface ContainerInspect {
   Image: string;
   RestartCount?: number;
   State: { Status?: string; StartedAt?: string; Health?: { Status?: string } | null };
-  Config: { Image?: string; Labels?: Record<string, string> | null; Env?: string[] | null; Tty?: boolean };
+  Config: { Image?: string; Labels?: Record<string, string> | null; Env?: string[] | null; Tty?: boolean; StopTimeout?: number };
 }
 
 export const VERSION_LABEL = 'org.opencontainers.image.version';

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { ContainerNotFoundError, HostUnreachableError } from '../../core/ports/runtime.port.js';
 
 /** Socket-level error codes that mean "the engine cannot be reached", with a short human reason. */
@@ -51,6 +52,8 @@ interface EngineError {
 export async function engineCall<T>(scope: CallScope, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const deadline = AbortSignal.timeout(scope.timeoutMs);
   const signal = scope.signal ? AbortSignal.any([deadline, scope.signal]) : deadline;
+  // One signal serves every request of the operation (e.g. an inspect per container), each adding a listener.
+  setMaxListeners(0, signal);
   try {
     return await raceAbort(run(signal), signal);
   } catch (error) {

@@ -5,8 +5,11 @@ import type { ContainerSelector } from '../../core/domain/catalog.js';
 import type {
   CallOptions,
   ContainerInfo,
+  HealthOutcome,
+  HealthWait,
   LogLine,
   LogQuery,
+  Replacement,
   Runtime,
 } from '../../core/ports/runtime.port.js';
 import {
@@ -18,8 +21,17 @@ import {
 } from './container-info.mapper.js';
 import { engineCall, type CallScope } from './docker-call.js';
 import { demultiplexLogs, splitRawLogs } from './docker-log.demux.js';
+import { ContainerReplacer, type EngineAccess } from './container-replacer.js';
+import { detectEngineKind, type EngineKind } from './engine-kind.js';
+import { waitForHealth, type HealthProbeState } from './health-wait.js';
+import { runPodmanHealthcheck } from './image-defaults.js';
+import { pullImage } from './image-pull.js';
+import { imageReferenceSchema } from './image-reference.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_PULL_TIMEOUT_MS = 300_000;
+/** Longest health wait a caller may ask for (one hour). */
+const MAX_HEALTH_WAIT_MS = 3_600_000;
 
 /** Container ids or names as the engine accepts them; refuses anything that could alter the request path. */
 const containerIdSchema = z
@@ -37,14 +49,24 @@ const selectorSchema = z.object({
   labels: z.record(z.string(), z.string()).optional(),
 });
 
+const healthWaitSchema = z.object({
+  timeoutMs: z.number().int().positive().max(MAX_HEALTH_WAIT_MS),
+  graceMs: z.number().int().nonnegative().max(MAX_HEALTH_WAIT_MS),
+});
+
 export interface DockerRuntimeOptions {
   /** Deadline of every engine call (default 10 s); the caller's signal can cut it shorter. */
   timeoutMs?: number;
+  /** Extra time a pull may take on top of timeoutMs (default 300 s). */
+  pullTimeoutMs?: number;
 }
 
 /** The Runtime port on one Docker-API engine (Docker or Podman), through dockerode. */
 export class DockerRuntime implements Runtime {
   private readonly timeoutMs: number;
+  private readonly pullTimeoutMs: number;
+  private readonly replacer: ContainerReplacer;
+  private engineKind: Promise<EngineKind> | undefined;
 
   constructor(
     readonly host: string,
@@ -52,6 +74,8 @@ export class DockerRuntime implements Runtime {
     options: DockerRuntimeOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
+    this.replacer = new ContainerReplacer(this.engineAccess());
   }
 
   async ping(opts: CallOptions = {}): Promise<void> {
@@ -91,6 +115,71 @@ export class DockerRuntime implements Runtime {
     const id = containerIdSchema.parse(containerId);
     const inspect = await engineCall(this.scope(opts, id), (signal) => this.inspect(id, signal));
     return parseEnvironment(inspect.Config.Env);
+  }
+
+  async restart(containerId: string, opts: CallOptions = {}): Promise<void> {
+    const id = containerIdSchema.parse(containerId);
+    const inspect = await engineCall(this.scope(opts, id), (signal) => this.inspect(id, signal));
+    const stopSeconds = inspect.Config.StopTimeout && inspect.Config.StopTimeout > 0 ? inspect.Config.StopTimeout : 10;
+    const scope = { ...this.scope(opts, id), timeoutMs: this.timeoutMs + stopSeconds * 1000 };
+    await engineCall(scope, (abortSignal) => this.docker.getContainer(id).restart({ abortSignal }));
+  }
+
+  async pull(image: string, opts: CallOptions = {}): Promise<void> {
+    const ref = imageReferenceSchema.parse(image);
+    const scope = { ...this.scope(opts), timeoutMs: this.timeoutMs + this.pullTimeoutMs };
+    await engineCall(scope, (signal) => pullImage(this.docker, ref, signal));
+  }
+
+  async replace(containerId: string, image: string, opts: CallOptions = {}): Promise<Replacement> {
+    return this.replacer.replace(containerIdSchema.parse(containerId), imageReferenceSchema.parse(image), opts);
+  }
+
+  async waitHealthy(containerId: string, wait: HealthWait, opts: CallOptions = {}): Promise<HealthOutcome> {
+    const id = containerIdSchema.parse(containerId);
+    const checked = healthWaitSchema.parse(wait);
+    const podman = (await this.kind(opts)) === 'podman';
+    const call = <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> => engineCall(this.scope(opts, id), run);
+    return waitForHealth(
+      {
+        inspect: () => call(async (signal) => (await this.inspect(id, signal)) as unknown as HealthProbeState),
+        ...(podman ? { runCheck: () => call((signal) => runPodmanHealthcheck(this.docker, id, signal)) } : {}),
+        now: () => Date.now(),
+        sleep: (ms) => sleep(ms, opts.signal),
+      },
+      checked,
+    );
+  }
+
+  async finalize(replacement: Replacement, opts: CallOptions = {}): Promise<void> {
+    await this.replacer.finalize(replacement, opts);
+  }
+
+  async revert(replacement: Replacement, opts: CallOptions = {}): Promise<void> {
+    await this.replacer.revert(replacement, opts);
+  }
+
+  async pendingReplacements(opts: CallOptions = {}): Promise<Replacement[]> {
+    return this.replacer.pending(opts);
+  }
+
+  /** Docker Engine or Podman, asked once per runtime (a failed probe is asked again next time). */
+  private kind(opts: CallOptions): Promise<EngineKind> {
+    this.engineKind ??= engineCall(this.scope(opts), (signal) => detectEngineKind(this.docker, signal)).catch((error: unknown) => {
+      this.engineKind = undefined;
+      throw error;
+    });
+    return this.engineKind;
+  }
+
+  private engineAccess(): EngineAccess {
+    return {
+      docker: this.docker,
+      pullTimeoutMs: this.pullTimeoutMs,
+      kind: (opts) => this.kind(opts),
+      call: (opts, { containerId, extraMs }, run) =>
+        engineCall({ ...this.scope(opts, containerId), timeoutMs: this.timeoutMs + (extraMs ?? 0) }, run),
+    };
   }
 
   private scope(opts: CallOptions, containerId?: string): CallScope {
@@ -148,6 +237,22 @@ export class DockerRuntime implements Runtime {
       );
     });
   }
+}
+
+/** Waits `ms`, or rejects with the signal's reason once it aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 async function collect(response: IncomingMessage, signal: AbortSignal): Promise<Buffer> {

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { ActionEvent, CommandEvent, InboundEvent } from '../../core/messages/inbound.js';
 import type { Attachment, Button, Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
-import type { Logger } from '../../core/ports/logger.port.js';
+import { type Logger, silentLogger } from '../../core/ports/logger.port.js';
+import { attachPosted, pendingIdsOf } from '../notifier/message-attach.js';
 import { renderAttachmentNotice, renderInvalidChoice, renderShellReply } from './shell.renderer.js';
 
 export interface ShellOptions {
@@ -47,6 +48,9 @@ async function saveAttachment(attachment: Attachment, dir: string | undefined): 
 /** One REPL session: the state is the buttons of the last reply, so a number can pick one. */
 class ShellSession {
   private buttons: Button[] = [];
+  /** Replies are numbered; a reply's number is its message id (progress updates refer to it). */
+  private replies = 0;
+  private buttonsMessageId = '';
 
   constructor(
     private readonly opts: ShellOptions,
@@ -77,7 +81,8 @@ class ShellSession {
   }
 
   private actionEvent(button: Button): ActionEvent {
-    return { ...this.base(), kind: 'action', actionId: button.actionId, pendingId: button.pendingId };
+    const messageRef = { platform: 'shell' as const, chatId: this.settings.chatId, messageId: this.buttonsMessageId };
+    return { ...this.base(), kind: 'action', actionId: button.actionId, pendingId: button.pendingId, messageRef };
   }
 
   private async dispatch(event: InboundEvent): Promise<void> {
@@ -92,12 +97,21 @@ class ShellSession {
     }
     const rendered = renderShellReply(reply, { color: this.color });
     this.buttons = rendered.buttons;
+    const messageId = String(++this.replies);
     let text = rendered.text;
     if (reply.attachment) {
       const path = await saveAttachment(reply.attachment, this.settings.attachmentDir);
       text += `\n\n${renderAttachmentNotice(path, reply.attachment.content, reply.attachment.title)}`;
     }
     this.write(text);
+    if (rendered.buttons.length > 0) await this.attach(reply, messageId);
+  }
+
+  /** Tells the core which reply holds the buttons, so job progress can report on it ("[update] …"). */
+  private async attach(reply: Reply, messageId: string): Promise<void> {
+    this.buttonsMessageId = messageId;
+    const ref = { platform: 'shell' as const, chatId: this.settings.chatId, messageId };
+    await attachPosted(this.opts.core, pendingIdsOf(reply), ref, this.opts.logger ?? silentLogger);
   }
 
   /** Each reply is followed by a blank line. */

@@ -4,8 +4,9 @@ import type { InboundEvent } from '../../core/messages/inbound.js';
 import { replies } from '../../core/messages/reply-builder.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
+import { attachPosted } from '../notifier/message-attach.js';
 import { deliverReply, errorSummary } from './slack-reply.delivery.js';
-import type { ReplyTarget } from './slack-reply.target.js';
+import { buttonPendingIds, type PostedMessage, type ReplyTarget } from './slack-reply.target.js';
 import { renderSlack } from './slack.renderer.js';
 
 export interface DispatchDeps {
@@ -33,7 +34,8 @@ export async function dispatch(
   try {
     const reply = await deps.core.handle(event);
     const privately = reply.tone === 'error' || isHelp(event);
-    await deliverReply(client, target, reply, { private: privately, logger: log });
+    const posted = await deliverReply(client, target, reply, { private: privately, logger: log });
+    await attachButtons(deps, posted);
   } catch (err) {
     const ref = randomUUID().slice(0, 8);
     const summary = errorSummary(err);
@@ -43,5 +45,13 @@ export async function dispatch(
     } catch (again) {
       log.error({ err: errorSummary(again), ref }, 'slack error reply failed');
     }
+  }
+}
+
+/** Tells the core where each posted message with buttons lives, so job progress can chat.update it. */
+async function attachButtons(deps: DispatchDeps, posted: PostedMessage[]): Promise<void> {
+  for (const { channel, ts, message } of posted) {
+    if (!ts) continue;
+    await attachPosted(deps.core, buttonPendingIds(message), { platform: 'slack', chatId: channel, messageId: ts }, deps.logger);
   }
 }

@@ -35,7 +35,7 @@ export const blockActionSchema = z.object({
   user: z.object({ id, username: z.string().max(200).optional(), name: z.string().max(200).optional() }),
   channel: z.object({ id, name: z.string().max(200).optional() }).optional(),
   container: z
-    .object({ message_ts: z.string().max(64).optional(), channel_id: id.optional(), is_ephemeral: z.boolean().optional() })
+    .object({ message_ts: z.string().regex(/^\d{1,12}\.\d{1,8}$/).optional(), channel_id: id.optional(), is_ephemeral: z.boolean().optional() })
     .optional(),
   trigger_id: z.string().max(200).optional(),
   response_url: z.url().optional(),
@@ -113,5 +113,13 @@ export function actionEventFromBlockAction(p: BlockActionPayload, receivedAt: Da
   const name = p.user.username ?? p.user.name;
   if (name) event.userName = name;
   if (p.trigger_id) event.eventId = p.trigger_id;
+  const ts = editableMessageTs(p);
+  if (ts) event.messageRef = { platform: 'slack', chatId, messageId: ts };
   return event;
+}
+
+/** The clicked message's ts, when chat.update can edit it later (ephemeral messages cannot be updated). */
+export function editableMessageTs(p: BlockActionPayload): string | undefined {
+  if (p.container?.is_ephemeral) return undefined;
+  return p.container?.message_ts;
 }

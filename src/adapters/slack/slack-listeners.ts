@@ -9,6 +9,7 @@ import {
   blockActionSchema,
   commandEventFromMention,
   commandEventFromSlash,
+  editableMessageTs,
   slashCommandSchema,
 } from './slack-event.parser.js';
 import { actionTarget, mentionTarget, slashTarget } from './slack-reply.target.js';
@@ -47,7 +48,7 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
     const parsed = slashCommandSchema.safeParse(body);
     if (!parsed.success) return invalid(deps.logger, 'slash command', parsed.error);
     const event = commandEventFromSlash(parsed.data, deps.now());
-    await dispatch(deps, client, event, slashTarget(respond, event.chatId));
+    await dispatch(deps, client, event, slashTarget(respond, client, event.chatId));
   });
 }
 
@@ -71,7 +72,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     const event = actionEventFromBlockAction(parsed.data, deps.now());
     if (!event) return deps.logger.warn({ actionId: parsed.data.actions[0]?.action_id }, 'ignored slack action without a value');
     const p = parsed.data;
-    const clicked = { channel: event.chatId, user: event.platformUserId, ...(p.container?.message_ts ? { messageTs: p.container.message_ts } : {}) };
+    const messageTs = editableMessageTs(p);
+    const clicked = { channel: event.chatId, user: event.platformUserId, ...(messageTs ? { messageTs } : {}) };
     await dispatch(deps, client, event, actionTarget(client, clicked, p.response_url ? respond : undefined));
   });
 }

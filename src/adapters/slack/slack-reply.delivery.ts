@@ -2,22 +2,30 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { webApi } from '@slack/bolt';
 import { renderSlack, renderSlackFile } from './slack.renderer.js';
-import type { ReplyTarget } from './slack-reply.target.js';
+import type { PostedMessage, ReplyTarget } from './slack-reply.target.js';
 
-/** Renders a reply and sends it to the target; a public reply's attachment follows as a file upload. */
+/**
+ * Renders a reply and sends it to the target; a public reply's attachment follows as a file upload.
+ * Returns the public messages as posted (none for a private reply).
+ */
 export async function deliverReply(
   client: webApi.WebClient,
   target: ReplyTarget,
   reply: Reply,
   opts: { private: boolean; logger: Logger },
-): Promise<void> {
+): Promise<PostedMessage[]> {
   const messages = renderSlack(reply);
   if (opts.private) {
     // A private reply never uploads: a file would be visible to the whole channel.
     await target.whisper(messages);
-    return;
+    return [];
   }
-  await target.publish(messages);
+  const posted = await target.publish(messages);
+  await uploadFile(client, target, reply, opts.logger);
+  return posted;
+}
+
+async function uploadFile(client: webApi.WebClient, target: ReplyTarget, reply: Reply, logger: Logger): Promise<void> {
   const file = renderSlackFile(reply);
   if (!file) return;
   try {
@@ -25,7 +33,7 @@ export async function deliverReply(
     const upload = { channel_id: channel, filename: file.filename, title: file.title, content: file.content };
     await client.files.uploadV2(threadTs ? { ...upload, thread_ts: threadTs } : upload);
   } catch (err) {
-    opts.logger.warn({ err: errorSummary(err), filename: file.filename }, 'slack file upload failed');
+    logger.warn({ err: errorSummary(err), filename: file.filename }, 'slack file upload failed');
     await target.whisper(renderSlack({ tone: 'warning', text: `Could not attach ${file.filename}.`, blocks: [] }));
   }
 }

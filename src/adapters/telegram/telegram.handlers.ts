@@ -6,6 +6,7 @@ import type { ActionEvent, ChatType, CommandEvent, InboundEvent } from '../../co
 import type { Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
+import { attachPosted, pendingIdsOf } from '../notifier/message-attach.js';
 import { decodeCallbackData } from './telegram.callback-data.js';
 import { parseCommand } from './telegram.command-parser.js';
 import { type RenderOptions, type TelegramMessage, renderTelegram } from './telegram.renderer.js';
@@ -45,7 +46,8 @@ async function handleCommand(deps: HandlerDeps, ctx: Context): Promise<void> {
     text,
   };
   const reply = await dispatch(deps, event);
-  await sendMessages(ctx.api, message.chat.id, renderSafely(deps, reply));
+  const keyboardMessageId = await sendMessages(ctx.api, message.chat.id, renderSafely(deps, reply));
+  await attachKeyboard(deps, reply, message.chat.id, keyboardMessageId);
 }
 
 async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
@@ -64,9 +66,19 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
     ...base(deps, ctx, query.from, message.chat, chatType),
     actionId: action.actionId,
     pendingId: action.pendingId,
+    messageRef: { platform: 'telegram', chatId: String(message.chat.id), messageId: String(message.message_id) },
   };
   const reply = await dispatch(deps, event);
-  await editWithMessages(ctx.api, message.chat.id, message.message_id, renderSafely(deps, reply));
+  const messages = renderSafely(deps, reply);
+  const keyboardMessageId = await editWithMessages(ctx.api, message.chat.id, message.message_id, messages);
+  await attachKeyboard(deps, reply, message.chat.id, keyboardMessageId);
+}
+
+/** A reply with buttons was posted: tell the core which message holds them, so progress can edit it. */
+async function attachKeyboard(deps: HandlerDeps, reply: Reply, chatId: number, messageId: number | undefined): Promise<void> {
+  if (messageId === undefined) return;
+  const ref = { platform: 'telegram' as const, chatId: String(chatId), messageId: String(messageId) };
+  await attachPosted(deps.core, pendingIdsOf(reply), ref, deps.logger);
 }
 
 function base(

@@ -27,6 +27,8 @@ export interface EnvironmentSpec {
   name: string;
   project: string;
   production: boolean;
+  /** Four-eyes: actions need approval by a second person (default: production environments). */
+  requireApproval: boolean;
   services: ServiceSpec[];
 }
 

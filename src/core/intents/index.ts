@@ -1,10 +1,30 @@
+import { deployIntent } from './deploy.intent.js';
+import { deploysIntent } from './deploys.intent.js';
 import { envIntent } from './env.intent.js';
+import { freezeIntent } from './freeze.intent.js';
 import { helpIntent } from './help.intent.js';
 import type { AnyIntent } from './intent.js';
+import { lockIntent, unlockIntent } from './lock.intent.js';
 import { logsIntent } from './logs.intent.js';
 import { oncallIntent } from './oncall.intent.js';
+import { restartIntent } from './restart.intent.js';
+import { rollbackIntent } from './rollback.intent.js';
 import { statusIntent } from './status.intent.js';
 import { whoamiIntent } from './whoami.intent.js';
 
 /** Every intent, in the order `help` lists them. */
-export const allIntents: readonly AnyIntent[] = [helpIntent, statusIntent, logsIntent, envIntent, oncallIntent, whoamiIntent];
+export const allIntents: readonly AnyIntent[] = [
+  helpIntent,
+  statusIntent,
+  logsIntent,
+  envIntent,
+  restartIntent,
+  deployIntent,
+  rollbackIntent,
+  deploysIntent,
+  lockIntent,
+  unlockIntent,
+  freezeIntent,
+  oncallIntent,
+  whoamiIntent,
+];

@@ -6,6 +6,13 @@ import type { Clock } from '../ports/clock.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { Metrics } from '../ports/metrics.port.js';
 import type { RuntimeRegistry } from '../ports/runtime.port.js';
+import type { ActionQueue } from '../ports/action-queue.port.js';
+import type { DeploymentStore } from '../ports/deployment.port.js';
+import type { FreezeStore } from '../ports/freeze.port.js';
+import type { LockStore } from '../ports/lock.port.js';
+import type { Notifier } from '../ports/notifier.port.js';
+import type { ActionPlan, PendingActionStore } from '../ports/pending-action.port.js';
+import type { RecurringFreeze } from '../domain/freeze.js';
 import type { Argv } from './argv.js';
 
 /** What an intent needs to be allowed: the minimum role on a project/environment. */
@@ -25,7 +32,24 @@ export interface CoreServices {
   metrics: Metrics;
   limits: Limits;
   intents: () => readonly AnyIntent[];
+  actions: ActionServices;
 }
+
+/** What the safe-actions intents and the confirm flow need. */
+export interface ActionServices {
+  pending: PendingActionStore;
+  deployments: DeploymentStore;
+  locks: LockStore;
+  freezes: FreezeStore;
+  queue: ActionQueue;
+  notifier: Notifier;
+  recurringFreezes: readonly RecurringFreeze[];
+  /** How long a confirm button stays valid. */
+  confirmTtlMs: number;
+}
+
+/** A confirmable intent's answer: a plan to store behind buttons, or a reply refusing to plan. */
+export type PlanResult = { ok: true; plan: ActionPlan; notes?: string[] } | { ok: false; reply: Reply };
 
 export interface Limits {
   /** Maximum log lines a `logs` request may return. */
@@ -70,7 +94,13 @@ export interface IntentDefinition<A> {
   minRole: Role | null;
   /** Permission needed for these arguments (may depend on them, e.g. production); `null` = any known person. */
   requires(args: A): Requirement | null;
-  handle(ctx: IntentContext<A>): Promise<Reply>;
+  /** Answers the request (every intent has `handle` or `plan`). */
+  handle?(ctx: IntentContext<A>): Promise<Reply>;
+  /**
+   * Confirmable intents (restart, deploy, rollback) plan instead of acting: the confirm middleware stores
+   * the plan as a pending action and answers with Confirm/Cancel buttons.
+   */
+  plan?(ctx: IntentContext<A>): Promise<PlanResult>;
 }
 
 export interface ResolveContext {

@@ -28,6 +28,8 @@ export interface ActionEvent extends InboundBase {
   kind: 'action';
   actionId: string;
   pendingId: string;
+  /** The message the button was on, so progress can edit it in place. */
+  messageRef?: { platform: Platform; chatId: string; messageId: string };
 }
 
 export type InboundEvent = CommandEvent | ActionEvent;

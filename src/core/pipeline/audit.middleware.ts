@@ -21,7 +21,7 @@ export function auditMiddleware(deps: { audit: AuditLog; clock: Clock; logger: L
       ctx.reply = replies.error(`Something went wrong; it has been logged (request ${ctx.requestId}).`);
     }
     const durationMs = Date.now() - ctx.startedAt;
-    const intent = ctx.intent?.name ?? null;
+    const intent = ctx.intent?.name ?? ctx.auditIntent ?? null;
     deps.metrics.commandHandled(intent ?? 'unknown', ctx.outcome, durationMs / 1000);
     const { event } = ctx;
     try {

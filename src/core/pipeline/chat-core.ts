@@ -1,4 +1,4 @@
-import type { InboundEvent } from '../messages/inbound.js';
+import type { InboundEvent, Platform } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 
 /**
@@ -9,4 +9,9 @@ export interface ChatCore {
   handle(event: InboundEvent): Promise<Reply>;
   /** Commands for platform menus (Telegram setMyCommands, Slack help): name and one-line summary. */
   commands(): { name: string; summary: string }[];
+  /**
+   * Adapters call this after posting a reply that has buttons, with the posted message's reference, so
+   * job progress can later edit that message in place. Never throws.
+   */
+  attachMessage(pendingId: string, ref: { platform: Platform; chatId: string; messageId: string }): Promise<void>;
 }

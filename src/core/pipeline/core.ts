@@ -10,6 +10,8 @@ import { executeMiddleware } from './execute.middleware.js';
 import { identityMiddleware } from './identity.middleware.js';
 import { compose, type Middleware, type PipelineContext } from './middleware.js';
 import { parseMiddleware } from './parse.middleware.js';
+import { clickMiddleware } from './click.middleware.js';
+import { confirmMiddleware } from './confirm.middleware.js';
 
 export interface CoreDeps extends Omit<CoreServices, 'intents'> {
   audit: AuditLog;
@@ -17,8 +19,8 @@ export interface CoreDeps extends Omit<CoreServices, 'intents'> {
 }
 
 /**
- * The platform-neutral core: request id → identity → audit → gate → parse → authorize → execute.
- * (Confirmation of actions joins between authorize and execute.)
+ * The platform-neutral core: request id → identity → audit → gate → click (buttons) → parse →
+ * authorize → confirm (plans of confirmable intents become pending actions) → execute.
  */
 export function createCore(deps: CoreDeps): ChatCore {
   const services: CoreServices = { ...deps, intents: () => deps.intents };
@@ -31,8 +33,10 @@ export function createCore(deps: CoreDeps): ChatCore {
     identityMiddleware(() => deps.catalog),
     auditMiddleware(deps),
     gateMiddleware(),
+    clickMiddleware(services),
     parseMiddleware(deps.intents, () => deps.catalog, deps.limits),
     authorizeMiddleware(),
+    confirmMiddleware(services),
     executeMiddleware(services),
   ]);
 
@@ -58,6 +62,13 @@ export function createCore(deps: CoreDeps): ChatCore {
     },
     commands() {
       return deps.intents.map((i) => ({ name: i.name, summary: i.summary }));
+    },
+    async attachMessage(pendingId, ref) {
+      try {
+        await deps.actions.pending.attachMessage(pendingId, ref);
+      } catch (err) {
+        deps.logger.warn({ err, pendingId }, 'could not remember the confirm message');
+      }
     },
   };
 }

@@ -15,6 +15,8 @@ export interface PipelineContext {
   /** True when the chat is a group not bound to any project in the config. */
   unregisteredChat: boolean;
   intent?: AnyIntent;
+  /** Audit name when there is no intent (button clicks: `deploy.confirm`). */
+  auditIntent?: string;
   args?: unknown;
   /** Arguments as typed, secrets masked (for the audit log). */
   argsText: string;

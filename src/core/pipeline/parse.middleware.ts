@@ -12,11 +12,7 @@ export function parseMiddleware(intents: readonly AnyIntent[], catalog: () => Ca
   const byName = new Map<string, AnyIntent>(intents.map((i) => [i.name, i]));
   return async (ctx, next) => {
     const { event } = ctx;
-    if (event.kind === 'action') {
-      ctx.argsText = `${event.actionId} ${event.pendingId}`;
-      finish(ctx, 'invalid', replies.warning('This button is no longer valid.', 'Run the command again to get fresh buttons.'), 'unknown action');
-      return;
-    }
+    if (event.kind !== 'command') throw new Error('button clicks are handled by the click middleware');
     ctx.argsText = maskText(event.text).slice(0, 500);
     const commandWord = event.text.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? '';
     const intent = byName.get(commandWord === '' ? 'help' : commandWord);

@@ -5,13 +5,18 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runShell, type ShellOptions } from '../../../../src/adapters/shell/shell.adapter.js';
 import { replies, ReplyBuilder } from '../../../../src/core/messages/reply-builder.js';
-import type { InboundEvent } from '../../../../src/core/messages/inbound.js';
+import type { InboundEvent, Platform } from '../../../../src/core/messages/inbound.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
 import type { ChatCore } from '../../../../src/core/pipeline/chat-core.js';
 
 /** A small ChatCore: `deploy` asks for confirmation with two buttons, `logs` returns an attachment. */
 class ScriptedCore implements ChatCore {
   readonly events: InboundEvent[] = [];
+  readonly attached: { pendingId: string; ref: { platform: Platform; chatId: string; messageId: string } }[] = [];
+
+  async attachMessage(pendingId: string, ref: { platform: Platform; chatId: string; messageId: string }): Promise<void> {
+    this.attached.push({ pendingId, ref });
+  }
 
   async handle(event: InboundEvent): Promise<Reply> {
     this.events.push(event);
@@ -88,7 +93,26 @@ describe('runShell', () => {
     expect(s.core.events).toHaveLength(2);
     expect(command).toMatchObject({ kind: 'command', platform: 'shell', platformUserId: 'alice', chatId: 'shell', chatType: 'private', text: 'deploy shop prod' });
     expect(command?.receivedAt).toBeInstanceOf(Date);
-    expect(action).toMatchObject({ kind: 'action', platform: 'shell', platformUserId: 'alice', actionId: 'deploy.confirm', pendingId: 'pa-42' });
+    expect(action).toMatchObject({
+      kind: 'action',
+      platform: 'shell',
+      platformUserId: 'alice',
+      actionId: 'deploy.confirm',
+      pendingId: 'pa-42',
+      messageRef: { platform: 'shell', chatId: 'shell', messageId: '1' },
+    });
+    // The reply with buttons (reply 1) is attached once for its one pending action.
+    expect(s.core.attached).toEqual([{ pendingId: 'pa-42', ref: { platform: 'shell', chatId: 'shell', messageId: '1' } }]);
+  });
+
+  it('numbers replies, so a later confirm message is attached under its own id', async () => {
+    const s = shell({ chatId: 'ops-laptop' });
+
+    s.input.end('logs shop\ndeploy shop prod\n2\n');
+    await s.done;
+
+    expect(s.core.attached).toEqual([{ pendingId: 'pa-42', ref: { platform: 'shell', chatId: 'ops-laptop', messageId: '2' } }]);
+    expect(s.core.events.at(-1)).toMatchObject({ kind: 'action', actionId: 'deploy.cancel', messageRef: { platform: 'shell', chatId: 'ops-laptop', messageId: '2' } });
   });
 
   it('handles piped input in order, ignores blank lines, strips a leading slash and ends at EOF', async () => {
@@ -146,7 +170,7 @@ describe('runShell', () => {
   });
 
   it('never shows a stack when the core breaks its contract and throws', async () => {
-    const broken: ChatCore = { handle: () => Promise.reject(new Error('db exploded at /app/x.ts:1')), commands: () => [] };
+    const broken: ChatCore = { handle: () => Promise.reject(new Error('db exploded at /app/x.ts:1')), commands: () => [], attachMessage: async () => {} };
     const s = shell({ core: broken });
 
     s.input.end('status\n');

@@ -5,7 +5,7 @@ import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSlackAdapter, type SlackAdapter } from '../../../../src/adapters/slack/slack.adapter.js';
-import type { InboundEvent } from '../../../../src/core/messages/inbound.js';
+import type { InboundEvent, Platform } from '../../../../src/core/messages/inbound.js';
 import { ReplyBuilder, replies } from '../../../../src/core/messages/reply-builder.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
 import type { ChatCore } from '../../../../src/core/pipeline/chat-core.js';
@@ -23,8 +23,12 @@ const blockActions = fixture<Record<string, unknown>>('block-actions.json');
 /** The ChatCore stand-in: the adapter, not the core, is under test. It records events and can hold replies. */
 class RecordingCore implements ChatCore {
   events: InboundEvent[] = [];
+  attached: { pendingId: string; ref: { platform: Platform; chatId: string; messageId: string } }[] = [];
   reply: Reply = new ReplyBuilder('success').header('shop prod').text('web running & healthy').build();
   gate: Promise<void> = Promise.resolve();
+  async attachMessage(pendingId: string, ref: { platform: Platform; chatId: string; messageId: string }): Promise<void> {
+    this.attached.push({ pendingId, ref });
+  }
   async handle(event: InboundEvent): Promise<Reply> {
     this.events.push(event);
     await this.gate;
@@ -66,6 +70,7 @@ afterAll(async () => {
 beforeEach(() => {
   api.reset();
   core.events = [];
+  core.attached = [];
   core.reply = new ReplyBuilder('success').header('shop prod').text('web running & healthy').build();
   core.gate = Promise.resolve();
 });
@@ -237,6 +242,7 @@ describe('block actions', () => {
         pendingId: 'pend_42',
         eventId: '12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb3',
         receivedAt: NOW,
+        messageRef: { platform: 'slack', chatId: 'C2147483705', messageId: '1548261231.000200' },
       },
     ]);
     expect(api.traffic()[0]).toEqual({
@@ -255,6 +261,96 @@ describe('block actions', () => {
     await client.interaction(blockActions);
     await vi.waitFor(() => expect(api.traffic()).toHaveLength(1));
     expect(api.traffic()[0]!.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+  });
+});
+
+describe('replies with buttons', () => {
+  const confirm = () =>
+    new ReplyBuilder('warning')
+      .text('Deploy shop:1.2.3 to prod?')
+      .block({
+        type: 'buttons',
+        buttons: [
+          { label: 'Confirm', actionId: 'deploy.confirm', pendingId: 'pend_42', style: 'primary' },
+          { label: 'Cancel', actionId: 'deploy.cancel', pendingId: 'pend_42' },
+        ],
+      })
+      .build();
+  const confirmBlocks = [
+    { type: 'section', text: { type: 'mrkdwn', text: 'Deploy shop:1.2.3 to prod?' } },
+    {
+      type: 'actions',
+      elements: [
+        { type: 'button', text: { type: 'plain_text', text: 'Confirm', emoji: true }, action_id: 'deploy.confirm', value: 'pend_42', style: 'primary' },
+        { type: 'button', text: { type: 'plain_text', text: 'Cancel', emoji: true }, action_id: 'deploy.cancel', value: 'pend_42' },
+      ],
+    },
+  ];
+
+  it('posts a slash command\'s confirm message with chat.postMessage and attaches its ts', async () => {
+    core.reply = confirm();
+    await client.command({ ...slash, text: 'deploy shop prod 1.2.3' });
+    await vi.waitFor(() => expect(core.attached).toHaveLength(1));
+    expect(api.traffic()).toEqual([
+      {
+        url: `${API}/chat.postMessage`,
+        at: expect.any(Number),
+        body: {
+          authorization: 'Bearer xoxb-test-token',
+          channel: 'C2147483705',
+          team_id: 'T0001',
+          text: 'Deploy shop:1.2.3 to prod?\n\n[1] Confirm  [2] Cancel',
+          blocks: JSON.stringify(confirmBlocks),
+        },
+      },
+    ]);
+    expect(core.attached).toEqual([{ pendingId: 'pend_42', ref: { platform: 'slack', chatId: 'C2147483705', messageId: '1700000000.000100' } }]);
+  });
+
+  it('falls back to response_url (nothing to attach) where the bot cannot post', async () => {
+    core.reply = confirm();
+    api.queued.set('chat.postMessage', [HttpResponse.json({ ok: false, error: 'not_in_channel' })]);
+    await client.command({ ...slash, channel_id: 'D024BE91L', channel_name: 'directmessage' });
+    await vi.waitFor(() => expect(api.traffic()).toHaveLength(2));
+    const [attempt, fallback] = api.traffic();
+    expect(attempt!.url).toBe(`${API}/chat.postMessage`);
+    expect(fallback).toMatchObject({
+      url: 'https://hooks.slack.com/commands/T0001/1234567890/abcdefXYZ',
+      body: { response_type: 'in_channel', blocks: confirmBlocks },
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(core.attached).toEqual([]);
+  });
+
+  it('attaches the thread reply posted for a mention', async () => {
+    core.reply = confirm();
+    await client.event({ ...mention, event_id: 'EvButtons', event: { ...mention.event, thread_ts: '1515449000.000001' } });
+    await vi.waitFor(() => expect(core.attached).toHaveLength(1));
+    expect(api.traffic()[0]!.body).toMatchObject({ channel: 'C2147483705', thread_ts: '1515449000.000001', blocks: JSON.stringify(confirmBlocks) });
+    expect(core.attached[0]).toEqual({ pendingId: 'pend_42', ref: { platform: 'slack', chatId: 'C2147483705', messageId: '1700000000.000100' } });
+  });
+
+  it('attaches the clicked message when a click is answered with new buttons', async () => {
+    core.reply = confirm();
+    await client.interaction(blockActions);
+    await vi.waitFor(() => expect(core.attached).toHaveLength(1));
+    expect(api.traffic()).toEqual([
+      {
+        url: 'https://hooks.slack.com/actions/T0001/6666666666/aaaaBBBBccccDDDD',
+        at: expect.any(Number),
+        body: { replace_original: true, text: 'Deploy shop:1.2.3 to prod?\n\n[1] Confirm  [2] Cancel', blocks: confirmBlocks },
+      },
+    ]);
+    expect(core.attached).toEqual([{ pendingId: 'pend_42', ref: { platform: 'slack', chatId: 'C2147483705', messageId: '1548261231.000200' } }]);
+  });
+
+  it('gives a click on an ephemeral message no messageRef (chat.update cannot edit it)', async () => {
+    const container = { type: 'message', message_ts: '1548261231.000300', channel_id: 'C2147483705', is_ephemeral: true };
+    await client.interaction({ ...blockActions, container, trigger_id: '1.2.ephemeral' });
+    await vi.waitFor(() => expect(api.traffic()).toHaveLength(1));
+    expect(core.events).toHaveLength(1);
+    expect(core.events[0]).not.toHaveProperty('messageRef');
+    expect(core.events[0]).toMatchObject({ kind: 'action', pendingId: 'pend_42' });
   });
 });
 

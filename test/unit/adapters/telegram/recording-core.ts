@@ -1,5 +1,5 @@
 import { ReplyBuilder, replies } from '../../../../src/core/messages/reply-builder.js';
-import type { InboundEvent } from '../../../../src/core/messages/inbound.js';
+import type { InboundEvent, Platform } from '../../../../src/core/messages/inbound.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
 import type { ChatCore } from '../../../../src/core/pipeline/chat-core.js';
 import type { Logger } from '../../../../src/core/ports/logger.port.js';
@@ -10,10 +10,19 @@ import type { Logger } from '../../../../src/core/ports/logger.port.js';
  */
 export class RecordingCore implements ChatCore {
   readonly events: InboundEvent[] = [];
+  /** Every attachMessage call, in order. */
+  readonly attached: { pendingId: string; ref: { platform: Platform; chatId: string; messageId: string } }[] = [];
+
+  async attachMessage(pendingId: string, ref: { platform: Platform; chatId: string; messageId: string }): Promise<void> {
+    this.attached.push({ pendingId, ref });
+  }
 
   async handle(event: InboundEvent): Promise<Reply> {
     this.events.push(event);
-    if (event.kind === 'action') return new ReplyBuilder('success').text(`Done: ${event.actionId}`).build();
+    if (event.kind === 'action') {
+      if (event.actionId === 'deploy.approve') return approvalReply();
+      return new ReplyBuilder('success').text(`Done: ${event.actionId}`).build();
+    }
     const [name] = event.text.split(' ');
     switch (name) {
       case 'boom':
@@ -22,6 +31,19 @@ export class RecordingCore implements ChatCore {
         return new ReplyBuilder('warning')
           .text('Deploy shop to prod?')
           .block({ type: 'buttons', buttons: [{ label: 'Deploy', actionId: 'deploy.confirm', pendingId: 'p42' }] })
+          .build();
+      case 'restart':
+        // Two pending actions, one keyboard: each distinct pending id is attached once.
+        return new ReplyBuilder('warning')
+          .text('Restart web and worker?')
+          .block({
+            type: 'buttons',
+            buttons: [
+              { label: 'Restart web', actionId: 'restart.confirm', pendingId: 'pw' },
+              { label: 'Cancel web', actionId: 'restart.cancel', pendingId: 'pw' },
+              { label: 'Restart worker', actionId: 'restart.confirm', pendingId: 'pk' },
+            ],
+          })
           .build();
       case 'logs':
         return new ReplyBuilder().text('Logs for api').attach({ filename: 'api.log', content: 'a\nb\n' }).build();
@@ -39,6 +61,14 @@ export class RecordingCore implements ChatCore {
       { name: 'not-valid', summary: 'Skipped: Telegram forbids the dash' },
     ];
   }
+}
+
+/** A click answered with new buttons (e.g. four-eyes: the first click asks a second person to approve). */
+function approvalReply(): Reply {
+  return new ReplyBuilder('warning')
+    .text('Waiting for a second approver.')
+    .block({ type: 'buttons', buttons: [{ label: 'Approve', actionId: 'deploy.confirm', pendingId: 'p43' }] })
+    .build();
 }
 
 /** Collects log entries so tests can assert what was logged (and that nothing leaked to chat). */

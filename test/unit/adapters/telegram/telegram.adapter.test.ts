@@ -93,6 +93,49 @@ describe('telegram adapter: commands', () => {
     ]);
   });
 
+  it('attaches the sent message (its message_id from the Bot API) to the pending action', async () => {
+    api.respond((call) =>
+      call.method === 'sendMessage'
+        ? HttpResponse.json({ ok: true, result: { message_id: 4242, date: 1_700_000_000, chat: { id: 777, type: 'private' }, text: '' } })
+        : undefined,
+    );
+    await adapter().bot.handleUpdate(commandUpdate('/deploy shop prod'));
+    expect(core.attached).toEqual([{ pendingId: 'p42', ref: { platform: 'telegram', chatId: '777', messageId: '4242' } }]);
+  });
+
+  it('attaches each distinct pending id of a keyboard once, to the message that carries it', async () => {
+    await adapter().bot.handleUpdate(commandUpdate('/restart', { id: -100200, type: 'supergroup' }));
+    const [sent] = api.bodies('sendMessage');
+    expect(sent?.reply_markup).toEqual({
+      inline_keyboard: [
+        [
+          { text: 'Restart web', callback_data: 'restart.confirm:pw' },
+          { text: 'Cancel web', callback_data: 'restart.cancel:pw' },
+          { text: 'Restart worker', callback_data: 'restart.confirm:pk' },
+        ],
+      ],
+    });
+    const ref = { platform: 'telegram', chatId: '-100200', messageId: '1001' };
+    expect(core.attached).toEqual([
+      { pendingId: 'pw', ref },
+      { pendingId: 'pk', ref },
+    ]);
+  });
+
+  it('logs, and does not fail the update, when attaching the message fails', async () => {
+    core.attachMessage = async () => {
+      throw new Error('database unavailable');
+    };
+    await adapter().bot.handleUpdate(commandUpdate('/deploy shop prod'));
+    expect(api.bodies('sendMessage')).toHaveLength(1);
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      obj: { err: { message: 'database unavailable' }, pendingId: 'p42', platform: 'telegram' },
+      msg: 'attaching the posted message failed',
+    });
+    expect(log.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+
   it('sends long replies as ordered parts and attachments with sendDocument (multipart)', async () => {
     const bot = adapter().bot;
     await bot.handleUpdate(commandUpdate('/long'));
@@ -156,12 +199,35 @@ describe('telegram adapter: button clicks', () => {
         receivedAt: RECEIVED_AT,
         actionId: 'deploy.confirm',
         pendingId: 'p42',
+        messageRef: { platform: 'telegram', chatId: '777', messageId: '55' },
       },
     ]);
     expect(api.calls).toEqual([
       { method: 'answerCallbackQuery', body: { callback_query_id: update.callback_query.id } },
       { method: 'editMessageText', body: { chat_id: 777, message_id: 55, text: 'Done: deploy.confirm', ...HTML } },
     ]);
+    // A reply without buttons attaches nothing.
+    expect(core.attached).toEqual([]);
+  });
+
+  it('attaches the edited message when a click is answered with new buttons', async () => {
+    const update = callbackUpdate('deploy.approve:p42', -100200);
+    await adapter().bot.handleUpdate(update);
+    expect(core.events[0]).toMatchObject({ messageRef: { platform: 'telegram', chatId: '-100200', messageId: '55' } });
+    expect(api.calls).toEqual([
+      { method: 'answerCallbackQuery', body: { callback_query_id: update.callback_query.id } },
+      {
+        method: 'editMessageText',
+        body: {
+          chat_id: -100200,
+          message_id: 55,
+          text: 'Waiting for a second approver.',
+          ...HTML,
+          reply_markup: { inline_keyboard: [[{ text: 'Approve', callback_data: 'deploy.confirm:p43' }]] },
+        },
+      },
+    ]);
+    expect(core.attached).toEqual([{ pendingId: 'p43', ref: { platform: 'telegram', chatId: '-100200', messageId: '55' } }]);
   });
 
   it('gives malformed callback_data a short answer and does not dispatch', async () => {

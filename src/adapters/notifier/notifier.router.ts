@@ -1,0 +1,64 @@
+import type { Platform } from '../../core/messages/inbound.js';
+import type { Reply } from '../../core/messages/reply.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import type { Notifier } from '../../core/ports/notifier.port.js';
+import type { MessageRef } from '../../core/ports/pending-action.port.js';
+
+export type PlatformNotifiers = Partial<Record<Platform, Notifier>>;
+
+const PLATFORMS: readonly Platform[] = ['telegram', 'slack', 'shell'];
+
+/**
+ * The one Notifier the core and the jobs get: an edit goes to the notifier of the message's platform, an
+ * announcement to every platform. Pushes are best effort: a failure is logged, never thrown, so a deploy
+ * never fails because a chat could not be told. Platforms can be added after construction (`use`), since
+ * the adapters need the core, which needs this notifier.
+ */
+export class NotifierRouter implements Notifier {
+  private readonly targets: PlatformNotifiers;
+  private readonly logger: Logger;
+
+  constructor(targets: PlatformNotifiers, logger: Logger) {
+    this.targets = { ...targets };
+    this.logger = logger.child({ component: 'notifier' });
+  }
+
+  use(platform: Platform, notifier: Notifier): this {
+    this.targets[platform] = notifier;
+    return this;
+  }
+
+  async edit(ref: MessageRef, reply: Reply): Promise<void> {
+    const target = this.targets[ref.platform];
+    if (!target) {
+      this.logger.warn({ platform: ref.platform, chatId: ref.chatId }, 'no notifier for the platform; edit dropped');
+      return;
+    }
+    try {
+      await target.edit(ref, reply);
+    } catch (err) {
+      this.logger.error({ err: summary(err), platform: ref.platform, chatId: ref.chatId, messageId: ref.messageId }, 'message edit failed');
+    }
+  }
+
+  async announce(project: string, reply: Reply): Promise<void> {
+    const active = PLATFORMS.flatMap((p) => {
+      const target = this.targets[p];
+      return target ? [{ platform: p, target }] : [];
+    });
+    const results = await Promise.allSettled(active.map(({ target }) => target.announce(project, reply)));
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') {
+        this.logger.error({ err: summary(result.reason), platform: active[i]?.platform, project }, 'announcement failed');
+      }
+    });
+  }
+}
+
+export function createNotifier(targets: PlatformNotifiers, logger: Logger): NotifierRouter {
+  return new NotifierRouter(targets, logger);
+}
+
+function summary(err: unknown): { message: string } {
+  return { message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,139 @@
+/**
+ * PendingActionStore on PostgreSQL (table pending_action). Every state change is ONE conditional
+ * `UPDATE … WHERE id = $1 AND status = 'pending' … RETURNING *` (Prisma's updateManyAndReturn), so however
+ * many clicks race, the database lets exactly one of them through.
+ */
+import type {
+  MessageRef,
+  NewPendingAction,
+  PendingAction,
+  PendingActionStore,
+} from '../../core/ports/pending-action.port.js';
+import { systemClock, type Clock } from '../../core/ports/clock.port.js';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import {
+  finalStatusSchema,
+  messageRefSchema,
+  name,
+  newPendingActionSchema,
+  pendingActionRowSchema,
+  resultText,
+} from './pending-action.schema.js';
+import { withFreshId } from './prisma-errors.js';
+import { newShortId, shortIdSchema } from './short-id.js';
+
+type Row = Prisma.PendingActionModel;
+
+export class PendingActionNotFoundError extends Error {
+  override readonly name = 'PendingActionNotFoundError';
+  constructor(readonly id: string) {
+    super(`No pending action with id ${id}.`);
+  }
+}
+
+const toAction = (row: Row): PendingAction => pendingActionRowSchema.parse(row);
+
+/** Ids arrive from chat buttons: anything that is not a well-formed id cannot name a row. */
+const validId = (id: string): boolean => shortIdSchema.safeParse(id).success;
+
+export class PrismaPendingActionStore implements PendingActionStore {
+  /** `clock` only stamps finishedAt on finish (the other transitions take `now` from the caller). */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async create(action: NewPendingAction): Promise<PendingAction> {
+    const a = newPendingActionSchema.parse(action);
+    const row = await withFreshId(newShortId, (id) =>
+      this.prisma.pendingAction.create({
+        data: {
+          id,
+          kind: a.plan.kind,
+          project: a.plan.project,
+          env: a.plan.env,
+          plan: a.plan as Prisma.InputJsonObject,
+          requestedBy: a.requestedBy,
+          platform: a.platform,
+          chatId: a.chatId,
+          needsApproval: a.needsApproval,
+          status: 'pending',
+          createdAt: a.createdAt,
+          expiresAt: a.expiresAt,
+        },
+      }),
+    );
+    return toAction(row);
+  }
+
+  async get(id: string): Promise<PendingAction | null> {
+    if (!validId(id)) return null;
+    const row = await this.prisma.pendingAction.findUnique({ where: { id } });
+    return row ? toAction(row) : null;
+  }
+
+  /** `pending` → `claimed` where not expired at `now`; null for everyone but the single winner. */
+  async claim(id: string, personId: string, now: Date): Promise<PendingAction | null> {
+    const by = name.parse(personId);
+    return this.fromPending(id, now, { status: 'claimed', claimedBy: by, claimedAt: now });
+  }
+
+  /** `pending` → `cancelled` where not expired; the canceller is recorded in claimedBy/claimedAt. */
+  async cancel(id: string, personId: string, now: Date): Promise<PendingAction | null> {
+    const by = name.parse(personId);
+    return this.fromPending(id, now, { status: 'cancelled', claimedBy: by, claimedAt: now, finishedAt: now });
+  }
+
+  /**
+   * Sets a final status from `pending` or `claimed`. A final status is never overwritten: a repeated
+   * finish (a retried job) changes nothing. Throws PendingActionNotFoundError for an unknown id.
+   */
+  async finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void> {
+    const data = { status: finalStatusSchema.parse(status), result: resultText.parse(result), finishedAt: this.clock.now() };
+    const { count } = await this.prisma.pendingAction.updateMany({
+      where: { id, status: { in: ['pending', 'claimed'] } },
+      data,
+    });
+    if (count === 0 && !(await this.exists(id))) throw new PendingActionNotFoundError(id);
+  }
+
+  /** Marks every pending action with expiresAt ≤ now as `expired`, in one UPDATE, and returns them. */
+  async expireDue(now: Date): Promise<PendingAction[]> {
+    const rows = await this.prisma.pendingAction.updateManyAndReturn({
+      where: { status: 'pending', expiresAt: { lte: now } },
+      data: { status: 'expired', finishedAt: now },
+    });
+    return rows.map(toAction).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+  }
+
+  async attachMessage(id: string, message: MessageRef): Promise<void> {
+    const ref = messageRefSchema.parse(message);
+    const { count } = await this.prisma.pendingAction.updateMany({
+      where: { id },
+      data: { message: ref as Prisma.InputJsonObject },
+    });
+    if (count === 0) throw new PendingActionNotFoundError(id);
+  }
+
+  /** Claimed but never finished (the bot stopped while running them), oldest claim first. */
+  async unfinished(): Promise<PendingAction[]> {
+    const rows = await this.prisma.pendingAction.findMany({
+      where: { status: 'claimed' },
+      orderBy: [{ claimedAt: 'asc' }, { createdAt: 'asc' }],
+    });
+    return rows.map(toAction);
+  }
+
+  private async fromPending(id: string, now: Date, data: Prisma.PendingActionUpdateManyMutationInput): Promise<PendingAction | null> {
+    if (!validId(id)) return null;
+    const rows = await this.prisma.pendingAction.updateManyAndReturn({
+      where: { id, status: 'pending', expiresAt: { gt: now } },
+      data,
+    });
+    return rows[0] ? toAction(rows[0]) : null;
+  }
+
+  private async exists(id: string): Promise<boolean> {
+    return (await this.prisma.pendingAction.count({ where: { id } })) > 0;
+  }
+}

@@ -1,0 +1,68 @@
+/** zod shapes for pending actions: checked on the way in and again when rows (JSON columns) come back. */
+import { z } from 'zod';
+import { shortIdSchema } from './short-id.js';
+
+export const name = z.string().min(1).max(100);
+const platform = z.enum(['telegram', 'slack', 'shell']);
+
+export const plannedServiceSchema = z.object({
+  service: name,
+  host: name,
+  currentImage: z.string().max(500),
+  currentVersion: z.string().max(200),
+  targetImage: z.string().max(500),
+  targetVersion: z.string().max(200),
+  containers: z.array(z.object({ id: z.string().min(1).max(100), name: z.string().max(300) })).max(200),
+});
+
+export const actionPlanSchema = z.object({
+  kind: z.enum(['restart', 'deploy', 'rollback']),
+  project: name,
+  env: name,
+  services: z.array(plannedServiceSchema).min(1).max(100),
+  force: z.boolean(),
+});
+
+export const messageRefSchema = z.object({
+  platform,
+  chatId: z.string().min(1).max(200),
+  messageId: z.string().min(1).max(100),
+});
+
+export const newPendingActionSchema = z
+  .object({
+    plan: actionPlanSchema,
+    requestedBy: name,
+    platform,
+    chatId: z.string().min(1).max(200),
+    needsApproval: z.boolean(),
+    createdAt: z.date(),
+    expiresAt: z.date(),
+  })
+  .refine((a) => a.expiresAt > a.createdAt, 'expiresAt must be after createdAt');
+
+export const pendingStatusSchema = z.enum(['pending', 'claimed', 'succeeded', 'failed', 'cancelled', 'expired', 'refused']);
+
+export const finalStatusSchema = z.enum(['succeeded', 'failed', 'refused']);
+
+/** A stored row, as the port's PendingAction (extra columns such as kind/project/finishedAt are dropped). */
+export const pendingActionRowSchema = z.object({
+  id: shortIdSchema,
+  plan: actionPlanSchema,
+  requestedBy: z.string(),
+  platform,
+  chatId: z.string(),
+  needsApproval: z.boolean(),
+  status: pendingStatusSchema,
+  createdAt: z.date(),
+  expiresAt: z.date(),
+  claimedBy: z.string().nullable(),
+  claimedAt: z.date().nullable(),
+  message: messageRefSchema.nullable(),
+  result: z.string().nullable(),
+});
+
+/** Result text shown in chat: short, single paragraph-ish; longer text is cut with an ellipsis. */
+export const resultText = z
+  .string()
+  .transform((s) => (s.length > 1000 ? `${s.slice(0, 999)}…` : s));

@@ -1,0 +1,39 @@
+import type { Writable } from 'node:stream';
+import { z } from 'zod';
+import type { Reply } from '../../core/messages/reply.js';
+import type { Notifier } from '../../core/ports/notifier.port.js';
+import type { MessageRef } from '../../core/ports/pending-action.port.js';
+import { renderShellReply } from './shell.renderer.js';
+
+export interface ShellNotifierOptions {
+  /** The REPL's output (usually process.stdout). */
+  output: Writable;
+  /** ANSI colour (on a TTY). */
+  color?: boolean;
+}
+
+const refSchema = z.object({ platform: z.literal('shell'), chatId: z.string().min(1), messageId: z.string().min(1) });
+
+/**
+ * Push delivery to the local REPL: a terminal cannot edit earlier output, so each edit is printed as a new
+ * `[update] …` entry and each announcement as `[<project>] …`. Buttons are left out: the shell numbers only
+ * the buttons of the reply to the last typed line.
+ */
+export class ShellNotifier implements Notifier {
+  constructor(private readonly opts: ShellNotifierOptions) {}
+
+  async edit(ref: MessageRef, reply: Reply): Promise<void> {
+    refSchema.parse(ref);
+    this.print('[update]', reply);
+  }
+
+  async announce(project: string, reply: Reply): Promise<void> {
+    this.print(`[${project}]`, reply);
+  }
+
+  private print(tag: string, reply: Reply): void {
+    const withoutButtons = { ...reply, blocks: reply.blocks.filter((b) => b.type !== 'buttons') };
+    const { text } = renderShellReply(withoutButtons, { color: this.opts.color ?? false });
+    this.opts.output.write(`${tag} ${text}\n\n`);
+  }
+}

@@ -1,0 +1,81 @@
+import type { webApi } from '@slack/bolt';
+import { z } from 'zod';
+import type { Reply } from '../../core/messages/reply.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import type { Notifier } from '../../core/ports/notifier.port.js';
+import type { MessageRef } from '../../core/ports/pending-action.port.js';
+import type { SlackMessage } from './slack-block.types.js';
+import { errorSummary } from './slack-reply.delivery.js';
+import { renderSlack } from './slack.renderer.js';
+
+export interface SlackNotifierOptions {
+  /** The adapter's `app.client`: it waits for Retry-After on 429 and retries per the adapter's retryConfig. */
+  client: webApi.WebClient;
+  /** Slack channel ids bound to a project (announcements go to each). */
+  chatsFor: (project: string) => string[];
+  logger: Logger;
+}
+
+const channelId = z.string().regex(/^[CDG][A-Z0-9]{2,30}$/, 'a Slack conversation id');
+const refSchema = z.object({
+  platform: z.literal('slack'),
+  chatId: channelId,
+  messageId: z.string().regex(/^\d{1,12}\.\d{1,8}$/, 'a Slack message ts'),
+});
+
+/** Slack's answers when a message can no longer be updated (deleted, or not the bot's own). */
+const UNEDITABLE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+
+/** Push delivery to Slack: progress updates the confirm message in place; announcements go to bound channels. */
+export class SlackNotifier implements Notifier {
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: SlackNotifierOptions) {
+    this.logger = opts.logger.child({ notifier: 'slack' });
+  }
+
+  /**
+   * chat.update with the rendered blocks (buttons disappear when the reply has none); further messages of a
+   * long reply follow with chat.postMessage. A message that can no longer be updated gets the reply as a new
+   * message instead. Other failures throw.
+   */
+  async edit(ref: MessageRef, reply: Reply): Promise<void> {
+    const { chatId: channel, messageId: ts } = refSchema.parse(ref);
+    const [first, ...rest] = renderSlack(reply);
+    if (!first) return;
+    try {
+      await this.opts.client.chat.update({ channel, ts, text: first.text, blocks: first.blocks });
+    } catch (err) {
+      if (!UNEDITABLE.has(slackError(err) ?? '')) throw err;
+      this.logger.info({ channel, ts, error: slackError(err) }, 'message no longer editable; posting the update as a new message');
+      rest.unshift(first);
+    }
+    await this.post(channel, rest);
+  }
+
+  /** chat.postMessage to every Slack channel bound to the project; one failing does not stop the others. */
+  async announce(project: string, reply: Reply): Promise<void> {
+    const messages = renderSlack(reply);
+    for (const channel of new Set(this.opts.chatsFor(project))) {
+      if (!channelId.safeParse(channel).success) {
+        this.logger.warn({ project, channel }, 'skipping a malformed Slack channel id');
+        continue;
+      }
+      try {
+        await this.post(channel, messages);
+      } catch (err) {
+        this.logger.error({ err: errorSummary(err), project, channel }, 'slack announcement failed');
+      }
+    }
+  }
+
+  private async post(channel: string, messages: SlackMessage[]): Promise<void> {
+    for (const m of messages) await this.opts.client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
+  }
+}
+
+/** The `error` field of a Slack platform error (e.g. `message_not_found`). */
+function slackError(err: unknown): string | undefined {
+  const code = (err as { data?: { error?: unknown } } | undefined)?.data?.error;
+  return typeof code === 'string' ? code : undefined;
+}

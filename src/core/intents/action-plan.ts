@@ -1,0 +1,79 @@
+import type { EnvironmentSpec, ServiceSpec } from '../domain/catalog.js';
+import { formatLocal } from '../domain/rotation.js';
+import { ReplyBuilder, replies } from '../messages/reply-builder.js';
+import type { Reply } from '../messages/reply.js';
+import type { ContainerInfo } from '../ports/runtime.port.js';
+import type { ActionKind, ActionPlan, PendingAction, PlannedService } from '../ports/pending-action.port.js';
+import type { CoreServices, PlanResult } from './intent.js';
+import { findContainers } from './runtime-query.js';
+import { describeFreeze, describeLock, type ActionState } from './action-state.js';
+
+export const CONFIRM = 'act.confirm';
+export const CANCEL = 'act.cancel';
+
+/** Target image/version for a service given what runs now; a string is a refusal. */
+export type TargetFor = (service: ServiceSpec, current: ContainerInfo) => { image: string; version: string } | string | Promise<{ image: string; version: string } | string>;
+
+/** Looks up what runs now and builds the plan; refuses when a host is unreachable or nothing runs. */
+export async function buildPlan(
+  kind: ActionKind,
+  env: EnvironmentSpec,
+  services: ServiceSpec[],
+  force: boolean,
+  targetFor: TargetFor,
+  deps: CoreServices,
+): Promise<PlanResult> {
+  const found = await findContainers(services, deps);
+  const planned: PlannedService[] = [];
+  for (const s of services) {
+    const r = found.get(s)!;
+    if (!r.ok) return { ok: false, reply: replies.error(`Host ${r.host} is ${r.problem}; cannot plan ${kind} of ${s.name}.`) };
+    const first = r.containers[0];
+    if (!first) return { ok: false, reply: replies.error(`No container of ${s.name} runs in ${env.name}; nothing to ${kind}.`) };
+    const target = await targetFor(s, first);
+    if (typeof target === 'string') return { ok: false, reply: replies.error(target) };
+    planned.push({
+      service: s.name,
+      host: s.host,
+      currentImage: first.image,
+      currentVersion: first.version,
+      targetImage: target.image,
+      targetVersion: target.version,
+      containers: r.containers.map((c) => ({ id: c.id, name: c.name })),
+    });
+  }
+  return { ok: true, plan: { kind, project: env.project, env: env.name, services: planned, force } };
+}
+
+const VERB: Record<ActionKind, string> = { restart: 'Restart', deploy: 'Deploy', rollback: 'Roll back' };
+
+/** Exactly what will change, with the lock/freeze state and who may confirm. */
+export function describePlan(action: PendingAction, state: ActionState, personName: (id: string) => string, tz = 'UTC'): Reply {
+  const { plan } = action;
+  const b = new ReplyBuilder(plan.force ? 'warning' : 'info').header(`${VERB[plan.kind]} ${plan.project}/${plan.env}: ${plan.services.map((s) => s.service).join(', ')}`);
+  const rows = plan.services.map((s) => [
+    s.service,
+    plan.kind === 'restart' ? s.currentVersion : `${s.currentVersion} → ${s.targetVersion}`,
+    s.containers.map((c) => c.name).join(', '),
+    s.host,
+  ]);
+  b.table(['SERVICE', plan.kind === 'restart' ? 'VERSION' : 'CHANGE', 'CONTAINERS', 'HOST'], rows);
+  if (plan.kind !== 'restart') b.text(plan.services.map((s) => `${s.currentImage} → ${s.targetImage}`).join('\n'));
+  const fields = [
+    { label: 'Requested by', value: personName(action.requestedBy) },
+    { label: 'Lock', value: state.lock ? describeLock(state.lock, tz) : 'none' },
+    { label: 'Freeze', value: state.freezes.length ? state.freezes.map((f) => describeFreeze(f, tz)).join('; ') : 'none' },
+    { label: 'Expires', value: formatLocal(action.expiresAt, tz) },
+  ];
+  if (plan.force) fields.push({ label: 'Force', value: 'yes: lock and freeze overridden by an admin (audited and announced)' });
+  b.fields(fields);
+  b.context(action.needsApproval ? 'Production: another operator must approve (four-eyes).' : 'Nothing runs until you confirm.');
+  b.block({
+    type: 'buttons',
+    buttons: [
+      { label: action.needsApproval ? 'Approve' : 'Confirm', actionId: CONFIRM, pendingId: action.id, style: 'primary' },
+      { label: 'Cancel', actionId: CANCEL, pendingId: action.id, style: 'danger' },
+    ],
+  });
+  return b.build();
+}

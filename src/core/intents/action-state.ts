@@ -1,0 +1,59 @@
+import { hasRole } from '../domain/access.js';
+import type { Person, Role } from '../domain/catalog.js';
+import { recurringFreezeAt, type ActiveFreeze } from '../domain/freeze.js';
+import { formatLocal } from '../domain/rotation.js';
+import type { ActionPlan } from '../ports/pending-action.port.js';
+import type { Lock } from '../ports/lock.port.js';
+import type { CoreServices } from './intent.js';
+
+/** Lock and freeze state of a project/env, checked when an action is requested and again when clicked. */
+export interface ActionState {
+  lock: Lock | null;
+  freezes: ActiveFreeze[];
+}
+
+export async function actionState(project: string, env: string, deps: CoreServices): Promise<ActionState> {
+  const now = deps.clock.now();
+  const [lock, adhoc] = await Promise.all([deps.actions.locks.get(project, env, now), deps.actions.freezes.active(project, env, now)]);
+  const recurring = deps.actions.recurringFreezes
+    .filter((w) => w.project === project)
+    .map((w) => recurringFreezeAt(w, env, now))
+    .filter((f): f is ActiveFreeze => f !== null);
+  const freezes = [...recurring, ...adhoc.map((f) => ({ name: f.reason, reason: f.reason, until: f.until, source: 'adhoc' as const }))];
+  return { lock, freezes };
+}
+
+/** The role an action needs; forcing past a lock or freeze needs admin. */
+export function requiredRole(plan: Pick<ActionPlan, 'force'>): Role {
+  return plan.force ? 'admin' : 'operator';
+}
+
+export function describeLock(lock: Lock, tz = 'UTC'): string {
+  const who = lock.kind === 'deploy' ? `a running ${lock.holder.replace('action:', 'action ')}` : lock.holder;
+  return `locked by ${who} since ${formatLocal(lock.since, tz)}${lock.reason ? ` (${lock.reason})` : ''}`;
+}
+
+export function describeFreeze(f: ActiveFreeze, tz = 'UTC'): string {
+  return `frozen until ${formatLocal(f.until, f.timezone ?? tz)} (${f.reason})`;
+}
+
+/**
+ * Why the plan cannot run now for this person, or [] when it can. Deploys and rollbacks respect locks
+ * and freezes (an admin's --force passes them); a deploy lock held by a running action always blocks.
+ * Restarts stay possible during a freeze: they are how incidents get handled.
+ */
+export function blockers(plan: ActionPlan, state: ActionState, person: Person, actionId?: string): string[] {
+  const out: string[] = [];
+  const { lock } = state;
+  if (lock && lock.holder !== `action:${actionId}`) {
+    const running = lock.kind === 'deploy';
+    const ownManual = lock.kind === 'manual' && lock.holder === person.id;
+    if (running) out.push(`${plan.project}/${plan.env} is ${describeLock(lock)}`);
+    else if (!ownManual && plan.kind !== 'restart' && !plan.force) out.push(`${plan.project}/${plan.env} is ${describeLock(lock)}`);
+  }
+  if (plan.kind !== 'restart' && !plan.force) {
+    for (const f of state.freezes) out.push(`${plan.project}/${plan.env} is ${describeFreeze(f)}`);
+  }
+  if (plan.force && !hasRole(person, 'admin', plan.project, plan.env)) out.push('--force needs the admin role');
+  return out;
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { defineIntent } from './intent.js';
+import { buildPlan } from './action-plan.js';
+import { nameWord, resolveActionTarget, type ActionTarget } from './action-targets.js';
+import { requiredRole } from './action-state.js';
+import { resolveService } from './targets.js';
+
+const USAGE = 'restart <service> [env]';
+
+export const restartIntent = defineIntent({
+  name: 'restart',
+  summary: 'Restart every container of a service, one at a time (asks for confirmation)',
+  usage: USAGE,
+  minRole: 'operator',
+  schema: z.object({
+    service: nameWord.optional().refine((v) => v !== undefined, { message: `which service? (${USAGE})` }),
+    env: nameWord.optional(),
+    extra: z.undefined({ error: `too many arguments (${USAGE})` }),
+  }),
+  toInput: (a) => ({ service: a.positionals[0], env: a.positionals[1], extra: a.positionals[2] }),
+  resolve: (input, { catalog, chatProjects }) => {
+    if (input.env) return resolveActionTarget(catalog, chatProjects, input.service!, input.env, false, USAGE, false);
+    const t = resolveService(catalog, chatProjects, input.service!, undefined, USAGE);
+    return t.ok ? { ok: true, args: { env: t.args.env, services: [t.args.service], wholeProject: false, force: false } } : t;
+  },
+  requires: (t: ActionTarget) => ({ role: requiredRole(t), project: t.env.project, env: t.env.name }),
+  plan: (ctx) =>
+    buildPlan('restart', ctx.args.env, ctx.args.services, false, (_s, c) => ({ image: c.image, version: c.version }), ctx.services),
+});

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { defineIntent } from './intent.js';
+import { buildPlan } from './action-plan.js';
+import { imageRef, nameWord, resolveActionTarget, versionWord, type ActionTarget } from './action-targets.js';
+import { requiredRole } from './action-state.js';
+
+const USAGE = 'rollback <service|project> <env> [version] [--force]';
+
+export interface RollbackArgs extends ActionTarget {
+  version: string | undefined;
+}
+
+export const rollbackIntent = defineIntent({
+  name: 'rollback',
+  summary: 'Go back to the previous successful version, or a given one (asks for confirmation)',
+  usage: USAGE,
+  minRole: 'operator',
+  flags: { force: { value: false, description: 'admins only: roll back despite a lock or freeze (audited and announced)' } },
+  schema: z.object({
+    what: nameWord.optional().refine((v) => v !== undefined, { message: `what to roll back? (${USAGE})` }),
+    env: nameWord.optional().refine((v) => v !== undefined, { message: `which environment? (${USAGE})` }),
+    version: versionWord.optional(),
+    extra: z.undefined({ error: `too many arguments (${USAGE})` }),
+    force: z.boolean(),
+  }),
+  toInput: (a) => ({ what: a.positionals[0], env: a.positionals[1], version: a.positionals[2], extra: a.positionals[3], force: a.flags.force === true }),
+  resolve: (input, { catalog, chatProjects }) => {
+    const t = resolveActionTarget(catalog, chatProjects, input.what!, input.env!, input.force, USAGE, true);
+    return t.ok ? { ok: true, args: { ...t.args, version: input.version } } : t;
+  },
+  requires: (a: RollbackArgs) => ({ role: requiredRole(a), project: a.env.project, env: a.env.name }),
+  plan: (ctx) => {
+    const { env, services, force, version } = ctx.args;
+    const store = ctx.services.actions.deployments;
+    return buildPlan('rollback', env, services, force, async (s, current) => {
+      if (version) {
+        return current.version === version ? `${s.name} already runs ${version}.` : { image: imageRef(s.image!, version), version };
+      }
+      const previous = await store.previousSucceeded(env.project, env.name, s.name, current.version);
+      if (!previous) return `No earlier successful deploy of ${s.name} in ${env.name} is recorded; name the version: rollback ${s.name} ${env.name} <version>.`;
+      return { image: previous.image, version: previous.version };
+    }, ctx.services);
+  },
+});

@@ -1,0 +1,147 @@
+import { hasRole } from '../domain/access.js';
+import { formatLocal } from '../domain/rotation.js';
+import { CANCEL, CONFIRM } from '../intents/action-plan.js';
+import { actionState, blockers, requiredRole } from '../intents/action-state.js';
+import type { CoreServices } from '../intents/intent.js';
+import { findContainers } from '../intents/runtime-query.js';
+import { ReplyBuilder, replies } from '../messages/reply-builder.js';
+import type { Reply } from '../messages/reply.js';
+import type { PendingAction } from '../ports/pending-action.port.js';
+import { finish, type Middleware, type PipelineContext } from './middleware.js';
+
+const PENDING_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * Button clicks: re-authorize the clicker, enforce four-eyes, re-check lock/freeze and the running
+ * version, then claim the pending action with one conditional update and enqueue it. Every other case
+ * (double click, expired, stranger, already ran) gets a short answer and changes nothing.
+ */
+export function clickMiddleware(services: CoreServices): Middleware {
+  return async (ctx, next) => {
+    if (ctx.event.kind !== 'action') return next();
+    const event = ctx.event;
+    ctx.argsText = `${event.actionId} ${event.pendingId}`.slice(0, 100);
+    ctx.auditIntent = 'action';
+    if (![CONFIRM, CANCEL].includes(event.actionId) || !PENDING_ID.test(event.pendingId)) {
+      finish(ctx, 'invalid', replies.warning('This button is no longer valid.', 'Run the command again to get fresh buttons.'), 'unknown action');
+      return;
+    }
+    const action = await services.actions.pending.get(event.pendingId);
+    if (!action) {
+      finish(ctx, 'invalid', replies.warning('This request no longer exists.', 'Run the command again.'), 'unknown pending action');
+      return;
+    }
+    ctx.auditIntent = `${action.plan.kind}.${event.actionId === CONFIRM ? 'confirm' : 'cancel'}`;
+    if (event.messageRef && !action.message) await services.actions.pending.attachMessage(action.id, event.messageRef);
+    await (event.actionId === CANCEL ? cancel(ctx, action, services) : confirm(ctx, action, services));
+  };
+}
+
+function nameOf(services: CoreServices, id: string | null): string {
+  return id ? (services.catalog.people.find((p) => p.id === id)?.name ?? id) : 'someone';
+}
+
+/** The answer for a click on an action that is no longer pending. */
+function settledAnswer(action: PendingAction, services: CoreServices): Reply {
+  const when = (d: Date | null) => (d ? formatLocal(d, 'UTC') : '');
+  switch (action.status) {
+    case 'claimed':
+      return replies.warning(`Already approved by ${nameOf(services, action.claimedBy)} at ${when(action.claimedAt)}; it is running.`);
+    case 'succeeded':
+    case 'failed':
+      return replies.warning(`This already ran (${action.status}).`, action.result ?? undefined);
+    case 'cancelled':
+      return replies.warning(`This request was cancelled by ${nameOf(services, action.claimedBy)}; nothing ran.`);
+    case 'refused':
+      return replies.warning('This request was refused; nothing ran.', action.result ?? undefined);
+    case 'expired':
+    case 'pending':
+      return replies.warning(`This request expired at ${when(action.expiresAt)}; nothing ran.`, 'Run the command again.');
+  }
+}
+
+function mayAct(ctx: PipelineContext, action: PendingAction): boolean {
+  const { plan } = action;
+  return ctx.chatProjects.includes(plan.project) && hasRole(ctx.person!, requiredRole(plan), plan.project, plan.env);
+}
+
+async function cancel(ctx: PipelineContext, action: PendingAction, services: CoreServices): Promise<void> {
+  const person = ctx.person!;
+  if (action.requestedBy !== person.id && !mayAct(ctx, action)) {
+    finish(ctx, 'refused', replies.error(`You need the operator role on ${action.plan.project}/${action.plan.env} to cancel this.`), 'cancel not allowed');
+    return;
+  }
+  const cancelled = await services.actions.pending.cancel(action.id, person.id, services.clock.now());
+  if (!cancelled) {
+    const fresh = (await services.actions.pending.get(action.id)) ?? action;
+    finish(ctx, 'refused', settledAnswer(fresh, services), `already ${fresh.status}`);
+    return;
+  }
+  finish(ctx, 'ok', new ReplyBuilder('info').text(`Cancelled by ${person.name}; nothing ran.`).build(), 'cancelled');
+}
+
+async function confirm(ctx: PipelineContext, action: PendingAction, services: CoreServices): Promise<void> {
+  const person = ctx.person!;
+  const { plan } = action;
+  const now = services.clock.now();
+  if (action.status !== 'pending' || action.expiresAt <= now) {
+    finish(ctx, 'refused', settledAnswer(action, services), `already ${action.status === 'pending' ? 'expired' : action.status}`);
+    return;
+  }
+  if (!mayAct(ctx, action)) {
+    finish(ctx, 'refused', replies.error(`You need the ${requiredRole(plan)} role on ${plan.project}/${plan.env} to approve this.`), 'approver lacks role');
+    return;
+  }
+  if (action.needsApproval && action.requestedBy === person.id) {
+    finish(ctx, 'refused', replies.error('You cannot approve your own request here: another operator must (four-eyes).'), 'self-approval');
+    return;
+  }
+  const blocked = blockers(plan, await actionState(plan.project, plan.env, services), person, action.id);
+  if (blocked.length > 0) {
+    finish(ctx, 'refused', replies.error(`Cannot run now: ${blocked.join('; ')}.`, 'The request stays open until it expires.'), blocked.join('; '));
+    return;
+  }
+  const drift = await changedSince(action, services);
+  if (drift) {
+    await services.actions.pending.finish(action.id, 'refused', drift);
+    finish(ctx, 'refused', replies.error(`${drift}; nothing ran.`, 'Run the command again to see the current state.'), 'state changed');
+    return;
+  }
+  const claimed = await services.actions.pending.claim(action.id, person.id, now);
+  if (!claimed) {
+    const fresh = (await services.actions.pending.get(action.id)) ?? action;
+    finish(ctx, 'refused', settledAnswer(fresh, services), `already ${fresh.status}`);
+    return;
+  }
+  await services.actions.queue.enqueue(action.id);
+  if (plan.force) {
+    const what = `${plan.kind} of ${plan.project}/${plan.env} (${plan.services.map((s) => s.service).join(', ')})`;
+    await services.actions.notifier.announce(plan.project, replies.warning(`Forced ${what} approved by ${person.name}, overriding lock/freeze.`));
+  }
+  const by = action.requestedBy === person.id ? `Confirmed by ${person.name}` : `Approved by ${person.name} (requested by ${nameOf(services, action.requestedBy)})`;
+  finish(ctx, 'ok', new ReplyBuilder('info').text(`${by}; running now. Progress follows here.`).build(), 'approved');
+}
+
+/** Whether what runs now still matches what the requester was shown. */
+async function changedSince(action: PendingAction, services: CoreServices): Promise<string | null> {
+  const specs = action.plan.services.map((p) =>
+    services.catalog.projects
+      .find((pr) => pr.name === action.plan.project)
+      ?.environments.find((e) => e.name === action.plan.env)
+      ?.services.find((s) => s.name === p.service),
+  );
+  if (specs.some((s) => !s)) return 'The configuration changed since the request';
+  const found = await findContainers(specs.map((s) => s!), services);
+  for (const [i, planned] of action.plan.services.entries()) {
+    const now = found.get(specs[i]!)!;
+    if (!now.ok) return `Host ${now.host} is ${now.problem}`;
+    const ids = now.containers.map((c) => c.id).sort().join(',');
+    const wasIds = planned.containers.map((c) => c.id).sort().join(',');
+    const images = new Set(now.containers.map((c) => c.image));
+    if (ids !== wasIds || images.size !== 1 || !images.has(planned.currentImage)) {
+      const nowVersion = now.containers[0]?.version ?? 'nothing';
+      return `${planned.service} changed since the request (now ${nowVersion}, was ${planned.currentVersion})`;
+    }
+  }
+  return null;
+}

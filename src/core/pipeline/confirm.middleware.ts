@@ -1,0 +1,45 @@
+import { replies } from '../messages/reply-builder.js';
+import { describePlan } from '../intents/action-plan.js';
+import { actionState, blockers } from '../intents/action-state.js';
+import type { CoreServices } from '../intents/intent.js';
+import { intentContext } from './execute.middleware.js';
+import { finish, type Middleware } from './middleware.js';
+
+/**
+ * Confirmable intents: plan, check lock and freeze, store the plan as a pending action in the database
+ * and answer with exactly what will change and Confirm/Cancel buttons. Nothing runs yet.
+ */
+export function confirmMiddleware(services: CoreServices): Middleware {
+  return async (ctx, next) => {
+    const intent = ctx.intent!;
+    if (!intent.plan) return next();
+    const person = ctx.person!;
+    const planned = await intent.plan(intentContext(ctx, services));
+    if (!planned.ok) {
+      finish(ctx, 'invalid', planned.reply, planned.reply.text.slice(0, 200));
+      return;
+    }
+    const { plan } = planned;
+    const state = await actionState(plan.project, plan.env, services);
+    const blocked = blockers(plan, state, person);
+    if (blocked.length > 0) {
+      const hint = plan.force ? undefined : 'An admin may override a lock or freeze with --force.';
+      finish(ctx, 'refused', replies.error(`Cannot ${plan.kind} now: ${blocked.join('; ')}.`, hint), blocked.join('; '));
+      return;
+    }
+    const env = services.catalog.projects.find((p) => p.name === plan.project)?.environments.find((e) => e.name === plan.env);
+    const now = services.clock.now();
+    const action = await services.actions.pending.create({
+      plan,
+      requestedBy: person.id,
+      platform: ctx.event.platform,
+      chatId: ctx.event.chatId,
+      needsApproval: env?.requireApproval ?? true,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + services.actions.confirmTtlMs),
+    });
+    const nameOf = (id: string) => services.catalog.people.find((p) => p.id === id)?.name ?? id;
+    const tz = services.catalog.rotations.find((r) => r.project === plan.project)?.timezone ?? 'UTC';
+    finish(ctx, 'ok', describePlan(action, state, nameOf, tz), `requested ${action.id}`);
+  };
+}

@@ -1,0 +1,50 @@
+/** Deployment records: what ran, for whom, and how it ended. */
+
+export type DeploymentStatus = 'running' | 'succeeded' | 'failed' | 'rolled_back';
+
+export interface DeploymentStep {
+  at: Date;
+  text: string;
+}
+
+export interface Deployment {
+  id: string;
+  /** The pending action that started it (one deployment per action and service). */
+  actionId: string;
+  kind: 'deploy' | 'rollback' | 'restart';
+  project: string;
+  env: string;
+  service: string;
+  version: string;
+  image: string;
+  previousVersion: string | null;
+  previousImage: string | null;
+  requestedBy: string;
+  approvedBy: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+  status: DeploymentStatus;
+  steps: DeploymentStep[];
+  /** Set when this came from outside Deckhand (CI webhook). */
+  source: 'deckhand' | 'external';
+}
+
+export type NewDeployment = Omit<Deployment, 'id' | 'finishedAt' | 'status' | 'steps'>;
+
+export interface DeploymentQuery {
+  project?: string;
+  env?: string;
+  service?: string;
+  limit: number;
+}
+
+export interface DeploymentStore {
+  /** Starts a record; (actionId, service) is unique, so a second start of the same action fails. */
+  start(d: NewDeployment): Promise<Deployment>;
+  step(id: string, text: string, at: Date): Promise<void>;
+  finish(id: string, status: Exclude<DeploymentStatus, 'running'>, at: Date, text?: string): Promise<void>;
+  recent(q: DeploymentQuery): Promise<Deployment[]>;
+  /** Newest succeeded deploy of the service whose version differs from `notVersion` (the rollback target). */
+  previousSucceeded(project: string, env: string, service: string, notVersion: string): Promise<Deployment | null>;
+  running(): Promise<Deployment[]>;
+}

@@ -1,0 +1,30 @@
+/**
+ * Locks per project+environment. `manual` locks are sticky (lock/unlock intents); `deploy` locks are held
+ * by a running action and carry a lease, so a crashed holder never keeps one forever.
+ */
+
+export interface Lock {
+  project: string;
+  env: string;
+  kind: 'manual' | 'deploy';
+  /** Person id (manual) or `action:<id>` (deploy). */
+  holder: string;
+  reason: string;
+  since: Date;
+  /** Null for manual locks; expired leases do not count as held. */
+  leaseUntil: Date | null;
+}
+
+export type AcquireResult = { ok: true; lock: Lock } | { ok: false; heldBy: Lock };
+
+export interface LockStore {
+  /** Takes the lock unless a live lock is held by another holder (same holder: renews). Atomic. */
+  acquire(lock: Omit<Lock, 'since'>, now: Date): Promise<AcquireResult>;
+  /** Extends a deploy lock's lease; false when the holder no longer holds it. */
+  renew(project: string, env: string, holder: string, leaseUntil: Date): Promise<boolean>;
+  /** Releases when held by `holder` (or by anyone when `holder` is null, for admins). Returns the released lock. */
+  release(project: string, env: string, holder: string | null): Promise<Lock | null>;
+  /** The live lock (manual, or deploy with an unexpired lease), if any. */
+  get(project: string, env: string, now: Date): Promise<Lock | null>;
+  list(now: Date): Promise<Lock[]>;
+}

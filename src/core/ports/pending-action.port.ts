@@ -1,0 +1,89 @@
+/**
+ * Pending actions: a confirmable request (restart, deploy, rollback) stored server-side. Buttons carry
+ * only its short id. It expires, is single-use (claimed by one conditional update) and survives restarts.
+ */
+
+export type ActionKind = 'restart' | 'deploy' | 'rollback';
+
+export type PendingStatus = 'pending' | 'claimed' | 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'refused';
+
+/** What the action will do, frozen at request time and re-checked at click time. */
+export interface ActionPlan {
+  kind: ActionKind;
+  project: string;
+  env: string;
+  /** One entry per service touched. */
+  services: PlannedService[];
+  /** Admin override of lock/freeze, audited and announced. */
+  force: boolean;
+}
+
+export interface PlannedService {
+  service: string;
+  host: string;
+  /** Image each container runs now (as shown to the requester). */
+  currentImage: string;
+  currentVersion: string;
+  /** Target image for deploy/rollback; equal to current for restart. */
+  targetImage: string;
+  targetVersion: string;
+  /** Container ids (and names) at request time. */
+  containers: { id: string; name: string }[];
+}
+
+/** Where the confirm message lives, so progress can edit it in place. */
+export interface MessageRef {
+  platform: 'telegram' | 'slack' | 'shell';
+  chatId: string;
+  /** Telegram message_id or Slack message ts. */
+  messageId: string;
+}
+
+export interface PendingAction {
+  id: string;
+  plan: ActionPlan;
+  requestedBy: string;
+  platform: 'telegram' | 'slack' | 'shell';
+  chatId: string;
+  /** Production four-eyes: someone other than the requester must approve. */
+  needsApproval: boolean;
+  status: PendingStatus;
+  createdAt: Date;
+  expiresAt: Date;
+  claimedBy: string | null;
+  claimedAt: Date | null;
+  message: MessageRef | null;
+  /** Outcome text once finished (short, chat-safe). */
+  result: string | null;
+}
+
+export interface NewPendingAction {
+  plan: ActionPlan;
+  requestedBy: string;
+  platform: 'telegram' | 'slack' | 'shell';
+  chatId: string;
+  needsApproval: boolean;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface PendingActionStore {
+  /** Stores a new action with a fresh short id (URL-safe, ≤ 16 characters). */
+  create(action: NewPendingAction): Promise<PendingAction>;
+  get(id: string): Promise<PendingAction | null>;
+  /**
+   * One conditional update from `pending` to `claimed` where not expired. Returns the claimed action,
+   * or null when someone else claimed it first, it was cancelled, or it expired.
+   */
+  claim(id: string, personId: string, now: Date): Promise<PendingAction | null>;
+  /** Conditional `pending` → `cancelled`; null when it was no longer pending. */
+  cancel(id: string, personId: string, now: Date): Promise<PendingAction | null>;
+  /** Sets a final status (`succeeded`, `failed`, `refused`) and the result text. */
+  finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void>;
+  /** Marks every pending action past its expiry as `expired` and returns them (for audit and message edits). */
+  expireDue(now: Date): Promise<PendingAction[]>;
+  /** Remembers where the confirm message was posted. */
+  attachMessage(id: string, message: MessageRef): Promise<void>;
+  /** Actions claimed but never finished (the bot stopped while running them). */
+  unfinished(): Promise<PendingAction[]>;
+}

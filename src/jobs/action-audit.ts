@@ -1,0 +1,32 @@
+import type { AuditOutcome } from '../core/ports/audit.port.js';
+import type { PendingAction } from '../core/ports/pending-action.port.js';
+import type { ActionRunDeps } from './action-deps.js';
+
+/** The user id recorded for events the bot itself causes (job runs, expiry, recovery). */
+export const SYSTEM_USER = 'deckhand';
+
+export type ActionEvent = 'ran' | 'failed' | 'refused' | 'expired' | 'recovered';
+
+const OUTCOME: Record<ActionEvent, AuditOutcome> = { ran: 'ok', failed: 'error', refused: 'refused', expired: 'ok', recovered: 'error' };
+
+/** Audits a lifecycle event of an action as intent `<kind>.<event>`; audit failures are logged only. */
+export async function auditAction(deps: Pick<ActionRunDeps, 'audit' | 'clock' | 'logger'>, action: PendingAction, event: ActionEvent, detail: string, durationMs = 0): Promise<void> {
+  if (!deps.audit) return;
+  const { plan } = action;
+  const args = `${plan.project}/${plan.env} ${plan.services.map((s) => (plan.kind === 'restart' ? s.service : `${s.service}@${s.targetVersion}`)).join(' ')}${plan.force ? ' --force' : ''}`;
+  await deps.audit
+    .record({
+      requestId: `action-${action.id}`,
+      at: deps.clock.now(),
+      platform: action.platform,
+      platformUserId: SYSTEM_USER,
+      personId: action.claimedBy ?? action.requestedBy,
+      chatId: action.chatId,
+      intent: `${plan.kind}.${event}`,
+      args,
+      outcome: OUTCOME[event],
+      detail: detail.slice(0, 500),
+      durationMs,
+    })
+    .catch((error: unknown) => deps.logger.warn({ err: error, actionId: action.id }, 'cannot audit action event'));
+}

@@ -1,0 +1,85 @@
+import type { PendingAction } from '../core/ports/pending-action.port.js';
+import type { Replacement } from '../core/ports/runtime.port.js';
+import { auditAction } from './action-audit.js';
+import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
+import { describeError } from './action-errors.js';
+import { finishedAnnouncement, resultReply } from './action-reply.js';
+import { plural } from './action-run.context.js';
+import { holderOf } from './deploy-lock.lease.js';
+
+export interface RecoveryDeps extends Omit<ActionRunDeps, 'settings'> {
+  /** True when the action's job is waiting or being run by a live worker: leave it alone. */
+  isQueued(actionId: string): Promise<boolean>;
+  /** Actions claimed more recently than this are skipped (their job may be about to be enqueued). */
+  graceMs?: number;
+}
+
+export interface RecoveredAction {
+  actionId: string;
+  restored: number;
+  /** Containers that could not be restored (chat-safe descriptions). */
+  problems: string[];
+}
+
+/**
+ * Start-up recovery: every action claimed but never finished whose job no live worker runs was cut short
+ * (the bot stopped mid-run). It is never run again: its half-done replacements are reverted, its running
+ * deployments failed, its deploy lock released, and it is finished as failed with a clear message.
+ */
+export async function recoverUnfinished(deps: RecoveryDeps): Promise<RecoveredAction[]> {
+  const recovered: RecoveredAction[] = [];
+  const cutoff = deps.clock.now().getTime() - (deps.graceMs ?? 0);
+  for (const action of await deps.pendingActions.unfinished()) {
+    if (action.claimedAt && action.claimedAt.getTime() > cutoff) continue;
+    if (await deps.isQueued(action.id)) continue;
+    recovered.push(await recoverOne(action, deps));
+  }
+  return recovered;
+}
+
+async function recoverOne(action: PendingAction, deps: RecoveryDeps): Promise<RecoveredAction> {
+  const log = deps.logger.child({ actionId: action.id });
+  const { restored, problems } = await revertReplacements(action, deps);
+  const now = deps.clock.now();
+  let result = `Deckhand restarted while this ran; it was stopped and ${plural(restored, 'container')} ${restored === 1 ? 'was' : 'were'} restored.`;
+  if (problems.length > 0) result += ` Could not restore ${problems.join(', ')}: check by hand.`;
+  const running = (await deps.deployments.running()).filter((d) => d.actionId === action.id);
+  for (const d of running) await deps.deployments.finish(d.id, 'failed', now, result);
+  await deps.locks.release(action.plan.project, action.plan.env, holderOf(action.id));
+  await deps.pendingActions.finish(action.id, 'failed', result);
+  const outcome: ActionOutcome = { status: 'failed', deployments: 'failed', result };
+  const elapsed = action.claimedAt ? now.getTime() - action.claimedAt.getTime() : 0;
+  const name = (id: string) => deps.personName?.(id) ?? id;
+  if (action.message) await deps.notifier.edit(action.message, resultReply(action, outcome, [], elapsed, name)).catch((e: unknown) => log.warn({ err: e }, 'cannot edit action message'));
+  await deps.notifier.announce(action.plan.project, finishedAnnouncement(action, outcome, elapsed)).catch((e: unknown) => log.warn({ err: e }, 'cannot announce'));
+  await auditAction(deps, action, 'recovered', result);
+  log.warn({ restored, problems }, 'recovered an action cut short by a restart');
+  return { actionId: action.id, restored, problems };
+}
+
+/** Reverts the replacements left half-done on the action's hosts whose old container is one of its own. */
+async function revertReplacements(action: PendingAction, deps: RecoveryDeps): Promise<{ restored: number; problems: string[] }> {
+  let restored = 0;
+  const problems: string[] = [];
+  for (const host of new Set(action.plan.services.map((s) => s.host))) {
+    const ids = new Set(action.plan.services.filter((s) => s.host === host).flatMap((s) => s.containers.map((c) => c.id)));
+    let pending: Replacement[];
+    try {
+      const runtime = deps.runtimes.get(host);
+      pending = (await runtime.pendingReplacements()).filter((r) => ids.has(r.oldId));
+      for (const r of pending) {
+        try {
+          await runtime.revert(r);
+          restored += 1;
+        } catch (error) {
+          deps.logger.error({ err: error, actionId: action.id, container: r.name }, 'cannot revert replacement');
+          problems.push(`${r.name} (${describeError(error)})`);
+        }
+      }
+    } catch (error) {
+      deps.logger.error({ err: error, actionId: action.id, host }, 'cannot list pending replacements');
+      problems.push(`containers on ${host} (${describeError(error)})`);
+    }
+  }
+  return { restored, problems };
+}

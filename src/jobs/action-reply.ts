@@ -1,0 +1,64 @@
+import { formatDuration } from '../core/domain/duration.js';
+import { ReplyBuilder } from '../core/messages/reply-builder.js';
+import type { Reply, Tone } from '../core/messages/reply.js';
+import type { ActionPlan, PendingAction } from '../core/ports/pending-action.port.js';
+import type { ActionOutcome } from './action-deps.js';
+
+/** Progress and result messages of a running action, edited into its confirm message. */
+
+const VERB: Record<ActionPlan['kind'], string> = { restart: 'Restart', deploy: 'Deploy', rollback: 'Rollback' };
+/** Keep edited messages short: only the latest steps are shown (all are recorded on the deployment). */
+const SHOWN_STEPS = 12;
+
+export function actionTitle(plan: ActionPlan): string {
+  const services = plan.services
+    .map((s) => (plan.kind === 'restart' ? s.service : `${s.service} ${s.currentVersion} → ${s.targetVersion}`))
+    .join(', ');
+  return `${VERB[plan.kind]} ${plan.project}/${plan.env}: ${services}`;
+}
+
+/** `42 s` under two minutes, else `3m 5s`. */
+export function formatElapsed(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 120 ? `${s} s` : formatDuration(ms);
+}
+
+type Name = (personId: string) => string;
+
+function people(action: PendingAction, name: Name): string {
+  const by = `requested by ${name(action.requestedBy)}`;
+  return action.claimedBy && action.claimedBy !== action.requestedBy ? `${by}, approved by ${name(action.claimedBy)}` : by;
+}
+
+function recentSteps(steps: readonly string[]): string {
+  const shown = steps.slice(-SHOWN_STEPS);
+  const hidden = steps.length - shown.length;
+  return [...(hidden > 0 ? [`(${hidden} earlier steps)`] : []), ...shown].join('\n');
+}
+
+export function progressReply(action: PendingAction, steps: readonly string[], elapsedMs: number, name: Name): Reply {
+  const b = new ReplyBuilder('info').header(`${actionTitle(action.plan)} (running)`);
+  if (steps.length > 0) b.text(recentSteps(steps));
+  return b.context(`Running for ${formatElapsed(elapsedMs)} · ${people(action, name)}`).build();
+}
+
+const TONE: Record<ActionOutcome['status'], Tone> = { succeeded: 'success', failed: 'error', refused: 'warning' };
+
+export function resultReply(action: PendingAction, outcome: ActionOutcome, steps: readonly string[], elapsedMs: number, name: Name): Reply {
+  const b = new ReplyBuilder(TONE[outcome.status]).header(`${actionTitle(action.plan)} (${outcome.status})`).text(outcome.result);
+  if (steps.length > 0) b.code(recentSteps(steps));
+  return b.context(`${people(action, name)} · took ${formatElapsed(elapsedMs)}`).build();
+}
+
+export function startedAnnouncement(action: PendingAction, name: Name): Reply {
+  const forced = action.plan.force ? ' (forced past lock/freeze)' : '';
+  return new ReplyBuilder(action.plan.force ? 'warning' : 'info')
+    .text(`${actionTitle(action.plan)} started${forced}, ${people(action, name)}.`)
+    .build();
+}
+
+export function finishedAnnouncement(action: PendingAction, outcome: ActionOutcome, elapsedMs: number): Reply {
+  return new ReplyBuilder(TONE[outcome.status])
+    .text(`${actionTitle(action.plan)} ${outcome.status} after ${formatElapsed(elapsedMs)}: ${outcome.result}`)
+    .build();
+}

@@ -1,0 +1,37 @@
+import type { PendingAction } from '../core/ports/pending-action.port.js';
+import type { HealthOutcome, HealthWait, Runtime } from '../core/ports/runtime.port.js';
+import type { ActionRunDeps } from './action-deps.js';
+import { describeError, oneLine } from './action-errors.js';
+import type { ActionProgress } from './action-progress.js';
+
+/** What a runner (deploy, restart) works with. */
+export interface RunContext {
+  action: PendingAction;
+  deps: ActionRunDeps;
+  progress: ActionProgress;
+}
+
+export function healthWait(ctx: RunContext): HealthWait {
+  return { timeoutMs: ctx.deps.settings.healthTimeoutMs, graceMs: ctx.deps.settings.healthGraceMs };
+}
+
+export function containerCount(ctx: RunContext): number {
+  return ctx.action.plan.services.reduce((n, s) => n + s.containers.length, 0);
+}
+
+/** Health of a container; a runtime error while waiting counts as not healthy. */
+export async function checkHealth(ctx: RunContext, runtime: Runtime, containerId: string): Promise<HealthOutcome> {
+  try {
+    return await runtime.waitHealthy(containerId, healthWait(ctx));
+  } catch (error) {
+    ctx.deps.logger.warn({ err: error, actionId: ctx.action.id, containerId }, 'health wait failed');
+    return { healthy: false, reason: 'unhealthy', detail: describeError(error) };
+  }
+}
+
+export function describeUnhealthy(outcome: Exclude<HealthOutcome, { healthy: true }>): string {
+  const detail = oneLine(outcome.detail);
+  return detail ? `${outcome.reason}: ${detail}` : outcome.reason;
+}
+
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,0 +1,129 @@
+import { describeLock } from '../core/intents/action-state.js';
+import type { Deployment } from '../core/ports/deployment.port.js';
+import type { Lock } from '../core/ports/lock.port.js';
+import type { PendingAction } from '../core/ports/pending-action.port.js';
+import { auditAction } from './action-audit.js';
+import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
+import { describeError } from './action-errors.js';
+import { ActionProgress } from './action-progress.js';
+import { finishedAnnouncement, resultReply, startedAnnouncement } from './action-reply.js';
+import type { RunContext } from './action-run.context.js';
+import { acquireDeployLease, type DeployLease } from './deploy-lock.lease.js';
+import { runDeploy } from './deploy.runner.js';
+import { runRestart } from './restart.runner.js';
+
+export type ActionProcessor = (actionId: string) => Promise<void>;
+
+/**
+ * Runs a claimed action (restart, deploy, rollback). Pure logic over the ports: the BullMQ worker calls
+ * it with the job's action id. It never runs an action twice: only a `claimed` action runs, one run per
+ * id at a time in this process, and the (action, service) deployment records are unique in the store.
+ */
+export function createActionProcessor(deps: ActionRunDeps): ActionProcessor {
+  const inFlight = new Set<string>();
+  return async (actionId) => {
+    if (inFlight.has(actionId)) {
+      deps.logger.warn({ actionId }, 'action already running in this process; not running it again');
+      return;
+    }
+    inFlight.add(actionId);
+    try {
+      await processOnce(actionId, deps);
+    } finally {
+      inFlight.delete(actionId);
+    }
+  };
+}
+
+async function processOnce(actionId: string, deps: ActionRunDeps): Promise<void> {
+  const log = deps.logger.child({ actionId });
+  const action = await deps.pendingActions.get(actionId);
+  if (!action) return log.warn({}, 'unknown action; nothing to run');
+  if (action.status !== 'claimed') return log.info({ status: action.status }, 'action is not claimed; not running it');
+  if (action.plan.kind === 'restart') return execute(action, deps, null, null);
+  const got = await acquireDeployLease(action, deps);
+  if (!got.ok) return refuse(action, deps, got.heldBy);
+  await execute(action, deps, got.lease, got.overridden);
+}
+
+async function execute(action: PendingAction, deps: ActionRunDeps, lease: DeployLease | null, overridden: Lock | null): Promise<void> {
+  let records: Map<string, Deployment>;
+  try {
+    records = await startRecords(action, deps);
+  } catch (error) {
+    // Records exist already (this action ran before) or the store is down: touch nothing, let the lease lapse.
+    lease?.abandon();
+    deps.logger.error({ err: error, actionId: action.id }, 'cannot start deployment records; not running the action');
+    throw error;
+  }
+  try {
+    const progress = new ActionProgress(action, deps, records);
+    const ctx: RunContext = { action, deps, progress };
+    if (overridden) await progress.step(`Running despite the manual lock: ${describeLock(overridden)}`);
+    await deps.notifier.announce(action.plan.project, startedAnnouncement(action, name(deps))).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot announce'));
+    const outcome = await run(ctx);
+    await conclude(ctx, records, outcome);
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function run(ctx: RunContext): Promise<ActionOutcome> {
+  try {
+    return ctx.action.plan.kind === 'restart' ? await runRestart(ctx) : await runDeploy(ctx);
+  } catch (error) {
+    ctx.deps.logger.error({ err: error, actionId: ctx.action.id }, 'action failed unexpectedly');
+    return { status: 'failed', deployments: 'failed', result: `Stopped by an error: ${describeError(error)}.` };
+  }
+}
+
+function startRecords(action: PendingAction, deps: ActionRunDeps): Promise<Map<string, Deployment>> {
+  const { plan } = action;
+  const startedAt = deps.clock.now();
+  const approvedBy = action.claimedBy !== null && action.claimedBy !== action.requestedBy ? action.claimedBy : null;
+  return plan.services.reduce(async (acc, s) => {
+    const map = await acc;
+    const d = await deps.deployments.start({
+      actionId: action.id,
+      kind: plan.kind,
+      project: plan.project,
+      env: plan.env,
+      service: s.service,
+      version: s.targetVersion,
+      image: s.targetImage,
+      previousVersion: s.currentVersion,
+      previousImage: s.currentImage,
+      requestedBy: action.requestedBy,
+      approvedBy,
+      startedAt,
+      source: 'deckhand',
+    });
+    return map.set(s.service, d);
+  }, Promise.resolve(new Map<string, Deployment>()));
+}
+
+/** Closes the records, finishes the pending action, edits the message, announces and audits. */
+async function conclude(ctx: RunContext, records: Map<string, Deployment>, outcome: ActionOutcome): Promise<void> {
+  const { action, deps, progress } = ctx;
+  const log = deps.logger.child({ actionId: action.id });
+  const at = deps.clock.now();
+  for (const d of records.values()) {
+    await deps.deployments.finish(d.id, outcome.deployments ?? 'failed', at, outcome.result).catch((e: unknown) => log.error({ err: e }, 'cannot finish deployment'));
+  }
+  await deps.pendingActions.finish(action.id, outcome.status, outcome.result).catch((e: unknown) => log.error({ err: e }, 'cannot finish action'));
+  await progress.finish(outcome);
+  await deps.notifier.announce(action.plan.project, finishedAnnouncement(action, outcome, progress.elapsedMs())).catch((e: unknown) => log.warn({ err: e }, 'cannot announce'));
+  await auditAction(deps, action, outcome.status === 'succeeded' ? 'ran' : 'failed', outcome.result, progress.elapsedMs());
+  log.info({ status: outcome.status, result: outcome.result }, 'action finished');
+}
+
+async function refuse(action: PendingAction, deps: ActionRunDeps, heldBy: Lock): Promise<void> {
+  const outcome: ActionOutcome = { status: 'refused', deployments: null, result: `Refused: ${action.plan.project}/${action.plan.env} is ${describeLock(heldBy)}. Nothing ran.` };
+  await deps.pendingActions.finish(action.id, 'refused', outcome.result);
+  if (action.message) {
+    await deps.notifier.edit(action.message, resultReply(action, outcome, [], 0, name(deps))).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot edit action message'));
+  }
+  await auditAction(deps, action, 'refused', outcome.result);
+}
+
+const name = (deps: ActionRunDeps) => (id: string) => deps.personName?.(id) ?? id;

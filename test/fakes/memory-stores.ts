@@ -1,0 +1,260 @@
+/**
+ * In-memory fakes of the safe-actions ports, faithful to their contracts (atomic claim, expiry, leases),
+ * for unit tests of the core and the job processors. Returned objects are copies, as a database would
+ * return fresh rows, so tests cannot mutate stored state by accident.
+ */
+import type { ActionQueue } from '../../src/core/ports/action-queue.port.js';
+import type {
+  Deployment,
+  DeploymentQuery,
+  DeploymentStatus,
+  DeploymentStore,
+  NewDeployment,
+} from '../../src/core/ports/deployment.port.js';
+import type { FreezeStore, FreezeWindow } from '../../src/core/ports/freeze.port.js';
+import type { AcquireResult, Lock, LockStore } from '../../src/core/ports/lock.port.js';
+import type { Notifier } from '../../src/core/ports/notifier.port.js';
+import type {
+  MessageRef,
+  NewPendingAction,
+  PendingAction,
+  PendingActionStore,
+} from '../../src/core/ports/pending-action.port.js';
+import type { Reply } from '../../src/core/messages/reply.js';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class MemoryPendingActionStore implements PendingActionStore {
+  readonly rows = new Map<string, PendingAction>();
+  private seq = 0;
+
+  async create(a: NewPendingAction): Promise<PendingAction> {
+    const id = `pa${(++this.seq).toString(36)}`;
+    const row: PendingAction = {
+      ...clone(a),
+      id,
+      status: 'pending',
+      claimedBy: null,
+      claimedAt: null,
+      message: null,
+      result: null,
+    };
+    this.rows.set(id, row);
+    return clone(row);
+  }
+
+  async get(id: string): Promise<PendingAction | null> {
+    const row = this.rows.get(id);
+    return row ? clone(row) : null;
+  }
+
+  async claim(id: string, personId: string, now: Date): Promise<PendingAction | null> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'pending' || row.expiresAt.getTime() <= now.getTime()) return null;
+    row.status = 'claimed';
+    row.claimedBy = personId;
+    row.claimedAt = new Date(now);
+    return clone(row);
+  }
+
+  async cancel(id: string, _personId: string, _now: Date): Promise<PendingAction | null> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'pending') return null;
+    row.status = 'cancelled';
+    return clone(row);
+  }
+
+  async finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void> {
+    const row = this.rows.get(id);
+    if (!row) throw new Error(`pending action ${id} not found`);
+    row.status = status;
+    row.result = result;
+  }
+
+  async expireDue(now: Date): Promise<PendingAction[]> {
+    const due = [...this.rows.values()].filter((r) => r.status === 'pending' && r.expiresAt.getTime() <= now.getTime());
+    for (const r of due) r.status = 'expired';
+    return due.map(clone);
+  }
+
+  async attachMessage(id: string, message: MessageRef): Promise<void> {
+    const row = this.rows.get(id);
+    if (!row) throw new Error(`pending action ${id} not found`);
+    row.message = clone(message);
+  }
+
+  async unfinished(): Promise<PendingAction[]> {
+    return [...this.rows.values()].filter((r) => r.status === 'claimed').map(clone);
+  }
+}
+
+export class MemoryDeploymentStore implements DeploymentStore {
+  readonly rows: Deployment[] = [];
+  private seq = 0;
+
+  async start(d: NewDeployment): Promise<Deployment> {
+    if (this.rows.some((r) => r.actionId === d.actionId && r.service === d.service)) {
+      throw new Error(`deployment for action ${d.actionId} and service ${d.service} already exists`);
+    }
+    const row: Deployment = { ...clone(d), id: `dep${++this.seq}`, finishedAt: null, status: 'running', steps: [] };
+    this.rows.push(row);
+    return clone(row);
+  }
+
+  async step(id: string, text: string, at: Date): Promise<void> {
+    this.byId(id).steps.push({ at: new Date(at), text });
+  }
+
+  async finish(id: string, status: Exclude<DeploymentStatus, 'running'>, at: Date, text?: string): Promise<void> {
+    const row = this.byId(id);
+    row.status = status;
+    row.finishedAt = new Date(at);
+    if (text !== undefined) row.steps.push({ at: new Date(at), text });
+  }
+
+  async recent(q: DeploymentQuery): Promise<Deployment[]> {
+    return this.rows
+      .filter((r) => (!q.project || r.project === q.project) && (!q.env || r.env === q.env) && (!q.service || r.service === q.service))
+      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())
+      .slice(0, q.limit)
+      .map(clone);
+  }
+
+  async previousSucceeded(project: string, env: string, service: string, notVersion: string): Promise<Deployment | null> {
+    const hit = this.rows
+      .filter((r) => r.project === project && r.env === env && r.service === service && r.status === 'succeeded' && r.version !== notVersion)
+      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())[0];
+    return hit ? clone(hit) : null;
+  }
+
+  async running(): Promise<Deployment[]> {
+    return this.rows.filter((r) => r.status === 'running').map(clone);
+  }
+
+  private byId(id: string): Deployment {
+    const row = this.rows.find((r) => r.id === id);
+    if (!row) throw new Error(`deployment ${id} not found`);
+    return row;
+  }
+}
+
+export class MemoryLockStore implements LockStore {
+  private readonly rows = new Map<string, Lock>();
+
+  private static key(project: string, env: string): string {
+    return `${project}/${env}`;
+  }
+
+  private static live(lock: Lock, now: Date): boolean {
+    return lock.kind === 'manual' || (lock.leaseUntil !== null && lock.leaseUntil.getTime() > now.getTime());
+  }
+
+  async acquire(lock: Omit<Lock, 'since'>, now: Date): Promise<AcquireResult> {
+    const key = MemoryLockStore.key(lock.project, lock.env);
+    const held = this.rows.get(key);
+    if (held && held.holder !== lock.holder && MemoryLockStore.live(held, now)) return { ok: false, heldBy: clone(held) };
+    const since = held && held.holder === lock.holder && MemoryLockStore.live(held, now) ? held.since : new Date(now);
+    const row: Lock = { ...clone(lock), since };
+    this.rows.set(key, row);
+    return { ok: true, lock: clone(row) };
+  }
+
+  async renew(project: string, env: string, holder: string, leaseUntil: Date): Promise<boolean> {
+    const held = this.rows.get(MemoryLockStore.key(project, env));
+    if (!held || held.holder !== holder) return false;
+    held.leaseUntil = new Date(leaseUntil);
+    return true;
+  }
+
+  async release(project: string, env: string, holder: string | null): Promise<Lock | null> {
+    const key = MemoryLockStore.key(project, env);
+    const held = this.rows.get(key);
+    if (!held || (holder !== null && held.holder !== holder)) return null;
+    this.rows.delete(key);
+    return clone(held);
+  }
+
+  async get(project: string, env: string, now: Date): Promise<Lock | null> {
+    const held = this.rows.get(MemoryLockStore.key(project, env));
+    return held && MemoryLockStore.live(held, now) ? clone(held) : null;
+  }
+
+  async list(now: Date): Promise<Lock[]> {
+    return [...this.rows.values()].filter((l) => MemoryLockStore.live(l, now)).map(clone);
+  }
+
+  /** Raw row including expired leases (tests inspect leases and releases). */
+  peek(project: string, env: string): Lock | null {
+    const held = this.rows.get(MemoryLockStore.key(project, env));
+    return held ? clone(held) : null;
+  }
+}
+
+export class MemoryFreezeStore implements FreezeStore {
+  readonly rows: FreezeWindow[] = [];
+  private seq = 0;
+
+  async add(w: Omit<FreezeWindow, 'id'>): Promise<FreezeWindow> {
+    const row: FreezeWindow = { ...clone(w), id: `fz${++this.seq}` };
+    this.rows.push(row);
+    return clone(row);
+  }
+
+  async active(project: string, env: string, at: Date): Promise<FreezeWindow[]> {
+    const t = at.getTime();
+    return this.rows
+      .filter((w) => w.project === project && (w.env === null || w.env === env) && w.from.getTime() <= t && t < w.until.getTime())
+      .map(clone);
+  }
+
+  async upcoming(now: Date): Promise<FreezeWindow[]> {
+    return this.rows
+      .filter((w) => w.until.getTime() > now.getTime())
+      .sort((a, b) => a.from.getTime() - b.from.getTime())
+      .map(clone);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const i = this.rows.findIndex((w) => w.id === id);
+    if (i < 0) return false;
+    this.rows.splice(i, 1);
+    return true;
+  }
+}
+
+/** Records every edit and announcement; `failNext` makes the next call reject (a chat API outage). */
+export class RecordingNotifier implements Notifier {
+  readonly edits: { ref: MessageRef; reply: Reply }[] = [];
+  readonly announcements: { project: string; reply: Reply }[] = [];
+  failNext = false;
+
+  async edit(ref: MessageRef, reply: Reply): Promise<void> {
+    this.maybeFail();
+    this.edits.push({ ref: clone(ref), reply: clone(reply) });
+  }
+
+  async announce(project: string, reply: Reply): Promise<void> {
+    this.maybeFail();
+    this.announcements.push({ project, reply: clone(reply) });
+  }
+
+  /** Texts of the edits of one message, oldest first. */
+  editsOf(messageId: string): string[] {
+    return this.edits.filter((e) => e.ref.messageId === messageId).map((e) => e.reply.text);
+  }
+
+  private maybeFail(): void {
+    if (!this.failNext) return;
+    this.failNext = false;
+    throw new Error('notifier unavailable');
+  }
+}
+
+/** Records enqueued action ids; enqueueing the same id twice is a no-op, like the BullMQ job id. */
+export class MemoryActionQueue implements ActionQueue {
+  readonly enqueued: string[] = [];
+
+  async enqueue(actionId: string): Promise<void> {
+    if (!this.enqueued.includes(actionId)) this.enqueued.push(actionId);
+  }
+}

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DeploymentNotFoundError,
+  DuplicateDeploymentError,
+  PrismaDeploymentStore,
+} from '../../../src/adapters/prisma/deployment.repository.js';
+import type { NewDeployment } from '../../../src/core/ports/deployment.port.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+
+let db: TestDatabase;
+let store: PrismaDeploymentStore;
+
+beforeAll(async () => {
+  db = await createTestDatabase('deployment');
+  store = new PrismaDeploymentStore(db.prisma);
+});
+afterAll(() => db?.drop());
+beforeEach(() => db.pool.query('TRUNCATE deployment RESTART IDENTITY'));
+
+const T0 = new Date('2026-07-01T09:00:00Z');
+const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+
+const deployment = (over: Partial<NewDeployment> = {}): NewDeployment => ({
+  actionId: 'Act000000001',
+  kind: 'deploy',
+  project: 'shop',
+  env: 'prod',
+  service: 'api',
+  version: '1.5.0',
+  image: 'registry.local/shop/api:1.5.0',
+  previousVersion: '1.4.0',
+  previousImage: 'registry.local/shop/api:1.4.0',
+  requestedBy: 'alice',
+  approvedBy: 'bob',
+  startedAt: T0,
+  source: 'deckhand',
+  ...over,
+});
+
+/** A finished record: started at `minute`, ended with `status` one minute later. */
+async function ran(minute: number, version: string, status: 'succeeded' | 'failed', over: Partial<NewDeployment> = {}) {
+  const d = await store.start(deployment({ actionId: `A${minute}v${version}`, version, startedAt: at(minute), ...over }));
+  await store.finish(d.id, status, at(minute + 1));
+  return d;
+}
+
+describe('PrismaDeploymentStore', () => {
+  it('starts a running record and reads it back with its steps and final status', async () => {
+    const d = await store.start(deployment());
+    expect(d).toEqual({ ...deployment(), id: '1', status: 'running', finishedAt: null, steps: [] });
+
+    await store.step(d.id, 'pulled registry.local/shop/api:1.5.0', at(1));
+    await store.step(d.id, 'replaced shop-api-1', at(2));
+    await store.finish(d.id, 'succeeded', at(3), 'healthy after 12 s');
+
+    const [stored] = await store.recent({ limit: 1 });
+    expect(stored).toEqual({
+      ...d,
+      status: 'succeeded',
+      finishedAt: at(3),
+      steps: [
+        { at: at(1), text: 'pulled registry.local/shop/api:1.5.0' },
+        { at: at(2), text: 'replaced shop-api-1' },
+        { at: at(3), text: 'healthy after 12 s' },
+      ],
+    });
+  });
+
+  it('fails a second start of the same action and service with DuplicateDeploymentError', async () => {
+    await store.start(deployment());
+    const again = store.start(deployment({ startedAt: at(1) }));
+    await expect(again).rejects.toBeInstanceOf(DuplicateDeploymentError);
+    await expect(again).rejects.toMatchObject({ actionId: 'Act000000001', service: 'api' });
+    await expect(store.start(deployment({ service: 'worker' }))).resolves.toMatchObject({ service: 'worker' });
+  });
+
+  it('lets exactly one of concurrent starts of the same action through', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.start(deployment())));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(errors.every((e) => e instanceof DuplicateDeploymentError)).toBe(true);
+  });
+
+  it('keeps every step appended concurrently', async () => {
+    const d = await store.start(deployment());
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.step(d.id, `step ${i}`, at(i))));
+    const [stored] = await store.recent({ limit: 1 });
+    expect(stored!.steps.map((s) => s.text).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `step ${i}`).sort());
+  });
+
+  it('lets the first finish win and ignores a repeated one', async () => {
+    const d = await store.start(deployment());
+    await store.finish(d.id, 'failed', at(2), 'health check failed');
+    await store.finish(d.id, 'succeeded', at(3), 'retried job');
+    const [stored] = await store.recent({ limit: 1 });
+    expect(stored).toMatchObject({ status: 'failed', finishedAt: at(2) });
+    expect(stored!.steps.map((s) => s.text)).toEqual(['health check failed']);
+    expect(await store.running()).toEqual([]);
+  });
+
+  it('reports unknown or malformed ids as DeploymentNotFoundError', async () => {
+    await expect(store.step('999', 'x', at(0))).rejects.toBeInstanceOf(DeploymentNotFoundError);
+    await expect(store.finish('999', 'failed', at(0))).rejects.toBeInstanceOf(DeploymentNotFoundError);
+    await expect(store.step('1; DROP TABLE deployment', 'x', at(0))).rejects.toBeInstanceOf(DeploymentNotFoundError);
+  });
+
+  it('rejects invalid records and statuses', async () => {
+    await expect(store.start(deployment({ kind: 'delete' as NewDeployment['kind'] }))).rejects.toThrow();
+    await expect(store.start(deployment({ version: '' }))).rejects.toThrow();
+    const d = await store.start(deployment());
+    await expect(store.finish(d.id, 'running' as 'failed', at(1))).rejects.toThrow();
+  });
+
+  it('lists recent records newest first, filtered and limited', async () => {
+    await ran(0, '1.0.0', 'succeeded');
+    await ran(10, '1.1.0', 'failed');
+    await ran(20, '2.0.0', 'succeeded', { env: 'staging' });
+    await ran(30, '3.0.0', 'succeeded', { service: 'worker' });
+
+    expect((await store.recent({ limit: 10 })).map((d) => d.version)).toEqual(['3.0.0', '2.0.0', '1.1.0', '1.0.0']);
+    expect((await store.recent({ limit: 2 })).map((d) => d.version)).toEqual(['3.0.0', '2.0.0']);
+    expect((await store.recent({ env: 'prod', limit: 10 })).map((d) => d.version)).toEqual(['3.0.0', '1.1.0', '1.0.0']);
+    expect((await store.recent({ env: 'prod', service: 'api', limit: 10 })).map((d) => d.version)).toEqual(['1.1.0', '1.0.0']);
+    await expect(store.recent({ limit: 0 })).rejects.toThrow();
+  });
+
+  it('picks the newest succeeded other version of the same service as the rollback target', async () => {
+    await ran(0, '1.0.0', 'succeeded');
+    await ran(10, '1.1.0', 'succeeded');
+    await ran(20, '1.2.0', 'failed');
+    await ran(30, '9.9.9', 'succeeded', { env: 'staging' });
+    await ran(40, '8.8.8', 'succeeded', { service: 'worker' });
+    await ran(50, '1.3.0', 'succeeded');
+    await ran(60, '1.3.0', 'succeeded', { kind: 'restart' });
+
+    expect((await store.previousSucceeded('shop', 'prod', 'api', '1.3.0'))?.version).toBe('1.1.0');
+    expect((await store.previousSucceeded('shop', 'prod', 'api', '1.1.0'))?.version).toBe('1.3.0');
+    expect(await store.previousSucceeded('shop', 'prod', 'web', '1.0.0')).toBeNull();
+  });
+
+  it('lists running records oldest first', async () => {
+    const a = await store.start(deployment({ actionId: 'a', startedAt: at(5) }));
+    const b = await store.start(deployment({ actionId: 'b', startedAt: at(1) }));
+    await ran(2, '0.9.0', 'succeeded');
+    expect((await store.running()).map((d) => d.id)).toEqual([b.id, a.id]);
+  });
+});
