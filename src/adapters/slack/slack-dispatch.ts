@@ -33,7 +33,8 @@ export async function dispatch(
   const log = deps.logger;
   try {
     const reply = await deps.core.handle(event);
-    const privately = reply.tone === 'error' || isHelp(event);
+    // Refused or stale clicks change nothing: only the clicker hears about it, the message stays as it is.
+    const privately = reply.tone === 'error' || isHelp(event) || (event.kind === 'action' && reply.tone === 'warning' && !reply.blocks.some((b) => b.type === 'buttons'));
     const posted = await deliverReply(client, target, reply, { private: privately, logger: log });
     await attachButtons(deps, posted);
   } catch (err) {

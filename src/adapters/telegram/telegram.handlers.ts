@@ -60,7 +60,6 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
     await ctx.answerCallbackQuery({ text: INVALID_BUTTON_TEXT });
     return;
   }
-  await ctx.answerCallbackQuery();
   const event: ActionEvent = {
     kind: 'action',
     ...base(deps, ctx, query.from, message.chat, chatType),
@@ -68,7 +67,14 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
     pendingId: action.pendingId,
     messageRef: { platform: 'telegram', chatId: String(message.chat.id), messageId: String(message.message_id) },
   };
+  // The core answers clicks within the host timeout, so the query is answered once the answer is known.
   const reply = await dispatch(deps, event);
+  if ((reply.tone === 'warning' || reply.tone === 'error') && pendingIdsOf(reply).length === 0) {
+    // A refused or stale click changes nothing: tell only the clicker, leave the message (and its buttons) alone.
+    await ctx.answerCallbackQuery({ text: reply.text.slice(0, 200), show_alert: true });
+    return;
+  }
+  await ctx.answerCallbackQuery();
   const messages = renderSafely(deps, reply);
   const keyboardMessageId = await editWithMessages(ctx.api, message.chat.id, message.message_id, messages);
   await attachKeyboard(deps, reply, message.chat.id, keyboardMessageId);
