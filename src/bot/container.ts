@@ -7,8 +7,8 @@ import { PrismaAuditLog } from '../adapters/prisma/audit.repository.js';
 import { assertMigrationsApplied } from '../adapters/prisma/migration-check.js';
 import { createPrismaClient, type PrismaClient } from '../adapters/prisma/prisma-client.js';
 import { PrismaProcessedEvents } from '../adapters/prisma/processed-event.repository.js';
-import { createSlackAdapter, SLACK_EVENTS_PATH, type SlackAdapter } from '../adapters/slack/slack.adapter.js';
-import { createTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/telegram.adapter.js';
+import type { SlackAdapter } from '../adapters/slack/slack.adapter.js';
+import type { TelegramAdapter } from '../adapters/telegram/telegram.adapter.js';
 import { allIntents } from '../core/intents/index.js';
 import { createCore } from '../core/pipeline/core.js';
 import type { ChatCore } from '../core/pipeline/chat-core.js';
@@ -27,8 +27,6 @@ import { PrismaPendingActionStore } from '../adapters/prisma/pending-action.repo
 import { chatsForPlatform } from '../adapters/notifier/chat-bindings.js';
 import { createNotifier } from '../adapters/notifier/notifier.router.js';
 import { ShellNotifier } from '../adapters/shell/shell.notifier.js';
-import { SlackNotifier } from '../adapters/slack/slack.notifier.js';
-import { TelegramNotifier } from '../adapters/telegram/telegram.notifier.js';
 import { createActionProcessor } from '../jobs/action.processor.js';
 import type { ActionRunDeps } from '../jobs/action-deps.js';
 import { recoverUnfinished } from '../jobs/action-recovery.js';
@@ -138,8 +136,9 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const processed = new PrismaProcessedEvents(prisma);
+  // Chat SDKs are loaded only when their platform is configured (Bolt alone is ~30 MB of resident memory).
   const telegram = env.TELEGRAM_BOT_TOKEN
-    ? createTelegramAdapter({
+    ? (await import('../adapters/telegram/telegram.adapter.js')).createTelegramAdapter({
         token: env.TELEGRAM_BOT_TOKEN,
         apiRoot: env.TELEGRAM_API_ROOT,
         core,
@@ -149,7 +148,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       })
     : undefined;
   const slack = env.SLACK_BOT_TOKEN
-    ? createSlackAdapter({
+    ? (await import('../adapters/slack/slack.adapter.js')).createSlackAdapter({
         botToken: env.SLACK_BOT_TOKEN,
         signingSecret: env.SLACK_SIGNING_SECRET,
         appToken: env.SLACK_APP_TOKEN,
@@ -161,12 +160,18 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       })
     : undefined;
 
-  if (telegram) notifier.use('telegram', new TelegramNotifier({ api: telegram.bot.api, chatsFor: chatsForPlatform(config.catalog.chats, 'telegram'), logger: coreLogger }));
-  if (slack) notifier.use('slack', new SlackNotifier({ client: slack.app.client, chatsFor: chatsForPlatform(config.catalog.chats, 'slack'), logger: coreLogger }));
+  if (telegram) {
+    const { TelegramNotifier } = await import('../adapters/telegram/telegram.notifier.js');
+    notifier.use('telegram', new TelegramNotifier({ api: telegram.bot.api, chatsFor: chatsForPlatform(config.catalog.chats, 'telegram'), logger: coreLogger }));
+  }
+  if (slack) {
+    const { SlackNotifier } = await import('../adapters/slack/slack.notifier.js');
+    notifier.use('slack', new SlackNotifier({ client: slack.app.client, chatsFor: chatsForPlatform(config.catalog.chats, 'slack'), logger: coreLogger }));
+  }
 
   const routes: MountedRoute[] = [];
   if (telegram && env.TELEGRAM_WEBHOOK_URL) routes.push({ method: 'POST', path: '/telegram/webhook', handler: telegram.webhookHandler });
-  if (slack?.requestListener) routes.push({ method: 'POST', path: SLACK_EVENTS_PATH, handler: slack.requestListener });
+  if (slack?.requestListener) routes.push({ method: 'POST', path: '/slack/events', handler: slack.requestListener });
 
   const readiness: ReadinessCheck[] = [
     { name: 'database', check: async () => void (await prisma.$queryRaw`SELECT 1`) },
