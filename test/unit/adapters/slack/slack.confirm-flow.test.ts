@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setupServer } from 'msw/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackAdapter } from '../../../../src/adapters/slack/slack.adapter.js';
+import { silentLogger } from '../../../../src/core/ports/logger.port.js';
+import { coreHarness } from '../../../support/core-harness.js';
+import { API, SlackApiRecorder } from './slack-api.recorder.js';
+import { SignedSlackClient } from './slack-signed.client.js';
+
+// The real core (in-memory stores) behind Bolt's real HTTP receiver; Slack's servers are msw.
+const SECRET = 'confirm-flow-signing-secret-0123';
+const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../../fixtures/slack/${name}`, import.meta.url), 'utf8')) as T;
+const slash = fixture<Record<string, string>>('slash-command.json');
+const blockActions = fixture<Record<string, unknown>>('block-actions.json');
+
+const h = coreHarness();
+const api = new SlackApiRecorder();
+const msw = setupServer(...api.handlers());
+let server: Server;
+let client: SignedSlackClient;
+
+beforeAll(async () => {
+  msw.listen({ onUnhandledRequest: 'error' });
+  const adapter = createSlackAdapter({ botToken: 'xoxb-test-token', signingSecret: SECRET, apiUrl: API, core: h.core, logger: silentLogger, retryConfig: { retries: 0 } });
+  server = createServer(adapter.requestListener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  client = new SignedSlackClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, SECRET);
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  msw.close();
+});
+
+async function until<T>(what: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = what();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('timed out waiting');
+}
+
+function clickBy(user: string, button: { action_id: string; value: string }) {
+  const actions = [{ ...(blockActions.actions as object[])[0], ...button }];
+  const container = { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0SHOP', is_ephemeral: false };
+  return client.interaction({ ...blockActions, user: { id: user, username: user, team_id: 'T0001' }, channel: { id: 'C0SHOP', name: 'shop' }, container, actions });
+}
+
+describe('slack: the deploy confirm flow through the real core', () => {
+  it('posts the plan with buttons, answers a self-approval privately, and replaces the message on approval', async () => {
+    h.runtimes.get('docker-1').add({ name: 'api-1', labels: { app: 'shop-api', env: 'prod' }, image: 'reg/shop/api:1.4.2', version: '1.4.2' });
+
+    // Given Alice asks in #shop for a production deploy
+    const res = await client.command({ ...slash, user_id: 'U0ALICE', channel_id: 'C0SHOP', channel_name: 'shop', text: 'deploy api prod 1.5.0' });
+    expect(res.status).toBe(200);
+    const posted = await until(() => api.traffic().find((c) => c.url.endsWith('/chat.postMessage')));
+    const blocks = JSON.parse(String(posted.body.blocks)) as { type: string; elements?: { action_id: string; value: string }[] }[];
+    const buttons = blocks.find((b) => b.type === 'actions')!.elements!;
+    expect(buttons.map((b) => b.action_id)).toEqual(['act.confirm', 'act.cancel']);
+    const pendingId = buttons[0]!.value;
+    await until(() => h.actions.pending.rows.get(pendingId)?.message ?? undefined);
+    expect((await h.actions.pending.get(pendingId))?.message).toEqual({ platform: 'slack', chatId: 'C0SHOP', messageId: '1700000000.000100' });
+
+    // When Alice approves her own request: only she is told, the message is not replaced
+    api.reset();
+    await clickBy('U0ALICE', buttons[0]!);
+    const whisper = await until(() => api.traffic().find((c) => c.url.startsWith('https://hooks.slack.com/')));
+    expect(whisper.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(whisper.body.text)).toContain('You cannot approve your own request');
+    expect(h.actions.queue.enqueued).toEqual([]);
+
+    // Then Dave approves: the message is replaced with the approval and the job is enqueued once
+    api.reset();
+    await clickBy('U0DAVE', buttons[0]!);
+    const replaced = await until(() => api.traffic().find((c) => c.url.startsWith('https://hooks.slack.com/')));
+    expect(replaced.body).toMatchObject({ replace_original: true, text: 'Approved by Dave (requested by Alice); running now. Progress follows here.' });
+    expect(h.actions.queue.enqueued).toEqual([pendingId]);
+
+    // And a double click is answered privately, leaving the progress message alone
+    api.reset();
+    await clickBy('U0DAVE', buttons[0]!);
+    const again = await until(() => api.traffic().find((c) => c.url.startsWith('https://hooks.slack.com/')));
+    expect(again.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(again.body.text)).toMatch(/^Already approved by Dave/);
+    expect(h.actions.queue.enqueued).toEqual([pendingId]);
+  });
+});
