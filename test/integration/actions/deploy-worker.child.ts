@@ -17,7 +17,7 @@ const { DECKHAND_TEST_PREFIX: prefix, DECKHAND_TEST_DB_URL: url, DECKHAND_TEST_C
 if (!prefix || !url || !yaml) throw new Error('DECKHAND_TEST_PREFIX, DECKHAND_TEST_DB_URL and DECKHAND_TEST_CONFIG are required');
 
 const config = parseConfig(yaml);
-const line = (text: string) => process.stdout.write(`${text.replace(/\s+/g, ' ')}\n`);
+const line = (text: string): void => void process.stdout.write(`${text.replace(/\s+/g, ' ')}\n`);
 const notifier: Notifier = {
   edit: async (_ref, reply) => line(`edit ${reply.text}`),
   announce: async (_project, reply) => line(`announce ${reply.text}`),

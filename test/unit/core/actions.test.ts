@@ -184,6 +184,18 @@ describe('rollback and deploys', () => {
     expect(deploys.blocks.find((b) => b.type === 'table')).toMatchObject({ rows: [[expect.any(String), 'prod', 'api', '1.4.0 → 1.4.1', 'succeeded', '1m', 'Alice', 'Dave']] });
   });
 
+  it('rolls back to what ran before the only recorded deploy', async () => {
+    const h = coreHarness();
+    seed(h);
+    const d = await h.actions.deployments.start({
+      actionId: 'a2', kind: 'deploy', project: 'shop', env: 'prod', service: 'api', version: '1.4.2', image: 'reg/shop/api:1.4.2',
+      previousVersion: '1.3.9', previousImage: 'reg/shop/api:1.3.9', requestedBy: 'alice', approvedBy: 'dave',
+      startedAt: new Date('2026-11-21T10:00:00Z'), source: 'deckhand',
+    });
+    await h.actions.deployments.finish(d.id, 'succeeded', new Date('2026-11-21T10:01:00Z'));
+    expect((await h.say('rollback api prod', ALICE)).text).toContain('reg/shop/api:1.4.2 → reg/shop/api:1.3.9');
+  });
+
   it('plans a restart of every container of a service', async () => {
     const h = coreHarness();
     seed(h);
