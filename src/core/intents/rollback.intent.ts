@@ -37,8 +37,12 @@ export const rollbackIntent = defineIntent({
         return current.version === version ? `${s.name} already runs ${version}.` : { image: imageRef(s.image!, version), version };
       }
       const previous = await store.previousSucceeded(env.project, env.name, s.name, current.version);
-      if (!previous) return `No earlier successful deploy of ${s.name} in ${env.name} is recorded; name the version: rollback ${s.name} ${env.name} <version>.`;
-      return { image: previous.image, version: previous.version };
+      if (previous) return { image: previous.image, version: previous.version };
+      // Only one recorded deploy so far: go back to what ran before it.
+      const recent = await store.recent({ project: env.project, env: env.name, service: s.name, limit: 20 });
+      const last = recent.find((d) => d.status === 'succeeded' && d.version === current.version && d.previousImage && d.previousVersion);
+      if (last) return { image: last.previousImage!, version: last.previousVersion! };
+      return `No earlier successful deploy of ${s.name} in ${env.name} is recorded; name the version: rollback ${s.name} ${env.name} <version>.`;
     }, ctx.services);
   },
 });
