@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { EnvironmentSpec, ServiceSpec } from '../domain/catalog.js';
 import { hint } from '../domain/suggest.js';
 import { replies } from '../messages/reply-builder.js';
@@ -13,11 +12,6 @@ export interface ActionTarget {
   wholeProject: boolean;
   force: boolean;
 }
-
-export const nameWord = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,126}$/, 'must be a name (letters, digits, . _ - /)');
-export const versionWord = z
-  .string()
-  .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9._-]{0,127})$/, 'must be an image tag (e.g. 1.4.2) or a digest (sha256:…)');
 
 /** Image reference for a version of a repository: `repo:tag` or `repo@sha256:…`. */
 export function imageRef(repository: string, version: string): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameWord } from './words.js';
 import { formatDuration } from '../domain/duration.js';
 import { formatLocal } from '../domain/rotation.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
@@ -6,14 +7,13 @@ import { defineIntent } from './intent.js';
 import { resolveProject, type ProjectTarget } from './targets.js';
 
 const USAGE = 'deploys [project] [env]';
-const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a name (letters, digits, . _ -)');
 
 export const deploysIntent = defineIntent({
   name: 'deploys',
   summary: 'Recent deployments, rollbacks and restarts',
   usage: USAGE,
   minRole: 'viewer',
-  schema: z.object({ project: word.optional(), env: word.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),
+  schema: z.object({ project: nameWord.optional(), env: nameWord.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),
   toInput: (a) => ({ project: a.positionals[0], env: a.positionals[1], extra: a.positionals[2] }),
   resolve: (input, { catalog, chatProjects }) => resolveProject(catalog, chatProjects, input.project, input.env, USAGE),
   requires: (t: ProjectTarget) => ({ role: 'viewer', project: t.project.name, env: t.envNamed ? t.envs[0]!.name : undefined }),

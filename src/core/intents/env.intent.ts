@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceWord } from './words.js';
 import { maskEnvValue } from '../domain/redact.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { defineIntent } from './intent.js';
@@ -6,7 +7,6 @@ import { describeRuntimeError, findContainers, withTimeout } from './runtime-que
 import { resolveService, type ServiceTarget } from './targets.js';
 
 const USAGE = 'env <service> [env]';
-const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,126}$/, 'must be a name (letters, digits, . _ - /)');
 
 export const envIntent = defineIntent({
   name: 'env',
@@ -14,8 +14,8 @@ export const envIntent = defineIntent({
   usage: USAGE,
   minRole: 'operator',
   schema: z.object({
-    service: word.optional().refine((v) => v !== undefined, { message: 'which service? (env <service> [env])' }),
-    env: word.optional(),
+    service: serviceWord.optional().refine((v) => v !== undefined, { message: 'which service? (env <service> [env])' }),
+    env: serviceWord.optional(),
     extra: z.undefined({ error: `too many arguments (${USAGE})` }),
   }),
   toInput: (a) => ({ service: a.positionals[0], env: a.positionals[1], extra: a.positionals[2] }),

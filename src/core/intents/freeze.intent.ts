@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameWord } from './words.js';
 import { parseDuration, formatDuration } from '../domain/duration.js';
 import { recurringFreezeAt } from '../domain/freeze.js';
 import { formatLocal } from '../domain/rotation.js';
@@ -7,7 +8,6 @@ import { defineIntent, type Resolution } from './intent.js';
 import { resolveProject, type ProjectTarget } from './targets.js';
 
 const USAGE = 'freeze [list] | freeze add <project> <env|all> <duration> <reason>';
-const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a name (letters, digits, . _ -)');
 
 type FreezeArgs = { mode: 'list'; projects: string[] } | { mode: 'add'; target: ProjectTarget; allEnvs: boolean; durationMs: number; reason: string };
 
@@ -22,8 +22,8 @@ export const freezeIntent = defineIntent({
     z.object({ mode: z.literal('list') }),
     z.object({
       mode: z.literal('add'),
-      project: word.optional().refine((v) => v !== undefined, { message: `which project? (${USAGE})` }),
-      env: word.optional().refine((v) => v !== undefined, { message: `which environment, or all? (${USAGE})` }),
+      project: nameWord.optional().refine((v) => v !== undefined, { message: `which project? (${USAGE})` }),
+      env: nameWord.optional().refine((v) => v !== undefined, { message: `which environment, or all? (${USAGE})` }),
       duration: z
         .string({ error: `how long? e.g. 2h (${USAGE})` })
         .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30m, 2h or 3d')

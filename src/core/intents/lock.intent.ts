@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { nameWord } from './words.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { describeLock } from './action-state.js';
 import { defineIntent } from './intent.js';
 import { resolveProject, type ProjectTarget } from './targets.js';
 
-const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a name (letters, digits, . _ -)');
 const LOCK_USAGE = 'lock <project> <env> <reason>';
 const UNLOCK_USAGE = 'unlock <project> <env>';
 
@@ -19,8 +19,8 @@ export const lockIntent = defineIntent({
   usage: LOCK_USAGE,
   minRole: 'operator',
   schema: z.object({
-    project: word.optional().refine((v) => v !== undefined, { message: `which project? (${LOCK_USAGE})` }),
-    env: word.optional().refine((v) => v !== undefined, { message: `which environment? (${LOCK_USAGE})` }),
+    project: nameWord.optional().refine((v) => v !== undefined, { message: `which project? (${LOCK_USAGE})` }),
+    env: nameWord.optional().refine((v) => v !== undefined, { message: `which environment? (${LOCK_USAGE})` }),
     reason: z.string().trim().min(3, `give a reason of a few words (${LOCK_USAGE})`).max(200, 'keep the reason under 200 characters'),
   }),
   toInput: (a) => ({ project: a.positionals[0], env: a.positionals[1], reason: a.positionals.slice(2).join(' ') }),
@@ -47,8 +47,8 @@ export const unlockIntent = defineIntent({
   usage: UNLOCK_USAGE,
   minRole: 'operator',
   schema: z.object({
-    project: word.optional().refine((v) => v !== undefined, { message: `which project? (${UNLOCK_USAGE})` }),
-    env: word.optional().refine((v) => v !== undefined, { message: `which environment? (${UNLOCK_USAGE})` }),
+    project: nameWord.optional().refine((v) => v !== undefined, { message: `which project? (${UNLOCK_USAGE})` }),
+    env: nameWord.optional().refine((v) => v !== undefined, { message: `which environment? (${UNLOCK_USAGE})` }),
     extra: z.undefined({ error: `too many arguments (${UNLOCK_USAGE})` }),
   }),
   toInput: (a) => ({ project: a.positionals[0], env: a.positionals[1], extra: a.positionals[2] }),

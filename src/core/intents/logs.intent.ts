@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceWord } from './words.js';
 import { parseDuration } from '../domain/duration.js';
 import { maskText, secretValues } from '../domain/redact.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
@@ -9,7 +10,6 @@ import { describeRuntimeError, findContainers, withTimeout } from './runtime-que
 import { resolveService, type ServiceTarget } from './targets.js';
 
 const USAGE = 'logs <service> [env] [--lines N] [--since 10m] [--grep text]';
-const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,126}$/, 'must be a name (letters, digits, . _ - /)');
 
 export interface LogsArgs extends ServiceTarget {
   lines: number | undefined;
@@ -18,8 +18,8 @@ export interface LogsArgs extends ServiceTarget {
 }
 
 const schema = z.object({
-  service: word.optional().refine((v) => v !== undefined, { message: 'which service? (logs <service> [env])' }),
-  env: word.optional(),
+  service: serviceWord.optional().refine((v) => v !== undefined, { message: 'which service? (logs <service> [env])' }),
+  env: serviceWord.optional(),
   extra: z.undefined({ error: `too many arguments (${USAGE})` }),
   '--lines': z.coerce
     .number({ error: 'must be a whole number' })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameWord } from './words.js';
 import { formatLocal, onCallAt } from '../domain/rotation.js';
 import { hint } from '../domain/suggest.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
@@ -12,7 +13,7 @@ export const oncallIntent = defineIntent({
   usage: USAGE,
   minRole: 'viewer',
   schema: z.object({
-    project: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a project name').optional(),
+    project: nameWord.optional(),
     extra: z.undefined({ error: `too many arguments (${USAGE})` }),
   }),
   toInput: (a) => ({ project: a.positionals[0], extra: a.positionals[1] }),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { serviceWord } from './words.js';
 import { defineIntent } from './intent.js';
 import { buildPlan } from './action-plan.js';
-import { nameWord, resolveActionTarget, type ActionTarget } from './action-targets.js';
+import { resolveActionTarget, type ActionTarget } from './action-targets.js';
 import { requiredRole } from './action-state.js';
 import { resolveService } from './targets.js';
 
@@ -13,8 +14,8 @@ export const restartIntent = defineIntent({
   usage: USAGE,
   minRole: 'operator',
   schema: z.object({
-    service: nameWord.optional().refine((v) => v !== undefined, { message: `which service? (${USAGE})` }),
-    env: nameWord.optional(),
+    service: serviceWord.optional().refine((v) => v !== undefined, { message: `which service? (${USAGE})` }),
+    env: serviceWord.optional(),
     extra: z.undefined({ error: `too many arguments (${USAGE})` }),
   }),
   toInput: (a) => ({ service: a.positionals[0], env: a.positionals[1], extra: a.positionals[2] }),

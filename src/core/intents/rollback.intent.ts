@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { serviceWord, versionWord } from './words.js';
 import { defineIntent } from './intent.js';
 import { buildPlan } from './action-plan.js';
-import { imageRef, nameWord, resolveActionTarget, versionWord, type ActionTarget } from './action-targets.js';
+import { imageRef, resolveActionTarget, type ActionTarget } from './action-targets.js';
 import { requiredRole } from './action-state.js';
 
 const USAGE = 'rollback <service|project> <env> [version] [--force]';
@@ -17,8 +18,8 @@ export const rollbackIntent = defineIntent({
   minRole: 'operator',
   flags: { force: { value: false, description: 'admins only: roll back despite a lock or freeze (audited and announced)' } },
   schema: z.object({
-    what: nameWord.optional().refine((v) => v !== undefined, { message: `what to roll back? (${USAGE})` }),
-    env: nameWord.optional().refine((v) => v !== undefined, { message: `which environment? (${USAGE})` }),
+    what: serviceWord.optional().refine((v) => v !== undefined, { message: `what to roll back? (${USAGE})` }),
+    env: serviceWord.optional().refine((v) => v !== undefined, { message: `which environment? (${USAGE})` }),
     version: versionWord.optional(),
     extra: z.undefined({ error: `too many arguments (${USAGE})` }),
     force: z.boolean(),

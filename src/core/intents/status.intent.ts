@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameWord } from './words.js';
 import { formatDuration } from '../domain/duration.js';
 import type { EnvironmentSpec } from '../domain/catalog.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
@@ -8,7 +9,6 @@ import { findContainers, type ServiceContainers } from './runtime-query.js';
 import { resolveProject, type ProjectTarget } from './targets.js';
 
 const USAGE = 'status [project] [env]';
-const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a name (letters, digits, . _ -)');
 
 const COLUMNS = ['SERVICE', 'STATE', 'HEALTH', 'UP', 'VERSION', 'RESTARTS', 'HOST', 'IMAGE'];
 
@@ -51,7 +51,7 @@ export const statusIntent = defineIntent({
   summary: 'Every service of a project: state, health, uptime, version, restarts, host',
   usage: USAGE,
   minRole: 'viewer',
-  schema: z.object({ project: word.optional(), env: word.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),
+  schema: z.object({ project: nameWord.optional(), env: nameWord.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),
   toInput: (a) => ({ project: a.positionals[0], env: a.positionals[1], extra: a.positionals[2] }),
   resolve: (input, { catalog, chatProjects }) => resolveProject(catalog, chatProjects, input.project, input.env, USAGE),
   requires: (t: ProjectTarget) => ({ role: 'viewer', project: t.project.name, env: t.envNamed ? t.envs[0]!.name : undefined }),
