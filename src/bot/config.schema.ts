@@ -110,6 +110,20 @@ const limitsSchema = z
   })
   .prefault({});
 
+const githubSchema = z
+  .strictObject({
+    /** `owner/name` → how its GitHub environments map to Deckhand services. */
+    repos: z.record(
+      z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a repository as owner/name'),
+      z.strictObject({
+        environments: z.record(z.string().min(1), z.strictObject({ project: name, env: name, service: name })),
+        /** Workflow file path → the GitHub environment it deploys to. */
+        deployWorkflows: z.record(z.string().min(1), z.string().min(1)).default({}),
+      }),
+    ),
+  })
+  .optional();
+
 export const configSchema = z.strictObject({
   hosts: z.record(name, hostConfigSchema).refine((h) => Object.keys(h).length > 0, 'at least one Docker host'),
   projects: z.record(name, projectSchema).refine((p) => Object.keys(p).length > 0, 'at least one project'),
@@ -118,6 +132,7 @@ export const configSchema = z.strictObject({
   rotations: z.array(rotationSchema).default([]),
   limits: limitsSchema,
   actions: actionsSchema,
+  github: githubSchema,
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -13,11 +13,15 @@ export interface ActionSettings {
   lockLeaseMs: number;
 }
 
+/** GitHub repository → GitHub environment → Deckhand service, and deploy workflows. */
+export type GitHubMapping = NonNullable<RawConfig['github']>;
+
 export interface DeckhandConfig {
   catalog: Catalog;
   limits: Limits;
   actions: ActionSettings;
   recurringFreezes: RecurringFreeze[];
+  github: GitHubMapping | undefined;
   hosts: Record<string, HostConfig>;
 }
 
@@ -97,6 +101,15 @@ function crossCheck(c: RawConfig): [Path, string][] {
       }),
     );
   }
+  for (const [repo, r] of Object.entries(c.github?.repos ?? {})) {
+    for (const [ghEnv, t] of Object.entries(r.environments)) {
+      const svc = c.projects[t.project]?.environments[t.env]?.services[t.service];
+      if (!svc) out.push([['github', 'repos', repo, 'environments', ghEnv], `no service ${t.service} in ${t.project}/${t.env}`]);
+    }
+    for (const [path, ghEnv] of Object.entries(r.deployWorkflows)) {
+      if (!r.environments[ghEnv]) out.push([['github', 'repos', repo, 'deployWorkflows', path], `environment "${ghEnv}" is not mapped under environments`]);
+    }
+  }
   const ids = c.people.map((p) => p.id);
   const dup = (values: (string | undefined)[]) => values.filter((v, i) => v !== undefined && values.indexOf(v) !== i);
   for (const [kind, values] of [['id', ids], ['telegram', c.people.map((p) => p.telegram)], ['slack', c.people.map((p) => p.slack)]] as const) {
@@ -168,6 +181,7 @@ function build(c: RawConfig): DeckhandConfig {
       healthGraceMs: c.actions.healthGrace,
       lockLeaseMs: c.actions.lockLease,
     },
+    github: c.github,
     recurringFreezes: Object.entries(c.projects).flatMap(([project, p]) =>
       p.freezes.map((f) => ({ name: f.name, project, envs: f.envs, timezone: f.timezone, from: f.from, to: f.to })),
     ),

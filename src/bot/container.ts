@@ -31,6 +31,7 @@ import { createActionProcessor } from '../jobs/action.processor.js';
 import type { ActionRunDeps } from '../jobs/action-deps.js';
 import { recoverUnfinished } from '../jobs/action-recovery.js';
 import { startExpirySweeper } from '../jobs/expiry.sweeper.js';
+import { createGitHubWebhookHandler } from '../adapters/http/github-webhook.handler.js';
 
 /** The composition root: the only place that knows every piece. */
 export interface App {
@@ -47,6 +48,28 @@ export interface App {
 export interface BuildOptions {
   /** The shell REPL needs the core only: no HTTP server and no chat adapters. */
   shellOnly?: boolean;
+}
+
+/** CI webhooks: GitHub deployments and workflow runs, mapped through `github.repos` in the config. */
+function githubWebhook(secret: string, config: DeckhandConfig, deps: ActionRunDeps, processed: PrismaProcessedEvents) {
+  const repos = config.github?.repos ?? {};
+  const serviceImage = (project: string, env: string, service: string) =>
+    config.catalog.projects.find((p) => p.name === project)?.environments.find((e) => e.name === env)?.services.find((s) => s.name === service)?.image;
+  return createGitHubWebhookHandler({
+    secret,
+    clock: deps.clock,
+    deployments: deps.deployments,
+    notifier: deps.notifier,
+    logger: deps.logger,
+    isFirstSeen: (id) => processed.firstSeen('github', id),
+    resolveService: (repo, ghEnv) => {
+      const r = repos[repo];
+      if (!r) return null;
+      const t = ghEnv ? r.environments[ghEnv] : Object.values(r.environments)[0];
+      return t ? { ...t, image: serviceImage(t.project, t.env, t.service) } : null;
+    },
+    deployWorkflow: (repo, wf) => repos[repo]?.deployWorkflows[wf.path] ?? null,
+  });
 }
 
 export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger, options: BuildOptions = {}): Promise<App> {
@@ -170,6 +193,11 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   }
 
   const routes: MountedRoute[] = [];
+  if (env.GITHUB_WEBHOOK_SECRET && config.github) {
+    routes.push({ method: 'POST', path: '/webhooks/github', handler: githubWebhook(env.GITHUB_WEBHOOK_SECRET, config, runDeps, processed) });
+  } else if (config.github) {
+    logger.warn('github repositories are configured but GITHUB_WEBHOOK_SECRET is not set; /webhooks/github is off');
+  }
   if (telegram && env.TELEGRAM_WEBHOOK_URL) routes.push({ method: 'POST', path: '/telegram/webhook', handler: telegram.webhookHandler });
   if (slack?.requestListener) routes.push({ method: 'POST', path: '/slack/events', handler: slack.requestListener });
 

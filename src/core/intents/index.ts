@@ -1,5 +1,6 @@
 import { deployIntent } from './deploy.intent.js';
 import { deploysIntent } from './deploys.intent.js';
+import { doraIntent } from './dora.intent.js';
 import { envIntent } from './env.intent.js';
 import { freezeIntent } from './freeze.intent.js';
 import { helpIntent } from './help.intent.js';
@@ -22,6 +23,7 @@ export const allIntents: readonly AnyIntent[] = [
   deployIntent,
   rollbackIntent,
   deploysIntent,
+  doraIntent,
   lockIntent,
   unlockIntent,
   freezeIntent,

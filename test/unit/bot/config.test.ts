@@ -54,3 +54,22 @@ describe('config', () => {
     expect(p).toContain('line 13: rotations.0.handoff: expected a local time HH:MM such as 09:00');
   });
 });
+
+describe('config: github mapping', () => {
+  it('checks that mapped services and deploy workflows exist', () => {
+    const yaml = `${base}github:
+  repos:
+    acme/shop:
+      environments:
+        production: { project: shop, env: prod, service: api }
+        staging: { project: shop, env: staging, service: api }
+      deployWorkflows:
+        .github/workflows/deploy.yml: production
+        .github/workflows/preview.yml: preview
+`;
+    expect(problems(yaml)).toEqual([
+      'line 17: github.repos.acme/shop.environments.staging: no service api in shop/staging',
+      'line 20: github.repos.acme/shop.deployWorkflows..github/workflows/preview.yml: environment "preview" is not mapped under environments',
+    ]);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * `POST /webhooks/github`: verifies GitHub's HMAC signature over the raw body, drops redelivered ids,
+ * validates `deployment_status` and `workflow_run` payloads, records external deployments and announces them.
+ * Other events are acknowledged with 202 and ignored. Answers never carry stacks or payload echoes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Clock } from '../../core/ports/clock.port.js';
+import { createMemoryDedupe, type IsFirstSeen } from '../slack/slack-event.dedupe.js';
+import { sendJson } from './http-response.js';
+import type { RouteHandler } from './http-router.js';
+import { PayloadTooLargeError, readBody } from './read-body.js';
+import { onDeploymentStatus, onWorkflowRun, type EventOutcome, type GitHubEventDeps } from './github-webhook.events.js';
+import { deploymentStatusEventSchema, workflowRunEventSchema } from './github-webhook.schema.js';
+import { verifyGitHubSignature } from './github-webhook.signature.js';
+
+export interface GitHubWebhookOptions extends GitHubEventDeps {
+  /** The webhook secret configured on GitHub. */
+  secret: string;
+  clock: Clock;
+  /** True once per delivery id (share one across replicas, e.g. PrismaProcessedEvents); default in-memory. */
+  isFirstSeen?: IsFirstSeen;
+  /** Largest body accepted; default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+const optionsSchema = z.object({
+  secret: z.string().min(8, 'the GitHub webhook secret must be at least 8 characters'),
+  maxBodyBytes: z.number().int().positive().max(25 * 1024 * 1024).default(1024 * 1024),
+});
+
+const headersSchema = z.object({
+  event: z.string().regex(/^[a-z_]{1,50}$/),
+  delivery: z.string().regex(/^[A-Za-z0-9-]{1,100}$/),
+});
+
+type Handled = 'deployment_status' | 'workflow_run';
+const HANDLED = new Set<string>(['deployment_status', 'workflow_run']);
+
+/** Field paths and zod messages only: never payload values. */
+const describe = (error: z.ZodError) => error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export function createGitHubWebhookHandler(options: GitHubWebhookOptions): RouteHandler {
+  const { secret, maxBodyBytes } = optionsSchema.parse({ secret: options.secret, maxBodyBytes: options.maxBodyBytes });
+  const isFirstSeen = options.isFirstSeen ?? createMemoryDedupe();
+  const logger = options.logger.child({ webhook: 'github' });
+
+  /** Validates the payload and returns the work to do, or a short description of what is wrong. */
+  const plan = (event: Handled, payload: unknown): { ok: true; run: () => Promise<EventOutcome> } | { ok: false; problem: string } => {
+    if (event === 'deployment_status') {
+      const parsed = deploymentStatusEventSchema.safeParse(payload);
+      return parsed.success ? { ok: true, run: () => onDeploymentStatus(options, parsed.data) } : { ok: false, problem: describe(parsed.error) };
+    }
+    const parsed = workflowRunEventSchema.safeParse(payload);
+    return parsed.success ? { ok: true, run: () => onWorkflowRun(options, parsed.data) } : { ok: false, problem: describe(parsed.error) };
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (err instanceof PayloadTooLargeError) return sendJson(res, 413, { error: 'payload too large' }, { connection: 'close' });
+      throw err;
+    }
+    if (!verifyGitHubSignature(secret, raw, req.headers['x-hub-signature-256'])) {
+      logger.warn({ delivery: req.headers['x-github-delivery'] }, 'github webhook with a missing or wrong signature');
+      return sendJson(res, 401, { error: 'invalid signature' });
+    }
+    const headers = headersSchema.safeParse({ event: req.headers['x-github-event'], delivery: req.headers['x-github-delivery'] });
+    if (!headers.success) return sendJson(res, 400, { error: 'missing or invalid X-GitHub-Event / X-GitHub-Delivery' });
+    const { event, delivery } = headers.data;
+    if (event === 'ping') return sendJson(res, 200, { status: 'pong' });
+    if (!HANDLED.has(event)) return sendJson(res, 202, { status: 'ignored', event });
+    const payload = parseJson(raw);
+    if (payload === undefined) return sendJson(res, 400, { error: 'body is not JSON' });
+    const work = plan(event as Handled, payload);
+    if (!work.ok) return sendJson(res, 400, { error: `invalid ${event} payload`, detail: work.problem });
+    if (!(await isFirstSeen(delivery))) return sendJson(res, 200, { status: 'duplicate', delivery });
+    const outcome = await work.run();
+    logger.info({ event, delivery, outcome, receivedAt: options.clock.now() }, 'github webhook handled');
+    sendJson(res, 200, { status: outcome, delivery });
+  };
+}

@@ -1,0 +1,79 @@
+/** Turns a finished CI deployment into an external Deployment record, once per GitHub deployment or run. */
+import { commitTimeStep } from '../../core/domain/dora.js';
+import type { Deployment, DeploymentStore, NewDeployment } from '../../core/ports/deployment.port.js';
+
+/** Where a repository's deploys land in the catalog (the lead maps repo + environment in config). */
+export interface WebhookTarget {
+  project: string;
+  env: string;
+  service: string;
+  /**
+   * Image repository of the service (`reg/shop/api`): the record then carries `image:version`, which a later
+   * Deckhand rollback can deploy. Without it the record carries `github:owner/repo@version`, not an image.
+   */
+  image?: string;
+}
+
+export interface ExternalDeploy {
+  target: WebhookTarget;
+  /** `owner/name` of the repository. */
+  repo: string;
+  /** Stable id of the CI deployment (`github-deployment:<id>`), unique per service like an action id. */
+  actionId: string;
+  version: string;
+  startedAt: Date;
+  finishedAt: Date;
+  status: 'succeeded' | 'failed';
+  committedAt: Date | null;
+  requestedBy: string;
+  note: string;
+}
+
+const TAG_LIKE = /^v?\d+(\.\d+)*([-+][0-9A-Za-z.-]+)?$/;
+
+/** A version tag (`v1.4.2`, `2.0.0-rc.1`) when the ref is one, otherwise the short commit sha. */
+export function versionOf(ref: string, sha: string): string {
+  const name = ref.replace(/^refs\/tags\//, '');
+  return name.length <= 100 && TAG_LIKE.test(name) ? name : sha.slice(0, 7);
+}
+
+/** How many of the service's newest records are searched for a duplicate and the previous version. */
+const LOOKBACK = 50;
+
+/** Records the deploy; returns null when this CI deployment was recorded before (a replay or a re-sent status). */
+export async function recordExternalDeploy(store: DeploymentStore, d: ExternalDeploy): Promise<Deployment | null> {
+  const { project, env, service, image } = d.target;
+  const history = await store.recent({ project, env, service, limit: LOOKBACK });
+  if (history.some((h) => h.actionId === d.actionId)) return null;
+  const previous = history.find((h) => h.status === 'succeeded' && h.kind !== 'restart');
+  const started = await startOnce(store, {
+    actionId: d.actionId,
+    kind: 'deploy',
+    project,
+    env,
+    service,
+    version: d.version,
+    image: image ? `${image}:${d.version}` : `github:${d.repo}@${d.version}`,
+    previousVersion: previous?.version ?? null,
+    previousImage: previous?.image ?? null,
+    requestedBy: d.requestedBy,
+    approvedBy: null,
+    startedAt: d.startedAt,
+    source: 'external',
+  });
+  if (!started) return null;
+  if (d.committedAt) await store.step(started.id, commitTimeStep(d.committedAt), d.startedAt);
+  await store.finish(started.id, d.status, d.finishedAt, d.note);
+  return { ...started, status: d.status, finishedAt: d.finishedAt };
+}
+
+/** Starts the record; a concurrent delivery of the same CI deployment that won the race makes this null. */
+async function startOnce(store: DeploymentStore, d: NewDeployment): Promise<Deployment | null> {
+  try {
+    return await store.start(d);
+  } catch (err) {
+    const now = await store.recent({ project: d.project, env: d.env, service: d.service, limit: LOOKBACK });
+    if (now.some((h) => h.actionId === d.actionId)) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { EnvironmentSpec } from '../domain/catalog.js';
+import { computeDora, parseDoraWindow, type DoraReport } from '../domain/dora.js';
+import { formatDuration } from '../domain/duration.js';
+import { ReplyBuilder } from '../messages/reply-builder.js';
+import type { Reply } from '../messages/reply.js';
+import { defineIntent } from './intent.js';
+import { resolveProject, type ProjectTarget } from './targets.js';
+
+const USAGE = 'dora [project] [window]';
+const DEFAULT_DAYS = 30;
+/** Records read per request: the most DeploymentStore.recent returns (PostgreSQL store caps at 500). */
+const MAX_RECORDS = 500;
+const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a name (letters, digits, . _ -)');
+const windowWord = z.string().refine((w) => parseDoraWindow(w) !== undefined, 'window must be days or weeks, 1d to 365d (e.g. 7d, 30d, 90d)');
+const looksLikeWindow = (w: string | undefined) => w !== undefined && /^\d+[a-z]$/i.test(w);
+
+export interface DoraArgs {
+  target: ProjectTarget;
+  days: number;
+}
+
+/** Of the environments the person may see: the production ones when there are any, otherwise all. */
+function doraEnvs(envs: EnvironmentSpec[]): EnvironmentSpec[] {
+  const prod = envs.filter((e) => e.production);
+  return prod.length > 0 ? prod : envs;
+}
+
+const pct = (rate: number) => `${(Math.round(rate * 1000) / 10).toString()}%`;
+const rate = (n: number) => (Math.round(n * 100) / 100).toString();
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+export function doraReply(project: string, envs: string[], r: DoraReport): Reply {
+  const lead = r.leadTime
+    ? `median ${formatDuration(r.leadTime.medianMs)} (${r.leadTime.samples} of ${plural(r.deploys, 'deploy')} with a known commit time)`
+    : 'n/a (no commit times known)';
+  const cfr = r.changeFailure ? `${pct(r.changeFailure.rate)} (${r.changeFailure.failed} of ${plural(r.changeFailure.total, 'deploy')})` : 'n/a (no finished deploys)';
+  const restore = r.timeToRestore ? `median ${formatDuration(r.timeToRestore.medianMs)} (${plural(r.timeToRestore.samples, 'incident')})` : 'n/a (no resolved incidents)';
+  return new ReplyBuilder()
+    .header(`DORA metrics of ${project}, last ${r.days} days`)
+    .fields([
+      { label: 'Deployment frequency', value: `${plural(r.deploys, 'deploy')} (${rate(r.perDay)}/day, ${rate(r.perWeek)}/week)` },
+      { label: 'Lead time for changes', value: lead },
+      { label: 'Change failure rate', value: cfr },
+      { label: 'Time to restore', value: restore },
+    ])
+    .context(`Environments: ${envs.join(', ')} · ${day(r.from)} to ${day(r.to)} (UTC)`)
+    .build();
+}
+
+export const doraIntent = defineIntent({
+  name: 'dora',
+  summary: 'DORA metrics: deploy frequency, lead time, change failure rate, time to restore',
+  usage: USAGE,
+  minRole: 'viewer',
+  schema: z.object({ project: word.optional(), window: windowWord.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),
+  toInput: (a) => {
+    const [first, second, third] = a.positionals;
+    return looksLikeWindow(first) && second === undefined ? { window: first, extra: undefined } : { project: first, window: second, extra: third };
+  },
+  resolve: (input, { catalog, chatProjects }) => {
+    const t = resolveProject(catalog, chatProjects, input.project, undefined, USAGE);
+    if (!t.ok) return t;
+    const days = input.window ? parseDoraWindow(input.window)!.days : DEFAULT_DAYS;
+    return { ok: true, args: { target: t.args, days } };
+  },
+  requires: (a: DoraArgs) => ({ role: 'viewer', project: a.target.project.name }),
+  async handle(ctx) {
+    const { target, days } = ctx.args;
+    const envs = doraEnvs(target.envs.filter((e) => ctx.can({ role: 'viewer', project: e.project, env: e.name })));
+    const store = ctx.services.actions.deployments;
+    const perEnv = await Promise.all(envs.map((e) => store.recent({ project: e.project, env: e.name, limit: MAX_RECORDS })));
+    const report = computeDora(perEnv.flat(), [], { days }, ctx.services.clock.now());
+    return doraReply(target.project.name, envs.map((e) => e.name), report);
+  },
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { commitTimeStep } from '../../../src/core/domain/dora.js';
+import { doraIntent } from '../../../src/core/intents/dora.intent.js';
+import { allIntents } from '../../../src/core/intents/index.js';
+import type { InboundEvent } from '../../../src/core/messages/inbound.js';
+import { createCore } from '../../../src/core/pipeline/core.js';
+import type { Deployment, NewDeployment } from '../../../src/core/ports/deployment.port.js';
+import { silentLogger } from '../../../src/core/ports/logger.port.js';
+import { noopMetrics } from '../../../src/core/ports/metrics.port.js';
+import { coreHarness, NOW } from '../../support/core-harness.js';
+
+/** The harness's stores and catalog with `dora` registered (until the lead adds it to allIntents). */
+function doraHarness() {
+  const h = coreHarness();
+  const intents = allIntents.includes(doraIntent) ? allIntents : [...allIntents, doraIntent];
+  const core = createCore({
+    catalog: h.config.catalog,
+    limits: h.config.limits,
+    runtimes: h.runtimes,
+    audit: h.audit,
+    clock: { now: () => new Date(NOW) },
+    logger: silentLogger,
+    metrics: noopMetrics,
+    intents,
+    actions: h.actions,
+  });
+  const say = (text: string, user = '1001', chat = user, chatType: 'private' | 'group' = 'private') =>
+    core.handle({ kind: 'command', text, platform: 'telegram', platformUserId: user, chatId: chat, chatType, receivedAt: new Date(NOW) } as InboundEvent);
+  return { ...h, say };
+}
+
+type H = ReturnType<typeof doraHarness>;
+let seq = 0;
+
+/** Records a finished deployment the way the worker or the CI webhook would. */
+async function record(h: H, over: Partial<NewDeployment> & { finished: string; status?: Deployment['status']; committed?: string }): Promise<Deployment> {
+  const { finished, status = 'succeeded', committed, ...rest } = over;
+  const finishedAt = new Date(finished);
+  const d = await h.actions.deployments.start({
+    actionId: `a${++seq}`,
+    kind: 'deploy',
+    project: 'shop',
+    env: 'prod',
+    service: 'api',
+    version: `1.${seq}`,
+    image: `reg/shop/api:1.${seq}`,
+    previousVersion: null,
+    previousImage: null,
+    requestedBy: 'alice',
+    approvedBy: null,
+    startedAt: new Date(finishedAt.getTime() - 10 * 60_000),
+    source: 'deckhand',
+    ...rest,
+  });
+  if (committed) await h.actions.deployments.step(d.id, commitTimeStep(new Date(committed)), d.startedAt);
+  if (status !== 'running') await h.actions.deployments.finish(d.id, status, finishedAt);
+  return d;
+}
+
+const field = (reply: Awaited<ReturnType<H['say']>>, label: string) =>
+  reply.blocks.flatMap((b) => (b.type === 'fields' ? b.fields : [])).find((f) => f.label === label)?.value;
+
+describe('dora intent', () => {
+  it('reports the four metrics over the production environments of the last 30 days', async () => {
+    const h = doraHarness();
+    await record(h, { finished: '2026-11-22T12:00:00Z', committed: '2026-11-22T10:00:00Z', source: 'external' });
+    await record(h, { finished: '2026-11-20T12:00:00Z', committed: '2026-11-20T08:00:00Z', service: 'web' });
+    await record(h, { finished: '2026-11-18T12:00:00Z', status: 'rolled_back' });
+    await record(h, { finished: '2026-11-15T12:00:00Z' });
+    await record(h, { finished: '2026-11-22T09:00:00Z', env: 'staging' }); // not production
+    await record(h, { finished: '2026-09-01T12:00:00Z' }); // outside the window
+    await record(h, { finished: '2026-11-22T12:00:00Z', project: 'billing', service: 'worker' }); // another project
+
+    const reply = await h.say('dora shop 30d');
+
+    expect(reply.blocks[0]).toEqual({ type: 'header', text: 'DORA metrics of shop, last 30 days' });
+    expect(field(reply, 'Deployment frequency')).toBe('3 deploys (0.1/day, 0.7/week)');
+    expect(field(reply, 'Lead time for changes')).toBe('median 3h (2 of 3 deploys with a known commit time)');
+    expect(field(reply, 'Change failure rate')).toBe('25% (1 of 4 deploys)');
+    expect(field(reply, 'Time to restore')).toBe('n/a (no resolved incidents)');
+    expect(reply.text).toContain('Environments: prod · 2026-10-24 to 2026-11-23 (UTC)');
+    expect(h.audit.last()).toMatchObject({ outcome: 'ok', intent: 'dora', personId: 'alice' });
+  });
+
+  it('takes the window alone, defaults the project and counts a later rollback as a failure', async () => {
+    const h = doraHarness();
+    await record(h, { finished: '2026-11-22T12:00:00Z' });
+    await record(h, { finished: '2026-11-22T12:30:00Z', kind: 'rollback' });
+    await record(h, { finished: '2026-11-10T12:00:00Z' }); // outside 7 days
+
+    const reply = await h.say('dora 7d', '1002', '-100500', 'group');
+
+    expect(reply.blocks[0]).toEqual({ type: 'header', text: 'DORA metrics of shop, last 7 days' });
+    expect(field(reply, 'Deployment frequency')).toBe('1 deploy (0.14/day, 1/week)');
+    expect(field(reply, 'Change failure rate')).toBe('100% (1 of 1 deploy)');
+    expect(field(reply, 'Lead time for changes')).toBe('n/a (no commit times known)');
+  });
+
+  it('shows an empty history as not measurable and uses the environments the person may see', async () => {
+    const h = doraHarness();
+    await record(h, { finished: '2026-11-22T12:00:00Z' }); // prod: carol may not see it
+    const reply = await h.say('dora shop', '1003');
+    expect(field(reply, 'Deployment frequency')).toBe('0 deploys (0/day, 0/week)');
+    expect(field(reply, 'Change failure rate')).toBe('n/a (no finished deploys)');
+    expect(reply.text).toContain('Environments: staging');
+  });
+
+  it('refuses bad windows, unknown projects and extra words', async () => {
+    const h = doraHarness();
+    expect((await h.say('dora shop 400d')).text).toContain('window must be days or weeks');
+    expect((await h.say('dora 5x')).text).toContain('window must be days or weeks');
+    expect((await h.say('dora shpo')).text).toContain('Unknown project "shpo"');
+    expect((await h.say('dora shop 30d more')).text).toContain('too many arguments');
+    expect((await h.say('dora billing', '1001')).tone).toBe('error');
+  });
+});
