@@ -7,12 +7,29 @@ const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a name of le
 const role = z.enum(['viewer', 'operator', 'admin']);
 const platformId = z.union([z.string().min(1), z.number().int()]).transform(String);
 
+const duration = (max: number) =>
+  z
+    .string()
+    .regex(/^(\d+[smhd])+$/, 'a duration such as 30s, 5m or 2h')
+    .transform((v) => [...v.matchAll(/(\d+)([smhd])/g)].reduce((ms, m) => ms + Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's'], 0))
+    .refine((ms) => ms >= 1000 && ms <= max, `between 1s and ${max / 60_000} minutes`);
+
+const probeSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'an http(s) URL; {container} is replaced by the container name')
+    .refine((u) => URL.canParse(u.replaceAll('{container}', 'c')), 'an http(s) URL; {container} is replaced by the container name'),
+  timeout: duration(600_000).default(30_000),
+});
+
 const serviceSchema = z
   .strictObject({
     host: name,
     container: z.string().min(1).optional(),
     labels: z.record(z.string(), z.string()).optional(),
     image: z.string().min(1).optional(),
+    /** HTTP probe checked after each replaced/restarted container is healthy. */
+    probe: probeSchema.optional(),
   })
   .refine((s) => s.container !== undefined || (s.labels !== undefined && Object.keys(s.labels).length > 0), {
     message: 'a container selector: `container: <name>` or `labels: {key: value}`',
@@ -40,13 +57,6 @@ const freezeSchema = z.strictObject({
   timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC'),
   envs: z.array(name).default([]),
 });
-
-const duration = (max: number) =>
-  z
-    .string()
-    .regex(/^(\d+[smhd])+$/, 'a duration such as 30s, 5m or 2h')
-    .transform((v) => [...v.matchAll(/(\d+)([smhd])/g)].reduce((ms, m) => ms + Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's'], 0))
-    .refine((ms) => ms >= 1000 && ms <= max, `between 1s and ${max / 60_000} minutes`);
 
 const actionsSchema = z
   .strictObject({

@@ -154,6 +154,7 @@ function build(c: RawConfig): DeckhandConfig {
         host: s.host,
         selector: { name: s.container, labels: s.labels },
         image: s.image,
+        probe: s.probe ? { url: s.probe.url, timeoutMs: s.probe.timeout } : undefined,
       })),
     })),
   }));

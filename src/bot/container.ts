@@ -101,6 +101,8 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     settings: config.actions,
     audit,
     personName,
+    probeFor: (project, env, service) =>
+      config.catalog.projects.find((p) => p.name === project)?.environments.find((e) => e.name === env)?.services.find((s) => s.name === service)?.probe,
   };
   const core = createCore({
     catalog: config.catalog,

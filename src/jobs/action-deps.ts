@@ -6,6 +6,7 @@ import type { Logger } from '../core/ports/logger.port.js';
 import type { Notifier } from '../core/ports/notifier.port.js';
 import type { PendingActionStore } from '../core/ports/pending-action.port.js';
 import type { RuntimeRegistry } from '../core/ports/runtime.port.js';
+import type { HttpProbe } from './http-probe.js';
 
 export interface ActionSettings {
   /** How long a deploy lock lease lasts; renewed every third of it while the action runs. */
@@ -27,6 +28,8 @@ export interface ActionRunDeps {
   logger: Logger;
   settings: ActionSettings;
   audit?: AuditLog;
+  /** The HTTP probe configured for a service, checked after its container is healthy. */
+  probeFor?: (project: string, env: string, service: string) => HttpProbe | undefined;
   /** Display name of a person id (defaults to the id). */
   personName?: (personId: string) => string;
 }

@@ -52,7 +52,7 @@ async function replaceAll(ctx: RunContext): Promise<ActionOutcome> {
         return revertAll(ctx, done, `${c.name} could not be replaced (${describeError(error)})`);
       }
       done.push({ runtime, replacement, service: s.service });
-      const health = await checkHealth(ctx, runtime, replacement.newId);
+      const health = await checkHealth(ctx, runtime, { id: replacement.newId, name: c.name, service: s.service });
       if (!health.healthy) return revertAll(ctx, done, `${c.name} is not healthy on ${s.targetVersion} (${describeUnhealthy(health)})`);
       await ctx.progress.step(`${c.name} healthy (${health.via})`, s.service);
     }

@@ -18,7 +18,7 @@ export async function runRestart(ctx: RunContext): Promise<ActionOutcome> {
         return stopped(`${c.name} could not be restarted (${describeError(error)})`, restarted, total);
       }
       restarted += 1;
-      const health = await checkHealth(ctx, runtime, c.id);
+      const health = await checkHealth(ctx, runtime, { id: c.id, name: c.name, service: s.service });
       if (!health.healthy) return stopped(`${c.name} is not healthy after the restart (${describeUnhealthy(health)})`, restarted, total);
       await ctx.progress.step(`${c.name} healthy (${health.via})`, s.service);
     }

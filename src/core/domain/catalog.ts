@@ -21,6 +21,8 @@ export interface ServiceSpec {
   selector: ContainerSelector;
   /** Image repository without tag, e.g. `registry.example.com/shop/api` (used by deploys). */
   image?: string;
+  /** HTTP probe after deploys and restarts: `{container}` in the URL is the container name. */
+  probe?: { url: string; timeoutMs: number };
 }
 
 export interface EnvironmentSpec {
