@@ -7,6 +7,7 @@ import { helpIntent } from './help.intent.js';
 import type { AnyIntent } from './intent.js';
 import { lockIntent, unlockIntent } from './lock.intent.js';
 import { logsIntent } from './logs.intent.js';
+import { morningIntent } from './morning.intent.js';
 import { oncallIntent } from './oncall.intent.js';
 import { restartIntent } from './restart.intent.js';
 import { rollbackIntent } from './rollback.intent.js';
@@ -28,5 +29,6 @@ export const allIntents: readonly AnyIntent[] = [
   unlockIntent,
   freezeIntent,
   oncallIntent,
+  morningIntent,
   whoamiIntent,
 ];

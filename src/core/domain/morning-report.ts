@@ -1,0 +1,147 @@
+/**
+ * The morning report of one project: what needs attention, what changed, who is on call, what is locked
+ * or frozen, and a DORA snapshot. Pure: the `morning` intent (and later a scheduled job) gathers the
+ * data and this turns it into a Reply.
+ */
+import { ReplyBuilder } from '../messages/reply-builder.js';
+import type { Reply } from '../messages/reply.js';
+import type { Deployment } from '../ports/deployment.port.js';
+import type { Lock } from '../ports/lock.port.js';
+import type { DoraReport } from './dora.js';
+import { formatDuration } from './duration.js';
+import type { ActiveFreeze } from './freeze.js';
+import { formatLocal } from './rotation.js';
+
+/** A service that is not running healthily: `exited`, `unhealthy`, `missing`, `unreachable`, … */
+export interface ServiceProblem {
+  env: string;
+  /** Service name, with the container name when a service has several containers. */
+  service: string;
+  host: string;
+  problem: string;
+}
+
+export interface OnCallToday {
+  /** Names (not ids): null before the rotation starts. */
+  current: string | null;
+  next: string;
+  nextHandoff: Date;
+  timezone: string;
+}
+
+export interface MorningReportData {
+  project: string;
+  now: Date;
+  /** Deploys finished (or started, while running) after this instant are listed: last report, or 24 h ago. */
+  since: Date;
+  /** Time zone the report's times are shown in. */
+  timezone: string;
+  /** Person id → display name (unknown ids are shown as they are). */
+  people: Record<string, string>;
+  services: { total: number; problems: ServiceProblem[] };
+  deployments: Deployment[];
+  /** One entry per rotation of the project; empty when none is configured. */
+  onCall: OnCallToday[];
+  locks: Lock[];
+  freezes: { env: string; freeze: ActiveFreeze }[];
+  dora: { envs: string[]; report: DoraReport };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const pct = (rate: number) => `${(Math.round(rate * 1000) / 10).toString()}%`;
+const rate = (n: number) => (Math.round(n * 100) / 100).toString();
+const isFailure = (d: Deployment) => d.status === 'failed' || d.status === 'rolled_back';
+const changedAt = (d: Deployment) => (d.finishedAt ?? d.startedAt).getTime();
+
+/** Deployments changed after `since`, failed (or rolled back) ones first, then newest first. */
+export function deploymentsSince(all: readonly Deployment[], since: Date): Deployment[] {
+  return all
+    .filter((d) => changedAt(d) > since.getTime())
+    .sort((a, b) => Number(isFailure(b)) - Number(isFailure(a)) || changedAt(b) - changedAt(a));
+}
+
+function servicesSection(b: ReplyBuilder, data: MorningReportData): void {
+  const { total, problems } = data.services;
+  if (problems.length === 0) {
+    b.text(`Services: all ${plural(total, 'service')} healthy`);
+    return;
+  }
+  b.text(`Services: ${problems.length} of ${total} need attention`);
+  b.table(['ENV', 'SERVICE', 'PROBLEM', 'HOST'], problems.map((p) => [p.env, p.service, p.problem, p.host]));
+}
+
+function deploysSection(b: ReplyBuilder, data: MorningReportData, name: (id: string | null) => string): void {
+  const list = deploymentsSince(data.deployments, data.since);
+  const since = `Deploys since ${formatLocal(data.since, data.timezone)}`;
+  if (list.length === 0) {
+    b.text(`${since}: none`);
+    return;
+  }
+  const failed = list.filter(isFailure).length;
+  b.text(`${since}: ${list.length}${failed ? ` (${failed} failed)` : ''}`);
+  const rows = list.map((d) => [
+    formatLocal(d.finishedAt ?? d.startedAt, data.timezone),
+    d.env,
+    d.service,
+    d.kind,
+    d.kind === 'restart' ? d.version : `${d.previousVersion ?? '?'} → ${d.version}`,
+    d.status,
+    d.source === 'external' ? 'CI' : name(d.requestedBy),
+  ]);
+  b.table(['WHEN', 'ENV', 'SERVICE', 'KIND', 'VERSION', 'STATUS', 'BY'], rows);
+}
+
+function onCallSection(b: ReplyBuilder, data: MorningReportData): void {
+  if (data.onCall.length === 0) {
+    b.text('On call: no rotation configured');
+    return;
+  }
+  b.fields(
+    data.onCall.flatMap((o) => [
+      { label: 'On call now', value: o.current ?? 'nobody yet' },
+      { label: 'Next handoff', value: `${o.next} at ${formatLocal(o.nextHandoff, o.timezone)}` },
+    ]),
+  );
+}
+
+function guardsSection(b: ReplyBuilder, data: MorningReportData, name: (id: string | null) => string): void {
+  const rows = [
+    ...data.locks.map((l) => {
+      const who = l.kind === 'deploy' ? `a running ${l.holder.replace('action:', 'action ')}` : name(l.holder);
+      return [l.env, 'locked', `by ${who} since ${formatLocal(l.since, data.timezone)}${l.reason ? ` (${l.reason})` : ''}`];
+    }),
+    ...data.freezes.map(({ env, freeze }) => [env, 'frozen', `until ${formatLocal(freeze.until, freeze.timezone ?? data.timezone)} (${freeze.reason})`]),
+  ];
+  if (rows.length === 0) {
+    b.text('Locks and freezes: none');
+    return;
+  }
+  b.text(`Locks and freezes: ${rows.length}`);
+  b.table(['ENV', 'STATE', 'DETAIL'], rows);
+}
+
+function doraSection(b: ReplyBuilder, data: MorningReportData): void {
+  const r = data.dora.report;
+  b.text(`DORA, last ${r.days} days (${data.dora.envs.join(', ') || 'no environments'})`);
+  b.fields([
+    { label: 'Deployment frequency', value: `${plural(r.deploys, 'deploy')} (${rate(r.perDay)}/day)` },
+    { label: 'Lead time', value: r.leadTime ? `median ${formatDuration(r.leadTime.medianMs)}` : 'n/a' },
+    { label: 'Change failure rate', value: r.changeFailure ? `${pct(r.changeFailure.rate)} (${r.changeFailure.failed} of ${r.changeFailure.total})` : 'n/a' },
+    { label: 'Time to restore', value: r.timeToRestore ? `median ${formatDuration(r.timeToRestore.medianMs)}` : 'n/a' },
+  ]);
+}
+
+/** The report as one Reply: a warning when a service needs attention or a deploy failed since `since`. */
+export function buildMorningReport(data: MorningReportData): Reply {
+  const name = (id: string | null) => (id ? (data.people[id] ?? id) : '-');
+  const attention = data.services.problems.length > 0 || deploymentsSince(data.deployments, data.since).some(isFailure);
+  const b = new ReplyBuilder(attention ? 'warning' : 'info')
+    .header(`Morning report: ${data.project}`)
+    .context(formatLocal(data.now, data.timezone));
+  servicesSection(b, data);
+  deploysSection(b, data, name);
+  onCallSection(b, data);
+  guardsSection(b, data, name);
+  doraSection(b, data);
+  return b.build();
+}

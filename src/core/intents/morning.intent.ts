@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { EnvironmentSpec, ServiceSpec } from '../domain/catalog.js';
+import { computeDora } from '../domain/dora.js';
+import { buildMorningReport, type MorningReportData, type OnCallToday, type ServiceProblem } from '../domain/morning-report.js';
+import { onCallAt } from '../domain/rotation.js';
+import { actionState } from './action-state.js';
+import { defineIntent, type CoreServices } from './intent.js';
+import { findContainers, type ServiceContainers } from './runtime-query.js';
+import { resolveProject, type ProjectTarget } from './targets.js';
+import { nameWord } from './words.js';
+
+const USAGE = 'morning [project]';
+const DAY_MS = 86_400_000;
+const DORA_DAYS = 30;
+/** Records read per environment: the most DeploymentStore.recent returns (PostgreSQL store caps at 500). */
+const MAX_RECORDS = 500;
+
+/** What is wrong with a service's containers; empty when every container runs and is not unhealthy. */
+function problemsOf(env: string, s: ServiceSpec, found: ServiceContainers): ServiceProblem[] {
+  const at = { env, host: s.host };
+  if (!found.ok) return [{ ...at, service: s.name, problem: found.problem }];
+  if (found.containers.length === 0) return [{ ...at, service: s.name, problem: 'missing' }];
+  const named = (c: { name: string }) => (found.containers.length > 1 ? `${s.name} (${c.name})` : s.name);
+  return found.containers
+    .filter((c) => c.state !== 'running' || c.health === 'unhealthy')
+    .map((c) => ({ ...at, service: named(c), problem: c.state === 'running' ? 'unhealthy' : c.state }));
+}
+
+async function serviceHealth(envs: EnvironmentSpec[], services: CoreServices): Promise<MorningReportData['services']> {
+  const specs = envs.flatMap((e) => e.services);
+  const found = await findContainers(specs, services);
+  const problems = envs.flatMap((e) => e.services.flatMap((s) => problemsOf(e.name, s, found.get(s)!)));
+  return { total: specs.length, problems };
+}
+
+function onCallToday(project: string, services: CoreServices, now: Date, people: Record<string, string>): OnCallToday[] {
+  const name = (id: string) => people[id] ?? id;
+  return services.catalog.rotations
+    .filter((r) => r.project === project)
+    .map((r) => {
+      const who = onCallAt(r, now);
+      return { current: who.current && name(who.current), next: name(who.next), nextHandoff: who.nextHandoff, timezone: r.timezone };
+    });
+}
+
+/** Gathers everything the report shows about the environments the person may see. */
+export async function gatherMorningData(project: string, envs: EnvironmentSpec[], services: CoreServices): Promise<MorningReportData> {
+  const now = services.clock.now();
+  const people = Object.fromEntries(services.catalog.people.map((p) => [p.id, p.name]));
+  const store = services.actions.deployments;
+  const [health, perEnv, states] = await Promise.all([
+    serviceHealth(envs, services),
+    Promise.all(envs.map((e) => store.recent({ project, env: e.name, limit: MAX_RECORDS }))),
+    Promise.all(envs.map((e) => actionState(project, e.name, services))),
+  ]);
+  const prod = envs.filter((e) => e.production);
+  const doraEnvs = prod.length > 0 ? prod : envs;
+  const doraRecords = perEnv.filter((_, i) => doraEnvs.includes(envs[i]!)).flat();
+  const onCall = onCallToday(project, services, now, people);
+  return {
+    project,
+    now,
+    since: new Date(now.getTime() - DAY_MS),
+    timezone: onCall[0]?.timezone ?? 'UTC',
+    people,
+    services: health,
+    deployments: perEnv.flat(),
+    onCall,
+    locks: states.flatMap((s) => (s.lock ? [s.lock] : [])),
+    freezes: states.flatMap((s, i) => s.freezes.map((freeze) => ({ env: envs[i]!.name, freeze }))),
+    dora: { envs: doraEnvs.map((e) => e.name), report: computeDora(doraRecords, [], { days: DORA_DAYS }, now) },
+  };
+}
+
+export const morningIntent = defineIntent({
+  name: 'morning',
+  summary: 'Morning report: unhealthy services, recent deploys, on call, locks and freezes, DORA',
+  usage: USAGE,
+  minRole: 'viewer',
+  schema: z.object({ project: nameWord.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),
+  toInput: (a) => ({ project: a.positionals[0], extra: a.positionals[1] }),
+  resolve: (input, { catalog, chatProjects }) => resolveProject(catalog, chatProjects, input.project, undefined, USAGE),
+  requires: (t: ProjectTarget) => ({ role: 'viewer', project: t.project.name, env: t.envNamed ? t.envs[0]!.name : undefined }),
+  async handle(ctx) {
+    const { project } = ctx.args;
+    const envs = ctx.args.envs.filter((e) => ctx.can({ role: 'viewer', project: project.name, env: e.name }));
+    return buildMorningReport(await gatherMorningData(project.name, envs, ctx.services));
+  },
+});
