@@ -143,6 +143,12 @@ export const configSchema = z.strictObject({
   limits: limitsSchema,
   actions: actionsSchema,
   github: githubSchema,
+  alertmanager: z
+    .strictObject({
+      /** The alert label that names the Deckhand project an alert belongs to. */
+      projectLabel: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Prometheus label name').default('project'),
+    })
+    .prefault({}),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

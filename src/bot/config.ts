@@ -22,6 +22,7 @@ export interface DeckhandConfig {
   actions: ActionSettings;
   recurringFreezes: RecurringFreeze[];
   github: GitHubMapping | undefined;
+  alertmanager: { projectLabel: string };
   hosts: Record<string, HostConfig>;
 }
 
@@ -183,6 +184,7 @@ function build(c: RawConfig): DeckhandConfig {
       lockLeaseMs: c.actions.lockLease,
     },
     github: c.github,
+    alertmanager: c.alertmanager,
     recurringFreezes: Object.entries(c.projects).flatMap(([project, p]) =>
       p.freezes.map((f) => ({ name: f.name, project, envs: f.envs, timezone: f.timezone, from: f.from, to: f.to })),
     ),

@@ -32,6 +32,9 @@ import type { ActionRunDeps } from '../jobs/action-deps.js';
 import { recoverUnfinished } from '../jobs/action-recovery.js';
 import { startExpirySweeper } from '../jobs/expiry.sweeper.js';
 import { createGitHubWebhookHandler } from '../adapters/http/github-webhook.handler.js';
+import { ALERTMANAGER_WEBHOOK_PATH, createAlertmanagerWebhookHandler } from '../adapters/http/alertmanager.handler.js';
+import { PrismaIncidentStore } from '../adapters/prisma/incident.repository.js';
+import { createIncidentIntent } from '../core/intents/incident.intent.js';
 
 /** The composition root: the only place that knows every piece. */
 export interface App {
@@ -89,6 +92,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const notifier = createNotifier({}, coreLogger);
   const connection = redisOptions(env.REDIS_URL);
   const queue = new BullActionQueue({ connection });
+  const incidents = new PrismaIncidentStore(prisma);
   const personName = (id: string) => config.catalog.people.find((p) => p.id === id)?.name ?? id;
   const runDeps: ActionRunDeps = {
     pendingActions: new PrismaPendingActionStore(prisma, clock),
@@ -112,7 +116,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     clock,
     logger: coreLogger,
     metrics,
-    intents: allIntents,
+    intents: [...allIntents, createIncidentIntent(incidents)],
     actions: {
       pending: runDeps.pendingActions,
       deployments: runDeps.deployments,
@@ -199,6 +203,19 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     routes.push({ method: 'POST', path: '/webhooks/github', handler: githubWebhook(env.GITHUB_WEBHOOK_SECRET, config, runDeps, processed) });
   } else if (config.github) {
     logger.warn('github repositories are configured but GITHUB_WEBHOOK_SECRET is not set; /webhooks/github is off');
+  }
+  if (env.ALERTMANAGER_WEBHOOK_TOKEN) {
+    const handler = createAlertmanagerWebhookHandler({
+      auth: { bearerToken: env.ALERTMANAGER_WEBHOOK_TOKEN },
+      incidents,
+      notifier,
+      clock,
+      logger: coreLogger,
+      projects: new Set(config.catalog.projects.map((p) => p.name)),
+      nameOf: personName,
+      projectLabel: config.alertmanager.projectLabel,
+    });
+    routes.push({ method: 'POST', path: ALERTMANAGER_WEBHOOK_PATH, handler });
   }
   if (telegram && env.TELEGRAM_WEBHOOK_URL) routes.push({ method: 'POST', path: '/telegram/webhook', handler: telegram.webhookHandler });
   if (slack?.requestListener) routes.push({ method: 'POST', path: '/slack/events', handler: slack.requestListener });

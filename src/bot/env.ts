@@ -29,6 +29,7 @@ export const envSchema = z
     SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as /deckhand').default('/deckhand'),
     SLACK_API_URL: url('Slack Web API base, default https://slack.com/api/'),
     DECKHAND_SHELL_PERSON: optional,
+    ALERTMANAGER_WEBHOOK_TOKEN: optional.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
     GITHUB_WEBHOOK_SECRET: optional.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   })
   .superRefine((e, ctx) => {

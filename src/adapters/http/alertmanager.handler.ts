@@ -1,0 +1,71 @@
+/**
+ * `POST /webhooks/alertmanager`: checks the bearer token or basic auth (anything else 401), bounds the body,
+ * validates the version "4" payload and hands the group to the processor. Answers never carry stacks or
+ * payload echoes; a 5xx makes Alertmanager retry.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { sendJson } from './http-response.js';
+import type { RouteHandler } from './http-router.js';
+import { PayloadTooLargeError, readBody } from './read-body.js';
+import { alertmanagerAuthSchema, isAuthorized, type AlertmanagerAuth } from './alertmanager.auth.js';
+import { processAlertGroup, type AlertProcessorDeps } from './alertmanager.processor.js';
+import { alertmanagerPayloadSchema, toAlertGroup } from './alertmanager.schema.js';
+
+export const ALERTMANAGER_WEBHOOK_PATH = '/webhooks/alertmanager';
+
+export interface AlertmanagerWebhookOptions extends Omit<AlertProcessorDeps, 'projectLabel'> {
+  auth: AlertmanagerAuth;
+  /** Label naming the project; default `project`. */
+  projectLabel?: string;
+  /** Largest body accepted; default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+const optionsSchema = z.object({
+  auth: alertmanagerAuthSchema,
+  projectLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,99}$/, 'must be a Prometheus label name').default('project'),
+  maxBodyBytes: z.number().int().positive().max(25 * 1024 * 1024).default(1024 * 1024),
+});
+
+const describe = (error: z.ZodError) => error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOptions): RouteHandler {
+  const { auth, projectLabel, maxBodyBytes } = optionsSchema.parse({
+    auth: options.auth,
+    projectLabel: options.projectLabel,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+  const logger = options.logger.child({ webhook: 'alertmanager' });
+  const deps: AlertProcessorDeps = { ...options, logger, projectLabel };
+
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
+    if (!isAuthorized(auth, req.headers.authorization)) {
+      logger.warn({ remote: req.socket.remoteAddress }, 'alertmanager webhook with missing or wrong credentials');
+      return sendJson(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
+    }
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (err instanceof PayloadTooLargeError) return sendJson(res, 413, { error: 'payload too large' }, { connection: 'close' });
+      throw err;
+    }
+    const payload = parseJson(raw);
+    if (payload === undefined) return sendJson(res, 400, { error: 'body is not JSON' });
+    const parsed = alertmanagerPayloadSchema.safeParse(payload);
+    if (!parsed.success) return sendJson(res, 400, { error: 'invalid Alertmanager payload', detail: describe(parsed.error) });
+    const outcome = await processAlertGroup(deps, toAlertGroup(parsed.data));
+    logger.info({ groupKey: parsed.data.groupKey, status: parsed.data.status, outcome }, 'alertmanager notification handled');
+    sendJson(res, 200, { status: 'ok', ...outcome });
+  };
+}

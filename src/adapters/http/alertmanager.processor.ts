@@ -1,0 +1,100 @@
+/**
+ * Turns one Alertmanager notification into incident changes and chat messages: per project of the group,
+ * open the incident (first firing alert) or fold the alerts into it; post the group's state whenever it
+ * changed, and a postmortem draft once every alert has resolved. The Notifier port returns no message
+ * reference, so each change is a new message (not an edit) until the port can remember one.
+ */
+import { applyAlerts, groupTitle, routeByProject, type AlertGroup, type ProjectSlice } from '../../core/domain/alert-group.js';
+import { alertGroupReply, postmortemReply } from '../../core/domain/alert-group.reply.js';
+import type { Clock } from '../../core/ports/clock.port.js';
+import type { Incident, IncidentStore } from '../../core/ports/incident.port.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import type { Notifier } from '../../core/ports/notifier.port.js';
+import type { Reply } from '../../core/messages/reply.js';
+
+export interface AlertProcessorDeps {
+  incidents: IncidentStore;
+  notifier: Notifier;
+  clock: Clock;
+  logger: Logger;
+  /** Label naming the project (default `project` in the handler). */
+  projectLabel: string;
+  /** Project names from the catalog; alerts naming others are not routed. */
+  projects: ReadonlySet<string>;
+  /** Person id → display name for notes in postmortems. */
+  nameOf: (personId: string) => string;
+}
+
+export type IncidentChange = 'opened' | 'updated' | 'resolved' | 'unchanged' | 'ignored';
+
+export interface ProcessOutcome {
+  incidents: { project: string; id: string | null; change: IncidentChange }[];
+  unrouted: number;
+  /** False when at least one chat message could not be posted (the incident is recorded anyway). */
+  notified: boolean;
+}
+
+export async function processAlertGroup(deps: AlertProcessorDeps, group: AlertGroup): Promise<ProcessOutcome> {
+  const { slices, unrouted } = routeByProject(group, deps.projectLabel, deps.projects);
+  if (unrouted.length > 0) {
+    deps.logger.warn({ groupKey: group.groupKey, unrouted: unrouted.length, label: deps.projectLabel }, 'alerts without a known project label');
+  }
+  const outcome: ProcessOutcome = { incidents: [], unrouted: unrouted.length, notified: true };
+  for (const slice of slices) {
+    const { id, change, posts } = await applySlice(deps, group, slice);
+    outcome.incidents.push({ project: slice.project, id, change });
+    for (const reply of posts) {
+      if (!(await post(deps, slice.project, reply))) outcome.notified = false;
+    }
+  }
+  return outcome;
+}
+
+interface SliceResult {
+  id: string | null;
+  change: IncidentChange;
+  posts: Reply[];
+}
+
+async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice): Promise<SliceResult> {
+  const now = deps.clock.now();
+  const existing = await deps.incidents.findOpen(slice.project, group.groupKey);
+  if (!existing) return openIncident(deps, group, slice, now);
+  const change = applyAlerts(existing.alerts, slice.alerts, now);
+  if (change.entries.length === 0) return { id: existing.id, change: 'unchanged', posts: [] };
+  if (!change.allResolved) {
+    await deps.incidents.update(existing.id, change.alerts, change.entries);
+    const updated: Incident = { ...existing, alerts: change.alerts, timeline: [...existing.timeline, ...change.entries] };
+    return { id: existing.id, change: 'updated', posts: [alertGroupReply(updated)] };
+  }
+  const closing = [...change.entries, { at: now, kind: 'closed' as const, text: 'All alerts resolved', by: null }];
+  const resolved = await deps.incidents.resolve(existing.id, now, change.alerts, closing);
+  if (!resolved) return { id: existing.id, change: 'unchanged', posts: [] };
+  return { id: resolved.id, change: 'resolved', posts: [alertGroupReply(resolved), postmortemReply(resolved, deps.nameOf)] };
+}
+
+async function openIncident(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice, now: Date): Promise<SliceResult> {
+  const change = applyAlerts([], slice.alerts, now);
+  if (change.allResolved) return { id: null, change: 'ignored', posts: [] };
+  const firingStarts = change.alerts.filter((a) => a.status === 'firing').map((a) => a.startsAt.getTime());
+  const openedAt = new Date(Math.min(now.getTime(), ...firingStarts));
+  const incident = await deps.incidents.open({
+    project: slice.project,
+    groupKey: group.groupKey,
+    title: groupTitle(group, deps.projectLabel),
+    openedAt,
+    alerts: change.alerts,
+    timeline: [{ at: openedAt, kind: 'opened', text: 'Incident opened by Alertmanager', by: null }, ...change.entries],
+  });
+  return { id: incident.id, change: 'opened', posts: [alertGroupReply(incident)] };
+}
+
+async function post(deps: AlertProcessorDeps, project: string, reply: Reply): Promise<boolean> {
+  try {
+    await deps.notifier.announce(project, reply);
+    return true;
+  } catch (err) {
+    deps.logger.error({ err, project }, 'could not post an alert message');
+    return false;
+  }
+}

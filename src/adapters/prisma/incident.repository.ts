@@ -1,0 +1,112 @@
+/**
+ * IncidentStore on PostgreSQL (table incident). Alert states are a JSON array replaced per notification;
+ * timeline entries are appended with `timeline || $entries` in one UPDATE, so notes written while
+ * Alertmanager updates the incident are kept. JSON is validated with zod on the way in and out.
+ */
+import { z } from 'zod';
+import type { Incident, IncidentAlert, IncidentStore, NewIncident, TimelineEntry } from '../../core/ports/incident.port.js';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import { withFreshId } from './prisma-errors.js';
+import { newShortId, shortIdSchema } from './short-id.js';
+
+const text = (max: number) => z.string().transform((s) => (s.length > max ? `${s.slice(0, max - 1)}…` : s));
+const instant = z.coerce.date();
+
+const entrySchema = z.object({
+  at: instant,
+  kind: z.enum(['opened', 'firing', 'resolved', 'note', 'closed']),
+  text: text(1000),
+  by: z.string().max(100).nullable(),
+});
+
+const alertSchema = z.object({
+  fingerprint: z.string().min(1).max(64),
+  name: text(200),
+  status: z.enum(['firing', 'resolved']),
+  summary: text(500),
+  startsAt: instant,
+  endsAt: instant.nullable(),
+});
+
+const newIncidentSchema = z.object({
+  project: z.string().min(1).max(100),
+  groupKey: z.string().min(1).max(1024),
+  title: text(200),
+  openedAt: z.date(),
+  alerts: z.array(alertSchema),
+  timeline: z.array(entrySchema),
+});
+
+const json = (value: unknown): string => JSON.stringify(value);
+
+function toIncident(row: Prisma.IncidentModel): Incident {
+  return {
+    id: row.id,
+    project: row.project,
+    groupKey: row.groupKey,
+    title: row.title,
+    status: z.enum(['open', 'resolved']).parse(row.status),
+    openedAt: row.openedAt,
+    resolvedAt: row.resolvedAt,
+    alerts: z.array(alertSchema).parse(row.alerts),
+    timeline: z.array(entrySchema).parse(row.timeline),
+  };
+}
+
+export class PrismaIncidentStore implements IncidentStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async open(incident: NewIncident): Promise<Incident> {
+    const data = newIncidentSchema.parse(incident);
+    const row = await withFreshId(newShortId, (id) =>
+      this.prisma.incident.create({
+        data: { id, ...data, status: 'open', alerts: JSON.parse(json(data.alerts)), timeline: JSON.parse(json(data.timeline)) },
+      }),
+    );
+    return toIncident(row);
+  }
+
+  async get(id: string): Promise<Incident | null> {
+    if (!shortIdSchema.safeParse(id).success) return null;
+    const row = await this.prisma.incident.findUnique({ where: { id } });
+    return row ? toIncident(row) : null;
+  }
+
+  async findOpen(project: string, groupKey: string): Promise<Incident | null> {
+    const row = await this.prisma.incident.findFirst({ where: { project, groupKey, status: 'open' }, orderBy: [{ openedAt: 'desc' }, { id: 'asc' }] });
+    return row ? toIncident(row) : null;
+  }
+
+  async latestOpen(projects: readonly string[]): Promise<Incident | null> {
+    if (projects.length === 0) return null;
+    const row = await this.prisma.incident.findFirst({
+      where: { project: { in: [...projects] }, status: 'open' },
+      orderBy: [{ openedAt: 'desc' }, { id: 'asc' }],
+    });
+    return row ? toIncident(row) : null;
+  }
+
+  async update(id: string, alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<void> {
+    const a = json(z.array(alertSchema).parse(alerts));
+    const e = json(z.array(entrySchema).parse(entries));
+    await this.prisma.$executeRaw`
+      UPDATE "incident" SET "alerts" = ${a}::jsonb, "timeline" = "timeline" || ${e}::jsonb WHERE "id" = ${id}`;
+  }
+
+  async addEntry(id: string, entry: TimelineEntry): Promise<boolean> {
+    if (!shortIdSchema.safeParse(id).success) return false;
+    const e = json([entrySchema.parse(entry)]);
+    const count = await this.prisma.$executeRaw`
+      UPDATE "incident" SET "timeline" = "timeline" || ${e}::jsonb WHERE "id" = ${id}`;
+    return count === 1;
+  }
+
+  async resolve(id: string, at: Date, alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<Incident | null> {
+    const a = json(z.array(alertSchema).parse(alerts));
+    const e = json(z.array(entrySchema).parse(entries));
+    const count = await this.prisma.$executeRaw`
+      UPDATE "incident" SET "status" = 'resolved', "resolved_at" = ${at}, "alerts" = ${a}::jsonb, "timeline" = "timeline" || ${e}::jsonb
+      WHERE "id" = ${id} AND "status" = 'open'`;
+    return count === 1 ? this.get(id) : null;
+  }
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { processAlertGroup, type AlertProcessorDeps } from '../../../../src/adapters/http/alertmanager.processor.js';
+import { isAuthorized } from '../../../../src/adapters/http/alertmanager.auth.js';
+import type { AlertGroup, GroupAlert } from '../../../../src/core/domain/alert-group.js';
+import { silentLogger } from '../../../../src/core/ports/logger.port.js';
+import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
+import { RecordingNotifier } from '../../../fakes/memory-stores.js';
+
+const T0 = new Date('2026-11-23T12:00:00Z');
+const min = (m: number) => new Date(T0.getTime() + m * 60_000);
+
+function setup() {
+  let now = T0;
+  const incidents = new MemoryIncidentStore();
+  const notifier = new RecordingNotifier();
+  const deps: AlertProcessorDeps = {
+    incidents,
+    notifier,
+    clock: { now: () => now },
+    logger: silentLogger,
+    projectLabel: 'project',
+    projects: new Set(['shop', 'billing']),
+    nameOf: (id) => (id === 'alice' ? 'Alice' : id),
+  };
+  return { deps, incidents, notifier, at: (m: number) => (now = min(m)) };
+}
+
+const alert = (fingerprint: string, over: Partial<GroupAlert> = {}): GroupAlert => ({
+  status: 'firing',
+  labels: { alertname: 'HighErrorRate', project: 'shop', service: 'api' },
+  annotations: { summary: `errors on ${fingerprint}` },
+  startsAt: T0,
+  endsAt: null,
+  fingerprint,
+  ...over,
+});
+const resolved = (fingerprint: string, m: number) => alert(fingerprint, { status: 'resolved', endsAt: min(m) });
+
+const group = (alerts: GroupAlert[]): AlertGroup => ({
+  groupKey: '{}:{alertname="HighErrorRate", project="shop"}',
+  status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
+  receiver: 'deckhand',
+  groupLabels: { alertname: 'HighErrorRate', project: 'shop' },
+  commonLabels: { alertname: 'HighErrorRate', project: 'shop' },
+  commonAnnotations: {},
+  truncatedAlerts: 0,
+  alerts,
+});
+
+describe('processAlertGroup', () => {
+  it('opens one incident per group and posts one message for the group, not one per alert', async () => {
+    const { deps, incidents, notifier } = setup();
+    const out = await processAlertGroup(deps, group([alert('a1'), alert('a2')]));
+    expect(out).toEqual({ incidents: [{ project: 'shop', id: expect.any(String), change: 'opened' }], unrouted: 0, notified: true });
+    const incident = await incidents.get(out.incidents[0]!.id!);
+    expect(incident).toMatchObject({ project: 'shop', status: 'open', title: 'HighErrorRate', openedAt: T0 });
+    expect(incident!.timeline.map((e) => e.kind)).toEqual(['opened', 'firing', 'firing']);
+    expect(notifier.announcements).toHaveLength(1);
+    expect(notifier.announcements[0]!.project).toBe('shop');
+    expect(notifier.announcements[0]!.reply.text).toContain('FIRING (2): HighErrorRate — shop');
+    expect(notifier.announcements[0]!.reply.text).toContain(`Incident: ${incident!.id}`);
+  });
+
+  it('ignores repeats, posts changes, and on the last resolve resolves the incident and posts a postmortem once', async () => {
+    const { deps, incidents, notifier, at } = setup();
+    const opened = await processAlertGroup(deps, group([alert('a1'), alert('a2')]));
+    const id = opened.incidents[0]!.id!;
+    at(3);
+    expect((await processAlertGroup(deps, group([alert('a1'), alert('a2')]))).incidents[0]!.change).toBe('unchanged');
+    await incidents.addEntry(id, { at: min(4), kind: 'note', text: 'rolled back api', by: 'alice' });
+    at(5);
+    expect((await processAlertGroup(deps, group([resolved('a1', 5), alert('a2')]))).incidents[0]!.change).toBe('updated');
+    expect(notifier.announcements.at(-1)!.reply.text).toContain('FIRING (1)');
+    at(30);
+    const last = await processAlertGroup(deps, group([resolved('a1', 5), resolved('a2', 29)]));
+    expect(last.incidents[0]).toEqual({ project: 'shop', id, change: 'resolved' });
+    const incident = await incidents.get(id);
+    expect(incident).toMatchObject({ status: 'resolved', resolvedAt: min(30) });
+    expect(incident!.timeline.map((e) => e.kind)).toEqual(['opened', 'firing', 'firing', 'note', 'resolved', 'resolved', 'closed']);
+    const [groupMsg, postmortem] = notifier.announcements.slice(-2).map((a) => a.reply.text);
+    expect(groupMsg).toContain('RESOLVED: HighErrorRate — shop');
+    expect(postmortem).toContain(`Postmortem draft: incident ${id}`);
+    expect(postmortem).toContain('HighErrorRate in shop lasted 30m. 2 alert(s) fired: HighErrorRate.');
+    expect(postmortem).toContain('rolled back api (Alice)');
+    expect(notifier.announcements).toHaveLength(4);
+    // Alertmanager resends the resolved group: no second postmortem, no new incident.
+    at(31);
+    expect((await processAlertGroup(deps, group([resolved('a1', 5), resolved('a2', 29)]))).incidents[0]!.change).toBe('ignored');
+    expect(notifier.announcements).toHaveLength(4);
+  });
+
+  it('opens a new incident when the group fires again after it was resolved', async () => {
+    const { deps } = setup();
+    const first = await processAlertGroup(deps, group([alert('a1')]));
+    await processAlertGroup(deps, group([resolved('a1', 2)]));
+    const again = await processAlertGroup(deps, group([alert('a1', { startsAt: min(10) })]));
+    expect(again.incidents[0]!.change).toBe('opened');
+    expect(again.incidents[0]!.id).not.toBe(first.incidents[0]!.id);
+  });
+
+  it('does not route alerts of unknown projects and still records the incident when a post fails', async () => {
+    const { deps, incidents, notifier } = setup();
+    notifier.failNext = true;
+    const stray = alert('zz', { labels: { alertname: 'HighErrorRate', project: 'other' } });
+    const out = await processAlertGroup(deps, group([alert('a1'), stray]));
+    expect(out.unrouted).toBe(1);
+    expect(out.notified).toBe(false);
+    expect(incidents.rows.size).toBe(1);
+    expect([...incidents.rows.values()][0]!.alerts.map((a) => a.fingerprint)).toEqual(['a1']);
+  });
+});
+
+describe('isAuthorized', () => {
+  const token = 'a-long-enough-bearer-token';
+  const basic = { username: 'am', password: 'correct-horse-battery' };
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+  it('accepts exactly the configured bearer token or basic credentials', () => {
+    expect(isAuthorized({ bearerToken: token }, `Bearer ${token}`)).toBe(true);
+    expect(isAuthorized({ bearerToken: token }, `bearer ${token}`)).toBe(true);
+    expect(isAuthorized({ basic }, `Basic ${b64('am:correct-horse-battery')}`)).toBe(true);
+  });
+
+  it('refuses everything else', () => {
+    expect(isAuthorized({ bearerToken: token }, undefined)).toBe(false);
+    expect(isAuthorized({ bearerToken: token }, `Bearer ${token}x`)).toBe(false);
+    expect(isAuthorized({ bearerToken: token }, token)).toBe(false);
+    expect(isAuthorized({ bearerToken: token }, `Basic ${b64(`x:${token}`)}`)).toBe(false);
+    expect(isAuthorized({ basic }, `Basic ${b64('am:wrong')}`)).toBe(false);
+    expect(isAuthorized({ basic }, `Bearer ${b64('am:correct-horse-battery')}`)).toBe(false);
+  });
+});
