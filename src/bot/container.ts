@@ -189,10 +189,17 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       })
     : undefined;
 
-  if (telegram) {
-    const { TelegramNotifier } = await import('../adapters/telegram/telegram.notifier.js');
-    notifier.use('telegram', new TelegramNotifier({ api: telegram.bot.api, chatsFor: chatsForPlatform(config.catalog.chats, 'telegram'), logger: coreLogger }));
-  }
+  // Pushes (progress edits, announcements, alerts) go through per-chat queues that keep Telegram's limits,
+  // coalesce edits, group bursts and retry 429s/5xx; direct replies keep using the adapter's own client.
+  const telegramDelivery = env.TELEGRAM_BOT_TOKEN
+    ? (await import('../adapters/notifier/delivery.telegram.js')).createTelegramDelivery({
+        token: env.TELEGRAM_BOT_TOKEN,
+        apiRoot: env.TELEGRAM_API_ROOT,
+        chatsFor: chatsForPlatform(config.catalog.chats, 'telegram'),
+        logger: coreLogger,
+      })
+    : undefined;
+  if (telegramDelivery) notifier.use('telegram', telegramDelivery.queue);
   if (slack) {
     const { SlackNotifier } = await import('../adapters/slack/slack.notifier.js');
     notifier.use('slack', new SlackNotifier({ client: slack.app.client, chatsFor: chatsForPlatform(config.catalog.chats, 'slack'), logger: coreLogger }));
@@ -245,6 +252,8 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       http.drain();
       await Promise.allSettled([telegram?.stop(), slack?.stop()]);
       await stopJobs();
+      // Queued pushes get a bounded chance to go out; what is left is logged by the queue.
+      await Promise.race([telegramDelivery?.queue.drain(), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await http.close();
       await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
     },
