@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../src/bot/config.js';
 import { allIntents } from '../../src/core/intents/index.js';
+import type { AnyIntent } from '../../src/core/intents/intent.js';
 import type { InboundEvent, Platform } from '../../src/core/messages/inbound.js';
 import type { Reply } from '../../src/core/messages/reply.js';
 import { createCore } from '../../src/core/pipeline/core.js';
@@ -26,8 +27,9 @@ interface From {
   chatType?: 'private' | 'group';
 }
 
-/** The real core over in-memory ports and a settable clock. */
-export function coreHarness(configFile = new URL('../fixtures/config/core.yaml', import.meta.url)) {
+/** The real core over in-memory ports and a settable clock; `extraIntents` for intents built from a store. */
+export function coreHarness(opts: { configFile?: URL; extraIntents?: readonly AnyIntent[] } = {}) {
+  const configFile = opts.configFile ?? new URL('../fixtures/config/core.yaml', import.meta.url);
   const config = parseConfig(readFileSync(configFile, 'utf8'));
   const runtimes = new MemoryRuntimeRegistry(config.catalog.hosts);
   const audit = new MemoryAuditLog();
@@ -51,7 +53,7 @@ export function coreHarness(configFile = new URL('../fixtures/config/core.yaml',
     clock,
     logger: silentLogger,
     metrics: noopMetrics,
-    intents: allIntents,
+    intents: [...allIntents, ...(opts.extraIntents ?? [])],
     actions,
   });
   const base = (from: From) => ({

@@ -1,31 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { commitTimeStep } from '../../../src/core/domain/dora.js';
-import { doraIntent } from '../../../src/core/intents/dora.intent.js';
-import { allIntents } from '../../../src/core/intents/index.js';
-import type { InboundEvent } from '../../../src/core/messages/inbound.js';
-import { createCore } from '../../../src/core/pipeline/core.js';
 import type { Deployment, NewDeployment } from '../../../src/core/ports/deployment.port.js';
-import { silentLogger } from '../../../src/core/ports/logger.port.js';
-import { noopMetrics } from '../../../src/core/ports/metrics.port.js';
 import { coreHarness, NOW } from '../../support/core-harness.js';
 
 /** The harness's stores and catalog with `dora` registered (until the lead adds it to allIntents). */
 function doraHarness() {
   const h = coreHarness();
-  const intents = allIntents.includes(doraIntent) ? allIntents : [...allIntents, doraIntent];
-  const core = createCore({
-    catalog: h.config.catalog,
-    limits: h.config.limits,
-    runtimes: h.runtimes,
-    audit: h.audit,
-    clock: { now: () => new Date(NOW) },
-    logger: silentLogger,
-    metrics: noopMetrics,
-    intents,
-    actions: h.actions,
-  });
-  const say = (text: string, user = '1001', chat = user, chatType: 'private' | 'group' = 'private') =>
-    core.handle({ kind: 'command', text, platform: 'telegram', platformUserId: user, chatId: chat, chatType, receivedAt: new Date(NOW) } as InboundEvent);
+  const say = (text: string, user = '1001', chat = user, chatType: 'private' | 'group' = 'private') => h.say(text, { user, chat, chatType });
   return { ...h, say };
 }
 

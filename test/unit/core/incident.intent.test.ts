@@ -1,52 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/bot/config.js';
 import { createIncidentIntent } from '../../../src/core/intents/incident.intent.js';
-import { allIntents } from '../../../src/core/intents/index.js';
-import type { InboundEvent } from '../../../src/core/messages/inbound.js';
-import { createCore } from '../../../src/core/pipeline/core.js';
-import { silentLogger } from '../../../src/core/ports/logger.port.js';
-import { noopMetrics } from '../../../src/core/ports/metrics.port.js';
-import { MemoryAuditLog } from '../../fakes/memory-audit.js';
 import { MemoryIncidentStore } from '../../fakes/memory-incidents.js';
-import { MemoryRuntimeRegistry } from '../../fakes/memory-runtime.js';
-import {
-  MemoryActionQueue,
-  MemoryDeploymentStore,
-  MemoryFreezeStore,
-  MemoryLockStore,
-  MemoryPendingActionStore,
-  RecordingNotifier,
-} from '../../fakes/memory-stores.js';
+import { coreHarness } from '../../support/core-harness.js';
 
 const NOW = new Date('2026-11-23T12:30:00Z');
 const T0 = new Date('2026-11-23T12:00:00Z');
 
 function setup() {
-  const config = parseConfig(readFileSync(new URL('../../fixtures/config/core.yaml', import.meta.url), 'utf8'));
   const incidents = new MemoryIncidentStore();
-  const core = createCore({
-    catalog: config.catalog,
-    limits: config.limits,
-    runtimes: new MemoryRuntimeRegistry(config.catalog.hosts),
-    audit: new MemoryAuditLog(),
-    clock: { now: () => NOW },
-    logger: silentLogger,
-    metrics: noopMetrics,
-    intents: [...allIntents, createIncidentIntent(incidents)],
-    actions: {
-      pending: new MemoryPendingActionStore(),
-      deployments: new MemoryDeploymentStore(),
-      locks: new MemoryLockStore(),
-      freezes: new MemoryFreezeStore(),
-      queue: new MemoryActionQueue(),
-      notifier: new RecordingNotifier(),
-      recurringFreezes: config.recurringFreezes,
-      confirmTtlMs: config.actions.confirmTtlMs,
-    },
-  });
-  const say = (text: string, user = '1001', chat = '-100500') =>
-    core.handle({ kind: 'command', text, platform: 'telegram', platformUserId: user, chatId: chat, chatType: 'group', receivedAt: NOW } as InboundEvent);
+  const h = coreHarness({ extraIntents: [createIncidentIntent(incidents)] });
+  h.setNow(NOW.toISOString());
+  const say = (text: string, user = '1001', chat = '-100500') => h.say(text, { user, chat, chatType: 'group' });
   return { incidents, say };
 }
 

@@ -1,36 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { allIntents } from '../../../src/core/intents/index.js';
-import { morningIntent } from '../../../src/core/intents/morning.intent.js';
-import type { InboundEvent } from '../../../src/core/messages/inbound.js';
 import type { Block, Reply } from '../../../src/core/messages/reply.js';
-import { createCore } from '../../../src/core/pipeline/core.js';
 import type { Deployment, NewDeployment } from '../../../src/core/ports/deployment.port.js';
-import { silentLogger } from '../../../src/core/ports/logger.port.js';
-import { noopMetrics } from '../../../src/core/ports/metrics.port.js';
 import { coreHarness, NOW } from '../../support/core-harness.js';
 
 /** The harness's stores and catalog with `morning` registered (until the lead adds it to allIntents), on a settable clock. */
 function morningHarness() {
   const h = coreHarness();
-  let now = new Date(NOW);
-  const intents = allIntents.includes(morningIntent) ? allIntents : [...allIntents, morningIntent];
-  const core = createCore({
-    catalog: h.config.catalog,
-    limits: h.config.limits,
-    runtimes: h.runtimes,
-    audit: h.audit,
-    clock: { now: () => now },
-    logger: silentLogger,
-    metrics: noopMetrics,
-    intents,
-    actions: h.actions,
-  });
-  const say = (text: string, user = '1001', chat = user, chatType: 'private' | 'group' = 'private') =>
-    core.handle({ kind: 'command', text, platform: 'telegram', platformUserId: user, chatId: chat, chatType, receivedAt: now } as InboundEvent);
-  const setNow = (iso: string) => {
-    now = new Date(iso);
-  };
-  return { ...h, say, setNow };
+  const say = (text: string, user = '1001', chat = user, chatType: 'private' | 'group' = 'private') => h.say(text, { user, chat, chatType });
+  return { ...h, say };
 }
 
 type H = ReturnType<typeof morningHarness>;
