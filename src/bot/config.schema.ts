@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { hostConfigSchema } from '../adapters/docker/docker-hosts.js';
+import { isValidCron } from '../adapters/bullmq/report-scheduler.js';
+import { reportScheduleSchema } from '../jobs/morning-report.schedule.js';
 
 /** The YAML config file, as written by people. Cross-references are checked in config.ts. */
 
@@ -143,6 +145,10 @@ export const configSchema = z.strictObject({
   limits: limitsSchema,
   actions: actionsSchema,
   github: githubSchema,
+  /** Scheduled morning reports, each to one chat. */
+  reports: z
+    .array(reportScheduleSchema.refine((r) => isValidCron(r.cron, r.timezone), { message: 'a cron pattern such as "0 9 * * 1-5"', path: ['cron'] }))
+    .default([]),
   alertmanager: z
     .strictObject({
       /** The alert label that names the Deckhand project an alert belongs to. */

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Catalog, Person, ProjectSpec, RotationSpec } from '../core/domain/catalog.js';
 import type { Limits } from '../core/intents/intent.js';
 import type { RecurringFreeze } from '../core/domain/freeze.js';
+import type { ReportSchedule } from '../jobs/morning-report.schedule.js';
 import { configSchema, type HostConfig, type RawConfig } from './config.schema.js';
 
 export interface ActionSettings {
@@ -23,6 +24,7 @@ export interface DeckhandConfig {
   recurringFreezes: RecurringFreeze[];
   github: GitHubMapping | undefined;
   alertmanager: { projectLabel: string };
+  reports: ReportSchedule[];
   hosts: Record<string, HostConfig>;
 }
 
@@ -111,6 +113,11 @@ function crossCheck(c: RawConfig): [Path, string][] {
       if (!r.environments[ghEnv]) out.push([['github', 'repos', repo, 'deployWorkflows', path], `environment "${ghEnv}" is not mapped under environments`]);
     }
   }
+  c.reports.forEach((r, i) => {
+    if (!c.projects[r.project]) out.push([['reports', i, 'project'], `unknown project "${r.project}"`]);
+    if (r.platform === 'shell') out.push([['reports', i, 'platform'], 'reports go to telegram or slack chats']);
+    if (c.reports.findIndex((x) => x.id === r.id) !== i) out.push([['reports', i, 'id'], `id ${r.id} is used twice`]);
+  });
   const ids = c.people.map((p) => p.id);
   const dup = (values: (string | undefined)[]) => values.filter((v, i) => v !== undefined && values.indexOf(v) !== i);
   for (const [kind, values] of [['id', ids], ['telegram', c.people.map((p) => p.telegram)], ['slack', c.people.map((p) => p.slack)]] as const) {
@@ -185,6 +192,7 @@ function build(c: RawConfig): DeckhandConfig {
     },
     github: c.github,
     alertmanager: c.alertmanager,
+    reports: c.reports,
     recurringFreezes: Object.entries(c.projects).flatMap(([project, p]) =>
       p.freezes.map((f) => ({ name: f.name, project, envs: f.envs, timezone: f.timezone, from: f.from, to: f.to })),
     ),

@@ -10,7 +10,7 @@ import { PrismaProcessedEvents } from '../adapters/prisma/processed-event.reposi
 import type { SlackAdapter } from '../adapters/slack/slack.adapter.js';
 import type { TelegramAdapter } from '../adapters/telegram/telegram.adapter.js';
 import { allIntents } from '../core/intents/index.js';
-import { createCore } from '../core/pipeline/core.js';
+import { createCore, type CoreDeps } from '../core/pipeline/core.js';
 import type { ChatCore } from '../core/pipeline/chat-core.js';
 import { systemClock } from '../core/ports/clock.port.js';
 import type { DeckhandConfig } from './config.js';
@@ -31,6 +31,9 @@ import { createActionProcessor } from '../jobs/action.processor.js';
 import type { ActionRunDeps } from '../jobs/action-deps.js';
 import { recoverUnfinished } from '../jobs/action-recovery.js';
 import { startExpirySweeper } from '../jobs/expiry.sweeper.js';
+import { previousFireTime, startReportScheduler, type ReportScheduler } from '../adapters/bullmq/report-scheduler.js';
+import { createMorningReportRun } from '../jobs/morning-report.schedule.js';
+import type { Reply } from '../core/messages/reply.js';
 import { createGitHubWebhookHandler } from '../adapters/http/github-webhook.handler.js';
 import { ALERTMANAGER_WEBHOOK_PATH, createAlertmanagerWebhookHandler } from '../adapters/http/alertmanager.handler.js';
 import { PrismaIncidentStore } from '../adapters/prisma/incident.repository.js';
@@ -108,7 +111,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     probeFor: (project, env, service) =>
       config.catalog.projects.find((p) => p.name === project)?.environments.find((e) => e.name === env)?.services.find((s) => s.name === service)?.probe,
   };
-  const core = createCore({
+  const coreDeps: CoreDeps = {
     catalog: config.catalog,
     limits: config.limits,
     runtimes,
@@ -127,7 +130,8 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       recurringFreezes: config.recurringFreezes,
       confirmTtlMs: config.actions.confirmTtlMs,
     },
-  });
+  };
+  const core = createCore(coreDeps);
 
   // Action jobs run in this process: recover what a previous run left half-done, then take new jobs.
   const recovery = () => recoverUnfinished({ ...runDeps, isQueued: (id) => queue.isQueued(id), graceMs: 30_000 });
@@ -200,10 +204,19 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       })
     : undefined;
   if (telegramDelivery) notifier.use('telegram', telegramDelivery.queue);
-  if (slack) {
-    const { SlackNotifier } = await import('../adapters/slack/slack.notifier.js');
-    notifier.use('slack', new SlackNotifier({ client: slack.app.client, chatsFor: chatsForPlatform(config.catalog.chats, 'slack'), logger: coreLogger }));
-  }
+  const slackNotifier = slack
+    ? new (await import('../adapters/slack/slack.notifier.js')).SlackNotifier({ client: slack.app.client, chatsFor: chatsForPlatform(config.catalog.chats, 'slack'), logger: coreLogger })
+    : undefined;
+  if (slackNotifier) notifier.use('slack', slackNotifier);
+
+  // Scheduled morning reports: one BullMQ job scheduler per report, so replicas send each one once.
+  const sendTo = async (platform: string, chatId: string, reply: Reply) => {
+    if (platform === 'telegram' && telegramDelivery) return telegramDelivery.queue.send(chatId, reply);
+    if (platform === 'slack' && slackNotifier) return slackNotifier.send(chatId, reply);
+    throw new Error(`no ${platform} connection is configured for this report`);
+  };
+  const runReport = createMorningReportRun({ services: { ...coreDeps, intents: () => coreDeps.intents }, sendTo, previousFire: previousFireTime });
+  let reports: ReportScheduler | undefined;
 
   const routes: MountedRoute[] = [];
   if (env.GITHUB_WEBHOOK_SECRET && config.github) {
@@ -242,6 +255,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     async start() {
       await redis.connect().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'redis not reachable yet; /readyz will say so'));
       await startJobs();
+      reports = await startReportScheduler({ connection, schedules: config.reports, run: runReport, logger: coreLogger });
       const address = await http.listen(env.HTTP_PORT, env.HTTP_HOST);
       logger.info({ port: address.port }, 'http server listening');
       await telegram?.start();
@@ -252,6 +266,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       http.drain();
       await Promise.allSettled([telegram?.stop(), slack?.stop()]);
       await stopJobs();
+      await reports?.close();
       // Queued pushes get a bounded chance to go out; what is left is logged by the queue.
       await Promise.race([telegramDelivery?.queue.drain(), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await http.close();

@@ -92,12 +92,15 @@ export class DeliveryQueue implements Notifier {
   }
 
   async announce(project: string, reply: Reply): Promise<void> {
-    for (const chatId of new Set(this.opts.chatsFor(project))) {
-      const state = this.stateOf(chatId);
-      this.counters.accepted += 1;
-      if (state.queue.pushAnnouncement(reply)) this.counters.grouped += 1;
-      this.wake(chatId, state);
-    }
+    for (const chatId of new Set(this.opts.chatsFor(project))) await this.send(chatId, reply);
+  }
+
+  /** Queues a message to one chat (scheduled reports), with the same limits, grouping and retries. */
+  async send(chatId: string, reply: Reply): Promise<void> {
+    const state = this.stateOf(chatId);
+    this.counters.accepted += 1;
+    if (state.queue.pushAnnouncement(reply)) this.counters.grouped += 1;
+    this.wake(chatId, state);
   }
 
   stats(): DeliveryStats {

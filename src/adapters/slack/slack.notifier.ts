@@ -69,6 +69,12 @@ export class SlackNotifier implements Notifier {
     }
   }
 
+  /** Posts to one channel (scheduled reports); failures are thrown to the caller. */
+  async send(channel: string, reply: Reply): Promise<void> {
+    if (!channelId.safeParse(channel).success) throw new Error(`malformed Slack channel id ${channel}`);
+    await this.post(channel, renderSlack(reply));
+  }
+
   private async post(channel: string, messages: SlackMessage[]): Promise<void> {
     for (const m of messages) await this.opts.client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
   }

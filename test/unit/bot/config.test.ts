@@ -73,3 +73,19 @@ describe('config: github mapping', () => {
     ]);
   });
 });
+
+describe('config: scheduled reports', () => {
+  it('accepts a report and checks its project, platform, id and cron', () => {
+    const ok = parseConfig(`${base}reports:\n  - { id: shop-morning, project: shop, platform: telegram, chatId: "-100500", cron: "0 9 * * 1-5", timezone: Europe/Berlin }\n`);
+    expect(ok.reports).toEqual([{ id: 'shop-morning', project: 'shop', platform: 'telegram', chatId: '-100500', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }]);
+    const p = problems(`${base}reports:
+  - { id: a, project: shop, platform: telegram, chatId: "1", cron: "every morning" }
+  - { id: a, project: shoe, platform: slack, chatId: C1, cron: "0 9 * * *" }
+`);
+    expect(p).toEqual(['line 13: reports.0.cron: expected a cron pattern such as "0 9 * * 1-5"']);
+    expect(problems(`${base}reports:
+  - { id: a, project: shop, platform: telegram, chatId: "1", cron: "0 9 * * *" }
+  - { id: a, project: shoe, platform: slack, chatId: C1, cron: "0 9 * * *" }
+`)).toEqual(['line 14: reports.1.project: unknown project "shoe"', 'line 14: reports.1.id: id a is used twice']);
+  });
+});
