@@ -10,6 +10,7 @@ import { PrismaProcessedEvents } from '../adapters/prisma/processed-event.reposi
 import type { SlackAdapter } from '../adapters/slack/slack.adapter.js';
 import type { TelegramAdapter } from '../adapters/telegram/telegram.adapter.js';
 import { allIntents } from '../core/intents/index.js';
+import { findService } from '../core/domain/catalog.js';
 import { createCore, type CoreDeps } from '../core/pipeline/core.js';
 import type { ChatCore } from '../core/pipeline/chat-core.js';
 import { systemClock } from '../core/ports/clock.port.js';
@@ -59,8 +60,6 @@ export interface BuildOptions {
 /** CI webhooks: GitHub deployments and workflow runs, mapped through `github.repos` in the config. */
 function githubWebhook(secret: string, config: DeckhandConfig, deps: ActionRunDeps, processed: PrismaProcessedEvents) {
   const repos = config.github?.repos ?? {};
-  const serviceImage = (project: string, env: string, service: string) =>
-    config.catalog.projects.find((p) => p.name === project)?.environments.find((e) => e.name === env)?.services.find((s) => s.name === service)?.image;
   return createGitHubWebhookHandler({
     secret,
     clock: deps.clock,
@@ -72,7 +71,7 @@ function githubWebhook(secret: string, config: DeckhandConfig, deps: ActionRunDe
       const r = repos[repo];
       if (!r) return null;
       const t = ghEnv ? r.environments[ghEnv] : Object.values(r.environments)[0];
-      return t ? { ...t, image: serviceImage(t.project, t.env, t.service) } : null;
+      return t ? { ...t, image: findService(config.catalog, t.project, t.env, t.service)?.image } : null;
     },
     deployWorkflow: (repo, wf) => repos[repo]?.deployWorkflows[wf.path] ?? null,
   });
@@ -108,8 +107,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     settings: config.actions,
     audit,
     personName,
-    probeFor: (project, env, service) =>
-      config.catalog.projects.find((p) => p.name === project)?.environments.find((e) => e.name === env)?.services.find((s) => s.name === service)?.probe,
+    probeFor: (project, env, service) => findService(config.catalog, project, env, service)?.probe,
   };
   const coreDeps: CoreDeps = {
     catalog: config.catalog,

@@ -84,3 +84,8 @@ export interface Catalog {
   rotations: RotationSpec[];
   hosts: string[];
 }
+
+/** The service `project/env/service` of the catalog, if configured. */
+export function findService(catalog: Pick<Catalog, 'projects'>, project: string, env: string, service: string): ServiceSpec | undefined {
+  return catalog.projects.find((p) => p.name === project)?.environments.find((e) => e.name === env)?.services.find((s) => s.name === service);
+}

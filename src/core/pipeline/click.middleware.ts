@@ -1,4 +1,5 @@
 import { hasRole } from '../domain/access.js';
+import { findService } from '../domain/catalog.js';
 import { formatLocal } from '../domain/rotation.js';
 import { CANCEL, CONFIRM } from '../intents/action-plan.js';
 import { actionState, blockers, requiredRole } from '../intents/action-state.js';
@@ -124,12 +125,7 @@ async function confirm(ctx: PipelineContext, action: PendingAction, services: Co
 
 /** Whether what runs now still matches what the requester was shown. */
 async function changedSince(action: PendingAction, services: CoreServices): Promise<string | null> {
-  const specs = action.plan.services.map((p) =>
-    services.catalog.projects
-      .find((pr) => pr.name === action.plan.project)
-      ?.environments.find((e) => e.name === action.plan.env)
-      ?.services.find((s) => s.name === p.service),
-  );
+  const specs = action.plan.services.map((p) => findService(services.catalog, action.plan.project, action.plan.env, p.service));
   if (specs.some((s) => !s)) return 'The configuration changed since the request';
   const found = await findContainers(specs.map((s) => s!), services);
   for (const [i, planned] of action.plan.services.entries()) {
