@@ -22,7 +22,11 @@ case "$token" in *[!A-Za-z0-9._~+/=-]*|'') echo "ALERTMANAGER_WEBHOOK_TOKEN has 
 
 if ! command -v prometheus-alertmanager >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
+  # policy-rc.d keeps the package scripts from starting the stock service (its own config) on :9093.
+  policy=/usr/sbin/policy-rc.d created_policy=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1; fi
   apt-get install -y prometheus-alertmanager >/dev/null || { apt-get update >/dev/null && apt-get install -y prometheus-alertmanager >/dev/null; }
+  if [ "$created_policy" -eq 1 ]; then rm -f "$policy"; fi
 fi
 
 mkdir -p "$dir/data"
