@@ -1,10 +1,8 @@
-import { z } from 'zod';
-import { nameWord } from './words.js';
 import { formatDuration } from '../domain/duration.js';
 import { formatLocal } from '../domain/rotation.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { defineIntent } from './intent.js';
-import { resolveProject, type ProjectTarget } from './targets.js';
+import { projectEnvArguments } from './targets.js';
 
 const USAGE = 'deploys [project] [env]';
 
@@ -13,10 +11,7 @@ export const deploysIntent = defineIntent({
   summary: 'Recent deployments, rollbacks and restarts',
   usage: USAGE,
   minRole: 'viewer',
-  schema: z.object({ project: nameWord.optional(), env: nameWord.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),
-  toInput: (a) => ({ project: a.positionals[0], env: a.positionals[1], extra: a.positionals[2] }),
-  resolve: (input, { catalog, chatProjects }) => resolveProject(catalog, chatProjects, input.project, input.env, USAGE),
-  requires: (t: ProjectTarget) => ({ role: 'viewer', project: t.project.name, env: t.envNamed ? t.envs[0]!.name : undefined }),
+  ...projectEnvArguments(USAGE),
   async handle(ctx) {
     const { project, envNamed, envs } = ctx.args;
     const list = await ctx.services.actions.deployments.recent({ project: project.name, env: envNamed ? envs[0]!.name : undefined, limit: 15 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameWord } from './words.js';
 import type { EnvironmentSpec } from '../domain/catalog.js';
 import { computeDora, parseDoraWindow, type DoraReport } from '../domain/dora.js';
 import { formatDuration } from '../domain/duration.js';
@@ -11,7 +12,6 @@ const USAGE = 'dora [project] [window]';
 const DEFAULT_DAYS = 30;
 /** Records read per request: the most DeploymentStore.recent returns (PostgreSQL store caps at 500). */
 const MAX_RECORDS = 500;
-const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a name (letters, digits, . _ -)');
 const windowWord = z.string().refine((w) => parseDoraWindow(w) !== undefined, 'window must be days or weeks, 1d to 365d (e.g. 7d, 30d, 90d)');
 const looksLikeWindow = (w: string | undefined) => w !== undefined && /^\d+[a-z]$/i.test(w);
 
@@ -54,7 +54,7 @@ export const doraIntent = defineIntent({
   summary: 'DORA metrics: deploy frequency, lead time, change failure rate, time to restore',
   usage: USAGE,
   minRole: 'viewer',
-  schema: z.object({ project: word.optional(), window: windowWord.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),
+  schema: z.object({ project: nameWord.optional(), window: windowWord.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),
   toInput: (a) => {
     const [first, second, third] = a.positionals;
     return looksLikeWindow(first) && second === undefined ? { window: first, extra: undefined } : { project: first, window: second, extra: third };

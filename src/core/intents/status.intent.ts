@@ -1,12 +1,10 @@
-import { z } from 'zod';
-import { nameWord } from './words.js';
 import { formatDuration } from '../domain/duration.js';
 import type { EnvironmentSpec } from '../domain/catalog.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { ContainerInfo } from '../ports/runtime.port.js';
 import { defineIntent } from './intent.js';
 import { findContainers, type ServiceContainers } from './runtime-query.js';
-import { resolveProject, type ProjectTarget } from './targets.js';
+import { projectEnvArguments } from './targets.js';
 
 const USAGE = 'status [project] [env]';
 
@@ -51,10 +49,7 @@ export const statusIntent = defineIntent({
   summary: 'Every service of a project: state, health, uptime, version, restarts, host',
   usage: USAGE,
   minRole: 'viewer',
-  schema: z.object({ project: nameWord.optional(), env: nameWord.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),
-  toInput: (a) => ({ project: a.positionals[0], env: a.positionals[1], extra: a.positionals[2] }),
-  resolve: (input, { catalog, chatProjects }) => resolveProject(catalog, chatProjects, input.project, input.env, USAGE),
-  requires: (t: ProjectTarget) => ({ role: 'viewer', project: t.project.name, env: t.envNamed ? t.envs[0]!.name : undefined }),
+  ...projectEnvArguments(USAGE),
   async handle(ctx) {
     const { project } = ctx.args;
     const envs = ctx.args.envs.filter((e) => ctx.can({ role: 'viewer', project: project.name, env: e.name }));

@@ -1,7 +1,10 @@
 import type { Catalog, EnvironmentSpec, ProjectSpec, ServiceSpec } from '../domain/catalog.js';
 import { hint, orList } from '../domain/suggest.js';
 import { replies } from '../messages/reply-builder.js';
-import type { Resolution } from './intent.js';
+import { z } from 'zod';
+import type { Requirement, Resolution, ResolveContext } from './intent.js';
+import type { Argv } from './argv.js';
+import { nameWord } from './words.js';
 
 /** Resolves the words people type (`shop`, `prod`, `api`, `shop/api`) to catalog entries, with suggestions. */
 
@@ -94,4 +97,18 @@ export function resolveService(
     return invalid(`${servicePart} runs in ${orList(envs)}: say which.`, `For example: ${usage.split(' ')[0]} ${servicePart} ${envs[0]}`);
   }
   return { ok: true, args: inEnv[0]! };
+}
+
+/**
+ * The `[project] [env]` arguments of read-only intents (status, deploys): schema, argv mapping,
+ * resolution and the viewer requirement on what was named.
+ */
+export function projectEnvArguments(usage: string) {
+  return {
+    schema: z.object({ project: nameWord.optional(), env: nameWord.optional(), extra: z.undefined({ error: `too many arguments (${usage})` }) }),
+    toInput: (a: Argv) => ({ project: a.positionals[0], env: a.positionals[1], extra: a.positionals[2] }),
+    resolve: (input: { project?: string; env?: string }, { catalog, chatProjects }: ResolveContext) =>
+      resolveProject(catalog, chatProjects, input.project, input.env, usage),
+    requires: (t: ProjectTarget): Requirement => ({ role: 'viewer', project: t.project.name, env: t.envNamed ? t.envs[0]!.name : undefined }),
+  };
 }
