@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { sendJson } from './http-response.js';
 import type { RouteHandler } from './http-router.js';
-import { PayloadTooLargeError, readBody } from './read-body.js';
+import { describeIssues, parseJsonBody, readWebhookBody } from './webhook-body.js';
 import { alertmanagerAuthSchema, isAuthorized, type AlertmanagerAuth } from './alertmanager.auth.js';
 import { processAlertGroup, type AlertProcessorDeps } from './alertmanager.processor.js';
 import { alertmanagerPayloadSchema, toAlertGroup } from './alertmanager.schema.js';
@@ -28,16 +28,6 @@ const optionsSchema = z.object({
   maxBodyBytes: z.number().int().positive().max(25 * 1024 * 1024).default(1024 * 1024),
 });
 
-const describe = (error: z.ZodError) => error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-
-function parseJson(raw: Buffer): unknown {
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
 export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOptions): RouteHandler {
   const { auth, projectLabel, maxBodyBytes } = optionsSchema.parse({
     auth: options.auth,
@@ -53,17 +43,12 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
       logger.warn({ remote: req.socket.remoteAddress }, 'alertmanager webhook with missing or wrong credentials');
       return sendJson(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
     }
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, maxBodyBytes);
-    } catch (err) {
-      if (err instanceof PayloadTooLargeError) return sendJson(res, 413, { error: 'payload too large' }, { connection: 'close' });
-      throw err;
-    }
-    const payload = parseJson(raw);
+    const raw = await readWebhookBody(req, res, maxBodyBytes);
+    if (!raw) return;
+    const payload = parseJsonBody(raw);
     if (payload === undefined) return sendJson(res, 400, { error: 'body is not JSON' });
     const parsed = alertmanagerPayloadSchema.safeParse(payload);
-    if (!parsed.success) return sendJson(res, 400, { error: 'invalid Alertmanager payload', detail: describe(parsed.error) });
+    if (!parsed.success) return sendJson(res, 400, { error: 'invalid Alertmanager payload', detail: describeIssues(parsed.error) });
     const outcome = await processAlertGroup(deps, toAlertGroup(parsed.data));
     logger.info({ groupKey: parsed.data.groupKey, status: parsed.data.status, outcome }, 'alertmanager notification handled');
     sendJson(res, 200, { status: 'ok', ...outcome });

@@ -9,7 +9,7 @@ import type { Clock } from '../../core/ports/clock.port.js';
 import { createMemoryDedupe, type IsFirstSeen } from '../slack/slack-event.dedupe.js';
 import { sendJson } from './http-response.js';
 import type { RouteHandler } from './http-router.js';
-import { PayloadTooLargeError, readBody } from './read-body.js';
+import { describeIssues, parseJsonBody, readWebhookBody } from './webhook-body.js';
 import { onDeploymentStatus, onWorkflowRun, type EventOutcome, type GitHubEventDeps } from './github-webhook.events.js';
 import { deploymentStatusEventSchema, workflowRunEventSchema } from './github-webhook.schema.js';
 import { verifyGitHubSignature } from './github-webhook.signature.js';
@@ -37,17 +37,6 @@ const headersSchema = z.object({
 type Handled = 'deployment_status' | 'workflow_run';
 const HANDLED = new Set<string>(['deployment_status', 'workflow_run']);
 
-/** Field paths and zod messages only: never payload values. */
-const describe = (error: z.ZodError) => error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-
-function parseJson(raw: Buffer): unknown {
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
 export function createGitHubWebhookHandler(options: GitHubWebhookOptions): RouteHandler {
   const { secret, maxBodyBytes } = optionsSchema.parse({ secret: options.secret, maxBodyBytes: options.maxBodyBytes });
   const isFirstSeen = options.isFirstSeen ?? createMemoryDedupe();
@@ -57,21 +46,16 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
   const plan = (event: Handled, payload: unknown): { ok: true; run: () => Promise<EventOutcome> } | { ok: false; problem: string } => {
     if (event === 'deployment_status') {
       const parsed = deploymentStatusEventSchema.safeParse(payload);
-      return parsed.success ? { ok: true, run: () => onDeploymentStatus(options, parsed.data) } : { ok: false, problem: describe(parsed.error) };
+      return parsed.success ? { ok: true, run: () => onDeploymentStatus(options, parsed.data) } : { ok: false, problem: describeIssues(parsed.error) };
     }
     const parsed = workflowRunEventSchema.safeParse(payload);
-    return parsed.success ? { ok: true, run: () => onWorkflowRun(options, parsed.data) } : { ok: false, problem: describe(parsed.error) };
+    return parsed.success ? { ok: true, run: () => onWorkflowRun(options, parsed.data) } : { ok: false, problem: describeIssues(parsed.error) };
   };
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, maxBodyBytes);
-    } catch (err) {
-      if (err instanceof PayloadTooLargeError) return sendJson(res, 413, { error: 'payload too large' }, { connection: 'close' });
-      throw err;
-    }
+    const raw = await readWebhookBody(req, res, maxBodyBytes);
+    if (!raw) return;
     if (!verifyGitHubSignature(secret, raw, req.headers['x-hub-signature-256'])) {
       logger.warn({ delivery: req.headers['x-github-delivery'] }, 'github webhook with a missing or wrong signature');
       return sendJson(res, 401, { error: 'invalid signature' });
@@ -81,7 +65,7 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
     const { event, delivery } = headers.data;
     if (event === 'ping') return sendJson(res, 200, { status: 'pong' });
     if (!HANDLED.has(event)) return sendJson(res, 202, { status: 'ignored', event });
-    const payload = parseJson(raw);
+    const payload = parseJsonBody(raw);
     if (payload === undefined) return sendJson(res, 400, { error: 'body is not JSON' });
     const work = plan(event as Handled, payload);
     if (!work.ok) return sendJson(res, 400, { error: `invalid ${event} payload`, detail: work.problem });
