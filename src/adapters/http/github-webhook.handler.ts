@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Clock } from '../../core/ports/clock.port.js';
-import { createMemoryDedupe, type IsFirstSeen } from '../slack/slack-event.dedupe.js';
+import { createMemoryDedupe, type IsFirstSeen } from '../memory-dedupe.js';
 import { sendJson } from './http-response.js';
 import type { RouteHandler } from './http-router.js';
 import { describeIssues, parseJsonBody, readWebhookBody } from './webhook-body.js';

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { dispatch, type DispatchDeps } from './slack-dispatch.js';
-import type { IsFirstSeen } from './slack-event.dedupe.js';
+import type { IsFirstSeen } from '../memory-dedupe.js';
 import {
   actionEventFromBlockAction,
   appMentionSchema,

@@ -3,7 +3,7 @@ import { App, HTTPReceiver, HTTPReceiverDeferredRequestError, type webApi } from
 import { z } from 'zod';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
-import { createMemoryDedupe, type IsFirstSeen } from './slack-event.dedupe.js';
+import { createMemoryDedupe, type IsFirstSeen } from '../memory-dedupe.js';
 import { registerActions, registerCommand, registerDedupe, registerMention, type ListenerDeps } from './slack-listeners.js';
 import { boltLogger } from './slack-logger.bridge.js';
 

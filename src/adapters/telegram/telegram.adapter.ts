@@ -9,7 +9,7 @@ import type { Logger } from '../../core/ports/logger.port.js';
 import { toBotCommands } from './telegram.command-parser.js';
 import { createTelegramHandlers } from './telegram.handlers.js';
 import type { RenderOptions } from './telegram.renderer.js';
-import { createUpdateDedup } from './telegram.update-dedup.js';
+import { createMemoryDedupe } from '../memory-dedupe.js';
 
 const modeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('polling') }),
@@ -72,7 +72,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
   const handlers = createTelegramHandlers({
     core: opts.core,
     logger,
-    isFirstSeen: opts.isFirstSeen ?? createUpdateDedup(),
+    isFirstSeen: opts.isFirstSeen ?? memoryDedupe(),
     now: opts.now ?? (() => new Date()),
     render: opts.render,
   });
@@ -138,4 +138,10 @@ function createWebhookHandler(bot: Bot, mode: TelegramMode, logger: Logger): Web
       if (!res.headersSent) res.writeHead(500).end();
     });
   };
+}
+
+/** The in-process filter, in the async shape the handlers expect. */
+function memoryDedupe(): (updateId: number) => Promise<boolean> {
+  const firstSeen = createMemoryDedupe<number>();
+  return async (updateId) => firstSeen(updateId);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryDedupe } from '../../../../src/adapters/slack/slack-event.dedupe.js';
+import { createMemoryDedupe } from '../../../../src/adapters/memory-dedupe.js';
 import { chatTypeOf, commandText, stripMention } from '../../../../src/adapters/slack/slack-event.parser.js';
 
 describe('slack event parsing', () => {
