@@ -4,7 +4,7 @@ import { auditAction } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import { finishedAnnouncement, resultReply } from './action-reply.js';
-import { plural } from './action-run.context.js';
+import { plural } from '../core/domain/wording.js';
 import { holderOf } from './deploy-lock.lease.js';
 
 export interface RecoveryDeps extends Omit<ActionRunDeps, 'settings'> {

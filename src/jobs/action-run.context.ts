@@ -43,5 +43,3 @@ export function describeUnhealthy(outcome: Exclude<HealthOutcome, { healthy: tru
   const detail = oneLine(outcome.detail);
   return detail ? `${outcome.reason}: ${detail}` : outcome.reason;
 }
-
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -2,7 +2,8 @@ import type { Replacement, Runtime } from '../core/ports/runtime.port.js';
 import type { ActionOutcome } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import { formatElapsed } from './action-reply.js';
-import { checkHealth, containerCount, describeUnhealthy, plural, type RunContext } from './action-run.context.js';
+import { plural } from '../core/domain/wording.js';
+import { checkHealth, containerCount, describeUnhealthy, type RunContext } from './action-run.context.js';
 
 /** Deploy or rollback: pull every target image, then replace containers one at a time, reverting on failure. */
 export async function runDeploy(ctx: RunContext): Promise<ActionOutcome> {

@@ -3,6 +3,7 @@
  * or frozen, and a DORA snapshot. Pure: the `morning` intent (and later a scheduled job) gathers the
  * data and this turns it into a Reply.
  */
+import { plural } from './wording.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import type { Deployment } from '../ports/deployment.port.js';
@@ -47,7 +48,6 @@ export interface MorningReportData {
   dora: { envs: string[]; report: DoraReport };
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const pct = (rate: number) => `${(Math.round(rate * 1000) / 10).toString()}%`;
 const rate = (n: number) => (Math.round(n * 100) / 100).toString();
 const isFailure = (d: Deployment) => d.status === 'failed' || d.status === 'rolled_back';

@@ -1,3 +1,4 @@
+import { plural } from '../domain/wording.js';
 import { z } from 'zod';
 import { nameWord } from './words.js';
 import type { EnvironmentSpec } from '../domain/catalog.js';
@@ -28,7 +29,6 @@ function doraEnvs(envs: EnvironmentSpec[]): EnvironmentSpec[] {
 
 const pct = (rate: number) => `${(Math.round(rate * 1000) / 10).toString()}%`;
 const rate = (n: number) => (Math.round(n * 100) / 100).toString();
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 export function doraReply(project: string, envs: string[], r: DoraReport): Reply {
