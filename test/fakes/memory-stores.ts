@@ -64,9 +64,18 @@ export class MemoryPendingActionStore implements PendingActionStore {
     return clone(row);
   }
 
+  async refuse(id: string, result: string): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'pending') return false;
+    row.status = 'refused';
+    row.result = result;
+    return true;
+  }
+
   async finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void> {
     const row = this.rows.get(id);
     if (!row) throw new Error(`pending action ${id} not found`);
+    if (row.status !== 'pending' && row.status !== 'claimed') return;
     row.status = status;
     row.result = result;
   }

@@ -88,6 +88,14 @@ export class PrismaPendingActionStore implements PendingActionStore {
    * Sets a final status from `pending` or `claimed`. A final status is never overwritten: a repeated
    * finish (a retried job) changes nothing. Throws PendingActionNotFoundError for an unknown id.
    */
+  async refuse(id: string, result: string): Promise<boolean> {
+    const { count } = await this.prisma.pendingAction.updateMany({
+      where: { id, status: 'pending' },
+      data: { status: 'refused', result: resultText.parse(result), finishedAt: this.clock.now() },
+    });
+    return count === 1;
+  }
+
   async finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void> {
     const data = { status: finalStatusSchema.parse(status), result: resultText.parse(result), finishedAt: this.clock.now() };
     const { count } = await this.prisma.pendingAction.updateMany({

@@ -104,7 +104,11 @@ async function confirm(ctx: PipelineContext, action: PendingAction, services: Co
   }
   const drift = await changedSince(action, services);
   if (drift) {
-    await services.actions.pending.finish(action.id, 'refused', drift);
+    if (!(await services.actions.pending.refuse(action.id, drift))) {
+      const fresh = (await services.actions.pending.get(action.id)) ?? action;
+      finish(ctx, 'refused', settledAnswer(fresh, services), `already ${fresh.status}`);
+      return;
+    }
     finish(ctx, 'refused', replies.error(`${drift}; nothing ran.`, 'Run the command again to see the current state.'), 'state changed');
     return;
   }

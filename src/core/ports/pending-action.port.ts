@@ -78,6 +78,12 @@ export interface PendingActionStore {
   claim(id: string, personId: string, now: Date): Promise<PendingAction | null>;
   /** Conditional `pending` → `cancelled`; null when it was no longer pending. */
   cancel(id: string, personId: string, now: Date): Promise<PendingAction | null>;
+  /**
+   * Conditional `pending` → `refused` with the reason (a click found the state changed): false when the
+   * action was no longer pending (someone claimed or cancelled it meanwhile), so a running action is never
+   * marked refused.
+   */
+  refuse(id: string, result: string): Promise<boolean>;
   /** Sets a final status (`succeeded`, `failed`, `refused`) and the result text. */
   finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void>;
   /** Marks every pending action past its expiry as `expired` and returns them (for audit and message edits). */

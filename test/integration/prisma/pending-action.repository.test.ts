@@ -179,6 +179,17 @@ describe('PrismaPendingActionStore: claim, cancel, finish', () => {
     await expect(store.finish(id, 'claimed' as 'failed', 'x')).rejects.toThrow();
   });
 
+  it('refuses only a still-pending action: a claim that won the race is never marked refused', async () => {
+    const drifted = await store.create(request());
+    expect(await store.refuse(drifted.id, 'api now runs 1.4.1')).toBe(true);
+    expect(await store.get(drifted.id)).toMatchObject({ status: 'refused', result: 'api now runs 1.4.1' });
+    const raced = await store.create(request());
+    expect(await store.claim(raced.id, 'bob', at(1))).not.toBeNull();
+    expect(await store.refuse(raced.id, 'too late')).toBe(false);
+    expect(await store.get(raced.id)).toMatchObject({ status: 'claimed', result: null });
+    expect(await store.refuse('Missing00000', 'x')).toBe(false);
+  });
+
   it('lists claimed but unfinished actions, oldest claim first', async () => {
     const a = await store.create(request());
     const b = await store.create(request());
