@@ -9,6 +9,8 @@ const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a name of le
 const role = z.enum(['viewer', 'operator', 'admin']);
 const platformId = z.union([z.string().min(1), z.number().int()]).transform(String);
 
+const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Prometheus label name');
+
 const duration = (max: number) =>
   z
     .string()
@@ -107,6 +109,8 @@ const rotationSchema = z.strictObject({
   handoffDay: weekday.prefault('monday'),
   start: z.iso.date('a date YYYY-MM-DD'),
   members: z.array(name).min(1, 'at least one person'),
+  /** Secondary on call, in their own order; by default the member next in line after the primary. */
+  secondaries: z.array(name).min(1, 'at least one person').optional(),
 });
 
 const limitsSchema = z
@@ -152,7 +156,22 @@ export const configSchema = z.strictObject({
   alertmanager: z
     .strictObject({
       /** The alert label that names the Deckhand project an alert belongs to. */
-      projectLabel: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Prometheus label name').default('project'),
+      projectLabel: labelName.default('project'),
+      /** Labels naming the service and the environment (for the Restart / Roll back buttons). */
+      serviceLabel: labelName.default('service'),
+      envLabel: labelName.default('env'),
+      /** Alertmanager's own address, for silences made by the Silence button (API v2). */
+      url: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'an http(s) URL such as http://alertmanager:9093')
+        .refine((u) => URL.canParse(u), 'an http(s) URL such as http://alertmanager:9093')
+        .optional(),
+      /** How long the Silence button silences the alert group. */
+      silence: duration(7 * 86_400_000).default(3_600_000),
+      /** Page the primary on call when an incident is not acknowledged for this long, the secondary after twice it. */
+      escalateAfter: duration(86_400_000).default(600_000),
+      /** Link a deploy finished at most this long before an incident opened. */
+      linkDeployWithin: duration(7 * 86_400_000).default(3_600_000),
     })
     .prefault({}),
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Catalog, Person, ProjectSpec, RotationSpec } from '../core/domain/catalog.js';
-import type { Limits } from '../core/intents/intent.js';
+import type { IncidentSettings, Limits } from '../core/intents/intent.js';
 import type { RecurringFreeze } from '../core/domain/freeze.js';
 import type { ReportSchedule } from '../jobs/morning-report.schedule.js';
 import { configSchema, type HostConfig, type RawConfig } from './config.schema.js';
@@ -23,7 +23,9 @@ export interface DeckhandConfig {
   actions: ActionSettings;
   recurringFreezes: RecurringFreeze[];
   github: GitHubMapping | undefined;
-  alertmanager: { projectLabel: string };
+  alertmanager: { projectLabel: string; url: string | undefined };
+  /** Incident handling settings (labels, silence length, escalation, deploy linking). */
+  incidents: IncidentSettings;
   reports: ReportSchedule[];
   hosts: Record<string, HostConfig>;
 }
@@ -141,6 +143,9 @@ function crossCheck(c: RawConfig): [Path, string][] {
     r.members.forEach((m, j) => {
       if (!ids.includes(m)) out.push([['rotations', i, 'members', j], `unknown person "${m}" (people: ${ids.join(', ')})`]);
     });
+    r.secondaries?.forEach((m, j) => {
+      if (!ids.includes(m)) out.push([['rotations', i, 'secondaries', j], `unknown person "${m}" (people: ${ids.join(', ')})`]);
+    });
   });
   if (c.limits.logs.defaultLines > c.limits.logs.maxLines) out.push([['limits', 'logs', 'defaultLines'], 'must not exceed maxLines']);
   return out;
@@ -191,7 +196,15 @@ function build(c: RawConfig): DeckhandConfig {
       lockLeaseMs: c.actions.lockLease,
     },
     github: c.github,
-    alertmanager: c.alertmanager,
+    alertmanager: { projectLabel: c.alertmanager.projectLabel, url: c.alertmanager.url },
+    incidents: {
+      projectLabel: c.alertmanager.projectLabel,
+      serviceLabel: c.alertmanager.serviceLabel,
+      envLabel: c.alertmanager.envLabel,
+      silenceMs: c.alertmanager.silence,
+      escalateAfterMs: c.alertmanager.escalateAfter,
+      linkDeployWithinMs: c.alertmanager.linkDeployWithin,
+    },
     reports: c.reports,
     recurringFreezes: Object.entries(c.projects).flatMap(([project, p]) =>
       p.freezes.map((f) => ({ name: f.name, project, envs: f.envs, timezone: f.timezone, from: f.from, to: f.to })),

@@ -1,4 +1,4 @@
-import type { Incident, IncidentAlert, IncidentStore, NewIncident, TimelineEntry } from '../../src/core/ports/incident.port.js';
+import type { Incident, IncidentAlert, IncidentStore, IncidentWindow, NewIncident, TimelineEntry } from '../../src/core/ports/incident.port.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -9,7 +9,18 @@ export class MemoryIncidentStore implements IncidentStore {
 
   async open(incident: NewIncident): Promise<Incident> {
     const id = `inc${(++this.seq).toString(36)}`;
-    const row: Incident = { ...clone(incident), id, status: 'open', resolvedAt: null };
+    const row: Incident = {
+      ...clone(incident),
+      id,
+      status: 'open',
+      resolvedAt: null,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      escalationLevel: 0,
+      silenceId: null,
+      silencedUntil: null,
+      deploymentId: null,
+    };
     this.rows.set(id, row);
     return clone(row);
   }
@@ -47,6 +58,57 @@ export class MemoryIncidentStore implements IncidentStore {
     Object.assign(row, { status: 'resolved', resolvedAt: at, alerts: clone(alerts) });
     row.timeline.push(...clone(entries));
     return clone(row);
+  }
+
+  async acknowledge(id: string, personId: string, at: Date): Promise<Incident | null> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'open' || row.acknowledgedBy !== null) return null;
+    Object.assign(row, { acknowledgedBy: personId, acknowledgedAt: at });
+    row.timeline.push({ at, kind: 'ack', text: 'Acknowledged', by: personId });
+    return clone(row);
+  }
+
+  async setSilence(id: string, silenceId: string, until: Date, entry: TimelineEntry): Promise<void> {
+    const row = this.rows.get(id);
+    if (!row) return;
+    Object.assign(row, { silenceId, silencedUntil: until });
+    row.timeline.push(clone(entry));
+  }
+
+  async escalate(id: string, from: number, entry: TimelineEntry): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'open' || row.acknowledgedBy !== null || row.escalationLevel !== from) return false;
+    row.escalationLevel = from + 1;
+    row.timeline.push(clone(entry));
+    return true;
+  }
+
+  async unacknowledged(openedBefore: Date, maxLevel: number): Promise<Incident[]> {
+    return this.sorted((r) => r.status === 'open' && r.acknowledgedBy === null && r.escalationLevel < maxLevel && r.openedAt <= openedBefore);
+  }
+
+  async linkDeployment(id: string, deploymentId: string, entry: TimelineEntry): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.deploymentId !== null) return false;
+    row.deploymentId = deploymentId;
+    row.timeline.push(clone(entry));
+    return true;
+  }
+
+  async openIncidents(projects: readonly string[]): Promise<Incident[]> {
+    const rows = this.sorted((r) => r.status === 'open' && projects.includes(r.project));
+    return rows.sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime() || a.id.localeCompare(b.id));
+  }
+
+  async between(w: IncidentWindow): Promise<Incident[]> {
+    return this.sorted((r) => w.projects.includes(r.project) && r.openedAt >= w.from && r.openedAt < w.to);
+  }
+
+  /** Matching rows, oldest first (ties by id), as copies. */
+  private sorted(match: (r: Incident) => boolean): Incident[] {
+    const rows = [...this.rows.values()].filter(match);
+    rows.sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime() || a.id.localeCompare(b.id));
+    return rows.map(clone);
   }
 
   private newestOpen(match: (r: Incident) => boolean): Incident | null {

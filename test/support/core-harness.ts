@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../src/bot/config.js';
 import { allIntents } from '../../src/core/intents/index.js';
-import type { AnyIntent } from '../../src/core/intents/intent.js';
 import type { InboundEvent, Platform } from '../../src/core/messages/inbound.js';
 import type { Reply } from '../../src/core/messages/reply.js';
 import { createCore } from '../../src/core/pipeline/core.js';
 import { silentLogger } from '../../src/core/ports/logger.port.js';
 import { noopMetrics } from '../../src/core/ports/metrics.port.js';
 import { MemoryAuditLog } from '../fakes/memory-audit.js';
+import { MemoryIncidentStore } from '../fakes/memory-incidents.js';
+import type { IncidentServices } from '../../src/core/intents/intent.js';
+import type { IncidentStore } from '../../src/core/ports/incident.port.js';
+import type { Silencer } from '../../src/core/ports/silencer.port.js';
+import { MemoryOncallOverrideStore } from '../fakes/memory-oncall.js';
 import { MemoryRuntimeRegistry } from '../fakes/memory-runtime.js';
 import {
   MemoryActionQueue,
@@ -27,8 +31,11 @@ interface From {
   chatType?: 'private' | 'group';
 }
 
-/** The real core over in-memory ports and a settable clock; `extraIntents` for intents built from a store. */
-export function coreHarness(opts: { configFile?: URL; extraIntents?: readonly AnyIntent[] } = {}) {
+/**
+ * The real core over in-memory ports and a settable clock; `incidentStore` / `silencer` put real ones
+ * (PostgreSQL, Alertmanager) behind the incident services.
+ */
+export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer } = {}) {
   const configFile = opts.configFile ?? new URL('../fixtures/config/core.yaml', import.meta.url);
   const config = parseConfig(readFileSync(configFile, 'utf8'));
   const runtimes = new MemoryRuntimeRegistry(config.catalog.hosts);
@@ -45,6 +52,12 @@ export function coreHarness(opts: { configFile?: URL; extraIntents?: readonly An
     recurringFreezes: config.recurringFreezes,
     confirmTtlMs: config.actions.confirmTtlMs,
   };
+  const incidents = {
+    store: opts.incidentStore ?? new MemoryIncidentStore(),
+    overrides: new MemoryOncallOverrideStore(),
+    silencer: opts.silencer,
+    settings: config.incidents,
+  } satisfies IncidentServices;
   const core = createCore({
     catalog: config.catalog,
     limits: config.limits,
@@ -53,8 +66,9 @@ export function coreHarness(opts: { configFile?: URL; extraIntents?: readonly An
     clock,
     logger: silentLogger,
     metrics: noopMetrics,
-    intents: [...allIntents, ...(opts.extraIntents ?? [])],
+    intents: allIntents,
     actions,
+    incidents,
   });
   const base = (from: From) => ({
     platform: from.platform ?? 'telegram',
@@ -73,5 +87,5 @@ export function coreHarness(opts: { configFile?: URL; extraIntents?: readonly An
   const setNow = (iso: string) => {
     now = new Date(iso);
   };
-  return { core, runtimes, audit, config, actions, say, click, setNow };
+  return { core, runtimes, audit, config, actions, incidents, say, click, setNow };
 }

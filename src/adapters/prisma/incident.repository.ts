@@ -4,7 +4,7 @@
  * Alertmanager updates the incident are kept. JSON is validated with zod on the way in and out.
  */
 import { z } from 'zod';
-import type { Incident, IncidentAlert, IncidentStore, NewIncident, TimelineEntry } from '../../core/ports/incident.port.js';
+import type { Incident, IncidentAlert, IncidentStore, IncidentWindow, NewIncident, TimelineEntry } from '../../core/ports/incident.port.js';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { withFreshId } from './prisma-errors.js';
 import { newShortId, shortIdSchema } from './short-id.js';
@@ -14,7 +14,7 @@ const instant = z.coerce.date();
 
 const entrySchema = z.object({
   at: instant,
-  kind: z.enum(['opened', 'firing', 'resolved', 'note', 'closed']),
+  kind: z.enum(['opened', 'firing', 'resolved', 'note', 'closed', 'ack', 'silence', 'escalation', 'action', 'deploy']),
   text: text(1000),
   by: z.string().max(100).nullable(),
 });
@@ -26,6 +26,7 @@ const alertSchema = z.object({
   summary: text(500),
   startsAt: instant,
   endsAt: instant.nullable(),
+  labels: z.record(z.string().max(200), z.string().max(1000)).default({}),
 });
 
 const newIncidentSchema = z.object({
@@ -50,8 +51,16 @@ function toIncident(row: Prisma.IncidentModel): Incident {
     resolvedAt: row.resolvedAt,
     alerts: z.array(alertSchema).parse(row.alerts),
     timeline: z.array(entrySchema).parse(row.timeline),
+    acknowledgedBy: row.acknowledgedBy,
+    acknowledgedAt: row.acknowledgedAt,
+    escalationLevel: row.escalationLevel,
+    silenceId: row.silenceId,
+    silencedUntil: row.silencedUntil,
+    deploymentId: row.deploymentId === null ? null : row.deploymentId.toString(),
   };
 }
+
+const deploymentIdSchema = z.string().regex(/^\d{1,18}$/, 'a deployment id');
 
 export class PrismaIncidentStore implements IncidentStore {
   constructor(private readonly prisma: PrismaClient) {}
@@ -108,5 +117,69 @@ export class PrismaIncidentStore implements IncidentStore {
       UPDATE "incident" SET "status" = 'resolved', "resolved_at" = ${at}, "alerts" = ${a}::jsonb, "timeline" = "timeline" || ${e}::jsonb
       WHERE "id" = ${id} AND "status" = 'open'`;
     return count === 1 ? this.get(id) : null;
+  }
+
+  async acknowledge(id: string, personId: string, at: Date): Promise<Incident | null> {
+    if (!shortIdSchema.safeParse(id).success) return null;
+    const who = z.string().min(1).max(100).parse(personId);
+    const e = json([entrySchema.parse({ at, kind: 'ack', text: 'Acknowledged', by: who })]);
+    const count = await this.prisma.$executeRaw`
+      UPDATE "incident" SET "acknowledged_by" = ${who}, "acknowledged_at" = ${at}, "timeline" = "timeline" || ${e}::jsonb
+      WHERE "id" = ${id} AND "status" = 'open' AND "acknowledged_by" IS NULL`;
+    return count === 1 ? this.get(id) : null;
+  }
+
+  async setSilence(id: string, silenceId: string, until: Date, entry: TimelineEntry): Promise<void> {
+    const sid = z.string().min(1).max(100).parse(silenceId);
+    const e = json([entrySchema.parse(entry)]);
+    await this.prisma.$executeRaw`
+      UPDATE "incident" SET "silence_id" = ${sid}, "silenced_until" = ${until}, "timeline" = "timeline" || ${e}::jsonb
+      WHERE "id" = ${id}`;
+  }
+
+  async escalate(id: string, from: number, entry: TimelineEntry): Promise<boolean> {
+    const e = json([entrySchema.parse(entry)]);
+    const count = await this.prisma.$executeRaw`
+      UPDATE "incident" SET "escalation_level" = ${from + 1}, "timeline" = "timeline" || ${e}::jsonb
+      WHERE "id" = ${id} AND "status" = 'open' AND "acknowledged_by" IS NULL AND "escalation_level" = ${from}`;
+    return count === 1;
+  }
+
+  async unacknowledged(openedBefore: Date, maxLevel: number): Promise<Incident[]> {
+    const rows = await this.prisma.incident.findMany({
+      where: { status: 'open', acknowledgedBy: null, escalationLevel: { lt: maxLevel }, openedAt: { lte: openedBefore } },
+      orderBy: [{ openedAt: 'asc' }, { id: 'asc' }],
+      take: 500,
+    });
+    return rows.map(toIncident);
+  }
+
+  async linkDeployment(id: string, deploymentId: string, entry: TimelineEntry): Promise<boolean> {
+    const dep = BigInt(deploymentIdSchema.parse(deploymentId));
+    const e = json([entrySchema.parse(entry)]);
+    const count = await this.prisma.$executeRaw`
+      UPDATE "incident" SET "deployment_id" = ${dep}, "timeline" = "timeline" || ${e}::jsonb
+      WHERE "id" = ${id} AND "deployment_id" IS NULL`;
+    return count === 1;
+  }
+
+  async openIncidents(projects: readonly string[]): Promise<Incident[]> {
+    if (projects.length === 0) return [];
+    const rows = await this.prisma.incident.findMany({
+      where: { project: { in: [...projects] }, status: 'open' },
+      orderBy: [{ openedAt: 'desc' }, { id: 'asc' }],
+      take: 200,
+    });
+    return rows.map(toIncident);
+  }
+
+  async between(window: IncidentWindow): Promise<Incident[]> {
+    if (window.projects.length === 0) return [];
+    const rows = await this.prisma.incident.findMany({
+      where: { project: { in: [...window.projects] }, openedAt: { gte: window.from, lt: window.to } },
+      orderBy: [{ openedAt: 'asc' }, { id: 'asc' }],
+      take: 5000,
+    });
+    return rows.map(toIncident);
   }
 }

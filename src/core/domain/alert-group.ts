@@ -79,6 +79,7 @@ function toIncidentAlert(a: GroupAlert): IncidentAlert {
     summary: summaryOf(a),
     startsAt: a.startsAt,
     endsAt: a.status === 'resolved' ? a.endsAt : null,
+    labels: a.labels,
   };
 }
 
@@ -107,3 +108,10 @@ export function applyAlerts(previous: readonly IncidentAlert[], incoming: readon
 }
 
 export const firingCount = (alerts: readonly IncidentAlert[]): number => alerts.filter((a) => a.status === 'firing').length;
+
+/** Labels every alert of the incident shares (Alertmanager's commonLabels, rebuilt from the stored alerts). */
+export function commonLabels(alerts: readonly Pick<IncidentAlert, 'labels'>[]): Record<string, string> {
+  const [first, ...rest] = alerts;
+  if (!first) return {};
+  return Object.fromEntries(Object.entries(first.labels).filter(([k, v]) => rest.every((a) => a.labels[k] === v)));
+}

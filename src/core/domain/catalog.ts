@@ -75,6 +75,8 @@ export interface RotationSpec {
   start: string;
   /** Person ids in rotation order. */
   members: string[];
+  /** Secondary on call in their own rotation order; absent: the member next in line after the primary. */
+  secondaries?: string[];
 }
 
 export interface Catalog {

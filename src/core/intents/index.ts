@@ -4,6 +4,7 @@ import { doraIntent } from './dora.intent.js';
 import { envIntent } from './env.intent.js';
 import { freezeIntent } from './freeze.intent.js';
 import { helpIntent } from './help.intent.js';
+import { incidentIntent } from './incident.intent.js';
 import type { AnyIntent } from './intent.js';
 import { lockIntent, unlockIntent } from './lock.intent.js';
 import { logsIntent } from './logs.intent.js';
@@ -29,6 +30,7 @@ export const allIntents: readonly AnyIntent[] = [
   unlockIntent,
   freezeIntent,
   oncallIntent,
+  incidentIntent,
   morningIntent,
   whoamiIntent,
 ];

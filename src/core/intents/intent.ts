@@ -11,6 +11,9 @@ import type { DeploymentStore } from '../ports/deployment.port.js';
 import type { FreezeStore } from '../ports/freeze.port.js';
 import type { LockStore } from '../ports/lock.port.js';
 import type { Notifier } from '../ports/notifier.port.js';
+import type { IncidentStore } from '../ports/incident.port.js';
+import type { OncallOverrideStore } from '../ports/oncall.port.js';
+import type { Silencer } from '../ports/silencer.port.js';
 import type { ActionPlan, PendingActionStore } from '../ports/pending-action.port.js';
 import type { RecurringFreeze } from '../domain/freeze.js';
 import type { Argv } from './argv.js';
@@ -33,6 +36,29 @@ export interface CoreServices {
   limits: Limits;
   intents: () => readonly AnyIntent[];
   actions: ActionServices;
+  incidents: IncidentServices;
+}
+
+/** What incidents, alert buttons and on-call need. */
+export interface IncidentServices {
+  store: IncidentStore;
+  overrides: OncallOverrideStore;
+  /** Alertmanager's silences API; undefined when no Alertmanager URL is configured (the button says so). */
+  silencer?: Silencer;
+  settings: IncidentSettings;
+}
+
+export interface IncidentSettings {
+  /** Alert labels naming the project, the service and the environment of an alert. */
+  projectLabel: string;
+  serviceLabel: string;
+  envLabel: string;
+  /** Length of a silence made by the Silence button. */
+  silenceMs: number;
+  /** An unacknowledged incident pages the primary on call after this long, the secondary after twice it. */
+  escalateAfterMs: number;
+  /** A deploy finished at most this long before an incident opened is linked to it. */
+  linkDeployWithinMs: number;
 }
 
 /** What the safe-actions intents and the confirm flow need. */

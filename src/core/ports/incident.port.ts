@@ -5,7 +5,22 @@
 
 export type IncidentStatus = 'open' | 'resolved';
 
-export type TimelineKind = 'opened' | 'firing' | 'resolved' | 'note' | 'closed';
+export type TimelineKind =
+  | 'opened'
+  | 'firing'
+  | 'resolved'
+  | 'note'
+  | 'closed'
+  /** Someone acknowledged the incident (escalation stops). */
+  | 'ack'
+  /** A silence was created in Alertmanager from the chat. */
+  | 'silence'
+  /** The on-call person (or the secondary) was paged in the chat. */
+  | 'escalation'
+  /** A deploy, restart or rollback of the project ran (or was requested from the alert). */
+  | 'action'
+  /** A deploy finished shortly before the incident opened and is linked to it. */
+  | 'deploy';
 
 export interface TimelineEntry {
   at: Date;
@@ -25,6 +40,8 @@ export interface IncidentAlert {
   summary: string;
   startsAt: Date;
   endsAt: Date | null;
+  /** The alert's labels (silence matchers and the service/env of the Restart and Roll back buttons). */
+  labels: Record<string, string>;
 }
 
 export interface Incident {
@@ -39,9 +56,26 @@ export interface Incident {
   resolvedAt: Date | null;
   alerts: IncidentAlert[];
   timeline: TimelineEntry[];
+  /** Person id of the first acknowledgement; null while unacknowledged. */
+  acknowledgedBy: string | null;
+  acknowledgedAt: Date | null;
+  /** 0: nobody paged yet; 1: the primary on call was mentioned; 2: the secondary too. */
+  escalationLevel: number;
+  /** The Alertmanager silence created from the chat, if any. */
+  silenceId: string | null;
+  silencedUntil: Date | null;
+  /** Id of the deployment linked to the incident (finished shortly before it opened). */
+  deploymentId: string | null;
 }
 
-export type NewIncident = Omit<Incident, 'id' | 'status' | 'resolvedAt'>;
+export type NewIncident = Pick<Incident, 'project' | 'groupKey' | 'title' | 'openedAt' | 'alerts' | 'timeline'>;
+
+/** The filter for `between`: incidents of these projects opened in [from, to). */
+export interface IncidentWindow {
+  projects: readonly string[];
+  from: Date;
+  to: Date;
+}
 
 export interface IncidentStore {
   open(incident: NewIncident): Promise<Incident>;
@@ -59,4 +93,24 @@ export interface IncidentStore {
    * only to the caller that resolved it (so the postmortem is posted once), else null.
    */
   resolve(id: string, at: Date, alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<Incident | null>;
+  /**
+   * Conditional acknowledgement of an open, unacknowledged incident, with its timeline entry. Returns the
+   * updated incident to the one caller that acknowledged it, else null (already acknowledged, resolved, unknown).
+   */
+  acknowledge(id: string, personId: string, at: Date): Promise<Incident | null>;
+  /** Records the silence created for the incident and appends its timeline entry. */
+  setSilence(id: string, silenceId: string, until: Date, entry: TimelineEntry): Promise<void>;
+  /**
+   * Conditional escalation step `from` → `from + 1` of an open, unacknowledged incident, with its entry:
+   * true only for the one caller (replica) that made the step, so each page is posted once.
+   */
+  escalate(id: string, from: number, entry: TimelineEntry): Promise<boolean>;
+  /** Open, unacknowledged incidents below `maxLevel` opened at or before `openedBefore`, oldest first. */
+  unacknowledged(openedBefore: Date, maxLevel: number): Promise<Incident[]>;
+  /** Links a deployment (first link wins) and appends the entry; false when already linked or unknown. */
+  linkDeployment(id: string, deploymentId: string, entry: TimelineEntry): Promise<boolean>;
+  /** Every open incident of these projects, newest first. */
+  openIncidents(projects: readonly string[]): Promise<Incident[]>;
+  /** Incidents of the projects opened in the window (open or resolved), oldest first. */
+  between(window: IncidentWindow): Promise<Incident[]>;
 }

@@ -4,7 +4,16 @@ import type { IncidentAlert, IncidentStore, NewIncident } from '../../../src/cor
 const T0 = new Date('2026-11-23T12:00:00Z');
 const min = (m: number) => new Date(T0.getTime() + m * 60_000);
 
-const firing: IncidentAlert = { fingerprint: 'f1', name: 'HighErrorRate', status: 'firing', summary: 'errors', startsAt: T0, endsAt: null };
+const firing: IncidentAlert = {
+  fingerprint: 'f1',
+  name: 'HighErrorRate',
+  status: 'firing',
+  summary: 'errors',
+  startsAt: T0,
+  endsAt: null,
+  labels: { alertname: 'HighErrorRate', project: 'contract', service: 'api' },
+};
+const fresh = { acknowledgedBy: null, acknowledgedAt: null, escalationLevel: 0, silenceId: null, silencedUntil: null, deploymentId: null };
 const incident = (over: Partial<NewIncident> = {}): NewIncident => ({
   project: 'contract',
   groupKey: 'g1',
@@ -20,7 +29,7 @@ export function incidentStoreContract(store: () => IncidentStore): void {
   it('opens, finds by group and returns the stored incident', async () => {
     const s = store();
     const opened = await s.open(incident());
-    expect(opened).toEqual({ ...incident(), id: expect.any(String), status: 'open', resolvedAt: null });
+    expect(opened).toEqual({ ...incident(), ...fresh, id: expect.any(String), status: 'open', resolvedAt: null });
     expect(await s.get(opened.id)).toEqual(opened);
     expect(await s.findOpen('contract', 'g1')).toEqual(opened);
     expect(await s.findOpen('contract', 'g2')).toBeNull();
@@ -61,5 +70,56 @@ export function incidentStoreContract(store: () => IncidentStore): void {
     expect((await s.latestOpen(['lp']))!.id).toBe(newer.id);
     expect(await s.latestOpen(['none'])).toBeNull();
     expect(await s.latestOpen([])).toBeNull();
+  });
+
+  it('acknowledges once, and only open incidents', async () => {
+    const s = store();
+    const { id } = await s.open(incident({ groupKey: 'g-ack' }));
+    const acked = await s.acknowledge(id, 'alice', min(3));
+    expect(acked).toMatchObject({ id, acknowledgedBy: 'alice', acknowledgedAt: min(3) });
+    expect(acked!.timeline.at(-1)).toEqual({ at: min(3), kind: 'ack', text: 'Acknowledged', by: 'alice' });
+    expect(await s.acknowledge(id, 'bob', min(4))).toBeNull();
+    expect((await s.get(id))!.acknowledgedBy).toBe('alice');
+    const other = await s.open(incident({ groupKey: 'g-ack2' }));
+    await s.resolve(other.id, min(5), [], []);
+    expect(await s.acknowledge(other.id, 'bob', min(6))).toBeNull();
+  });
+
+  it('escalates one level per conditional step and never after an acknowledgement', async () => {
+    const s = store();
+    const { id } = await s.open(incident({ groupKey: 'g-esc' }));
+    const entry = (n: number) => ({ at: min(10 * n), kind: 'escalation' as const, text: `level ${n}`, by: null });
+    expect((await s.unacknowledged(min(10), 2)).map((i) => i.id)).toContain(id);
+    expect((await s.unacknowledged(min(-1), 2)).map((i) => i.id)).not.toContain(id);
+    expect(await s.escalate(id, 0, entry(1))).toBe(true);
+    expect(await s.escalate(id, 0, entry(1))).toBe(false);
+    expect((await s.get(id))!.escalationLevel).toBe(1);
+    expect((await s.unacknowledged(min(20), 1)).map((i) => i.id)).not.toContain(id);
+    await s.acknowledge(id, 'alice', min(15));
+    expect(await s.escalate(id, 1, entry(2))).toBe(false);
+    expect((await s.unacknowledged(min(20), 2)).map((i) => i.id)).not.toContain(id);
+    expect((await s.get(id))!.timeline.filter((e) => e.kind === 'escalation')).toHaveLength(1);
+  });
+
+  it('records a silence and links the first deployment only', async () => {
+    const s = store();
+    const { id } = await s.open(incident({ groupKey: 'g-sil' }));
+    await s.setSilence(id, 'b3f0c2d1-aaaa', min(60), { at: min(1), kind: 'silence', text: 'Silenced for 1h', by: 'alice' });
+    expect(await s.linkDeployment(id, '42', { at: min(1), kind: 'deploy', text: 'linked 42', by: null })).toBe(true);
+    expect(await s.linkDeployment(id, '43', { at: min(1), kind: 'deploy', text: 'linked 43', by: null })).toBe(false);
+    const got = await s.get(id);
+    expect(got).toMatchObject({ silenceId: 'b3f0c2d1-aaaa', silencedUntil: min(60), deploymentId: '42' });
+    expect(got!.timeline.map((e) => e.kind)).toEqual(['opened', 'silence', 'deploy']);
+  });
+
+  it('lists open incidents newest first and incidents opened in a window', async () => {
+    const s = store();
+    const a = await s.open(incident({ project: 'win', groupKey: 'a', openedAt: min(1) }));
+    const b = await s.open(incident({ project: 'win', groupKey: 'b', openedAt: min(5) }));
+    const c = await s.open(incident({ project: 'win', groupKey: 'c', openedAt: min(9) }));
+    await s.resolve(b.id, min(7), [], []);
+    expect((await s.openIncidents(['win'])).map((i) => i.id)).toEqual([c.id, a.id]);
+    expect((await s.between({ projects: ['win'], from: min(1), to: min(9) })).map((i) => i.id)).toEqual([a.id, b.id]);
+    expect(await s.between({ projects: [], from: min(0), to: min(99) })).toEqual([]);
   });
 }

@@ -55,6 +55,31 @@ describe('config', () => {
   });
 });
 
+describe('config: incidents and on-call', () => {
+  it('defaults the incident settings and reads the alertmanager section', () => {
+    expect(parseConfig(base).incidents).toEqual({
+      projectLabel: 'project', serviceLabel: 'service', envLabel: 'env', silenceMs: 3_600_000, escalateAfterMs: 600_000, linkDeployWithinMs: 3_600_000,
+    });
+    const c = parseConfig(`${base}alertmanager: { url: "http://am:9093", silence: 2h, escalateAfter: 5m, serviceLabel: job }\n`);
+    expect(c.alertmanager.url).toBe('http://am:9093');
+    expect(c.incidents).toMatchObject({ silenceMs: 7_200_000, escalateAfterMs: 300_000, serviceLabel: 'job' });
+  });
+
+  it('says what is wrong with bad alertmanager settings', () => {
+    const p = problems(`${base}alertmanager: { url: "am:9093", escalateAfter: soon, envLabel: "my-env" }\n`);
+    expect(p).toContain('line 12: alertmanager.url: expected an http(s) URL such as http://alertmanager:9093');
+    expect(p).toContain('line 12: alertmanager.escalateAfter: expected a duration such as 30s, 5m or 2h');
+    expect(p).toContain('line 12: alertmanager.envLabel: expected a Prometheus label name');
+  });
+
+  it('checks secondaries against people', () => {
+    const yaml = `${base}rotations:\n  - { project: shop, timezone: UTC, handoff: "09:00", start: 2026-01-01, members: [alice], secondaries: [zed] }\n`;
+    expect(problems(yaml)).toEqual(['line 13: rotations.0.secondaries.0: unknown person "zed" (people: alice)']);
+    const ok = parseConfig(yaml.replace('[zed]', '[alice]'));
+    expect(ok.catalog.rotations[0]!.secondaries).toEqual(['alice']);
+  });
+});
+
 describe('config: github mapping', () => {
   it('checks that mapped services and deploy workflows exist', () => {
     const yaml = `${base}github:

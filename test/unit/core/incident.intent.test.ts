@@ -1,26 +1,25 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createIncidentIntent } from '../../../src/core/intents/incident.intent.js';
-import { MemoryIncidentStore } from '../../fakes/memory-incidents.js';
+import type { IncidentStore } from '../../../src/core/ports/incident.port.js';
 import { coreHarness } from '../../support/core-harness.js';
 
 const NOW = new Date('2026-11-23T12:30:00Z');
 const T0 = new Date('2026-11-23T12:00:00Z');
 
 function setup() {
-  const incidents = new MemoryIncidentStore();
-  const h = coreHarness({ extraIntents: [createIncidentIntent(incidents)] });
+  const h = coreHarness();
+  const incidents = h.incidents.store;
   h.setNow(NOW.toISOString());
   const say = (text: string, user = '1001', chat = '-100500') => h.say(text, { user, chat, chatType: 'group' });
   return { incidents, say };
 }
 
-const openShop = (incidents: MemoryIncidentStore, project = 'shop') =>
+const openShop = (incidents: IncidentStore, project = 'shop') =>
   incidents.open({
     project,
     groupKey: `{}:{alertname="HighErrorRate", project="${project}"}`,
     title: 'HighErrorRate',
     openedAt: T0,
-    alerts: [{ fingerprint: 'f1', name: 'HighErrorRate', status: 'firing', summary: 'api 5xx', startsAt: T0, endsAt: null }],
+    alerts: [{ fingerprint: 'f1', name: 'HighErrorRate', status: 'firing', summary: 'api 5xx', startsAt: T0, endsAt: null, labels: {} }],
     timeline: [
       { at: T0, kind: 'opened', text: 'Incident opened by Alertmanager', by: null },
       { at: T0, kind: 'firing', text: 'HighErrorRate firing: api 5xx', by: null },
