@@ -1,5 +1,6 @@
 /**
- * Delivery benchmark (run: `npx tsx bench/delivery.bench.ts`; no services needed).
+ * Delivery benchmark (run: `npx tsx bench/delivery.bench.ts`; no services needed). The Slack counterpart
+ * is bench/delivery-slack.bench.ts.
  *
  * Fan-out of N notifications to M Telegram chats through the real DeliveryQueue → TelegramNotifier →
  * grammY, against a local fake Bot API (node:http on 127.0.0.1) that enforces Telegram's limits on arrival:
@@ -17,6 +18,7 @@ import { createTelegramDelivery } from '../src/adapters/notifier/delivery.telegr
 import { systemTimers } from '../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../src/core/messages/reply-builder.js';
 import { silentLogger } from '../src/core/ports/logger.port.js';
+import { MemoryPostedMessages } from '../test/fakes/memory-posted-messages.js';
 import { machine, table } from './bench-stats.js';
 
 const TOKEN = '123456:BENCH-token';
@@ -74,7 +76,7 @@ async function run(s: Scenario) {
   await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
   const { port } = fake.server.address() as AddressInfo;
   const chats = Array.from({ length: s.chats }, (_, i) => String(s.group ? -(1000 + i) : 1000 + i));
-  const { queue } = createTelegramDelivery({ token: TOKEN, apiRoot: `http://127.0.0.1:${port}`, chatsFor: () => chats, logger: silentLogger, timers: systemTimers });
+  const { queue } = createTelegramDelivery({ token: TOKEN, apiRoot: `http://127.0.0.1:${port}`, posted: new MemoryPostedMessages(), chatsFor: () => chats, logger: silentLogger, timers: systemTimers });
   for (let i = 0; i < s.notifications; i++) {
     await queue.announce('shop', new ReplyBuilder('error').header(`ALERT N${i} firing`).text(`HighLatency on web-${i % 17}: p99 > 250 ms`).build());
   }

@@ -140,6 +140,15 @@ export class MemoryDeploymentStore implements DeploymentStore {
     return this.rows.filter((r) => r.status === 'running').map(clone);
   }
 
+  async finishedBetween(q: Parameters<DeploymentStore['finishedBetween']>[0]): Promise<Deployment[]> {
+    const inRange = (at: Date | null): at is Date => at !== null && at >= q.from && at <= q.to;
+    return this.rows
+      .filter((r) => r.project === q.project && (!q.envs || q.envs.includes(r.env)) && (!q.kinds || q.kinds.includes(r.kind)) && inRange(r.finishedAt))
+      .sort((a, b) => b.finishedAt!.getTime() - a.finishedAt!.getTime() || Number(b.id.slice(3)) - Number(a.id.slice(3)))
+      .slice(0, q.limit)
+      .map(clone);
+  }
+
   private byId(id: string): Deployment {
     const row = this.rows.find((r) => r.id === id);
     if (!row) throw new Error(`deployment ${id} not found`);
@@ -231,10 +240,14 @@ export class MemoryFreezeStore implements FreezeStore {
   }
 }
 
-/** Records every edit and announcement; `failNext` makes the next call reject (a chat API outage). */
+/**
+ * Records every edit, announcement and publish; `failNext` makes the next call reject (a chat API outage).
+ * A publish is recorded among the announcements with its `key` (what a chat would show: one more message,
+ * or the living message of that key edited), so `published(key)` lists the states of one living message.
+ */
 export class RecordingNotifier implements Notifier {
   readonly edits: { ref: MessageRef; reply: Reply }[] = [];
-  readonly announcements: { project: string; reply: Reply }[] = [];
+  readonly announcements: { project: string; reply: Reply; key?: string }[] = [];
   failNext = false;
 
   async edit(ref: MessageRef, reply: Reply): Promise<void> {
@@ -247,9 +260,19 @@ export class RecordingNotifier implements Notifier {
     this.announcements.push({ project, reply: clone(reply) });
   }
 
+  async publish(project: string, key: string, reply: Reply): Promise<void> {
+    this.maybeFail();
+    this.announcements.push({ project, reply: clone(reply), key });
+  }
+
   /** Texts of the edits of one message, oldest first. */
   editsOf(messageId: string): string[] {
     return this.edits.filter((e) => e.ref.messageId === messageId).map((e) => e.reply.text);
+  }
+
+  /** Texts published under one key, oldest first. */
+  published(key: string): string[] {
+    return this.announcements.filter((a) => a.key === key).map((a) => a.reply.text);
   }
 
   private maybeFail(): void {

@@ -2,10 +2,14 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
 import { tryAppend } from './delivery.grouping.js';
 
-/** One push waiting for its chat: an announcement (possibly several grouped) or the latest edit of a message. */
+/**
+ * One push waiting for its chat: an announcement (possibly several grouped), the latest edit of a message, or
+ * the latest state of a keyed living message (Notifier.publish: posted once, then edited).
+ */
 export type QueuedPush =
   | { kind: 'announce'; parts: Reply[]; keepsButtons: boolean }
-  | { kind: 'edit'; ref: MessageRef; reply: Reply };
+  | { kind: 'edit'; ref: MessageRef; reply: Reply }
+  | { kind: 'publish'; key: string; reply: Reply };
 
 export interface ChatQueueLimits {
   /** Does this reply still fit in one platform message? */
@@ -16,10 +20,17 @@ export interface ChatQueueLimits {
 
 const hasButtons = (reply: Reply) => reply.blocks.some((b) => b.type === 'buttons');
 
+function supersedes(newer: QueuedPush, older: QueuedPush): boolean {
+  if (newer.kind === 'edit' && older.kind === 'edit') return newer.ref.messageId === older.ref.messageId && newer.ref.chatId === older.ref.chatId;
+  return newer.kind === 'publish' && older.kind === 'publish' && newer.key === older.key;
+}
+
 /**
  * The pushes waiting for one chat, in order. Edits of a message already waiting are coalesced (only the
- * latest is kept, in the place of the first); announcements are grouped when taken, and already when queued
- * once the queue is long, so memory grows with the text waiting, not with the number of pushes.
+ * latest is kept, in the place of the first), and so are publishes of a key already waiting; announcements
+ * are grouped when taken, and already when queued once the queue is long, so memory grows with the text
+ * waiting, not with the number of pushes. Only announcements are ever grouped: an edit or a publish always
+ * goes out as a message of its own.
  */
 export class ChatQueue {
   private readonly items: QueuedPush[] = [];
@@ -41,6 +52,17 @@ export class ChatQueue {
     return false;
   }
 
+  /** Returns true when a publish of the same key was waiting and now carries this reply instead. */
+  pushPublish(key: string, reply: Reply): boolean {
+    const waiting = this.items.find((i) => i.kind === 'publish' && i.key === key);
+    if (waiting?.kind === 'publish') {
+      waiting.reply = reply;
+      return true;
+    }
+    this.items.push({ kind: 'publish', key, reply });
+    return false;
+  }
+
   pushAnnouncement(reply: Reply): boolean {
     const last = this.items[this.items.length - 1];
     const crowded = this.items.length >= this.limits.maxQueued;
@@ -52,9 +74,12 @@ export class ChatQueue {
     return false;
   }
 
-  /** Puts a push that failed back at the head, to be retried first (an edit already superseded is dropped). */
+  /**
+   * Puts a push that failed back at the head, to be retried first. An edit or publish already superseded by
+   * a newer one waiting is dropped (the newer one carries the latest state).
+   */
   unshift(push: QueuedPush): void {
-    if (push.kind === 'edit' && this.items.some((i) => i.kind === 'edit' && i.ref.messageId === push.ref.messageId)) return;
+    if (this.items.some((i) => supersedes(i, push))) return;
     this.items.unshift(push);
   }
 

@@ -40,10 +40,10 @@ export class WindowLimiter {
   }
 }
 
-/** A platform's limits: windows for each chat (depending on the chat) and one for the whole bot. */
+/** A platform's limits: windows for each chat (depending on the chat) and one or more for the whole bot. */
 export interface RateLimits {
   chatWindows(chatId: string): RateWindow[];
-  global: RateWindow;
+  global: RateWindow | readonly RateWindow[];
 }
 
 /**
@@ -53,7 +53,7 @@ export interface RateLimits {
  */
 export class RateGate {
   private readonly chats = new Map<string, WindowLimiter[]>();
-  private readonly global: WindowLimiter;
+  private readonly global: WindowLimiter[];
   private readonly line: symbol[] = [];
   private lineMoved: (() => void)[] = [];
 
@@ -61,13 +61,13 @@ export class RateGate {
     private readonly limits: RateLimits,
     private readonly timers: DeliveryTimers,
   ) {
-    this.global = new WindowLimiter(limits.global);
+    this.global = [limits.global].flat().map((w) => new WindowLimiter(w));
   }
 
   async acquire(chatId: string): Promise<() => void> {
     const own = this.limitersOf(chatId);
     while (!(await this.turn(own, chatId)));
-    const limiters = [...own, this.global];
+    const limiters = [...own, ...this.global];
     let released = false;
     return () => {
       if (released) return;
@@ -89,7 +89,7 @@ export class RateGate {
     try {
       while (this.line[0] !== ticket) await new Promise<void>((resolve) => this.lineMoved.push(resolve));
       if (own.some((l) => l.waitMs(this.timers.now()) > 0)) return false;
-      const all = [...own, this.global];
+      const all = [...own, ...this.global];
       for (let wait = this.waitMs(all); wait > 0; wait = this.waitMs(all)) await this.timers.sleep(wait);
       // Taken at the head of the line, with no await between the last check and the take.
       for (const l of all) l.take();

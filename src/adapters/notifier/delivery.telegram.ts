@@ -1,10 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Api, type Transformer } from 'grammy';
 import type { Reply } from '../../core/messages/reply.js';
+import type { Clock } from '../../core/ports/clock.port.js';
 import type { Logger } from '../../core/ports/logger.port.js';
+import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
 import { TelegramNotifier } from '../telegram/telegram.notifier.js';
 import { type RenderOptions, renderTelegram } from '../telegram/telegram.renderer.js';
-import { classifyFailure } from './delivery.errors.js';
 import { RateGate, type RateLimits } from './delivery.rate-gate.js';
 import { DeliveryQueue, type DeliveryTarget } from './delivery.queue.js';
 import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
@@ -26,56 +26,21 @@ export function telegramFits(render?: RenderOptions): (reply: Reply) => boolean 
   };
 }
 
-interface Attempt {
-  /** The first retryable failure (429, 5xx, network). */
-  failure?: Error;
-  /** The first other failure (403 kicked, 400 chat not found...); TelegramNotifier.edit swallows some on purpose. */
-  refusal?: Error;
-}
-const attempts = new AsyncLocalStorage<Attempt>();
-
 /**
  * A grammY transformer for the delivery Api: every call to a chat waits for the chat's slot in the rate
- * gate, and a failure is noted for the push being delivered, because TelegramNotifier.announce logs
- * failures instead of throwing them.
+ * gate. Failures are thrown as grammY raises them (GrammyError with `error_code` and `retry_after`,
+ * HttpError for the network), and the queue classifies them (delivery.errors.ts).
  */
 export function deliveryTransformer(gate: RateGate): Transformer {
   return async (prev, method, payload, signal) => {
     const chat = (payload as { chat_id?: unknown } | undefined)?.chat_id;
     const release = chat === undefined ? undefined : await gate.acquire(String(chat));
     try {
-      const result = await prev(method, payload, signal);
-      if (!result.ok) {
-        note(Object.assign(new Error(`${method}: ${result.description}`), { error_code: result.error_code, parameters: result.parameters }));
-      }
-      return result;
-    } catch (err) {
-      note(err instanceof Error ? err : new Error(String(err)));
-      throw err;
+      return await prev(method, payload, signal);
     } finally {
       release?.();
     }
   };
-}
-
-function note(error: Error): void {
-  const attempt = attempts.getStore();
-  if (!attempt) return;
-  if (classifyFailure(error).kind !== 'permanent') attempt.failure ??= error;
-  else attempt.refusal ??= error;
-}
-
-/**
- * Runs one delivery and throws the first retryable failure any of its calls met, thrown or not; with
- * `refusals`, also the first permanent one (an announcement: TelegramNotifier.announce only logs them).
- * Edits leave refusals out: TelegramNotifier.edit ignores "not modified" and falls back to a new message
- * on purpose, and throws what it does not handle.
- */
-async function watched(deliver: () => Promise<void>, refusals: boolean): Promise<void> {
-  const attempt: Attempt = {};
-  await attempts.run(attempt, deliver);
-  const error = attempt.failure ?? (refusals ? attempt.refusal : undefined);
-  if (error) throw error;
 }
 
 export interface TelegramDeliveryOptions {
@@ -83,7 +48,10 @@ export interface TelegramDeliveryOptions {
   /** Bot API root (tests, a local Bot API server); Telegram's by default. */
   apiRoot?: string;
   chatsFor: (project: string) => string[];
+  /** Where keyed publishes were posted (PrismaPostedMessages in the bot). */
+  posted: PostedMessageStore;
   logger: Logger;
+  clock?: Clock;
   timers?: DeliveryTimers;
   render?: RenderOptions;
   limits?: RateLimits;
@@ -101,13 +69,15 @@ export function createTelegramDelivery(opts: TelegramDeliveryOptions): { queue: 
   api.config.use(deliveryTransformer(new RateGate(opts.limits ?? TELEGRAM_LIMITS, timers)));
   const notifier = new TelegramNotifier({ api, chatsFor: (chat) => [chat], logger: opts.logger, render: opts.render });
   const target: DeliveryTarget = {
-    send: (chatId, reply) => watched(() => notifier.announce(chatId, reply), true),
-    edit: (ref, reply) => watched(() => notifier.edit(ref, reply), false),
+    send: (chatId, reply) => notifier.send(chatId, reply),
+    edit: (ref, reply) => notifier.edit(ref, reply),
   };
   const queue = new DeliveryQueue({
     platform: 'telegram',
     target,
     chatsFor: opts.chatsFor,
+    posted: opts.posted,
+    clock: opts.clock,
     fits: telegramFits(opts.render),
     logger: opts.logger,
     timers,

@@ -10,7 +10,7 @@ const PLATFORMS: readonly Platform[] = ['telegram', 'slack', 'shell'];
 
 /**
  * The one Notifier the core and the jobs get: an edit goes to the notifier of the message's platform, an
- * announcement to every platform. Pushes are best effort: a failure is logged, never thrown, so a deploy
+ * announcement and a keyed publish to every platform (each keeps its own messages per chat). Pushes are best effort: a failure is logged, never thrown, so a deploy
  * never fails because a chat could not be told. Platforms can be added after construction (`use`), since
  * the adapters need the core, which needs this notifier.
  */
@@ -42,15 +42,22 @@ export class NotifierRouter implements Notifier {
   }
 
   async announce(project: string, reply: Reply): Promise<void> {
+    await this.everywhere((target) => target.announce(project, reply), { project }, 'announcement failed');
+  }
+
+  async publish(project: string, key: string, reply: Reply): Promise<void> {
+    await this.everywhere((target) => target.publish(project, key, reply), { project, key }, 'publish failed');
+  }
+
+  /** Runs the push on every platform at once; a platform failing is logged and does not stop the others. */
+  private async everywhere(push: (target: Notifier) => Promise<void>, context: Record<string, string>, failed: string): Promise<void> {
     const active = PLATFORMS.flatMap((p) => {
       const target = this.targets[p];
       return target ? [{ platform: p, target }] : [];
     });
-    const results = await Promise.allSettled(active.map(({ target }) => target.announce(project, reply)));
+    const results = await Promise.allSettled(active.map(({ target }) => push(target)));
     results.forEach((result, i) => {
-      if (result.status === 'rejected') {
-        this.logger.error({ err: summary(result.reason), platform: active[i]?.platform, project }, 'announcement failed');
-      }
+      if (result.status === 'rejected') this.logger.error({ err: summary(result.reason), platform: active[i]?.platform, ...context }, failed);
     });
   }
 }

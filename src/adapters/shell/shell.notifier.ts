@@ -14,12 +14,19 @@ export interface ShellNotifierOptions {
 
 const refSchema = z.object({ platform: z.literal('shell'), chatId: z.string().min(1), messageId: z.string().min(1) });
 
+/** Keys published in this session; past this, the oldest are forgotten (a REPL session is short). */
+const MAX_KEYS = 1_000;
+
 /**
  * Push delivery to the local REPL: a terminal cannot edit earlier output, so each edit is printed as a new
- * `[update] …` entry and each announcement as `[<project>] …`. Buttons are left out: the shell numbers only
- * the buttons of the reply to the last typed line.
+ * `[update] …` entry and each announcement as `[<project>] …`. A keyed publish prints like an announcement
+ * the first time and as `[update <project>]` after that (the keys are remembered in memory only: the shell
+ * has no earlier output to come back to after a restart). Buttons are left out: the shell numbers only the
+ * buttons of the reply to the last typed line.
  */
 export class ShellNotifier implements Notifier {
+  private readonly published = new Set<string>();
+
   constructor(private readonly opts: ShellNotifierOptions) {}
 
   async edit(ref: MessageRef, reply: Reply): Promise<void> {
@@ -29,6 +36,14 @@ export class ShellNotifier implements Notifier {
 
   async announce(project: string, reply: Reply): Promise<void> {
     this.print(`[${project}]`, reply);
+  }
+
+  async publish(project: string, key: string, reply: Reply): Promise<void> {
+    const seen = this.published.has(key);
+    this.print(seen ? `[update ${project}]` : `[${project}]`, reply);
+    if (seen) return;
+    this.published.add(key);
+    if (this.published.size > MAX_KEYS) this.published.delete(this.published.values().next().value!);
   }
 
   private print(tag: string, reply: Reply): void {

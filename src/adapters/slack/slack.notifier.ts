@@ -2,14 +2,16 @@ import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
-import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
 import type { SlackMessage } from './slack-block.types.js';
 import { errorSummary } from './slack-reply.delivery.js';
 import { renderSlack } from './slack.renderer.js';
 
 export interface SlackNotifierOptions {
-  /** The adapter's `app.client`: it waits for Retry-After on 429 and retries per the adapter's retryConfig. */
+  /**
+   * The client to call: the delivery queue's own (delivery.slack.ts: rate gate, no retries of its own), or
+   * the adapter's `app.client` (waits for Retry-After on 429 and retries per the adapter's retryConfig).
+   */
   client: webApi.WebClient;
   /** Slack channel ids bound to a project (announcements go to each). */
   chatsFor: (project: string) => string[];
@@ -26,8 +28,12 @@ const refSchema = z.object({
 /** Slack's answers when a message can no longer be updated (deleted, or not the bot's own). */
 const UNEDITABLE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
 
-/** Push delivery to Slack: progress updates the confirm message in place; announcements go to bound channels. */
-export class SlackNotifier implements Notifier {
+/**
+ * Push calls to Slack, the target the delivery queue (delivery.slack.ts) hands pushes to: progress updates
+ * the confirm message in place, a keyed message is posted once and updated after, announcements go to bound
+ * channels.
+ */
+export class SlackNotifier {
   private readonly logger: Logger;
 
   constructor(private readonly opts: SlackNotifierOptions) {
@@ -36,21 +42,22 @@ export class SlackNotifier implements Notifier {
 
   /**
    * chat.update with the rendered blocks (buttons disappear when the reply has none); further messages of a
-   * long reply follow with chat.postMessage. A message that can no longer be updated gets the reply as a new
-   * message instead. Other failures throw.
+   * long reply follow with chat.postMessage. A message that can no longer be updated (message_not_found,
+   * cant_update_message) gets the reply as a new message instead, whose ts is returned. Other failures throw.
    */
-  async edit(ref: MessageRef, reply: Reply): Promise<void> {
+  async edit(ref: MessageRef, reply: Reply): Promise<string | undefined> {
     const { chatId: channel, messageId: ts } = refSchema.parse(ref);
     const [first, ...rest] = renderSlack(reply);
-    if (!first) return;
+    if (!first) return undefined;
     try {
       await this.opts.client.chat.update({ channel, ts, text: first.text, blocks: first.blocks });
     } catch (err) {
       if (!UNEDITABLE.has(slackError(err) ?? '')) throw err;
       this.logger.info({ channel, ts, error: slackError(err) }, 'message no longer editable; posting the update as a new message');
-      rest.unshift(first);
+      return this.post(channel, [first, ...rest]);
     }
     await this.post(channel, rest);
+    return undefined;
   }
 
   /** chat.postMessage to every Slack channel bound to the project; one failing does not stop the others. */
@@ -69,14 +76,19 @@ export class SlackNotifier implements Notifier {
     }
   }
 
-  /** Posts to one channel (scheduled reports); failures are thrown to the caller. */
-  async send(channel: string, reply: Reply): Promise<void> {
+  /** Posts to one channel; returns the ts of the first message (the one later edits replace). Throws on failure. */
+  async send(channel: string, reply: Reply): Promise<string | undefined> {
     if (!channelId.safeParse(channel).success) throw new Error(`malformed Slack channel id ${channel}`);
-    await this.post(channel, renderSlack(reply));
+    return this.post(channel, renderSlack(reply));
   }
 
-  private async post(channel: string, messages: SlackMessage[]): Promise<void> {
-    for (const m of messages) await this.opts.client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
+  private async post(channel: string, messages: SlackMessage[]): Promise<string | undefined> {
+    let first: string | undefined;
+    for (const m of messages) {
+      const posted = await this.opts.client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
+      first ??= typeof posted.ts === 'string' ? posted.ts : undefined;
+    }
+    return first;
   }
 }
 

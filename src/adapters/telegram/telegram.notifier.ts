@@ -2,13 +2,12 @@ import type { Api } from 'grammy';
 import { z } from 'zod';
 import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
-import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
-import { type RenderOptions, renderTelegram } from './telegram.renderer.js';
+import { type RenderOptions, type TelegramMessage, renderTelegram } from './telegram.renderer.js';
 import { editWithMessages, isUneditable, sendMessages } from './telegram.sender.js';
 
 export interface TelegramNotifierOptions {
-  /** The adapter's `bot.api`: its calls already go through the per-chat throttler and 429 auto-retry. */
+  /** The Api to call: the delivery queue's own (rate gate, no auto-retry), or the adapter's `bot.api`. */
   api: Api;
   /** Telegram chat ids bound to a project (announcements go to each). */
   chatsFor: (project: string) => string[];
@@ -23,8 +22,15 @@ const refSchema = z.object({
   messageId: z.string().regex(/^\d{1,12}$/, 'a Telegram message_id'),
 });
 
-/** Push delivery to Telegram: progress edits the confirm message in place; announcements go to bound chats. */
-export class TelegramNotifier implements Notifier {
+/** The text options of telegram.sender.ts, for the one sendMessage whose message_id is needed here. */
+const TEXT_OPTIONS = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
+
+/**
+ * Push calls to Telegram, the target the delivery queue (delivery.telegram.ts) hands pushes to: progress
+ * edits the confirm message in place, a keyed message is posted once and edited after, announcements go to
+ * bound chats.
+ */
+export class TelegramNotifier {
   private readonly logger: Logger;
 
   constructor(private readonly opts: TelegramNotifierOptions) {
@@ -33,21 +39,28 @@ export class TelegramNotifier implements Notifier {
 
   /**
    * editMessageText with the rendered HTML; the keyboard goes away unless the reply brings buttons. An
-   * unchanged text ("message is not modified") is fine; a message that can no longer be edited gets the
-   * reply as a new message instead. Other failures throw.
+   * unchanged text ("message is not modified") is fine; a message that can no longer be edited (deleted,
+   * "message to edit not found") gets the reply as a new message instead, whose message_id is returned.
+   * Other failures throw.
    */
-  async edit(ref: MessageRef, reply: Reply): Promise<void> {
+  async edit(ref: MessageRef, reply: Reply): Promise<string | undefined> {
     const parsed = refSchema.parse(ref);
     const chat = Number(parsed.chatId);
     const messageId = Number(parsed.messageId);
     const messages = renderTelegram(reply, this.opts.render);
     try {
       await editWithMessages(this.opts.api, chat, messageId, messages);
+      return undefined;
     } catch (err) {
       if (!isUneditable(err)) throw err;
       this.logger.info({ chatId: chat, messageId }, 'message no longer editable; sending the update as a new message');
-      await sendMessages(this.opts.api, chat, messages);
+      return this.post(chat, messages);
     }
+  }
+
+  /** Posts to one chat; returns the message_id of the first message (the one later edits replace). Throws on failure. */
+  async send(chat: string, reply: Reply): Promise<string | undefined> {
+    return this.post(Number(chatId.parse(chat)), renderTelegram(reply, this.opts.render));
   }
 
   /** sendMessage to every Telegram chat bound to the project; one chat failing does not stop the others. */
@@ -64,6 +77,19 @@ export class TelegramNotifier implements Notifier {
         this.logger.error({ err: summary(err), project, chatId: chat }, 'telegram announcement failed');
       }
     }
+  }
+
+  /** Sends the messages in order; the first one's id, unless it is a bare document (nothing to edit later). */
+  private async post(chat: number, messages: TelegramMessage[]): Promise<string | undefined> {
+    const [first, ...rest] = messages;
+    if (!first || first.text === '') {
+      await sendMessages(this.opts.api, chat, messages);
+      return undefined;
+    }
+    const options = first.reply_markup ? { ...TEXT_OPTIONS, reply_markup: first.reply_markup } : { ...TEXT_OPTIONS };
+    const sent = await this.opts.api.sendMessage(chat, first.text, options);
+    await sendMessages(this.opts.api, chat, first.document ? [{ text: '', document: first.document }, ...rest] : rest);
+    return String(sent.message_id);
   }
 }
 

@@ -21,6 +21,7 @@ const line = (text: string): void => void process.stdout.write(`${text.replace(/
 const notifier: Notifier = {
   edit: async (_ref, reply) => line(`edit ${reply.text}`),
   announce: async (_project, reply) => line(`announce ${reply.text}`),
+  publish: async (_project, key, reply) => line(`publish ${key} ${reply.text}`),
 };
 // A grace of two minutes: the first replaced container (no healthcheck) keeps the deploy waiting.
 const settings = { ...config.actions, healthGraceMs: 120_000, healthTimeoutMs: 180_000 };

@@ -67,4 +67,36 @@ describe('ChatQueue', () => {
     expect(queue.length).toBe(1);
     expect(queue.take()?.push).toMatchObject({ reply: { text: 'new' } });
   });
+
+  it('coalesces publishes of the same key into the latest, never into a group of announcements', () => {
+    const queue = new ChatQueue({ fits, maxQueued: 2 });
+    queue.pushAnnouncement(note(1));
+    expect(queue.pushPublish('incident:a', replies.info('firing 1'))).toBe(false);
+    queue.pushAnnouncement(note(2));
+    expect(queue.pushPublish('incident:a', replies.info('firing 2'))).toBe(true);
+    expect(queue.pushPublish('incident:b', replies.info('other'))).toBe(false);
+    // The queue is long: a new announcement would merge into the last item only if that were an announcement
+    expect(queue.pushAnnouncement(note(3))).toBe(false);
+    const taken = [queue.take(), queue.take(), queue.take(), queue.take(), queue.take()].map((t) => t?.push);
+    expect(taken.map((p) => (p?.kind === 'publish' ? `${p.key}=${p.reply.text}` : p?.kind === 'announce' ? p.parts.length : p))).toEqual([
+      1,
+      'incident:a=firing 2',
+      1,
+      'incident:b=other',
+      1,
+    ]);
+  });
+
+  it('drops a failed publish put back when a newer publish of the key is waiting, keeps it otherwise', () => {
+    const queue = new ChatQueue({ fits, maxQueued: 20 });
+    queue.pushPublish('incident:a', replies.info('old'));
+    const failed = queue.take()!.push;
+    queue.pushPublish('incident:b', replies.info('b'));
+    queue.unshift(failed);
+    expect(queue.length).toBe(2);
+    expect(queue.take()?.push).toMatchObject({ kind: 'publish', key: 'incident:a', reply: { text: 'old' } });
+    queue.pushPublish('incident:a', replies.info('new'));
+    queue.unshift(failed);
+    expect([queue.take()?.push, queue.take()?.push]).toMatchObject([{ key: 'incident:b' }, { key: 'incident:a', reply: { text: 'new' } }]);
+  });
 });

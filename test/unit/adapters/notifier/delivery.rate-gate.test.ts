@@ -36,6 +36,22 @@ describe('RateGate', () => {
   });
 });
 
+describe('RateGate with several overall windows', () => {
+  it('keeps every overall window: at most 2 a second and 3 in 10 seconds across chats', async () => {
+    const timers = scaledTimers(50);
+    const gate = new RateGate({ chatWindows: () => [], global: [{ limit: 2, windowMs: 1000 }, { limit: 3, windowMs: 10_000 }] }, timers);
+    const starts: number[] = [];
+    await Promise.all(['a', 'b', 'c', 'd'].map(async (chat) => {
+      const release = await gate.acquire(chat);
+      starts.push(timers.now());
+      release();
+    }));
+    starts.sort((x, y) => x - y);
+    expect(starts[2]! - starts[0]!).toBeGreaterThanOrEqual(1000);
+    expect(starts[3]! - starts[0]!).toBeGreaterThanOrEqual(10_000);
+  });
+});
+
 describe('classifyFailure', () => {
   const telegram = (code: number, retryAfter?: number) =>
     new GrammyError('call failed', { ok: false, error_code: code, description: 'x', parameters: retryAfter ? { retry_after: retryAfter } : {} }, 'sendMessage', {});
@@ -49,6 +65,22 @@ describe('classifyFailure', () => {
     expect(classifyFailure({ code: 'slack_webapi_rate_limited_error', retryAfter: 3 })).toEqual({ kind: 'rate-limited', retryAfterMs: 3000 });
     expect(classifyFailure({ code: 'slack_webapi_http_error', statusCode: 503 })).toEqual({ kind: 'transient' });
     expect(classifyFailure(new Error('boom'))).toEqual({ kind: 'permanent' });
+  });
+
+  it('understands the errors of @slack/web-api as the WebClient throws them', () => {
+    const rateLimited = Object.assign(new Error('A rate-limit has been reached'), { code: 'slack_webapi_rate_limited_error', retryAfter: 2 });
+    const platform = (error: string) => Object.assign(new Error(`An API error occurred: ${error}`), { code: 'slack_webapi_platform_error', data: { ok: false, error } });
+    expect(classifyFailure(rateLimited)).toEqual({ kind: 'rate-limited', retryAfterMs: 2000 });
+    expect(classifyFailure({ code: 'slack_webapi_http_error', statusCode: 400 })).toEqual({ kind: 'permanent' });
+    expect(classifyFailure({ code: 'slack_webapi_request_error', original: new Error('ECONNRESET') })).toEqual({ kind: 'transient' });
+    expect(classifyFailure(platform('channel_not_found'))).toEqual({ kind: 'permanent' });
+    expect(classifyFailure(platform('service_unavailable'))).toEqual({ kind: 'transient' });
+    expect(classifyFailure(platform('ratelimited'))).toEqual({ kind: 'rate-limited', retryAfterMs: 1000 });
+    expect(classifyFailure(new Error('Retry header did not contain a valid timeout (url: x, retry-after header: soon)'))).toEqual({ kind: 'rate-limited', retryAfterMs: 1000 });
+  });
+
+  it('retries when the posted-message store cannot be read', () => {
+    expect(classifyFailure(Object.assign(new Error('store down'), { name: 'PostedStoreUnavailable' }))).toEqual({ kind: 'transient' });
   });
 
   it('doubles the backoff per consecutive failure up to the cap', () => {

@@ -5,6 +5,7 @@ import { createTelegramDelivery } from '../../../../src/adapters/notifier/delive
 import { scaledTimers, type DeliveryTimers } from '../../../../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../../../../src/core/messages/reply-builder.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
+import { MemoryPostedMessages } from '../../../fakes/memory-posted-messages.js';
 import { TOKEN, createBotApi, type ApiCall } from '../telegram/bot-api.fake.js';
 import { recordingLogger } from '../telegram/recording-core.js';
 
@@ -79,6 +80,7 @@ describe('DeliveryQueue over the real TelegramNotifier: an alert storm', () => {
     const log = recordingLogger();
     const { queue } = createTelegramDelivery({
       token: TOKEN,
+      posted: new MemoryPostedMessages(),
       chatsFor: (p) => (p === 'shop' ? CHATS : []),
       logger: log.logger,
       timers,
@@ -135,7 +137,7 @@ describe('DeliveryQueue over the real TelegramNotifier: an alert storm', () => {
     );
     server.use(api.handler);
     const log = recordingLogger();
-    const { queue } = createTelegramDelivery({ token: TOKEN, chatsFor: () => ['-1003', '42'], logger: log.logger, timers });
+    const { queue } = createTelegramDelivery({ token: TOKEN, posted: new MemoryPostedMessages(), chatsFor: () => ['-1003', '42'], logger: log.logger, timers });
 
     await queue.announce('shop', alert(7));
     await queue.drain();
@@ -156,7 +158,7 @@ describe('DeliveryQueue over the real TelegramNotifier: an alert storm', () => {
         : undefined,
     );
     server.use(api.handler);
-    const { queue } = createTelegramDelivery({ token: TOKEN, chatsFor: () => [], logger: recordingLogger().logger, timers });
+    const { queue } = createTelegramDelivery({ token: TOKEN, posted: new MemoryPostedMessages(), chatsFor: () => [], logger: recordingLogger().logger, timers });
 
     await queue.edit({ platform: 'telegram', chatId: '777', messageId: '55' }, new ReplyBuilder('success').text('deployed').build());
     await queue.drain();
@@ -171,7 +173,7 @@ describe('DeliveryQueue over the real TelegramNotifier: an alert storm', () => {
   it('sends only the latest of the edits of a message that waited in the queue', async () => {
     const timers = scaledTimers(SPEED);
     const { seen } = stormApi(timers);
-    const { queue } = createTelegramDelivery({ token: TOKEN, chatsFor: () => [], logger: recordingLogger().logger, timers });
+    const { queue } = createTelegramDelivery({ token: TOKEN, posted: new MemoryPostedMessages(), chatsFor: () => [], logger: recordingLogger().logger, timers });
     const ref = { platform: 'telegram' as const, chatId: '777', messageId: '55' };
     const step = (n: number) => new ReplyBuilder('info').text(`deploy step ${n}/5`).build();
 

@@ -1,0 +1,115 @@
+import { webApi } from '@slack/bolt';
+import type { Reply } from '../../core/messages/reply.js';
+import type { Clock } from '../../core/ports/clock.port.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
+import { boltLogger } from '../slack/slack-logger.bridge.js';
+import { SlackNotifier } from '../slack/slack.notifier.js';
+import { renderSlack } from '../slack/slack.renderer.js';
+import { RateGate, type RateLimits } from './delivery.rate-gate.js';
+import { DeliveryQueue, type DeliveryTarget } from './delivery.queue.js';
+import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
+
+/**
+ * Slack's limits as the gate keeps them: chat.postMessage allows about 1 message/s per channel (short bursts
+ * tolerated) and "several hundred" a minute per workspace; chat.update is Tier 3 (50+ a minute). One gate
+ * paces both methods, so overall it stays at 4/s and 100/min; a 429 beyond that is waited out (Retry-After).
+ */
+export const SLACK_LIMITS: RateLimits = {
+  chatWindows: () => [{ limit: 1, windowMs: 1000 }],
+  global: [
+    { limit: 4, windowMs: 1000 },
+    { limit: 100, windowMs: 60_000 },
+  ],
+};
+
+/** True when the reply renders as exactly one Slack message (≤ 50 blocks, ≤ 40,000 characters). */
+export function slackFits(reply: Reply): boolean {
+  return renderSlack(reply).length === 1;
+}
+
+/**
+ * A WebClient whose every call to a channel first waits for the channel's slot in the rate gate (the
+ * equivalent of the grammY transformer in delivery.telegram.ts). Every Web API method goes through
+ * `apiCall`, so overriding it covers chat.postMessage and chat.update alike.
+ */
+class GatedWebClient extends webApi.WebClient {
+  constructor(
+    token: string,
+    options: webApi.WebClientOptions,
+    private readonly gate: RateGate,
+  ) {
+    super(token, options);
+  }
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<webApi.WebAPICallResult> {
+    const channel = options?.['channel'];
+    const release = typeof channel === 'string' ? await this.gate.acquire(channel) : undefined;
+    try {
+      return await super.apiCall(method, options);
+    } finally {
+      release?.();
+    }
+  }
+}
+
+/** WebClient's own log lines go to debug: each failure it logs is thrown to the queue, which logs it once. */
+function debugOnly(logger: Logger): Logger {
+  const debug = (obj: object, msg?: string) => logger.debug(obj, msg);
+  return { debug, info: debug, warn: debug, error: debug, child: (bindings) => debugOnly(logger.child(bindings)) };
+}
+
+export interface SlackDeliveryOptions {
+  /** The bot token (xoxb-…). */
+  token: string;
+  /** Web API root (tests, a proxy); Slack's by default. */
+  apiUrl?: string;
+  chatsFor: (project: string) => string[];
+  /** Where keyed publishes were posted (PrismaPostedMessages in the bot). */
+  posted: PostedMessageStore;
+  logger: Logger;
+  clock?: Clock;
+  timers?: DeliveryTimers;
+  limits?: RateLimits;
+  maxQueued?: number;
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+/**
+ * The rate-limited Slack notifier: a DeliveryQueue over the real SlackNotifier, on a WebClient of its own
+ * that neither retries nor waits by itself (`retries: 0`, `rejectRateLimitedCalls`): a 429 comes back as
+ * WebAPIRateLimitedError with `retryAfter`, and the queue waits it out for that channel only, instead of the
+ * adapter's client pausing every call and retrying a second time.
+ */
+export function createSlackDelivery(opts: SlackDeliveryOptions): { queue: DeliveryQueue; client: webApi.WebClient } {
+  const timers = opts.timers ?? systemTimers;
+  const gate = new RateGate(opts.limits ?? SLACK_LIMITS, timers);
+  const client = new GatedWebClient(
+    opts.token,
+    {
+      ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}),
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      logger: boltLogger(debugOnly(opts.logger)),
+    },
+    gate,
+  );
+  const notifier = new SlackNotifier({ client, chatsFor: (channel) => [channel], logger: opts.logger });
+  const target: DeliveryTarget = {
+    send: (channel, reply) => notifier.send(channel, reply),
+    edit: (ref, reply) => notifier.edit(ref, reply),
+  };
+  const queue = new DeliveryQueue({
+    platform: 'slack',
+    target,
+    chatsFor: opts.chatsFor,
+    posted: opts.posted,
+    clock: opts.clock,
+    fits: slackFits,
+    logger: opts.logger,
+    timers,
+    maxQueued: opts.maxQueued,
+    backoff: opts.backoff,
+  });
+  return { queue, client };
+}
