@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { keepsClickedMessage } from '../../core/domain/incident-actions.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { dispatch, type DispatchDeps } from './slack-dispatch.js';
 import type { IsFirstSeen } from '../memory-dedupe.js';
@@ -63,7 +64,7 @@ export function registerMention(app: App, deps: ListenerDeps): void {
   });
 }
 
-/** Button clicks: ack, dispatch an ActionEvent, update the clicked message. */
+/** Button clicks: ack, dispatch an ActionEvent, update the clicked message (alert messages stay as they are). */
 export function registerActions(app: App, deps: ListenerDeps): void {
   app.action({ type: 'block_actions' }, async ({ ack, body, respond, client }) => {
     await ack();
@@ -73,7 +74,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     if (!event) return deps.logger.warn({ actionId: parsed.data.actions[0]?.action_id }, 'ignored slack action without a value');
     const p = parsed.data;
     const messageTs = editableMessageTs(p);
-    const clicked = { channel: event.chatId, user: event.platformUserId, ...(messageTs ? { messageTs } : {}) };
+    const keep = keepsClickedMessage(event.actionId);
+    const clicked = { channel: event.chatId, user: event.platformUserId, keep, ...(messageTs ? { messageTs } : {}) };
     await dispatch(deps, client, event, actionTarget(client, clicked, p.response_url ? respond : undefined));
   });
 }

@@ -97,12 +97,14 @@ export interface ClickedMessage {
   /** The clicked message's ts, when it can be updated (not ephemeral). */
   messageTs?: string;
   user: string;
+  /** Leave the clicked message as it is (an alert's living message): every public answer is a new message. */
+  keep?: boolean;
 }
 
 /**
  * Button clicks replace the clicked message (response_url with replace_original, or chat.update when there is
- * no response_url); further messages follow in the channel (with chat.postMessage when they carry buttons).
- * Private answers leave the original untouched.
+ * no response_url) unless `keep` is set; further messages follow in the channel (with chat.postMessage when
+ * they carry buttons). Private answers leave the original untouched.
  */
 export function actionTarget(client: WebClient, clicked: ClickedMessage, respond?: RespondFn): ReplyTarget {
   const { channel, user } = clicked;
@@ -110,8 +112,8 @@ export function actionTarget(client: WebClient, clicked: ClickedMessage, respond
     async publish(messages) {
       const [first, ...rest] = messages;
       if (!first) return [];
-      const posted = [await replaceClicked(client, clicked, first, respond)];
-      for (const m of rest) {
+      const posted = clicked.keep ? [] : [await replaceClicked(client, clicked, first, respond)];
+      for (const m of clicked.keep ? messages : rest) {
         if (respond && !hasButtons(m)) {
           await respond({ response_type: 'in_channel', replace_original: false, text: m.text, blocks: m.blocks });
           posted.push({ channel, message: m });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Composer, type Context } from 'grammy';
 import type { Chat } from 'grammy/types';
+import { keepsClickedMessage } from '../../core/domain/incident-actions.js';
 import { replies } from '../../core/messages/reply-builder.js';
 import type { ActionEvent, ChatType, CommandEvent, InboundEvent } from '../../core/messages/inbound.js';
 import type { Reply } from '../../core/messages/reply.js';
@@ -76,7 +77,10 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
   }
   await ctx.answerCallbackQuery();
   const messages = renderSafely(deps, reply);
-  const keyboardMessageId = await editWithMessages(ctx.api, message.chat.id, message.message_id, messages);
+  // Alert buttons sit on the incident's living message: their answers (a Restart's confirm prompt) follow it.
+  const keyboardMessageId = keepsClickedMessage(action.actionId)
+    ? await sendMessages(ctx.api, message.chat.id, messages)
+    : await editWithMessages(ctx.api, message.chat.id, message.message_id, messages);
   await attachKeyboard(deps, reply, message.chat.id, keyboardMessageId);
 }
 

@@ -1,8 +1,10 @@
 /** Chat replies for alert groups and incidents: the group message, the incident view and the postmortem draft. */
-import type { Reply } from '../messages/reply.js';
+import type { Button, Reply } from '../messages/reply.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
-import type { Incident, TimelineEntry } from '../ports/incident.port.js';
+import type { Incident, TimelineEntry, TimelineKind } from '../ports/incident.port.js';
 import { firingCount } from './alert-group.js';
+import type { Catalog } from './catalog.js';
+import { INCIDENT_ACTIONS, alertTarget, type IncidentAction } from './incident-actions.js';
 import { formatDuration } from './duration.js';
 import { formatLocal } from './rotation.js';
 
@@ -16,13 +18,32 @@ function bounded<T>(items: readonly T[], max: number): { shown: readonly T[]; hi
   return items.length <= max ? { shown: items, hidden: 0 } : { shown: items.slice(items.length - max), hidden: items.length - max };
 }
 
-export function timelineRows(timeline: readonly TimelineEntry[], nameOf: (id: string) => string): { rows: string[][]; hidden: number } {
-  const { shown, hidden } = bounded(timeline, MAX_TIMELINE_ROWS);
-  return { rows: shown.map((e) => [when(e.at), e.kind, e.by ? `${e.text} (${nameOf(e.by)})` : e.text]), hidden };
+/** The entry's text with who did it, unless the text already ends `by <name>`. */
+function detail(e: TimelineEntry, nameOf: (id: string) => string): string {
+  if (!e.by) return e.text;
+  const name = nameOf(e.by);
+  return e.text.endsWith(`by ${name}`) ? e.text : `${e.text} (${name})`;
 }
 
-/** The message posted for each change of an alert group. */
-export function alertGroupReply(incident: Incident): Reply {
+export function timelineRows(timeline: readonly TimelineEntry[], nameOf: (id: string) => string): { rows: string[][]; hidden: number } {
+  const { shown, hidden } = bounded(timeline, MAX_TIMELINE_ROWS);
+  return { rows: shown.map((e) => [when(e.at), e.kind, detail(e, nameOf)]), hidden };
+}
+
+/** The key of an incident's living alert message (Notifier.publish): posted once per chat, then edited. */
+export const incidentMessageKey = (incidentId: string): string => `incident:${incidentId}`;
+
+/** What the alert message needs besides the incident: names, labels, the catalog and the time. */
+export interface AlertReplyOptions {
+  nameOf: (personId: string) => string;
+  /** From IncidentSettings: the service and env label names, and the Silence button's length. */
+  settings: { serviceLabel: string; envLabel: string; silenceMs: number };
+  catalog: Pick<Catalog, 'projects'>;
+  now: Date;
+}
+
+/** The alert group's message, published (posted, then edited in place) on every change. */
+export function alertGroupReply(incident: Incident, opts: AlertReplyOptions): Reply {
   const firing = firingCount(incident.alerts);
   const resolved = incident.alerts.length - firing;
   const state = firing > 0 ? `FIRING (${firing})` : 'RESOLVED';
@@ -38,7 +59,47 @@ export function alertGroupReply(incident: Incident): Reply {
   const shown = ordered.slice(0, MAX_ALERT_ROWS);
   b.table(['STATUS', 'ALERT', 'SINCE', 'SUMMARY'], shown.map((a) => [a.status, a.name, when(a.startsAt), a.summary || '-']));
   if (ordered.length > shown.length) b.context(`… and ${ordered.length - shown.length} more alerts`);
+  const linked = incident.deploymentId ? incident.timeline.findLast((e) => e.kind === 'deploy') : undefined;
+  if (linked) b.context(linked.text);
+  for (const line of responseLines(incident, opts)) b.context(line);
+  if (incident.status === 'open') {
+    const buttons = alertButtons(incident, opts);
+    if (buttons.length > 0) b.block({ type: 'buttons', buttons });
+  }
   return b.context(`incident ${incident.id} shows the timeline · incident note <text> adds a note`).build();
+}
+
+const silenced = (incident: Incident, now: Date): boolean => incident.silencedUntil !== null && incident.silencedUntil > now;
+
+/** Who acknowledged, and the silence in effect. */
+function responseLines(incident: Incident, opts: AlertReplyOptions): string[] {
+  const lines: string[] = [];
+  if (incident.acknowledgedBy) {
+    const at = incident.acknowledgedAt ? ` at ${when(incident.acknowledgedAt)}` : '';
+    lines.push(`Acknowledged by ${opts.nameOf(incident.acknowledgedBy)}${at}`);
+  }
+  if (silenced(incident, opts.now)) lines.push(`Silenced until ${when(incident.silencedUntil!)} (silence ${incident.silenceId ?? '?'})`);
+  return lines;
+}
+
+/** Acknowledge until someone did, Silence while no silence is in effect, Restart / Roll back of the named service. */
+function alertButtons(incident: Incident, opts: AlertReplyOptions): Button[] {
+  const button = (label: string, action: IncidentAction, style?: Button['style']): Button => ({
+    label,
+    actionId: INCIDENT_ACTIONS[action],
+    pendingId: incident.id,
+    ...(style ? { style } : {}),
+  });
+  const buttons: Button[] = [];
+  if (!incident.acknowledgedBy) buttons.push(button('Acknowledge', 'ack', 'primary'));
+  if (!silenced(incident, opts.now)) buttons.push(button(`Silence ${formatDuration(opts.settings.silenceMs)}`, 'silence'));
+  const target = alertTarget(incident, opts.catalog, opts.settings);
+  if (target) {
+    buttons.push(button(`Restart ${target.service.name}`, 'restart'));
+    // Without an image repository a rollback cannot name a version, so the button would only ever refuse.
+    if (target.service.image) buttons.push(button(`Roll back ${target.service.name}`, 'rollback', 'danger'));
+  }
+  return buttons;
 }
 
 /** `incident [id]`: the incident with its timeline. */
@@ -58,12 +119,18 @@ export function incidentReply(incident: Incident, now: Date, nameOf: (id: string
   return b.table(['TIME', 'WHAT', 'DETAIL'], rows).build();
 }
 
+/** Timeline kinds that are people's responses, listed under "Actions taken" in the postmortem draft. */
+const ACTION_KINDS: ReadonlySet<TimelineKind> = new Set(['ack', 'silence', 'action', 'deploy']);
+
 /** Posted once when the last alert of the group resolves. */
 export function postmortemReply(incident: Incident, nameOf: (id: string) => string): Reply {
   const resolvedAt = incident.resolvedAt ?? incident.openedAt;
   const duration = formatDuration(resolvedAt.getTime() - incident.openedAt.getTime());
   const names = [...new Set(incident.alerts.map((a) => a.name))];
   const notes = incident.timeline.filter((e) => e.kind === 'note');
+  const acked = incident.acknowledgedBy
+    ? `${nameOf(incident.acknowledgedBy)}${incident.acknowledgedAt ? ` at ${when(incident.acknowledgedAt)}` : ''}`
+    : 'nobody';
   const b = new ReplyBuilder('info')
     .header(`Postmortem draft: incident ${incident.id}`)
     .text(`${incident.title} in ${incident.project} lasted ${duration}. ${incident.alerts.length} alert(s) fired: ${names.join(', ')}.`)
@@ -71,9 +138,16 @@ export function postmortemReply(incident: Incident, nameOf: (id: string) => stri
       { label: 'Opened', value: when(incident.openedAt) },
       { label: 'Resolved', value: when(resolvedAt) },
       { label: 'Duration', value: duration },
+      { label: 'Acknowledged by', value: acked },
       { label: 'Notes', value: String(notes.length) },
     ]);
+  const actions = timelineRows(incident.timeline.filter((e) => ACTION_KINDS.has(e.kind)), nameOf);
+  b.text('Actions taken');
+  if (actions.rows.length === 0) b.context('No acknowledgement, silence, restart, rollback or deploy was recorded.');
+  else b.table(['TIME', 'WHAT', 'DETAIL'], actions.rows);
+  if (actions.hidden > 0) b.context(`${actions.hidden} earlier actions not shown`);
   const { rows, hidden } = timelineRows(incident.timeline, nameOf);
+  b.text('Timeline');
   if (hidden > 0) b.context(`${hidden} older timeline entries not shown (incident ${incident.id} has them all)`);
   return b
     .table(['TIME', 'WHAT', 'DETAIL'], rows)

@@ -11,6 +11,7 @@ import { identityMiddleware } from './identity.middleware.js';
 import { compose, type Middleware, type PipelineContext } from './middleware.js';
 import { parseMiddleware } from './parse.middleware.js';
 import { clickMiddleware } from './click.middleware.js';
+import { incidentClickMiddleware } from './incident-click.middleware.js';
 import { confirmMiddleware } from './confirm.middleware.js';
 
 export interface CoreDeps extends Omit<CoreServices, 'intents'> {
@@ -33,6 +34,7 @@ export function createCore(deps: CoreDeps): ChatCore {
     identityMiddleware(() => deps.catalog),
     auditMiddleware(deps),
     gateMiddleware(),
+    incidentClickMiddleware(services),
     clickMiddleware(services),
     parseMiddleware(deps.intents, () => deps.catalog, deps.limits),
     authorizeMiddleware(),
