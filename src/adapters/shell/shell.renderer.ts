@@ -1,4 +1,4 @@
-import { formatTable } from '../../core/messages/reply-builder.js';
+import { formatTable, mentionText } from '../../core/messages/reply-builder.js';
 import type { Block, Button, Field, Reply, Tone } from '../../core/messages/reply.js';
 
 /** Plain-text rendering of a neutral Reply for the local REPL. Pure: colour only when asked (a TTY). */
@@ -65,6 +65,8 @@ function renderBlock(block: Block, firstButton: number, paint: Paint): string | 
       return indent(block.text, CODE_INDENT);
     case 'context':
       return paint('dim', block.text);
+    case 'mention':
+      return mentionText(block.people, block.text);
     case 'buttons':
       return block.buttons.length > 0 ? renderButtons(block.buttons, firstButton, paint) : null;
     case 'divider':

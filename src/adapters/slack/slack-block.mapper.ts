@@ -13,7 +13,7 @@ const FENCE = '```';
 const FENCE_OVERHEAD = FENCE.length * 2 + 2; // "```\n" + body + "\n```"
 
 /** Maps one neutral block to one or more Slack blocks, honouring Slack's per-block limits. */
-export function mapBlock(block: Block): RenderedBlock[] {
+export function mapBlock(block: Exclude<Block, { type: 'mention' }>): RenderedBlock[] {
   switch (block.type) {
     case 'header':
       return [header(truncatePlain(block.text, L.headerText))];

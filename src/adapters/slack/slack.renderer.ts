@@ -1,5 +1,6 @@
-import type { Reply } from '../../core/messages/reply.js';
+import type { Block, MentionPerson, Reply } from '../../core/messages/reply.js';
 import { mapBlock, type RenderedBlock } from './slack-block.mapper.js';
+import { escapeMrkdwn, splitEscaped } from './slack-mrkdwn.js';
 import { SLACK_LIMITS as L, type SlackFileUpload, type SlackMessage } from './slack-block.types.js';
 
 export type { SlackBlock, SlackFileUpload, SlackMessage } from './slack-block.types.js';
@@ -9,8 +10,26 @@ export type { SlackBlock, SlackFileUpload, SlackMessage } from './slack-block.ty
  * 40,000 characters of text; its `text` is the mrkdwn-escaped plain fallback of exactly its own blocks.
  */
 export function renderSlack(reply: Reply): SlackMessage[] {
-  const rendered = reply.blocks.length > 0 ? reply.blocks.flatMap(mapBlock) : mapBlock({ type: 'text', text: reply.text });
+  const rendered = reply.blocks.length > 0 ? reply.blocks.flatMap(renderBlock) : mapBlock({ type: 'text', text: reply.text });
   return pack(rendered);
+}
+
+function renderBlock(block: Block): RenderedBlock[] {
+  return block.type === 'mention' ? mentionSections(block.people, block.text) : mapBlock(block);
+}
+
+/** `<@U123>` for people with a Slack id (they get notified), else the escaped name. */
+export function slackMention(person: MentionPerson): string {
+  return person.slack && /^[UW][A-Z0-9]{2,20}$/.test(person.slack) ? `<@${person.slack}>` : escapeMrkdwn(person.name.slice(0, 64));
+}
+
+/** Mentions then text as sections; the fallback keeps the `<@U…>` so the notification mentions them too. */
+function mentionSections(people: MentionPerson[], text: string): RenderedBlock[] {
+  const tags = people.slice(0, 50).map(slackMention).join(' ');
+  const budget = Math.max(L.sectionText - tags.length - 1, 100);
+  const [first = '', ...rest] = text === '' ? [''] : splitEscaped(text, budget);
+  const head = [tags, first].filter((s) => s !== '').join(' ');
+  return [head, ...rest].filter((t) => t !== '').map((t) => ({ block: { type: 'section', text: { type: 'mrkdwn', text: t } }, fallback: t }));
 }
 
 /** The reply's attachment as a file upload, or undefined when it has none. */

@@ -1,6 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { formatTable } from '../../core/messages/reply-builder.js';
-import type { Block, Button, Reply } from '../../core/messages/reply.js';
+import type { Block, Button, MentionPerson, Reply } from '../../core/messages/reply.js';
 import { encodeCallbackData } from './telegram.callback-data.js';
 import { escapeHtml, escapedLines } from './telegram.html.js';
 import { type HtmlBlock, packMessages } from './telegram.splitter.js';
@@ -76,6 +76,8 @@ function renderBlock(block: Block, limit: number): HtmlBlock | undefined {
       return pre(formatTable(block.columns, block.rows), limit);
     case 'fields':
       return plain(block.fields.flatMap((f) => fieldLines(f.label, f.value, limit)));
+    case 'mention':
+      return plain(mentionLines(block.people, block.text, limit));
     case 'buttons':
     case 'divider':
       return undefined;
@@ -86,6 +88,27 @@ function fieldLines(label: string, value: string, limit: number): string[] {
   const head = `<b>${escapeHtml(label.slice(0, 64))}:</b> `;
   const [first = '', ...rest] = escapedLines(value, limit - head.length);
   return [head + first, ...rest];
+}
+
+/** `<a href="tg://user?id=…">Name</a>` for people with a Telegram id (they get notified), else the bare name. */
+export function telegramMention(person: MentionPerson): string {
+  const name = escapeHtml(person.name.slice(0, 64));
+  return person.telegram && /^\d{1,20}$/.test(person.telegram) ? `<a href="tg://user?id=${person.telegram}">${name}</a>` : name;
+}
+
+/** Mentions first, then the text; a line never splits a link, and long mention lists wrap between people. */
+function mentionLines(people: MentionPerson[], text: string, limit: number): string[] {
+  const lines: string[] = [];
+  for (const tag of people.map(telegramMention)) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last]!.length + 1 + tag.length <= limit) lines[last] += ` ${tag}`;
+    else lines.push(tag);
+  }
+  const [first = '', ...rest] = escapedLines(text, limit);
+  const last = lines.length - 1;
+  if (last >= 0 && first !== '' && lines[last]!.length + 1 + first.length <= limit) lines[last] += ` ${first}`;
+  else lines.push(first);
+  return [...lines, ...rest];
 }
 
 function pre(text: string, limit: number): HtmlBlock {

@@ -1,4 +1,4 @@
-import type { Attachment, Block, Field, Reply, Tone } from './reply.js';
+import type { Attachment, Block, Field, MentionPerson, Reply, Tone } from './reply.js';
 
 /** Builds a Reply and derives its plain-text fallback from the blocks, so the two never disagree. */
 export class ReplyBuilder {
@@ -34,6 +34,12 @@ export class ReplyBuilder {
 
   context(text: string): this {
     this.blocks.push({ type: 'context', text });
+    return this;
+  }
+
+  /** Mentions people (they get notified where the platform supports it), then `text`. */
+  mention(people: MentionPerson[], text: string): this {
+    this.blocks.push({ type: 'mention', text, people });
     return this;
   }
 
@@ -75,6 +81,9 @@ export function plainText(blocks: Block[]): string {
       case 'table':
         parts.push(formatTable(b.columns, b.rows));
         break;
+      case 'mention':
+        parts.push(mentionText(b.people, b.text));
+        break;
       case 'buttons':
         parts.push(b.buttons.map((btn, i) => `[${i + 1}] ${btn.label}`).join('  '));
         break;
@@ -83,6 +92,11 @@ export function plainText(blocks: Block[]): string {
     }
   }
   return parts.join('\n\n');
+}
+
+/** Plain form of a mention block: `@Alice @Bob text` (or just the text when nobody is mentioned). */
+export function mentionText(people: readonly MentionPerson[], text: string): string {
+  return [...people.map((p) => `@${p.name}`), text].filter((s) => s !== '').join(' ');
 }
 
 /** Aligned monospace table, shared by every renderer that shows tables as preformatted text. */

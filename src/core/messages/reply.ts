@@ -19,6 +19,15 @@ export interface Button {
   style?: 'primary' | 'danger';
 }
 
+/** A person to mention (notify) in a chat: shown by name, linked to their account where the platform knows it. */
+export interface MentionPerson {
+  name: string;
+  /** Telegram user id (numeric). */
+  telegram?: string;
+  /** Slack user id (U…/W…). */
+  slack?: string;
+}
+
 export type Block =
   | { type: 'header'; text: string }
   | { type: 'text'; text: string }
@@ -27,6 +36,8 @@ export type Block =
   | { type: 'code'; text: string }
   | { type: 'context'; text: string }
   | { type: 'buttons'; buttons: Button[] }
+  /** Mentions `people` (so the platform notifies them), followed by `text` on the same line. */
+  | { type: 'mention'; text: string; people: MentionPerson[] }
   | { type: 'divider' };
 
 export interface Attachment {

@@ -95,7 +95,11 @@ describe('oncall', () => {
     // Weekly from Mon 2 Nov 09:00 Berlin: alice, bob (9 Nov), carol (16 Nov), alice (23 Nov 09:00 = 08:00Z).
     const reply = await h.say('oncall shop');
     const table = reply.blocks.find((b) => b.type === 'table');
-    expect(table).toEqual({ type: 'table', columns: ['PROJECT', 'NOW', 'NEXT', 'HANDOFF'], rows: [['shop', 'Alice', 'Bob', 'Mon 30 Nov 09:00 GMT+1']] });
+    expect(table).toEqual({
+      type: 'table',
+      columns: ['PROJECT', 'PRIMARY', 'SECONDARY', 'NEXT', 'HANDOFF'],
+      rows: [['shop', 'Alice', 'Bob', 'Bob', 'Mon 30 Nov 09:00 GMT+1']],
+    });
   });
 
   it('says so when a project has no rotation', async () => {
