@@ -1,6 +1,7 @@
 import type { AuditOutcome } from '../core/ports/audit.port.js';
 import type { PendingAction } from '../core/ports/pending-action.port.js';
 import type { ActionRunDeps } from './action-deps.js';
+import { noteActionFinished } from './incident-timeline.js';
 
 /** The user id recorded for events the bot itself causes (job runs, expiry, recovery). */
 export const SYSTEM_USER = 'deckhand';
@@ -9,8 +10,16 @@ export type ActionEvent = 'ran' | 'failed' | 'refused' | 'expired' | 'recovered'
 
 const OUTCOME: Record<ActionEvent, AuditOutcome> = { ran: 'ok', failed: 'error', refused: 'refused', expired: 'ok', recovered: 'error' };
 
-/** Audits a lifecycle event of an action as intent `<kind>.<event>`; audit failures are logged only. */
-export async function auditAction(deps: Pick<ActionRunDeps, 'audit' | 'clock' | 'logger'>, action: PendingAction, event: ActionEvent, detail: string, durationMs = 0): Promise<void> {
+/** How an action ended, for the incident timeline; undefined for events where nothing ran. */
+const ENDED: Partial<Record<ActionEvent, 'succeeded' | 'failed'>> = { ran: 'succeeded', failed: 'failed', recovered: 'failed' };
+
+/**
+ * Records a lifecycle event of an action: audited as intent `<kind>.<event>`, and an action that ran (or was
+ * cut short) is noted on the project's open incidents. Failures of either are logged only.
+ */
+export async function auditAction(deps: Pick<ActionRunDeps, 'audit' | 'clock' | 'logger' | 'incidents'>, action: PendingAction, event: ActionEvent, detail: string, durationMs = 0): Promise<void> {
+  const ended = ENDED[event];
+  if (ended) await noteActionFinished(deps, action, ended);
   if (!deps.audit) return;
   const { plan } = action;
   const args = `${plan.project}/${plan.env} ${plan.services.map((s) => (plan.kind === 'restart' ? s.service : `${s.service}@${s.targetVersion}`)).join(' ')}${plan.force ? ' --force' : ''}`;

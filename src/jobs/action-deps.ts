@@ -1,6 +1,7 @@
 import type { AuditLog } from '../core/ports/audit.port.js';
 import type { Clock } from '../core/ports/clock.port.js';
 import type { DeploymentStore } from '../core/ports/deployment.port.js';
+import type { IncidentStore } from '../core/ports/incident.port.js';
 import type { LockStore } from '../core/ports/lock.port.js';
 import type { Logger } from '../core/ports/logger.port.js';
 import type { Notifier } from '../core/ports/notifier.port.js';
@@ -32,6 +33,8 @@ export interface ActionRunDeps {
   probeFor?: (project: string, env: string, service: string) => HttpProbe | undefined;
   /** Display name of a person id (defaults to the id). */
   personName?: (personId: string) => string;
+  /** Open incidents of the project get an entry when a deploy starts and when any action ends. */
+  incidents?: IncidentStore;
 }
 
 /** How an action ended: the pending action's final status, the deployments' status and a short text. */

@@ -4,9 +4,14 @@ import { describeError } from './action-errors.js';
 import { formatElapsed } from './action-reply.js';
 import { plural } from '../core/domain/wording.js';
 import { checkHealth, containerCount, describeUnhealthy, type RunContext } from './action-run.context.js';
+import { noteActionStarted } from './incident-timeline.js';
 
-/** Deploy or rollback: pull every target image, then replace containers one at a time, reverting on failure. */
+/**
+ * Deploy or rollback: note the start on the project's open incidents, pull every target image, then replace
+ * containers one at a time, reverting on failure.
+ */
 export async function runDeploy(ctx: RunContext): Promise<ActionOutcome> {
+  await noteActionStarted(ctx.deps, ctx.action);
   const pullFailure = await pullAll(ctx);
   return pullFailure ?? (await replaceAll(ctx));
 }

@@ -1,5 +1,6 @@
 /** What Deckhand does with each GitHub event: record external deployments and announce them. */
 import type { DeploymentStore } from '../../core/ports/deployment.port.js';
+import type { IncidentStore } from '../../core/ports/incident.port.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { Reply } from '../../core/messages/reply.js';
@@ -25,6 +26,8 @@ export interface GitHubEventDeps {
   /** Which completed runs of workflows that are not deploys are announced; default 'all'. */
   announceRuns?: 'all' | 'failures' | 'none';
   logger: Logger;
+  /** Open incidents of the project get a timeline entry for each recorded CI deploy. */
+  incidents?: IncidentStore;
 }
 
 export type EventOutcome = 'recorded' | 'announced' | 'duplicate' | 'ignored' | 'unmapped';
@@ -60,7 +63,7 @@ export async function onDeploymentStatus(deps: GitHubEventDeps, e: DeploymentSta
     requestedBy: `github:${deployment.creator?.login ?? e.sender?.login ?? 'unknown'}`,
     note: `GitHub deployment ${deployment.id}: ${ds.state}`,
   };
-  if (!(await recordExternalDeploy(deps.deployments, deploy))) return 'duplicate';
+  if (!(await recordExternalDeploy(deps.deployments, deploy, timelineOf(deps)))) return 'duplicate';
   const link = ds.environment_url || ds.target_url;
   await announce(deps, target.project, deployAnnouncement({ deploy, repo, ref: deployment.ref, sha: deployment.sha, description: ds.description, link }));
   return 'recorded';
@@ -93,8 +96,10 @@ export async function onWorkflowRun(deps: GitHubEventDeps, e: WorkflowRunEvent):
     committedAt: run.head_commit?.timestamp ?? null,
     requestedBy: `github:${e.sender?.login ?? 'unknown'}`,
     note: `GitHub workflow run ${run.id}: ${run.conclusion}`,
-  });
+  }, timelineOf(deps));
   if (!recorded) return 'duplicate';
   await announce(deps, target.project, workflowAnnouncement(repo, workflow.name, run, `${target.project}/${target.env} (${target.service})`));
   return 'recorded';
 }
+
+const timelineOf = (deps: GitHubEventDeps) => (deps.incidents ? { incidents: deps.incidents, logger: deps.logger } : undefined);

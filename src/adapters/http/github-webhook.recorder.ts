@@ -1,6 +1,13 @@
-/** Turns a finished CI deployment into an external Deployment record, once per GitHub deployment or run. */
+/**
+ * Turns a finished CI deployment into an external Deployment record, once per GitHub deployment or run, and
+ * notes it on the open incidents of the project (a CI deploy during an incident is part of its story).
+ */
 import { commitTimeStep } from '../../core/domain/dora.js';
+import { externalDeployEntry } from '../../core/domain/incident-deploys.js';
 import type { Deployment, DeploymentStore, NewDeployment } from '../../core/ports/deployment.port.js';
+import type { IncidentStore } from '../../core/ports/incident.port.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import { noteOnOpenIncidents } from '../../jobs/incident-timeline.js';
 
 /** Where a repository's deploys land in the catalog (the lead maps repo + environment in config). */
 export interface WebhookTarget {
@@ -40,8 +47,23 @@ export function versionOf(ref: string, sha: string): string {
 /** How many of the service's newest records are searched for a duplicate and the previous version. */
 const LOOKBACK = 50;
 
-/** Records the deploy; returns null when this CI deployment was recorded before (a replay or a re-sent status). */
-export async function recordExternalDeploy(store: DeploymentStore, d: ExternalDeploy): Promise<Deployment | null> {
+/** Where a recorded CI deploy is noted: the open incidents of its project (failures are logged only). */
+export interface IncidentNotes {
+  incidents: IncidentStore;
+  logger: Logger;
+}
+
+/**
+ * Records the deploy and, with `notes`, adds a 'deploy' entry to each open incident of the project; returns
+ * null when this CI deployment was recorded before (a replay or a re-sent status: no second entry either).
+ */
+export async function recordExternalDeploy(store: DeploymentStore, d: ExternalDeploy, notes?: IncidentNotes): Promise<Deployment | null> {
+  const recorded = await record(store, d);
+  if (recorded && notes) await noteOnOpenIncidents(notes.incidents, recorded.project, externalDeployEntry(recorded, d.finishedAt), notes.logger);
+  return recorded;
+}
+
+async function record(store: DeploymentStore, d: ExternalDeploy): Promise<Deployment | null> {
   const { project, env, service, image } = d.target;
   const history = await store.recent({ project, env, service, limit: LOOKBACK });
   if (history.some((h) => h.actionId === d.actionId)) return null;

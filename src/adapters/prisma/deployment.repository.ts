@@ -2,15 +2,18 @@
  * DeploymentStore on PostgreSQL (table deployment). (action_id, service) is unique, so a second start of
  * the same action fails with DuplicateDeploymentError; steps are appended to a JSONB array in one UPDATE.
  */
+import { z } from 'zod';
 import type {
   Deployment,
   DeploymentQuery,
   DeploymentStatus,
   DeploymentStore,
+  FinishedQuery,
   NewDeployment,
 } from '../../core/ports/deployment.port.js';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import {
+  deploymentKindSchema,
   deploymentIdSchema,
   deploymentQuerySchema,
   deploymentRowSchema,
@@ -38,6 +41,17 @@ export class DeploymentNotFoundError extends Error {
 }
 
 const toDeployment = (row: Prisma.DeploymentModel): Deployment => deploymentRowSchema.parse(row);
+
+const finishedQuerySchema = z
+  .object({
+    project: z.string().min(1).max(100),
+    envs: z.array(z.string().min(1).max(100)).max(50).optional(),
+    kinds: z.array(deploymentKindSchema).max(3).optional(),
+    from: z.date(),
+    to: z.date(),
+    limit: z.number().int().min(1).max(500),
+  })
+  .refine((q) => q.from.getTime() <= q.to.getTime(), 'from must not be after to');
 
 const newestFirst: Prisma.DeploymentOrderByWithRelationInput[] = [{ startedAt: 'desc' }, { id: 'desc' }];
 
@@ -101,6 +115,22 @@ export class PrismaDeploymentStore implements DeploymentStore {
     const rows = await this.prisma.deployment.findMany({
       where: { status: 'running' },
       orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map(toDeployment);
+  }
+
+  /** Deployments of the project finished in [from, to] (inclusive), newest finished first. */
+  async finishedBetween(q: FinishedQuery): Promise<Deployment[]> {
+    const { project, envs, kinds, from, to, limit } = finishedQuerySchema.parse(q);
+    const rows = await this.prisma.deployment.findMany({
+      where: {
+        project,
+        ...(envs ? { env: { in: envs } } : {}),
+        ...(kinds ? { kind: { in: kinds } } : {}),
+        finishedAt: { gte: from, lte: to },
+      },
+      orderBy: [{ finishedAt: 'desc' }, { id: 'desc' }],
+      take: limit,
     });
     return rows.map(toDeployment);
   }

@@ -1,14 +1,16 @@
 /**
- * The morning report of one project: what needs attention, what changed, who is on call, what is locked
- * or frozen, and a DORA snapshot. Pure: the `morning` intent (and later a scheduled job) gathers the
- * data and this turns it into a Reply.
+ * The morning report of one project: what needs attention (unhealthy services, open incidents), what
+ * changed (deploys since the last report, failed ones first), who is on call, what is locked or frozen, and
+ * a DORA snapshot. Pure: the `morning` intent and the scheduled job gather the data and this turns it into
+ * a Reply.
  */
 import { plural } from './wording.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import type { Deployment } from '../ports/deployment.port.js';
 import type { Lock } from '../ports/lock.port.js';
-import type { DoraReport } from './dora.js';
+import type { Incident } from '../ports/incident.port.js';
+import { describeRestore, type DoraReport } from './dora.js';
 import { formatDuration } from './duration.js';
 import type { ActiveFreeze } from './freeze.js';
 import { formatLocal } from './rotation.js';
@@ -41,6 +43,8 @@ export interface MorningReportData {
   people: Record<string, string>;
   services: { total: number; problems: ServiceProblem[] };
   deployments: Deployment[];
+  /** Open incidents of the project, newest first. */
+  incidents: Pick<Incident, 'id' | 'title' | 'openedAt'>[];
   /** One entry per rotation of the project; empty when none is configured. */
   onCall: OnCallToday[];
   locks: Lock[];
@@ -91,6 +95,16 @@ function deploysSection(b: ReplyBuilder, data: MorningReportData, name: (id: str
   b.table(['WHEN', 'ENV', 'SERVICE', 'KIND', 'VERSION', 'STATUS', 'BY'], rows);
 }
 
+function incidentsSection(b: ReplyBuilder, data: MorningReportData): void {
+  if (data.incidents.length === 0) {
+    b.text('Open incidents: none');
+    return;
+  }
+  b.text(`Open incidents: ${data.incidents.length}`);
+  const rows = data.incidents.map((i) => [i.id, i.title, formatDuration(data.now.getTime() - i.openedAt.getTime())]);
+  b.table(['INCIDENT', 'TITLE', 'OPEN FOR'], rows);
+}
+
 function onCallSection(b: ReplyBuilder, data: MorningReportData): void {
   if (data.onCall.length === 0) {
     b.text('On call: no rotation configured');
@@ -127,19 +141,20 @@ function doraSection(b: ReplyBuilder, data: MorningReportData): void {
     { label: 'Deployment frequency', value: `${plural(r.deploys, 'deploy')} (${rate(r.perDay)}/day)` },
     { label: 'Lead time', value: r.leadTime ? `median ${formatDuration(r.leadTime.medianMs)}` : 'n/a' },
     { label: 'Change failure rate', value: r.changeFailure ? `${pct(r.changeFailure.rate)} (${r.changeFailure.failed} of ${r.changeFailure.total})` : 'n/a' },
-    { label: 'Time to restore', value: r.timeToRestore ? `median ${formatDuration(r.timeToRestore.medianMs)}` : 'n/a' },
+    { label: 'Time to restore', value: r.timeToRestore ? describeRestore(r.timeToRestore) : 'n/a' },
   ]);
 }
 
-/** The report as one Reply: a warning when a service needs attention or a deploy failed since `since`. */
+/** The report as one Reply: a warning when a service needs attention, an incident is open or a deploy failed since `since`. */
 export function buildMorningReport(data: MorningReportData): Reply {
   const name = (id: string | null) => (id ? (data.people[id] ?? id) : '-');
-  const attention = data.services.problems.length > 0 || deploymentsSince(data.deployments, data.since).some(isFailure);
+  const attention = data.services.problems.length > 0 || data.incidents.length > 0 || deploymentsSince(data.deployments, data.since).some(isFailure);
   const b = new ReplyBuilder(attention ? 'warning' : 'info')
     .header(`Morning report: ${data.project}`)
     .context(formatLocal(data.now, data.timezone));
   servicesSection(b, data);
   deploysSection(b, data, name);
+  incidentsSection(b, data);
   onCallSection(b, data);
   guardsSection(b, data, name);
   doraSection(b, data);

@@ -1,16 +1,19 @@
+/** `dora [project] [window]`: the four DORA metrics of a project from Deckhand's deploy and incident records. */
 import { plural } from '../domain/wording.js';
 import { z } from 'zod';
 import { nameWord } from './words.js';
 import type { EnvironmentSpec } from '../domain/catalog.js';
-import { computeDora, parseDoraWindow, type DoraReport } from '../domain/dora.js';
+import { computeDora, describeRestore, parseDoraWindow, type DoraIncident, type DoraReport } from '../domain/dora.js';
 import { formatDuration } from '../domain/duration.js';
+import { incidentInEnvs } from '../domain/incident-deploys.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
-import { defineIntent } from './intent.js';
+import { defineIntent, type CoreServices } from './intent.js';
 import { resolveProject, type ProjectTarget } from './targets.js';
 
 const USAGE = 'dora [project] [window]';
 const DEFAULT_DAYS = 30;
+const DAY_MS = 86_400_000;
 /** Records read per request: the most DeploymentStore.recent returns (PostgreSQL store caps at 500). */
 const MAX_RECORDS = 500;
 const windowWord = z.string().refine((w) => parseDoraWindow(w) !== undefined, 'window must be days or weeks, 1d to 365d (e.g. 7d, 30d, 90d)');
@@ -27,6 +30,16 @@ function doraEnvs(envs: EnvironmentSpec[]): EnvironmentSpec[] {
   return prod.length > 0 ? prod : envs;
 }
 
+/**
+ * Incidents of the project opened in the last `days` (up to and including `now`) that concern the
+ * environments: an alert names one of them by the env label, or no alert names an environment.
+ */
+export async function doraIncidents(services: Pick<CoreServices, 'incidents'>, project: string, envs: readonly string[], days: number, now: Date): Promise<DoraIncident[]> {
+  const from = new Date(now.getTime() - days * DAY_MS);
+  const all = await services.incidents.store.between({ projects: [project], from, to: new Date(now.getTime() + 1) });
+  return all.filter((i) => incidentInEnvs(i, envs, services.incidents.settings.envLabel));
+}
+
 const pct = (rate: number) => `${(Math.round(rate * 1000) / 10).toString()}%`;
 const rate = (n: number) => (Math.round(n * 100) / 100).toString();
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -36,7 +49,7 @@ export function doraReply(project: string, envs: string[], r: DoraReport): Reply
     ? `median ${formatDuration(r.leadTime.medianMs)} (${r.leadTime.samples} of ${plural(r.deploys, 'deploy')} with a known commit time)`
     : 'n/a (no commit times known)';
   const cfr = r.changeFailure ? `${pct(r.changeFailure.rate)} (${r.changeFailure.failed} of ${plural(r.changeFailure.total, 'deploy')})` : 'n/a (no finished deploys)';
-  const restore = r.timeToRestore ? `median ${formatDuration(r.timeToRestore.medianMs)} (${plural(r.timeToRestore.samples, 'incident')})` : 'n/a (no resolved incidents)';
+  const restore = r.timeToRestore ? `${describeRestore(r.timeToRestore)} (${plural(r.timeToRestore.samples, 'incident')})` : 'n/a (no resolved incidents)';
   return new ReplyBuilder()
     .header(`DORA metrics of ${project}, last ${r.days} days`)
     .fields([
@@ -44,6 +57,7 @@ export function doraReply(project: string, envs: string[], r: DoraReport): Reply
       { label: 'Lead time for changes', value: lead },
       { label: 'Change failure rate', value: cfr },
       { label: 'Time to restore', value: restore },
+      { label: 'Incidents still open', value: String(r.openIncidents) },
     ])
     .context(`Environments: ${envs.join(', ')} · ${day(r.from)} to ${day(r.to)} (UTC)`)
     .build();
@@ -70,8 +84,12 @@ export const doraIntent = defineIntent({
     const { target, days } = ctx.args;
     const envs = doraEnvs(target.envs.filter((e) => ctx.can({ role: 'viewer', project: e.project, env: e.name })));
     const store = ctx.services.actions.deployments;
-    const perEnv = await Promise.all(envs.map((e) => store.recent({ project: e.project, env: e.name, limit: MAX_RECORDS })));
-    const report = computeDora(perEnv.flat(), [], { days }, ctx.services.clock.now());
+    const now = ctx.services.clock.now();
+    const [perEnv, incidents] = await Promise.all([
+      Promise.all(envs.map((e) => store.recent({ project: e.project, env: e.name, limit: MAX_RECORDS }))),
+      doraIncidents(ctx.services, target.project.name, envs.map((e) => e.name), days, now),
+    ]);
+    const report = computeDora(perEnv.flat(), incidents, { days }, now);
     return doraReply(target.project.name, envs.map((e) => e.name), report);
   },
 });

@@ -1,8 +1,11 @@
+/** `morning [project]`: the morning report on demand, and the data gathering the scheduled report shares. */
 import { z } from 'zod';
 import type { EnvironmentSpec, ServiceSpec } from '../domain/catalog.js';
 import { computeDora } from '../domain/dora.js';
 import { buildMorningReport, type MorningReportData, type OnCallToday, type ServiceProblem } from '../domain/morning-report.js';
-import { onCallAt } from '../domain/rotation.js';
+import { incidentInEnvs } from '../domain/incident-deploys.js';
+import { projectOnCall } from './oncall-now.js';
+import { doraIncidents } from './dora.intent.js';
 import { actionState } from './action-state.js';
 import { defineIntent, type CoreServices } from './intent.js';
 import { findContainers, type ServiceContainers } from './runtime-query.js';
@@ -33,14 +36,22 @@ async function serviceHealth(envs: EnvironmentSpec[], services: CoreServices): P
   return { total: specs.length, problems };
 }
 
-function onCallToday(project: string, services: CoreServices, now: Date, people: Record<string, string>): OnCallToday[] {
+async function onCallToday(project: string, services: CoreServices, now: Date, people: Record<string, string>): Promise<OnCallToday[]> {
   const name = (id: string) => people[id] ?? id;
-  return services.catalog.rotations
-    .filter((r) => r.project === project)
-    .map((r) => {
-      const who = onCallAt(r, now);
-      return { current: who.current && name(who.current), next: name(who.next), nextHandoff: who.nextHandoff, timezone: r.timezone };
-    });
+  const shifts = await projectOnCall(services.catalog.rotations, services.incidents.overrides, project, now);
+  return shifts.map(({ spec, onCall }) => ({
+    current: onCall.primary && name(onCall.primary),
+    next: name(onCall.next),
+    nextHandoff: onCall.nextHandoff,
+    timezone: spec.timezone,
+  }));
+}
+
+/** Open incidents of the project that concern the environments (see incidentInEnvs). */
+async function openIncidents(project: string, envs: EnvironmentSpec[], services: CoreServices): Promise<MorningReportData['incidents']> {
+  const names = envs.map((e) => e.name);
+  const open = await services.incidents.store.openIncidents([project]);
+  return open.filter((i) => incidentInEnvs(i, names, services.incidents.settings.envLabel));
 }
 
 /** Gathers everything the report shows about the environments the person may see. */
@@ -48,15 +59,17 @@ export async function gatherMorningData(project: string, envs: EnvironmentSpec[]
   const now = services.clock.now();
   const people = Object.fromEntries(services.catalog.people.map((p) => [p.id, p.name]));
   const store = services.actions.deployments;
-  const [health, perEnv, states] = await Promise.all([
+  const prod = envs.filter((e) => e.production);
+  const doraEnvs = prod.length > 0 ? prod : envs;
+  const [health, perEnv, states, incidents, doraIncidentList] = await Promise.all([
     serviceHealth(envs, services),
     Promise.all(envs.map((e) => store.recent({ project, env: e.name, limit: MAX_RECORDS }))),
     Promise.all(envs.map((e) => actionState(project, e.name, services))),
+    openIncidents(project, envs, services),
+    doraIncidents(services, project, doraEnvs.map((e) => e.name), DORA_DAYS, now),
   ]);
-  const prod = envs.filter((e) => e.production);
-  const doraEnvs = prod.length > 0 ? prod : envs;
   const doraRecords = perEnv.filter((_, i) => doraEnvs.includes(envs[i]!)).flat();
-  const onCall = onCallToday(project, services, now, people);
+  const onCall = await onCallToday(project, services, now, people);
   return {
     project,
     now,
@@ -65,16 +78,17 @@ export async function gatherMorningData(project: string, envs: EnvironmentSpec[]
     people,
     services: health,
     deployments: perEnv.flat(),
+    incidents,
     onCall,
     locks: states.flatMap((s) => (s.lock ? [s.lock] : [])),
     freezes: states.flatMap((s, i) => s.freezes.map((freeze) => ({ env: envs[i]!.name, freeze }))),
-    dora: { envs: doraEnvs.map((e) => e.name), report: computeDora(doraRecords, [], { days: DORA_DAYS }, now) },
+    dora: { envs: doraEnvs.map((e) => e.name), report: computeDora(doraRecords, doraIncidentList, { days: DORA_DAYS }, now) },
   };
 }
 
 export const morningIntent = defineIntent({
   name: 'morning',
-  summary: 'Morning report: unhealthy services, recent deploys, on call, locks and freezes, DORA',
+  summary: 'Morning report: unhealthy services, recent deploys, open incidents, on call, locks and freezes, DORA',
   usage: USAGE,
   minRole: 'viewer',
   schema: z.object({ project: nameWord.optional(), extra: z.undefined({ error: `too many arguments (${USAGE})` }) }),

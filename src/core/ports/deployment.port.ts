@@ -38,6 +38,18 @@ export interface DeploymentQuery {
   limit: number;
 }
 
+/** Deployments of one project that finished in [from, to], newest finished first. */
+export interface FinishedQuery {
+  project: string;
+  /** Only these environments; every environment of the project when absent. */
+  envs?: readonly string[];
+  /** Only these kinds; every kind when absent. */
+  kinds?: readonly Deployment['kind'][];
+  from: Date;
+  to: Date;
+  limit: number;
+}
+
 export interface DeploymentStore {
   /** Starts a record; (actionId, service) is unique, so a second start of the same action fails. */
   start(d: NewDeployment): Promise<Deployment>;
@@ -47,4 +59,6 @@ export interface DeploymentStore {
   /** Newest succeeded deploy of the service whose version differs from `notVersion` (the rollback target). */
   previousSucceeded(project: string, env: string, service: string, notVersion: string): Promise<Deployment | null>;
   running(): Promise<Deployment[]>;
+  /** Finished deployments of a project in a time range (the deploy an incident is linked to). */
+  finishedBetween(q: FinishedQuery): Promise<Deployment[]>;
 }

@@ -144,4 +144,24 @@ describe('PrismaDeploymentStore', () => {
     await ran(2, '0.9.0', 'succeeded');
     expect((await store.running()).map((d) => d.id)).toEqual([b.id, a.id]);
   });
+
+  it('lists records of a project finished in [from, to], newest finished first, by environment and kind', async () => {
+    await ran(0, '1.0.0', 'succeeded'); // finished at 1
+    await ran(10, '1.1.0', 'failed'); // finished at 11
+    const slow = await store.start(deployment({ actionId: 'slow', version: '1.2.0', startedAt: at(5) }));
+    await store.finish(slow.id, 'rolled_back', at(15));
+    await ran(20, '9.0.0', 'succeeded', { env: 'staging' }); // 21
+    await ran(22, '1.1.0', 'succeeded', { kind: 'restart' }); // 23
+    await ran(24, '7.0.0', 'succeeded', { project: 'billing' }); // 25
+    await store.start(deployment({ actionId: 'running', version: '1.3.0', startedAt: at(26) }));
+    const versions = async (q: Partial<Parameters<PrismaDeploymentStore['finishedBetween']>[0]>) =>
+      (await store.finishedBetween({ project: 'shop', from: at(1), to: at(23), limit: 10, ...q })).map((d) => d.version);
+
+    expect(await versions({})).toEqual(['1.1.0', '9.0.0', '1.2.0', '1.1.0', '1.0.0']);
+    expect(await versions({ kinds: ['deploy', 'rollback'] })).toEqual(['9.0.0', '1.2.0', '1.1.0', '1.0.0']);
+    expect(await versions({ envs: ['prod'], kinds: ['deploy'], limit: 1 })).toEqual(['1.2.0']);
+    expect(await versions({ from: at(2), to: at(14) })).toEqual(['1.1.0']);
+    expect(await versions({ envs: ['qa'] })).toEqual([]);
+    await expect(versions({ from: at(5), to: at(4) })).rejects.toThrow('from must not be after to');
+  });
 });

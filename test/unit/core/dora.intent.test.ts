@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commitTimeStep } from '../../../src/core/domain/dora.js';
 import type { Deployment, NewDeployment } from '../../../src/core/ports/deployment.port.js';
+import type { Incident } from '../../../src/core/ports/incident.port.js';
 import { coreHarness, NOW } from '../../support/core-harness.js';
 
 /** The harness's stores and catalog with `dora` registered (until the lead adds it to allIntents). */
@@ -38,6 +39,23 @@ async function record(h: H, over: Partial<NewDeployment> & { finished: string; s
   return d;
 }
 
+/** Opens an incident the way the Alertmanager processor would; `env` becomes the alerts' env label. */
+async function incident(h: H, opts: { opened: string; resolved?: string; env?: string; deploymentId?: string }): Promise<Incident> {
+  const openedAt = new Date(opts.opened);
+  const labels: Record<string, string> = { alertname: 'HighErrorRate', project: 'shop', ...(opts.env ? { env: opts.env } : {}) };
+  const i = await h.incidents.store.open({
+    project: 'shop',
+    groupKey: `g${++seq}`,
+    title: 'HighErrorRate',
+    openedAt,
+    alerts: [{ fingerprint: `f${seq}`, name: 'HighErrorRate', status: 'firing', summary: '', startsAt: openedAt, endsAt: null, labels }],
+    timeline: [],
+  });
+  if (opts.deploymentId) await h.incidents.store.linkDeployment(i.id, opts.deploymentId, { at: openedAt, kind: 'deploy', text: 'Linked', by: null });
+  if (opts.resolved) await h.incidents.store.resolve(i.id, new Date(opts.resolved), i.alerts, []);
+  return i;
+}
+
 const field = (reply: Awaited<ReturnType<H['say']>>, label: string) =>
   reply.blocks.flatMap((b) => (b.type === 'fields' ? b.fields : [])).find((f) => f.label === label)?.value;
 
@@ -59,6 +77,7 @@ describe('dora intent', () => {
     expect(field(reply, 'Lead time for changes')).toBe('median 3h (2 of 3 deploys with a known commit time)');
     expect(field(reply, 'Change failure rate')).toBe('25% (1 of 4 deploys)');
     expect(field(reply, 'Time to restore')).toBe('n/a (no resolved incidents)');
+    expect(field(reply, 'Incidents still open')).toBe('0');
     expect(reply.text).toContain('Environments: prod · 2026-10-24 to 2026-11-23 (UTC)');
     expect(h.audit.last()).toMatchObject({ outcome: 'ok', intent: 'dora', personId: 'alice' });
   });
@@ -84,6 +103,24 @@ describe('dora intent', () => {
     expect(field(reply, 'Deployment frequency')).toBe('0 deploys (0/day, 0/week)');
     expect(field(reply, 'Change failure rate')).toBe('n/a (no finished deploys)');
     expect(reply.text).toContain('Environments: staging');
+  });
+
+  it('counts deploys linked to incidents as change failures and times restores from the incident store', async () => {
+    const h = doraHarness();
+    const bad = await record(h, { finished: '2026-11-20T12:00:00Z' });
+    await record(h, { finished: '2026-11-21T12:00:00Z', service: 'web' });
+    await record(h, { finished: '2026-11-22T12:00:00Z' });
+    await incident(h, { opened: '2026-11-20T12:10:00Z', resolved: '2026-11-20T12:55:00Z', env: 'prod', deploymentId: bad.id }); // 45m
+    await incident(h, { opened: '2026-11-21T09:00:00Z', resolved: '2026-11-21T11:00:00Z' }); // no env label: counts, 2h
+    await incident(h, { opened: '2026-11-22T15:00:00Z', env: 'prod' }); // still open
+    await incident(h, { opened: '2026-11-22T16:00:00Z', resolved: '2026-11-22T16:05:00Z', env: 'staging' }); // not production
+    await incident(h, { opened: '2026-09-01T10:00:00Z', resolved: '2026-09-01T11:00:00Z', env: 'prod' }); // before the window
+
+    const reply = await h.say('dora shop 30d');
+
+    expect(field(reply, 'Change failure rate')).toBe('33.3% (1 of 3 deploys)');
+    expect(field(reply, 'Time to restore')).toBe('median 1h 22m (2 incidents)');
+    expect(field(reply, 'Incidents still open')).toBe('1');
   });
 
   it('refuses bad windows, unknown projects and extra words', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commitTimeOf, commitTimeStep, computeDora, median, parseDoraWindow, type DoraIncident } from '../../../src/core/domain/dora.js';
+import { commitTimeOf, commitTimeStep, computeDora, describeRestore, median, P90_MIN_SAMPLES, parseDoraWindow, percentile, type DoraIncident } from '../../../src/core/domain/dora.js';
 import type { Deployment } from '../../../src/core/ports/deployment.port.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -64,7 +64,7 @@ describe('median and commit times', () => {
 describe('computeDora', () => {
   it('reports nothing measurable for an empty history', () => {
     const r = computeDora([], [], { days: 30 }, NOW);
-    expect(r).toMatchObject({ deploys: 0, perDay: 0, perWeek: 0, leadTime: null, changeFailure: null, timeToRestore: null });
+    expect(r).toMatchObject({ deploys: 0, perDay: 0, perWeek: 0, leadTime: null, changeFailure: null, timeToRestore: null, openIncidents: 0 });
     expect(r.from).toEqual(at('2026-10-24T12:00:00Z'));
     expect(r.to).toEqual(NOW);
   });
@@ -109,7 +109,7 @@ describe('computeDora', () => {
     const failed = dep({ finishedAt: at('2026-11-14T12:00:00Z'), status: 'failed' });
     const autoRolledBack = dep({ finishedAt: at('2026-11-15T12:00:00Z'), status: 'rolled_back' });
     const last = dep({ finishedAt: at('2026-11-16T12:00:00Z') });
-    const incident: DoraIncident = { id: 'i1', project: 'shop', openedAt: at('2026-11-13T12:10:00Z'), resolvedAt: null, deploymentIds: [linked.id] };
+    const incident: DoraIncident = { id: 'i1', project: 'shop', openedAt: at('2026-11-13T12:10:00Z'), resolvedAt: null, deploymentId: linked.id };
     const r = computeDora([ok, rolledBackLater, rollback, fixedForward, restart, linked, failed, autoRolledBack, last], [incident], { days: 30 }, NOW);
     // Deploys: ok, rolledBackLater, fixedForward, linked, failed, autoRolledBack, last (the rollback and restart are not changes).
     expect(r.changeFailure).toEqual({ failed: 4, total: 7, rate: 4 / 7 });
@@ -124,14 +124,51 @@ describe('computeDora', () => {
     expect(r.changeFailure).toEqual({ failed: 1, total: 2, rate: 0.5 });
   });
 
-  it('takes the median time to restore over incidents resolved in the window', () => {
+  it('takes the median time to restore over incidents opened in the window and counts open ones apart', () => {
     const incidents: DoraIncident[] = [
-      { id: 'i1', project: 'shop', openedAt: at('2026-11-20T10:00:00Z'), resolvedAt: at('2026-11-20T10:30:00Z'), deploymentIds: [] },
-      { id: 'i2', project: 'shop', openedAt: at('2026-11-21T10:00:00Z'), resolvedAt: at('2026-11-21T12:00:00Z'), deploymentIds: [] },
-      { id: 'i3', project: 'shop', openedAt: at('2026-11-22T10:00:00Z'), resolvedAt: null, deploymentIds: [] },
-      { id: 'i4', project: 'shop', openedAt: at('2026-09-01T10:00:00Z'), resolvedAt: at('2026-09-01T11:00:00Z'), deploymentIds: [] },
+      { id: 'i1', project: 'shop', openedAt: at('2026-11-20T10:00:00Z'), resolvedAt: at('2026-11-20T10:30:00Z'), deploymentId: null },
+      { id: 'i2', project: 'shop', openedAt: at('2026-11-21T10:00:00Z'), resolvedAt: at('2026-11-21T12:00:00Z'), deploymentId: null },
+      { id: 'i3', project: 'shop', openedAt: at('2026-11-22T10:00:00Z'), resolvedAt: null, deploymentId: null },
+      { id: 'i4', project: 'shop', openedAt: at('2026-09-01T10:00:00Z'), resolvedAt: at('2026-09-01T11:00:00Z'), deploymentId: null },
+      // Opened before the window, resolved inside it: belongs to the earlier window.
+      { id: 'i5', project: 'shop', openedAt: at('2026-10-24T11:00:00Z'), resolvedAt: at('2026-10-25T11:00:00Z'), deploymentId: null },
+      // Opened before the window and still open: not this window's either.
+      { id: 'i6', project: 'shop', openedAt: at('2026-10-20T11:00:00Z'), resolvedAt: null, deploymentId: null },
     ];
     const r = computeDora([], incidents, { days: 30 }, NOW);
-    expect(r.timeToRestore).toEqual({ medianMs: 1.25 * HOUR, samples: 2 });
+    expect(r.timeToRestore).toEqual({ medianMs: 1.25 * HOUR, samples: 2, p90Ms: null });
+    expect(r.openIncidents).toBe(1);
+    expect(describeRestore(r.timeToRestore!)).toBe('median 1h 15m');
+  });
+
+  it('adds the 90th percentile once there are enough resolved incidents', () => {
+    const minutes = [5, 10, 15, 20, 25, 30, 35, 40, 45, 600];
+    const incidents: DoraIncident[] = minutes.map((m, i) => {
+      const openedAt = new Date(NOW.getTime() - (i + 1) * 24 * HOUR);
+      return { id: `i${i}`, project: 'shop', openedAt, resolvedAt: new Date(openedAt.getTime() + m * 60_000), deploymentId: null };
+    });
+    expect(incidents).toHaveLength(P90_MIN_SAMPLES);
+    const r = computeDora([], incidents, { days: 30 }, NOW);
+    expect(r.timeToRestore).toEqual({ medianMs: 27.5 * 60_000, samples: 10, p90Ms: 45 * 60_000 });
+    expect(describeRestore(r.timeToRestore!)).toBe('median 27m 30s, p90 45m');
+    expect(computeDora([], incidents.slice(1), { days: 30 }, NOW).timeToRestore!.p90Ms).toBeNull();
+  });
+
+  it('counts a deploy linked to an incident once, however many incidents name it', () => {
+    const linked = dep({ finishedAt: at('2026-11-20T12:00:00Z') });
+    const clean = dep({ finishedAt: at('2026-11-21T12:00:00Z'), service: 'web' });
+    const opened = (id: string, m: number): DoraIncident => ({ id, project: 'shop', openedAt: new Date(linked.finishedAt!.getTime() + m * 60_000), resolvedAt: null, deploymentId: linked.id });
+    const r = computeDora([linked, clean], [opened('i1', 5), opened('i2', 20)], { days: 30 }, NOW);
+    expect(r.changeFailure).toEqual({ failed: 1, total: 2, rate: 0.5 });
+    expect(r.openIncidents).toBe(2);
+  });
+});
+
+describe('percentile', () => {
+  it('takes the nearest rank', () => {
+    expect(percentile([], 90)).toBeUndefined();
+    expect(percentile([3, 1, 2], 90)).toBe(3);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5);
   });
 });

@@ -40,6 +40,7 @@ function data(over: Partial<MorningReportData> = {}): MorningReportData {
     people: { alice: 'Alice', bob: 'Bob' },
     services: { total: 2, problems: [] },
     deployments: [],
+    incidents: [],
     onCall: [],
     locks: [],
     freezes: [],
@@ -111,7 +112,7 @@ describe('buildMorningReport', () => {
       perWeek: 2.8,
       leadTime: { medianMs: 5_400_000, samples: 4 },
       changeFailure: { failed: 1, total: 8, rate: 0.125 },
-      timeToRestore: { medianMs: 2_700_000, samples: 2 },
+      timeToRestore: { medianMs: 2_700_000, samples: 12, p90Ms: 7_200_000 },
     };
     const reply = buildMorningReport(data({ dora: { envs: ['prod', 'prod-eu'], report } }));
     expect(reply.blocks.slice(-2)).toEqual([
@@ -122,10 +123,32 @@ describe('buildMorningReport', () => {
           { label: 'Deployment frequency', value: '12 deploys (0.4/day)' },
           { label: 'Lead time', value: 'median 1h 30m' },
           { label: 'Change failure rate', value: '12.5% (1 of 8)' },
-          { label: 'Time to restore', value: 'median 45m' },
+          { label: 'Time to restore', value: 'median 45m, p90 2h' },
         ],
       },
     ]);
+  });
+
+  it('lists open incidents with how long they have been open, after the deploys, and warns about them', () => {
+    const incidents = [
+      { id: 'inc7', title: 'HighErrorRate', openedAt: new Date('2026-11-23T06:48:00Z') },
+      { id: 'inc3', title: 'DiskFull', openedAt: new Date('2026-11-21T05:00:00Z') },
+    ];
+    const reply = buildMorningReport(data({ incidents }));
+    expect(reply.tone).toBe('warning');
+    const at = reply.blocks.findIndex((b) => b.type === 'text' && b.text === 'Open incidents: 2');
+    expect(reply.blocks[at - 1]).toEqual({ type: 'text', text: 'Deploys since Sun 22 Nov 07:00 UTC: none' });
+    expect(reply.blocks[at + 1]).toEqual({
+      type: 'table',
+      columns: ['INCIDENT', 'TITLE', 'OPEN FOR'],
+      rows: [
+        ['inc7', 'HighErrorRate', '12m'],
+        ['inc3', 'DiskFull', '2d 2h'],
+      ],
+    });
+    const quiet = buildMorningReport(data());
+    expect(quiet.tone).toBe('info');
+    expect(quiet.text).toContain('Open incidents: none');
   });
 
   it('warns on a failed deploy since the last report even when every service is healthy', () => {

@@ -84,6 +84,7 @@ describe('morning intent', () => {
           ['Mon 23 Nov 09:00 GMT+1', 'prod', 'api', 'deploy', '1.4.2 → 1.5.0', 'succeeded', 'Alice'],
         ],
       },
+      { type: 'text', text: 'Open incidents: none' },
       {
         type: 'fields',
         fields: [
@@ -126,6 +127,7 @@ describe('morning intent', () => {
     expect(texts(reply)).toEqual([
       'Services: all 3 services healthy',
       'Deploys since Sun 22 Nov 13:00 GMT+1: none',
+      'Open incidents: none',
       'Locks and freezes: none',
       'DORA, last 30 days (prod)',
     ]);
@@ -157,11 +159,47 @@ describe('morning intent', () => {
     expect(texts(carol)).toEqual([
       'Services: all 1 service healthy',
       'Deploys since Fri 27 Nov 09:00 GMT+1: 1 (1 failed)',
+      'Open incidents: none',
       'Locks and freezes: 1',
       'DORA, last 30 days (staging)',
     ]);
     expect(carol.text).not.toContain('prod');
     expect(carol.text).toContain('Change failure rate: 100% (1 of 1)');
+  });
+
+  it('lists open incidents of the environments the person may see and times restores in the DORA snapshot', async () => {
+    const h = morningHarness();
+    healthyShop(h);
+    const open = async (title: string, opened: string, env?: string) => {
+      const openedAt = new Date(opened);
+      const labels = { alertname: title, project: 'shop', ...(env ? { env } : {}) };
+      const alert = { fingerprint: title, name: title, status: 'firing' as const, summary: '', startsAt: openedAt, endsAt: null, labels };
+      return h.incidents.store.open({ project: 'shop', groupKey: title, title, openedAt, alerts: [alert], timeline: [] });
+    };
+    const prodDown = await open('ApiDown', '2026-11-23T11:15:00Z', 'prod');
+    const stagingSlow = await open('SlowQueries', '2026-11-22T09:00:00Z', 'staging');
+    const restored = await open('DiskFull', '2026-11-20T10:00:00Z', 'prod');
+    await h.incidents.store.resolve(restored.id, new Date('2026-11-20T10:40:00Z'), restored.alerts, []);
+    await h.incidents.store.open({ project: 'billing', groupKey: 'b', title: 'BillingDown', openedAt: new Date('2026-11-23T11:00:00Z'), alerts: [], timeline: [] });
+
+    const admin = await h.say('morning shop');
+    expect(admin.tone).toBe('warning');
+    expect(admin.blocks).toContainEqual({
+      type: 'table',
+      columns: ['INCIDENT', 'TITLE', 'OPEN FOR'],
+      rows: [
+        [prodDown.id, 'ApiDown', '45m'],
+        [stagingSlow.id, 'SlowQueries', '1d 3h'],
+      ],
+    });
+    expect(admin.text).toContain('Time to restore: median 40m');
+    expect(admin.text).not.toContain('BillingDown');
+
+    const carol = await h.say('morning', '1003');
+    expect(texts(carol)).toContain('Open incidents: 1');
+    expect(carol.text).toContain(stagingSlow.id);
+    expect(carol.text).not.toContain(prodDown.id);
+    expect(carol.text).toContain('Time to restore: n/a');
   });
 
   it('reports an unreachable host and a missing container as services needing attention', async () => {

@@ -24,6 +24,7 @@ function setup() {
     limits: h.config.limits,
     intents: () => [],
     actions: h.actions,
+    incidents: h.incidents,
   };
   const sent: { platform: Platform; chatId: string; reply: Reply }[] = [];
   const run = createMorningReportRun({
