@@ -38,7 +38,12 @@ import type { Reply } from '../core/messages/reply.js';
 import { createGitHubWebhookHandler } from '../adapters/http/github-webhook.handler.js';
 import { ALERTMANAGER_WEBHOOK_PATH, createAlertmanagerWebhookHandler } from '../adapters/http/alertmanager.handler.js';
 import { PrismaIncidentStore } from '../adapters/prisma/incident.repository.js';
-import { createIncidentIntent } from '../core/intents/incident.intent.js';
+import { PrismaPostedMessages } from '../adapters/prisma/posted-message.repository.js';
+import { PrismaOncallOverrideStore } from '../adapters/prisma/oncall-override.repository.js';
+import { PrismaHandoffLog } from '../adapters/prisma/handoff-log.repository.js';
+import { createAlertmanagerSilencer } from '../adapters/http/alertmanager.silencer.js';
+import { escalationSweeper } from '../jobs/escalation.sweeper.js';
+import { handoffAnnouncer } from '../jobs/handoff.announcer.js';
 
 /** The composition root: the only place that knows every piece. */
 export interface App {
@@ -66,6 +71,7 @@ function githubWebhook(secret: string, config: DeckhandConfig, deps: ActionRunDe
     deployments: deps.deployments,
     notifier: deps.notifier,
     logger: deps.logger,
+    incidents: deps.incidents,
     isFirstSeen: (id) => processed.firstSeen('github', id),
     resolveService: (repo, ghEnv) => {
       const r = repos[repo];
@@ -95,6 +101,14 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const connection = redisOptions(env.REDIS_URL);
   const queue = new BullActionQueue({ connection });
   const incidents = new PrismaIncidentStore(prisma);
+  const posted = new PrismaPostedMessages(prisma);
+  const overrides = new PrismaOncallOverrideStore(prisma);
+  const silencer = config.alertmanager.url ? createAlertmanagerSilencer({ url: config.alertmanager.url }) : undefined;
+  // Paging of unacknowledged incidents and handoff announcements: clock-driven sweeps whose steps are claimed
+  // by conditional updates, so with several replicas each page and each announcement is posted once.
+  const oncallDeps = { overrides, notifier, clock, logger: coreLogger, rotations: config.catalog.rotations, people: config.catalog.people };
+  const escalation = escalationSweeper({ ...oncallDeps, incidents, escalateAfterMs: config.incidents.escalateAfterMs });
+  const handoffs = handoffAnnouncer({ ...oncallDeps, handoffs: new PrismaHandoffLog(prisma) });
   const personName = (id: string) => config.catalog.people.find((p) => p.id === id)?.name ?? id;
   const runDeps: ActionRunDeps = {
     pendingActions: new PrismaPendingActionStore(prisma, clock),
@@ -107,6 +121,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     settings: config.actions,
     audit,
     personName,
+    incidents,
     probeFor: (project, env, service) => findService(config.catalog, project, env, service)?.probe,
   };
   const coreDeps: CoreDeps = {
@@ -117,7 +132,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     clock,
     logger: coreLogger,
     metrics,
-    intents: [...allIntents, createIncidentIntent(incidents)],
+    intents: allIntents,
     actions: {
       pending: runDeps.pendingActions,
       deployments: runDeps.deployments,
@@ -128,6 +143,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       recurringFreezes: config.recurringFreezes,
       confirmTtlMs: config.actions.confirmTtlMs,
     },
+    incidents: { store: incidents, overrides, silencer, settings: config.incidents },
   };
   const core = createCore(coreDeps);
 
@@ -145,8 +161,11 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       onAbandoned: async () => void (await recovery()),
     });
     sweeper = startExpirySweeper({ pendingActions: runDeps.pendingActions, notifier, audit, clock, logger: coreLogger, intervalMs: 15_000 });
+    escalation.start();
+    handoffs.start();
   };
   const stopJobs = async () => {
+    await Promise.all([escalation.stop(), handoffs.stop()]);
     sweeper?.stop();
     await worker?.close();
     await queue.close();
@@ -191,26 +210,33 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       })
     : undefined;
 
-  // Pushes (progress edits, announcements, alerts) go through per-chat queues that keep Telegram's limits,
+  // Pushes (progress edits, announcements, alerts) go through per-chat queues that keep each platform's limits,
   // coalesce edits, group bursts and retry 429s/5xx; direct replies keep using the adapter's own client.
   const telegramDelivery = env.TELEGRAM_BOT_TOKEN
     ? (await import('../adapters/notifier/delivery.telegram.js')).createTelegramDelivery({
         token: env.TELEGRAM_BOT_TOKEN,
         apiRoot: env.TELEGRAM_API_ROOT,
         chatsFor: chatsForPlatform(config.catalog.chats, 'telegram'),
+        posted,
         logger: coreLogger,
       })
     : undefined;
   if (telegramDelivery) notifier.use('telegram', telegramDelivery.queue);
-  const slackNotifier = slack
-    ? new (await import('../adapters/slack/slack.notifier.js')).SlackNotifier({ client: slack.app.client, chatsFor: chatsForPlatform(config.catalog.chats, 'slack'), logger: coreLogger })
+  const slackDelivery = env.SLACK_BOT_TOKEN
+    ? (await import('../adapters/notifier/delivery.slack.js')).createSlackDelivery({
+        token: env.SLACK_BOT_TOKEN,
+        apiUrl: env.SLACK_API_URL,
+        chatsFor: chatsForPlatform(config.catalog.chats, 'slack'),
+        posted,
+        logger: coreLogger,
+      })
     : undefined;
-  if (slackNotifier) notifier.use('slack', slackNotifier);
+  if (slackDelivery) notifier.use('slack', slackDelivery.queue);
 
   // Scheduled morning reports: one BullMQ job scheduler per report, so replicas send each one once.
-  const sendTo = async (platform: string, chatId: string, reply: Reply) => {
+  const sendTo = async (platform: string, chatId: string, reply: Reply): Promise<void> => {
     if (platform === 'telegram' && telegramDelivery) return telegramDelivery.queue.send(chatId, reply);
-    if (platform === 'slack' && slackNotifier) return slackNotifier.send(chatId, reply);
+    if (platform === 'slack' && slackDelivery) return slackDelivery.queue.send(chatId, reply);
     throw new Error(`no ${platform} connection is configured for this report`);
   };
   const runReport = createMorningReportRun({ services: { ...coreDeps, intents: () => coreDeps.intents }, sendTo, previousFire: previousFireTime });
@@ -232,6 +258,9 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       projects: new Set(config.catalog.projects.map((p) => p.name)),
       nameOf: personName,
       projectLabel: config.alertmanager.projectLabel,
+      catalog: config.catalog,
+      settings: config.incidents,
+      deployLink: { deployments: runDeps.deployments, withinMs: config.incidents.linkDeployWithinMs, envLabel: config.incidents.envLabel },
     });
     routes.push({ method: 'POST', path: ALERTMANAGER_WEBHOOK_PATH, handler });
   }
@@ -266,7 +295,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       await stopJobs();
       await reports?.close();
       // Queued pushes get a bounded chance to go out; what is left is logged by the queue.
-      await Promise.race([telegramDelivery?.queue.drain(), new Promise((r) => setTimeout(r, 3_000).unref())]);
+      await Promise.race([Promise.all([telegramDelivery?.queue.drain(), slackDelivery?.queue.drain()]), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await http.close();
       await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
     },

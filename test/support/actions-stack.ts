@@ -5,6 +5,8 @@
  * from a YAML config. Only the chat side is replaced: a RecordingNotifier keeps every edit and
  * announcement, and `say`/`click` feed InboundEvents the way an adapter would.
  */
+import { PrismaIncidentStore } from '../../src/adapters/prisma/incident.repository.js';
+import { PrismaOncallOverrideStore } from '../../src/adapters/prisma/oncall-override.repository.js';
 import type Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { DockerRuntimeRegistry } from '../../src/adapters/docker/docker-hosts.js';
@@ -75,6 +77,11 @@ export class RecordingNotifier implements Notifier {
   }
 
   async announce(project: string, reply: Reply): Promise<void> {
+    this.announcements.push({ project, reply: structuredClone(reply) });
+  }
+
+  /** A keyed publish shows in the chat like an announcement (then edited in place); recorded as one. */
+  async publish(project: string, _key: string, reply: Reply): Promise<void> {
     this.announcements.push({ project, reply: structuredClone(reply) });
   }
 
@@ -163,6 +170,7 @@ export async function createActionsStack(opts: ActionsStackOptions) {
     metrics: noopMetrics,
     intents: allIntents,
     actions: { pending: deps.pendingActions, deployments: deps.deployments, locks: deps.locks, freezes, queue, notifier, recurringFreezes: config.recurringFreezes, confirmTtlMs: config.actions.confirmTtlMs },
+    incidents: { store: new PrismaIncidentStore(db.prisma), overrides: new PrismaOncallOverrideStore(db.prisma), settings: config.incidents },
   });
   const recovery = () => recoverUnfinished({ ...deps, isQueued: (id) => queue.isQueued(id), graceMs: 0 });
   const processor = opts.wrapProcessor?.(createActionProcessor(deps)) ?? createActionProcessor(deps);

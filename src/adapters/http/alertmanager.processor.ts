@@ -1,16 +1,19 @@
 /**
  * Turns one Alertmanager notification into incident changes and chat messages: per project of the group,
- * open the incident (first firing alert) or fold the alerts into it; post the group's state whenever it
- * changed, and a postmortem draft once every alert has resolved. The Notifier port returns no message
- * reference, so each change is a new message (not an edit) until the port can remember one.
+ * open the incident (first firing alert) or fold the alerts into it; publish the group's state whenever it
+ * changed (one message per incident and chat, edited in place: `incidentMessageKey`), and post a
+ * postmortem draft once every alert has resolved.
  */
 import { applyAlerts, groupTitle, routeByProject, type AlertGroup, type ProjectSlice } from '../../core/domain/alert-group.js';
-import { alertGroupReply, postmortemReply } from '../../core/domain/alert-group.reply.js';
+import { alertGroupReply, incidentMessageKey, postmortemReply } from '../../core/domain/alert-group.reply.js';
+import type { Catalog } from '../../core/domain/catalog.js';
+import type { IncidentSettings } from '../../core/intents/intent.js';
 import type { Clock } from '../../core/ports/clock.port.js';
 import type { Incident, IncidentStore } from '../../core/ports/incident.port.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { Reply } from '../../core/messages/reply.js';
+import { linkRecentDeploy, type DeployLinkSettings } from './alertmanager.deploy-link.js';
 
 export interface AlertProcessorDeps {
   incidents: IncidentStore;
@@ -23,6 +26,11 @@ export interface AlertProcessorDeps {
   projects: ReadonlySet<string>;
   /** Person id → display name for notes in postmortems. */
   nameOf: (personId: string) => string;
+  /** Where to find the deploy an opening incident is linked to; no linking without it. */
+  deployLink?: DeployLinkSettings;
+  /** What the alert message's buttons need: the catalog (Restart / Roll back a service), labels, Silence length. */
+  catalog: Pick<Catalog, 'projects'>;
+  settings: Pick<IncidentSettings, 'serviceLabel' | 'envLabel' | 'silenceMs'>;
 }
 
 export type IncidentChange = 'opened' | 'updated' | 'resolved' | 'unchanged' | 'ignored';
@@ -43,17 +51,23 @@ export async function processAlertGroup(deps: AlertProcessorDeps, group: AlertGr
   for (const slice of slices) {
     const { id, change, posts } = await applySlice(deps, group, slice);
     outcome.incidents.push({ project: slice.project, id, change });
-    for (const reply of posts) {
-      if (!(await post(deps, slice.project, reply))) outcome.notified = false;
+    for (const p of posts) {
+      if (!(await post(deps, slice.project, p))) outcome.notified = false;
     }
   }
   return outcome;
 }
 
+/** A chat push: the incident's living message (published under its key) or a message of its own. */
+interface Post {
+  reply: Reply;
+  key?: string;
+}
+
 interface SliceResult {
   id: string | null;
   change: IncidentChange;
-  posts: Reply[];
+  posts: Post[];
 }
 
 async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice): Promise<SliceResult> {
@@ -65,12 +79,12 @@ async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: Pr
   if (!change.allResolved) {
     await deps.incidents.update(existing.id, change.alerts, change.entries);
     const updated: Incident = { ...existing, alerts: change.alerts, timeline: [...existing.timeline, ...change.entries] };
-    return { id: existing.id, change: 'updated', posts: [alertGroupReply(updated)] };
+    return { id: existing.id, change: 'updated', posts: [living(deps, updated)] };
   }
   const closing = [...change.entries, { at: now, kind: 'closed' as const, text: 'All alerts resolved', by: null }];
   const resolved = await deps.incidents.resolve(existing.id, now, change.alerts, closing);
   if (!resolved) return { id: existing.id, change: 'unchanged', posts: [] };
-  return { id: resolved.id, change: 'resolved', posts: [alertGroupReply(resolved), postmortemReply(resolved, deps.nameOf)] };
+  return { id: resolved.id, change: 'resolved', posts: [living(deps, resolved), { reply: postmortemReply(resolved, deps.nameOf) }] };
 }
 
 async function openIncident(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice, now: Date): Promise<SliceResult> {
@@ -86,12 +100,19 @@ async function openIncident(deps: AlertProcessorDeps, group: AlertGroup, slice: 
     alerts: change.alerts,
     timeline: [{ at: openedAt, kind: 'opened', text: 'Incident opened by Alertmanager', by: null }, ...change.entries],
   });
-  return { id: incident.id, change: 'opened', posts: [alertGroupReply(incident)] };
+  const linked = deps.deployLink ? await linkRecentDeploy(deps, deps.deployLink, incident) : incident;
+  return { id: linked.id, change: 'opened', posts: [living(deps, linked)] };
 }
 
-async function post(deps: AlertProcessorDeps, project: string, reply: Reply): Promise<boolean> {
+const living = (deps: AlertProcessorDeps, incident: Incident): Post => ({
+  reply: alertGroupReply(incident, { nameOf: deps.nameOf, settings: deps.settings, catalog: deps.catalog, now: deps.clock.now() }),
+  key: incidentMessageKey(incident.id),
+});
+
+async function post(deps: AlertProcessorDeps, project: string, { reply, key }: Post): Promise<boolean> {
   try {
-    await deps.notifier.announce(project, reply);
+    if (key) await deps.notifier.publish(project, key, reply);
+    else await deps.notifier.announce(project, reply);
     return true;
   } catch (err) {
     deps.logger.error({ err, project }, 'could not post an alert message');

@@ -39,6 +39,8 @@ beforeAll(async () => {
     logger: silentLogger,
     projects: new Set(['shop']),
     nameOf: (id) => id,
+    catalog: { projects: [] },
+    settings: { serviceLabel: 'service', envLabel: 'env', silenceMs: 3_600_000 },
   });
   server = createHttpServer({ logger: silentLogger, metricsRegistry: new Registry(), routes: [{ method: 'POST', path: ALERTMANAGER_WEBHOOK_PATH, handler }] });
   await server.listen(PORT, '127.0.0.1');

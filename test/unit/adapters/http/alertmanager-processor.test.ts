@@ -21,6 +21,8 @@ function setup() {
     projectLabel: 'project',
     projects: new Set(['shop', 'billing']),
     nameOf: (id) => (id === 'alice' ? 'Alice' : id),
+    catalog: { projects: [] },
+    settings: { serviceLabel: 'service', envLabel: 'env', silenceMs: 3_600_000 },
   };
   return { deps, incidents, notifier, at: (m: number) => (now = min(m)) };
 }
