@@ -15,7 +15,7 @@ import { createCore, type CoreDeps } from '../core/pipeline/core.js';
 import type { ChatCore } from '../core/pipeline/chat-core.js';
 import { systemClock } from '../core/ports/clock.port.js';
 import type { DeckhandConfig } from './config.js';
-import type { Env } from './env.js';
+import { alertmanagerAuth, type Env } from './env.js';
 import { asCoreLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { redisOptions } from './redis-connection.js';
@@ -248,9 +248,10 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   } else if (config.github) {
     logger.warn('github repositories are configured but GITHUB_WEBHOOK_SECRET is not set; /webhooks/github is off');
   }
-  if (env.ALERTMANAGER_WEBHOOK_TOKEN) {
+  const amAuth = alertmanagerAuth(env);
+  if (amAuth) {
     const handler = createAlertmanagerWebhookHandler({
-      auth: { bearerToken: env.ALERTMANAGER_WEBHOOK_TOKEN },
+      auth: amAuth,
       incidents,
       notifier,
       clock,

@@ -30,11 +30,17 @@ export const envSchema = z
     SLACK_API_URL: url('Slack Web API base, default https://slack.com/api/'),
     DECKHAND_SHELL_PERSON: optional,
     ALERTMANAGER_WEBHOOK_TOKEN: optional.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+    ALERTMANAGER_WEBHOOK_USER: optional,
+    ALERTMANAGER_WEBHOOK_PASSWORD: optional.refine((v) => v === undefined || v.length >= 12, 'must be at least 12 characters'),
     GITHUB_WEBHOOK_SECRET: optional.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   })
   .superRefine((e, ctx) => {
     if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'is required when TELEGRAM_WEBHOOK_URL is set' });
+    }
+    if (Boolean(e.ALERTMANAGER_WEBHOOK_USER) !== Boolean(e.ALERTMANAGER_WEBHOOK_PASSWORD)) {
+      const missing = e.ALERTMANAGER_WEBHOOK_USER ? 'ALERTMANAGER_WEBHOOK_PASSWORD' : 'ALERTMANAGER_WEBHOOK_USER';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required for basic auth (set both ALERTMANAGER_WEBHOOK_USER and ALERTMANAGER_WEBHOOK_PASSWORD)' });
     }
     if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
@@ -42,6 +48,15 @@ export const envSchema = z
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** The Alertmanager webhook's credentials (bearer token and/or basic auth), or undefined when it is off. */
+export function alertmanagerAuth(env: Env): { bearerToken?: string; basic?: { username: string; password: string } } | undefined {
+  const basic = env.ALERTMANAGER_WEBHOOK_USER && env.ALERTMANAGER_WEBHOOK_PASSWORD
+    ? { username: env.ALERTMANAGER_WEBHOOK_USER, password: env.ALERTMANAGER_WEBHOOK_PASSWORD }
+    : undefined;
+  if (!env.ALERTMANAGER_WEBHOOK_TOKEN && !basic) return undefined;
+  return { ...(env.ALERTMANAGER_WEBHOOK_TOKEN ? { bearerToken: env.ALERTMANAGER_WEBHOOK_TOKEN } : {}), ...(basic ? { basic } : {}) };
+}
 
 /** Validates the environment; the error lists each variable and what it must be, never its value. */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
