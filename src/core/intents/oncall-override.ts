@@ -85,7 +85,8 @@ export async function setOverride(ctx: IntentContext<unknown>, args: SetOverride
   const text = `is primary on call for ${args.project}${instead} until ${formatLocal(end.at, spec.timezone)} (${formatDuration(end.at.getTime() - now.getTime())}), override set by ${ctx.person.name}.`;
   const reply = new ReplyBuilder('success').header(`On-call override for ${args.project}`).mention([mentionOf(catalog.people, args.personId)], text).build();
   await announce(ctx, args.project, reply);
-  return reply;
+  // The announcement carries the mention; the requester gets a short confirmation (no second copy in a bound chat).
+  return new ReplyBuilder('success').text(`Override set: ${personName(catalog.people, args.personId)} ${text}`).context(`Announced in ${args.project}'s chats.`).build();
 }
 
 export async function clearOverride(ctx: IntentContext<unknown>, args: ClearOverrideArgs): Promise<Reply> {

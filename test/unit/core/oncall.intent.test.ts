@@ -23,9 +23,12 @@ describe('oncall', () => {
     const h = coreHarness();
     const reply = await h.say('oncall override @carol until 18:00', DAVE);
     expect(reply.tone).toBe('success');
-    expect(reply.text).toContain('@Carol is primary on call for shop instead of Alice until Mon 23 Nov 18:00 GMT+1 (5h), override set by Dave.');
-    expect(reply.blocks).toContainEqual({ type: 'mention', text: expect.any(String), people: [{ name: 'Carol', telegram: '1003' }] });
-    expect(h.actions.notifier.announcements).toEqual([{ project: 'shop', reply }]);
+    expect(reply.text).toContain('Override set: Carol is primary on call for shop instead of Alice until Mon 23 Nov 18:00 GMT+1 (5h), override set by Dave.');
+    const [announced] = h.actions.notifier.announcements;
+    expect(h.actions.notifier.announcements).toHaveLength(1);
+    expect(announced!.project).toBe('shop');
+    expect(announced!.reply.text).toContain('@Carol is primary on call for shop instead of Alice until Mon 23 Nov 18:00 GMT+1 (5h)');
+    expect(announced!.reply.blocks).toContainEqual({ type: 'mention', text: expect.any(String), people: [{ name: 'Carol', telegram: '1003' }] });
     expect(await stored(h)).toMatchObject([{ project: 'shop', personId: 'carol', endsAt: new Date('2026-11-23T17:00:00Z'), createdBy: 'dave' }]);
 
     const shown = await h.say('oncall');
