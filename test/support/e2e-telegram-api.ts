@@ -1,7 +1,10 @@
 /**
  * A tiny local Telegram Bot API for e2e tests: answers the methods the bot calls at start-up and when
- * replying (getMe, setMyCommands, deleteWebhook, setWebhook, sendMessage) and records every call.
- * Any other method answers 404 like Telegram does for unknown methods, and is recorded too.
+ * replying (getMe, setMyCommands, deleteWebhook, setWebhook, sendMessage) and around buttons
+ * (answerCallbackQuery, editMessageText, editMessageReplyMarkup), and records every call with its result.
+ * It keeps the messages it "sent", so an edit of a message it never sent, or one that changes nothing, gets
+ * Telegram's own 400 answer. Any other method answers 404 like Telegram does for unknown methods, and is
+ * recorded too.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,11 +14,24 @@ export interface RecordedCall {
   method: string;
   token: string;
   payload: Record<string, unknown>;
+  /** What the fake answered in `result` (a message for sendMessage/editMessageText), if it answered ok. */
+  result?: unknown;
+}
+
+/** A message as this fake Bot API keeps it: the latest text and inline keyboard. */
+export interface FakeMessage {
+  chatId: number;
+  messageId: number;
+  text: string;
+  replyMarkup: unknown;
 }
 
 export const FAKE_BOT = { id: 7000001, is_bot: true, first_name: 'Deckhand', username: 'deckhand_e2e_bot' } as const;
 
 const sendMessageSchema = z.object({ chat_id: z.union([z.number(), z.string()]), text: z.string().min(1) }).loose();
+const editTargetSchema = z.object({ chat_id: z.union([z.number(), z.string()]), message_id: z.coerce.number().int().positive() }).loose();
+const editTextSchema = editTargetSchema.extend({ text: z.string().min(1) });
+const chatOf = (id: number) => (id < 0 ? { id, type: 'group', title: 'E2E group' } : { id, type: 'private' });
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -31,6 +47,7 @@ export class FakeTelegramApi {
   readonly calls: RecordedCall[] = [];
   private server: Server | undefined;
   private nextMessageId = 1;
+  private readonly messages = new Map<string, FakeMessage>();
 
   /** Starts on a free port of 127.0.0.1; returns the apiRoot to give the bot. */
   async start(): Promise<string> {
@@ -65,13 +82,34 @@ export class FakeTelegramApi {
     return this.callsOf(method);
   }
 
+  /** Waits (bounded) for the first call of `method` from index `from` on that satisfies `match`. */
+  async waitForCall(method: string, match: (call: RecordedCall) => boolean, opts: { from?: number; timeoutMs?: number } = {}): Promise<RecordedCall> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+    for (;;) {
+      const found = this.calls.slice(opts.from ?? 0).find((c) => c.method === method && match(c));
+      if (found) return found;
+      if (Date.now() > deadline) {
+        throw new Error(`no matching ${method} call; got: ${this.calls.slice(opts.from ?? 0).map((c) => c.method).join(', ') || 'none'}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** The message as it stands now (after edits), if this fake sent it. */
+  message(chatId: number, messageId: number): FakeMessage | undefined {
+    return this.messages.get(`${chatId}:${messageId}`);
+  }
+
   private async handle(req: IncomingMessage): Promise<[number, unknown]> {
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
     if (!match) return [404, { ok: false, error_code: 404, description: 'Not Found' }];
     const [, token = '', method = ''] = match;
     const payload = await readJson(req);
-    this.calls.push({ method, token, payload });
-    return this.answer(method, payload);
+    const call: RecordedCall = { method, token, payload };
+    this.calls.push(call);
+    const [status, body] = this.answer(method, payload);
+    if (status === 200) call.result = (body as { result?: unknown }).result;
+    return [status, body];
   }
 
   private answer(method: string, payload: Record<string, unknown>): [number, unknown] {
@@ -82,15 +120,39 @@ export class FakeTelegramApi {
       case 'deleteWebhook':
       case 'setWebhook':
         return [200, { ok: true, result: true }];
+      case 'answerCallbackQuery':
+        return [200, { ok: true, result: true }];
       case 'sendMessage': {
         const msg = sendMessageSchema.safeParse(payload);
         if (!msg.success) return [400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' }];
         const chatId = Number(msg.data.chat_id);
-        const result = { message_id: this.nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private' }, from: FAKE_BOT, text: msg.data.text };
+        const messageId = this.nextMessageId++;
+        this.messages.set(`${chatId}:${messageId}`, { chatId, messageId, text: msg.data.text, replyMarkup: payload.reply_markup });
+        const result = { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: chatOf(chatId), from: FAKE_BOT, text: msg.data.text };
         return [200, { ok: true, result }];
       }
+      case 'editMessageText':
+      case 'editMessageReplyMarkup':
+        return this.edit(method, payload);
       default:
         return [404, { ok: false, error_code: 404, description: 'Not Found: method not found' }];
     }
+  }
+
+  /** Telegram's edit rules: the message must exist, and an edit that changes nothing is refused. */
+  private edit(method: string, payload: Record<string, unknown>): [number, unknown] {
+    const target = (method === 'editMessageText' ? editTextSchema : editTargetSchema).safeParse(payload);
+    if (!target.success) return [400, { ok: false, error_code: 400, description: 'Bad Request: invalid edit request' }];
+    const chatId = Number(target.data.chat_id);
+    const existing = this.messages.get(`${chatId}:${target.data.message_id}`);
+    if (!existing) return [400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' }];
+    const text = typeof payload.text === 'string' && method === 'editMessageText' ? payload.text : existing.text;
+    const replyMarkup = payload.reply_markup;
+    if (text === existing.text && JSON.stringify(replyMarkup) === JSON.stringify(existing.replyMarkup)) {
+      return [400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message' }];
+    }
+    Object.assign(existing, { text, replyMarkup });
+    const now = Math.floor(Date.now() / 1000);
+    return [200, { ok: true, result: { message_id: existing.messageId, date: now, edit_date: now, chat: chatOf(chatId), from: FAKE_BOT, text } }];
   }
 }

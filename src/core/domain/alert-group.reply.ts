@@ -78,7 +78,7 @@ function responseLines(incident: Incident, opts: AlertReplyOptions): string[] {
     const at = incident.acknowledgedAt ? ` at ${when(incident.acknowledgedAt)}` : '';
     lines.push(`Acknowledged by ${opts.nameOf(incident.acknowledgedBy)}${at}`);
   }
-  if (silenced(incident, opts.now)) lines.push(`Silenced until ${when(incident.silencedUntil!)} (silence ${incident.silenceId ?? '?'})`);
+  if (incident.status === 'open' && silenced(incident, opts.now)) lines.push(`Silenced until ${when(incident.silencedUntil!)} (silence ${incident.silenceId ?? '?'})`);
   return lines;
 }
 

@@ -118,7 +118,10 @@ export function onCallWith(spec: RotationSpec, at: Date, override: OverrideWindo
   const shift = shiftAt(spec, at);
   const active = override && override.startsAt <= at && at < override.endsAt ? override : null;
   const scheduled = shift ? pick(spec.members, shift.index) : null;
-  const secondary = shift ? secondaryOf(spec, shift.index) : null;
+  const rotationSecondary = shift ? secondaryOf(spec, shift.index) : null;
+  // An override that makes the secondary primary swaps them: the scheduled primary backs them up instead of
+  // the secondary being paged twice.
+  const secondary = active && active.personId === rotationSecondary && scheduled !== active.personId ? scheduled : rotationSecondary;
   const base = onCallAt(spec, at);
   return { primary: active?.personId ?? scheduled, scheduled, secondary, override: active, next: base.next, nextHandoff: base.nextHandoff };
 }

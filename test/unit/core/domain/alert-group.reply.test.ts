@@ -83,9 +83,13 @@ describe('alertGroupReply buttons', () => {
   });
 
   it('shows no buttons once resolved, but still who acknowledged', () => {
-    const reply = alertGroupReply(incident({ status: 'resolved', resolvedAt: min(30), acknowledgedBy: 'alice', acknowledgedAt: min(2) }), opts);
+    const reply = alertGroupReply(
+      incident({ status: 'resolved', resolvedAt: min(30), acknowledgedBy: 'alice', acknowledgedAt: min(2), silenceId: 'sil-2', silencedUntil: min(62) }),
+      opts,
+    );
     expect(buttonsOf(reply)).toEqual([]);
     expect(reply.text).toContain('Acknowledged by Alice at Mon 23 Nov 12:02 UTC');
+    expect(reply.text).not.toContain('Silenced until');
   });
 
   it('names the linked deploy', () => {

@@ -68,6 +68,11 @@ describe('onCallWith: overrides', () => {
     expect(onCallWith(weekly, new Date('2026-11-10T12:00:00Z'), override)).toMatchObject({ primary: 'z', scheduled: 'b', secondary: 'c', override });
   });
 
+  it('swaps primary and secondary when the override makes the secondary primary', () => {
+    const bySecondary = { ...override, personId: 'c' };
+    expect(onCallWith(weekly, new Date('2026-11-10T12:00:00Z'), bySecondary)).toMatchObject({ primary: 'c', scheduled: 'b', secondary: 'b' });
+  });
+
   it('ignores the override before it starts and from its end on', () => {
     expect(onCallWith(weekly, new Date('2026-11-10T09:59:59Z'), override)).toMatchObject({ primary: 'b', override: null });
     expect(onCallWith(weekly, new Date('2026-11-10T18:00:00Z'), override)).toMatchObject({ primary: 'b', override: null });
