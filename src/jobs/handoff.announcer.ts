@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Person, RotationSpec } from '../core/domain/catalog.js';
-import { personName } from '../core/domain/people.js';
+import { mentionOf, personName } from '../core/domain/people.js';
 import { formatLocal, lastHandoffAt, onCallAt, onCallWith } from '../core/domain/rotation.js';
 import { ReplyBuilder } from '../core/messages/reply-builder.js';
 import type { Reply } from '../core/messages/reply.js';
@@ -51,7 +51,9 @@ export function handoffReply(spec: RotationSpec, handoffAt: Date, people: readon
   const before = onCallAt(spec, new Date(handoffAt.getTime() - 1)).current;
   const now = onCallWith(spec, handoffAt);
   const secondary = now.secondary ? `secondary ${name(now.secondary)}` : 'no secondary';
-  const b = new ReplyBuilder().text(
+  // The incoming primary is mentioned, so the handoff reaches them as a notification.
+  const b = new ReplyBuilder().mention(
+    now.scheduled ? [mentionOf(people, now.scheduled)] : [],
     `On-call handoff for ${spec.project}: ${name(before)} → ${name(now.scheduled)} (${secondary}) until ${formatLocal(now.nextHandoff, spec.timezone)}`,
   );
   if (override) b.context(`Override in effect: ${name(override.personId)} is primary until ${formatLocal(override.endsAt, spec.timezone)}.`);

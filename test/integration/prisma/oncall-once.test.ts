@@ -79,7 +79,7 @@ describe('handoff announcements with two replicas', () => {
     expect(counts.reduce((x, y) => x + y)).toBe(1);
     const restarted = replica(db.prisma, notifier);
     expect(await restarted.announcer.tick(after(5))).toBe(0);
-    expect(notifier.announcements.map((x) => x.reply.text)).toEqual(['On-call handoff for shop: Carol → Alice (secondary Bob) until Mon 30 Nov 09:00 GMT+1']);
+    expect(notifier.announcements.map((x) => x.reply.text)).toEqual(['@Alice On-call handoff for shop: Carol → Alice (secondary Bob) until Mon 30 Nov 09:00 GMT+1']);
   });
 
   it('does not announce an old handoff at start-up', async () => {

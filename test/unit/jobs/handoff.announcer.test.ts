@@ -17,7 +17,7 @@ describe('handoff announcer', () => {
     expect(await f.announcer.tick(after(5 * 60_000))).toBe(1);
     expect(await f.announcer.tick(after(6 * 60_000))).toBe(0);
     expect(f.notifier.announcements).toEqual([
-      { project: 'shop', reply: expect.objectContaining({ text: 'On-call handoff for shop: Carol → Alice (secondary Bob) until Mon 30 Nov 09:00 GMT+1' }) },
+      { project: 'shop', reply: expect.objectContaining({ text: '@Alice On-call handoff for shop: Carol → Alice (secondary Bob) until Mon 30 Nov 09:00 GMT+1' }) },
     ]);
   });
 
@@ -42,7 +42,7 @@ describe('handoff announcer', () => {
     const f = setup();
     expect(await f.announcer.tick(new Date('2026-11-02T07:59:00Z'))).toBe(0);
     expect(await f.announcer.tick(new Date('2026-11-02T08:01:00Z'))).toBe(1);
-    expect(f.notifier.announcements[0]!.reply.text).toBe('On-call handoff for shop: nobody → Alice (secondary Bob) until Mon 9 Nov 09:00 GMT+1');
+    expect(f.notifier.announcements[0]!.reply.text).toBe('@Alice On-call handoff for shop: nobody → Alice (secondary Bob) until Mon 9 Nov 09:00 GMT+1');
   });
 
   it('mentions an override in effect', async () => {
