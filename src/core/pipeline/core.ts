@@ -20,7 +20,7 @@ export interface CoreDeps extends Omit<CoreServices, 'intents'> {
 }
 
 /**
- * The platform-neutral core: request id → identity → audit → gate → click (buttons) → parse →
+ * The platform-neutral core: request id → identity → audit → gate → alert buttons → click (confirm buttons) → parse →
  * authorize → confirm (plans of confirmable intents become pending actions) → execute.
  */
 export function createCore(deps: CoreDeps): ChatCore {
