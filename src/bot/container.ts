@@ -99,7 +99,9 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const audit = new PrismaAuditLog(prisma);
   const notifier = createNotifier({}, coreLogger);
   const connection = redisOptions(env.REDIS_URL);
-  const queue = new BullActionQueue({ connection });
+  // Replicas of one deployment share QUEUE_PREFIX; deployments sharing a Redis database need different ones.
+  const prefix = env.QUEUE_PREFIX;
+  const queue = new BullActionQueue({ connection, prefix });
   const incidents = new PrismaIncidentStore(prisma);
   const posted = new PrismaPostedMessages(prisma);
   const overrides = new PrismaOncallOverrideStore(prisma);
@@ -155,6 +157,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     const recovered = await recovery();
     if (recovered.length) logger.warn({ recovered: recovered.map((r) => r.actionId) }, 'finished actions interrupted by a restart');
     worker = startActionWorker({
+      prefix,
       connection,
       processor: createActionProcessor(runDeps),
       logger: coreLogger,
@@ -283,7 +286,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     async start() {
       await redis.connect().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'redis not reachable yet; /readyz will say so'));
       await startJobs();
-      reports = await startReportScheduler({ connection, schedules: config.reports, run: runReport, logger: coreLogger });
+      reports = await startReportScheduler({ connection, prefix, schedules: config.reports, run: runReport, logger: coreLogger });
       const address = await http.listen(env.HTTP_PORT, env.HTTP_HOST);
       logger.info({ port: address.port }, 'http server listening');
       await telegram?.start();

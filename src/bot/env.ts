@@ -15,6 +15,7 @@ export const envSchema = z
     DECKHAND_CONFIG: z.string().default('./deckhand.yaml'),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: optional.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,64}$/.test(v), 'must be 1–64 characters of A-Z a-z 0-9 _ - (Redis key prefix of the job queues)'),
     HTTP_HOST: z.string().default('0.0.0.0'),
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -71,6 +71,8 @@ beforeAll(async () => {
     DECKHAND_CONFIG: config.file,
     DATABASE_URL: world.db.url,
     REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+    // Own queues: other e2e files run bots on the same Redis at the same time.
+    QUEUE_PREFIX: `e2e-${randomBytes(4).toString('hex')}`,
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: String(port),
     LOG_LEVEL: 'info',
