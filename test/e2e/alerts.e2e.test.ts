@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BotProcess, freePort, requireBuiltBot, spawnBot, waitForHttp, within, writeTempConfig } from '../support/e2e-bot.js';
+import { type BotProcess, freePort, requireBuiltBot, serverBotEnv, spawnBot, waitForHttp, within, writeTempConfig } from '../support/e2e-bot.js';
 import { type PrivateAlertmanager, startPrivateAlertmanager } from '../support/e2e-alertmanager.js';
 import { createE2eWorld, type E2eWorld, TELEGRAM_USER_ID } from '../support/e2e-fixture.js';
 import { FAKE_BOT, FakeTelegramApi, type RecordedCall } from '../support/e2e-telegram-api.js';
@@ -67,22 +67,13 @@ beforeAll(async () => {
   cleanups.push(() => alertmanager.stop());
   const config = await writeTempConfig(configYaml(world.tag, alertmanager.url));
   cleanups.push(() => config.remove());
-  bot = spawnBot([], {
-    DECKHAND_CONFIG: config.file,
-    DATABASE_URL: world.db.url,
-    REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-    // Own queues: other e2e files run bots on the same Redis at the same time.
-    QUEUE_PREFIX: `e2e-${randomBytes(4).toString('hex')}`,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: String(port),
-    LOG_LEVEL: 'info',
-    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: apiRoot,
-    TELEGRAM_WEBHOOK_URL: `${base}/telegram/webhook`,
-    TELEGRAM_WEBHOOK_SECRET: SECRET,
-    ALERTMANAGER_WEBHOOK_TOKEN: AM_TOKEN,
-  });
+  bot = spawnBot(
+    [],
+    serverBotEnv(
+      { configFile: config.file, databaseUrl: world.db.url, port, telegram: { token: TOKEN, apiRoot, webhookSecret: SECRET }, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS },
+      { ALERTMANAGER_WEBHOOK_TOKEN: AM_TOKEN },
+    ),
+  );
   cleanups.push(() => bot.kill());
   let alive = true;
   void bot.exited.then(() => (alive = false));

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_QUEUE, firedAtOf, schedulerIdOf } from '../../src/adapters/bullmq/report-scheduler.js';
-import { type BotProcess, freePort, requireBuiltBot, spawnBot, waitForHttp, within, writeTempConfig } from '../support/e2e-bot.js';
+import { type BotProcess, freePort, requireBuiltBot, serverBotEnv, spawnBot, waitForHttp, within, writeTempConfig } from '../support/e2e-bot.js';
 import { createE2eWorld, type E2eWorld } from '../support/e2e-fixture.js';
 import { redisOptions } from '../../src/bot/redis-connection.js';
 import { FakeTelegramApi, type RecordedCall } from '../support/e2e-telegram-api.js';
@@ -62,20 +62,10 @@ reports:
 async function startReplica(name: string, configFile: string, apiRoot: string): Promise<Replica> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const bot = spawnBot([], {
-    DECKHAND_CONFIG: configFile,
-    DATABASE_URL: world.db.url,
-    REDIS_URL,
-    QUEUE_PREFIX,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: String(port),
-    LOG_LEVEL: 'info',
-    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: apiRoot,
-    TELEGRAM_WEBHOOK_URL: `${base}/telegram/webhook`,
-    TELEGRAM_WEBHOOK_SECRET: SECRET,
-  });
+  const bot = spawnBot(
+    [],
+    serverBotEnv({ configFile, databaseUrl: world.db.url, port, telegram: { token: TOKEN, apiRoot, webhookSecret: SECRET }, queuePrefix: QUEUE_PREFIX, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS }),
+  );
   cleanups.push(() => bot.kill());
   let alive = true;
   void bot.exited.then(() => (alive = false));

@@ -2,6 +2,7 @@
  * Runs the BUILT bot (dist/src/bot/main.js) as a child process, the way an operator runs it, and
  * collects its output. Shared by test/e2e and bench.
  */
+import { randomBytes } from 'node:crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -77,6 +78,37 @@ export interface BotProcess {
 function baseEnv(): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'LANG', 'TZ', 'NODE_OPTIONS', 'TMPDIR'];
   return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+}
+
+export interface ServerBotEnv {
+  configFile: string;
+  databaseUrl: string;
+  port: number;
+  /** Telegram in webhook mode against a fake Bot API at `apiRoot`. */
+  telegram: { token: string; apiRoot: string; webhookSecret: string };
+  /** Job queue prefix: unique per test file unless replicas should share queues. */
+  queuePrefix?: string;
+  shutdownTimeoutMs: number;
+}
+
+/** The environment of a bot in server mode with Telegram webhooks; `extra` adds or overrides variables. */
+export function serverBotEnv(o: ServerBotEnv, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DECKHAND_CONFIG: o.configFile,
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: process.env['REDIS_URL'] || 'redis://127.0.0.1:6379',
+    // Own queues by default: other e2e files run bots on the same Redis at the same time.
+    QUEUE_PREFIX: o.queuePrefix ?? `e2e-${randomBytes(4).toString('hex')}`,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(o.port),
+    LOG_LEVEL: 'info',
+    SHUTDOWN_TIMEOUT_MS: String(o.shutdownTimeoutMs),
+    TELEGRAM_BOT_TOKEN: o.telegram.token,
+    TELEGRAM_API_ROOT: o.telegram.apiRoot,
+    TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${o.port}/telegram/webhook`,
+    TELEGRAM_WEBHOOK_SECRET: o.telegram.webhookSecret,
+    ...extra,
+  };
 }
 
 export function spawnBot(args: string[], env: Record<string, string>): BotProcess {
