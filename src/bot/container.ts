@@ -44,6 +44,8 @@ import { PrismaHandoffLog } from '../adapters/prisma/handoff-log.repository.js';
 import { createAlertmanagerSilencer } from '../adapters/http/alertmanager.silencer.js';
 import { escalationSweeper } from '../jobs/escalation.sweeper.js';
 import { handoffAnnouncer } from '../jobs/handoff.announcer.js';
+import { createAlertmanagerAlertSource } from '../adapters/http/alertmanager.alerts.js';
+import { incidentReconciler } from '../jobs/incident-reconciler.js';
 
 /** The composition root: the only place that knows every piece. */
 export interface App {
@@ -112,6 +114,20 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const escalation = escalationSweeper({ ...oncallDeps, incidents, escalateAfterMs: config.incidents.escalateAfterMs });
   const handoffs = handoffAnnouncer({ ...oncallDeps, handoffs: new PrismaHandoffLog(prisma) });
   const personName = (id: string) => config.catalog.people.find((p) => p.id === id)?.name ?? id;
+  // Alerts that resolve while silenced send no notification (Alertmanager mutes and drops it): ask it which
+  // alerts of silenced incidents still exist and close the rest (conditional updates, so posted once).
+  const reconciler = config.alertmanager.url
+    ? incidentReconciler({
+        incidents,
+        alerts: createAlertmanagerAlertSource({ url: config.alertmanager.url }),
+        notifier,
+        clock,
+        logger: coreLogger,
+        nameOf: personName,
+        catalog: config.catalog,
+        settings: config.incidents,
+      })
+    : undefined;
   const runDeps: ActionRunDeps = {
     pendingActions: new PrismaPendingActionStore(prisma, clock),
     deployments: new PrismaDeploymentStore(prisma),
@@ -166,9 +182,10 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     sweeper = startExpirySweeper({ pendingActions: runDeps.pendingActions, notifier, audit, clock, logger: coreLogger, intervalMs: 15_000 });
     escalation.start();
     handoffs.start();
+    reconciler?.start();
   };
   const stopJobs = async () => {
-    await Promise.all([escalation.stop(), handoffs.stop()]);
+    await Promise.all([escalation.stop(), handoffs.stop(), reconciler?.stop()]);
     sweeper?.stop();
     await worker?.close();
     await queue.close();

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Incident, IncidentAlert, IncidentStore, IncidentWindow, NewIncident, TimelineEntry } from '../../src/core/ports/incident.port.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -43,6 +44,14 @@ export class MemoryIncidentStore implements IncidentStore {
     if (!row) return;
     row.alerts = clone(alerts);
     row.timeline.push(...clone(entries));
+  }
+
+  async updateIfUnchanged(id: string, expected: IncidentAlert[], alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'open' || !isDeepStrictEqual(row.alerts, expected)) return false;
+    row.alerts = clone(alerts);
+    row.timeline.push(...clone(entries));
+    return true;
   }
 
   async addEntry(id: string, entry: TimelineEntry): Promise<boolean> {
@@ -93,6 +102,10 @@ export class MemoryIncidentStore implements IncidentStore {
     row.deploymentId = deploymentId;
     row.timeline.push(clone(entry));
     return true;
+  }
+
+  async silencedOpen(): Promise<Incident[]> {
+    return this.sorted((r) => r.status === 'open' && r.silenceId !== null);
   }
 
   async openIncidents(projects: readonly string[]): Promise<Incident[]> {

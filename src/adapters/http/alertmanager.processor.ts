@@ -5,32 +5,20 @@
  * postmortem draft once every alert has resolved.
  */
 import { applyAlerts, groupTitle, routeByProject, type AlertGroup, type ProjectSlice } from '../../core/domain/alert-group.js';
-import { alertGroupReply, incidentMessageKey, postmortemReply } from '../../core/domain/alert-group.reply.js';
-import type { Catalog } from '../../core/domain/catalog.js';
-import type { IncidentSettings } from '../../core/intents/intent.js';
 import type { Clock } from '../../core/ports/clock.port.js';
 import type { Incident, IncidentStore } from '../../core/ports/incident.port.js';
-import type { Logger } from '../../core/ports/logger.port.js';
-import type { Notifier } from '../../core/ports/notifier.port.js';
-import type { Reply } from '../../core/messages/reply.js';
+import { livingPost, postIncident, resolveIncident, type IncidentPost, type IncidentPostDeps } from '../../jobs/incident-posts.js';
 import { linkRecentDeploy, type DeployLinkSettings } from './alertmanager.deploy-link.js';
 
-export interface AlertProcessorDeps {
+export interface AlertProcessorDeps extends IncidentPostDeps {
   incidents: IncidentStore;
-  notifier: Notifier;
   clock: Clock;
-  logger: Logger;
   /** Label naming the project (default `project` in the handler). */
   projectLabel: string;
   /** Project names from the catalog; alerts naming others are not routed. */
   projects: ReadonlySet<string>;
-  /** Person id → display name for notes in postmortems. */
-  nameOf: (personId: string) => string;
   /** Where to find the deploy an opening incident is linked to; no linking without it. */
   deployLink?: DeployLinkSettings;
-  /** What the alert message's buttons need: the catalog (Restart / Roll back a service), labels, Silence length. */
-  catalog: Pick<Catalog, 'projects'>;
-  settings: Pick<IncidentSettings, 'serviceLabel' | 'envLabel' | 'silenceMs'>;
 }
 
 export type IncidentChange = 'opened' | 'updated' | 'resolved' | 'unchanged' | 'ignored';
@@ -52,22 +40,16 @@ export async function processAlertGroup(deps: AlertProcessorDeps, group: AlertGr
     const { id, change, posts } = await applySlice(deps, group, slice);
     outcome.incidents.push({ project: slice.project, id, change });
     for (const p of posts) {
-      if (!(await post(deps, slice.project, p))) outcome.notified = false;
+      if (!(await postIncident(deps, slice.project, p))) outcome.notified = false;
     }
   }
   return outcome;
 }
 
-/** A chat push: the incident's living message (published under its key) or a message of its own. */
-interface Post {
-  reply: Reply;
-  key?: string;
-}
-
 interface SliceResult {
   id: string | null;
   change: IncidentChange;
-  posts: Post[];
+  posts: IncidentPost[];
 }
 
 async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice): Promise<SliceResult> {
@@ -81,10 +63,9 @@ async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: Pr
     const updated: Incident = { ...existing, alerts: change.alerts, timeline: [...existing.timeline, ...change.entries] };
     return { id: existing.id, change: 'updated', posts: [living(deps, updated)] };
   }
-  const closing = [...change.entries, { at: now, kind: 'closed' as const, text: 'All alerts resolved', by: null }];
-  const resolved = await deps.incidents.resolve(existing.id, now, change.alerts, closing);
+  const resolved = await resolveIncident(deps, existing.id, now, change.alerts, change.entries);
   if (!resolved) return { id: existing.id, change: 'unchanged', posts: [] };
-  return { id: resolved.id, change: 'resolved', posts: [living(deps, resolved), { reply: postmortemReply(resolved, deps.nameOf) }] };
+  return { id: resolved.incident.id, change: 'resolved', posts: resolved.posts };
 }
 
 async function openIncident(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice, now: Date): Promise<SliceResult> {
@@ -104,18 +85,4 @@ async function openIncident(deps: AlertProcessorDeps, group: AlertGroup, slice: 
   return { id: linked.id, change: 'opened', posts: [living(deps, linked)] };
 }
 
-const living = (deps: AlertProcessorDeps, incident: Incident): Post => ({
-  reply: alertGroupReply(incident, { nameOf: deps.nameOf, settings: deps.settings, catalog: deps.catalog, now: deps.clock.now() }),
-  key: incidentMessageKey(incident.id),
-});
-
-async function post(deps: AlertProcessorDeps, project: string, { reply, key }: Post): Promise<boolean> {
-  try {
-    if (key) await deps.notifier.publish(project, key, reply);
-    else await deps.notifier.announce(project, reply);
-    return true;
-  } catch (err) {
-    deps.logger.error({ err, project }, 'could not post an alert message');
-    return false;
-  }
-}
+const living = (deps: AlertProcessorDeps, incident: Incident): IncidentPost => livingPost(deps, incident, deps.clock.now());

@@ -102,6 +102,18 @@ export class PrismaIncidentStore implements IncidentStore {
       UPDATE "incident" SET "alerts" = ${a}::jsonb, "timeline" = "timeline" || ${e}::jsonb WHERE "id" = ${id}`;
   }
 
+  async updateIfUnchanged(id: string, expected: IncidentAlert[], alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<boolean> {
+    if (!shortIdSchema.safeParse(id).success) return false;
+    // jsonb equality ignores key order; the expected states are serialized exactly as they were stored.
+    const before = json(z.array(alertSchema).parse(expected));
+    const a = json(z.array(alertSchema).parse(alerts));
+    const e = json(z.array(entrySchema).parse(entries));
+    const count = await this.prisma.$executeRaw`
+      UPDATE "incident" SET "alerts" = ${a}::jsonb, "timeline" = "timeline" || ${e}::jsonb
+      WHERE "id" = ${id} AND "status" = 'open' AND "alerts" = ${before}::jsonb`;
+    return count === 1;
+  }
+
   async addEntry(id: string, entry: TimelineEntry): Promise<boolean> {
     if (!shortIdSchema.safeParse(id).success) return false;
     const e = json([entrySchema.parse(entry)]);
@@ -161,6 +173,15 @@ export class PrismaIncidentStore implements IncidentStore {
       UPDATE "incident" SET "deployment_id" = ${dep}, "timeline" = "timeline" || ${e}::jsonb
       WHERE "id" = ${id} AND "deployment_id" IS NULL`;
     return count === 1;
+  }
+
+  async silencedOpen(): Promise<Incident[]> {
+    const rows = await this.prisma.incident.findMany({
+      where: { status: 'open', silenceId: { not: null } },
+      orderBy: [{ openedAt: 'asc' }, { id: 'asc' }],
+      take: 500,
+    });
+    return rows.map(toIncident);
   }
 
   async openIncidents(projects: readonly string[]): Promise<Incident[]> {

@@ -86,6 +86,12 @@ export interface IncidentStore {
   latestOpen(projects: readonly string[]): Promise<Incident | null>;
   /** Replaces the alert states and appends entries to the timeline (appends are atomic, so notes are never lost). */
   update(id: string, alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<void>;
+  /**
+   * Conditional `update` of an open incident whose alert states still equal `expected` (as the caller read
+   * them): true only for the one caller that changed them, so a change computed by several replicas (or
+   * raced by a notification) is written once and never overwrites newer states.
+   */
+  updateIfUnchanged(id: string, expected: IncidentAlert[], alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<boolean>;
   /** Appends one entry; false when the incident does not exist. */
   addEntry(id: string, entry: TimelineEntry): Promise<boolean>;
   /**
@@ -109,6 +115,8 @@ export interface IncidentStore {
   unacknowledged(openedBefore: Date, maxLevel: number): Promise<Incident[]>;
   /** Links a deployment (first link wins) and appends the entry; false when already linked or unknown. */
   linkDeployment(id: string, deploymentId: string, entry: TimelineEntry): Promise<boolean>;
+  /** Open incidents of every project with a silence recorded (expired or not), oldest first. */
+  silencedOpen(): Promise<Incident[]>;
   /** Every open incident of these projects, newest first. */
   openIncidents(projects: readonly string[]): Promise<Incident[]>;
   /** Incidents of the projects opened in the window (open or resolved), oldest first. */

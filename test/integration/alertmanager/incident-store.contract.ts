@@ -122,4 +122,36 @@ export function incidentStoreContract(store: () => IncidentStore): void {
     expect((await s.between({ projects: ['win'], from: min(1), to: min(9) })).map((i) => i.id)).toEqual([a.id, b.id]);
     expect(await s.between({ projects: [], from: min(0), to: min(99) })).toEqual([]);
   });
+  it('updates alert states only while they are as the caller read them', async () => {
+    const s = store();
+    const second = { ...firing, fingerprint: 'f2', labels: { ...firing.labels, service: 'web' } };
+    const { id, alerts } = await s.open(incident({ groupKey: 'g-cas', alerts: [firing, second] }));
+    const gone = { ...firing, status: 'resolved' as const, endsAt: min(4) };
+    const entry = { at: min(4), kind: 'resolved' as const, text: 'HighErrorRate resolved (while silenced)', by: null };
+    expect(await s.updateIfUnchanged(id, alerts, [gone, second], [entry])).toBe(true);
+    // A second caller that read the same states is too late and writes nothing.
+    expect(await s.updateIfUnchanged(id, alerts, [gone, second], [entry])).toBe(false);
+    const got = await s.get(id);
+    expect(got!.alerts).toEqual([gone, second]);
+    expect(got!.timeline.filter((e) => e.kind === 'resolved')).toEqual([entry]);
+    expect(await s.updateIfUnchanged(id, got!.alerts, [gone, { ...second, status: 'resolved', endsAt: min(5) }], [])).toBe(true);
+    await s.resolve(id, min(6), [], []);
+    expect(await s.updateIfUnchanged(id, [], [firing], [])).toBe(false);
+    expect(await s.updateIfUnchanged('missing0', [], [firing], [])).toBe(false);
+  });
+
+  it('lists open incidents with a silence, oldest first', async () => {
+    const s = store();
+    const entry = { at: min(1), kind: 'silence' as const, text: 'Silenced for 1h', by: 'alice' };
+    const older = await s.open(incident({ project: 'sil', groupKey: 's1', openedAt: min(-30) }));
+    const newer = await s.open(incident({ project: 'sil', groupKey: 's2', openedAt: min(-10) }));
+    const unsilenced = await s.open(incident({ project: 'sil', groupKey: 's3', openedAt: min(-20) }));
+    const closed = await s.open(incident({ project: 'sil', groupKey: 's4', openedAt: min(-25) }));
+    await s.setSilence(newer.id, 'sil-b', min(60), entry);
+    await s.setSilence(older.id, 'sil-a', min(-5), entry);
+    await s.setSilence(closed.id, 'sil-c', min(60), entry);
+    await s.resolve(closed.id, min(2), [], []);
+    const ids = (await s.silencedOpen()).map((i) => i.id).filter((id) => [older.id, newer.id, unsilenced.id, closed.id].includes(id));
+    expect(ids).toEqual([older.id, newer.id]);
+  });
 }
