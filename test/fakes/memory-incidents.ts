@@ -39,11 +39,12 @@ export class MemoryIncidentStore implements IncidentStore {
     return this.newestOpen((r) => projects.includes(r.project));
   }
 
-  async update(id: string, alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<void> {
+  async update(id: string, alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<boolean> {
     const row = this.rows.get(id);
-    if (!row) return;
+    if (!row || row.status !== 'open') return false;
     row.alerts = clone(alerts);
     row.timeline.push(...clone(entries));
+    return true;
   }
 
   async updateIfUnchanged(id: string, expected: IncidentAlert[], alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<boolean> {

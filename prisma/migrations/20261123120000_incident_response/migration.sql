@@ -45,3 +45,6 @@ CREATE INDEX "posted_message_posted_at_idx" ON "posted_message"("posted_at");
 
 -- CreateIndex
 CREATE INDEX "oncall_override_project_ends_at_idx" ON "oncall_override"("project", "ends_at");
+
+-- Incidents already open when escalation arrives are not paged retroactively (they predate the feature).
+UPDATE "incident" SET "escalation_level" = 2 WHERE "status" = 'open';

@@ -59,8 +59,10 @@ async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: Pr
   const change = applyAlerts(existing.alerts, slice.alerts, now);
   if (change.entries.length === 0) return { id: existing.id, change: 'unchanged', posts: [] };
   if (!change.allResolved) {
-    await deps.incidents.update(existing.id, change.alerts, change.entries);
-    const updated: Incident = { ...existing, alerts: change.alerts, timeline: [...existing.timeline, ...change.entries] };
+    // Resolved meanwhile (the reconciler, another replica): these alerts start a new incident.
+    if (!(await deps.incidents.update(existing.id, change.alerts, change.entries))) return openIncident(deps, group, slice, now);
+    // Rendered from a fresh read, so an acknowledgement or silence made meanwhile is not undone on the message.
+    const updated: Incident = (await deps.incidents.get(existing.id)) ?? { ...existing, alerts: change.alerts, timeline: [...existing.timeline, ...change.entries] };
     return { id: existing.id, change: 'updated', posts: [living(deps, updated)] };
   }
   const resolved = await resolveIncident(deps, existing.id, now, change.alerts, change.entries);

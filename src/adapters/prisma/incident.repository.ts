@@ -26,7 +26,8 @@ const alertSchema = z.object({
   summary: text(500),
   startsAt: instant,
   endsAt: instant.nullable(),
-  labels: z.record(z.string().max(200), z.string().max(1000)).default({}),
+  // The webhook's own limits (alertmanager.schema.ts): a long label must never stop an incident from opening.
+  labels: z.record(z.string().max(256), z.string().max(4096)).default({}),
 });
 
 const newIncidentSchema = z.object({
@@ -95,11 +96,12 @@ export class PrismaIncidentStore implements IncidentStore {
     return row ? toIncident(row) : null;
   }
 
-  async update(id: string, alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<void> {
+  async update(id: string, alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<boolean> {
     const a = json(z.array(alertSchema).parse(alerts));
     const e = json(z.array(entrySchema).parse(entries));
-    await this.prisma.$executeRaw`
-      UPDATE "incident" SET "alerts" = ${a}::jsonb, "timeline" = "timeline" || ${e}::jsonb WHERE "id" = ${id}`;
+    const count = await this.prisma.$executeRaw`
+      UPDATE "incident" SET "alerts" = ${a}::jsonb, "timeline" = "timeline" || ${e}::jsonb WHERE "id" = ${id} AND "status" = 'open'`;
+    return count === 1;
   }
 
   async updateIfUnchanged(id: string, expected: IncidentAlert[], alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<boolean> {

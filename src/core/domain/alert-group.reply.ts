@@ -2,13 +2,17 @@
 import type { Button, Reply } from '../messages/reply.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { Incident, TimelineEntry, TimelineKind } from '../ports/incident.port.js';
-import { firingCount } from './alert-group.js';
+import { clip, firingCount } from './alert-group.js';
+import { linkedDeployEntry } from './incident-deploys.js';
 import type { Catalog } from './catalog.js';
 import { INCIDENT_ACTIONS, alertTarget, type IncidentAction } from './incident-actions.js';
 import { formatDuration } from './duration.js';
 import { formatLocal } from './rotation.js';
 
 const MAX_ALERT_ROWS = 20;
+/** Characters of the alert table (rows padded to columns add some): keeps the message well under 4096. */
+const ALERT_TABLE_BUDGET = 2000;
+const MAX_SUMMARY = 120;
 const MAX_TIMELINE_ROWS = 40;
 
 const when = (at: Date) => formatLocal(at, 'UTC');
@@ -56,10 +60,10 @@ export function alertGroupReply(incident: Incident, opts: AlertReplyOptions): Re
       { label: 'Since', value: when(incident.openedAt) },
     ]);
   const ordered = [...incident.alerts].sort((x, y) => (x.status === y.status ? x.startsAt.getTime() - y.startsAt.getTime() : x.status === 'firing' ? -1 : 1));
-  const shown = ordered.slice(0, MAX_ALERT_ROWS);
-  b.table(['STATUS', 'ALERT', 'SINCE', 'SUMMARY'], shown.map((a) => [a.status, a.name, when(a.startsAt), a.summary || '-']));
+  const shown = alertRows(ordered);
+  b.table(['STATUS', 'ALERT', 'SINCE', 'SUMMARY'], shown);
   if (ordered.length > shown.length) b.context(`… and ${ordered.length - shown.length} more alerts`);
-  const linked = incident.deploymentId ? incident.timeline.findLast((e) => e.kind === 'deploy') : undefined;
+  const linked = linkedDeployEntry(incident);
   if (linked) b.context(linked.text);
   for (const line of responseLines(incident, opts)) b.context(line);
   if (incident.status === 'open') {
@@ -67,6 +71,27 @@ export function alertGroupReply(incident: Incident, opts: AlertReplyOptions): Re
     if (buttons.length > 0) b.block({ type: 'buttons', buttons });
   }
   return b.context(`incident ${incident.id} shows the timeline · incident note <text> adds a note`).build();
+}
+
+/**
+ * Table rows for the alerts, within MAX_ALERT_ROWS and a character budget: the living message must stay ONE
+ * platform message (Telegram 4096 characters), or every edit would re-post its tail with fresh buttons.
+ */
+function alertRows(alerts: readonly Incident['alerts'][number][]): string[][] {
+  const rows: string[][] = [];
+  const widths = [0, 0, 0];
+  let summaries = 0;
+  for (const a of alerts.slice(0, MAX_ALERT_ROWS)) {
+    const row = [a.status, a.name, when(a.startsAt), clip(a.summary || '-', MAX_SUMMARY)];
+    const nextWidths = widths.map((w, i) => Math.max(w, row[i]!.length));
+    // The renderers pad the first columns to their widest cell; the last (summary) is not padded.
+    const size = (rows.length + 1) * (nextWidths.reduce((n, w) => n + w + 2, 0) + 1) + summaries + row[3]!.length;
+    if (rows.length > 0 && size > ALERT_TABLE_BUDGET) break;
+    rows.push(row);
+    widths.splice(0, 3, ...nextWidths);
+    summaries += row[3]!.length;
+  }
+  return rows;
 }
 
 const silenced = (incident: Incident, now: Date): boolean => incident.silencedUntil !== null && incident.silencedUntil > now;

@@ -4,6 +4,7 @@
  * confirm step treat them exactly like a typed `restart <project>/<service> <env>`.
  */
 import { hasRole } from '../domain/access.js';
+import type { Person } from '../domain/catalog.js';
 import { alertGroupReply, incidentMessageKey } from '../domain/alert-group.reply.js';
 import { commonLabels } from '../domain/alert-group.js';
 import { alertTarget, incidentActionOf, incidentEnv, type IncidentAction } from '../domain/incident-actions.js';
@@ -58,7 +59,7 @@ async function clickedIncident(ctx: PipelineContext, id: string, action: Inciden
   }
   const env = incidentEnv(incident, services.catalog, services.incidents.settings)?.name;
   // Restart and Roll back are authorized like the typed command (operator or admin, per environment).
-  if ((action === 'ack' || action === 'silence') && !hasRole(person, 'operator', project, env)) {
+  if ((action === 'ack' || action === 'silence') && !mayRespond(person, project, env, services)) {
     const scope = env ? `${project}/${env}` : project;
     finish(ctx, 'refused', replies.error(`You need the operator role on ${scope} to ${VERB[action]} this incident.`), `needs operator on ${scope}`);
     return undefined;
@@ -68,6 +69,17 @@ async function clickedIncident(ctx: PipelineContext, id: string, action: Inciden
     return undefined;
   }
   return incident;
+}
+
+/**
+ * Operator on the incident's environment; when the alerts do not name one of the catalog's environments
+ * (label missing, unknown or mixed), operator on every environment of the project: never a grant on some
+ * other environment (fail closed).
+ */
+function mayRespond(person: Person, project: string, env: string | undefined, services: CoreServices): boolean {
+  if (env) return hasRole(person, 'operator', project, env);
+  const envs = services.catalog.projects.find((p) => p.name === project)?.environments.map((e) => e.name) ?? [];
+  return envs.length > 0 && envs.every((e) => hasRole(person, 'operator', project, e));
 }
 
 /** Republishes the living alert message; a failure is logged, the recorded change stands. */
@@ -105,8 +117,10 @@ function silenceRefusal(incident: Incident, services: CoreServices): { reply: Re
     const text = `Already silenced until ${when(incident.silencedUntil)} (silence ${incident.silenceId ?? '?'}).`;
     return { reply: replies.warning(text), outcome: 'refused', detail: 'already silenced' };
   }
-  if (Object.keys(commonLabels(incident.alerts)).length === 0) {
-    return { reply: replies.error('Cannot silence: the alerts of this incident share no label to match on.'), outcome: 'invalid', detail: 'no common labels' };
+  // Without a shared alert name the matchers could cover a whole project's alerts (group_by: [project]).
+  if (commonLabels(incident.alerts)['alertname'] === undefined) {
+    const hint = 'Silence the alerts one by one in Alertmanager, or group them by alertname.';
+    return { reply: replies.error('Cannot silence from here: the alerts of this incident have different names, so a silence would mute more than them.', hint), outcome: 'invalid', detail: 'no common alertname' };
   }
   return undefined;
 }

@@ -84,8 +84,11 @@ export interface IncidentStore {
   findOpen(project: string, groupKey: string): Promise<Incident | null>;
   /** The most recently opened open incident of any of these projects. */
   latestOpen(projects: readonly string[]): Promise<Incident | null>;
-  /** Replaces the alert states and appends entries to the timeline (appends are atomic, so notes are never lost). */
-  update(id: string, alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<void>;
+  /**
+   * Replaces the alert states and appends entries to the timeline of an OPEN incident (appends are atomic, so
+   * notes are never lost); false when it was resolved meanwhile (the caller opens a new one).
+   */
+  update(id: string, alerts: IncidentAlert[], entries: TimelineEntry[]): Promise<boolean>;
   /**
    * Conditional `update` of an open incident whose alert states still equal `expected` (as the caller read
    * them): true only for the one caller that changed them, so a change computed by several replicas (or

@@ -59,6 +59,8 @@ export function incidentStoreContract(store: () => IncidentStore): void {
     expect(done).toMatchObject({ id, status: 'resolved', resolvedAt: min(9) });
     expect(done!.timeline.at(-1)!.kind).toBe('closed');
     expect(await s.resolve(id, min(10), [], [])).toBeNull();
+    expect(await s.update(id, [firing], [{ at: min(11), kind: 'firing', text: 'late', by: null }])).toBe(false);
+    expect((await s.get(id))!.timeline.map((e) => e.text)).not.toContain('late');
     expect(await s.findOpen('contract', 'g-res')).toBeNull();
   });
 
@@ -70,6 +72,13 @@ export function incidentStoreContract(store: () => IncidentStore): void {
     expect((await s.latestOpen(['lp']))!.id).toBe(newer.id);
     expect(await s.latestOpen(['none'])).toBeNull();
     expect(await s.latestOpen([])).toBeNull();
+  });
+
+  it('keeps alerts with labels as long as the webhook accepts', async () => {
+    const s = store();
+    const long = { ...firing, labels: { ...firing.labels, ['k'.repeat(256)]: 'v'.repeat(4096) } };
+    const { id } = await s.open(incident({ groupKey: 'g-long', alerts: [long] }));
+    expect((await s.get(id))!.alerts[0]!.labels['k'.repeat(256)]).toHaveLength(4096);
   });
 
   it('acknowledges once, and only open incidents', async () => {

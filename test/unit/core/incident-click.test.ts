@@ -78,6 +78,19 @@ describe('Acknowledge', () => {
     expect(h.published()).toEqual([]);
   });
 
+  it('fails closed when the alerts name no environment of the catalog: an operator of one environment may not act', async () => {
+    const h = setup();
+    for (const env of [undefined, 'production']) {
+      const labels: Record<string, string> = { alertname: `HighLatency${env ?? ''}`, project: 'shop', service: 'api', ...(env ? { env } : {}) };
+      const incident = await h.open(labels);
+      const alert = h.message(incident);
+      expect((await h.click(alert, 'Acknowledge', CAROL)).text).toBe('You need the operator role on shop to acknowledge this incident.');
+      expect((await h.click(alert, 'Silence 1h', CAROL)).text).toBe('You need the operator role on shop to silence this incident.');
+      expect(await h.stored(incident.id)).toMatchObject({ acknowledgedBy: null, silenceId: null });
+      expect((await h.click(alert, 'Acknowledge', DAVE)).text).toContain('Acknowledged by Dave');
+    }
+  });
+
   it('refuses viewers, operators of another environment, and people without a role, changing nothing', async () => {
     const h = setup();
     const incident = await h.open();
@@ -132,6 +145,19 @@ describe('Silence', () => {
     expect(reply.text).toContain('Cannot silence: alertmanager.url is not configured.');
     expect(await h.stored(incident.id)).toMatchObject({ silenceId: null });
     expect(h.audit.last()).toMatchObject({ intent: 'incident.silence', outcome: 'invalid' });
+  });
+
+  it('refuses to silence alerts of different names, whose common labels would mute the whole project', async () => {
+    const h = setup();
+    const silencer = new RecordingSilencer();
+    h.incidents.silencer = silencer;
+    const incident = await h.open();
+    const mixed = { ...incident, alerts: incident.alerts.map((a, i) => ({ ...a, labels: { ...a.labels, alertname: `Alert${i}` } })) };
+    await h.incidents.store.update(incident.id, mixed.alerts, []);
+    const reply = await h.click(h.message(mixed), 'Silence 1h', DAVE);
+    expect(reply.text).toContain('Cannot silence from here: the alerts of this incident have different names');
+    expect(silencer.created).toEqual([]);
+    expect(await h.stored(incident.id)).toMatchObject({ silenceId: null });
   });
 
   it('creates a silence on the common labels, records it and republishes; a second click says it is silenced', async () => {

@@ -63,6 +63,36 @@ describe('processAlertGroup', () => {
     expect(notifier.announcements[0]!.reply.text).toContain(`Incident: ${incident!.id}`);
   });
 
+  it('opens a new incident when the open one was resolved between reading and updating it', async () => {
+    const { deps, incidents } = setup();
+    const first = (await processAlertGroup(deps, group([alert('a1')]))).incidents[0]!.id!;
+    // Another writer (the reconciler, a replica) resolves it right after this notification read it.
+    const findOpen = incidents.findOpen.bind(incidents);
+    incidents.findOpen = async (project, key) => {
+      const found = await findOpen(project, key);
+      if (found) await incidents.resolve(found.id, min(2), found.alerts, []);
+      return found;
+    };
+    const out = await processAlertGroup(deps, group([alert('a1'), alert('a2')]));
+    expect(out.incidents[0]).toMatchObject({ change: 'opened' });
+    expect(out.incidents[0]!.id).not.toBe(first);
+    expect((await incidents.get(first))!.alerts.map((a) => a.fingerprint)).toEqual(['a1']);
+  });
+
+  it('shows an acknowledgement made meanwhile on the updated message', async () => {
+    const { deps, incidents, notifier, at } = setup();
+    const id = (await processAlertGroup(deps, group([alert('a1')]))).incidents[0]!.id!;
+    const findOpen = incidents.findOpen.bind(incidents);
+    incidents.findOpen = async (project, key) => {
+      const found = await findOpen(project, key);
+      await incidents.acknowledge(id, 'alice', min(1));
+      return found;
+    };
+    at(2);
+    await processAlertGroup(deps, group([alert('a1'), alert('a2')]));
+    expect(notifier.announcements.at(-1)!.reply.text).toContain('Acknowledged by Alice');
+  });
+
   it('ignores repeats, posts changes, and on the last resolve resolves the incident and posts a postmortem once', async () => {
     const { deps, incidents, notifier, at } = setup();
     const opened = await processAlertGroup(deps, group([alert('a1'), alert('a2')]));

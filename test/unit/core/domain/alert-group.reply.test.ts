@@ -95,9 +95,32 @@ describe('alertGroupReply buttons', () => {
   it('names the linked deploy', () => {
     const linked = incident({
       deploymentId: 'd1',
-      timeline: [{ at: T0, kind: 'deploy', text: 'Linked to deploy of api 1.4.2 to shop/prod by Alice, finished 12m before', by: null }],
+      timeline: [
+        { at: T0, kind: 'deploy', text: 'Linked to deploy of api 1.4.2 to shop/prod by Alice, finished 12m before', by: null },
+        { at: min(5), kind: 'deploy', text: 'CI deploy of web v2 to shop/prod succeeded (carol via CI)', by: null },
+      ],
     });
-    expect(alertGroupReply(linked, opts).text).toContain('Linked to deploy of api 1.4.2 to shop/prod by Alice, finished 12m before');
+    const text = alertGroupReply(linked, opts).text;
+    expect(text).toContain('Linked to deploy of api 1.4.2 to shop/prod by Alice, finished 12m before');
+    expect(text).not.toContain('CI deploy of web');
+  });
+
+  it('stays one Telegram message with its buttons however many long alerts fire', () => {
+    const alerts = Array.from({ length: 40 }, (_, i) => ({
+      fingerprint: `f${i}`,
+      name: `KubePodCrashLooping${'x'.repeat(i % 3 === 0 ? 90 : 5)}`,
+      status: 'firing' as const,
+      summary: `pod shop-api-${i} restarted ${'again and '.repeat(20)}`,
+      startsAt: min(i),
+      endsAt: null,
+      labels: { alertname: 'KubePodCrashLooping', project: 'shop', service: 'api', env: 'prod', pod: `p${i}` },
+    }));
+    const reply = alertGroupReply(incident({ alerts }), opts);
+    const messages = renderTelegram(reply);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.reply_markup).toBeDefined();
+    expect(reply.text).toMatch(/… and \d+ more alerts/);
+    expect(renderSlack(reply)).toHaveLength(1);
   });
 
   it('renders as one Telegram message with one keyboard row (golden) and one Slack actions block', () => {
