@@ -7,7 +7,7 @@ import { boltLogger } from '../slack/slack-logger.bridge.js';
 import { SlackNotifier } from '../slack/slack.notifier.js';
 import { renderSlack } from '../slack/slack.renderer.js';
 import { RateGate, type RateLimits } from './delivery.rate-gate.js';
-import { DeliveryQueue, type DeliveryTarget } from './delivery.queue.js';
+import { DeliveryQueue } from './delivery.queue.js';
 import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
 
 /**
@@ -95,13 +95,9 @@ export function createSlackDelivery(opts: SlackDeliveryOptions): { queue: Delive
     gate,
   );
   const notifier = new SlackNotifier({ client, chatsFor: (channel) => [channel], logger: opts.logger });
-  const target: DeliveryTarget = {
-    send: (channel, reply) => notifier.send(channel, reply),
-    edit: (ref, reply) => notifier.edit(ref, reply),
-  };
   const queue = new DeliveryQueue({
     platform: 'slack',
-    target,
+    target: notifier,
     chatsFor: opts.chatsFor,
     posted: opts.posted,
     clock: opts.clock,

@@ -6,7 +6,7 @@ import type { PostedMessageStore } from '../../core/ports/posted-message.port.js
 import { TelegramNotifier } from '../telegram/telegram.notifier.js';
 import { type RenderOptions, renderTelegram } from '../telegram/telegram.renderer.js';
 import { RateGate, type RateLimits } from './delivery.rate-gate.js';
-import { DeliveryQueue, type DeliveryTarget } from './delivery.queue.js';
+import { DeliveryQueue } from './delivery.queue.js';
 import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
 
 /** Telegram's limits for bots: 1 message/s in a chat, 20/min in a group, about 30/s overall. */
@@ -68,13 +68,9 @@ export function createTelegramDelivery(opts: TelegramDeliveryOptions): { queue: 
   const api = new Api(opts.token, opts.apiRoot ? { apiRoot: opts.apiRoot } : {});
   api.config.use(deliveryTransformer(new RateGate(opts.limits ?? TELEGRAM_LIMITS, timers)));
   const notifier = new TelegramNotifier({ api, chatsFor: (chat) => [chat], logger: opts.logger, render: opts.render });
-  const target: DeliveryTarget = {
-    send: (chatId, reply) => notifier.send(chatId, reply),
-    edit: (ref, reply) => notifier.edit(ref, reply),
-  };
   const queue = new DeliveryQueue({
     platform: 'telegram',
-    target,
+    target: notifier,
     chatsFor: opts.chatsFor,
     posted: opts.posted,
     clock: opts.clock,
