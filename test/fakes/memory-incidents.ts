@@ -78,11 +78,12 @@ export class MemoryIncidentStore implements IncidentStore {
     return clone(row);
   }
 
-  async setSilence(id: string, silenceId: string, until: Date, entry: TimelineEntry): Promise<void> {
+  async setSilence(id: string, silenceId: string, until: Date, entry: TimelineEntry): Promise<boolean> {
     const row = this.rows.get(id);
-    if (!row) return;
+    if (!row || row.status !== 'open' || (row.silencedUntil !== null && row.silencedUntil > entry.at)) return false;
     Object.assign(row, { silenceId, silencedUntil: until });
     row.timeline.push(clone(entry));
+    return true;
   }
 
   async escalate(id: string, from: number, entry: TimelineEntry): Promise<boolean> {

@@ -3,6 +3,7 @@ import type { NewSilence, Silencer } from '../../src/core/ports/silencer.port.js
 
 export class RecordingSilencer implements Silencer {
   readonly created: NewSilence[] = [];
+  readonly expired: string[] = [];
   failWith: string | undefined;
 
   async create(silence: NewSilence): Promise<string> {
@@ -13,5 +14,9 @@ export class RecordingSilencer implements Silencer {
     }
     this.created.push(structuredClone(silence));
     return `sil-${this.created.length}`;
+  }
+
+  async expire(silenceId: string): Promise<void> {
+    this.expired.push(silenceId);
   }
 }

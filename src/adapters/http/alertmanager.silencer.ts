@@ -22,6 +22,18 @@ export function createAlertmanagerSilencer(options: AlertmanagerSilencerOptions)
   const doFetch = options.fetch ?? fetch;
   const { url, where, headers } = alertmanagerEndpoint(options.url, '/api/v2/silences');
   return {
+    async expire(silenceId: string): Promise<void> {
+      const id = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a silence id').parse(silenceId);
+      const one = alertmanagerEndpoint(options.url, `/api/v2/silence/${id}`);
+      let res: Response;
+      try {
+        res = await doFetch(one.url, { method: 'DELETE', headers: one.headers, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+        await res.text();
+      } catch (err) {
+        throw new Error(failureText(err, where, timeoutMs));
+      }
+      if (!res.ok) throw new Error(`Alertmanager did not expire silence ${id}: HTTP ${res.status}`);
+    },
     async create(silence: NewSilence): Promise<string> {
       const body = JSON.stringify({
         matchers: silence.matchers,

@@ -143,12 +143,14 @@ export class PrismaIncidentStore implements IncidentStore {
     return count === 1 ? this.get(id) : null;
   }
 
-  async setSilence(id: string, silenceId: string, until: Date, entry: TimelineEntry): Promise<void> {
+  async setSilence(id: string, silenceId: string, until: Date, entry: TimelineEntry): Promise<boolean> {
     const sid = z.string().min(1).max(100).parse(silenceId);
-    const e = json([entrySchema.parse(entry)]);
-    await this.prisma.$executeRaw`
+    const parsed = entrySchema.parse(entry);
+    const e = json([parsed]);
+    const count = await this.prisma.$executeRaw`
       UPDATE "incident" SET "silence_id" = ${sid}, "silenced_until" = ${until}, "timeline" = "timeline" || ${e}::jsonb
-      WHERE "id" = ${id}`;
+      WHERE "id" = ${id} AND "status" = 'open' AND ("silenced_until" IS NULL OR "silenced_until" <= ${parsed.at})`;
+    return count === 1;
   }
 
   async escalate(id: string, from: number, entry: TimelineEntry): Promise<boolean> {

@@ -147,7 +147,13 @@ async function silence(ctx: PipelineContext, incident: Incident, services: CoreS
     return finish(ctx, 'error', replies.error(`Could not create the silence: ${reason}.`, 'Nothing was recorded; try again or silence it in Alertmanager.'), reason);
   }
   const entry = { at: startsAt, kind: 'silence' as const, text: `Silenced until ${when(endsAt)} (silence ${silenceId})`, by: person.id };
-  await store.setSilence(incident.id, silenceId, endsAt, entry);
+  if (!(await store.setSilence(incident.id, silenceId, endsAt, entry))) {
+    // Another click's silence won (or the incident closed meanwhile): take ours back so only one is tracked.
+    await silencer!.expire(silenceId).catch((err: unknown) => services.logger.warn({ err, silenceId, incident: incident.id }, 'could not expire a duplicate silence'));
+    const fresh = (await store.get(incident.id)) ?? incident;
+    const text = fresh.silencedUntil ? `Already silenced until ${when(fresh.silencedUntil)} (silence ${fresh.silenceId ?? '?'}).` : `Incident ${incident.id} is resolved; nothing to do.`;
+    return finish(ctx, 'refused', replies.warning(text), 'silenced meanwhile');
+  }
   const updated = (await store.get(incident.id)) ?? { ...incident, silenceId, silencedUntil: endsAt, timeline: [...incident.timeline, entry] };
   await republish(updated, services);
   const answer = new ReplyBuilder('success').text(`Silenced until ${when(endsAt)} by ${person.name} (silence ${silenceId}).`).build();

@@ -107,8 +107,11 @@ export interface IncidentStore {
    * updated incident to the one caller that acknowledged it, else null (already acknowledged, resolved, unknown).
    */
   acknowledge(id: string, personId: string, at: Date): Promise<Incident | null>;
-  /** Records the silence created for the incident and appends its timeline entry. */
-  setSilence(id: string, silenceId: string, until: Date, entry: TimelineEntry): Promise<void>;
+  /**
+   * Records the silence created for an open incident that has no silence in effect at `entry.at`, with its
+   * timeline entry; false when another silence won (two clicks at once) or the incident is closed.
+   */
+  setSilence(id: string, silenceId: string, until: Date, entry: TimelineEntry): Promise<boolean>;
   /**
    * Conditional escalation step `from` → `from + 1` of an open, unacknowledged incident, with its entry:
    * true only for the one caller (replica) that made the step, so each page is posted once.

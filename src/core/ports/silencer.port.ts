@@ -20,4 +20,6 @@ export interface NewSilence {
 export interface Silencer {
   /** Creates the silence and returns Alertmanager's silence id; throws a short, chat-safe Error on failure. */
   create(silence: NewSilence): Promise<string>;
+  /** Expires a silence (one that lost a race to another); throws a short Error on failure. */
+  expire(silenceId: string): Promise<void>;
 }

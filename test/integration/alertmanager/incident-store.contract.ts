@@ -113,7 +113,9 @@ export function incidentStoreContract(store: () => IncidentStore): void {
   it('records a silence and links the first deployment only', async () => {
     const s = store();
     const { id } = await s.open(incident({ groupKey: 'g-sil' }));
-    await s.setSilence(id, 'b3f0c2d1-aaaa', min(60), { at: min(1), kind: 'silence', text: 'Silenced for 1h', by: 'alice' });
+    expect(await s.setSilence(id, 'b3f0c2d1-aaaa', min(60), { at: min(1), kind: 'silence', text: 'Silenced for 1h', by: 'alice' })).toBe(true);
+    // A second silence while the first is in effect loses (two clicks at once); after its end one may follow.
+    expect(await s.setSilence(id, 'c4-late', min(61), { at: min(2), kind: 'silence', text: 'Silenced again', by: 'bob' })).toBe(false);
     expect(await s.linkDeployment(id, '42', { at: min(1), kind: 'deploy', text: 'linked 42', by: null })).toBe(true);
     expect(await s.linkDeployment(id, '43', { at: min(1), kind: 'deploy', text: 'linked 43', by: null })).toBe(false);
     const got = await s.get(id);

@@ -115,6 +115,22 @@ describe('Silence button → real Alertmanager', () => {
     expect(living[0]!.reply.blocks.some((b) => b.type === 'buttons' && b.buttons.some((x) => x.actionId === 'incident.silence'))).toBe(false);
   });
 
+  it('expires a silence (the loser of two clicks) so Alertmanager no longer applies it', async () => {
+    const silencer = createAlertmanagerSilencer({ url: ALERTMANAGER });
+    const now = new Date();
+    const alertname = `DeckhandExpire${Date.now()}`;
+    const id = await silencer.create({
+      matchers: [{ name: 'alertname', value: alertname, isRegex: false, isEqual: true }],
+      startsAt: now,
+      endsAt: new Date(now.getTime() + 3_600_000),
+      createdBy: 'test',
+      comment: 'expired by the test',
+    });
+    await silencer.expire(id);
+    const res = await fetch(`${ALERTMANAGER}/api/v2/silence/${id}`);
+    expect(z.object({ status: z.object({ state: z.string() }) }).parse(await res.json()).status.state).toBe('expired');
+  });
+
   it('reports Alertmanager refusing an invalid silence in one short line', async () => {
     const silencer = createAlertmanagerSilencer({ url: ALERTMANAGER });
     const now = new Date();

@@ -147,6 +147,23 @@ describe('Silence', () => {
     expect(h.audit.last()).toMatchObject({ intent: 'incident.silence', outcome: 'invalid' });
   });
 
+  it('takes its silence back when another click silenced the incident first, and says so', async () => {
+    const h = setup();
+    const silencer = new RecordingSilencer();
+    h.incidents.silencer = silencer;
+    const incident = await h.open();
+    // The other click's silence lands between this click's check and its record.
+    const setSilence = h.incidents.store.setSilence.bind(h.incidents.store);
+    h.incidents.store.setSilence = async (id, silenceId, until, entry) => {
+      await setSilence(id, 'sil-other', until, { ...entry, text: 'Silenced by the other click' });
+      return setSilence(id, silenceId, until, entry);
+    };
+    const reply = await h.click(h.message(incident), 'Silence 1h', DAVE);
+    expect(reply.text).toBe('Already silenced until Mon 23 Nov 13:00 UTC (silence sil-other).');
+    expect(silencer.expired).toEqual(['sil-1']);
+    expect(await h.stored(incident.id)).toMatchObject({ silenceId: 'sil-other' });
+  });
+
   it('refuses to silence alerts of different names, whose common labels would mute the whole project', async () => {
     const h = setup();
     const silencer = new RecordingSilencer();

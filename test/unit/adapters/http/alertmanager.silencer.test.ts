@@ -68,6 +68,16 @@ describe('createAlertmanagerSilencer', () => {
     });
   });
 
+  it('expires a silence with DELETE /api/v2/silence/<id>, and says when Alertmanager refuses', async () => {
+    answer = json(200, {});
+    const silencer = createAlertmanagerSilencer({ url: base });
+    await silencer.expire('6b5c1a2e-0d1f');
+    expect(seen.at(-1)).toMatchObject({ method: 'DELETE', url: '/api/v2/silence/6b5c1a2e-0d1f' });
+    answer = json(404, { message: 'silence not found' });
+    await expect(silencer.expire('gone-1')).rejects.toThrow('Alertmanager did not expire silence gone-1: HTTP 404');
+    await expect(silencer.expire('../status')).rejects.toThrow();
+  });
+
   it('keeps a path prefix and sends credentials from the URL as Basic auth, never in the URL', async () => {
     answer = json(200, { silenceID: 's1' });
     const withAuth = base.replace('http://', 'http://deck:s%40cret@');
