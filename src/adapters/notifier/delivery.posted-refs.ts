@@ -13,10 +13,10 @@ export class PostedStoreUnavailable extends Error {
 const DEFAULT_CACHE_SIZE = 5_000;
 
 /**
- * Where each keyed push of one platform was posted: the durable PostedMessageStore, fronted by a bounded
- * in-memory map of the refs this process learned. The map spares a database read per publish and keeps
- * edits going in place when remembering failed (the store was down right after a post); a restart falls
- * back to the store.
+ * Where each keyed push of one platform was posted: the durable PostedMessageStore, backed up by a bounded
+ * in-memory map of the refs this process learned. The store is read on every publish (replicas share it, and
+ * one of them may have re-posted a deleted message); the map keeps edits going in place while the store is
+ * down, including when remembering a new post failed.
  */
 export class PostedRefs {
   private readonly cache = new Map<string, string>();
@@ -29,15 +29,19 @@ export class PostedRefs {
     private readonly cacheSize = DEFAULT_CACHE_SIZE,
   ) {}
 
-  /** The message id of `key` in the chat, or null. Throws PostedStoreUnavailable when the store fails. */
+  /**
+   * The message id of `key` in the chat, or null. The store is asked first (another replica may have posted
+   * the message anew); the remembered id serves only while the store is down. Throws PostedStoreUnavailable
+   * when the store fails and nothing is remembered.
+   */
   async find(key: string, chatId: string): Promise<string | null> {
-    const cached = this.cache.get(cacheKey(key, chatId));
-    if (cached !== undefined) return cached;
     try {
       const found = await this.store.find(key, this.platform, chatId);
       if (found !== null) this.keep(key, chatId, found);
-      return found;
+      return found ?? this.cache.get(cacheKey(key, chatId)) ?? null;
     } catch (err) {
+      const cached = this.cache.get(cacheKey(key, chatId));
+      if (cached !== undefined) return cached;
       throw new PostedStoreUnavailable(`posted message store: ${failureSummary(err).message}`);
     }
   }

@@ -137,6 +137,18 @@ describe('publish to Telegram', () => {
     expect(t.queue.stats()).toMatchObject({ delivered: 2, failed: 0 });
   });
 
+  it('edits the message another replica posted anew, not the one this process remembers', async () => {
+    const posted = new MemoryPostedMessages();
+    const t = telegram(posted);
+    await t.queue.publish('shop', 'incident:a', state('FIRING (1)'));
+    await t.queue.drain();
+    // Another replica found the message deleted, posted it again and recorded the new id.
+    await posted.remember('incident:a', 'telegram', '-1001', '9999', new Date());
+    await t.queue.publish('shop', 'incident:a', state('FIRING (2)'));
+    await t.queue.drain();
+    expect(t.calls().at(-1)).toEqual(['editMessageText', -1001, 9999, 'FIRING (2)']);
+  });
+
   it('retries a publish while the store cannot be read, posting nothing until it can', async () => {
     const store = new FlakyStore(2, 0);
     const t = telegram(store);
