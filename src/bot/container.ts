@@ -315,8 +315,10 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
       await Promise.allSettled([telegram?.stop(), slack?.stop()]);
       await stopJobs();
       await reports?.close();
-      // Queued pushes get a bounded chance to go out; what is left is logged by the queue.
+      // Queued pushes get a bounded chance to go out; what is left is lost, and said so.
       await Promise.race([Promise.all([telegramDelivery?.queue.drain(), slackDelivery?.queue.drain()]), new Promise((r) => setTimeout(r, 3_000).unref())]);
+      const left = { telegram: telegramDelivery?.queue.pending() ?? 0, slack: slackDelivery?.queue.pending() ?? 0 };
+      if (left.telegram + left.slack > 0) logger.warn({ left }, 'pushes still queued at shutdown were dropped');
       await http.close();
       await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
     },

@@ -134,6 +134,11 @@ export class DeliveryQueue implements Notifier {
     return { ...this.counters };
   }
 
+  /** Pushes still waiting in the chats' queues (not counting one in flight). */
+  pending(): number {
+    return [...this.chats.values()].reduce((n, s) => n + s.queue.length, 0);
+  }
+
   /** Resolves when no chat has anything queued or in flight. */
   drain(): Promise<void> {
     if (![...this.chats.values()].some((s) => s.running)) return Promise.resolve();

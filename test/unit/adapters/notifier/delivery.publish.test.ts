@@ -137,6 +137,15 @@ describe('publish to Telegram', () => {
     expect(t.queue.stats()).toMatchObject({ delivered: 2, failed: 0 });
   });
 
+  it('says how many pushes still wait (what a shutdown would drop)', async () => {
+    const t = telegram();
+    await t.queue.publish('shop', 'incident:a', state('a firing'));
+    await t.queue.publish('shop', 'incident:b', state('b firing'));
+    expect(t.queue.pending()).toBe(1);
+    await t.queue.drain();
+    expect(t.queue.pending()).toBe(0);
+  });
+
   it('edits the message another replica posted anew, not the one this process remembers', async () => {
     const posted = new MemoryPostedMessages();
     const t = telegram(posted);
