@@ -46,6 +46,7 @@ import { escalationSweeper } from '../jobs/escalation.sweeper.js';
 import { handoffAnnouncer } from '../jobs/handoff.announcer.js';
 import { createAlertmanagerAlertSource } from '../adapters/http/alertmanager.alerts.js';
 import { incidentReconciler } from '../jobs/incident-reconciler.js';
+import { republishOpenIncidents } from '../jobs/incident-posts.js';
 
 /** The composition root: the only place that knows every piece. */
 export interface App {
@@ -303,6 +304,11 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     async start() {
       await redis.connect().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'redis not reachable yet; /readyz will say so'));
       await startJobs();
+      // Alert messages whose last push was still queued when the previous process stopped catch up here.
+      const postDeps = { incidents, notifier, logger: coreLogger, nameOf: personName, catalog: config.catalog, settings: config.incidents };
+      await republishOpenIncidents(postDeps, config.catalog.projects.map((p) => p.name), clock.now()).catch((err: unknown) =>
+        logger.warn({ err }, 'could not republish the messages of open incidents'),
+      );
       reports = await startReportScheduler({ connection, prefix, schedules: config.reports, run: runReport, logger: coreLogger });
       const address = await http.listen(env.HTTP_PORT, env.HTTP_HOST);
       logger.info({ port: address.port }, 'http server listening');

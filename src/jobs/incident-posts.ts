@@ -63,3 +63,17 @@ export async function postIncident(deps: IncidentPostDeps, project: string, { re
     return false;
   }
 }
+
+/**
+ * At start-up: the living message of every open incident is published again. A push still queued when the
+ * previous process stopped is lost with the in-memory queue; publishing is idempotent (an edit to the same
+ * content, or the first post of a message that never went out), so the chats end on the incident's state.
+ */
+export async function republishOpenIncidents(deps: IncidentPostDeps & { incidents: IncidentStore }, projects: readonly string[], now: Date): Promise<number> {
+  const open = await deps.incidents.openIncidents(projects);
+  let posted = 0;
+  for (const incident of open) {
+    if (await postIncident(deps, incident.project, livingPost(deps, incident, now))) posted++;
+  }
+  return posted;
+}
