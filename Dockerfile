@@ -5,13 +5,14 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
+# npm ci fails when the lock drifts; the postinstall generates the Prisma client (needs prisma/).
+RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY scripts ./scripts
 # The prisma-client generator needs no native engine (driver adapters); see OFFLINE notes in the README.
-RUN PRISMA_SCHEMA_ENGINE_BINARY=/bin/true npx prisma generate && npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production HTTP_PORT=8080 DECKHAND_CONFIG=/etc/deckhand/deckhand.yaml
