@@ -136,6 +136,13 @@ export class MemoryDeploymentStore implements DeploymentStore {
     return hit ? clone(hit) : null;
   }
 
+  async lastSucceededBefore(q: Parameters<DeploymentStore['lastSucceededBefore']>[0]): Promise<Deployment | null> {
+    const hit = this.rows
+      .filter((r) => r.project === q.project && r.env === q.env && r.service === q.service && r.status === 'succeeded' && r.kind !== 'restart' && r.startedAt.getTime() < q.before.getTime())
+      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || Number(b.id.slice(3)) - Number(a.id.slice(3)))[0];
+    return hit ? clone(hit) : null;
+  }
+
   async running(): Promise<Deployment[]> {
     return this.rows.filter((r) => r.status === 'running').map(clone);
   }

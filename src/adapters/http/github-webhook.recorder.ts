@@ -44,7 +44,7 @@ export function versionOf(ref: string, sha: string): string {
   return name.length <= 100 && TAG_LIKE.test(name) ? name : sha.slice(0, 7);
 }
 
-/** How many of the service's newest records are searched for a duplicate and the previous version. */
+/** How many of the service's newest records are searched for a duplicate. */
 const LOOKBACK = 50;
 
 /** Where a recorded CI deploy is noted: the open incidents of its project (failures are logged only). */
@@ -67,7 +67,9 @@ async function record(store: DeploymentStore, d: ExternalDeploy): Promise<Deploy
   const { project, env, service, image } = d.target;
   const history = await store.recent({ project, env, service, limit: LOOKBACK });
   if (history.some((h) => h.actionId === d.actionId)) return null;
-  const previous = history.find((h) => h.status === 'succeeded' && h.kind !== 'restart');
+  // What this deploy replaced: the last success before its own time, not the newest record (CI statuses
+  // arrive late and out of order).
+  const previous = await store.lastSucceededBefore({ project, env, service, before: d.startedAt });
   const started = await startOnce(store, {
     actionId: d.actionId,
     kind: 'deploy',

@@ -10,6 +10,7 @@ import type {
   DeploymentStore,
   FinishedQuery,
   NewDeployment,
+  SucceededBeforeQuery,
 } from '../../core/ports/deployment.port.js';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import {
@@ -52,6 +53,13 @@ const finishedQuerySchema = z
     limit: z.number().int().min(1).max(500),
   })
   .refine((q) => q.from.getTime() <= q.to.getTime(), 'from must not be after to');
+
+const succeededBeforeSchema = z.object({
+  project: z.string().min(1).max(100),
+  env: z.string().min(1).max(100),
+  service: z.string().min(1).max(100),
+  before: z.date(),
+});
 
 const newestFirst: Prisma.DeploymentOrderByWithRelationInput[] = [{ startedAt: 'desc' }, { id: 'desc' }];
 
@@ -105,6 +113,16 @@ export class PrismaDeploymentStore implements DeploymentStore {
   async previousSucceeded(project: string, env: string, service: string, notVersion: string): Promise<Deployment | null> {
     const row = await this.prisma.deployment.findFirst({
       where: { project, env, service, status: 'succeeded', version: { not: notVersion } },
+      orderBy: newestFirst,
+    });
+    return row ? toDeployment(row) : null;
+  }
+
+  /** Newest succeeded deploy or rollback of the service with startedAt < `before` (restarts change no version). */
+  async lastSucceededBefore(q: SucceededBeforeQuery): Promise<Deployment | null> {
+    const { project, env, service, before } = succeededBeforeSchema.parse(q);
+    const row = await this.prisma.deployment.findFirst({
+      where: { project, env, service, status: 'succeeded', kind: { not: 'restart' }, startedAt: { lt: before } },
       orderBy: newestFirst,
     });
     return row ? toDeployment(row) : null;

@@ -50,6 +50,15 @@ export interface FinishedQuery {
   limit: number;
 }
 
+/** The last succeeded deploy or rollback of one service that started before `before` (restarts excluded). */
+export interface SucceededBeforeQuery {
+  project: string;
+  env: string;
+  service: string;
+  /** Exclusive: a record started at exactly this time is not "before". */
+  before: Date;
+}
+
 export interface DeploymentStore {
   /** Starts a record; (actionId, service) is unique, so a second start of the same action fails. */
   start(d: NewDeployment): Promise<Deployment>;
@@ -58,6 +67,11 @@ export interface DeploymentStore {
   recent(q: DeploymentQuery): Promise<Deployment[]>;
   /** Newest succeeded deploy of the service whose version differs from `notVersion` (the rollback target). */
   previousSucceeded(project: string, env: string, service: string, notVersion: string): Promise<Deployment | null>;
+  /**
+   * Newest succeeded deploy or rollback of the service started before `q.before`: the version a deploy made
+   * at that time replaced, even when later deploys were recorded first (a late CI status).
+   */
+  lastSucceededBefore(q: SucceededBeforeQuery): Promise<Deployment | null>;
   running(): Promise<Deployment[]>;
   /** Finished deployments of a project in a time range (the deploy an incident is linked to). */
   finishedBetween(q: FinishedQuery): Promise<Deployment[]>;

@@ -138,6 +138,23 @@ describe('PrismaDeploymentStore', () => {
     expect(await store.previousSucceeded('shop', 'prod', 'web', '1.0.0')).toBeNull();
   });
 
+  it('finds the last succeeded deploy or rollback of the service started strictly before a time', async () => {
+    await ran(0, '1.0.0', 'succeeded');
+    await ran(10, '1.1.0', 'succeeded', { kind: 'rollback' });
+    await ran(20, '1.2.0', 'failed');
+    await ran(25, '1.1.0', 'succeeded', { kind: 'restart' });
+    await ran(26, '7.7.7', 'succeeded', { env: 'staging' });
+    await ran(27, '8.8.8', 'succeeded', { service: 'worker' });
+    await ran(30, '1.3.0', 'succeeded');
+    const q = { project: 'shop', env: 'prod', service: 'api' };
+
+    expect((await store.lastSucceededBefore({ ...q, before: at(29) }))?.version).toBe('1.1.0');
+    expect((await store.lastSucceededBefore({ ...q, before: at(30) }))?.version).toBe('1.1.0');
+    expect((await store.lastSucceededBefore({ ...q, before: at(31) }))?.version).toBe('1.3.0');
+    expect((await store.lastSucceededBefore({ ...q, before: at(5) }))?.version).toBe('1.0.0');
+    expect(await store.lastSucceededBefore({ ...q, before: at(0) })).toBeNull();
+  });
+
   it('lists running records oldest first', async () => {
     const a = await store.start(deployment({ actionId: 'a', startedAt: at(5) }));
     const b = await store.start(deployment({ actionId: 'b', startedAt: at(1) }));

@@ -80,6 +80,29 @@ describe('external deployments in PostgreSQL', () => {
     expect(seen.map((r) => r.event_id)).toEqual(['dlv-1', 'dlv-2']);
   });
 
+  it('takes the last succeeded deploy before its own time as the previous version, not a later one', async () => {
+    // Given deploys A (t1) and C (t3) recorded, when the status of B, created at t2, arrives late
+    const target = { project: 'shop', env: 'prod', service: 'api', image: 'reg/shop/api' };
+    const base = { target, repo: 'acme/shop', requestedBy: 'github:ci', note: 'GitHub deployment', status: 'succeeded' as const, committedAt: null };
+    const deployAt = (id: number, version: string, iso: string) => ({
+      ...base, actionId: `github-deployment:${id}`, version, startedAt: new Date(iso), finishedAt: new Date(new Date(iso).getTime() + 60_000),
+    });
+    await recordExternalDeploy(store, deployAt(1, 'v1.0.0', '2026-11-20T10:00:00Z'));
+    await recordExternalDeploy(store, { ...deployAt(9, 'v1.0.1', '2026-11-20T11:00:00Z'), status: 'failed' });
+    await recordExternalDeploy(store, deployAt(3, 'v3.0.0', '2026-11-20T14:00:00Z'));
+    const b = await recordExternalDeploy(store, deployAt(2, 'v2.0.0', '2026-11-20T12:00:00Z'));
+
+    // Then B follows A (the failed deploy between them is no previous version), and C keeps A as its own
+    expect(b).toMatchObject({ version: 'v2.0.0', previousVersion: 'v1.0.0', previousImage: 'reg/shop/api:v1.0.0' });
+    const rows = await store.recent({ project: 'shop', env: 'prod', service: 'api', limit: 10 });
+    expect(rows.find((r) => r.version === 'v2.0.0')).toMatchObject({ previousVersion: 'v1.0.0' });
+    expect(rows.find((r) => r.version === 'v3.0.0')).toMatchObject({ previousVersion: 'v1.0.0' });
+
+    // A deploy older than every record has no previous version
+    const first = await recordExternalDeploy(store, deployAt(0, 'v0.9.0', '2026-11-19T10:00:00Z'));
+    expect(first).toMatchObject({ previousVersion: null, previousImage: null });
+  });
+
   it('feeds lead time and change failure rate from the stored records', async () => {
     const target = { project: 'shop', env: 'prod', service: 'api', image: 'reg/shop/api' };
     const base = { target, repo: 'acme/shop', requestedBy: 'github:ci', note: 'GitHub deployment' };
