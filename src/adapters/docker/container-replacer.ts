@@ -48,10 +48,13 @@ export interface FullInspect extends CloneSource {
   State: { Status?: string; Running?: boolean };
 }
 
-/** How the replacer reaches the engine: every call runs under the runtime's deadline, signal and error mapping. */
+/**
+ * How the replacer reaches the engine: every call runs under the runtime's deadline, signal and error mapping.
+ * Calls get the action deadline (plus `extraMs`); `query` ones, which change nothing, the query deadline.
+ */
 export interface EngineAccess {
   docker: Docker;
-  call<T>(opts: CallOptions, scope: { containerId?: string; extraMs?: number }, run: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  call<T>(opts: CallOptions, scope: { containerId?: string; extraMs?: number; query?: boolean }, run: (signal: AbortSignal) => Promise<T>): Promise<T>;
   kind(opts: CallOptions): Promise<EngineKind>;
   pullTimeoutMs: number;
 }
@@ -122,7 +125,7 @@ export class ContainerReplacer {
   }
 
   async pending(opts: CallOptions): Promise<Replacement[]> {
-    const labelled = await this.engine.call(opts, {}, (abortSignal) =>
+    const labelled = await this.engine.call(opts, { query: true }, (abortSignal) =>
       this.engine.docker.listContainers({ all: true, filters: JSON.stringify({ label: [REPLACES_ID_LABEL] }), abortSignal }),
     );
     const found = await Promise.all(labelled.map((c) => this.pendingOf(c, opts)));
@@ -131,7 +134,7 @@ export class ContainerReplacer {
 
   private async pendingOf(listed: Docker.ContainerInfo, opts: CallOptions): Promise<Replacement | null> {
     const oldId = listed.Labels[REPLACES_ID_LABEL] ?? '';
-    const old = oldId ? await this.inspectIfPresent(oldId, opts) : null;
+    const old = oldId ? await this.inspectIfPresent(oldId, opts, true) : null;
     if (old === null) return null;
     return {
       name: listed.Labels[REPLACES_NAME_LABEL] ?? bare(listed.Names[0] ?? '').replace(NEXT_SUFFIX, ''),
@@ -203,15 +206,15 @@ export class ContainerReplacer {
     });
   }
 
-  private inspect(id: string, opts: CallOptions): Promise<FullInspect> {
-    return this.engine.call(opts, { containerId: id }, async (abortSignal) =>
+  private inspect(id: string, opts: CallOptions, query = false): Promise<FullInspect> {
+    return this.engine.call(opts, { containerId: id, query }, async (abortSignal) =>
       (await this.engine.docker.getContainer(id).inspect({ abortSignal })) as unknown as FullInspect,
     );
   }
 
-  private async inspectIfPresent(id: string, opts: CallOptions): Promise<FullInspect | null> {
+  private async inspectIfPresent(id: string, opts: CallOptions, query = false): Promise<FullInspect | null> {
     try {
-      return await this.inspect(id, opts);
+      return await this.inspect(id, opts, query);
     } catch (error) {
       if (error instanceof ContainerNotFoundError) return null;
       throw error;

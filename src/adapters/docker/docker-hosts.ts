@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { z } from 'zod';
 import { HostUnreachableError, type Runtime, type RuntimeRegistry } from '../../core/ports/runtime.port.js';
-import { DockerRuntime } from './docker.runtime.js';
+import { DockerRuntime, type DockerRuntimeOptions } from './docker.runtime.js';
 
 const URL_HINT = 'must look like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host[:port]';
 
@@ -23,7 +23,10 @@ export const hostConfigSchema = z
     url: z.string().trim().refine((url) => parseHostUrl(url) !== null, { message: `host url ${URL_HINT}` }),
     /** File paths of PEM files (tcp only). */
     tls: tlsSchema.optional(),
+    /** Deadline of query calls (status, logs, env); default limits.hostTimeoutMs. */
     timeoutMs: z.number().int().positive().max(300_000).optional(),
+    /** Deadline of each engine call of an action (create, stop, rename, start, remove, restart); default 30 s. */
+    actionTimeoutMs: z.number().int().min(100).max(600_000).optional(),
   })
   .strict()
   .refine((host) => host.tls === undefined || parseHostUrl(host.url)?.kind === 'tcp', {
@@ -126,8 +129,10 @@ function tcpOptions(
 }
 
 export interface DockerRuntimeRegistryOptions {
-  /** Deadline of engine calls for hosts without their own `timeoutMs`. */
+  /** Deadline of query calls for hosts without their own `timeoutMs`. */
   defaultTimeoutMs?: number;
+  /** Deadline of each action call for hosts without their own `actionTimeoutMs` (default 30 s). */
+  defaultActionTimeoutMs?: number;
   /** Reads TLS files (tests inject their own; default fs.readFileSync). */
   readFile?: ReadFile;
 }
@@ -141,7 +146,11 @@ export class DockerRuntimeRegistry implements RuntimeRegistry {
     for (const [name, config] of Object.entries(checked)) {
       const docker = new Docker(dockerOptionsFor(config, options.readFile));
       const timeoutMs = config.timeoutMs ?? options.defaultTimeoutMs;
-      this.runtimes.set(name, new DockerRuntime(name, docker, timeoutMs === undefined ? {} : { timeoutMs }));
+      const actionTimeoutMs = config.actionTimeoutMs ?? options.defaultActionTimeoutMs;
+      const runtimeOptions: DockerRuntimeOptions = {};
+      if (timeoutMs !== undefined) runtimeOptions.timeoutMs = timeoutMs;
+      if (actionTimeoutMs !== undefined) runtimeOptions.actionTimeoutMs = actionTimeoutMs;
+      this.runtimes.set(name, new DockerRuntime(name, docker, runtimeOptions));
     }
   }
 

@@ -29,6 +29,8 @@ import { pullImage } from './image-pull.js';
 import { imageReferenceSchema } from './image-reference.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Deadline of each engine call of an action (create, stop, rename, start, remove, restart). */
+export const DEFAULT_ACTION_TIMEOUT_MS = 30_000;
 export const DEFAULT_PULL_TIMEOUT_MS = 300_000;
 /** Longest health wait a caller may ask for (one hour). */
 const MAX_HEALTH_WAIT_MS = 3_600_000;
@@ -54,16 +56,27 @@ const healthWaitSchema = z.object({
   graceMs: z.number().int().nonnegative().max(MAX_HEALTH_WAIT_MS),
 });
 
+/**
+ * Deadlines per engine call; the caller's signal can cut any of them shorter. Queries (ping, find, logs,
+ * environment, pending replacements) answer a person waiting in chat and fail fast. Every call of an action
+ * (replace, finalize, revert, restart, pull, health wait), reads included, gets the action deadline: a busy
+ * engine must not cancel a replacement halfway.
+ */
 export interface DockerRuntimeOptions {
-  /** Deadline of every engine call (default 10 s); the caller's signal can cut it shorter. */
+  /** Deadline of each query call (default 10 s). */
   timeoutMs?: number;
-  /** Extra time a pull may take on top of timeoutMs (default 300 s). */
+  /** Deadline of each engine call of an action (default 30 s). */
+  actionTimeoutMs?: number;
+  /** Extra time a pull may take on top of actionTimeoutMs (default 300 s). */
   pullTimeoutMs?: number;
 }
+
+type Timing = 'query' | 'action';
 
 /** The Runtime port on one Docker-API engine (Docker or Podman), through dockerode. */
 export class DockerRuntime implements Runtime {
   private readonly timeoutMs: number;
+  private readonly actionTimeoutMs: number;
   private readonly pullTimeoutMs: number;
   private readonly replacer: ContainerReplacer;
   private engineKind: Promise<EngineKind> | undefined;
@@ -74,6 +87,7 @@ export class DockerRuntime implements Runtime {
     options: DockerRuntimeOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.actionTimeoutMs = options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
     this.pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
     this.replacer = new ContainerReplacer(this.engineAccess());
   }
@@ -119,15 +133,15 @@ export class DockerRuntime implements Runtime {
 
   async restart(containerId: string, opts: CallOptions = {}): Promise<void> {
     const id = containerIdSchema.parse(containerId);
-    const inspect = await engineCall(this.scope(opts, id), (signal) => this.inspect(id, signal));
+    const inspect = await engineCall(this.scope(opts, id, 'action'), (signal) => this.inspect(id, signal));
     const stopSeconds = inspect.Config.StopTimeout && inspect.Config.StopTimeout > 0 ? inspect.Config.StopTimeout : 10;
-    const scope = { ...this.scope(opts, id), timeoutMs: this.timeoutMs + stopSeconds * 1000 };
+    const scope = { ...this.scope(opts, id, 'action'), timeoutMs: this.actionTimeoutMs + stopSeconds * 1000 };
     await engineCall(scope, (abortSignal) => this.docker.getContainer(id).restart({ abortSignal }));
   }
 
   async pull(image: string, opts: CallOptions = {}): Promise<void> {
     const ref = imageReferenceSchema.parse(image);
-    const scope = { ...this.scope(opts), timeoutMs: this.timeoutMs + this.pullTimeoutMs };
+    const scope = { ...this.scope(opts, undefined, 'action'), timeoutMs: this.actionTimeoutMs + this.pullTimeoutMs };
     await engineCall(scope, (signal) => pullImage(this.docker, ref, signal));
   }
 
@@ -138,8 +152,9 @@ export class DockerRuntime implements Runtime {
   async waitHealthy(containerId: string, wait: HealthWait, opts: CallOptions = {}): Promise<HealthOutcome> {
     const id = containerIdSchema.parse(containerId);
     const checked = healthWaitSchema.parse(wait);
-    const podman = (await this.kind(opts)) === 'podman';
-    const call = <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> => engineCall(this.scope(opts, id), run);
+    const podman = (await this.kind(opts, 'action')) === 'podman';
+    // Part of a deploy: a slow poll must not fail it (the health wait has its own overall deadline).
+    const call = <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> => engineCall(this.scope(opts, id, 'action'), run);
     return waitForHealth(
       {
         inspect: () => call(async (signal) => (await this.inspect(id, signal)) as unknown as HealthProbeState),
@@ -164,8 +179,8 @@ export class DockerRuntime implements Runtime {
   }
 
   /** Docker Engine or Podman, asked once per runtime (a failed probe is asked again next time). */
-  private kind(opts: CallOptions): Promise<EngineKind> {
-    this.engineKind ??= engineCall(this.scope(opts), (signal) => detectEngineKind(this.docker, signal)).catch((error: unknown) => {
+  private kind(opts: CallOptions, timing: Timing): Promise<EngineKind> {
+    this.engineKind ??= engineCall(this.scope(opts, undefined, timing), (signal) => detectEngineKind(this.docker, signal)).catch((error: unknown) => {
       this.engineKind = undefined;
       throw error;
     });
@@ -176,14 +191,17 @@ export class DockerRuntime implements Runtime {
     return {
       docker: this.docker,
       pullTimeoutMs: this.pullTimeoutMs,
-      kind: (opts) => this.kind(opts),
-      call: (opts, { containerId, extraMs }, run) =>
-        engineCall({ ...this.scope(opts, containerId), timeoutMs: this.timeoutMs + (extraMs ?? 0) }, run),
+      kind: (opts) => this.kind(opts, 'action'),
+      call: (opts, { containerId, extraMs, query }, run) => {
+        const scope = this.scope(opts, containerId, query ? 'query' : 'action');
+        return engineCall({ ...scope, timeoutMs: scope.timeoutMs + (extraMs ?? 0) }, run);
+      },
     };
   }
 
-  private scope(opts: CallOptions, containerId?: string): CallScope {
-    const scope: CallScope = { host: this.host, timeoutMs: this.timeoutMs, signal: opts.signal };
+  private scope(opts: CallOptions, containerId?: string, timing: Timing = 'query'): CallScope {
+    const timeoutMs = timing === 'action' ? this.actionTimeoutMs : this.timeoutMs;
+    const scope: CallScope = { host: this.host, timeoutMs, signal: opts.signal };
     if (containerId !== undefined) scope.containerId = containerId;
     return scope;
   }

@@ -114,3 +114,13 @@ describe('config: scheduled reports', () => {
 `)).toEqual(['line 14: reports.1.project: unknown project "shoe"', 'line 14: reports.1.id: id a is used twice']);
   });
 });
+
+describe('config: host deadlines', () => {
+  it('reads a per-host action timeout next to the query timeout and checks it', () => {
+    const yaml = base.replace('d1: { url: unix:///var/run/docker.sock }', 'd1: { url: unix:///var/run/docker.sock, timeoutMs: 2500, actionTimeoutMs: 45000 }');
+    expect(parseConfig(yaml).hosts.d1).toEqual({ url: 'unix:///var/run/docker.sock', timeoutMs: 2500, actionTimeoutMs: 45000 });
+    expect(parseConfig(base).hosts.d1?.actionTimeoutMs).toBeUndefined();
+    const bad = problems(base.replace('d1: { url: unix:///var/run/docker.sock }', 'd1: { url: unix:///var/run/docker.sock, actionTimeoutMs: soon }'));
+    expect(bad).toEqual([expect.stringMatching(/^line 2: hosts\.d1\.actionTimeoutMs: /)]);
+  });
+});
