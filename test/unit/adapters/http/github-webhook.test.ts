@@ -104,6 +104,28 @@ describe('deployment_status', () => {
     expect(reply.text).toBe('CI deployed api f95f852 to shop/prod.\n\nRepository: Codertocat/Hello-World\nRef: master @ f95f852\nBy: Codertocat\nTook: 2s');
   });
 
+  it('takes the last success before the deployment was created as its previous version, not a later deploy', async () => {
+    // Given 1.0.0 deployed before the CI deployment was created (15 May) and 3.0.0 after it
+    const s = await start();
+    const ran = async (actionId: string, version: string, at: string) => {
+      const d = await s.deployments.start({
+        actionId, kind: 'deploy', project: 'shop', env: 'prod', service: 'api', version, image: `reg/shop/api:${version}`,
+        previousVersion: null, previousImage: null, requestedBy: 'alice', approvedBy: null, startedAt: new Date(at), source: 'deckhand',
+      });
+      await s.deployments.finish(d.id, 'succeeded', new Date(new Date(at).getTime() + 60_000));
+    };
+    await ran('a-1', '1.0.0', '2019-05-01T00:00:00Z');
+    await ran('a-3', '3.0.0', '2019-06-01T00:00:00Z');
+
+    // When its status arrives only now
+    expect((await s.post('deployment_status', example('deployment_status', 0))).body.status).toBe('recorded');
+
+    // Then it replaced 1.0.0
+    expect(s.deployments.rows.find((r) => r.actionId === 'github-deployment:145988746')).toMatchObject({
+      version: 'f95f852', previousVersion: '1.0.0', previousImage: 'reg/shop/api:1.0.0',
+    });
+  });
+
   it('records a failed deployment with its commit time, used for lead time', async () => {
     const s = await start();
     const body = example('deployment_status', 0);
