@@ -1,14 +1,18 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AutoRetryOptions, autoRetry } from '@grammyjs/auto-retry';
+import { sequentialize } from '@grammyjs/runner';
 import { type APIThrottlerOptions, apiThrottler } from '@grammyjs/transformer-throttler';
-import { Bot, webhookCallback } from 'grammy';
+import { Bot, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { z } from 'zod';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
+import type { ReadinessCheck } from '../http/readiness.js';
 import { toBotCommands } from './telegram.command-parser.js';
 import { createTelegramHandlers } from './telegram.handlers.js';
+import { createPoller, type Poller, type PollingState } from './telegram.polling.js';
 import type { RenderOptions } from './telegram.renderer.js';
+import { checkUpdate } from './telegram.update-schema.js';
+import { createWebhookHandler, type WebhookHandler } from './telegram.webhook.js';
 import { createMemoryDedupe } from '../memory-dedupe.js';
 
 const modeSchema = z.discriminatedUnion('kind', [
@@ -46,9 +50,16 @@ export interface TelegramAdapterOptions {
   retry?: Partial<AutoRetryOptions>;
   render?: RenderOptions;
   now?: () => Date;
+  /** Largest webhook body read; default 1 MiB (updates are a few KiB). */
+  webhookMaxBodyBytes?: number;
+  /** Long polling: getUpdates timeout (default 30 s) and the backoff after a failed call (default 1 s doubling to 30 s). */
+  polling?: { timeoutSeconds?: number; backoff?: { initialMs: number; maxMs: number }; random?: () => number };
 }
 
-export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type { WebhookHandler } from './telegram.webhook.js';
+
+/** What the adapter is doing now: long polling (see PollingState) or the webhook. */
+export type TelegramStatus = PollingState | { state: 'webhook' } | { state: 'webhook_failed'; error: string } | { state: 'idle' };
 
 export interface TelegramAdapter {
   bot: Bot;
@@ -57,6 +68,9 @@ export interface TelegramAdapter {
   stop(): Promise<void>;
   /** Mount at /telegram/webhook. Wrong or missing secret token → 401; in polling mode → 404. */
   webhookHandler: WebhookHandler;
+  status(): TelegramStatus;
+  /** `telegram`: fails while not polling (or while the webhook is not set). */
+  readiness: ReadinessCheck;
 }
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
@@ -65,9 +79,11 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
   const { token, apiRoot, mode } = optionsSchema.parse(opts);
   const logger = opts.logger.child({ adapter: 'telegram' });
   const bot = new Bot(token, { botInfo: opts.botInfo, client: apiRoot ? { apiRoot } : {} });
-  // Last installed runs first: retries go back through the limiter.
+  // Last installed runs first: retries go back through the limiter. getUpdates is retried by the poller,
+  // which keeps the readiness status and the logs honest while Telegram fails.
   if (opts.throttle !== false) bot.api.config.use(apiThrottler(opts.throttle ?? {}));
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, ...opts.retry }));
+  const retry = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, ...opts.retry });
+  bot.api.config.use((prev, method, payload, signal) => (method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal)));
 
   const handlers = createTelegramHandlers({
     core: opts.core,
@@ -79,20 +95,78 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
   const onError = (err: { error: unknown; ctx: { update: { update_id: number } } }) => {
     logger.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed');
   };
+  // One chat's slow command never delays another chat; within a chat, updates keep their order.
+  bot.use(sequentialize(chatKey));
   bot.use(bot.errorBoundary(onError, handlers));
   bot.catch(onError);
 
+  let status: TelegramStatus = { state: 'idle' };
+  const setStatus = (next: TelegramStatus) => {
+    status = next;
+  };
+  /** Every update, polled or posted, is checked before grammY sees it. */
+  const dropUnhandleable = (raw: unknown): { update_id: number } | undefined => {
+    const checked = checkUpdate(raw);
+    if (checked.ok) return checked.update;
+    logger.warn({ updateId: checked.updateId, issues: checked.issues }, 'dropping a telegram update that cannot be handled');
+    return undefined;
+  };
+  let poller: Poller | undefined;
+
   return {
     bot,
-    start: () => start(bot, opts.core, mode, logger),
-    stop: async () => {
-      if (bot.isRunning()) await bot.stop();
+    start: async () => {
+      await prepare(bot, opts.core, logger);
+      if (mode.kind === 'webhook') return setWebhook(bot, mode, logger, setStatus);
+      await bot.api.deleteWebhook({ drop_pending_updates: false });
+      poller = createPoller({
+        bot,
+        logger,
+        allowedUpdates: ALLOWED_UPDATES,
+        timeoutSeconds: opts.polling?.timeoutSeconds ?? 30,
+        backoff: opts.polling?.backoff ?? { initialMs: 1_000, maxMs: 30_000 },
+        random: opts.polling?.random,
+        onState: setStatus,
+        consume: async (raw) => {
+          const update = dropUnhandleable(raw);
+          if (update) await bot.handleUpdate(update as Parameters<Bot['handleUpdate']>[0]);
+        },
+      });
+      poller.start();
+      logger.info({}, 'telegram long polling started');
     },
-    webhookHandler: createWebhookHandler(bot, mode, logger),
+    stop: async () => {
+      await poller?.stop();
+    },
+    webhookHandler:
+      mode.kind === 'webhook'
+        ? createWebhookHandler({
+            secretToken: mode.secretToken,
+            maxBodyBytes: opts.webhookMaxBodyBytes ?? 1024 * 1024,
+            answerWithinMs: 9_000,
+            logger,
+            handleUpdate: (update) => bot.handleUpdate(update),
+          })
+        : async (_req, res) => {
+            res.writeHead(404).end();
+          },
+    status: () => status,
+    readiness: {
+      name: 'telegram',
+      check: async () => {
+        if (status.state === 'polling' || status.state === 'webhook') return;
+        throw new Error('error' in status && status.error ? `${status.state}: ${status.error}` : status.state);
+      },
+    },
   };
 }
 
-async function start(bot: Bot, core: ChatCore, mode: TelegramMode, logger: Logger): Promise<void> {
+function chatKey(ctx: Context): string | undefined {
+  const id = ctx.chat?.id ?? ctx.from?.id;
+  return id === undefined ? undefined : String(id);
+}
+
+async function prepare(bot: Bot, core: ChatCore, logger: Logger): Promise<void> {
   await bot.init();
   try {
     await bot.api.setMyCommands(toBotCommands(core.commands()));
@@ -100,44 +174,21 @@ async function start(bot: Bot, core: ChatCore, mode: TelegramMode, logger: Logge
     // The menu is a convenience; commands work without it.
     logger.warn({ err }, 'setMyCommands failed');
   }
-  if (mode.kind === 'webhook') {
+}
+
+async function setWebhook(bot: Bot, mode: Extract<TelegramMode, { kind: 'webhook' }>, logger: Logger, setStatus: (s: TelegramStatus) => void): Promise<void> {
+  try {
     await bot.api.setWebhook(mode.url, {
       secret_token: mode.secretToken,
       allowed_updates: [...ALLOWED_UPDATES],
       drop_pending_updates: false,
     });
-    logger.info({ url: mode.url }, 'telegram webhook set');
-    return;
+  } catch (err) {
+    setStatus({ state: 'webhook_failed', error: err instanceof Error ? err.message : String(err) });
+    throw err;
   }
-  await new Promise<void>((resolve, reject) => {
-    bot
-      .start({ drop_pending_updates: false, allowed_updates: [...ALLOWED_UPDATES], onStart: () => resolve() })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'telegram polling stopped');
-        reject(err instanceof Error ? err : new Error(String(err)));
-      });
-  });
-  logger.info({}, 'telegram long polling started');
-}
-
-function createWebhookHandler(bot: Bot, mode: TelegramMode, logger: Logger): WebhookHandler {
-  if (mode.kind !== 'webhook') {
-    return (_req, res) => {
-      res.writeHead(404).end();
-    };
-  }
-  // 'return': answer Telegram before its timeout; the update keeps being handled (redeliveries are dropped).
-  const callback = webhookCallback(bot, 'http', {
-    secretToken: mode.secretToken,
-    onTimeout: 'return',
-    timeoutMilliseconds: 9_000,
-  });
-  return (req, res) => {
-    callback(req, res).catch((err: unknown) => {
-      logger.error({ err }, 'telegram webhook request failed');
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-  };
+  setStatus({ state: 'webhook' });
+  logger.info({ url: mode.url }, 'telegram webhook set');
 }
 
 /** The in-process filter, in the async shape the handlers expect. */

@@ -277,7 +277,16 @@ describe('telegram adapter: webhook handler', () => {
   let url: string;
 
   beforeEach(async () => {
-    const tg = adapter({ kind: 'webhook', url: 'https://bot.example.com/telegram/webhook', secretToken: 's3cret' });
+    const tg = createTelegramAdapter({
+      token: TOKEN,
+      core,
+      logger: log.logger,
+      mode: { kind: 'webhook', url: 'https://bot.example.com/telegram/webhook', secretToken: 's3cret' },
+      botInfo: BOT_INFO,
+      throttle: FAST_THROTTLE,
+      now: () => RECEIVED_AT,
+      webhookMaxBodyBytes: 4096,
+    });
     http_ = createServer(tg.webhookHandler);
     await new Promise<void>((resolve) => http_.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(http_.address() as AddressInfo).port}/telegram/webhook`;
@@ -297,6 +306,48 @@ describe('telegram adapter: webhook handler', () => {
     expect((await post(commandUpdate('/status'), 'wrong')).status).toBe(401);
     expect(core.events).toEqual([]);
     expect(api.calls).toEqual([]);
+  });
+
+  const postRaw = (body: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 's3cret' }, body });
+
+  it('answers 400 with a short JSON error to a body that is not JSON, or empty, and sends nothing', async () => {
+    const truncated = await postRaw('{"update_id":');
+    expect([truncated.status, await truncated.json()]).toEqual([400, { error: 'body is not JSON' }]);
+    const empty = await postRaw('');
+    expect([empty.status, await empty.json()]).toEqual([400, { error: 'body is empty' }]);
+    expect(core.events).toEqual([]);
+    expect(api.calls).toEqual([]);
+    expect(log.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+
+  it('answers 413 to a body over the limit and dispatches nothing', async () => {
+    const big = commandUpdate(`/status ${'x'.repeat(5000)}`);
+    const res = await post(big, 's3cret');
+    expect([res.status, await res.json()]).toEqual([413, { error: 'payload too large' }]);
+    expect(core.events).toEqual([]);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('answers 200 to updates it cannot handle, warns once without a stack, sends nothing, and still handles the next', async () => {
+    const { chat: _chat, ...chatless } = commandUpdate('/status').message;
+    const noChat = { update_id: 9001, message: chatless };
+    const click = callbackUpdate('deploy.confirm:p42');
+    const { from: _from, ...fromless } = click.callback_query;
+    const noFrom = { update_id: 9002, callback_query: fromless };
+
+    expect((await post(noChat, 's3cret')).status).toBe(200);
+    expect((await post(noFrom, 's3cret')).status).toBe(200);
+    expect(core.events).toEqual([]);
+    expect(api.calls).toEqual([]);
+    expect(log.entries.filter((e) => e.level === 'warn' || e.level === 'error')).toEqual([
+      { level: 'warn', obj: { updateId: 9001, issues: 'message.chat: Invalid input: expected object, received undefined' }, msg: 'dropping a telegram update that cannot be handled' },
+      { level: 'warn', obj: { updateId: 9002, issues: 'callback_query.from: Invalid input: expected object, received undefined' }, msg: 'dropping a telegram update that cannot be handled' },
+    ]);
+
+    const res = await post(commandUpdate('/status shop'), 's3cret');
+    expect(res.status).toBe(200);
+    expect(api.calls).toEqual([{ method: 'sendMessage', body: { chat_id: 777, text: 'You said: status shop', ...HTML } }]);
   });
 
   it('dispatches an update carrying the right secret token', async () => {
