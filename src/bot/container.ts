@@ -293,6 +293,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     { name: 'database', check: async () => void (await prisma.$queryRaw`SELECT 1`) },
     { name: 'redis', check: async () => void (await redis.ping()) },
     ...runtimes.hosts().map((host) => ({ name: `docker:${host}`, check: (signal: AbortSignal) => runtimes.get(host).ping({ signal }) })),
+    ...(telegram ? [telegram.readiness] : []),
   ];
   const http = createHttpServer({ logger, metricsRegistry: registry, readiness, routes, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 

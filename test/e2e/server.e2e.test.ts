@@ -92,7 +92,7 @@ describe('deckhand server (built), Telegram webhook mode', () => {
     ]);
   });
 
-  it('/healthz 200 and /readyz 200 with database, redis and docker checks ok', async () => {
+  it('/healthz 200 and /readyz 200 with database, redis, docker and telegram checks ok', async () => {
     expect((await fetch(`${server.base}/healthz`)).status).toBe(200);
     const res = await fetch(`${server.base}/readyz`);
     expect(res.status).toBe(200);
@@ -102,6 +102,7 @@ describe('deckhand server (built), Telegram webhook mode', () => {
       ['database', true],
       ['redis', true],
       ['docker:local', true],
+      ['telegram', true],
     ]);
   });
 

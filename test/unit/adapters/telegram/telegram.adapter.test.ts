@@ -330,7 +330,7 @@ describe('telegram adapter: webhook handler', () => {
   });
 
   it('answers 200 to updates it cannot handle, warns once without a stack, sends nothing, and still handles the next', async () => {
-    const { chat: _chat, ...chatless } = commandUpdate('/status').message;
+    const { chat: _chat, ...chatless } = commandUpdate('/status').message!;
     const noChat = { update_id: 9001, message: chatless };
     const click = callbackUpdate('deploy.confirm:p42');
     const { from: _from, ...fromless } = click.callback_query;

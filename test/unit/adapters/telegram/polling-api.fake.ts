@@ -1,0 +1,102 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Update } from 'grammy/types';
+
+/**
+ * A small Bot API over real HTTP for long-polling tests: getUpdates holds the request until an update is
+ * pushed or its timeout passes (timeout 0 answers at once), failures can be scripted, and every call is
+ * recorded with its JSON body.
+ */
+export interface PolledCall {
+  method: string;
+  body: Record<string, unknown>;
+}
+
+/** What the next getUpdates calls answer instead of updates; 'reset' drops the connection. */
+export type Failure = { status: number; description: string } | 'reset';
+
+export class PollingBotApi {
+  readonly calls: PolledCall[] = [];
+  private readonly updates: Update[] = [];
+  private readonly failures: Failure[] = [];
+  private failAlways: Failure | undefined;
+  private readonly held = new Set<() => void>();
+  private server: Server | undefined;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const release of this.held) release();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  push(...updates: Update[]): void {
+    this.updates.push(...updates);
+    for (const release of [...this.held]) release();
+  }
+
+  /** The next getUpdates calls answer these, in order. */
+  failNext(...failures: Failure[]): void {
+    this.failures.push(...failures);
+  }
+
+  /** Every getUpdates call answers this until called again with undefined. */
+  failEvery(failure: Failure | undefined): void {
+    this.failAlways = failure;
+  }
+
+  bodies(method: string): Record<string, unknown>[] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.body);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = /\/bot[^/]+\/(\w+)$/.exec(req.url ?? '')?.[1] ?? '';
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
+    this.calls.push({ method, body });
+    const json = (status: number, payload: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    switch (method) {
+      case 'getUpdates':
+        return this.getUpdates(body, res, json);
+      case 'sendMessage':
+        return json(200, {
+          ok: true,
+          result: { message_id: this.calls.length, date: 1_700_000_000, chat: { id: Number(body.chat_id), type: 'private' }, text: body.text },
+        });
+      case 'setMyCommands':
+      case 'deleteWebhook':
+        return json(200, { ok: true, result: true });
+      default:
+        return json(404, { ok: false, error_code: 404, description: 'Not Found: method not found' });
+    }
+  }
+
+  private async getUpdates(body: Record<string, unknown>, res: ServerResponse, json: (status: number, payload: unknown) => void): Promise<void> {
+    const failure = this.failures.shift() ?? this.failAlways;
+    if (failure === 'reset') return void res.socket?.destroy();
+    if (failure) return json(failure.status, { ok: false, error_code: failure.status, description: failure.description });
+    const offset = Number(body.offset ?? 0);
+    const timeoutMs = Number(body.timeout ?? 0) * 1000;
+    const pending = () => this.updates.filter((u) => u.update_id >= offset).slice(0, Number(body.limit ?? 100));
+    if (pending().length === 0 && timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        const release = () => {
+          clearTimeout(timer);
+          this.held.delete(release);
+          resolve();
+        };
+        const timer = setTimeout(release, timeoutMs);
+        this.held.add(release);
+        res.on('close', release);
+      });
+    }
+    if (!res.writableEnded && !res.destroyed) json(200, { ok: true, result: pending() });
+  }
+}
