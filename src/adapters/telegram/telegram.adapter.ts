@@ -52,6 +52,8 @@ export interface TelegramAdapterOptions {
   now?: () => Date;
   /** Largest webhook body read; default 1 MiB (updates are a few KiB). */
   webhookMaxBodyBytes?: number;
+  /** Past this a webhook request is answered 200 while its update keeps being handled; default 9 s. */
+  webhookAnswerWithinMs?: number;
   /** Long polling: getUpdates timeout (default 30 s) and the backoff after a failed call (default 1 s doubling to 30 s). */
   polling?: { timeoutSeconds?: number; backoff?: { initialMs: number; maxMs: number }; random?: () => number };
 }
@@ -143,7 +145,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
         ? createWebhookHandler({
             secretToken: mode.secretToken,
             maxBodyBytes: opts.webhookMaxBodyBytes ?? 1024 * 1024,
-            answerWithinMs: 9_000,
+            answerWithinMs: opts.webhookAnswerWithinMs ?? 9_000,
             logger,
             handleUpdate: (update) => bot.handleUpdate(update),
           })

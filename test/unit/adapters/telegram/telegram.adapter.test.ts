@@ -286,6 +286,7 @@ describe('telegram adapter: webhook handler', () => {
       throttle: FAST_THROTTLE,
       now: () => RECEIVED_AT,
       webhookMaxBodyBytes: 4096,
+      webhookAnswerWithinMs: 200,
     });
     http_ = createServer(tg.webhookHandler);
     await new Promise<void>((resolve) => http_.listen(0, '127.0.0.1', resolve));
@@ -348,6 +349,28 @@ describe('telegram adapter: webhook handler', () => {
     const res = await post(commandUpdate('/status shop'), 's3cret');
     expect(res.status).toBe(200);
     expect(api.calls).toEqual([{ method: 'sendMessage', body: { chat_id: 777, text: 'You said: status shop', ...HTML } }]);
+  });
+
+  it('answers 200 in time while a slow update is still being handled, then sends its reply', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handle = core.handle.bind(core);
+    core.handle = async (event) => {
+      await gate;
+      return handle(event);
+    };
+    const res = await post(commandUpdate('/status slow'), 's3cret');
+    expect(res.status).toBe(200);
+    expect(api.calls).toEqual([]);
+    const sent = new Promise<void>((resolve) =>
+      api.respond((call) => {
+        if (call.method === 'sendMessage') resolve();
+        return undefined;
+      }),
+    );
+    release();
+    await sent;
+    expect(api.calls).toEqual([{ method: 'sendMessage', body: { chat_id: 777, text: 'You said: status slow', ...HTML } }]);
   });
 
   it('dispatches an update carrying the right secret token', async () => {

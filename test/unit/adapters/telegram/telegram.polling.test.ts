@@ -115,6 +115,19 @@ describe('telegram long polling: concurrency', () => {
   });
 });
 
+describe('telegram long polling: updates it cannot handle', () => {
+  it('drops a message without chat with one warning, sends nothing for it, and handles the next update', async () => {
+    const { chat: _chat, ...chatless } = commandUpdate('/status').message!;
+    fake.push({ update_id: 1, message: chatless } as never, commandUpdate('/help', { id: 2, type: 'private' }));
+    await startPolling();
+    await until('the reply', () => sentTo(2).length === 1);
+    expect(fake.bodies('sendMessage')).toEqual([{ chat_id: 2, text: 'You said: help', ...HTML }]);
+    expect(log.entries.filter((e) => e.level === 'warn' || e.level === 'error')).toEqual([
+      { level: 'warn', obj: { updateId: 1, issues: 'message.chat: Invalid input: expected object, received undefined' }, msg: 'dropping a telegram update that cannot be handled' },
+    ]);
+  });
+});
+
 describe('telegram long polling: supervision', () => {
   it('keeps retrying a 409 Conflict, reports telegram not ready meanwhile, and resumes', async () => {
     fake.failEvery({ status: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
