@@ -2,7 +2,7 @@ import { type AutoRetryOptions, autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { type APIThrottlerOptions, apiThrottler } from '@grammyjs/transformer-throttler';
 import { Bot, type Context } from 'grammy';
-import type { UserFromGetMe } from 'grammy/types';
+import type { Update, UserFromGetMe } from 'grammy/types';
 import { z } from 'zod';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
@@ -107,7 +107,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
     status = next;
   };
   /** Every update, polled or posted, is checked before grammY sees it. */
-  const dropUnhandleable = (raw: unknown): { update_id: number } | undefined => {
+  const dropUnhandleable = (raw: unknown): Update | undefined => {
     const checked = checkUpdate(raw);
     if (checked.ok) return checked.update;
     logger.warn({ updateId: checked.updateId, issues: checked.issues }, 'dropping a telegram update that cannot be handled');
@@ -131,7 +131,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
         onState: setStatus,
         consume: async (raw) => {
           const update = dropUnhandleable(raw);
-          if (update) await bot.handleUpdate(update as Parameters<Bot['handleUpdate']>[0]);
+          if (update) await bot.handleUpdate(update);
         },
       });
       poller.start();
