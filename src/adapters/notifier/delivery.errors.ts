@@ -73,7 +73,61 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
 }
 
-/** A short, secret-free description for logs. */
-export function failureSummary(err: unknown): { message: string } {
-  return { message: err instanceof Error ? err.message : String(err) };
+/** What a log line says about a failed platform call: the platform's own code and description, never the object. */
+export interface FailureSummary {
+  message: string;
+  /** Telegram `error_code` (e.g. 400, 429) or the Slack Web API error class (`slack_webapi_platform_error`, …). */
+  code?: number | string;
+  /** Telegram `description` (e.g. "Bad Request: chat not found"). */
+  description?: string;
+  /** Slack platform error (`data.error`, e.g. "channel_not_found"). */
+  error?: string;
+  /** HTTP status of a failed request. */
+  status?: number;
+  /** Seconds the platform asked to wait (429). */
+  retryAfterS?: number;
+}
+
+interface SummaryShape extends ErrorShape {
+  description?: unknown;
+  status?: unknown;
+}
+
+/** Bot tokens as they can appear in URLs or messages: Telegram `bot<id>:<secret>`, Slack `xox?-…` / `xapp-…`. */
+const TOKENS: [RegExp, string][] = [
+  [/bot\d+:[A-Za-z0-9_-]{20,}/g, 'bot<redacted>'],
+  [/\b(xox[a-z]|xapp)-[A-Za-z0-9-]+/g, '$1-<redacted>'],
+];
+
+function redact(text: string): string {
+  return TOKENS.reduce((t, [pattern, replacement]) => t.replace(pattern, replacement), text);
+}
+
+/**
+ * A short, secret-free description for logs: the message plus the fields each platform uses to say what went
+ * wrong (grammY `GrammyError`: error_code + description; Slack Web API: code, data.error, statusCode,
+ * retryAfter; HTTP errors: status). Plain objects thrown as errors are described the same way.
+ */
+export function failureSummary(err: unknown): FailureSummary {
+  if (typeof err !== 'object' || err === null) return { message: redact(String(err)) };
+  const e = err as SummaryShape;
+  const summary: FailureSummary = { message: redact(messageOf(e)) };
+  if (typeof e.error_code === 'number') summary.code = e.error_code;
+  else if (typeof e.code === 'string' || typeof e.code === 'number') summary.code = e.code;
+  if (typeof e.description === 'string') summary.description = redact(e.description);
+  if (typeof e.data?.error === 'string') summary.error = e.data.error;
+  const status = typeof e.statusCode === 'number' ? e.statusCode : e.status;
+  if (typeof status === 'number') summary.status = status;
+  const retryAfter = typeof e.retryAfter === 'number' ? e.retryAfter : e.parameters?.retry_after;
+  if (typeof retryAfter === 'number') summary.retryAfterS = retryAfter;
+  return summary;
+}
+
+function messageOf(e: SummaryShape): string {
+  if (typeof e.message === 'string' && e.message.length > 0) return e.message;
+  if (typeof e.description === 'string') return e.description;
+  if (typeof e.data?.error === 'string') return e.data.error;
+  if (typeof e.error_code === 'number') return `error ${e.error_code}`;
+  const name = typeof e.name === 'string' ? e.name : (e as object).constructor?.name;
+  return `${name && name !== 'Object' ? name : 'error object'} without a message`;
 }

@@ -1,6 +1,7 @@
 import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { webApi } from '@slack/bolt';
+import { failureSummary, type FailureSummary } from '../notifier/delivery.errors.js';
 import { renderSlack, renderSlackFile } from './slack.renderer.js';
 import type { PostedMessage, ReplyTarget } from './slack-reply.target.js';
 
@@ -38,9 +39,7 @@ async function uploadFile(client: webApi.WebClient, target: ReplyTarget, reply: 
   }
 }
 
-/** Message and Slack error code only: never a stack trace, never a token. */
-export function errorSummary(err: unknown): { message: string; code?: string } {
-  if (!(err instanceof Error)) return { message: String(err) };
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? { message: err.message, code } : { message: err.message };
+/** Message, Slack error class, platform error and HTTP status only: never a stack trace, never a token. */
+export function errorSummary(err: unknown): FailureSummary {
+  return failureSummary(err);
 }

@@ -106,7 +106,7 @@ describe('SlackNotifier.announce', () => {
     ]);
     expect(log.entries).toContainEqual({
       level: 'error',
-      obj: { err: { message: expect.stringContaining('not_in_channel'), code: 'slack_webapi_platform_error' }, project: 'shop', channel: 'C0OPS' },
+      obj: { err: { message: expect.stringContaining('not_in_channel'), code: 'slack_webapi_platform_error', error: 'not_in_channel' }, project: 'shop', channel: 'C0OPS' },
       msg: 'slack announcement failed',
     });
     expect(log.entries.some((e) => e.msg === 'skipping a malformed Slack channel id')).toBe(true);
