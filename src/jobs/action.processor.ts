@@ -59,7 +59,7 @@ async function execute(action: PendingAction, deps: ActionRunDeps, lease: Deploy
   try {
     const progress = new ActionProgress(action, deps, records);
     const ctx: RunContext = { action, deps, progress };
-    if (overridden) await progress.step(`Running despite the manual lock: ${describeLock(overridden)}`);
+    if (overridden) await progress.step(`Running despite the manual lock: ${describeLock(overridden, 'UTC', name(deps))}`);
     await deps.notifier.announce(action.plan.project, startedAnnouncement(action, name(deps))).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot announce'));
     const outcome = await run(ctx);
     await conclude(ctx, records, outcome);
@@ -118,7 +118,7 @@ async function conclude(ctx: RunContext, records: Map<string, Deployment>, outco
 }
 
 async function refuse(action: PendingAction, deps: ActionRunDeps, heldBy: Lock): Promise<void> {
-  const outcome: ActionOutcome = { status: 'refused', deployments: null, result: `Refused: ${action.plan.project}/${action.plan.env} is ${describeLock(heldBy)}. Nothing ran.` };
+  const outcome: ActionOutcome = { status: 'refused', deployments: null, result: `Refused: ${action.plan.project}/${action.plan.env} is ${describeLock(heldBy, 'UTC', name(deps))}. Nothing ran.` };
   await deps.pendingActions.finish(action.id, 'refused', outcome.result);
   if (action.message) {
     await deps.notifier.edit(action.message, resultReply(action, outcome, [], 0, name(deps))).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot edit action message'));

@@ -45,6 +45,15 @@ export async function buildPlan(
   return { ok: true, plan: { kind, project: env.project, env: env.name, services: planned, force } };
 }
 
+/**
+ * `yes: overrides the lock (audited and announced)` when --force passes something, plain `yes` when there
+ * was nothing to override: never a colon with nothing after it.
+ */
+export function forceValue(state: ActionState): string {
+  const overridden = [state.lock ? 'the lock' : null, state.freezes.length > 0 ? 'the freeze' : null].filter((s) => s !== null);
+  return overridden.length > 0 ? `yes: overrides ${overridden.join(' and ')} (audited and announced)` : 'yes';
+}
+
 const VERB: Record<ActionKind, string> = { restart: 'Restart', deploy: 'Deploy', rollback: 'Roll back' };
 
 /** Exactly what will change, with the lock/freeze state and who may confirm. */
@@ -61,11 +70,11 @@ export function describePlan(action: PendingAction, state: ActionState, personNa
   if (plan.kind !== 'restart') b.text(plan.services.map((s) => `${s.currentImage} → ${s.targetImage}`).join('\n'));
   const fields = [
     { label: 'Requested by', value: personName(action.requestedBy) },
-    { label: 'Lock', value: state.lock ? describeLock(state.lock, tz) : 'none' },
+    { label: 'Lock', value: state.lock ? describeLock(state.lock, tz, personName) : 'none' },
     { label: 'Freeze', value: state.freezes.length ? state.freezes.map((f) => describeFreeze(f, tz)).join('; ') : 'none' },
     { label: 'Expires', value: formatLocal(action.expiresAt, tz) },
   ];
-  if (plan.force) fields.push({ label: 'Force', value: 'yes: lock and freeze overridden by an admin (audited and announced)' });
+  if (plan.force) fields.push({ label: 'Force', value: forceValue(state) });
   b.fields(fields);
   b.context(action.needsApproval ? 'Production: another operator must approve (four-eyes).' : 'Nothing runs until you confirm.');
   b.block({

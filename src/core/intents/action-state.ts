@@ -28,8 +28,12 @@ export function requiredRole(plan: Pick<ActionPlan, 'force'>): Role {
   return plan.force ? 'admin' : 'operator';
 }
 
-export function describeLock(lock: Lock, tz = 'UTC'): string {
-  const who = lock.kind === 'deploy' ? `a running ${lock.holder.replace('action:', 'action ')}` : lock.holder;
+/** Names a person id (the catalog's display name); the id itself where nobody resolves it. */
+export type NameOf = (personId: string) => string;
+
+/** `locked by Carol since …`: a manual lock names its holder by display name, a deploy lock its action. */
+export function describeLock(lock: Lock, tz = 'UTC', nameOf: NameOf = (id) => id): string {
+  const who = lock.kind === 'deploy' ? `a running ${lock.holder.replace('action:', 'action ')}` : nameOf(lock.holder);
   return `locked by ${who} since ${formatLocal(lock.since, tz)}${lock.reason ? ` (${lock.reason})` : ''}`;
 }
 
@@ -42,14 +46,14 @@ export function describeFreeze(f: ActiveFreeze, tz = 'UTC'): string {
  * and freezes (an admin's --force passes them); a deploy lock held by a running action always blocks.
  * Restarts stay possible during a freeze: they are how incidents get handled.
  */
-export function blockers(plan: ActionPlan, state: ActionState, person: Person, actionId?: string): string[] {
+export function blockers(plan: ActionPlan, state: ActionState, person: Person, nameOf: NameOf, actionId?: string): string[] {
   const out: string[] = [];
   const { lock } = state;
   if (lock && lock.holder !== `action:${actionId}`) {
     const running = lock.kind === 'deploy';
     const ownManual = lock.kind === 'manual' && lock.holder === person.id;
-    if (running) out.push(`${plan.project}/${plan.env} is ${describeLock(lock)}`);
-    else if (!ownManual && plan.kind !== 'restart' && !plan.force) out.push(`${plan.project}/${plan.env} is ${describeLock(lock)}`);
+    if (running) out.push(`${plan.project}/${plan.env} is ${describeLock(lock, 'UTC', nameOf)}`);
+    else if (!ownManual && plan.kind !== 'restart' && !plan.force) out.push(`${plan.project}/${plan.env} is ${describeLock(lock, 'UTC', nameOf)}`);
   }
   if (plan.kind !== 'restart' && !plan.force) {
     for (const f of state.freezes) out.push(`${plan.project}/${plan.env} is ${describeFreeze(f)}`);

@@ -46,8 +46,11 @@ function nameOf(services: CoreServices, id: string | null): string {
 function settledAnswer(action: PendingAction, services: CoreServices): Reply {
   const when = (d: Date | null) => (d ? formatLocal(d, 'UTC') : '');
   switch (action.status) {
-    case 'claimed':
-      return replies.warning(`Already approved by ${nameOf(services, action.claimedBy)} at ${when(action.claimedAt)}; it is running.`);
+    case 'claimed': {
+      // "approved" only where a second person had to approve; a plain confirm was just confirmed.
+      const verb = action.needsApproval ? 'approved' : 'confirmed';
+      return replies.warning(`Already ${verb} by ${nameOf(services, action.claimedBy)} at ${when(action.claimedAt)}; it is running.`);
+    }
     case 'succeeded':
     case 'failed':
       return replies.warning(`This already ran (${action.status}).`, action.result ?? undefined);
@@ -97,7 +100,7 @@ async function confirm(ctx: PipelineContext, action: PendingAction, services: Co
     finish(ctx, 'refused', replies.error('You cannot approve your own request here: another operator must (four-eyes).'), 'self-approval');
     return;
   }
-  const blocked = blockers(plan, await actionState(plan.project, plan.env, services), person, action.id);
+  const blocked = blockers(plan, await actionState(plan.project, plan.env, services), person, (id) => nameOf(services, id), action.id);
   if (blocked.length > 0) {
     finish(ctx, 'refused', replies.error(`Cannot run now: ${blocked.join('; ')}.`, 'The request stays open until it expires.'), blocked.join('; '));
     return;

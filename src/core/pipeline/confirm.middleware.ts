@@ -1,3 +1,4 @@
+import { personName } from '../domain/people.js';
 import { replies } from '../messages/reply-builder.js';
 import { describePlan } from '../intents/action-plan.js';
 import { actionState, blockers } from '../intents/action-state.js';
@@ -21,7 +22,8 @@ export function confirmMiddleware(services: CoreServices): Middleware {
     }
     const { plan } = planned;
     const state = await actionState(plan.project, plan.env, services);
-    const blocked = blockers(plan, state, person);
+    const nameOf = (id: string) => personName(services.catalog.people, id);
+    const blocked = blockers(plan, state, person, nameOf);
     if (blocked.length > 0) {
       const hint = plan.force ? undefined : 'An admin may override a lock or freeze with --force.';
       finish(ctx, 'refused', replies.error(`Cannot ${plan.kind} now: ${blocked.join('; ')}.`, hint), blocked.join('; '));
@@ -38,7 +40,6 @@ export function confirmMiddleware(services: CoreServices): Middleware {
       createdAt: now,
       expiresAt: new Date(now.getTime() + services.actions.confirmTtlMs),
     });
-    const nameOf = (id: string) => services.catalog.people.find((p) => p.id === id)?.name ?? id;
     const tz = services.catalog.rotations.find((r) => r.project === plan.project)?.timezone ?? 'UTC';
     finish(ctx, 'ok', describePlan(action, state, nameOf, tz), `requested ${action.id}`);
   };

@@ -130,8 +130,8 @@ describe('deploy on the real stack (PostgreSQL, Redis, Podman, registry)', { tim
     // locked by another person: refused at request time and at click time
     const early = await stack.say('deploy web prod 2.0', 'carol');
     expect((await stack.say('lock shop prod release freeze for audit', 'bob')).text).toMatch(/locked by Bob/);
-    expect((await stack.say('deploy web prod 2.0', 'carol')).text).toMatch(/^Cannot deploy now: shop\/prod is locked by bob/);
-    expect((await stack.click(early, 'Approve', 'dave')).text).toMatch(/^Cannot run now: shop\/prod is locked by bob/);
+    expect((await stack.say('deploy web prod 2.0', 'carol')).text).toMatch(/^Cannot deploy now: shop\/prod is locked by Bob/);
+    expect((await stack.click(early, 'Approve', 'dave')).text).toMatch(/^Cannot run now: shop\/prod is locked by Bob/);
 
     // forced by an admin, approved by another admin
     const forced = await stack.say('deploy web prod 2.0 --force', 'alice');
@@ -145,7 +145,7 @@ describe('deploy on the real stack (PostgreSQL, Redis, Podman, registry)', { tim
       'Forced deploy of shop/prod (web) approved by Dave, overriding lock/freeze.',
       expect.stringMatching(/^Deploy shop\/prod: web 1\.0 → 2\.0 started \(forced past lock\/freeze\), requested by Alice, approved by Dave\.$/),
     ]));
-    expect(stack.notifier.editsOf(forced.messageId!).join('\n')).toMatch(/Running despite the manual lock: locked by bob/);
+    expect(stack.notifier.editsOf(forced.messageId!).join('\n')).toMatch(/Running despite the manual lock: locked by Bob/);
     expect((await stack.deps.locks.get('shop', 'prod', new Date()))?.holder).toBe('bob'); // the manual lock stays
     expect((await stack.say('unlock shop prod', 'bob')).text).toMatch(/unlocked by Bob/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coreHarness } from '../../support/core-harness.js';
+import { coreHarness, NOW } from '../../support/core-harness.js';
 
 function seed(h: ReturnType<typeof coreHarness>) {
   const d1 = h.runtimes.get('docker-1');
@@ -88,6 +88,16 @@ describe('deploy: request and four-eyes approval', () => {
     expect(h.actions.queue.enqueued).toHaveLength(1);
   });
 
+  it('answers a second click on a confirm that needed no approval with "Already confirmed", not "approved"', async () => {
+    const h = coreHarness();
+    seed(h);
+    const request = await h.say('deploy api staging 1.5.0', CAROL);
+    await h.click(request, 'Confirm', CAROL);
+    const again = await h.click(request, 'Confirm', CAROL);
+    expect(again.text).toMatch(/^Already confirmed by Carol at .*; it is running\.$/);
+    expect(h.actions.queue.enqueued).toHaveLength(1);
+  });
+
   it('cancels: nothing runs and later clicks say so', async () => {
     const h = coreHarness();
     seed(h);
@@ -123,23 +133,46 @@ describe('locks and freezes', () => {
     seed(h);
     expect((await h.say('lock shop staging db migration running', CAROL)).text).toContain('shop/staging locked by Carol: db migration running');
     const refused = await h.say('deploy api staging 1.5.0', ALICE);
-    expect(refused.text).toContain('Cannot deploy now: shop/staging is locked by carol since');
+    expect(refused.text).toContain('Cannot deploy now: shop/staging is locked by Carol since');
     expect(refused.text).toContain('(db migration running)');
     expect(refused.text).toContain('An admin may override a lock or freeze with --force.');
     expect(h.audit.last().outcome).toBe('refused');
 
     expect((await h.say('deploy api staging 1.5.0 --force', DAVE)).text).toContain('You need the admin role on shop/staging');
     const forced = await h.say('deploy api staging 1.5.0 --force', ALICE);
-    expect(forced.text).toContain('Force: yes');
+    expect(forced.text).toContain('Force: yes: overrides the lock (audited and announced)');
+    expect(forced.text).toContain('Lock: locked by Carol since');
     await h.click(forced, 'Confirm', ALICE);
     expect(h.actions.queue.enqueued).toHaveLength(1);
     expect(h.actions.notifier.announcements.at(-1)?.reply.text).toContain('Forced deploy of shop/staging (api) approved by Alice');
   });
 
+  it('names the lock holder by display name wherever a lock refuses, falling back to the id', async () => {
+    const h = coreHarness();
+    seed(h);
+    await h.say('lock shop staging db migration running', CAROL);
+    expect((await h.say('lock shop staging me too please', ALICE)).text).toMatch(/^shop\/staging is already locked by Carol since /);
+    const early = await h.say('restart api staging', ALICE);
+    expect(early.text).toContain('Lock: locked by Carol since');
+    // A holder the catalog does not know (removed from the config since) is shown by id.
+    await h.actions.locks.release('shop', 'staging', null);
+    await h.actions.locks.acquire({ project: 'shop', env: 'staging', kind: 'manual', holder: 'zoe', reason: 'gone now', leaseUntil: null }, new Date(NOW));
+    expect((await h.say('deploy api staging 1.5.0', ALICE)).text).toContain('shop/staging is locked by zoe since');
+  });
+
+  it('shows a force with nothing to override as a plain "Force: yes", no dangling colon', async () => {
+    const h = coreHarness();
+    seed(h);
+    const forced = await h.say('deploy api staging 1.5.0 --force', ALICE);
+    const fields = forced.blocks.flatMap((b) => (b.type === 'fields' ? b.fields : []));
+    expect(fields.find((f) => f.label === 'Force')).toEqual({ label: 'Force', value: 'yes' });
+    expect(forced.text).toMatch(/^Force: yes$/m);
+  });
+
   it('lets only the holder or an admin unlock', async () => {
     const h = coreHarness();
     await h.say('lock shop staging testing things', CAROL);
-    expect((await h.say('unlock shop staging', DAVE)).text).toBe('Only carol or an admin can unlock shop/staging.');
+    expect((await h.say('unlock shop staging', DAVE)).text).toBe('Only Carol or an admin can unlock shop/staging.');
     expect((await h.say('unlock shop staging', ALICE)).text).toBe('shop/staging unlocked by Alice.');
     expect((await h.say('unlock shop staging', ALICE)).text).toBe('shop/staging is not locked.');
   });

@@ -32,7 +32,7 @@ export function actionFixture() {
   const locks = new MemoryLockStore();
   const notifier = new RecordingNotifier();
   const audit = new MemoryAuditLog();
-  const names: Record<string, string> = { alice: 'Alice', dave: 'Dave' };
+  const names: Record<string, string> = { alice: 'Alice', bob: 'Bob', dave: 'Dave' };
   const deps: ActionRunDeps = {
     pendingActions,
     deployments,

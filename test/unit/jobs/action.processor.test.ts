@@ -92,7 +92,7 @@ describe('action processor: deploy', () => {
     expect(f.runtime.calls).toEqual([]);
     const done = await f.pendingActions.get(action.id);
     expect(done?.status).toBe('refused');
-    expect(done?.result).toBe('Refused: shop/prod is locked by bob since Mon 23 Nov 11:00 UTC (db migration). Nothing ran.');
+    expect(done?.result).toBe('Refused: shop/prod is locked by Bob since Mon 23 Nov 11:00 UTC (db migration). Nothing ran.');
     expect(f.deployments.rows).toEqual([]);
     expect(f.locks.peek('shop', 'prod')?.holder).toBe('bob');
     expect(f.audit.last()).toMatchObject({ intent: 'deploy.refused', outcome: 'refused' });
@@ -118,7 +118,7 @@ describe('action processor: deploy', () => {
 
     expect((await f.pendingActions.get(action.id))?.status).toBe('succeeded');
     expect(f.runtime.state()).toEqual([`api-1 ${v2}`, `api-2 ${v2}`, `api-3 ${v2}`]);
-    expect(f.deployments.rows[0]?.steps[0]?.text).toContain('Running despite the manual lock: locked by bob');
+    expect(f.deployments.rows[0]?.steps[0]?.text).toContain('Running despite the manual lock: locked by Bob');
     expect(f.notifier.announcements[0]?.reply.text).toContain('(forced past lock/freeze)');
     expect(f.locks.peek('shop', 'prod')?.holder).toBe('bob');
   });
