@@ -7,13 +7,26 @@ import type { AnyIntent, Limits, ResolveContext } from '../intents/intent.js';
 import { replies } from '../messages/reply-builder.js';
 import { finish, type Middleware, type PipelineContext } from './middleware.js';
 
+/**
+ * Longest command line the core reads. Nothing Deckhand takes comes close (a lock reason is at most 200
+ * characters); anything longer is answered at once instead of being masked, tokenized and parsed, so a
+ * pasted log or a hostile 10,000-character message costs no more than a short one.
+ */
+export const MAX_COMMAND_LENGTH = 2000;
+
 /** Turns the command line into a validated, resolved intent + arguments, or a clear answer why not. */
 export function parseMiddleware(intents: readonly AnyIntent[], catalog: () => Catalog, limits: Limits): Middleware {
   const byName = new Map<string, AnyIntent>(intents.map((i) => [i.name, i]));
   return async (ctx, next) => {
     const { event } = ctx;
     if (event.kind !== 'command') throw new Error('button clicks are handled by the click middleware');
-    ctx.argsText = maskText(event.text).slice(0, 500);
+    // Masked before the cap check so even a refused command is audited without its secrets; only the part
+    // the core would read is masked, keeping the cost bounded.
+    ctx.argsText = maskText(event.text.slice(0, MAX_COMMAND_LENGTH)).slice(0, 500);
+    if (event.text.length > MAX_COMMAND_LENGTH) {
+      tooLong(ctx, event.text.length);
+      return;
+    }
     const commandWord = event.text.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? '';
     const intent = byName.get(commandWord === '' ? 'help' : commandWord);
     if (!intent) {
@@ -23,6 +36,15 @@ export function parseMiddleware(intents: readonly AnyIntent[], catalog: () => Ca
     ctx.intent = intent;
     if (parseArguments(ctx, intent, { catalog: catalog(), limits, chatProjects: ctx.chatProjects, person: ctx.person! })) await next();
   };
+}
+
+function tooLong(ctx: PipelineContext, length: number): void {
+  finish(
+    ctx,
+    'invalid',
+    replies.error(`That command is too long (${length} characters); commands are at most ${MAX_COMMAND_LENGTH} characters.`),
+    'command too long',
+  );
 }
 
 function unknownCommand(ctx: PipelineContext, word: string, names: string[]): void {

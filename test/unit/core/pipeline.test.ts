@@ -93,3 +93,42 @@ describe('help', () => {
     expect((await h.say('')).text).toContain('Deckhand commands');
   });
 });
+
+describe('hostile input: over-long and pathological commands', () => {
+  it('answers a 10,000-character command with a short refusal instead of parsing it, and stays responsive', async () => {
+    // Given a command far longer than anything Deckhand takes, with a secret near the start
+    const h = coreHarness();
+    const text = `logs api prod --grep password=hunter22 ${'x'.repeat(10_000)}`.slice(0, 10_000);
+
+    // When it arrives
+    const reply = await h.say(text);
+
+    // Then it is refused in one short sentence, audited masked and clipped, and the next command works
+    expect(reply.tone).toBe('error');
+    expect(reply.text).toBe('That command is too long (10000 characters); commands are at most 2000 characters.');
+    expect(h.audit.last()).toMatchObject({ outcome: 'invalid', intent: null, detail: 'command too long' });
+    expect(h.audit.last().args).toMatch(/^logs api prod --grep password=\*{4} x+$/);
+    expect(h.audit.last().args!.length).toBeLessThanOrEqual(500);
+    expect((await h.say('help')).text).toContain('Deckhand commands');
+  });
+
+  it('accepts a command of exactly the limit and refuses one character more', async () => {
+    const h = coreHarness();
+    const at = `status ${'s'.repeat(2000 - 'status '.length)}`;
+    expect((await h.say(at)).text).toContain('<project>: must be a name');
+    expect((await h.say(`${at}s`)).text).toContain('That command is too long (2001 characters)');
+  });
+
+  it('answers pathological commands (dotted words, unbalanced quotes, flag storms) with a plain answer', async () => {
+    // Inputs that make backtracking regexes slow: 5,000 dots outside the cap, and within it dotted words,
+    // thousands of quotes and flags. Each must come back as an ordinary answer, and the core stays usable.
+    const h = coreHarness();
+    const dotted = `status ${'a.'.repeat(5000)}`;
+    expect((await h.say(dotted)).text).toContain('That command is too long (10007 characters)');
+    expect((await h.say(`logs api --grep ${'a.'.repeat(990)}`)).text).toContain('--grep: must be at most 200 characters.');
+    expect((await h.say(`status "${"a'".repeat(995)}`)).text).toContain('Could not read the command: unclosed " quote.');
+    expect((await h.say(`status ${'--x '.repeat(495)}`)).text).toContain('Unknown option --x.');
+    expect((await h.say(`status ${'--x=--y='.repeat(240)}`)).text).toContain('Unknown option --x.');
+    expect((await h.say('status shop')).text).toContain('shop status');
+  });
+});

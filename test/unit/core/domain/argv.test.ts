@@ -15,6 +15,18 @@ describe('argv', () => {
     expect(parseArgv('logs "api', new Set())).toEqual({ ok: false, problem: 'unclosed " quote' });
     expect(parseArgv('logs api --lines', new Set(['lines']))).toEqual({ ok: false, problem: '--lines needs a value' });
   });
+
+  it('reads hostile lines in one pass: 100,000 characters of quotes, flags and dots give exact results', () => {
+    // One character at a time with no regex over the line, so nothing here can backtrack.
+    const words = parseArgv(`status ${'a.b '.repeat(25_000)}`, new Set());
+    expect(words.ok && words.argv.positionals.length).toBe(25_000);
+    const quotes = parseArgv(`status ${`"a b" 'c' `.repeat(10_000)}`, new Set());
+    expect(quotes.ok && quotes.argv.positionals.slice(0, 2)).toEqual(['a b', 'c']);
+    expect(quotes.ok && quotes.argv.positionals.length).toBe(20_000);
+    expect(parseArgv(`status "${"'".repeat(100_000)}`, new Set())).toEqual({ ok: false, problem: 'unclosed " quote' });
+    const flags = parseArgv(`status ${'--x=--y= '.repeat(12_500)}`, new Set());
+    expect(flags.ok && flags.argv.flags).toEqual({ x: '--y=' });
+  });
 });
 
 describe('durations and suggestions', () => {
