@@ -123,3 +123,45 @@ export function editableMessageTs(p: BlockActionPayload): string | undefined {
   if (p.container?.is_ephemeral) return undefined;
   return p.container?.message_ts;
 }
+
+/** An Events API envelope as far as routing and redelivery need it (each event's listener checks the rest). */
+export const eventEnvelopeSchema = z.object({
+  type: z.literal('event_callback'),
+  event_id: z.string().min(1).max(200),
+  event: z.looseObject({ type: z.string().min(1).max(100) }),
+});
+
+/** The request kinds this app answers; any other signed request is acknowledged and ignored. */
+const requestSchemas = new Map<string, z.ZodType>([
+  ['event_callback', eventEnvelopeSchema],
+  ['block_actions', blockActionSchema],
+]);
+
+export type SlackRequestCheck =
+  | { kind: 'handle' }
+  | { kind: 'ssl_check' }
+  | { kind: 'url_verification' }
+  /** A body that is not a payload at all (JSON null, a number, an array…): answered 400. */
+  | { kind: 'malformed'; reason: string }
+  /** A payload of a kind the app does not handle, or lacking fields it needs: acknowledged and ignored. */
+  | { kind: 'invalid'; what: string; issues: string[] };
+
+const plainObject = z.record(z.string(), z.unknown());
+
+/**
+ * Checks a verified, parsed request body before Bolt sees it, so a payload lacking fields is answered and
+ * ignored rather than crashing Bolt's routing (which dereferences `event`, `actions`, `view`… unchecked).
+ */
+export function checkSlackRequest(body: unknown): SlackRequestCheck {
+  const object = plainObject.safeParse(body);
+  if (!object.success || Array.isArray(body)) return { kind: 'malformed', reason: `body is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}` };
+  const b = object.data;
+  if (b['ssl_check'] === '1') return { kind: 'ssl_check' };
+  if (b['type'] === 'url_verification' && typeof b['challenge'] === 'string') return { kind: 'url_verification' };
+  const what = b['command'] !== undefined ? 'slash command' : typeof b['type'] === 'string' ? b['type'].slice(0, 64) : 'request without a type';
+  const schema = b['command'] !== undefined ? slashCommandSchema : typeof b['type'] === 'string' ? requestSchemas.get(b['type']) : undefined;
+  if (!schema) return { kind: 'invalid', what, issues: ['not a request kind this app handles'] };
+  const parsed = schema.safeParse(b);
+  if (!parsed.success) return { kind: 'invalid', what, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
+  return { kind: 'handle' };
+}

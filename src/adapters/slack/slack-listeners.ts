@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { keepsClickedMessage } from '../../core/domain/incident-actions.js';
 import type { Logger } from '../../core/ports/logger.port.js';
+import { failureSummary } from '../notifier/delivery.errors.js';
 import { dispatch, type DispatchDeps } from './slack-dispatch.js';
+import { SIGNATURE_HASH } from './slack-http.receiver.js';
 import type { IsFirstSeen } from '../memory-dedupe.js';
 import {
   actionEventFromBlockAction,
@@ -21,21 +24,51 @@ export interface ListenerDeps extends DispatchDeps {
   now: () => Date;
 }
 
-const eventEnvelope = z.object({ event_id: z.string().min(1) });
+const eventEnvelope = z.object({ event_id: z.string().min(1).max(200) });
+const triggered = z.object({ trigger_id: z.string().min(1).max(200) });
 
-/** Drops Events API deliveries whose event id was already seen (Slack retries, X-Slack-Retry-Num). */
+/**
+ * The key a request is recognised by when Slack (or anyone holding a captured request) sends it again:
+ * an Events API event by its event_id (Slack's retries are signed anew), a slash command or interaction by
+ * its trigger_id, anything else by the hash of its timestamp and signature (HTTP mode only).
+ */
+export function requestKey(body: unknown, context: Record<string, unknown>): string | undefined {
+  const envelope = eventEnvelope.safeParse(body);
+  if (envelope.success) return envelope.data.event_id;
+  const trigger = triggered.safeParse(body);
+  if (trigger.success) {
+    const id = trigger.data.trigger_id;
+    return `slack-req:${id.length <= 180 ? id : createHash('sha256').update(id).digest('hex')}`;
+  }
+  const signature = context[SIGNATURE_HASH];
+  return typeof signature === 'string' ? `slack-sig:${signature}` : undefined;
+}
+
+/**
+ * Drops requests already seen (Slack retries with X-Slack-Retry-Num, replays of a signed request within its
+ * 5-minute window): acknowledged, so Slack stops retrying, and logged at info. When the store cannot answer
+ * the request is handled anyway (a click's pending action is still claimed only once).
+ */
 export function registerDedupe(app: App, deps: ListenerDeps): void {
-  app.use(async ({ body, context, next }) => {
-    const envelope = eventEnvelope.safeParse(body);
-    if (envelope.success && !(await deps.isFirstSeen(envelope.data.event_id))) {
-      deps.logger.info(
-        { eventId: envelope.data.event_id, retryNum: context.retryNum, retryReason: context.retryReason },
-        'dropped redelivered slack event',
-      );
+  app.use(async (args) => {
+    const { body, context, next } = args;
+    const key = requestKey(body, context);
+    if (key !== undefined && !(await firstSeen(deps, key))) {
+      if ('ack' in args && typeof args.ack === 'function') await args.ack();
+      deps.logger.info({ key, retryNum: context.retryNum, retryReason: context.retryReason }, 'dropped a repeated slack request');
       return;
     }
     await next();
   });
+}
+
+async function firstSeen(deps: ListenerDeps, key: string): Promise<boolean> {
+  try {
+    return await deps.isFirstSeen(key);
+  } catch (err) {
+    deps.logger.warn({ err: failureSummary(err), key }, 'slack dedupe store unavailable; handling the request');
+    return true;
+  }
 }
 
 function invalid(log: Logger, what: string, error: z.ZodError): void {

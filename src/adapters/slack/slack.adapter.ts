@@ -1,10 +1,11 @@
 import type { RequestListener } from 'node:http';
-import { App, HTTPReceiver, HTTPReceiverDeferredRequestError, type webApi } from '@slack/bolt';
+import { App, type webApi } from '@slack/bolt';
 import { z } from 'zod';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { createMemoryDedupe, type IsFirstSeen } from '../memory-dedupe.js';
 import { registerActions, registerCommand, registerDedupe, registerMention, type ListenerDeps } from './slack-listeners.js';
+import { SlackHttpReceiver } from './slack-http.receiver.js';
 import { boltLogger } from './slack-logger.bridge.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -36,7 +37,10 @@ export interface SlackAdapterOptions {
   port?: number;
   core: ChatCore;
   logger: Logger;
-  /** Redelivery filter; defaults to an in-memory LRU (use a shared store when running several replicas). */
+  /**
+   * Redelivery and replay filter, asked once per request with its key (`<event_id>`, `slack-req:<trigger_id>`
+   * or `slack-sig:<sha256>`); defaults to an in-memory LRU (use a shared store when running several replicas).
+   */
   isFirstSeen?: IsFirstSeen;
   /** Outbound retry policy (p-retry options); 429s always wait for Retry-After first. */
   retryConfig?: webApi.RetryOptions;
@@ -68,7 +72,7 @@ export function createSlackAdapter(opts: SlackAdapterOptions): SlackAdapter {
   const socketMode = config.appToken !== undefined;
   const receiver = socketMode
     ? undefined
-    : new HTTPReceiver({ signingSecret: config.signingSecret ?? '', endpoints: SLACK_EVENTS_PATH, logger: bolt, processBeforeResponse: false });
+    : new SlackHttpReceiver({ signingSecret: config.signingSecret ?? '', path: SLACK_EVENTS_PATH, logger, boltLogger: bolt });
   const app = receiver
     ? new App({ token: config.botToken, receiver, logger: bolt, clientOptions })
     : new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: bolt, clientOptions });
@@ -98,7 +102,7 @@ function webClientOptions(apiUrl: string | undefined, retryConfig: webApi.RetryO
   return options;
 }
 
-function lifecycle(app: App, receiver: HTTPReceiver | undefined, port: number | undefined, logger: Logger): SlackAdapter {
+function lifecycle(app: App, receiver: SlackHttpReceiver | undefined, port: number | undefined, logger: Logger): SlackAdapter {
   const listens = receiver === undefined || port !== undefined;
   let running = false;
   const adapter: SlackAdapter = {
@@ -115,18 +119,6 @@ function lifecycle(app: App, receiver: HTTPReceiver | undefined, port: number | 
       await app.stop();
     },
   };
-  if (receiver) adapter.requestListener = mountable(receiver, logger);
+  if (receiver) adapter.requestListener = receiver.requestListener;
   return adapter;
-}
-
-/** Bolt's listener throws for paths it does not serve; answer those with 404 instead. */
-function mountable(receiver: HTTPReceiver, logger: Logger): RequestListener {
-  return (req, res) => {
-    try {
-      receiver.requestListener(req, res);
-    } catch (err) {
-      if (!(err instanceof HTTPReceiverDeferredRequestError)) logger.error({ err: { message: String(err) } }, 'slack request failed');
-      if (!res.headersSent) res.writeHead(err instanceof HTTPReceiverDeferredRequestError ? 404 : 500).end();
-    }
-  };
 }

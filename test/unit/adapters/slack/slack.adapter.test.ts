@@ -16,9 +16,14 @@ import { SignedSlackClient } from './slack-signed.client.js';
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 const NOW = new Date('2025-01-02T03:04:05Z');
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../../fixtures/slack/${name}`, import.meta.url), 'utf8')) as T;
-const slash = fixture<Record<string, string>>('slash-command.json');
+const slashFixture = fixture<Record<string, string>>('slash-command.json');
 const mention = fixture<{ event_id: string; event: Record<string, unknown> }>('app-mention.json');
-const blockActions = fixture<Record<string, unknown>>('block-actions.json');
+const blockActionsFixture = fixture<Record<string, unknown>>('block-actions.json');
+/** Slack gives every command and click its own trigger_id; a repeated one is a replay (see "repeated requests"). */
+let triggers = 0;
+const nextTrigger = (base: unknown) => `${String(base)}.${++triggers}`;
+let slash = slashFixture;
+let blockActions = blockActionsFixture;
 
 /** The ChatCore stand-in: the adapter, not the core, is under test. It records events and can hold replies. */
 class RecordingCore implements ChatCore {
@@ -68,6 +73,8 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
+  slash = { ...slashFixture, trigger_id: nextTrigger(slashFixture.trigger_id) };
+  blockActions = { ...blockActionsFixture, trigger_id: nextTrigger(blockActionsFixture.trigger_id) };
   api.reset();
   core.events = [];
   core.attached = [];
@@ -107,7 +114,7 @@ describe('slash command', () => {
         chatId: 'C2147483705',
         chatType: 'group',
         text: 'status shop prod',
-        eventId: '13345224609.738474920.8088930838d88f008e0',
+        eventId: slash.trigger_id,
         receivedAt: NOW,
       },
     ]);
@@ -240,7 +247,7 @@ describe('block actions', () => {
         chatType: 'group',
         actionId: 'deploy.confirm',
         pendingId: 'pend_42',
-        eventId: '12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb3',
+        eventId: blockActions.trigger_id,
         receivedAt: NOW,
         messageRef: { platform: 'slack', chatId: 'C2147483705', messageId: '1548261231.000200' },
       },

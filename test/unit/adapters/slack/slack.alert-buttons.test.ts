@@ -17,6 +17,8 @@ import { SignedSlackClient } from './slack-signed.client.js';
 
 const SECRET = 'alert-buttons-signing-secret-0123';
 const blockActions = JSON.parse(readFileSync(new URL('../../../fixtures/slack/block-actions.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+/** Every click has its own trigger_id (a repeated one would be dropped as a replay). */
+let clicks = 0;
 /** Where the notifier posted the alert message (the recorder answers every chat.postMessage with …000100). */
 const ALERT_TS = '1700000000.000077';
 
@@ -63,7 +65,7 @@ async function until<T>(what: () => T | undefined): Promise<T> {
 function clickBy(user: string, actionId: string, ts = ALERT_TS) {
   const actions = [{ ...(blockActions.actions as object[])[0], action_id: actionId, value: incident.id }];
   const container = { type: 'message', message_ts: ts, channel_id: 'C0SHOP', is_ephemeral: false };
-  return client.interaction({ ...blockActions, user: { id: user, username: user, team_id: 'T0001' }, channel: { id: 'C0SHOP', name: 'shop' }, container, actions });
+  return client.interaction({ ...blockActions, trigger_id: `${String(blockActions.trigger_id)}.${++clicks}`, user: { id: user, username: user, team_id: 'T0001' }, channel: { id: 'C0SHOP', name: 'shop' }, container, actions });
 }
 
 const replacedOrUpdated = () => api.traffic().filter((c) => c.body.replace_original === true || c.url.endsWith('/chat.update'));

@@ -14,6 +14,8 @@ const SECRET = 'confirm-flow-signing-secret-0123';
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../../fixtures/slack/${name}`, import.meta.url), 'utf8')) as T;
 const slash = fixture<Record<string, string>>('slash-command.json');
 const blockActions = fixture<Record<string, unknown>>('block-actions.json');
+/** Every click has its own trigger_id (a repeated one would be dropped as a replay). */
+let clicks = 0;
 
 const h = coreHarness();
 const api = new SlackApiRecorder();
@@ -46,7 +48,7 @@ async function until<T>(what: () => T | undefined): Promise<T> {
 function clickBy(user: string, button: { action_id: string; value: string }) {
   const actions = [{ ...(blockActions.actions as object[])[0], ...button }];
   const container = { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0SHOP', is_ephemeral: false };
-  return client.interaction({ ...blockActions, user: { id: user, username: user, team_id: 'T0001' }, channel: { id: 'C0SHOP', name: 'shop' }, container, actions });
+  return client.interaction({ ...blockActions, trigger_id: `${String(blockActions.trigger_id)}.${++clicks}`, user: { id: user, username: user, team_id: 'T0001' }, channel: { id: 'C0SHOP', name: 'shop' }, container, actions });
 }
 
 describe('slack: the deploy confirm flow through the real core', () => {
