@@ -1,13 +1,14 @@
 /**
  * `POST /webhooks/alertmanager`: checks the bearer token or basic auth (anything else 401), bounds the body,
- * validates the version "4" payload and hands the group to the processor. Answers never carry stacks or
- * payload echoes; a 5xx makes Alertmanager retry.
+ * validates the version "4" payload and hands the group to the processor. Bad input (wrong content type,
+ * empty, not JSON, nested too deep, wrong shape) is a 400 naming what was wrong; only a failure of Deckhand
+ * itself is a 5xx, which makes Alertmanager retry. Answers never carry stacks or payload echoes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { sendJson } from './http-response.js';
 import type { RouteHandler } from './http-router.js';
-import { describeIssues, parseJsonBody, readWebhookBody } from './webhook-body.js';
+import { describeIssues, JSON_FAILURE_MESSAGE, jsonContentTypeProblem, parseJsonBody, readWebhookBody } from './webhook-body.js';
 import { alertmanagerAuthSchema, isAuthorized, type AlertmanagerAuth } from './alertmanager.auth.js';
 import { processAlertGroup, type AlertProcessorDeps } from './alertmanager.processor.js';
 import { alertmanagerPayloadSchema, toAlertGroup } from './alertmanager.schema.js';
@@ -43,11 +44,13 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
       logger.warn({ remote: req.socket.remoteAddress }, 'alertmanager webhook with missing or wrong credentials');
       return sendJson(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
     }
-    const raw = await readWebhookBody(req, res, maxBodyBytes);
+    const wrongType = jsonContentTypeProblem(req.headers['content-type']);
+    if (wrongType) return sendJson(res, 400, { error: wrongType });
+    const raw = await readWebhookBody(req, res, maxBodyBytes, { logger });
     if (!raw) return;
-    const payload = parseJsonBody(raw);
-    if (payload === undefined) return sendJson(res, 400, { error: 'body is not JSON' });
-    const parsed = alertmanagerPayloadSchema.safeParse(payload);
+    const payload = parseJsonBody(raw, {});
+    if (!payload.ok) return sendJson(res, 400, { error: JSON_FAILURE_MESSAGE[payload.reason] });
+    const parsed = alertmanagerPayloadSchema.safeParse(payload.value);
     if (!parsed.success) return sendJson(res, 400, { error: 'invalid Alertmanager payload', detail: describeIssues(parsed.error) });
     const outcome = await processAlertGroup(deps, toAlertGroup(parsed.data));
     logger.info({ groupKey: parsed.data.groupKey, status: parsed.data.status, outcome }, 'alertmanager notification handled');

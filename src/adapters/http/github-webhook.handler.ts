@@ -1,7 +1,8 @@
 /**
  * `POST /webhooks/github`: verifies GitHub's HMAC signature over the raw body, drops redelivered ids,
  * validates `deployment_status` and `workflow_run` payloads, records external deployments and announces them.
- * Other events are acknowledged with 202 and ignored. Answers never carry stacks or payload echoes.
+ * Other events are acknowledged with 202 and ignored. Bad input (wrong content type, empty, not JSON, nested
+ * too deep, wrong shape) is a 400 naming what was wrong. Answers never carry stacks or payload echoes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import type { Clock } from '../../core/ports/clock.port.js';
 import { createMemoryDedupe, type IsFirstSeen } from '../memory-dedupe.js';
 import { sendJson } from './http-response.js';
 import type { RouteHandler } from './http-router.js';
-import { describeIssues, parseJsonBody, readWebhookBody } from './webhook-body.js';
+import { describeIssues, JSON_FAILURE_MESSAGE, jsonContentTypeProblem, parseJsonBody, readWebhookBody } from './webhook-body.js';
 import { onDeploymentStatus, onWorkflowRun, type EventOutcome, type GitHubEventDeps } from './github-webhook.events.js';
 import { deploymentStatusEventSchema, workflowRunEventSchema } from './github-webhook.schema.js';
 import { verifyGitHubSignature } from './github-webhook.signature.js';
@@ -54,7 +55,7 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
-    const raw = await readWebhookBody(req, res, maxBodyBytes);
+    const raw = await readWebhookBody(req, res, maxBodyBytes, { logger });
     if (!raw) return;
     if (!verifyGitHubSignature(secret, raw, req.headers['x-hub-signature-256'])) {
       logger.warn({ delivery: req.headers['x-github-delivery'] }, 'github webhook with a missing or wrong signature');
@@ -65,9 +66,12 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
     const { event, delivery } = headers.data;
     if (event === 'ping') return sendJson(res, 200, { status: 'pong' });
     if (!HANDLED.has(event)) return sendJson(res, 202, { status: 'ignored', event });
-    const payload = parseJsonBody(raw);
-    if (payload === undefined) return sendJson(res, 400, { error: 'body is not JSON' });
-    const work = plan(event as Handled, payload);
+    // GitHub can also send application/x-www-form-urlencoded; the hook must be set to application/json.
+    const wrongType = jsonContentTypeProblem(req.headers['content-type']);
+    if (wrongType) return sendJson(res, 400, { error: wrongType });
+    const payload = parseJsonBody(raw, {});
+    if (!payload.ok) return sendJson(res, 400, { error: JSON_FAILURE_MESSAGE[payload.reason] });
+    const work = plan(event as Handled, payload.value);
     if (!work.ok) return sendJson(res, 400, { error: `invalid ${event} payload`, detail: work.problem });
     if (!(await isFirstSeen(delivery))) return sendJson(res, 200, { status: 'duplicate', delivery });
     const outcome = await work.run();
