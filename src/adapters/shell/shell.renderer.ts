@@ -1,4 +1,4 @@
-import { formatTable, mentionText } from '../../core/messages/reply-builder.js';
+import { formatDefinitions, formatTable, mentionText } from '../../core/messages/reply-builder.js';
 import type { Block, Button, Field, Reply, Tone } from '../../core/messages/reply.js';
 
 /** Plain-text rendering of a neutral Reply for the local REPL. Pure: colour only when asked (a TTY). */
@@ -61,6 +61,8 @@ function renderBlock(block: Block, firstButton: number, paint: Paint): string | 
       return block.fields.length > 0 ? renderFields(block.fields) : null;
     case 'table':
       return formatTable(block.columns, block.rows);
+    case 'definitions':
+      return formatDefinitions(block.items);
     case 'code':
       return indent(block.text, CODE_INDENT);
     case 'context':

@@ -1,5 +1,5 @@
 import type { Block, Button, Field } from '../../core/messages/reply.js';
-import { formatTable } from '../../core/messages/reply-builder.js';
+import { formatDefinitions, formatTable } from '../../core/messages/reply-builder.js';
 import { escapeMrkdwn, splitEscaped, truncateEscaped, truncatePlain } from './slack-mrkdwn.js';
 import { SLACK_LIMITS as L, type SlackBlock, type SlackButton } from './slack-block.types.js';
 
@@ -23,6 +23,8 @@ export function mapBlock(block: Exclude<Block, { type: 'mention' }>): RenderedBl
       return chunk(block.fields, L.fieldsPerSection).map(fieldsSection);
     case 'table':
       return codeSections(formatTable(block.columns, block.rows));
+    case 'definitions':
+      return codeSections(formatDefinitions(block.items));
     case 'code':
       return codeSections(block.text);
     case 'context':

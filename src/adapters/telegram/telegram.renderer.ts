@@ -1,5 +1,5 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
-import { formatTable } from '../../core/messages/reply-builder.js';
+import { formatDefinitions, formatTable } from '../../core/messages/reply-builder.js';
 import type { Block, Button, MentionPerson, Reply } from '../../core/messages/reply.js';
 import { encodeCallbackData } from './telegram.callback-data.js';
 import { escapeHtml, escapedLines } from './telegram.html.js';
@@ -74,6 +74,8 @@ function renderBlock(block: Block, limit: number): HtmlBlock | undefined {
       return pre(block.text, limit);
     case 'table':
       return pre(formatTable(block.columns, block.rows), limit);
+    case 'definitions':
+      return pre(formatDefinitions(block.items), limit);
     case 'fields':
       return plain(block.fields.flatMap((f) => fieldLines(f.label, f.value, limit)));
     case 'mention':

@@ -20,7 +20,9 @@ export const helpIntent = defineIntent({
   async handle(ctx) {
     const allowed = ctx.services.intents().filter((i) => mayRun(i, ctx as IntentContext<unknown>));
     const b = new ReplyBuilder().header('Deckhand commands');
-    b.table(['COMMAND', 'WHAT IT DOES'], allowed.map((i) => [i.usage, i.summary]));
+    // Syntax on its own line(s), one per `a | b` alternative, the summary indented under it: the widest
+    // usage line no longer pushes every summary off a phone's screen.
+    b.definitions(allowed.map((i) => ({ term: i.usage.split(' | ').join('\n'), description: i.summary })));
     if (ctx.chatProjects.length === 0) b.context('You have no role on a project usable from this chat yet.');
     else b.context(`Projects here: ${ctx.chatProjects.join(', ')}`);
     return b.build();

@@ -1,4 +1,4 @@
-import type { Attachment, Block, Field, MentionPerson, Reply, Tone } from './reply.js';
+import type { Attachment, Block, Definition, Field, MentionPerson, Reply, Tone } from './reply.js';
 
 /** Builds a Reply and derives its plain-text fallback from the blocks, so the two never disagree. */
 export class ReplyBuilder {
@@ -24,6 +24,12 @@ export class ReplyBuilder {
 
   table(columns: string[], rows: string[][]): this {
     this.blocks.push({ type: 'table', columns, rows });
+    return this;
+  }
+
+  /** Terms with their descriptions under them, laid out narrow (see formatDefinitions). */
+  definitions(items: Definition[]): this {
+    this.blocks.push({ type: 'definitions', items });
     return this;
   }
 
@@ -81,6 +87,9 @@ export function plainText(blocks: Block[]): string {
       case 'table':
         parts.push(formatTable(b.columns, b.rows));
         break;
+      case 'definitions':
+        parts.push(formatDefinitions(b.items));
+        break;
       case 'mention':
         parts.push(mentionText(b.people, b.text));
         break;
@@ -108,6 +117,53 @@ export function formatTable(columns: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(columns), ...rows.map(line)].join('\n');
+}
+
+/** Widest line a phone shows in a monospace block without scrolling sideways. */
+export const NARROW_WIDTH = 60;
+const TERM_HANGING_INDENT = '  ';
+const DESCRIPTION_INDENT = '    ';
+
+/**
+ * Definitions as narrow monospace text, shared by every renderer: each term line at the margin (a term
+ * too wide wraps at spaces with a hanging indent), the description indented under it. No line is wider
+ * than `width`; a single word wider than a line is cut.
+ *
+ *   logs <service> [env] [--lines N] [--since 10m]
+ *     [--grep text]
+ *       Tail logs with secrets masked
+ */
+export function formatDefinitions(items: readonly Definition[], width = NARROW_WIDTH): string {
+  const lines: string[] = [];
+  for (const item of items) {
+    for (const term of item.term.split('\n')) lines.push(...wrapWords(term, width, '', TERM_HANGING_INDENT));
+    if (item.description !== '') lines.push(...wrapWords(item.description, width, DESCRIPTION_INDENT, DESCRIPTION_INDENT));
+  }
+  return lines.join('\n');
+}
+
+/** Greedy word wrap: `first` prefixes the first line, `rest` every later one; no line exceeds `width`. */
+export function wrapWords(text: string, width: number, first: string, rest: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  const prefix = () => (lines.length === 0 ? first : rest);
+  const words = text.split(' ').filter((w) => w !== '');
+  for (let word of words) {
+    if (line !== '' && line.length + 1 + word.length <= width) {
+      line += ` ${word}`;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    // A word longer than a whole line is cut into line-sized pieces.
+    while (prefix().length + word.length > width) {
+      const room = Math.max(width - prefix().length, 1);
+      lines.push(prefix() + word.slice(0, room));
+      word = word.slice(room);
+    }
+    line = word === '' ? '' : prefix() + word;
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
 }
 
 /** Short replies used by the pipeline and intents alike. */

@@ -28,11 +28,19 @@ export interface MentionPerson {
   slack?: string;
 }
 
+/** A term (one line per `\n`-separated alternative, e.g. a command's syntax) and what it means. */
+export interface Definition {
+  term: string;
+  description: string;
+}
+
 export type Block =
   | { type: 'header'; text: string }
   | { type: 'text'; text: string }
   | { type: 'fields'; fields: Field[] }
   | { type: 'table'; columns: string[]; rows: string[][] }
+  /** Terms each on their own line with the description indented under them (help): narrow on a phone. */
+  | { type: 'definitions'; items: Definition[] }
   | { type: 'code'; text: string }
   | { type: 'context'; text: string }
   | { type: 'buttons'; buttons: Button[] }
