@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { sendJson } from './http-response.js';
 import type { RouteHandler } from './http-router.js';
-import { describeIssues, JSON_FAILURE_MESSAGE, jsonContentTypeProblem, parseJsonBody, readWebhookBody } from './webhook-body.js';
+import { containsNul, describeIssues, JSON_FAILURE_MESSAGE, jsonContentTypeProblem, parseJsonBody, readWebhookBody } from './webhook-body.js';
 import { alertmanagerAuthSchema, isAuthorized, type AlertmanagerAuth } from './alertmanager.auth.js';
 import { processAlertGroup, type AlertProcessorDeps } from './alertmanager.processor.js';
 import { alertmanagerPayloadSchema, toAlertGroup } from './alertmanager.schema.js';
@@ -50,6 +50,7 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
     if (!raw) return;
     const payload = parseJsonBody(raw, {});
     if (!payload.ok) return sendJson(res, 400, { error: JSON_FAILURE_MESSAGE[payload.reason] });
+    if (containsNul(payload.value)) return sendJson(res, 400, { error: 'body contains a NUL character' });
     const parsed = alertmanagerPayloadSchema.safeParse(payload.value);
     if (!parsed.success) return sendJson(res, 400, { error: 'invalid Alertmanager payload', detail: describeIssues(parsed.error) });
     const outcome = await processAlertGroup(deps, toAlertGroup(parsed.data));

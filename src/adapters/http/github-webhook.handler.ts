@@ -10,7 +10,7 @@ import type { Clock } from '../../core/ports/clock.port.js';
 import { createMemoryDedupe, type IsFirstSeen } from '../memory-dedupe.js';
 import { sendJson } from './http-response.js';
 import type { RouteHandler } from './http-router.js';
-import { describeIssues, JSON_FAILURE_MESSAGE, jsonContentTypeProblem, parseJsonBody, readWebhookBody } from './webhook-body.js';
+import { containsNul, describeIssues, JSON_FAILURE_MESSAGE, jsonContentTypeProblem, parseJsonBody, readWebhookBody } from './webhook-body.js';
 import { onDeploymentStatus, onWorkflowRun, type EventOutcome, type GitHubEventDeps } from './github-webhook.events.js';
 import { deploymentStatusEventSchema, workflowRunEventSchema } from './github-webhook.schema.js';
 import { verifyGitHubSignature } from './github-webhook.signature.js';
@@ -71,6 +71,7 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
     if (wrongType) return sendJson(res, 400, { error: wrongType });
     const payload = parseJsonBody(raw, {});
     if (!payload.ok) return sendJson(res, 400, { error: JSON_FAILURE_MESSAGE[payload.reason] });
+    if (containsNul(payload.value)) return sendJson(res, 400, { error: 'body contains a NUL character' });
     const work = plan(event as Handled, payload.value);
     if (!work.ok) return sendJson(res, 400, { error: `invalid ${event} payload`, detail: work.problem });
     if (!(await isFirstSeen(delivery))) return sendJson(res, 200, { status: 'duplicate', delivery });

@@ -101,6 +101,20 @@ function parseJson(raw: Buffer | string, maxDepth: number): JsonBodyResult {
 }
 
 /**
+ * True when a string (or key) anywhere in `value` holds U+0000. JSON allows it (`\u0000`), PostgreSQL text
+ * and jsonb do not: storing it would fail as a 500, so the webhooks refuse it as bad input. Recursion is
+ * bounded by the depth check parseJsonBody already made.
+ */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v));
+  }
+  return false;
+}
+
+/**
  * Null when the Content-Type is JSON (`application/json`, `application/*+json`, any parameters) or absent;
  * otherwise the short problem to answer with 400.
  */

@@ -245,4 +245,21 @@ describe('connections the server drops', () => {
 
     expect(records.find((r) => r.msg === 'http server closing')).toMatchObject({ inFlight: 0, idleClosed: 1 });
   });
+
+  it('logs the connections it drops at the shutdown timeout, and the request they cut short', async () => {
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => (entered = r));
+    const { server, base, records, waitFor } = await start({
+      shutdownTimeoutMs: 50,
+      routes: [{ method: 'GET', path: '/stuck', handler: () => new Promise<void>(() => entered()) }],
+    });
+    const pending = fetch(`${base}/stuck`).catch((err: unknown) => err);
+    await inHandler;
+
+    await server.close();
+
+    expect(await pending).toBeInstanceOf(Error);
+    expect(records.find((r) => r.msg === 'http shutdown timed out; dropping open connections')).toMatchObject({ level: 40, dropped: 1, inFlight: 1 });
+    expect(await waitFor((r) => r.msg === 'http connection closed before the response was sent')).toMatchObject({ path: '/stuck', reason: 'server shutdown' });
+  });
 });

@@ -4,7 +4,7 @@ import { ALERTMANAGER_WEBHOOK_PATH, createAlertmanagerWebhookHandler } from '../
 import { createGitHubWebhookHandler } from '../../../../src/adapters/http/github-webhook.handler.js';
 import { signGitHubPayload } from '../../../../src/adapters/http/github-webhook.signature.js';
 import { createHttpServer, type HttpServer } from '../../../../src/adapters/http/http-server.js';
-import { jsonNestsDeeperThan, parseJsonBody } from '../../../../src/adapters/http/webhook-body.js';
+import { containsNul, jsonNestsDeeperThan, parseJsonBody } from '../../../../src/adapters/http/webhook-body.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { MemoryDeploymentStore, RecordingNotifier } from '../../../fakes/memory-stores.js';
@@ -85,6 +85,9 @@ const badBodies: [name: string, raw: string, error: string][] = [
   ['2,000 nested arrays', nestedArrays(2000), 'body is too deeply nested'],
   ['2,000 nested objects', nestedObjects(2000), 'body is too deeply nested'],
   ['65 nested arrays', nestedArrays(65), 'body is too deeply nested'],
+  // PostgreSQL text and jsonb cannot hold U+0000: storing it would fail with a 5xx.
+  ['a NUL in a value', '{"version":"4","receiver":"a\\u0000b","deployment":{"ref":"\\u0000"}}', 'body contains a NUL character'],
+  ['a NUL in a key', '{"labels":{"a\\u0000":"x"}}', 'body contains a NUL character'],
 ];
 
 /** JSON of the wrong shape: the answer names fields, never values. */
@@ -208,6 +211,12 @@ describe('parseJsonBody', () => {
     expect(jsonNestsDeeperThan('{"a":{"b":{"c":1}}}', 2)).toBe(true);
     expect(jsonNestsDeeperThan('[[],[],[[]]]', 3)).toBe(false);
     expect(jsonNestsDeeperThan('[[],[],[[[]]]]', 3)).toBe(true);
+  });
+
+  it('finds U+0000 in any string or key, and nothing else', () => {
+    expect(containsNul(JSON.parse('{"a":[1,{"b":"x\\u0000"}]}'))).toBe(true);
+    expect(containsNul(JSON.parse('{"\\u0000":1}'))).toBe(true);
+    expect(containsNul(JSON.parse('{"a":[1,{"b":"\\\\u0000 is fine escaped"}],"n":null}'))).toBe(false);
   });
 
   it('scans a megabyte of deep nesting in a few milliseconds', () => {
