@@ -1,0 +1,26 @@
+import type { ProcessedEvents } from '../../src/adapters/prisma/processed-event.repository.js';
+
+/** In-memory ProcessedEvents: one instance shared by several adapters stands for the shared table. */
+export class MemoryProcessedEvents implements ProcessedEvents {
+  readonly seen = new Map<string, Date>();
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  async firstSeen(platform: string, eventId: string): Promise<boolean> {
+    if (!platform || !eventId || eventId.length > 200) throw new Error('invalid processed event key');
+    const key = `${platform}\u0000${eventId}`;
+    if (this.seen.has(key)) return false;
+    this.seen.set(key, this.now());
+    return true;
+  }
+
+  async prune(ttlMs: number): Promise<number> {
+    const cutoff = this.now().getTime() - ttlMs;
+    let removed = 0;
+    for (const [key, at] of this.seen) if (at.getTime() < cutoff && this.seen.delete(key)) removed++;
+    return removed;
+  }
+
+  has(platform: string, eventId: string): boolean {
+    return this.seen.has(`${platform}\u0000${eventId}`);
+  }
+}
