@@ -31,6 +31,7 @@ import { ShellNotifier } from '../adapters/shell/shell.notifier.js';
 import { createActionProcessor } from '../jobs/action.processor.js';
 import type { ActionRunDeps } from '../jobs/action-deps.js';
 import { recoverUnfinished } from '../jobs/action-recovery.js';
+import { periodic } from '../jobs/periodic.js';
 import { startExpirySweeper } from '../jobs/expiry.sweeper.js';
 import { previousFireTime, startReportScheduler, type ReportScheduler } from '../adapters/bullmq/report-scheduler.js';
 import { createMorningReportRun } from '../jobs/morning-report.schedule.js';
@@ -47,6 +48,9 @@ import { handoffAnnouncer } from '../jobs/handoff.announcer.js';
 import { createAlertmanagerAlertSource } from '../adapters/http/alertmanager.alerts.js';
 import { incidentReconciler } from '../jobs/incident-reconciler.js';
 import { republishOpenIncidents } from '../jobs/incident-posts.js';
+
+/** How long a processed platform event (update id, event id, signed request) is remembered. */
+const PROCESSED_EVENT_TTL_MS = 24 * 60 * 60_000;
 
 /** The composition root: the only place that knows every piece. */
 export interface App {
@@ -207,6 +211,8 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const processed = new PrismaProcessedEvents(prisma);
+  // Dedupe keys only need to outlive redeliveries: Slack signs for 5 minutes, Telegram keeps an update 24 h.
+  const pruneProcessed = periodic('processed-event prune', 10 * 60_000, () => processed.prune(PROCESSED_EVENT_TTL_MS), coreLogger);
   // Chat SDKs are loaded only when their platform is configured (Bolt alone is ~30 MB of resident memory).
   const telegram = env.TELEGRAM_BOT_TOKEN
     ? (await import('../adapters/telegram/telegram.adapter.js')).createTelegramAdapter({
@@ -305,6 +311,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     async start() {
       await redis.connect().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'redis not reachable yet; /readyz will say so'));
       await startJobs();
+      pruneProcessed.start();
       // Alert messages whose last push was still queued when the previous process stopped catch up here.
       const postDeps = { incidents, notifier, logger: coreLogger, nameOf: personName, catalog: config.catalog, settings: config.incidents };
       await republishOpenIncidents(postDeps, config.catalog.projects.map((p) => p.name), clock.now()).catch((err: unknown) =>
@@ -320,7 +327,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     async stop() {
       http.drain();
       await Promise.allSettled([telegram?.stop(), slack?.stop()]);
-      await stopJobs();
+      await Promise.all([stopJobs(), pruneProcessed.stop()]);
       await reports?.close();
       // Queued pushes get a bounded chance to go out; what is left is lost, and said so.
       await Promise.race([Promise.all([telegramDelivery?.queue.drain(), slackDelivery?.queue.drain()]), new Promise((r) => setTimeout(r, 3_000).unref())]);
