@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cloneSpec, type CloneSource, type ImageDefaults } from '../../../src/adapters/docker/container-spec.mapper.js';
-import { imageReferenceSchema, pullParameters } from '../../../src/adapters/docker/image-reference.js';
+import { cloneSpec, type CloneSource, type ImageDefaults } from '../../../../src/adapters/docker/container-spec.mapper.js';
+import { imageReferenceSchema, pullParameters } from '../../../../src/adapters/docker/image-reference.js';
 
 const ID = 'abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789';
 

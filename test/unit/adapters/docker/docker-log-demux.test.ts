@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demultiplexLogs, splitRawLogs } from '../../../src/adapters/docker/docker-log.demux.js';
+import { demultiplexLogs, splitRawLogs } from '../../../../src/adapters/docker/docker-log.demux.js';
 
 // Frame builder for the Docker multiplexed log format: [type, 0, 0, 0, size (uint32 BE)] + payload.
 function frame(type: 1 | 2, payload: Buffer | string): Buffer {
