@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { HTTPModuleFunctions as http, HTTPResponseAck, type App, type BufferedIncomingMessage, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
 import type { Logger } from '../../core/ports/logger.port.js';
+import { PayloadTooLargeError, readBody } from '../http/read-body.js';
 import { failureSummary } from '../notifier/delivery.errors.js';
 import { checkSlackRequest } from './slack-event.parser.js';
 
@@ -13,6 +14,8 @@ export interface SlackHttpReceiverOptions {
   path: string;
   logger: Logger;
   boltLogger: BoltLogger;
+  /** Largest body read (also without a Content-Length); default 1 MiB. Slack's payloads are far smaller. */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -63,6 +66,15 @@ export class SlackHttpReceiver implements Receiver {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method !== 'POST' || path !== this.opts.path) return void res.writeHead(404).end();
 
+    // Buffer the body ourselves, bounded, before verifying: Bolt's own read has no limit.
+    try {
+      (req as BufferedIncomingMessage).rawBody = await readBody(req, this.opts.maxBodyBytes ?? 1024 * 1024);
+    } catch (err) {
+      if (!(err instanceof PayloadTooLargeError)) throw err;
+      log.warn({ limit: err.limit }, 'rejected a slack request body over the limit');
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"error":"payload too large"}');
+      return;
+    }
     let verified: BufferedIncomingMessage;
     try {
       verified = await http.parseAndVerifyHTTPRequest({ enabled: true, signingSecret: this.opts.signingSecret }, req);
@@ -131,9 +143,12 @@ export class SlackHttpReceiver implements Receiver {
   }
 }
 
-/** sha256 of the request's timestamp and signature: the same bytes signed at the same second are one request. */
+/**
+ * sha256 of the request's timestamp and signature as the verifier reads them (the timestamp as a number, the
+ * hex after `v0=`), so a replay with reformatted headers (`01796166219`, `v0=<hex>=x`) is the same request.
+ */
 export function signatureHash(req: IncomingMessage): string {
-  const ts = String(req.headers['x-slack-request-timestamp'] ?? '');
-  const sig = String(req.headers['x-slack-signature'] ?? '');
-  return createHash('sha256').update(`${ts}:${sig}`).digest('hex');
+  const ts = Number(String(req.headers['x-slack-request-timestamp'] ?? ''));
+  const sig = String(req.headers['x-slack-signature'] ?? '').split('=')[1] ?? '';
+  return createHash('sha256').update(`${ts}:${sig.toLowerCase()}`).digest('hex');
 }

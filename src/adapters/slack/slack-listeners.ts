@@ -62,12 +62,22 @@ export function registerDedupe(app: App, deps: ListenerDeps): void {
   });
 }
 
+/** Slack wants its answer within 3 s; a store slower than this is treated as unavailable. */
+const DEDUPE_WITHIN_MS = 1_500;
+
 async function firstSeen(deps: ListenerDeps, key: string): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${DEDUPE_WITHIN_MS} ms`)), DEDUPE_WITHIN_MS);
+    timer.unref();
+  });
   try {
-    return await deps.isFirstSeen(key);
+    return await Promise.race([deps.isFirstSeen(key), slow]);
   } catch (err) {
     deps.logger.warn({ err: failureSummary(err), key }, 'slack dedupe store unavailable; handling the request');
     return true;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

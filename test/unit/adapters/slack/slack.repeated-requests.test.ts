@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -43,6 +43,7 @@ let log = recordingLogger();
 /** Two replicas of the bot sharing one processed-events store, as they share the PostgreSQL table. */
 const replicas: { adapter: SlackAdapter; server: Server; client: SignedSlackClient }[] = [];
 let failStore = false;
+let hangStore = false;
 
 /** Forwards to the current test's recording logger (the adapter takes its children once, at creation). */
 function forward(): Logger {
@@ -57,7 +58,7 @@ async function replica(): Promise<{ adapter: SlackAdapter; server: Server; clien
     core,
     logger: forward(),
     retryConfig: { retries: 0 },
-    isFirstSeen: (id) => (failStore ? Promise.reject(new Error('connection refused')) : store.firstSeen('slack', id)),
+    isFirstSeen: (id) => (hangStore ? new Promise<boolean>(() => undefined) : failStore ? Promise.reject(new Error('connection refused')) : store.firstSeen('slack', id)),
   });
   const server = createServer(adapter.requestListener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -79,6 +80,7 @@ beforeEach(() => {
   core.events = [];
   store.seen.clear();
   failStore = false;
+  hangStore = false;
   log = recordingLogger();
 });
 
@@ -144,6 +146,55 @@ describe('repeated signed requests', () => {
       obj: { err: { message: 'connection refused' }, key: 'slack-req:5555.store-down' },
       msg: 'slack dedupe store unavailable; handling the request',
     });
+  });
+});
+
+describe('bounded waits and reformatted replays', () => {
+  it('answers within Slack\'s 3 s when the dedupe store hangs, treating it as unavailable', async () => {
+    hangStore = true;
+    const started = Date.now();
+    expect((await a().command({ ...slash, trigger_id: '6666.store-hangs' })).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await vi.waitFor(() => expect(api.traffic()).toHaveLength(1));
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      obj: { err: { message: 'no answer within 1500 ms' }, key: 'slack-req:6666.store-hangs' },
+      msg: 'slack dedupe store unavailable; handling the request',
+    });
+  });
+
+  it('recognises a replay whose timestamp and signature headers were reformatted', async () => {
+    const timestamp = now();
+    const { trigger_id: _none, ...noTrigger } = slash;
+    const raw = new URLSearchParams(noTrigger).toString();
+    const signed = a().sign(raw, timestamp);
+
+    await a().post(raw, 'application/x-www-form-urlencoded', { timestamp });
+    const replay = await b().post(raw, 'application/x-www-form-urlencoded', {
+      headers: { 'x-slack-request-timestamp': `0${timestamp}`, 'x-slack-signature': `${signed['x-slack-signature']}=x` },
+    });
+
+    expect(replay.status).toBe(200);
+    await vi.waitFor(() => expect(dropped()).toHaveLength(1));
+    await vi.waitFor(() => expect(api.traffic()).toHaveLength(1));
+    expect(core.events).toHaveLength(1);
+  });
+
+  it('refuses a chunked body over the limit with 413 before reading it all', async () => {
+    const port = (replicas[0]!.server.address() as AddressInfo).port;
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/slack/events', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (r) => {
+        let body = '';
+        r.on('data', (d: Buffer) => (body += d.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 32; i++) req.write(chunk); // 2 MiB, no Content-Length
+      req.end();
+    });
+    expect(res).toEqual({ status: 413, body: '{"error":"payload too large"}' });
+    expect(core.events).toHaveLength(0);
   });
 });
 
