@@ -87,7 +87,8 @@ export class DockerRuntime implements Runtime {
     options: DockerRuntimeOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.actionTimeoutMs = options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
+    // A host configured with a long timeoutMs keeps it for actions too (it applied to both before).
+    this.actionTimeoutMs = options.actionTimeoutMs ?? Math.max(DEFAULT_ACTION_TIMEOUT_MS, this.timeoutMs);
     this.pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
     this.replacer = new ContainerReplacer(this.engineAccess());
   }
