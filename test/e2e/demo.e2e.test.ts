@@ -32,6 +32,8 @@ function demo(args: string[], env: Record<string, string> = {}): Run {
       ...env,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
+    // Its own process group, so a failed test can kill npm, the demo and the shell it opened at once.
+    detached: true,
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -125,7 +127,7 @@ describe('npm run demo', { timeout: 240_000 }, () => {
       run.child.stdin!.end('exit\n');
       expect(await run.exited).toBe(0);
     } finally {
-      run.child.kill('SIGKILL');
+      if (run.child.exitCode === null) process.kill(-run.child.pid!, 'SIGKILL');
     }
   });
 
