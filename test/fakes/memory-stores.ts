@@ -166,6 +166,9 @@ export class MemoryDeploymentStore implements DeploymentStore {
 export class MemoryLockStore implements LockStore {
   private readonly rows = new Map<string, Lock>();
 
+  /** `clock` decides lease expiry in `renew`, as in PrismaLockStore (the port gives it no `now`). */
+  constructor(private readonly clock: { now(): Date } = { now: () => new Date() }) {}
+
   private static key(project: string, env: string): string {
     return `${project}/${env}`;
   }
@@ -186,7 +189,7 @@ export class MemoryLockStore implements LockStore {
 
   async renew(project: string, env: string, holder: string, leaseUntil: Date): Promise<boolean> {
     const held = this.rows.get(MemoryLockStore.key(project, env));
-    if (!held || held.holder !== holder) return false;
+    if (!held || held.holder !== holder || held.kind !== 'deploy' || !MemoryLockStore.live(held, this.clock.now())) return false;
     held.leaseUntil = new Date(leaseUntil);
     return true;
   }

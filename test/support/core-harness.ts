@@ -45,7 +45,7 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
   const actions = {
     pending: new MemoryPendingActionStore(),
     deployments: new MemoryDeploymentStore(),
-    locks: new MemoryLockStore(),
+    locks: new MemoryLockStore(clock),
     freezes: new MemoryFreezeStore(),
     queue: new MemoryActionQueue(),
     notifier: new RecordingNotifier(),

@@ -3,6 +3,7 @@ import { PrismaLockStore } from '../../../src/adapters/prisma/lock.repository.js
 import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/prisma-client.js';
 import type { Lock } from '../../../src/core/ports/lock.port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { lockStoreContract } from '../../contracts/lock-store.contract.js';
 
 let db: TestDatabase;
 let now: Date;
@@ -140,4 +141,9 @@ describe('PrismaLockStore: renew, release, list', () => {
     ]);
     expect(await locks.list(at(1))).toHaveLength(3);
   });
+});
+
+lockStoreContract(async (contractClock) => {
+  await db.pool.query('TRUNCATE env_lock');
+  return new PrismaLockStore(db.prisma, contractClock);
 });

@@ -29,7 +29,7 @@ export function actionFixture() {
   const runtime = new ScriptedRuntime('docker-1', () => clock.advance(1000));
   const pendingActions = new MemoryPendingActionStore();
   const deployments = new MemoryDeploymentStore();
-  const locks = new MemoryLockStore();
+  const locks = new MemoryLockStore(clock);
   const notifier = new RecordingNotifier();
   const audit = new MemoryAuditLog();
   const names: Record<string, string> = { alice: 'Alice', bob: 'Bob', dave: 'Dave' };

@@ -136,7 +136,9 @@ describe('action processor: deploy', () => {
 
   it('holds the deploy lock while running, renews its lease, and releases it at the end', async () => {
     const f = actionFixture();
-    f.deps.settings.lockLeaseMs = 150; // renewed every 50 ms
+    // Each runtime call takes a second of the fixture's clock, so the lease must outlive a few of them;
+    // it is renewed every 2 s (a third of it).
+    f.deps.settings.lockLeaseMs = 6_000;
     let release: () => void = () => {};
     f.runtime.blockReplace = new Promise<void>((r) => (release = r));
     const action = await f.claimed('deploy', { replicas: 1 });
@@ -145,8 +147,10 @@ describe('action processor: deploy', () => {
     await waitFor(() => f.runtime.calls.includes(`replace api-1 ${v2}`));
     const first = f.locks.peek('shop', 'prod');
     expect(first).toMatchObject({ kind: 'deploy', holder: `action:${action.id}` });
-    f.clock.advance(60_000);
-    await waitFor(() => (f.locks.peek('shop', 'prod')?.leaseUntil?.getTime() ?? 0) > first!.leaseUntil!.getTime() + 59_000);
+    // Within the lease (renewal refuses an expired one, as PrismaLockStore does), time moves on: the next
+    // renewal pushes the lease past where the first one ended.
+    f.clock.advance(1_000);
+    await waitFor(() => (f.locks.peek('shop', 'prod')?.leaseUntil?.getTime() ?? 0) > first!.leaseUntil!.getTime() + 999, 5_000);
     release();
     await run;
 
