@@ -48,7 +48,7 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
     if (wrongType) return sendJson(res, 400, { error: wrongType });
     const raw = await readWebhookBody(req, res, maxBodyBytes, { logger });
     if (!raw) return;
-    const payload = parseJsonBody(raw, {});
+    const payload = parseJsonBody(raw);
     if (!payload.ok) return sendJson(res, 400, { error: JSON_FAILURE_MESSAGE[payload.reason] });
     if (containsNul(payload.value)) return sendJson(res, 400, { error: 'body contains a NUL character' });
     const parsed = alertmanagerPayloadSchema.safeParse(payload.value);

@@ -69,7 +69,7 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
     // GitHub can also send application/x-www-form-urlencoded; the hook must be set to application/json.
     const wrongType = jsonContentTypeProblem(req.headers['content-type']);
     if (wrongType) return sendJson(res, 400, { error: wrongType });
-    const payload = parseJsonBody(raw, {});
+    const payload = parseJsonBody(raw);
     if (!payload.ok) return sendJson(res, 400, { error: JSON_FAILURE_MESSAGE[payload.reason] });
     if (containsNul(payload.value)) return sendJson(res, 400, { error: 'body contains a NUL character' });
     const work = plan(event as Handled, payload.value);

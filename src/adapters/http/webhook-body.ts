@@ -76,17 +76,9 @@ export const JSON_FAILURE_MESSAGE: Record<JsonBodyFailure, string> = {
   'too deeply nested': 'body is too deeply nested',
 };
 
-/**
- * Parses a webhook body with a nesting limit.
- * - With options: `{ ok: true, value }` or `{ ok: false, reason }` (reason: 'empty' | 'not JSON' | 'too deeply nested').
- * - Without (the older form): the value, or undefined when the body is empty, not JSON or too deeply nested.
- */
-export function parseJsonBody(raw: Buffer | string): unknown;
-export function parseJsonBody(raw: Buffer | string, options: ParseJsonOptions): JsonBodyResult;
-export function parseJsonBody(raw: Buffer | string, options?: ParseJsonOptions): unknown {
-  const result = parseJson(raw, options?.maxDepth ?? MAX_JSON_DEPTH);
-  if (options) return result;
-  return result.ok ? result.value : undefined;
+/** Parses a webhook body with a nesting limit: `{ ok: true, value }`, or why it is not acceptable JSON. */
+export function parseJsonBody(raw: Buffer | string, options: ParseJsonOptions = {}): JsonBodyResult {
+  return parseJson(raw, options.maxDepth ?? MAX_JSON_DEPTH);
 }
 
 function parseJson(raw: Buffer | string, maxDepth: number): JsonBodyResult {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { sendJson } from '../http/http-response.js';
-import { parseJsonBody, readWebhookBody } from '../http/webhook-body.js';
+import { JSON_FAILURE_MESSAGE, parseJsonBody, readWebhookBody } from '../http/webhook-body.js';
 import { checkUpdate } from './telegram.update-schema.js';
 
 /** Returns a promise that never rejects (the router awaits it; node:http ignores it). */
@@ -44,9 +44,9 @@ function handler(opts: WebhookOptions): (req: IncomingMessage, res: ServerRespon
     }
     const raw = await readWebhookBody(req, res, opts.maxBodyBytes);
     if (raw === null) return;
-    const body = raw.length === 0 ? undefined : parseJsonBody(raw);
-    if (body === undefined) return sendJson(res, 400, { error: raw.length === 0 ? 'body is empty' : 'body is not JSON' });
-    const checked = checkUpdate(body);
+    const parsed = parseJsonBody(raw);
+    if (!parsed.ok) return sendJson(res, 400, { error: JSON_FAILURE_MESSAGE[parsed.reason] });
+    const checked = checkUpdate(parsed.value);
     if (!checked.ok) {
       opts.logger.warn({ updateId: checked.updateId, issues: checked.issues }, 'dropping a telegram update that cannot be handled');
       return sendJson(res, 200, { ok: true });
