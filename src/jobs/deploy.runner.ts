@@ -4,7 +4,7 @@ import { describeError } from './action-errors.js';
 import { formatElapsed } from './action-reply.js';
 import { plural } from '../core/domain/wording.js';
 import { checkHealth, containerCount, describeUnhealthy, type RunContext } from './action-run.context.js';
-import { noteActionStarted } from './incident-timeline.js';
+import { noteActionStarted } from '../core/incidents/incident-timeline.js';
 
 /**
  * Deploy or rollback: note the start on the project's open incidents, pull every target image, then replace

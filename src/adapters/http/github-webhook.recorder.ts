@@ -7,7 +7,7 @@ import { externalDeployEntry } from '../../core/domain/incident-deploys.js';
 import type { Deployment, DeploymentStore, NewDeployment } from '../../core/ports/deployment.port.js';
 import type { IncidentStore } from '../../core/ports/incident.port.js';
 import type { Logger } from '../../core/ports/logger.port.js';
-import { noteOnOpenIncidents } from '../../jobs/incident-timeline.js';
+import { noteOnOpenIncidents } from '../../core/incidents/incident-timeline.js';
 
 /** Where a repository's deploys land in the catalog (the lead maps repo + environment in config). */
 export interface WebhookTarget {

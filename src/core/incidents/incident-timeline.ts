@@ -3,11 +3,11 @@
  * of the project while an incident is open are what responders did or what changed, so each gets an entry
  * on every open incident of the project. Best effort: a failed write is logged and never fails the action.
  */
-import { actionFinishedEntry, actionStartedEntry } from '../core/domain/incident-deploys.js';
-import type { IncidentStore, TimelineEntry } from '../core/ports/incident.port.js';
-import type { Logger } from '../core/ports/logger.port.js';
-import type { PendingAction } from '../core/ports/pending-action.port.js';
-import type { ActionRunDeps } from './action-deps.js';
+import { actionFinishedEntry, actionStartedEntry } from '../domain/incident-deploys.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { IncidentStore, TimelineEntry } from '../ports/incident.port.js';
+import type { Logger } from '../ports/logger.port.js';
+import type { PendingAction } from '../ports/pending-action.port.js';
 
 /** Appends the entry to each open incident of the project; returns how many got it (0 on a store failure). */
 export async function noteOnOpenIncidents(store: IncidentStore | undefined, project: string, entry: TimelineEntry, logger: Logger): Promise<number> {
@@ -22,7 +22,12 @@ export async function noteOnOpenIncidents(store: IncidentStore | undefined, proj
   }
 }
 
-type NoteDeps = Pick<ActionRunDeps, 'incidents' | 'clock' | 'logger'>;
+/** What noting an action needs; without an incident store nothing is noted. */
+export interface NoteDeps {
+  incidents?: IncidentStore;
+  clock: Clock;
+  logger: Logger;
+}
 
 /** A deploy or rollback is starting: open incidents of the project say so. */
 export async function noteActionStarted(deps: NoteDeps, action: PendingAction): Promise<void> {
