@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { buildMorningReport } from '../core/domain/morning-report.js';
 import { gatherMorningData } from '../core/intents/morning.intent.js';
 import type { CoreServices } from '../core/intents/intent.js';
-import { nameWord } from '../core/intents/words.js';
+import { nameWord } from '../core/messages/words.js';
 import type { Platform } from '../core/messages/inbound.js';
 import type { Reply } from '../core/messages/reply.js';
 

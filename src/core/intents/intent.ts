@@ -16,7 +16,7 @@ import type { OncallOverrideStore } from '../ports/oncall.port.js';
 import type { Silencer } from '../ports/silencer.port.js';
 import type { ActionPlan, PendingActionStore } from '../ports/pending-action.port.js';
 import type { RecurringFreeze } from '../domain/freeze.js';
-import type { Argv } from './argv.js';
+import type { Argv } from '../messages/argv.js';
 
 /** What an intent needs to be allowed: the minimum role on a project/environment. */
 export interface Requirement {

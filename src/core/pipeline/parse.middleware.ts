@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Catalog } from '../domain/catalog.js';
 import { maskText } from '../domain/redact.js';
 import { hint } from '../domain/suggest.js';
-import { parseArgv } from '../intents/argv.js';
+import { parseArgv } from '../messages/argv.js';
 import type { AnyIntent, Limits, ResolveContext } from '../intents/intent.js';
 import { replies } from '../messages/reply-builder.js';
 import { finish, type Middleware, type PipelineContext } from './middleware.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgv } from '../../../../src/core/intents/argv.js';
+import { parseArgv } from '../../../../src/core/messages/argv.js';
 import { parseDuration, formatDuration } from '../../../../src/core/domain/duration.js';
 import { suggest } from '../../../../src/core/domain/suggest.js';
 
