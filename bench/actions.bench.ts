@@ -15,7 +15,7 @@
  */
 import type Docker from 'dockerode';
 import type { Runtime, RuntimeRegistry } from '../src/core/ports/runtime.port.js';
-import type { ActionProcessor } from '../src/jobs/action.processor.js';
+import type { ActionProcessor } from '../src/core/actions/action.processor.js';
 import { createActionsStack, pendingIdOf, REPLICAS, type ActionsStack } from '../test/support/actions-stack.js';
 import { WEB_IMAGES } from '../test/support/registry.js';
 import { machine, ms, summarize, table } from './bench-stats.js';

@@ -28,9 +28,9 @@ import { PrismaPendingActionStore } from '../adapters/prisma/pending-action.repo
 import { chatsForPlatform } from '../adapters/notifier/chat-bindings.js';
 import { createNotifier } from '../adapters/notifier/notifier.router.js';
 import { ShellNotifier } from '../adapters/shell/shell.notifier.js';
-import { createActionProcessor } from '../jobs/action.processor.js';
-import type { ActionRunDeps } from '../jobs/action-deps.js';
-import { recoverUnfinished } from '../jobs/action-recovery.js';
+import { createActionProcessor } from '../core/actions/action.processor.js';
+import type { ActionRunDeps } from '../core/actions/action-deps.js';
+import { recoverUnfinished } from '../core/actions/action-recovery.js';
 import { periodic } from '../jobs/periodic.js';
 import { startExpirySweeper } from '../jobs/expiry.sweeper.js';
 import { previousFireTime, startReportScheduler, type ReportScheduler } from '../adapters/bullmq/report-scheduler.js';

@@ -5,8 +5,8 @@ import type { Clock } from '../core/ports/clock.port.js';
 import { silentLogger, type Logger } from '../core/ports/logger.port.js';
 import type { Notifier } from '../core/ports/notifier.port.js';
 import type { PendingAction, PendingActionStore } from '../core/ports/pending-action.port.js';
-import { auditAction } from './action-audit.js';
-import { actionTitle } from './action-reply.js';
+import { auditAction } from '../core/actions/action-audit.js';
+import { actionTitle } from '../core/actions/action-reply.js';
 
 export interface ExpirySweeperDeps {
   pendingActions: PendingActionStore;

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../../core/ports/logger.port.js';
-import { ACTION_QUEUE, actionIdOfJob, actionJobSchema, type ActionJob } from '../../jobs/action-queue.names.js';
-import type { ActionProcessor } from '../../jobs/action.processor.js';
+import { ACTION_QUEUE, actionIdOfJob, actionJobSchema, type ActionJob } from '../../core/ports/action-queue.port.js';
+import type { ActionProcessor } from '../../core/ports/action-queue.port.js';
 
 export interface ActionWorkerOptions {
   connection: ConnectionOptions;

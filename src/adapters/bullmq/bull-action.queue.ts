@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { ActionQueue } from '../../core/ports/action-queue.port.js';
-import { ACTION_QUEUE, actionJobId, actionJobSchema, type ActionJob } from '../../jobs/action-queue.names.js';
+import { ACTION_QUEUE, actionJobId, actionJobSchema, type ActionJob } from '../../core/ports/action-queue.port.js';
 
 export interface BullActionQueueOptions {
   connection: ConnectionOptions;

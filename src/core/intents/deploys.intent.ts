@@ -2,7 +2,7 @@ import { formatDuration } from '../domain/duration.js';
 import { formatLocal } from '../domain/rotation.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { defineIntent } from './intent.js';
-import { projectEnvArguments } from './targets.js';
+import { projectEnvArguments } from '../actions/targets.js';
 
 const USAGE = 'deploys [project] [env]';
 

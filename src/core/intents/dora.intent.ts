@@ -1,7 +1,7 @@
 /** `dora [project] [window]`: the four DORA metrics of a project from Deckhand's deploy and incident records. */
 import { plural } from '../domain/wording.js';
 import { z } from 'zod';
-import { nameWord } from './words.js';
+import { nameWord } from '../messages/words.js';
 import type { EnvironmentSpec } from '../domain/catalog.js';
 import { computeDora, describeRestore, parseDoraWindow, type DoraIncident, type DoraReport } from '../domain/dora.js';
 import { formatDuration } from '../domain/duration.js';
@@ -9,7 +9,7 @@ import { incidentInEnvs } from '../domain/incident-deploys.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import { defineIntent, type CoreServices } from './intent.js';
-import { resolveProject, type ProjectTarget } from './targets.js';
+import { resolveProject, type ProjectTarget } from '../actions/targets.js';
 
 const USAGE = 'dora [project] [window]';
 const DEFAULT_DAYS = 30;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { serviceWord } from './words.js';
+import { serviceWord } from '../messages/words.js';
 import { maskEnvValue } from '../domain/redact.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { defineIntent } from './intent.js';
-import { describeRuntimeError, findContainers, withTimeout } from './runtime-query.js';
-import { resolveService, type ServiceTarget } from './targets.js';
+import { describeRuntimeError, findContainers, withTimeout } from '../actions/runtime-query.js';
+import { resolveService, type ServiceTarget } from '../actions/targets.js';
 
 const USAGE = 'env <service> [env]';
 

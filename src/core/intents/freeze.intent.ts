@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { nameWord } from './words.js';
+import { nameWord } from '../messages/words.js';
 import { parseDuration, formatDuration } from '../domain/duration.js';
 import { recurringFreezeAt } from '../domain/freeze.js';
 import { formatLocal } from '../domain/rotation.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { defineIntent, type Resolution } from './intent.js';
-import { resolveProject, type ProjectTarget } from './targets.js';
+import { resolveProject, type ProjectTarget } from '../actions/targets.js';
 
 const USAGE = 'freeze [list] | freeze add <project> <env|all> <duration> <reason>';
 

@@ -3,7 +3,7 @@ import { incidentReply } from '../domain/alert-group.reply.js';
 import type { Catalog } from '../domain/catalog.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { defineIntent } from './intent.js';
-import { resolveProject } from './targets.js';
+import { resolveProject } from '../actions/targets.js';
 
 const USAGE = 'incident [id] | incident note <text>';
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { personName } from '../domain/people.js';
-import { nameWord } from './words.js';
+import { nameWord } from '../messages/words.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
-import { describeLock } from './action-state.js';
+import { describeLock } from '../actions/action-state.js';
 import { defineIntent } from './intent.js';
-import { resolveProject, type ProjectTarget } from './targets.js';
+import { resolveProject, type ProjectTarget } from '../actions/targets.js';
 
 const LOCK_USAGE = 'lock <project> <env> <reason>';
 const UNLOCK_USAGE = 'unlock <project> <env>';

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { serviceWord } from './words.js';
+import { serviceWord } from '../messages/words.js';
 import { parseDuration } from '../domain/duration.js';
 import { maskText, secretValues } from '../domain/redact.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { ContainerInfo, LogLine } from '../ports/runtime.port.js';
 import type { CoreServices } from './intent.js';
 import { defineIntent } from './intent.js';
-import { describeRuntimeError, findContainers, withTimeout } from './runtime-query.js';
-import { resolveService, type ServiceTarget } from './targets.js';
+import { describeRuntimeError, findContainers, withTimeout } from '../actions/runtime-query.js';
+import { resolveService, type ServiceTarget } from '../actions/targets.js';
 
 const USAGE = 'logs <service> [env] [--lines N] [--since 10m] [--grep text]';
 

@@ -6,11 +6,11 @@ import { buildMorningReport, type MorningReportData, type OnCallToday, type Serv
 import { incidentInEnvs } from '../domain/incident-deploys.js';
 import { projectOnCall } from './oncall-now.js';
 import { doraIncidents } from './dora.intent.js';
-import { actionState } from './action-state.js';
+import { actionState } from '../actions/action-state.js';
 import { defineIntent, type CoreServices } from './intent.js';
-import { findContainers, type ServiceContainers } from './runtime-query.js';
-import { resolveProject, type ProjectTarget } from './targets.js';
-import { nameWord } from './words.js';
+import { findContainers, type ServiceContainers } from '../actions/runtime-query.js';
+import { resolveProject, type ProjectTarget } from '../actions/targets.js';
+import { nameWord } from '../messages/words.js';
 
 const USAGE = 'morning [project]';
 const DAY_MS = 86_400_000;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { serviceWord } from './words.js';
+import { serviceWord } from '../messages/words.js';
 import { defineIntent } from './intent.js';
-import { buildPlan } from './action-plan.js';
-import { resolveActionTarget, type ActionTarget } from './action-targets.js';
-import { requiredRole } from './action-state.js';
-import { resolveService } from './targets.js';
+import { buildPlan } from '../actions/action-plan.js';
+import { resolveActionTarget, type ActionTarget } from '../actions/action-targets.js';
+import { requiredRole } from '../actions/action-state.js';
+import { resolveService } from '../actions/targets.js';
 
 const USAGE = 'restart <service> [env]';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { serviceWord, versionWord } from './words.js';
+import { serviceWord, versionWord } from '../messages/words.js';
 import { defineIntent } from './intent.js';
-import { buildPlan } from './action-plan.js';
-import { imageRef, resolveActionTarget, type ActionTarget } from './action-targets.js';
-import { requiredRole } from './action-state.js';
+import { buildPlan } from '../actions/action-plan.js';
+import { imageRef, resolveActionTarget, type ActionTarget } from '../actions/action-targets.js';
+import { requiredRole } from '../actions/action-state.js';
 
 const USAGE = 'rollback <service|project> <env> [version] [--force]';
 

@@ -3,8 +3,8 @@ import type { EnvironmentSpec } from '../domain/catalog.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { ContainerInfo } from '../ports/runtime.port.js';
 import { defineIntent } from './intent.js';
-import { findContainers, type ServiceContainers } from './runtime-query.js';
-import { projectEnvArguments } from './targets.js';
+import { findContainers, type ServiceContainers } from '../actions/runtime-query.js';
+import { projectEnvArguments } from '../actions/targets.js';
 
 const USAGE = 'status [project] [env]';
 

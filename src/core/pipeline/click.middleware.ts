@@ -1,10 +1,10 @@
 import { hasRole } from '../domain/access.js';
 import { findService } from '../domain/catalog.js';
 import { formatLocal } from '../domain/rotation.js';
-import { CANCEL, CONFIRM } from '../intents/action-plan.js';
-import { actionState, blockers, requiredRole } from '../intents/action-state.js';
+import { CANCEL, CONFIRM } from '../actions/action-plan.js';
+import { actionState, blockers, requiredRole } from '../actions/action-state.js';
 import type { CoreServices } from '../intents/intent.js';
-import { findContainers } from '../intents/runtime-query.js';
+import { findContainers } from '../actions/runtime-query.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import type { PendingAction } from '../ports/pending-action.port.js';

@@ -1,7 +1,7 @@
 import { personName } from '../domain/people.js';
 import { replies } from '../messages/reply-builder.js';
-import { describePlan } from '../intents/action-plan.js';
-import { actionState, blockers } from '../intents/action-state.js';
+import { describePlan } from '../actions/action-plan.js';
+import { actionState, blockers } from '../actions/action-state.js';
 import type { CoreServices } from '../intents/intent.js';
 import { intentContext } from './execute.middleware.js';
 import { finish, type Middleware } from './middleware.js';

@@ -9,7 +9,7 @@ import { parseConfig } from '../../../src/bot/config.js';
 import { systemClock } from '../../../src/core/ports/clock.port.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import type { Notifier } from '../../../src/core/ports/notifier.port.js';
-import { createActionProcessor } from '../../../src/jobs/action.processor.js';
+import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
 import { buildRunDeps } from '../../support/actions-stack.js';
 import { connection } from '../bullmq/redis-test.support.js';
 

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionJobId } from '../../../src/jobs/action-queue.names.js';
+import { actionJobId } from '../../../src/core/ports/action-queue.port.js';
 import { createActionsStack, pendingIdOf, type ActionsStack } from '../../support/actions-stack.js';
 import { waitFor } from '../../support/podman.js';
 import { WEB_IMAGES } from '../../support/registry.js';

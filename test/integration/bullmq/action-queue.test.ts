@@ -2,8 +2,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import { BullActionQueue } from '../../../src/adapters/bullmq/bull-action.queue.js';
 import { startActionWorker, type ActionWorker } from '../../../src/adapters/bullmq/action.worker.js';
-import { createActionProcessor } from '../../../src/jobs/action.processor.js';
-import { actionJobId } from '../../../src/jobs/action-queue.names.js';
+import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
+import { actionJobId } from '../../../src/core/ports/action-queue.port.js';
 import { actionFixture, IMAGE } from '../../unit/jobs/action-fixture.js';
 import { connection, obliterate, uniquePrefix, waitFor } from './redis-test.support.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { ACTION_QUEUE } from '../../../src/jobs/action-queue.names.js';
+import { ACTION_QUEUE } from '../../../src/core/ports/action-queue.port.js';
 
 export const connection = { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379), maxRetriesPerRequest: null };
 

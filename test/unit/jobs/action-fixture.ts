@@ -1,6 +1,6 @@
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import type { ActionKind, PendingAction } from '../../../src/core/ports/pending-action.port.js';
-import type { ActionRunDeps } from '../../../src/jobs/action-deps.js';
+import type { ActionRunDeps } from '../../../src/core/actions/action-deps.js';
 import { MemoryAuditLog } from '../../fakes/memory-audit.js';
 import {
   MemoryDeploymentStore,

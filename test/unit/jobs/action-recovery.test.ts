@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { recoverUnfinished } from '../../../src/jobs/action-recovery.js';
-import { createActionProcessor } from '../../../src/jobs/action.processor.js';
+import { recoverUnfinished } from '../../../src/core/actions/action-recovery.js';
+import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
 import { actionFixture, IMAGE } from './action-fixture.js';
 
 const v1 = `${IMAGE}:1.4.1`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActionProcessor } from '../../../src/jobs/action.processor.js';
+import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
 import { actionFixture, IMAGE } from './action-fixture.js';
 
 const v1 = `${IMAGE}:1.4.1`;

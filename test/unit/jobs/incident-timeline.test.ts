@@ -3,8 +3,8 @@ import { recordExternalDeploy, type ExternalDeploy } from '../../../src/adapters
 import type { Logger } from '../../../src/core/ports/logger.port.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import type { Incident, TimelineEntry } from '../../../src/core/ports/incident.port.js';
-import { auditAction } from '../../../src/jobs/action-audit.js';
-import { createActionProcessor } from '../../../src/jobs/action.processor.js';
+import { auditAction } from '../../../src/core/actions/action-audit.js';
+import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
 import { MemoryIncidentStore } from '../../fakes/memory-incidents.js';
 import { MemoryDeploymentStore } from '../../fakes/memory-stores.js';
 import { actionFixture, IMAGE } from './action-fixture.js';

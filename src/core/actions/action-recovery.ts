@@ -1,10 +1,10 @@
-import type { PendingAction } from '../core/ports/pending-action.port.js';
-import type { Replacement } from '../core/ports/runtime.port.js';
+import type { PendingAction } from '../ports/pending-action.port.js';
+import type { Replacement } from '../ports/runtime.port.js';
 import { auditAction } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import { finishedAnnouncement, resultReply } from './action-reply.js';
-import { plural } from '../core/domain/wording.js';
+import { plural } from '../domain/wording.js';
 import { holderOf } from './deploy-lock.lease.js';
 
 export interface RecoveryDeps extends Omit<ActionRunDeps, 'settings'> {

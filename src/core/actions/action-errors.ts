@@ -1,4 +1,4 @@
-import { ContainerNotFoundError, HostUnreachableError, ImagePullError } from '../core/ports/runtime.port.js';
+import { ContainerNotFoundError, HostUnreachableError, ImagePullError } from '../ports/runtime.port.js';
 
 /**
  * A chat-safe description of an error: our own error types say what went wrong; anything else is

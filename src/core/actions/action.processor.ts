@@ -1,7 +1,7 @@
-import { describeLock } from '../core/intents/action-state.js';
-import type { Deployment } from '../core/ports/deployment.port.js';
-import type { Lock } from '../core/ports/lock.port.js';
-import type { PendingAction } from '../core/ports/pending-action.port.js';
+import { describeLock } from './action-state.js';
+import type { Deployment } from '../ports/deployment.port.js';
+import type { Lock } from '../ports/lock.port.js';
+import type { PendingAction } from '../ports/pending-action.port.js';
 import { auditAction } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
@@ -11,12 +11,13 @@ import type { RunContext } from './action-run.context.js';
 import { acquireDeployLease, type DeployLease } from './deploy-lock.lease.js';
 import { runDeploy } from './deploy.runner.js';
 import { runRestart } from './restart.runner.js';
+import type { ActionProcessor } from '../ports/action-queue.port.js';
 
-export type ActionProcessor = (actionId: string) => Promise<void>;
+export type { ActionProcessor } from '../ports/action-queue.port.js';
 
 /**
- * Runs a claimed action (restart, deploy, rollback). Pure logic over the ports: the BullMQ worker calls
- * it with the job's action id. It never runs an action twice: only a `claimed` action runs, one run per
+ * Runs a claimed action (restart, deploy, rollback). Pure logic over the ports: the action queue's worker
+ * calls it with the job's action id. It never runs an action twice: only a `claimed` action runs, one run per
  * id at a time in this process, and the (action, service) deployment records are unique in the store.
  */
 export function createActionProcessor(deps: ActionRunDeps): ActionProcessor {

@@ -1,5 +1,5 @@
-import type { PendingAction } from '../core/ports/pending-action.port.js';
-import type { HealthOutcome, HealthWait, Runtime } from '../core/ports/runtime.port.js';
+import type { PendingAction } from '../ports/pending-action.port.js';
+import type { HealthOutcome, HealthWait, Runtime } from '../ports/runtime.port.js';
 import type { ActionRunDeps } from './action-deps.js';
 import { describeError, oneLine } from './action-errors.js';
 import type { ActionProgress } from './action-progress.js';

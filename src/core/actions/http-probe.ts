@@ -1,4 +1,4 @@
-import type { HealthOutcome } from '../core/ports/runtime.port.js';
+import type { HealthOutcome } from '../ports/runtime.port.js';
 
 /** An HTTP health probe configured per service; `{container}` in the URL becomes the container's name. */
 export interface HttpProbe {

@@ -1,7 +1,7 @@
 import type { EnvironmentSpec, ServiceSpec } from '../domain/catalog.js';
 import { hint } from '../domain/suggest.js';
 import { replies } from '../messages/reply-builder.js';
-import type { Resolution } from './intent.js';
+import type { Resolution } from '../intents/intent.js';
 import { resolveService } from './targets.js';
 
 /** Arguments shared by restart, deploy and rollback: what to act on, where, and whether forced. */

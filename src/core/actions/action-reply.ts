@@ -1,7 +1,7 @@
-import { formatDuration } from '../core/domain/duration.js';
-import { ReplyBuilder } from '../core/messages/reply-builder.js';
-import type { Reply, Tone } from '../core/messages/reply.js';
-import type { ActionPlan, PendingAction } from '../core/ports/pending-action.port.js';
+import { formatDuration } from '../domain/duration.js';
+import { ReplyBuilder } from '../messages/reply-builder.js';
+import type { Reply, Tone } from '../messages/reply.js';
+import type { ActionPlan, PendingAction } from '../ports/pending-action.port.js';
 import type { ActionOutcome } from './action-deps.js';
 
 /** Progress and result messages of a running action, edited into its confirm message. */

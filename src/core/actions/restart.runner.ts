@@ -1,7 +1,7 @@
 import type { ActionOutcome } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import { formatElapsed } from './action-reply.js';
-import { plural } from '../core/domain/wording.js';
+import { plural } from '../domain/wording.js';
 import { checkHealth, containerCount, describeUnhealthy, type RunContext } from './action-run.context.js';
 
 /** Restarts containers one at a time, waiting for health after each; stops at the first unhealthy one. */

@@ -1,10 +1,10 @@
-import type { Replacement, Runtime } from '../core/ports/runtime.port.js';
+import type { Replacement, Runtime } from '../ports/runtime.port.js';
 import type { ActionOutcome } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import { formatElapsed } from './action-reply.js';
-import { plural } from '../core/domain/wording.js';
+import { plural } from '../domain/wording.js';
 import { checkHealth, containerCount, describeUnhealthy, type RunContext } from './action-run.context.js';
-import { noteActionStarted } from '../core/incidents/incident-timeline.js';
+import { noteActionStarted } from '../incidents/incident-timeline.js';
 
 /**
  * Deploy or rollback: note the start on the project's open incidents, pull every target image, then replace

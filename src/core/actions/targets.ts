@@ -2,9 +2,9 @@ import type { Catalog, EnvironmentSpec, ProjectSpec, ServiceSpec } from '../doma
 import { hint, orList } from '../domain/suggest.js';
 import { replies } from '../messages/reply-builder.js';
 import { z } from 'zod';
-import type { Requirement, Resolution, ResolveContext } from './intent.js';
-import type { Argv } from './argv.js';
-import { nameWord } from './words.js';
+import type { Requirement, Resolution, ResolveContext } from '../intents/intent.js';
+import type { Argv } from '../messages/argv.js';
+import { nameWord } from '../messages/words.js';
 
 /** Resolves the words people type (`shop`, `prod`, `api`, `shop/api`) to catalog entries, with suggestions. */
 

@@ -1,12 +1,12 @@
-import type { AuditLog } from '../core/ports/audit.port.js';
-import type { Clock } from '../core/ports/clock.port.js';
-import type { DeploymentStore } from '../core/ports/deployment.port.js';
-import type { IncidentStore } from '../core/ports/incident.port.js';
-import type { LockStore } from '../core/ports/lock.port.js';
-import type { Logger } from '../core/ports/logger.port.js';
-import type { Notifier } from '../core/ports/notifier.port.js';
-import type { PendingActionStore } from '../core/ports/pending-action.port.js';
-import type { RuntimeRegistry } from '../core/ports/runtime.port.js';
+import type { AuditLog } from '../ports/audit.port.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { DeploymentStore } from '../ports/deployment.port.js';
+import type { IncidentStore } from '../ports/incident.port.js';
+import type { LockStore } from '../ports/lock.port.js';
+import type { Logger } from '../ports/logger.port.js';
+import type { Notifier } from '../ports/notifier.port.js';
+import type { PendingActionStore } from '../ports/pending-action.port.js';
+import type { RuntimeRegistry } from '../ports/runtime.port.js';
 import type { HttpProbe } from './http-probe.js';
 
 export interface ActionSettings {

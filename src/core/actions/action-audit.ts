@@ -1,7 +1,7 @@
-import type { AuditOutcome } from '../core/ports/audit.port.js';
-import type { PendingAction } from '../core/ports/pending-action.port.js';
+import type { AuditOutcome } from '../ports/audit.port.js';
+import type { PendingAction } from '../ports/pending-action.port.js';
 import type { ActionRunDeps } from './action-deps.js';
-import { noteActionFinished } from '../core/incidents/incident-timeline.js';
+import { noteActionFinished } from '../incidents/incident-timeline.js';
 
 /** The user id recorded for events the bot itself causes (job runs, expiry, recovery). */
 export const SYSTEM_USER = 'deckhand';

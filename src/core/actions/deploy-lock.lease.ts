@@ -1,5 +1,5 @@
-import type { Lock } from '../core/ports/lock.port.js';
-import type { PendingAction } from '../core/ports/pending-action.port.js';
+import type { Lock } from '../ports/lock.port.js';
+import type { PendingAction } from '../ports/pending-action.port.js';
 import type { ActionRunDeps } from './action-deps.js';
 
 /** A held deploy lock, renewed on an interval until released. */

@@ -1,6 +1,6 @@
-import type { Deployment } from '../core/ports/deployment.port.js';
-import type { Logger } from '../core/ports/logger.port.js';
-import type { PendingAction } from '../core/ports/pending-action.port.js';
+import type { Deployment } from '../ports/deployment.port.js';
+import type { Logger } from '../ports/logger.port.js';
+import type { PendingAction } from '../ports/pending-action.port.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { progressReply, resultReply } from './action-reply.js';
 

@@ -4,7 +4,7 @@ import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import type { ContainerInfo } from '../ports/runtime.port.js';
 import type { ActionKind, ActionPlan, PendingAction, PlannedService } from '../ports/pending-action.port.js';
-import type { CoreServices, PlanResult } from './intent.js';
+import type { CoreServices, PlanResult } from '../intents/intent.js';
 import { findContainers } from './runtime-query.js';
 import { describeFreeze, describeLock, type ActionState } from './action-state.js';
 
