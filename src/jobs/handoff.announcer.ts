@@ -1,33 +1,11 @@
-/**
- * On-call handoff announcements: shortly after each handoff, one message in the project's chats saying who
- * hands over to whom. HandoffLog.claim makes it once per handoff across replicas and restarts; handoffs older
- * than the window (e.g. at start-up after downtime) are never announced.
- */
-import { createHash } from 'node:crypto';
-import type { Person, RotationSpec } from '../core/domain/catalog.js';
-import { mentionOf, personName } from '../core/domain/people.js';
-import { formatLocal, lastHandoffAt, onCallAt, onCallWith } from '../core/domain/rotation.js';
-import { ReplyBuilder } from '../core/messages/reply-builder.js';
-import type { Reply } from '../core/messages/reply.js';
-import type { Clock } from '../core/ports/clock.port.js';
-import { silentLogger, type Logger } from '../core/ports/logger.port.js';
-import type { Notifier } from '../core/ports/notifier.port.js';
-import type { HandoffLog, OncallOverride, OncallOverrideStore } from '../core/ports/oncall.port.js';
+/** The schedule of on-call handoff announcements (src/core/oncall/handoff.ts): every `intervalMs`, one run. */
+import { handoffAnnouncements, type HandoffDeps } from '../core/oncall/handoff.js';
+import { silentLogger } from '../core/ports/logger.port.js';
 import { periodic, type Periodic } from './periodic.js';
 
-export const DEFAULT_HANDOFF_WINDOW_MS = 15 * 60_000;
 export const DEFAULT_HANDOFF_INTERVAL_MS = 60_000;
 
-export interface HandoffAnnouncerDeps {
-  rotations: readonly RotationSpec[];
-  people: readonly Person[];
-  handoffs: HandoffLog;
-  overrides: OncallOverrideStore;
-  notifier: Notifier;
-  clock: Clock;
-  logger?: Logger;
-  /** Handoffs older than this are not announced (default 15 minutes). */
-  windowMs?: number;
+export interface HandoffAnnouncerDeps extends HandoffDeps {
   intervalMs?: number;
 }
 
@@ -36,56 +14,7 @@ export interface HandoffAnnouncer extends Periodic {
   tick(now?: Date): Promise<number>;
 }
 
-/**
- * A key that stays the same across restarts and replicas while the rotation's config does not change
- * (independent of its position in the config).
- */
-export function rotationKey(spec: RotationSpec): string {
-  const shape = [spec.project, spec.timezone, spec.handoff, spec.period, spec.handoffDay, spec.start, spec.members, spec.secondaries ?? null];
-  return `${spec.project}:${createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16)}`;
-}
-
-/** "On-call handoff for shop: Alice → Bob (secondary Carol) until Mon 30 Nov 09:00 GMT+1". */
-export function handoffReply(spec: RotationSpec, handoffAt: Date, people: readonly Person[], override: OncallOverride | null): Reply {
-  const name = (id: string | null) => personName(people, id);
-  const before = onCallAt(spec, new Date(handoffAt.getTime() - 1)).current;
-  const now = onCallWith(spec, handoffAt);
-  const secondary = now.secondary ? `secondary ${name(now.secondary)}` : 'no secondary';
-  // The incoming primary is mentioned, so the handoff reaches them as a notification.
-  const b = new ReplyBuilder().mention(
-    now.scheduled ? [mentionOf(people, now.scheduled)] : [],
-    `On-call handoff for ${spec.project}: ${name(before)} → ${name(now.scheduled)} (${secondary}) until ${formatLocal(now.nextHandoff, spec.timezone)}`,
-  );
-  if (override) b.context(`Override in effect: ${name(override.personId)} is primary until ${formatLocal(override.endsAt, spec.timezone)}.`);
-  return b.build();
-}
-
 export function handoffAnnouncer(deps: HandoffAnnouncerDeps): HandoffAnnouncer {
-  const logger = deps.logger ?? silentLogger;
-  const windowMs = deps.windowMs ?? DEFAULT_HANDOFF_WINDOW_MS;
-
-  const announceOne = async (spec: RotationSpec, now: Date): Promise<boolean> => {
-    const at = lastHandoffAt(spec, now);
-    if (!at || now.getTime() - at.getTime() >= windowMs) return false;
-    if (!(await deps.handoffs.claim(rotationKey(spec), at, now))) return false;
-    const override = await deps.overrides.activeAt(spec.project, now);
-    await deps.notifier
-      .announce(spec.project, handoffReply(spec, at, deps.people, override))
-      .catch((error: unknown) => logger.warn({ err: error, project: spec.project }, 'cannot announce on-call handoff'));
-    return true;
-  };
-
-  const tick = async (now: Date = deps.clock.now()): Promise<number> => {
-    let posted = 0;
-    for (const spec of deps.rotations) {
-      const done = await announceOne(spec, now).catch((error: unknown) => {
-        logger.error({ err: error, project: spec.project }, 'handoff announcement failed');
-        return false;
-      });
-      if (done) posted++;
-    }
-    return posted;
-  };
-
-  return { tick, ...periodic('handoff announcement', deps.intervalMs ?? DEFAULT_HANDOFF_INTERVAL_MS, () => tick(), logger) };
+  const { run } = handoffAnnouncements(deps);
+  return { tick: run, ...periodic('handoff announcement', deps.intervalMs ?? DEFAULT_HANDOFF_INTERVAL_MS, () => run(), deps.logger ?? silentLogger) };
 }

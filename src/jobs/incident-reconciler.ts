@@ -1,38 +1,15 @@
 /**
- * Closes incidents whose alerts resolved while silenced. Alertmanager mutes the resolved notification of a
- * silenced alert and drops the alert from its group, so the webhook never says it resolved and the incident
- * would stay open forever. Every `intervalMs` each open incident with a silence is compared with the alerts
- * Alertmanager still holds (by fingerprint): alerts it no longer lists resolved. Writes are conditional
- * (IncidentStore.updateIfUnchanged / resolve), so with several replicas each change is posted once; an
- * error asking Alertmanager changes nothing.
+ * The schedule of the silenced-incident reconciliation (src/core/incidents/silenced-reconciliation.ts):
+ * every `intervalMs`, one run.
  */
-import { commonLabels } from '../core/domain/alert-group.js';
-import type { AlertSource } from '../core/ports/alert-source.port.js';
-import type { Clock } from '../core/ports/clock.port.js';
-import type { Incident, IncidentAlert, IncidentStore, TimelineEntry } from '../core/ports/incident.port.js';
+import { silencedReconciliation, type ReconcileResult, type SilencedReconciliationDeps } from '../core/incidents/silenced-reconciliation.js';
 import { silentLogger } from '../core/ports/logger.port.js';
-import { livingPost, postIncident, resolveIncident, type IncidentPost, type IncidentPostDeps } from './incident-posts.js';
 import { periodic, type Periodic } from './periodic.js';
 
 export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
-/** Prometheus re-sends firing alerts every minute or so; an Alertmanager younger than this may not hold them yet. */
-export const DEFAULT_RESTART_GRACE_MS = 5 * 60_000;
 
-export interface IncidentReconcilerDeps extends Omit<IncidentPostDeps, 'logger'> {
-  incidents: IncidentStore;
-  alerts: AlertSource;
-  clock: Clock;
-  logger?: IncidentPostDeps['logger'];
+export interface IncidentReconcilerDeps extends SilencedReconciliationDeps {
   intervalMs?: number;
-  /** No alert counts as resolved while Alertmanager started less than this long ago. */
-  restartGraceMs?: number;
-}
-
-export interface ReconcileResult {
-  /** Incidents this caller marked some alerts of as resolved (some still firing). */
-  updated: string[];
-  /** Incidents this caller resolved (and posted the postmortem of). */
-  resolved: string[];
 }
 
 export interface IncidentReconciler extends Periodic {
@@ -40,81 +17,7 @@ export interface IncidentReconciler extends Periodic {
   tick(now?: Date): Promise<ReconcileResult>;
 }
 
-/** The alerts with the `gone` ones (firing before) resolved at `now`, and their timeline entries. */
-export function resolveGone(alerts: readonly IncidentAlert[], gone: ReadonlySet<string>, now: Date): { alerts: IncidentAlert[]; entries: TimelineEntry[] } {
-  const entries: TimelineEntry[] = [];
-  const next = alerts.map((a) => {
-    if (a.status !== 'firing' || !gone.has(a.fingerprint)) return a;
-    entries.push({ at: now, kind: 'resolved', text: `${a.name} resolved (while silenced)`, by: null });
-    return { ...a, status: 'resolved' as const, endsAt: now };
-  });
-  return { alerts: next, entries };
-}
-
-type Outcome = 'updated' | 'resolved' | 'unchanged';
-
 export function incidentReconciler(deps: IncidentReconcilerDeps): IncidentReconciler {
-  const logger = deps.logger ?? silentLogger;
-  const postDeps: IncidentPostDeps = { ...deps, logger };
-  const grace = deps.restartGraceMs ?? DEFAULT_RESTART_GRACE_MS;
-
-  /** Fingerprints of the incident's firing alerts Alertmanager no longer holds (throws when it cannot say). */
-  const goneAlerts = async (incident: Incident): Promise<Set<string>> => {
-    const matchers = Object.entries(commonLabels(incident.alerts)).map(([name, value]) => ({ name, value }));
-    const present = await deps.alerts.activeFingerprints(matchers);
-    return new Set(incident.alerts.filter((a) => a.status === 'firing' && !present.has(a.fingerprint)).map((a) => a.fingerprint));
-  };
-
-  /** Writes the change (conditionally) and says what the one caller that wrote it must post. */
-  const write = async (incident: Incident, change: ReturnType<typeof resolveGone>, now: Date): Promise<{ outcome: Outcome; posts: IncidentPost[] }> => {
-    if (change.alerts.every((a) => a.status === 'resolved')) {
-      const resolved = await resolveIncident({ ...postDeps, incidents: deps.incidents }, incident.id, now, change.alerts, change.entries);
-      return resolved ? { outcome: 'resolved', posts: resolved.posts } : { outcome: 'unchanged', posts: [] };
-    }
-    if (!(await deps.incidents.updateIfUnchanged(incident.id, incident.alerts, change.alerts, change.entries))) return { outcome: 'unchanged', posts: [] };
-    const updated: Incident = { ...incident, alerts: change.alerts, timeline: [...incident.timeline, ...change.entries] };
-    return { outcome: 'updated', posts: [livingPost(postDeps, updated, now)] };
-  };
-
-  const reconcileOne = async (listed: Incident, now: Date): Promise<Outcome> => {
-    if (!listed.alerts.some((a) => a.status === 'firing')) return 'unchanged';
-    const gone = await goneAlerts(listed);
-    if (gone.size === 0) return 'unchanged';
-    // Read again after asking Alertmanager: a notification may have changed the incident in the meantime.
-    const incident = await deps.incidents.get(listed.id);
-    if (!incident || incident.status !== 'open') return 'unchanged';
-    const change = resolveGone(incident.alerts, gone, now);
-    if (change.entries.length === 0) return 'unchanged';
-    const { outcome, posts } = await write(incident, change, now);
-    for (const post of posts) await postIncident(postDeps, incident.project, post);
-    return outcome;
-  };
-
-  /** False (and logged) when Alertmanager cannot say its start time or started too recently to trust. */
-  const alertmanagerSettled = async (now: Date): Promise<boolean> => {
-    try {
-      const started = await deps.alerts.startedAt();
-      if (now.getTime() - started.getTime() >= grace) return true;
-      logger.info({ startedAt: started }, 'Alertmanager started recently; silenced incidents are checked later');
-    } catch (err) {
-      logger.warn({ err }, 'cannot ask Alertmanager for its status; silenced incidents are checked later');
-    }
-    return false;
-  };
-
-  const tick = async (now: Date = deps.clock.now()): Promise<ReconcileResult> => {
-    const result: ReconcileResult = { updated: [], resolved: [] };
-    const candidates = await deps.incidents.silencedOpen();
-    if (candidates.length === 0 || !(await alertmanagerSettled(now))) return result;
-    for (const incident of candidates) {
-      const outcome = await reconcileOne(incident, now).catch((err: unknown) => {
-        logger.warn({ err, incidentId: incident.id }, 'cannot reconcile a silenced incident with Alertmanager; left unchanged');
-        return 'unchanged' as const;
-      });
-      if (outcome !== 'unchanged') result[outcome].push(incident.id);
-    }
-    return result;
-  };
-
-  return { tick, ...periodic('silenced incident reconciliation', deps.intervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS, () => tick(), logger) };
+  const { run } = silencedReconciliation(deps);
+  return { tick: run, ...periodic('silenced incident reconciliation', deps.intervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS, () => run(), deps.logger ?? silentLogger) };
 }

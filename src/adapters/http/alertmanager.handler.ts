@@ -1,6 +1,6 @@
 /**
  * `POST /webhooks/alertmanager`: checks the bearer token or basic auth (anything else 401), bounds the body,
- * validates the version "4" payload and hands the group to the processor. Bad input (wrong content type,
+ * validates the version "4" payload and hands the group to the core's incident service. Bad input (wrong content type,
  * empty, not JSON, nested too deep, wrong shape) is a 400 naming what was wrong; only a failure of Deckhand
  * itself is a 5xx, which makes Alertmanager retry. Answers never carry stacks or payload echoes.
  */
@@ -10,7 +10,7 @@ import { sendJson } from './http-response.js';
 import type { RouteHandler } from './http-router.js';
 import { containsNul, describeIssues, JSON_FAILURE_MESSAGE, jsonContentTypeProblem, parseJsonBody, readWebhookBody } from './webhook-body.js';
 import { alertmanagerAuthSchema, isAuthorized, type AlertmanagerAuth } from './alertmanager.auth.js';
-import { processAlertGroup, type AlertProcessorDeps } from './alertmanager.processor.js';
+import { processAlertGroup, type AlertProcessorDeps } from '../../core/incidents/alert-notification.js';
 import { alertmanagerPayloadSchema, toAlertGroup } from './alertmanager.schema.js';
 
 export const ALERTMANAGER_WEBHOOK_PATH = '/webhooks/alertmanager';

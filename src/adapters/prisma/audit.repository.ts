@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AuditEntry, AuditLog, AuditQuery } from '../../core/ports/audit.port.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 
-const platform = z.enum(['telegram', 'slack', 'shell']);
+/** A chat platform, or where a change came from without a chat (AuditSource). */
+const platform = z.enum(['telegram', 'slack', 'shell', 'webhook', 'schedule']);
 const outcome = z.enum(['ok', 'refused', 'invalid', 'not_found', 'error']);
 
 /** Bounded text: audit rows must stay small, and chat input can be arbitrarily long. */

@@ -1,25 +1,20 @@
 /**
  * Clicks on the buttons of an alert message (the button's pending id is the incident id). Acknowledge and
- * Silence act here; Restart and Roll back become the equivalent command, so parsing, authorization and the
+ * Silence are checked here (operator role, chat, open incident) and done by the core's incident response
+ * service; Restart and Roll back become the equivalent command, so parsing, authorization and the
  * confirm step treat them exactly like a typed `restart <project>/<service> <env>`.
  */
 import { hasRole } from '../domain/access.js';
 import type { Person } from '../domain/catalog.js';
-import { alertGroupReply, incidentMessageKey } from '../domain/alert-group.reply.js';
-import { commonLabels } from '../domain/alert-group.js';
 import { alertTarget, incidentActionOf, incidentEnv, type IncidentAction } from '../domain/incident-actions.js';
-import { formatLocal } from '../domain/rotation.js';
+import { acknowledgeIncident, silenceIncident, type IncidentResponseDeps } from '../incidents/incident-response.js';
 import type { CoreServices } from '../intents/intent.js';
 import type { CommandEvent, InboundEvent } from '../messages/inbound.js';
-import { ReplyBuilder, replies } from '../messages/reply-builder.js';
-import type { Reply } from '../messages/reply.js';
-import type { AuditOutcome } from '../ports/audit.port.js';
+import { replies } from '../messages/reply-builder.js';
 import type { Incident } from '../ports/incident.port.js';
 import { finish, type Middleware, type Next, type PipelineContext } from './middleware.js';
 
 const INCIDENT_ID = /^[A-Za-z0-9_-]{1,32}$/;
-
-const when = (at: Date) => formatLocal(at, 'UTC');
 
 const VERB: Record<IncidentAction, string> = { ack: 'acknowledge', silence: 'silence', restart: 'restart a service of', rollback: 'roll back a service of' };
 
@@ -32,13 +27,22 @@ export function incidentClickMiddleware(services: CoreServices): Middleware {
     ctx.auditIntent = event.actionId;
     const incident = await clickedIncident(ctx, event.pendingId, action, services);
     if (!incident) return;
-    if (action === 'ack') return acknowledge(ctx, incident, services);
-    if (action === 'silence') return silence(ctx, incident, services);
+    if (action === 'ack' || action === 'silence') {
+      const respond = action === 'ack' ? acknowledgeIncident : silenceIncident;
+      const result = await respond(responseDeps(services), incident, ctx.person!);
+      return finish(ctx, result.outcome, result.reply, result.detail);
+    }
     return requestAction(ctx, next, incident, action, services);
   };
 }
 
-const nameIn = (services: CoreServices) => (id: string) => services.catalog.people.find((p) => p.id === id)?.name ?? id;
+const responseDeps = (services: CoreServices): IncidentResponseDeps => ({
+  ...services.incidents,
+  catalog: services.catalog,
+  notifier: services.actions.notifier,
+  clock: services.clock,
+  logger: services.logger,
+});
 
 /** The open incident behind the button, if this person may act on it from this chat; else answers why not. */
 async function clickedIncident(ctx: PipelineContext, id: string, action: IncidentAction, services: CoreServices): Promise<Incident | undefined> {
@@ -80,84 +84,6 @@ function mayRespond(person: Person, project: string, env: string | undefined, se
   if (env) return hasRole(person, 'operator', project, env);
   const envs = services.catalog.projects.find((p) => p.name === project)?.environments.map((e) => e.name) ?? [];
   return envs.length > 0 && envs.every((e) => hasRole(person, 'operator', project, e));
-}
-
-/** Republishes the living alert message; a failure is logged, the recorded change stands. */
-async function republish(incident: Incident, services: CoreServices): Promise<void> {
-  const reply = alertGroupReply(incident, { nameOf: nameIn(services), settings: services.incidents.settings, catalog: services.catalog, now: services.clock.now() });
-  try {
-    await services.actions.notifier.publish(incident.project, incidentMessageKey(incident.id), reply);
-  } catch (err) {
-    services.logger.warn({ err, incident: incident.id }, 'could not update the alert message');
-  }
-}
-
-async function acknowledge(ctx: PipelineContext, incident: Incident, services: CoreServices): Promise<void> {
-  const person = ctx.person!;
-  const acked = await services.incidents.store.acknowledge(incident.id, person.id, services.clock.now());
-  if (!acked) {
-    const fresh = (await services.incidents.store.get(incident.id)) ?? incident;
-    const answer = fresh.acknowledgedBy
-      ? `Already acknowledged by ${nameIn(services)(fresh.acknowledgedBy)}${fresh.acknowledgedAt ? ` at ${when(fresh.acknowledgedAt)}` : ''}.`
-      : `Incident ${incident.id} is resolved; nothing to do.`;
-    finish(ctx, 'refused', replies.warning(answer), fresh.acknowledgedBy ? 'already acknowledged' : 'incident resolved');
-    return;
-  }
-  await republish(acked, services);
-  finish(ctx, 'ok', new ReplyBuilder('success').text(`Acknowledged by ${person.name}; escalation stopped.`).build(), 'acknowledged');
-}
-
-/** Why no silence can be made now, if so (no Alertmanager URL, already silenced, nothing to match on). */
-function silenceRefusal(incident: Incident, services: CoreServices): { reply: Reply; outcome: AuditOutcome; detail: string } | undefined {
-  if (!services.incidents.silencer) {
-    const hint = 'An admin can set alertmanager.url (e.g. http://alertmanager:9093) in the Deckhand config.';
-    return { reply: replies.error('Cannot silence: alertmanager.url is not configured.', hint), outcome: 'invalid', detail: 'no silencer' };
-  }
-  if (incident.silencedUntil && incident.silencedUntil > services.clock.now()) {
-    const text = `Already silenced until ${when(incident.silencedUntil)} (silence ${incident.silenceId ?? '?'}).`;
-    return { reply: replies.warning(text), outcome: 'refused', detail: 'already silenced' };
-  }
-  // Without a shared alert name the matchers could cover a whole project's alerts (group_by: [project]).
-  if (commonLabels(incident.alerts)['alertname'] === undefined) {
-    const hint = 'Silence the alerts one by one in Alertmanager, or group them by alertname.';
-    return { reply: replies.error('Cannot silence from here: the alerts of this incident have different names, so a silence would mute more than them.', hint), outcome: 'invalid', detail: 'no common alertname' };
-  }
-  return undefined;
-}
-
-/** Silences the incident's common labels for `silenceMs`; records and republishes only once Alertmanager said yes. */
-async function silence(ctx: PipelineContext, incident: Incident, services: CoreServices): Promise<void> {
-  const refusal = silenceRefusal(incident, services);
-  if (refusal) return finish(ctx, refusal.outcome, refusal.reply, refusal.detail);
-  const { silencer, settings, store } = services.incidents;
-  const person = ctx.person!;
-  const startsAt = services.clock.now();
-  const endsAt = new Date(startsAt.getTime() + settings.silenceMs);
-  let silenceId: string;
-  try {
-    silenceId = await silencer!.create({
-      matchers: Object.entries(commonLabels(incident.alerts)).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
-      startsAt,
-      endsAt,
-      createdBy: person.name,
-      comment: `Deckhand incident ${incident.id}: ${incident.title}`,
-    });
-  } catch (err) {
-    const reason = err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
-    return finish(ctx, 'error', replies.error(`Could not create the silence: ${reason}.`, 'Nothing was recorded; try again or silence it in Alertmanager.'), reason);
-  }
-  const entry = { at: startsAt, kind: 'silence' as const, text: `Silenced until ${when(endsAt)} (silence ${silenceId})`, by: person.id };
-  if (!(await store.setSilence(incident.id, silenceId, endsAt, entry))) {
-    // Another click's silence won (or the incident closed meanwhile): take ours back so only one is tracked.
-    await silencer!.expire(silenceId).catch((err: unknown) => services.logger.warn({ err, silenceId, incident: incident.id }, 'could not expire a duplicate silence'));
-    const fresh = (await store.get(incident.id)) ?? incident;
-    const text = fresh.silencedUntil ? `Already silenced until ${when(fresh.silencedUntil)} (silence ${fresh.silenceId ?? '?'}).` : `Incident ${incident.id} is resolved; nothing to do.`;
-    return finish(ctx, 'refused', replies.warning(text), 'silenced meanwhile');
-  }
-  const updated = (await store.get(incident.id)) ?? { ...incident, silenceId, silencedUntil: endsAt, timeline: [...incident.timeline, entry] };
-  await republish(updated, services);
-  const answer = new ReplyBuilder('success').text(`Silenced until ${when(endsAt)} by ${person.name} (silence ${silenceId}).`).build();
-  finish(ctx, 'ok', answer, `silence ${silenceId}`.slice(0, 200));
 }
 
 /**

@@ -3,7 +3,7 @@
  * processor over PrismaIncidentStore and PrismaDeploymentStore in a private schema.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { processAlertGroup, type AlertProcessorDeps } from '../../../src/adapters/http/alertmanager.processor.js';
+import { processAlertGroup, type AlertProcessorDeps } from '../../../src/core/incidents/alert-notification.js';
 import { PrismaDeploymentStore } from '../../../src/adapters/prisma/deployment.repository.js';
 import { PrismaIncidentStore } from '../../../src/adapters/prisma/incident.repository.js';
 import type { AlertGroup, GroupAlert } from '../../../src/core/domain/alert-group.js';
@@ -11,6 +11,7 @@ import { computeDora } from '../../../src/core/domain/dora.js';
 import type { NewDeployment } from '../../../src/core/ports/deployment.port.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import { RecordingNotifier } from '../../fakes/memory-stores.js';
+import { MemoryAuditLog } from '../../fakes/memory-audit.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
 let db: TestDatabase;
@@ -55,6 +56,7 @@ function deps(now: Date): AlertProcessorDeps {
   const base: AlertProcessorDeps = {
     incidents,
     notifier: new RecordingNotifier(),
+    audit: new MemoryAuditLog(),
     clock: { now: () => now },
     logger: silentLogger,
     projectLabel: 'project',

@@ -11,7 +11,7 @@ import { escalationSweeper } from '../../../src/jobs/escalation.sweeper.js';
 import { handoffAnnouncer } from '../../../src/jobs/handoff.announcer.js';
 import { RecordingNotifier } from '../../fakes/memory-stores.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { incident, minutes, people, shopRotation, T0 } from '../../unit/jobs/oncall-fixture.js';
+import { incident, minutes, people, shopRotation, T0 } from '../../unit/core/oncall/oncall-fixture.js';
 
 const AFTER = 10 * 60_000;
 const clock = { now: () => T0 };

@@ -8,6 +8,7 @@ import { containsNul, jsonNestsDeeperThan, parseJsonBody } from '../../../../src
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { MemoryDeploymentStore, RecordingNotifier } from '../../../fakes/memory-stores.js';
+import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
 
 /** Malformed input to the Alertmanager and GitHub webhooks is a 4xx (or a 2xx and ignored), never a 5xx. */
 
@@ -29,6 +30,7 @@ async function start() {
     auth: { bearerToken: TOKEN },
     incidents,
     notifier,
+    audit: new MemoryAuditLog(),
     clock: { now: () => new Date('2026-11-23T12:00:00Z') },
     logger: silentLogger,
     projects: new Set(['shop']),
@@ -40,6 +42,7 @@ async function start() {
     secret: SECRET,
     deployments,
     notifier,
+    audit: new MemoryAuditLog(),
     clock: { now: () => new Date('2026-11-23T12:00:00Z') },
     logger: silentLogger,
     resolveService: () => null,

@@ -4,10 +4,10 @@
  * environment the alerts name when they name one. Linking is best effort: a failure is logged and the
  * incident stays open without a link.
  */
-import { alertEnvs, linkEntry, LINKABLE_KINDS } from '../../core/domain/incident-deploys.js';
-import type { DeploymentStore } from '../../core/ports/deployment.port.js';
-import type { Incident, IncidentStore } from '../../core/ports/incident.port.js';
-import type { Logger } from '../../core/ports/logger.port.js';
+import { alertEnvs, linkEntry, LINKABLE_KINDS } from '../domain/incident-deploys.js';
+import type { DeploymentStore } from '../ports/deployment.port.js';
+import type { Incident, IncidentStore } from '../ports/incident.port.js';
+import type { Logger } from '../ports/logger.port.js';
 
 export interface DeployLinkSettings {
   deployments: DeploymentStore;

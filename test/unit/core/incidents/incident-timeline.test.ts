@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { recordExternalDeploy, type ExternalDeploy } from '../../../src/adapters/http/github-webhook.recorder.js';
-import type { Logger } from '../../../src/core/ports/logger.port.js';
-import { silentLogger } from '../../../src/core/ports/logger.port.js';
-import type { Incident, TimelineEntry } from '../../../src/core/ports/incident.port.js';
-import { auditAction } from '../../../src/core/actions/action-audit.js';
-import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
-import { MemoryIncidentStore } from '../../fakes/memory-incidents.js';
-import { MemoryDeploymentStore } from '../../fakes/memory-stores.js';
-import { actionFixture, IMAGE } from './action-fixture.js';
+import { recordExternalDeploy, type ExternalDeploy } from '../../../../src/core/deploys/external-deploy.js';
+import type { Logger } from '../../../../src/core/ports/logger.port.js';
+import { silentLogger } from '../../../../src/core/ports/logger.port.js';
+import type { Incident, TimelineEntry } from '../../../../src/core/ports/incident.port.js';
+import { auditAction } from '../../../../src/core/actions/action-audit.js';
+import { createActionProcessor } from '../../../../src/core/actions/action.processor.js';
+import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
+import { MemoryDeploymentStore } from '../../../fakes/memory-stores.js';
+import { actionFixture, IMAGE } from '../../jobs/action-fixture.js';
 
 /** The action fixture with an incident store holding one open incident of shop, one of billing and one resolved of shop. */
 async function withIncidents() {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { escalationSweeper, type EscalationSweeper } from '../../../src/jobs/escalation.sweeper.js';
-import type { Reply } from '../../../src/core/messages/reply.js';
-import { incident, minutes, oncallFixture, people, shopRotation, T0 } from './oncall-fixture.js';
+import { escalation } from '../../../../src/core/incidents/escalation.js';
+import { escalationSweeper, type EscalationSweeper } from '../../../../src/jobs/escalation.sweeper.js';
+import type { Reply } from '../../../../src/core/messages/reply.js';
+import { incident, minutes, oncallFixture, people, shopRotation, T0 } from '../oncall/oncall-fixture.js';
 
 const AFTER = 10 * 60_000;
 const mentioned = (reply: Reply) => reply.blocks.flatMap((b) => (b.type === 'mention' ? b.people.map((p) => p.name) : []));
@@ -14,7 +15,7 @@ afterEach(async () => {
 
 function setup() {
   const f = oncallFixture();
-  const sweeper = escalationSweeper({ ...f, rotations: [shopRotation], people, escalateAfterMs: AFTER });
+  const sweeper = escalation({ ...f, rotations: [shopRotation], people, escalateAfterMs: AFTER });
   return { ...f, sweeper };
 }
 
@@ -23,23 +24,23 @@ describe('escalation sweeper', () => {
     const f = setup();
     const { id } = await f.incidents.open(incident());
 
-    expect(await f.sweeper.tick(new Date(minutes(10).getTime() - 1))).toBe(0);
+    expect(await f.sweeper.run(new Date(minutes(10).getTime() - 1))).toBe(0);
     expect(f.notifier.announcements).toEqual([]);
 
-    expect(await f.sweeper.tick(minutes(10))).toBe(1);
+    expect(await f.sweeper.run(minutes(10))).toBe(1);
     const primaryPage = f.notifier.announcements[0]!;
     expect(primaryPage.project).toBe('shop');
     expect(primaryPage.reply.text).toBe(
       `@Alice Incident ${id} in shop (HighErrorRate on api) is unacknowledged for 10m: paging the primary on call.\n\nPress Acknowledge on the alert message to stop the paging.`,
     );
-    expect(primaryPage.reply.blocks[0]).toEqual({ type: 'mention', text: expect.any(String), people: [{ name: 'Alice', telegram: '1001', slack: 'U0ALICE' }] });
+    expect(primaryPage.reply.blocks[0]).toEqual({ type: 'mention', text: expect.any(String), people: [{ name: 'Alice', accounts: { telegram: '1001', slack: 'U0ALICE' } }] });
 
-    expect(await f.sweeper.tick(minutes(19))).toBe(0);
-    expect(await f.sweeper.tick(minutes(20))).toBe(1);
+    expect(await f.sweeper.run(minutes(19))).toBe(0);
+    expect(await f.sweeper.run(minutes(20))).toBe(1);
     expect(mentioned(f.notifier.announcements[1]!.reply)).toEqual(['Bob']);
     expect(f.notifier.announcements[1]!.reply.text).toContain('unacknowledged for 20m: paging the secondary on call.');
 
-    expect(await f.sweeper.tick(minutes(90))).toBe(0);
+    expect(await f.sweeper.run(minutes(90))).toBe(0);
     const stored = await f.incidents.get(id);
     expect(stored!.escalationLevel).toBe(2);
     expect(stored!.timeline.filter((e) => e.kind === 'escalation').map((e) => [e.at, e.text])).toEqual([
@@ -51,17 +52,17 @@ describe('escalation sweeper', () => {
   it('stops once the incident is acknowledged', async () => {
     const f = setup();
     const { id } = await f.incidents.open(incident());
-    await f.sweeper.tick(minutes(10));
+    await f.sweeper.run(minutes(10));
     await f.incidents.acknowledge(id, 'alice', minutes(12));
-    expect(await f.sweeper.tick(minutes(20))).toBe(0);
-    expect(await f.sweeper.tick(minutes(40))).toBe(0);
+    expect(await f.sweeper.run(minutes(20))).toBe(0);
+    expect(await f.sweeper.run(minutes(40))).toBe(0);
     expect(f.notifier.announcements).toHaveLength(1);
   });
 
   it('takes every due step in order when it comes late', async () => {
     const f = setup();
     await f.incidents.open(incident());
-    expect(await f.sweeper.tick(minutes(25))).toBe(2);
+    expect(await f.sweeper.run(minutes(25))).toBe(2);
     expect(f.notifier.announcements.map((a) => mentioned(a.reply))).toEqual([['Alice'], ['Bob']]);
   });
 
@@ -69,14 +70,14 @@ describe('escalation sweeper', () => {
     const f = setup();
     await f.overrides.create({ project: 'shop', personId: 'dave', startsAt: T0, endsAt: minutes(60), createdBy: 'alice', createdAt: T0 });
     await f.incidents.open(incident());
-    await f.sweeper.tick(minutes(20));
+    await f.sweeper.run(minutes(20));
     expect(f.notifier.announcements.map((a) => mentioned(a.reply))).toEqual([['Dave'], ['Bob']]);
   });
 
   it('still escalates and says so when the project has no rotation', async () => {
     const f = setup();
     const { id } = await f.incidents.open(incident('billing'));
-    expect(await f.sweeper.tick(minutes(10))).toBe(1);
+    expect(await f.sweeper.run(minutes(10))).toBe(1);
     const page = f.notifier.announcements[0]!;
     expect(page.project).toBe('billing');
     expect(mentioned(page.reply)).toEqual([]);
@@ -86,9 +87,9 @@ describe('escalation sweeper', () => {
 
   it('pages each level once when two sweepers tick at the same time', async () => {
     const f = setup();
-    const other = escalationSweeper({ ...f, rotations: [shopRotation], people, escalateAfterMs: AFTER });
+    const other = escalation({ ...f, rotations: [shopRotation], people, escalateAfterMs: AFTER });
     await f.incidents.open(incident());
-    const counts = await Promise.all([f.sweeper.tick(minutes(25)), other.tick(minutes(25))]);
+    const counts = await Promise.all([f.sweeper.run(minutes(25)), other.run(minutes(25))]);
     expect(counts.reduce((a, b) => a + b)).toBe(2);
     expect(f.notifier.announcements.map((a) => mentioned(a.reply))).toEqual([['Alice'], ['Bob']]);
   });
@@ -97,9 +98,9 @@ describe('escalation sweeper', () => {
     const f = setup();
     const { id } = await f.incidents.open(incident());
     f.notifier.failNext = true;
-    expect(await f.sweeper.tick(minutes(10))).toBe(1);
+    expect(await f.sweeper.run(minutes(10))).toBe(1);
     expect((await f.incidents.get(id))!.escalationLevel).toBe(1);
-    expect(await f.sweeper.tick(minutes(20))).toBe(1);
+    expect(await f.sweeper.run(minutes(20))).toBe(1);
     expect(f.notifier.announcements).toHaveLength(1);
   });
 

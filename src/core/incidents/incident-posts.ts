@@ -4,13 +4,13 @@
  * and, when the last alert resolves, the conditional resolve plus the postmortem draft, so with several
  * replicas (or a webhook racing the reconciler) only the one caller that resolved it posts them.
  */
-import { alertGroupReply, incidentMessageKey, postmortemReply } from '../core/domain/alert-group.reply.js';
-import type { Catalog } from '../core/domain/catalog.js';
-import type { IncidentSettings } from '../core/intents/intent.js';
-import type { Reply } from '../core/messages/reply.js';
-import type { Incident, IncidentAlert, IncidentStore, TimelineEntry } from '../core/ports/incident.port.js';
-import type { Logger } from '../core/ports/logger.port.js';
-import type { Notifier } from '../core/ports/notifier.port.js';
+import { alertGroupReply, incidentMessageKey, postmortemReply } from '../domain/alert-group.reply.js';
+import type { Catalog } from '../domain/catalog.js';
+import type { IncidentSettings } from './incident-settings.js';
+import type { Reply } from '../messages/reply.js';
+import type { Incident, IncidentAlert, IncidentStore, TimelineEntry } from '../ports/incident.port.js';
+import type { Logger } from '../ports/logger.port.js';
+import type { Notifier } from '../ports/notifier.port.js';
 
 /** What rendering and posting an incident's messages needs. */
 export interface IncidentPostDeps {

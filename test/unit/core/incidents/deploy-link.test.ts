@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { linkRecentDeploy, type DeployLinkSettings } from '../../../../src/adapters/http/alertmanager.deploy-link.js';
-import { processAlertGroup, type AlertProcessorDeps } from '../../../../src/adapters/http/alertmanager.processor.js';
+import { linkRecentDeploy, type DeployLinkSettings } from '../../../../src/core/incidents/deploy-link.js';
+import { processAlertGroup, type AlertProcessorDeps } from '../../../../src/core/incidents/alert-notification.js';
 import { externalDeployEntry, linkedDeployEntry } from '../../../../src/core/domain/incident-deploys.js';
 import type { Deployment, NewDeployment } from '../../../../src/core/ports/deployment.port.js';
 import type { Incident, IncidentAlert } from '../../../../src/core/ports/incident.port.js';
@@ -8,6 +8,7 @@ import type { Logger } from '../../../../src/core/ports/logger.port.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { MemoryDeploymentStore, RecordingNotifier } from '../../../fakes/memory-stores.js';
+import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
 
 const OPENED = new Date('2026-11-23T12:00:00Z');
 const min = (m: number) => new Date(OPENED.getTime() + m * 60_000);
@@ -145,6 +146,7 @@ describe('processAlertGroup with deploy linking', () => {
     const deps: AlertProcessorDeps = {
       incidents,
       notifier: new RecordingNotifier(),
+      audit: new MemoryAuditLog(),
       clock: { now: () => now },
       logger: silentLogger,
       projectLabel: 'project',

@@ -1,10 +1,10 @@
 /** Start-up republishing of open incidents' living messages (what a dropped queued push would have said). */
 import { describe, expect, it } from 'vitest';
-import { republishOpenIncidents } from '../../../src/jobs/incident-posts.js';
-import { silentLogger } from '../../../src/core/ports/logger.port.js';
-import type { NewIncident } from '../../../src/core/ports/incident.port.js';
-import { MemoryIncidentStore } from '../../fakes/memory-incidents.js';
-import { RecordingNotifier } from '../../fakes/memory-stores.js';
+import { republishOpenIncidents } from '../../../../src/core/incidents/incident-posts.js';
+import { silentLogger } from '../../../../src/core/ports/logger.port.js';
+import type { NewIncident } from '../../../../src/core/ports/incident.port.js';
+import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
+import { RecordingNotifier } from '../../../fakes/memory-stores.js';
 
 const T0 = new Date('2026-11-23T12:00:00Z');
 const incident = (project: string, groupKey: string): NewIncident => ({

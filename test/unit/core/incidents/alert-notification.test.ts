@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { processAlertGroup, type AlertProcessorDeps } from '../../../../src/adapters/http/alertmanager.processor.js';
+import { processAlertGroup, type AlertProcessorDeps } from '../../../../src/core/incidents/alert-notification.js';
 import { isAuthorized } from '../../../../src/adapters/http/alertmanager.auth.js';
 import type { AlertGroup, GroupAlert } from '../../../../src/core/domain/alert-group.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { RecordingNotifier } from '../../../fakes/memory-stores.js';
+import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
 
 const T0 = new Date('2026-11-23T12:00:00Z');
 const min = (m: number) => new Date(T0.getTime() + m * 60_000);
@@ -13,8 +14,10 @@ function setup() {
   let now = T0;
   const incidents = new MemoryIncidentStore();
   const notifier = new RecordingNotifier();
+  const audit = new MemoryAuditLog();
   const deps: AlertProcessorDeps = {
     incidents,
+    audit,
     notifier,
     clock: { now: () => now },
     logger: silentLogger,
@@ -24,7 +27,7 @@ function setup() {
     catalog: { projects: [] },
     settings: { serviceLabel: 'service', envLabel: 'env', silenceMs: 3_600_000 },
   };
-  return { deps, incidents, notifier, at: (m: number) => (now = min(m)) };
+  return { deps, incidents, notifier, audit, at: (m: number) => (now = min(m)) };
 }
 
 const alert = (fingerprint: string, over: Partial<GroupAlert> = {}): GroupAlert => ({
@@ -160,5 +163,36 @@ describe('isAuthorized', () => {
     expect(isAuthorized({ bearerToken: token }, `Basic ${b64(`x:${token}`)}`)).toBe(false);
     expect(isAuthorized({ basic }, `Basic ${b64('am:wrong')}`)).toBe(false);
     expect(isAuthorized({ basic }, `Bearer ${b64('am:correct-horse-battery')}`)).toBe(false);
+  });
+});
+
+describe('processAlertGroup audit', () => {
+  it('audits opening, updating and resolving with alertmanager as the actor, and nothing for an unchanged repeat', async () => {
+    const { deps, audit, at } = setup();
+    const opened = await processAlertGroup(deps, group([alert('a1'), alert('a2')]));
+    const id = opened.incidents[0]!.id!;
+    await processAlertGroup(deps, group([alert('a1'), alert('a2')]));
+    at(5);
+    await processAlertGroup(deps, group([resolved('a1', 5), alert('a2')]));
+    at(9);
+    await processAlertGroup(deps, group([resolved('a1', 5), resolved('a2', 9)]));
+
+    expect(audit.entries.map((e) => e.intent)).toEqual(['incident.opened', 'incident.updated', 'incident.resolved']);
+    for (const entry of audit.entries) {
+      expect(entry).toMatchObject({ platform: 'webhook', platformUserId: 'alertmanager', personId: null, chatId: 'shop', outcome: 'ok' });
+      expect(entry.args).toBe(`shop incident ${id}: HighErrorRate`);
+    }
+    expect(audit.entries[0]!.at).toEqual(T0);
+    expect(audit.entries[1]!.detail).toBe('1 firing, 1 resolved in the notification');
+    expect(new Set(audit.entries.map((e) => e.requestId)).size).toBe(3);
+  });
+
+  it('keeps the incident and the message when the audit log cannot be written', async () => {
+    const { deps, incidents, notifier } = setup();
+    const failing = { ...deps, audit: { record: () => Promise.reject(new Error('database away')), recent: () => Promise.resolve([]) } };
+    const out = await processAlertGroup(failing, group([alert('a1')]));
+    expect(out.incidents[0]!.change).toBe('opened');
+    expect(await incidents.get(out.incidents[0]!.id!)).not.toBeNull();
+    expect(notifier.announcements).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handoffAnnouncer, rotationKey } from '../../../src/jobs/handoff.announcer.js';
+import { handoffAnnouncements, rotationKey } from '../../../../src/core/oncall/handoff.js';
 import { oncallFixture, people, shopRotation } from './oncall-fixture.js';
 
 // shopRotation hands over on Mon 23 Nov 2026 at 09:00 Berlin = 08:00Z, from carol to alice.
@@ -8,14 +8,14 @@ const after = (ms: number) => new Date(HANDOFF.getTime() + ms);
 
 function setup() {
   const f = oncallFixture();
-  return { ...f, announcer: handoffAnnouncer({ ...f, rotations: [shopRotation], people }) };
+  return { ...f, announcer: handoffAnnouncements({ ...f, rotations: [shopRotation], people }) };
 }
 
 describe('handoff announcer', () => {
   it('announces a fresh handoff once, with previous, new primary, secondary and the next handoff', async () => {
     const f = setup();
-    expect(await f.announcer.tick(after(5 * 60_000))).toBe(1);
-    expect(await f.announcer.tick(after(6 * 60_000))).toBe(0);
+    expect(await f.announcer.run(after(5 * 60_000))).toBe(1);
+    expect(await f.announcer.run(after(6 * 60_000))).toBe(0);
     expect(f.notifier.announcements).toEqual([
       { project: 'shop', reply: expect.objectContaining({ text: '@Alice On-call handoff for shop: Carol → Alice (secondary Bob) until Mon 30 Nov 09:00 GMT+1' }) },
     ]);
@@ -23,32 +23,32 @@ describe('handoff announcer', () => {
 
   it('announces once when two announcers share the log', async () => {
     const f = setup();
-    const other = handoffAnnouncer({ ...f, rotations: [{ ...shopRotation }], people });
-    const counts = await Promise.all([f.announcer.tick(after(1000)), other.tick(after(2000))]);
+    const other = handoffAnnouncements({ ...f, rotations: [{ ...shopRotation }], people });
+    const counts = await Promise.all([f.announcer.run(after(1000)), other.run(after(2000))]);
     expect(counts.sort()).toEqual([0, 1]);
     expect(f.notifier.announcements).toHaveLength(1);
   });
 
   it('does not announce a handoff older than the window (start-up after downtime)', async () => {
     const f = setup();
-    expect(await f.announcer.tick(after(15 * 60_000))).toBe(0);
-    expect(await f.announcer.tick(after(4 * 3_600_000))).toBe(0);
+    expect(await f.announcer.run(after(15 * 60_000))).toBe(0);
+    expect(await f.announcer.run(after(4 * 3_600_000))).toBe(0);
     expect(f.notifier.announcements).toEqual([]);
     expect(f.handoffs.claimed.size).toBe(0);
-    expect(await f.announcer.tick(after(15 * 60_000 - 1))).toBe(1);
+    expect(await f.announcer.run(after(15 * 60_000 - 1))).toBe(1);
   });
 
   it('announces nothing before the rotation starts, and the start itself as the first handoff', async () => {
     const f = setup();
-    expect(await f.announcer.tick(new Date('2026-11-02T07:59:00Z'))).toBe(0);
-    expect(await f.announcer.tick(new Date('2026-11-02T08:01:00Z'))).toBe(1);
+    expect(await f.announcer.run(new Date('2026-11-02T07:59:00Z'))).toBe(0);
+    expect(await f.announcer.run(new Date('2026-11-02T08:01:00Z'))).toBe(1);
     expect(f.notifier.announcements[0]!.reply.text).toBe('@Alice On-call handoff for shop: nobody → Alice (secondary Bob) until Mon 9 Nov 09:00 GMT+1');
   });
 
   it('mentions an override in effect', async () => {
     const f = setup();
     await f.overrides.create({ project: 'shop', personId: 'dave', startsAt: HANDOFF, endsAt: after(3_600_000), createdBy: 'bob', createdAt: HANDOFF });
-    await f.announcer.tick(after(60_000));
+    await f.announcer.run(after(60_000));
     expect(f.notifier.announcements[0]!.reply.text).toContain('Override in effect: Dave is primary until Mon 23 Nov 10:00 GMT+1.');
   });
 

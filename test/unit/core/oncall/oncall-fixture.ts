@@ -1,18 +1,18 @@
 /** Shared set-up for the escalation and handoff job tests: people, a rotation and in-memory stores. */
-import type { Person, RotationSpec } from '../../../src/core/domain/catalog.js';
-import type { NewIncident } from '../../../src/core/ports/incident.port.js';
-import { MemoryIncidentStore } from '../../fakes/memory-incidents.js';
-import { MemoryHandoffLog, MemoryOncallOverrideStore } from '../../fakes/memory-oncall.js';
-import { RecordingNotifier } from '../../fakes/memory-stores.js';
+import type { Person, RotationSpec } from '../../../../src/core/domain/catalog.js';
+import type { NewIncident } from '../../../../src/core/ports/incident.port.js';
+import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
+import { MemoryHandoffLog, MemoryOncallOverrideStore } from '../../../fakes/memory-oncall.js';
+import { RecordingNotifier } from '../../../fakes/memory-stores.js';
 
 export const T0 = new Date('2026-11-23T12:00:00Z');
 export const minutes = (m: number) => new Date(T0.getTime() + m * 60_000);
 
 export const people: Person[] = [
-  { id: 'alice', name: 'Alice', telegramId: '1001', slackId: 'U0ALICE', roles: [] },
-  { id: 'bob', name: 'Bob', telegramId: '1002', roles: [] },
-  { id: 'carol', name: 'Carol', slackId: 'U0CAROL', roles: [] },
-  { id: 'dave', name: 'Dave', roles: [] },
+  { id: 'alice', name: 'Alice', accounts: { telegram: '1001', slack: 'U0ALICE' }, roles: [] },
+  { id: 'bob', name: 'Bob', accounts: { telegram: '1002' }, roles: [] },
+  { id: 'carol', name: 'Carol', accounts: { slack: 'U0CAROL' }, roles: [] },
+  { id: 'dave', name: 'Dave', accounts: {}, roles: [] },
 ];
 
 /** Weekly, Monday 09:00 Berlin from 2 Nov 2026: at T0 (Mon 23 Nov) alice is primary, bob secondary. */

@@ -2,17 +2,22 @@
  * Turns one Alertmanager notification into incident changes and chat messages: per project of the group,
  * open the incident (first firing alert) or fold the alerts into it; publish the group's state whenever it
  * changed (one message per incident and chat, edited in place: `incidentMessageKey`), and post a
- * postmortem draft once every alert has resolved.
+ * postmortem draft once every alert has resolved. Every change is audited with `alertmanager` as the actor.
  */
-import { applyAlerts, groupTitle, routeByProject, type AlertGroup, type ProjectSlice } from '../../core/domain/alert-group.js';
-import type { Clock } from '../../core/ports/clock.port.js';
-import type { Incident, IncidentStore } from '../../core/ports/incident.port.js';
-import { livingPost, postIncident, resolveIncident, type IncidentPost, type IncidentPostDeps } from '../../jobs/incident-posts.js';
-import { linkRecentDeploy, type DeployLinkSettings } from './alertmanager.deploy-link.js';
+import { randomUUID } from 'node:crypto';
+import { auditSystemChange, type SystemChangeIntent } from '../audit/system-change.js';
+import { applyAlerts, groupTitle, routeByProject, type AlertGroup, type ProjectSlice } from '../domain/alert-group.js';
+import type { AuditLog } from '../ports/audit.port.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { Incident, IncidentStore } from '../ports/incident.port.js';
+import { linkRecentDeploy, type DeployLinkSettings } from './deploy-link.js';
+import { livingPost, postIncident, resolveIncident, type IncidentPost, type IncidentPostDeps } from './incident-posts.js';
 
 export interface AlertProcessorDeps extends IncidentPostDeps {
   incidents: IncidentStore;
   clock: Clock;
+  /** Every incident this notification opens, updates or resolves gets an entry. */
+  audit: AuditLog;
   /** Label naming the project (default `project` in the handler). */
   projectLabel: string;
   /** Project names from the catalog; alerts naming others are not routed. */
@@ -30,18 +35,24 @@ export interface ProcessOutcome {
   notified: boolean;
 }
 
+const AUDITED: Partial<Record<IncidentChange, SystemChangeIntent>> = { opened: 'incident.opened', updated: 'incident.updated', resolved: 'incident.resolved' };
+
 export async function processAlertGroup(deps: AlertProcessorDeps, group: AlertGroup): Promise<ProcessOutcome> {
+  const requestId = `alertmanager-${randomUUID().slice(0, 8)}`;
   const { slices, unrouted } = routeByProject(group, deps.projectLabel, deps.projects);
   if (unrouted.length > 0) {
     deps.logger.warn({ groupKey: group.groupKey, unrouted: unrouted.length, label: deps.projectLabel }, 'alerts without a known project label');
   }
   const outcome: ProcessOutcome = { incidents: [], unrouted: unrouted.length, notified: true };
   for (const slice of slices) {
-    const { id, change, posts } = await applySlice(deps, group, slice);
-    outcome.incidents.push({ project: slice.project, id, change });
-    for (const p of posts) {
+    const startedAt = deps.clock.now().getTime();
+    const result = await applySlice(deps, group, slice);
+    const durationMs = deps.clock.now().getTime() - startedAt;
+    outcome.incidents.push({ project: slice.project, id: result.id, change: result.change });
+    for (const p of result.posts) {
       if (!(await postIncident(deps, slice.project, p))) outcome.notified = false;
     }
+    await audit(deps, requestId, slice, result, durationMs);
   }
   return outcome;
 }
@@ -50,6 +61,26 @@ interface SliceResult {
   id: string | null;
   change: IncidentChange;
   posts: IncidentPost[];
+  incident?: Incident;
+}
+
+/** One entry per incident changed: which incident, its group and what the alerts are now. */
+async function audit(deps: AlertProcessorDeps, requestId: string, slice: ProjectSlice, result: SliceResult, durationMs: number): Promise<void> {
+  const intent = AUDITED[result.change];
+  if (!intent || !result.id) return;
+  const firing = slice.alerts.filter((a) => a.status === 'firing').length;
+  const title = result.incident ? `: ${result.incident.title}` : '';
+  const linked = result.incident?.deploymentId ? `; linked to deploy ${result.incident.deploymentId}` : '';
+  await auditSystemChange(deps, {
+    source: 'webhook',
+    actor: 'alertmanager',
+    requestId,
+    project: slice.project,
+    intent,
+    args: `${slice.project} incident ${result.id}${title}`,
+    detail: `${firing} firing, ${slice.alerts.length - firing} resolved in the notification${linked}`,
+    durationMs,
+  });
 }
 
 async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice): Promise<SliceResult> {
@@ -63,11 +94,11 @@ async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: Pr
     if (!(await deps.incidents.update(existing.id, change.alerts, change.entries))) return openIncident(deps, group, slice, now);
     // Rendered from a fresh read, so an acknowledgement or silence made meanwhile is not undone on the message.
     const updated: Incident = (await deps.incidents.get(existing.id)) ?? { ...existing, alerts: change.alerts, timeline: [...existing.timeline, ...change.entries] };
-    return { id: existing.id, change: 'updated', posts: [living(deps, updated)] };
+    return { id: existing.id, change: 'updated', posts: [living(deps, updated)], incident: updated };
   }
   const resolved = await resolveIncident(deps, existing.id, now, change.alerts, change.entries);
   if (!resolved) return { id: existing.id, change: 'unchanged', posts: [] };
-  return { id: resolved.incident.id, change: 'resolved', posts: resolved.posts };
+  return { id: resolved.incident.id, change: 'resolved', posts: resolved.posts, incident: resolved.incident };
 }
 
 async function openIncident(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice, now: Date): Promise<SliceResult> {
@@ -84,7 +115,7 @@ async function openIncident(deps: AlertProcessorDeps, group: AlertGroup, slice: 
     timeline: [{ at: openedAt, kind: 'opened', text: 'Incident opened by Alertmanager', by: null }, ...change.entries],
   });
   const linked = deps.deployLink ? await linkRecentDeploy(deps, deps.deployLink, incident) : incident;
-  return { id: linked.id, change: 'opened', posts: [living(deps, linked)] };
+  return { id: linked.id, change: 'opened', posts: [living(deps, linked)], incident: linked };
 }
 
 const living = (deps: AlertProcessorDeps, incident: Incident): IncidentPost => livingPost(deps, incident, deps.clock.now());

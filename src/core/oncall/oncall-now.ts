@@ -1,4 +1,4 @@
-/** Who is on call for a project at an instant, with the override in effect applied (intents and jobs). */
+/** Who is on call for a project at an instant, with the override in effect applied (intents, paging, reports). */
 import type { RotationSpec } from '../domain/catalog.js';
 import { onCallWith, type OnCall } from '../domain/rotation.js';
 import type { OncallOverride, OncallOverrideStore } from '../ports/oncall.port.js';

@@ -4,12 +4,13 @@
  * failing or freshly restarted Alertmanager changes nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IncidentAlert } from '../../../src/core/ports/incident.port.js';
-import type { Logger } from '../../../src/core/ports/logger.port.js';
-import { incidentReconciler, resolveGone, type IncidentReconciler } from '../../../src/jobs/incident-reconciler.js';
-import { FakeAlertSource } from '../../fakes/memory-alert-source.js';
-import { MemoryIncidentStore } from '../../fakes/memory-incidents.js';
-import { RecordingNotifier } from '../../fakes/memory-stores.js';
+import type { IncidentAlert } from '../../../../src/core/ports/incident.port.js';
+import type { Logger } from '../../../../src/core/ports/logger.port.js';
+import { resolveGone, silencedReconciliation } from '../../../../src/core/incidents/silenced-reconciliation.js';
+import { incidentReconciler, type IncidentReconciler } from '../../../../src/jobs/incident-reconciler.js';
+import { FakeAlertSource } from '../../../fakes/memory-alert-source.js';
+import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
+import { RecordingNotifier } from '../../../fakes/memory-stores.js';
 
 const T0 = new Date('2026-11-23T12:00:00Z');
 const min = (m: number) => new Date(T0.getTime() + m * 60_000);
@@ -66,7 +67,7 @@ function setup() {
     await incidents.setSilence(incident.id, 'sil-1', until, { at: min(5), kind: 'silence', text: 'Silenced for 1h', by: 'alice' });
     return incident.id;
   };
-  return { deps, incidents, notifier, source, logs, silenced, reconciler: incidentReconciler(deps), at: (m: number) => (now = min(m)) };
+  return { deps, incidents, notifier, source, logs, silenced, reconciler: silencedReconciliation(deps), at: (m: number) => (now = min(m)) };
 }
 
 describe('incident reconciler', () => {
@@ -74,7 +75,7 @@ describe('incident reconciler', () => {
     const f = setup();
     const id = await f.silenced();
     f.source.present.add('a1').add('a2');
-    expect(await f.reconciler.tick(min(30))).toEqual({ updated: [], resolved: [] });
+    expect(await f.reconciler.run(min(30))).toEqual({ updated: [], resolved: [] });
     expect(f.source.queries).toEqual([[{ name: 'alertname', value: 'HighErrorRate' }, { name: 'project', value: 'shop' }]]);
     expect(f.notifier.announcements).toEqual([]);
     expect((await f.incidents.get(id))!.alerts.map((a) => a.status)).toEqual(['firing', 'firing']);
@@ -83,7 +84,7 @@ describe('incident reconciler', () => {
   it('leaves incidents without a silence to the webhook', async () => {
     const f = setup();
     await f.incidents.open({ project: 'shop', groupKey: 'g', title: 'X', openedAt: T0, alerts: [alert('a1', 'api')], timeline: [] });
-    expect(await f.reconciler.tick(min(30))).toEqual({ updated: [], resolved: [] });
+    expect(await f.reconciler.run(min(30))).toEqual({ updated: [], resolved: [] });
     expect(f.source.queries).toEqual([]);
   });
 
@@ -91,7 +92,7 @@ describe('incident reconciler', () => {
     const f = setup();
     const id = await f.silenced();
     f.source.present.add('a2');
-    expect(await f.reconciler.tick(min(30))).toEqual({ updated: [id], resolved: [] });
+    expect(await f.reconciler.run(min(30))).toEqual({ updated: [id], resolved: [] });
     const stored = await f.incidents.get(id);
     expect(stored!.status).toBe('open');
     expect(stored!.alerts.map((a) => [a.fingerprint, a.status, a.endsAt])).toEqual([
@@ -102,14 +103,14 @@ describe('incident reconciler', () => {
     expect(f.notifier.published(KEY(id))).toHaveLength(1);
     expect(f.notifier.published(KEY(id))[0]).toMatch(/^FIRING \(1\): HighErrorRate — shop/);
 
-    expect(await f.reconciler.tick(min(31))).toEqual({ updated: [], resolved: [] });
+    expect(await f.reconciler.run(min(31))).toEqual({ updated: [], resolved: [] });
     expect(f.notifier.announcements).toHaveLength(1);
   });
 
   it('resolves the incident once when no alert is left, with the living message and the postmortem once', async () => {
     const f = setup();
     const id = await f.silenced();
-    expect(await f.reconciler.tick(min(42))).toEqual({ updated: [], resolved: [id] });
+    expect(await f.reconciler.run(min(42))).toEqual({ updated: [], resolved: [id] });
     const stored = await f.incidents.get(id);
     expect(stored).toMatchObject({ status: 'resolved', resolvedAt: min(42) });
     expect(stored!.timeline.map((e) => [e.kind, e.text])).toEqual([
@@ -124,27 +125,27 @@ describe('incident reconciler', () => {
     expect(postmortems.map((p) => [p.project, p.reply.text.split('\n')[0]])).toEqual([['shop', `Postmortem draft: incident ${id}`]]);
     expect(postmortems[0]!.reply.text).toContain('HighErrorRate in shop lasted 42m');
 
-    expect(await f.reconciler.tick(min(43))).toEqual({ updated: [], resolved: [] });
+    expect(await f.reconciler.run(min(43))).toEqual({ updated: [], resolved: [] });
     expect(f.notifier.announcements).toHaveLength(2);
   });
 
   it('still closes an incident whose silence has expired (the resolve was muted while it ran)', async () => {
     const f = setup();
     const id = await f.silenced(min(20));
-    expect((await f.reconciler.tick(min(90))).resolved).toEqual([id]);
+    expect((await f.reconciler.run(min(90))).resolved).toEqual([id]);
   });
 
   it('posts once when two reconcilers tick over the same store at the same time', async () => {
     const f = setup();
-    const other = incidentReconciler(f.deps);
+    const other = silencedReconciliation(f.deps);
     const first = await f.silenced();
     f.source.present.add('a2');
-    const partial = await Promise.all([f.reconciler.tick(min(30)), other.tick(min(30))]);
+    const partial = await Promise.all([f.reconciler.run(min(30)), other.run(min(30))]);
     expect(partial.flatMap((r) => r.updated)).toEqual([first]);
     expect((await f.incidents.get(first))!.timeline.filter((e) => e.kind === 'resolved')).toHaveLength(1);
 
     f.source.present.clear();
-    const final = await Promise.all([f.reconciler.tick(min(31)), other.tick(min(31))]);
+    const final = await Promise.all([f.reconciler.run(min(31)), other.run(min(31))]);
     expect(final.flatMap((r) => r.resolved)).toEqual([first]);
     expect(f.notifier.published(KEY(first))).toHaveLength(2);
     expect(f.notifier.announcements.filter((a) => a.reply.text.startsWith('Postmortem draft'))).toHaveLength(1);
@@ -158,7 +159,7 @@ describe('incident reconciler', () => {
       const current = (await f.incidents.get(id))!;
       await f.incidents.update(id, [...current.alerts, alert('a3', 'worker')], [{ at: min(29), kind: 'firing', text: 'HighErrorRate firing', by: null }]);
     };
-    expect(await f.reconciler.tick(min(30))).toEqual({ updated: [id], resolved: [] });
+    expect(await f.reconciler.run(min(30))).toEqual({ updated: [id], resolved: [] });
     const stored = await f.incidents.get(id);
     expect(stored!.status).toBe('open');
     expect(stored!.alerts.map((a) => [a.fingerprint, a.status])).toEqual([
@@ -173,7 +174,7 @@ describe('incident reconciler', () => {
     const id = await f.silenced();
     const before = await f.incidents.get(id);
     f.source.failure = new Error('Alertmanager at 127.0.0.1:9093 is unreachable (ECONNREFUSED)');
-    expect(await f.reconciler.tick(min(30))).toEqual({ updated: [], resolved: [] });
+    expect(await f.reconciler.run(min(30))).toEqual({ updated: [], resolved: [] });
     expect(await f.incidents.get(id)).toEqual(before);
     expect(f.notifier.announcements).toEqual([]);
     expect(f.logs).toEqual(['warn: cannot ask Alertmanager for its status; silenced incidents are checked later']);
@@ -186,7 +187,7 @@ describe('incident reconciler', () => {
     f.source.during = async () => {
       throw new Error('Alertmanager answered the alert list in an unexpected shape');
     };
-    expect(await f.reconciler.tick(min(30))).toEqual({ updated: [], resolved: [] });
+    expect(await f.reconciler.run(min(30))).toEqual({ updated: [], resolved: [] });
     expect(await f.incidents.get(id)).toEqual(before);
     expect(f.logs).toEqual(['warn: cannot reconcile a silenced incident with Alertmanager; left unchanged']);
   });
@@ -195,10 +196,10 @@ describe('incident reconciler', () => {
     const f = setup();
     const id = await f.silenced();
     f.source.started = min(27);
-    expect(await f.reconciler.tick(min(30))).toEqual({ updated: [], resolved: [] });
+    expect(await f.reconciler.run(min(30))).toEqual({ updated: [], resolved: [] });
     expect(f.source.queries).toEqual([]);
     expect((await f.incidents.get(id))!.status).toBe('open');
-    expect((await f.reconciler.tick(min(32))).resolved).toEqual([id]);
+    expect((await f.reconciler.run(min(32))).resolved).toEqual([id]);
   });
 
   it('runs on its timer and stop waits for the pass in progress', async () => {

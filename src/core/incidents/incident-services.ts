@@ -1,0 +1,71 @@
+/**
+ * The incident use cases built once from their ports, so the composition root assembles the incident-post
+ * dependencies in one place: the Alertmanager notification service, the reconciliation of silenced
+ * incidents, escalation paging and the start-up republish of open incidents' messages.
+ */
+import type { Catalog } from '../domain/catalog.js';
+import type { AlertGroup } from '../domain/alert-group.js';
+import type { AlertSource } from '../ports/alert-source.port.js';
+import type { AuditLog } from '../ports/audit.port.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { DeploymentStore } from '../ports/deployment.port.js';
+import type { IncidentStore } from '../ports/incident.port.js';
+import type { Logger } from '../ports/logger.port.js';
+import type { Notifier } from '../ports/notifier.port.js';
+import type { OncallOverrideStore } from '../ports/oncall.port.js';
+import { processAlertGroup, type AlertProcessorDeps, type ProcessOutcome } from './alert-notification.js';
+import { escalation, type EscalationDeps } from './escalation.js';
+import { republishOpenIncidents, type IncidentPostDeps } from './incident-posts.js';
+import type { IncidentSettings } from './incident-settings.js';
+import { silencedReconciliation, type SilencedReconciliationDeps } from './silenced-reconciliation.js';
+
+export interface IncidentServiceDeps {
+  incidents: IncidentStore;
+  overrides: OncallOverrideStore;
+  notifier: Notifier;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditLog;
+  catalog: Pick<Catalog, 'projects' | 'people' | 'rotations'>;
+  settings: IncidentSettings;
+  /** Where the deploy an opening incident is linked to is looked up. */
+  deployments: DeploymentStore;
+  /** Alertmanager's alert list; without it silenced incidents are not reconciled. */
+  alerts?: AlertSource;
+}
+
+export interface IncidentServices {
+  /** What rendering and posting an incident's messages needs (shared by every service below). */
+  posts: IncidentPostDeps;
+  /** The deps of the Alertmanager notification service (the webhook handler takes them). */
+  alertDeps: AlertProcessorDeps;
+  processAlerts(group: AlertGroup): Promise<ProcessOutcome>;
+  /** Deps of the reconciliation of silenced incidents; undefined without an alert source. */
+  reconciliation?: SilencedReconciliationDeps;
+  escalation: EscalationDeps;
+  republishOpen(now: Date): Promise<number>;
+}
+
+export function createIncidentServices(deps: IncidentServiceDeps): IncidentServices {
+  const nameOf = (id: string) => deps.catalog.people.find((p) => p.id === id)?.name ?? id;
+  const posts: IncidentPostDeps = { notifier: deps.notifier, logger: deps.logger, nameOf, catalog: deps.catalog, settings: deps.settings };
+  const alertDeps: AlertProcessorDeps = {
+    ...posts,
+    incidents: deps.incidents,
+    clock: deps.clock,
+    audit: deps.audit,
+    projectLabel: deps.settings.projectLabel,
+    projects: new Set(deps.catalog.projects.map((p) => p.name)),
+    deployLink: { deployments: deps.deployments, withinMs: deps.settings.linkDeployWithinMs, envLabel: deps.settings.envLabel },
+  };
+  const { incidents, overrides, notifier, clock, logger, audit } = deps;
+  return {
+    posts,
+    alertDeps,
+    processAlerts: (group) => processAlertGroup(alertDeps, group),
+    reconciliation: deps.alerts ? { ...posts, incidents, alerts: deps.alerts, clock, audit } : undefined,
+    escalation: { incidents, overrides, notifier, clock, logger, audit, rotations: deps.catalog.rotations, people: deps.catalog.people, escalateAfterMs: deps.settings.escalateAfterMs },
+    republishOpen: (now) => republishOpenIncidents({ ...posts, incidents }, deps.catalog.projects.map((p) => p.name), now),
+  };
+}
+
