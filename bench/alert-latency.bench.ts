@@ -4,7 +4,7 @@
  *
  * The real HTTP server (createHttpServer) with the real Alertmanager route (createAlertmanagerWebhookHandler:
  * auth, body, zod, processor) over PrismaIncidentStore on a fresh test schema, publishing through the
- * NotifierRouter to the Telegram delivery queue (rate gate, PrismaPostedMessages, TelegramNotifier, grammY),
+ * NotifierRouter to the Telegram delivery queue (rate gate, PrismaPostedMessages, TelegramDeliveryTarget, grammY),
  * which calls a local fake Bot API (node:http on 127.0.0.1, same process). N distinct alert groups are POSTed
  * one after another at a steady pace; each opens an incident and publishes its living message once. Measured
  * per group: from just before the POST to the moment the fake Bot API has the sendMessage for that group.
@@ -19,8 +19,9 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { ALERTMANAGER_WEBHOOK_PATH, createAlertmanagerWebhookHandler } from '../src/adapters/http/alertmanager.handler.js';
 import { createHttpServer } from '../src/adapters/http/http-server.js';
-import { createTelegramDelivery } from '../src/adapters/notifier/delivery.telegram.js';
+import { createTelegramDelivery } from '../src/adapters/telegram/telegram.delivery.js';
 import { createNotifier } from '../src/adapters/notifier/notifier.router.js';
+import { PrismaAuditLog } from '../src/adapters/prisma/audit.repository.js';
 import { PrismaIncidentStore } from '../src/adapters/prisma/incident.repository.js';
 import { PrismaPostedMessages } from '../src/adapters/prisma/posted-message.repository.js';
 import { systemClock } from '../src/core/ports/clock.port.js';
@@ -106,6 +107,7 @@ const { queue } = createTelegramDelivery({
 const webhookOptions = {
   auth: { bearerToken: BEARER },
   incidents: new PrismaIncidentStore(db.prisma),
+  audit: new PrismaAuditLog(db.prisma),
   notifier: createNotifier({ telegram: queue }, silentLogger),
   clock: systemClock,
   logger: silentLogger,

@@ -1,7 +1,7 @@
 /**
  * Slack delivery benchmark (run: `npx tsx bench/delivery-slack.bench.ts`; no services needed, ~40 s).
  *
- * Fan-out of N notifications to M Slack channels through the real DeliveryQueue → SlackNotifier → the
+ * Fan-out of N notifications to M Slack channels through the real DeliveryQueue → SlackDeliveryTarget → the
  * delivery's own @slack/web-api WebClient (no retries of its own, 429s rejected to the queue), against a local
  * fake Web API (node:http on 127.0.0.1) that enforces, on arrival, the limits the delivery is built for
  * (SLACK_LIMITS: 1 message/s per channel, 4/s and 100/min overall); a call over a limit gets HTTP 429 with
@@ -13,7 +13,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSlackDelivery } from '../src/adapters/notifier/delivery.slack.js';
+import { createSlackDelivery } from '../src/adapters/slack/slack.delivery.js';
 import { systemTimers } from '../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../src/core/messages/reply-builder.js';
 import { silentLogger } from '../src/core/ports/logger.port.js';

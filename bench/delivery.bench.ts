@@ -2,7 +2,7 @@
  * Delivery benchmark (run: `npx tsx bench/delivery.bench.ts`; no services needed). The Slack counterpart
  * is bench/delivery-slack.bench.ts.
  *
- * Fan-out of N notifications to M Telegram chats through the real DeliveryQueue → TelegramNotifier →
+ * Fan-out of N notifications to M Telegram chats through the real DeliveryQueue → TelegramDeliveryTarget →
  * grammY, against a local fake Bot API (node:http on 127.0.0.1) that enforces Telegram's limits on arrival:
  * 1 message/s per chat, 20/min per group, 30/s overall; a call over a limit gets 429 with retry_after.
  * Real time. Figures per scenario:
@@ -14,7 +14,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTelegramDelivery } from '../src/adapters/notifier/delivery.telegram.js';
+import { createTelegramDelivery } from '../src/adapters/telegram/telegram.delivery.js';
 import { systemTimers } from '../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../src/core/messages/reply-builder.js';
 import { silentLogger } from '../src/core/ports/logger.port.js';

@@ -4,8 +4,9 @@ import type { z } from 'zod';
 import type { Catalog, Person, ProjectSpec, RotationSpec } from '../core/domain/catalog.js';
 import type { IncidentSettings, Limits } from '../core/intents/intent.js';
 import type { RecurringFreeze } from '../core/domain/freeze.js';
-import type { ReportSchedule } from '../jobs/morning-report.schedule.js';
+import type { ReportSchedule } from '../core/reports/scheduled-report.js';
 import { configSchema, type HostConfig, type RawConfig } from './config.schema.js';
+import { chatPlatforms } from '../adapters/platforms.js';
 
 export interface ActionSettings {
   confirmTtlMs: number;
@@ -53,6 +54,19 @@ export function loadConfigFile(file: string): DeckhandConfig {
   return parseConfig(text, file);
 }
 
+/**
+ * A person's accounts by platform id: the person field each platform names (`telegram: 42`), or the person
+ * id for a platform without one (the shell acts as a configured person).
+ */
+function accountsOf(person: { id: string } & Record<string, unknown>): Record<string, string> {
+  const accounts: Record<string, string> = {};
+  for (const platform of chatPlatforms) {
+    const account = 'personField' in platform ? person[platform.personField] : person.id;
+    if (typeof account === 'string') accounts[platform.id] = account;
+  }
+  return accounts;
+}
+
 export function parseConfig(text: string, file = 'config.yaml'): DeckhandConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -95,7 +109,9 @@ function crossCheck(c: RawConfig): [Path, string][] {
   for (const [p, project] of Object.entries(c.projects)) {
     for (const [e, env] of Object.entries(project.environments)) {
       for (const [s, svc] of Object.entries(env.services)) {
-        if (!hosts.includes(svc.host)) out.push([['projects', p, 'environments', e, 'services', s, 'host'], `unknown host "${svc.host}" (hosts: ${hosts.join(', ')})`]);
+        const host = targetOf(svc);
+        const field = svc.target !== undefined ? 'target' : 'host';
+        if (!hosts.includes(host)) out.push([['projects', p, 'environments', e, 'services', s, field], `unknown host "${host}" (hosts: ${hosts.join(', ')})`]);
       }
     }
   }
@@ -122,7 +138,9 @@ function crossCheck(c: RawConfig): [Path, string][] {
   });
   const ids = c.people.map((p) => p.id);
   const dup = (values: (string | undefined)[]) => values.filter((v, i) => v !== undefined && values.indexOf(v) !== i);
-  for (const [kind, values] of [['id', ids], ['telegram', c.people.map((p) => p.telegram)], ['slack', c.people.map((p) => p.slack)]] as const) {
+  const accountFields = chatPlatforms.flatMap((p) => ('personField' in p ? [p.personField] : []));
+  const fieldValues = (field: string) => c.people.map((p) => (p as Record<string, unknown>)[field] as string | undefined);
+  for (const [kind, values] of [['id', ids] as const, ...accountFields.map((f) => [f, fieldValues(f)] as const)]) {
     for (const d of dup([...values])) out.push([['people'], `${kind} ${d} appears on more than one person`]);
   }
   c.people.forEach((person, i) =>
@@ -164,7 +182,7 @@ function build(c: RawConfig): DeckhandConfig {
         name: sName,
         project: pName,
         env: eName,
-        host: s.host,
+        host: targetOf(s),
         selector: { name: s.container, labels: s.labels },
         image: s.image,
         probe: s.probe ? { url: s.probe.url, timeoutMs: s.probe.timeout } : undefined,
@@ -174,8 +192,7 @@ function build(c: RawConfig): DeckhandConfig {
   const people: Person[] = c.people.map((p) => ({
     id: p.id,
     name: p.name ?? p.id,
-    telegramId: p.telegram,
-    slackId: p.slack,
+    accounts: accountsOf(p),
     roles: p.roles,
   }));
   const rotations: RotationSpec[] = c.rotations.map((r) => ({ ...r }));
@@ -210,4 +227,9 @@ function build(c: RawConfig): DeckhandConfig {
       p.freezes.map((f) => ({ name: f.name, project, envs: f.envs, timezone: f.timezone, from: f.from, to: f.to })),
     ),
   };
+}
+
+/** The host a service runs on: `target:`, or `host:` as configs said before. */
+function targetOf(service: { host?: string | undefined; target?: string | undefined }): string {
+  return service.target ?? service.host ?? '';
 }

@@ -1,14 +1,13 @@
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { DockerRuntimeRegistry } from '../adapters/docker/docker-hosts.js';
+import { Runtimes } from '../adapters/runtimes.js';
 import type { MountedRoute, ReadinessCheck } from '../adapters/http/http-server.js';
 import { createHttpServer, type HttpServer } from '../adapters/http/http-server.js';
 import { PrismaAuditLog } from '../adapters/prisma/audit.repository.js';
+import type { AuditLog } from '../core/ports/audit.port.js';
 import { assertMigrationsApplied } from '../adapters/prisma/migration-check.js';
 import { createPrismaClient, type PrismaClient } from '../adapters/prisma/prisma-client.js';
 import { PrismaProcessedEvents } from '../adapters/prisma/processed-event.repository.js';
-import type { SlackAdapter } from '../adapters/slack/slack.adapter.js';
-import type { TelegramAdapter } from '../adapters/telegram/telegram.adapter.js';
 import { allIntents } from '../core/intents/index.js';
 import { findService } from '../core/domain/catalog.js';
 import { createCore, type CoreDeps } from '../core/pipeline/core.js';
@@ -25,9 +24,8 @@ import { PrismaDeploymentStore } from '../adapters/prisma/deployment.repository.
 import { PrismaFreezeStore } from '../adapters/prisma/freeze.repository.js';
 import { PrismaLockStore } from '../adapters/prisma/lock.repository.js';
 import { PrismaPendingActionStore } from '../adapters/prisma/pending-action.repository.js';
-import { chatsForPlatform } from '../adapters/notifier/chat-bindings.js';
 import { createNotifier } from '../adapters/notifier/notifier.router.js';
-import { ShellNotifier } from '../adapters/shell/shell.notifier.js';
+import { wirePlatforms, type WiredPlatforms } from './wire/platforms.js';
 import { createActionProcessor } from '../core/actions/action.processor.js';
 import type { ActionRunDeps } from '../core/actions/action-deps.js';
 import { recoverUnfinished } from '../core/actions/action-recovery.js';
@@ -47,7 +45,7 @@ import { escalationSweeper } from '../jobs/escalation.sweeper.js';
 import { handoffAnnouncer } from '../jobs/handoff.announcer.js';
 import { createAlertmanagerAlertSource } from '../adapters/http/alertmanager.alerts.js';
 import { incidentReconciler } from '../jobs/incident-reconciler.js';
-import { republishOpenIncidents } from '../jobs/incident-posts.js';
+import { createIncidentServices } from '../core/incidents/incident-services.js';
 
 /** How long a processed platform event (update id, event id, signed request) is remembered. */
 const PROCESSED_EVENT_TTL_MS = 24 * 60 * 60_000;
@@ -56,8 +54,8 @@ const PROCESSED_EVENT_TTL_MS = 24 * 60 * 60_000;
 export interface App {
   core: ChatCore;
   http?: HttpServer;
-  telegram?: TelegramAdapter;
-  slack?: SlackAdapter;
+  /** The connected chat platforms (their adapters, routes, readiness). */
+  platforms?: WiredPlatforms;
   /** Starts chat adapters (and the HTTP server unless `withHttp` is false). */
   start(): Promise<void>;
   /** Graceful shutdown: stop taking work, finish what is in flight, close connections. */
@@ -70,7 +68,7 @@ export interface BuildOptions {
 }
 
 /** CI webhooks: GitHub deployments and workflow runs, mapped through `github.repos` in the config. */
-function githubWebhook(secret: string, config: DeckhandConfig, deps: ActionRunDeps, processed: PrismaProcessedEvents) {
+function githubWebhook(secret: string, config: DeckhandConfig, deps: ActionRunDeps, audit: AuditLog, processed: PrismaProcessedEvents) {
   const repos = config.github?.repos ?? {};
   return createGitHubWebhookHandler({
     secret,
@@ -79,6 +77,7 @@ function githubWebhook(secret: string, config: DeckhandConfig, deps: ActionRunDe
     notifier: deps.notifier,
     logger: deps.logger,
     incidents: deps.incidents,
+    audit,
     isFirstSeen: (id) => processed.firstSeen('github', id),
     resolveService: (repo, ghEnv) => {
       const r = repos[repo];
@@ -101,7 +100,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   }
   const registry = new Registry();
   const metrics = createMetrics(registry);
-  const runtimes = new DockerRuntimeRegistry(config.hosts, { defaultTimeoutMs: config.limits.hostTimeoutMs });
+  const runtimes = new Runtimes(config.hosts, { defaultTimeoutMs: config.limits.hostTimeoutMs, logger: coreLogger });
   const clock = systemClock;
   const audit = new PrismaAuditLog(prisma);
   const notifier = createNotifier({}, coreLogger);
@@ -113,26 +112,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const posted = new PrismaPostedMessages(prisma);
   const overrides = new PrismaOncallOverrideStore(prisma);
   const silencer = config.alertmanager.url ? createAlertmanagerSilencer({ url: config.alertmanager.url }) : undefined;
-  // Paging of unacknowledged incidents and handoff announcements: clock-driven sweeps whose steps are claimed
-  // by conditional updates, so with several replicas each page and each announcement is posted once.
-  const oncallDeps = { overrides, notifier, clock, logger: coreLogger, rotations: config.catalog.rotations, people: config.catalog.people };
-  const escalation = escalationSweeper({ ...oncallDeps, incidents, escalateAfterMs: config.incidents.escalateAfterMs });
-  const handoffs = handoffAnnouncer({ ...oncallDeps, handoffs: new PrismaHandoffLog(prisma) });
   const personName = (id: string) => config.catalog.people.find((p) => p.id === id)?.name ?? id;
-  // Alerts that resolve while silenced send no notification (Alertmanager mutes and drops it): ask it which
-  // alerts of silenced incidents still exist and close the rest (conditional updates, so posted once).
-  const reconciler = config.alertmanager.url
-    ? incidentReconciler({
-        incidents,
-        alerts: createAlertmanagerAlertSource({ url: config.alertmanager.url }),
-        notifier,
-        clock,
-        logger: coreLogger,
-        nameOf: personName,
-        catalog: config.catalog,
-        settings: config.incidents,
-      })
-    : undefined;
   const runDeps: ActionRunDeps = {
     pendingActions: new PrismaPendingActionStore(prisma, clock),
     deployments: new PrismaDeploymentStore(prisma),
@@ -147,6 +127,35 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     incidents,
     probeFor: (project, env, service) => findService(config.catalog, project, env, service)?.probe,
   };
+  // The incident use cases share one set of post dependencies (alert notifications, reconciliation, paging).
+  const incidentServices = createIncidentServices({
+    incidents,
+    overrides,
+    notifier,
+    clock,
+    logger: coreLogger,
+    audit,
+    catalog: config.catalog,
+    settings: config.incidents,
+    deployments: runDeps.deployments,
+    alerts: config.alertmanager.url ? createAlertmanagerAlertSource({ url: config.alertmanager.url }) : undefined,
+  });
+  // Paging of unacknowledged incidents and handoff announcements: clock-driven sweeps whose steps are claimed
+  // by conditional updates, so with several replicas each page and each announcement is posted once.
+  const escalation = escalationSweeper(incidentServices.escalation);
+  const handoffs = handoffAnnouncer({
+    overrides,
+    notifier,
+    clock,
+    logger: coreLogger,
+    audit,
+    rotations: config.catalog.rotations,
+    people: config.catalog.people,
+    handoffs: new PrismaHandoffLog(prisma),
+  });
+  // Alerts that resolve while silenced send no notification (Alertmanager mutes and drops it): ask it which
+  // alerts of silenced incidents still exist and close the rest (conditional updates, so posted once).
+  const reconciler = incidentServices.reconciliation ? incidentReconciler(incidentServices.reconciliation) : undefined;
   const coreDeps: CoreDeps = {
     catalog: config.catalog,
     limits: config.limits,
@@ -196,8 +205,16 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     await queue.close();
   };
 
+  const processed = new PrismaProcessedEvents(prisma);
+  // Chat SDKs are loaded only when their platform is configured (Bolt alone is ~30 MB of resident memory).
+  const platforms = await wirePlatforms(env, config, core, {
+    mode: options.shellOnly ? 'shell' : 'server',
+    logger: coreLogger,
+    notifier,
+    posted,
+    isFirstSeen: (platform, key) => processed.firstSeen(platform, key),
+  });
   if (options.shellOnly) {
-    notifier.use('shell', new ShellNotifier({ output: process.stdout, color: Boolean(process.stdout.isTTY) }));
     return {
       core,
       start: startJobs,
@@ -210,129 +227,60 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
 
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
-  const processed = new PrismaProcessedEvents(prisma);
   // Dedupe keys only need to outlive redeliveries: Slack signs for 5 minutes, Telegram keeps an update 24 h.
   const pruneProcessed = periodic('processed-event prune', 10 * 60_000, () => processed.prune(PROCESSED_EVENT_TTL_MS), coreLogger);
-  // Chat SDKs are loaded only when their platform is configured (Bolt alone is ~30 MB of resident memory).
-  const telegram = env.TELEGRAM_BOT_TOKEN
-    ? (await import('../adapters/telegram/telegram.adapter.js')).createTelegramAdapter({
-        token: env.TELEGRAM_BOT_TOKEN,
-        apiRoot: env.TELEGRAM_API_ROOT,
-        core,
-        logger: coreLogger,
-        mode: env.TELEGRAM_WEBHOOK_URL ? { kind: 'webhook', url: env.TELEGRAM_WEBHOOK_URL, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : { kind: 'polling' },
-        isFirstSeen: (id) => processed.firstSeen('telegram', String(id)),
-      })
-    : undefined;
-  const slack = env.SLACK_BOT_TOKEN
-    ? (await import('../adapters/slack/slack.adapter.js')).createSlackAdapter({
-        botToken: env.SLACK_BOT_TOKEN,
-        signingSecret: env.SLACK_SIGNING_SECRET,
-        appToken: env.SLACK_APP_TOKEN,
-        commandName: env.SLACK_COMMAND,
-        apiUrl: env.SLACK_API_URL,
-        core,
-        logger: coreLogger,
-        isFirstSeen: (id) => processed.firstSeen('slack', id),
-      })
-    : undefined;
-
-  // Pushes (progress edits, announcements, alerts) go through per-chat queues that keep each platform's limits,
-  // coalesce edits, group bursts and retry 429s/5xx; direct replies keep using the adapter's own client.
-  const telegramDelivery = env.TELEGRAM_BOT_TOKEN
-    ? (await import('../adapters/notifier/delivery.telegram.js')).createTelegramDelivery({
-        token: env.TELEGRAM_BOT_TOKEN,
-        apiRoot: env.TELEGRAM_API_ROOT,
-        chatsFor: chatsForPlatform(config.catalog.chats, 'telegram'),
-        posted,
-        logger: coreLogger,
-      })
-    : undefined;
-  if (telegramDelivery) notifier.use('telegram', telegramDelivery.queue);
-  const slackDelivery = env.SLACK_BOT_TOKEN
-    ? (await import('../adapters/notifier/delivery.slack.js')).createSlackDelivery({
-        token: env.SLACK_BOT_TOKEN,
-        apiUrl: env.SLACK_API_URL,
-        chatsFor: chatsForPlatform(config.catalog.chats, 'slack'),
-        posted,
-        logger: coreLogger,
-      })
-    : undefined;
-  if (slackDelivery) notifier.use('slack', slackDelivery.queue);
-
   // Scheduled morning reports: one BullMQ job scheduler per report, so replicas send each one once.
-  const sendTo = async (platform: string, chatId: string, reply: Reply): Promise<void> => {
-    if (platform === 'telegram' && telegramDelivery) return telegramDelivery.queue.send(chatId, reply);
-    if (platform === 'slack' && slackDelivery) return slackDelivery.queue.send(chatId, reply);
-    throw new Error(`no ${platform} connection is configured for this report`);
-  };
+  const sendTo = (platform: string, chatId: string, reply: Reply) => platforms.send(platform, chatId, reply);
   const runReport = createMorningReportRun({ services: { ...coreDeps, intents: () => coreDeps.intents }, sendTo, previousFire: previousFireTime });
   let reports: ReportScheduler | undefined;
 
   const routes: MountedRoute[] = [];
   if (env.GITHUB_WEBHOOK_SECRET && config.github) {
-    routes.push({ method: 'POST', path: '/webhooks/github', handler: githubWebhook(env.GITHUB_WEBHOOK_SECRET, config, runDeps, processed) });
+    routes.push({ method: 'POST', path: '/webhooks/github', handler: githubWebhook(env.GITHUB_WEBHOOK_SECRET, config, runDeps, audit, processed) });
   } else if (config.github) {
     logger.warn('github repositories are configured but GITHUB_WEBHOOK_SECRET is not set; /webhooks/github is off');
   }
   const amAuth = alertmanagerAuth(env);
   if (amAuth) {
-    const handler = createAlertmanagerWebhookHandler({
-      auth: amAuth,
-      incidents,
-      notifier,
-      clock,
-      logger: coreLogger,
-      projects: new Set(config.catalog.projects.map((p) => p.name)),
-      nameOf: personName,
-      projectLabel: config.alertmanager.projectLabel,
-      catalog: config.catalog,
-      settings: config.incidents,
-      deployLink: { deployments: runDeps.deployments, withinMs: config.incidents.linkDeployWithinMs, envLabel: config.incidents.envLabel },
-    });
+    const handler = createAlertmanagerWebhookHandler({ ...incidentServices.alertDeps, auth: amAuth });
     routes.push({ method: 'POST', path: ALERTMANAGER_WEBHOOK_PATH, handler });
   }
-  if (telegram && env.TELEGRAM_WEBHOOK_URL) routes.push({ method: 'POST', path: '/telegram/webhook', handler: telegram.webhookHandler });
-  if (slack?.requestListener) routes.push({ method: 'POST', path: '/slack/events', handler: slack.requestListener });
+  routes.push(...platforms.routes);
 
   const readiness: ReadinessCheck[] = [
     { name: 'database', check: async () => void (await prisma.$queryRaw`SELECT 1`) },
     { name: 'redis', check: async () => void (await redis.ping()) },
     ...runtimes.hosts().map((host) => ({ name: `docker:${host}`, check: (signal: AbortSignal) => runtimes.get(host).ping({ signal }) })),
-    ...(telegram ? [telegram.readiness] : []),
+    ...platforms.readiness,
   ];
   const http = createHttpServer({ logger, metricsRegistry: registry, readiness, routes, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 
   return {
     core,
     http,
-    telegram,
-    slack,
+    platforms,
     async start() {
       await redis.connect().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'redis not reachable yet; /readyz will say so'));
       await startJobs();
       pruneProcessed.start();
       // Alert messages whose last push was still queued when the previous process stopped catch up here.
-      const postDeps = { incidents, notifier, logger: coreLogger, nameOf: personName, catalog: config.catalog, settings: config.incidents };
-      await republishOpenIncidents(postDeps, config.catalog.projects.map((p) => p.name), clock.now()).catch((err: unknown) =>
+      await incidentServices.republishOpen(clock.now()).catch((err: unknown) =>
         logger.warn({ err }, 'could not republish the messages of open incidents'),
       );
       reports = await startReportScheduler({ connection, prefix, schedules: config.reports, run: runReport, logger: coreLogger });
       const address = await http.listen(env.HTTP_PORT, env.HTTP_HOST);
       logger.info({ port: address.port }, 'http server listening');
-      await telegram?.start();
-      await slack?.start();
-      if (!telegram && !slack) logger.warn('no chat platform configured (TELEGRAM_BOT_TOKEN / SLACK_BOT_TOKEN); try `npm run shell`');
+      await platforms.start();
+      if (platforms.platforms.length === 0) logger.warn('no chat platform configured (TELEGRAM_BOT_TOKEN / SLACK_BOT_TOKEN); try `npm run shell`');
     },
     async stop() {
       http.drain();
-      await Promise.allSettled([telegram?.stop(), slack?.stop()]);
+      await platforms.stop();
       await Promise.all([stopJobs(), pruneProcessed.stop()]);
       await reports?.close();
       // Queued pushes get a bounded chance to go out; what is left is lost, and said so.
-      await Promise.race([Promise.all([telegramDelivery?.queue.drain(), slackDelivery?.queue.drain()]), new Promise((r) => setTimeout(r, 3_000).unref())]);
-      const left = { telegram: telegramDelivery?.queue.pending() ?? 0, slack: slackDelivery?.queue.pending() ?? 0 };
-      if (left.telegram + left.slack > 0) logger.warn({ left }, 'pushes still queued at shutdown were dropped');
+      const left = await platforms.drain(3_000);
+      if (Object.values(left).some((n) => n > 0)) logger.warn({ left }, 'pushes still queued at shutdown were dropped');
       await http.close();
       await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
     },

@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import { optionalEnv } from '../adapters/env-fields.js';
+import { chatPlatforms } from '../adapters/platforms.js';
 
 /** Process environment (secrets and deployment settings). Everything about projects lives in the YAML config. */
 
-const optional = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+/** Every platform's own variables (src/adapters/<platform>/<platform>.platform.ts), in registry order. */
+type PlatformEnvShape = UnionToIntersection<(typeof chatPlatforms)[number]['env']['shape']>;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+const platformEnv = Object.assign({}, ...chatPlatforms.map((p) => p.env.shape)) as PlatformEnvShape;
 
-const url = (what: string) =>
-  optional.refine((v) => v === undefined || URL.canParse(v), `must be a URL (${what})`);
+const optional = optionalEnv;
 
 export const envSchema = z
   .object({
@@ -20,31 +21,17 @@ export const envSchema = z
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-    TELEGRAM_BOT_TOKEN: optional.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), 'must look like 123456:ABC… (from @BotFather)'),
-    TELEGRAM_API_ROOT: url('e.g. http://127.0.0.1:8081 for a self-hosted Bot API server'),
-    TELEGRAM_WEBHOOK_URL: url('the public https URL Telegram posts updates to, ending in /telegram/webhook'),
-    TELEGRAM_WEBHOOK_SECRET: optional.refine((v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v), 'must be 16–256 characters of A-Z a-z 0-9 _ -'),
-    SLACK_BOT_TOKEN: optional.refine((v) => v === undefined || v.startsWith('xoxb-'), 'must start with xoxb-'),
-    SLACK_SIGNING_SECRET: optional,
-    SLACK_APP_TOKEN: optional.refine((v) => v === undefined || v.startsWith('xapp-'), 'must start with xapp-'),
-    SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as /deckhand').default('/deckhand'),
-    SLACK_API_URL: url('Slack Web API base, default https://slack.com/api/'),
-    DECKHAND_SHELL_PERSON: optional,
+    ...platformEnv,
     ALERTMANAGER_WEBHOOK_TOKEN: optional.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
     ALERTMANAGER_WEBHOOK_USER: optional,
     ALERTMANAGER_WEBHOOK_PASSWORD: optional.refine((v) => v === undefined || v.length >= 12, 'must be at least 12 characters'),
     GITHUB_WEBHOOK_SECRET: optional.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   })
   .superRefine((e, ctx) => {
-    if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'is required when TELEGRAM_WEBHOOK_URL is set' });
-    }
+    for (const platform of chatPlatforms) if ('checkEnv' in platform) platform.checkEnv(e, ctx);
     if (Boolean(e.ALERTMANAGER_WEBHOOK_USER) !== Boolean(e.ALERTMANAGER_WEBHOOK_PASSWORD)) {
       const missing = e.ALERTMANAGER_WEBHOOK_USER ? 'ALERTMANAGER_WEBHOOK_PASSWORD' : 'ALERTMANAGER_WEBHOOK_USER';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'is required for basic auth (set both ALERTMANAGER_WEBHOOK_USER and ALERTMANAGER_WEBHOOK_PASSWORD)' });
-    }
-    if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
     }
   });
 

@@ -29,6 +29,8 @@ interface From {
   user?: string;
   chat?: string;
   chatType?: 'private' | 'group';
+  /** Mention words of the command and the accounts they name (CommandEvent.mentions). */
+  mentions?: Record<string, string>;
 }
 
 /**
@@ -77,7 +79,8 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     chatType: from.chatType ?? 'private',
     receivedAt: now,
   });
-  const say = (text: string, from: From = {}) => core.handle({ kind: 'command', text, ...base(from) } as InboundEvent);
+  const say = (text: string, from: From = {}) =>
+    core.handle({ kind: 'command', text, ...base(from), ...(from.mentions ? { mentions: from.mentions } : {}) } as InboundEvent);
   const click = (reply: Reply, label: string, from: From = {}) => {
     const buttons = reply.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []));
     const button = buttons.find((b) => b.label === label);

@@ -40,7 +40,7 @@ export interface DeliveryQueueOptions {
 }
 
 const optionsSchema = z.object({
-  platform: z.enum(['telegram', 'slack', 'shell']),
+  platform: z.string().min(1),
   maxQueued: z.number().int().min(1).max(10_000).default(20),
   backoff: z.object({ baseMs: z.number().min(1), maxMs: z.number().min(1) }).default({ baseMs: 500, maxMs: 30_000 }),
 });
@@ -79,7 +79,7 @@ interface ChatState {
  * retried, never dropped (only a permanent error ends a push). A publish looks up where its key was posted
  * in the chat when it is delivered: edit that message, or post and remember it; since a chat's worker is
  * serial, a second publish of a key sees the first one's message. The call rate itself is paced by the
- * target's rate gate (see delivery.telegram.ts). `announce`, `publish` and `edit` return once queued;
+ * target's rate gate (see telegram/telegram.delivery.ts). `announce`, `publish` and `edit` return once queued;
  * `drain()` waits for everything queued to be out.
  */
 export class DeliveryQueue implements Notifier {

@@ -6,8 +6,6 @@ import type { MessageRef } from '../../core/ports/pending-action.port.js';
 
 export type PlatformNotifiers = Partial<Record<Platform, Notifier>>;
 
-const PLATFORMS: readonly Platform[] = ['telegram', 'slack', 'shell'];
-
 /**
  * The one Notifier the core and the jobs get: an edit goes to the notifier of the message's platform, an
  * announcement and a keyed publish to every platform (each keeps its own messages per chat). Pushes are best effort: a failure is logged, never thrown, so a deploy
@@ -51,10 +49,7 @@ export class NotifierRouter implements Notifier {
 
   /** Runs the push on every platform at once; a platform failing is logged and does not stop the others. */
   private async everywhere(push: (target: Notifier) => Promise<void>, context: Record<string, string>, failed: string): Promise<void> {
-    const active = PLATFORMS.flatMap((p) => {
-      const target = this.targets[p];
-      return target ? [{ platform: p, target }] : [];
-    });
+    const active = Object.entries(this.targets).flatMap(([platform, target]) => (target ? [{ platform, target }] : []));
     const results = await Promise.allSettled(active.map(({ target }) => push(target)));
     results.forEach((result, i) => {
       if (result.status === 'rejected') this.logger.error({ err: summary(result.reason), platform: active[i]?.platform, ...context }, failed);

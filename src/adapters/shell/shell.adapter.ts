@@ -8,8 +8,10 @@ import type { ActionEvent, CommandEvent, InboundEvent } from '../../core/message
 import type { Attachment, Button, Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import { type Logger, silentLogger } from '../../core/ports/logger.port.js';
-import { attachPosted, pendingIdsOf } from '../notifier/message-attach.js';
-import { renderAttachmentNotice, renderInvalidChoice, renderShellReply } from './shell.renderer.js';
+import { dispatchInbound, type PostedMessage } from '../inbound-dispatch.js';
+import { pendingIdsOf } from '../notifier/message-attach.js';
+import { SHELL, SHELL_USER_ID } from './shell.platform.js';
+import { renderAttachmentNotice, renderInvalidChoice, renderShellReply, type RenderedShellReply } from './shell.renderer.js';
 
 export interface ShellOptions {
   core: ChatCore;
@@ -73,7 +75,8 @@ class ShellSession {
 
   private base() {
     const { personId, chatId } = this.settings;
-    return { platform: 'shell' as const, platformUserId: personId, chatId, chatType: 'private' as const, receivedAt: new Date() };
+    // The shell acts as a configured person (its account is the person id), in a chat nobody else sees.
+    return { platform: SHELL, platformUserId: personId, userIdLabel: SHELL_USER_ID, chatId, chatType: 'private' as const, receivedAt: new Date() };
   }
 
   private commandEvent(text: string): CommandEvent {
@@ -81,21 +84,35 @@ class ShellSession {
   }
 
   private actionEvent(button: Button): ActionEvent {
-    const messageRef = { platform: 'shell' as const, chatId: this.settings.chatId, messageId: this.buttonsMessageId };
+    const messageRef = { platform: SHELL, chatId: this.settings.chatId, messageId: this.buttonsMessageId };
     return { ...this.base(), kind: 'action', actionId: button.actionId, pendingId: button.pendingId, messageRef };
   }
 
   private async dispatch(event: InboundEvent): Promise<void> {
-    let reply: Reply;
-    try {
-      reply = await this.opts.core.handle(event);
-    } catch (err) {
-      // The core contract says handle never throws; if it does, the shell still never shows a stack.
-      this.opts.logger?.error({ err }, 'shell: core.handle threw');
-      this.buttons = [];
-      return this.write('Error: something went wrong.');
-    }
-    const rendered = renderShellReply(reply, { color: this.color });
+    const logger = this.opts.logger ?? silentLogger;
+    // A terminal shows everything to its one user and cannot rewrite what it printed: every reply is new output.
+    await dispatchInbound(
+      {
+        platform: SHELL,
+        core: this.opts.core,
+        logger,
+        // The core contract says handle never throws; if it does, the shell still never shows a stack.
+        failed: (err, step) => {
+          if (step !== 'handle') return undefined;
+          this.opts.logger?.error({ err }, 'shell: core.handle threw');
+          return { tone: 'info', text: 'Error: something went wrong.', blocks: [] };
+        },
+      },
+      event,
+      {
+        render: (reply) => renderShellReply(reply, { color: this.color }),
+        post: (rendered, reply) => this.print(rendered, reply),
+      },
+    );
+  }
+
+  /** Prints a reply; the reply's number is its message id, and a reply with buttons is the one a number picks from. */
+  private async print(rendered: RenderedShellReply, reply: Reply): Promise<PostedMessage[]> {
     this.buttons = rendered.buttons;
     const messageId = String(++this.replies);
     let text = rendered.text;
@@ -104,14 +121,10 @@ class ShellSession {
       text += `\n\n${renderAttachmentNotice(path, reply.attachment.content, reply.attachment.title)}`;
     }
     this.write(text);
-    if (rendered.buttons.length > 0) await this.attach(reply, messageId);
-  }
-
-  /** Tells the core which reply holds the buttons, so job progress can report on it ("[update] …"). */
-  private async attach(reply: Reply, messageId: string): Promise<void> {
+    if (rendered.buttons.length === 0) return [];
+    // Job progress reports on the reply that holds the buttons ("[update] …").
     this.buttonsMessageId = messageId;
-    const ref = { platform: 'shell' as const, chatId: this.settings.chatId, messageId };
-    await attachPosted(this.opts.core, pendingIdsOf(reply), ref, this.opts.logger ?? silentLogger);
+    return [{ chatId: this.settings.chatId, messageId, pendingIds: pendingIdsOf(reply) }];
   }
 
   /** Each reply is followed by a blank line. */

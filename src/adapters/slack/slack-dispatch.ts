@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import type { InboundEvent } from '../../core/messages/inbound.js';
 import { replies } from '../../core/messages/reply-builder.js';
+import type { Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
-import { attachPosted } from '../notifier/message-attach.js';
-import { deliverReply, errorSummary } from './slack-reply.delivery.js';
+import { dispatchInbound, type PostedMessage as Posted, type ReplyChannel } from '../inbound-dispatch.js';
+import { errorSummary, uploadFile } from './slack-reply.delivery.js';
 import { buttonPendingIds, type PostedMessage, type ReplyTarget } from './slack-reply.target.js';
+import type { SlackMessage } from './slack-block.types.js';
+import { SLACK } from './slack.platform.js';
 import { renderSlack } from './slack.renderer.js';
 
 export interface DispatchDeps {
@@ -14,45 +17,42 @@ export interface DispatchDeps {
   logger: Logger;
 }
 
-/** `help` is personal (it lists what the asker may run), so it is answered privately. */
-export function isHelp(event: InboundEvent): boolean {
-  return event.kind === 'command' && /^help(\s|$)/i.test(event.text);
-}
-
 /**
- * Calls the core (after the platform event was acknowledged) and delivers its reply: errors and refusals
- * privately, the rest publicly. A delivery failure is logged and answered with a short reference, never a
- * stack trace.
+ * Calls the core (after the platform event was acknowledged) and delivers its reply as the core says:
+ * private replies only to the asker (ephemeral, never a file upload: a file would be visible to the whole
+ * channel), the rest in the channel, a click's answer in place of the clicked message unless the core says
+ * otherwise. Any failure is logged and answered privately with a short reference, never a stack trace.
  */
-export async function dispatch(
-  deps: DispatchDeps,
-  client: webApi.WebClient,
-  event: InboundEvent,
-  target: ReplyTarget,
-): Promise<void> {
+export async function dispatch(deps: DispatchDeps, client: webApi.WebClient, event: InboundEvent, target: ReplyTarget): Promise<void> {
   const log = deps.logger;
-  try {
-    const reply = await deps.core.handle(event);
-    // Refused or stale clicks change nothing: only the clicker hears about it, the message stays as it is.
-    const privately = reply.tone === 'error' || isHelp(event) || (event.kind === 'action' && reply.tone === 'warning' && !reply.blocks.some((b) => b.type === 'buttons'));
-    const posted = await deliverReply(client, target, reply, { private: privately, logger: log });
-    await attachButtons(deps, posted);
-  } catch (err) {
-    const ref = randomUUID().slice(0, 8);
-    const summary = errorSummary(err);
-    log.error({ err: summary, stack: err instanceof Error ? err.stack : undefined, ref, kind: event.kind }, 'slack dispatch failed');
-    try {
-      await target.whisper(renderSlack(replies.error(`Something went wrong; it has been logged (ref ${ref}).`)));
-    } catch (again) {
-      log.error({ err: errorSummary(again), ref }, 'slack error reply failed');
-    }
-  }
+  const withFile = async (posted: PostedMessage[], reply: Reply) => {
+    await uploadFile(client, target, reply, log);
+    return editable(posted);
+  };
+  const channel: ReplyChannel<SlackMessage[]> = {
+    render: (reply) => renderSlack(reply),
+    post: async (messages, reply) => withFile(await target.publish(messages), reply),
+    whisper: (messages) => target.whisper(messages),
+  };
+  const replace = target.replace;
+  if (replace) channel.replace = async (messages, reply) => withFile(await replace(messages), reply);
+  await dispatchInbound(
+    {
+      platform: SLACK,
+      core: deps.core,
+      logger: log,
+      failed: (err) => {
+        const ref = randomUUID().slice(0, 8);
+        log.error({ err: errorSummary(err), stack: err instanceof Error ? err.stack : undefined, ref, kind: event.kind }, 'slack dispatch failed');
+        return replies.error(`Something went wrong; it has been logged (ref ${ref}).`);
+      },
+    },
+    event,
+    channel,
+  );
 }
 
-/** Tells the core where each posted message with buttons lives, so job progress can chat.update it. */
-async function attachButtons(deps: DispatchDeps, posted: PostedMessage[]): Promise<void> {
-  for (const { channel, ts, message } of posted) {
-    if (!ts) continue;
-    await attachPosted(deps.core, buttonPendingIds(message), { platform: 'slack', chatId: channel, messageId: ts }, deps.logger);
-  }
+/** The posted messages progress can chat.update later (those with a ts), with the pending ids of their buttons. */
+function editable(posted: PostedMessage[]): Posted[] {
+  return posted.flatMap(({ channel, ts, message }) => (ts ? [{ chatId: channel, messageId: ts, pendingIds: buttonPendingIds(message) }] : []));
 }

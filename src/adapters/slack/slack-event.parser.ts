@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ActionEvent, ChatType, CommandEvent } from '../../core/messages/inbound.js';
 import { unescapeMrkdwn } from './slack-mrkdwn.js';
+import { SLACK } from './slack.platform.js';
 
 /** Validation of the Slack payload fields the adapter uses; everything else is ignored. */
 
@@ -59,10 +60,31 @@ export function commandText(raw: string): string {
   return text.length > 0 ? text : 'help';
 }
 
+/** A Slack user mention as a word of a command: `<@U012AB3CD>` or `<@U012AB3CD|ann>`. */
+const USER_MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
+
+/**
+ * The words of a command that mention a Slack user, each with the user id it names (the core finds the
+ * configured person with that Slack account), or undefined when there are none.
+ */
+export function mentionsOf(text: string): Record<string, string> | undefined {
+  const found = text.split(' ').flatMap((word) => {
+    const m = USER_MENTION.exec(word);
+    return m?.[1] ? [[word, m[1]] as const] : [];
+  });
+  return found.length > 0 ? Object.fromEntries(found) : undefined;
+}
+
+function withMentions(event: CommandEvent): CommandEvent {
+  const mentions = mentionsOf(event.text);
+  if (mentions) event.mentions = mentions;
+  return event;
+}
+
 export function commandEventFromSlash(p: SlashCommandPayload, receivedAt: Date): CommandEvent {
   const event: CommandEvent = {
     kind: 'command',
-    platform: 'slack',
+    platform: SLACK,
     platformUserId: p.user_id,
     chatId: p.channel_id,
     chatType: chatTypeOf(p.channel_id, p.channel_name),
@@ -71,7 +93,7 @@ export function commandEventFromSlash(p: SlashCommandPayload, receivedAt: Date):
   };
   if (p.user_name) event.userName = p.user_name;
   if (p.trigger_id) event.eventId = p.trigger_id;
-  return event;
+  return withMentions(event);
 }
 
 /** Removes mentions of the bot (`<@U123>` or `<@U123|name>`), or the leading mention when the bot id is unknown. */
@@ -84,7 +106,7 @@ export function commandEventFromMention(p: AppMentionPayload, receivedAt: Date, 
   const e = p.event;
   const event: CommandEvent = {
     kind: 'command',
-    platform: 'slack',
+    platform: SLACK,
     platformUserId: e.user,
     chatId: e.channel,
     chatType: e.channel_type === 'im' ? 'private' : chatTypeOf(e.channel),
@@ -92,7 +114,7 @@ export function commandEventFromMention(p: AppMentionPayload, receivedAt: Date, 
     receivedAt,
   };
   if (p.event_id) event.eventId = p.event_id;
-  return event;
+  return withMentions(event);
 }
 
 /** The clicked button as an ActionEvent, or undefined when the action is not one of our buttons. */
@@ -102,7 +124,7 @@ export function actionEventFromBlockAction(p: BlockActionPayload, receivedAt: Da
   if (!action || action.type !== 'button' || !action.value || !chatId) return undefined;
   const event: ActionEvent = {
     kind: 'action',
-    platform: 'slack',
+    platform: SLACK,
     platformUserId: p.user.id,
     chatId,
     chatType: chatTypeOf(chatId, p.channel?.name),
@@ -114,7 +136,7 @@ export function actionEventFromBlockAction(p: BlockActionPayload, receivedAt: Da
   if (name) event.userName = name;
   if (p.trigger_id) event.eventId = p.trigger_id;
   const ts = editableMessageTs(p);
-  if (ts) event.messageRef = { platform: 'slack', chatId, messageId: ts };
+  if (ts) event.messageRef = { platform: SLACK, chatId, messageId: ts };
   return event;
 }
 

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { keepsClickedMessage } from '../../core/domain/incident-actions.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { failureSummary } from '../notifier/delivery.errors.js';
 import { dispatch, type DispatchDeps } from './slack-dispatch.js';
@@ -107,7 +106,7 @@ export function registerMention(app: App, deps: ListenerDeps): void {
   });
 }
 
-/** Button clicks: ack, dispatch an ActionEvent, update the clicked message (alert messages stay as they are). */
+/** Button clicks: ack, dispatch an ActionEvent, answer in place of the clicked message or after it, as the core says. */
 export function registerActions(app: App, deps: ListenerDeps): void {
   app.action({ type: 'block_actions' }, async ({ ack, body, respond, client }) => {
     await ack();
@@ -117,8 +116,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     if (!event) return deps.logger.warn({ actionId: parsed.data.actions[0]?.action_id }, 'ignored slack action without a value');
     const p = parsed.data;
     const messageTs = editableMessageTs(p);
-    const keep = keepsClickedMessage(event.actionId);
-    const clicked = { channel: event.chatId, user: event.platformUserId, keep, ...(messageTs ? { messageTs } : {}) };
+    const clicked = { channel: event.chatId, user: event.platformUserId, ...(messageTs ? { messageTs } : {}) };
     await dispatch(deps, client, event, actionTarget(client, clicked, p.response_url ? respond : undefined));
   });
 }

@@ -3,30 +3,10 @@ import type { Logger } from '../../core/ports/logger.port.js';
 import type { webApi } from '@slack/bolt';
 import { failureSummary, type FailureSummary } from '../notifier/delivery.errors.js';
 import { renderSlack, renderSlackFile } from './slack.renderer.js';
-import type { PostedMessage, ReplyTarget } from './slack-reply.target.js';
+import type { ReplyTarget } from './slack-reply.target.js';
 
-/**
- * Renders a reply and sends it to the target; a public reply's attachment follows as a file upload.
- * Returns the public messages as posted (none for a private reply).
- */
-export async function deliverReply(
-  client: webApi.WebClient,
-  target: ReplyTarget,
-  reply: Reply,
-  opts: { private: boolean; logger: Logger },
-): Promise<PostedMessage[]> {
-  const messages = renderSlack(reply);
-  if (opts.private) {
-    // A private reply never uploads: a file would be visible to the whole channel.
-    await target.whisper(messages);
-    return [];
-  }
-  const posted = await target.publish(messages);
-  await uploadFile(client, target, reply, opts.logger);
-  return posted;
-}
-
-async function uploadFile(client: webApi.WebClient, target: ReplyTarget, reply: Reply, logger: Logger): Promise<void> {
+/** A public reply's attachment, uploaded as a file to the reply's channel (and thread). */
+export async function uploadFile(client: webApi.WebClient, target: ReplyTarget, reply: Reply, logger: Logger): Promise<void> {
   const file = renderSlackFile(reply);
   if (!file) return;
   try {

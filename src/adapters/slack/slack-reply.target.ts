@@ -12,8 +12,10 @@ export interface PostedMessage {
 
 /** Where one interaction's reply goes: public messages, private (ephemeral) ones, and the file channel. */
 export interface ReplyTarget {
-  /** Messages the channel sees (for a button click: the first replaces the clicked message). */
+  /** New messages the channel sees. */
   publish(messages: SlackMessage[]): Promise<PostedMessage[]>;
+  /** A click only: the first message replaces the clicked one, the rest follow as new messages. */
+  replace?(messages: SlackMessage[]): Promise<PostedMessage[]>;
   /** Messages only the asking user sees. */
   whisper(messages: SlackMessage[]): Promise<void>;
   /** Channel (and thread) that public file uploads go to. */
@@ -97,29 +99,31 @@ export interface ClickedMessage {
   /** The clicked message's ts, when it can be updated (not ephemeral). */
   messageTs?: string;
   user: string;
-  /** Leave the clicked message as it is (an alert's living message): every public answer is a new message. */
-  keep?: boolean;
 }
 
 /**
- * Button clicks replace the clicked message (response_url with replace_original, or chat.update when there is
- * no response_url) unless `keep` is set; further messages follow in the channel (with chat.postMessage when
+ * A button click's answers: `replace` puts the first message in place of the clicked one (response_url with
+ * replace_original, or chat.update when there is no response_url), `publish` leaves the clicked message as
+ * it is (an alert's living message); further messages follow in the channel (with chat.postMessage when
  * they carry buttons). Private answers leave the original untouched.
  */
 export function actionTarget(client: WebClient, clicked: ClickedMessage, respond?: RespondFn): ReplyTarget {
   const { channel, user } = clicked;
+  const follow = async (messages: SlackMessage[], posted: PostedMessage[]) => {
+    for (const m of messages) {
+      if (respond && !hasButtons(m)) {
+        await respond({ response_type: 'in_channel', replace_original: false, text: m.text, blocks: m.blocks });
+        posted.push({ channel, message: m });
+      } else posted.push(await post(client, channel, m));
+    }
+    return posted;
+  };
   return {
-    async publish(messages) {
+    publish: (messages) => follow(messages, []),
+    async replace(messages) {
       const [first, ...rest] = messages;
       if (!first) return [];
-      const posted = clicked.keep ? [] : [await replaceClicked(client, clicked, first, respond)];
-      for (const m of clicked.keep ? messages : rest) {
-        if (respond && !hasButtons(m)) {
-          await respond({ response_type: 'in_channel', replace_original: false, text: m.text, blocks: m.blocks });
-          posted.push({ channel, message: m });
-        } else posted.push(await post(client, channel, m));
-      }
-      return posted;
+      return follow(rest, [await replaceClicked(client, clicked, first, respond)]);
     },
     async whisper(messages) {
       for (const m of messages) {

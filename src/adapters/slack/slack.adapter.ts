@@ -8,7 +8,9 @@ import { registerActions, registerCommand, registerDedupe, registerMention, type
 import { SlackHttpReceiver } from './slack-http.receiver.js';
 import { boltLogger } from './slack-logger.bridge.js';
 
-export const SLACK_EVENTS_PATH = '/slack/events';
+import { SLACK_EVENTS_PATH } from './slack.platform.js';
+
+export { SLACK_EVENTS_PATH };
 
 const configSchema = z
   .object({

@@ -2,6 +2,7 @@ import type { Block, MentionPerson, Reply } from '../../core/messages/reply.js';
 import { mapBlock, type RenderedBlock } from './slack-block.mapper.js';
 import { escapeMrkdwn, splitEscaped } from './slack-mrkdwn.js';
 import { SLACK_LIMITS as L, type SlackFileUpload, type SlackMessage } from './slack-block.types.js';
+import { SLACK } from './slack.platform.js';
 
 export type { SlackBlock, SlackFileUpload, SlackMessage } from './slack-block.types.js';
 
@@ -20,7 +21,8 @@ function renderBlock(block: Block): RenderedBlock[] {
 
 /** `<@U123>` for people with a Slack id (they get notified), else the escaped name. */
 export function slackMention(person: MentionPerson): string {
-  return person.slack && /^[UW][A-Z0-9]{2,20}$/.test(person.slack) ? `<@${person.slack}>` : escapeMrkdwn(person.name.slice(0, 64));
+  const id = person.accounts?.[SLACK];
+  return id && /^[UW][A-Z0-9]{2,20}$/.test(id) ? `<@${id}>` : escapeMrkdwn(person.name.slice(0, 64));
 }
 
 /** Mentions then text as sections; the fallback keeps the `<@U…>` so the notification mentions them too. */

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Composer, type Context } from 'grammy';
 import type { Chat } from 'grammy/types';
-import { keepsClickedMessage } from '../../core/domain/incident-actions.js';
 import { replies } from '../../core/messages/reply-builder.js';
-import type { ActionEvent, ChatType, CommandEvent, InboundEvent } from '../../core/messages/inbound.js';
+import type { ActionEvent, ChatType, CommandEvent } from '../../core/messages/inbound.js';
 import type { Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
-import { attachPosted, pendingIdsOf } from '../notifier/message-attach.js';
+import { dispatchInbound, type InboundDispatch, type PostedMessage } from '../inbound-dispatch.js';
+import { pendingIdsOf } from '../notifier/message-attach.js';
 import { decodeCallbackData } from './telegram.callback-data.js';
+import { TELEGRAM } from './telegram.platform.js';
 import { parseCommand } from './telegram.command-parser.js';
-import { type RenderOptions, type TelegramMessage, renderTelegram } from './telegram.renderer.js';
+import { type RenderOptions, renderTelegram } from './telegram.renderer.js';
 import { editWithMessages, sendMessages } from './telegram.sender.js';
 
 export interface HandlerDeps {
@@ -46,9 +47,12 @@ async function handleCommand(deps: HandlerDeps, ctx: Context): Promise<void> {
     ...base(deps, ctx, message.from, message.chat, chatType),
     text,
   };
-  const reply = await dispatch(deps, event);
-  const keyboardMessageId = await sendMessages(ctx.api, message.chat.id, renderSafely(deps, reply));
-  await attachKeyboard(deps, reply, message.chat.id, keyboardMessageId);
+  const chat = message.chat.id;
+  // A bot cannot write to one member of a group only: every answer to a command is shown in the chat.
+  await dispatchInbound(inbound(deps), event, {
+    render: (reply) => renderTelegram(reply, deps.render),
+    post: async (messages, reply) => keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply),
+  });
 }
 
 async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
@@ -66,29 +70,40 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
     ...base(deps, ctx, query.from, message.chat, chatType),
     actionId: action.actionId,
     pendingId: action.pendingId,
-    messageRef: { platform: 'telegram', chatId: String(message.chat.id), messageId: String(message.message_id) },
+    messageRef: { platform: TELEGRAM, chatId: String(message.chat.id), messageId: String(message.message_id) },
   };
+  const chat = message.chat.id;
   // The core answers clicks within the host timeout, so the query is answered once the answer is known.
-  const reply = await dispatch(deps, event);
-  if ((reply.tone === 'warning' || reply.tone === 'error') && pendingIdsOf(reply).length === 0) {
-    // A refused or stale click changes nothing: tell only the clicker, leave the message (and its buttons) alone.
-    await ctx.answerCallbackQuery({ text: reply.text.slice(0, 200), show_alert: true });
-    return;
-  }
-  await ctx.answerCallbackQuery();
-  const messages = renderSafely(deps, reply);
-  // Alert buttons sit on the incident's living message: their answers (a Restart's confirm prompt) follow it.
-  const keyboardMessageId = keepsClickedMessage(action.actionId)
-    ? await sendMessages(ctx.api, message.chat.id, messages)
-    : await editWithMessages(ctx.api, message.chat.id, message.message_id, messages);
-  await attachKeyboard(deps, reply, message.chat.id, keyboardMessageId);
+  await dispatchInbound(inbound(deps), event, {
+    render: (reply) => renderTelegram(reply, deps.render),
+    // Only the clicker sees the alert; the message (and its buttons) stays as it is.
+    whisper: async (_messages, reply) => void (await ctx.answerCallbackQuery({ text: reply.text.slice(0, 200), show_alert: true })),
+    post: async (messages, reply) => {
+      await ctx.answerCallbackQuery();
+      return keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply);
+    },
+    replace: async (messages, reply) => {
+      await ctx.answerCallbackQuery();
+      return keyboardAt(chat, await editWithMessages(ctx.api, chat, message.message_id, messages), reply);
+    },
+  });
 }
 
-/** A reply with buttons was posted: tell the core which message holds them, so progress can edit it. */
-async function attachKeyboard(deps: HandlerDeps, reply: Reply, chatId: number, messageId: number | undefined): Promise<void> {
-  if (messageId === undefined) return;
-  const ref = { platform: 'telegram' as const, chatId: String(chatId), messageId: String(messageId) };
-  await attachPosted(deps.core, pendingIdsOf(reply), ref, deps.logger);
+/** The message that carries the keyboard, so the core can remember where the buttons are. */
+function keyboardAt(chatId: number, messageId: number | undefined, reply: Reply): PostedMessage[] {
+  return messageId === undefined ? [] : [{ chatId: String(chatId), messageId: String(messageId), pendingIds: pendingIdsOf(reply) }];
+}
+
+function inbound(deps: HandlerDeps): InboundDispatch {
+  return {
+    platform: TELEGRAM,
+    core: deps.core,
+    logger: deps.logger,
+    // The core and the renderer should never throw; if they do, the user gets a reference and the log the
+    // details. A failed send is thrown to grammY's error boundary, which logs it.
+    failed: (err, step, event) =>
+      step === 'handle' ? failure(deps, err, { eventKind: event.kind, eventId: event.eventId }) : step === 'render' ? failure(deps, err, { stage: 'render' }) : undefined,
+  };
 }
 
 function base(
@@ -99,7 +114,7 @@ function base(
   chatType: ChatType,
 ) {
   return {
-    platform: 'telegram' as const,
+    platform: TELEGRAM,
     platformUserId: String(from.id),
     userName: from.username ?? from.first_name,
     chatId: String(chat.id),
@@ -113,23 +128,6 @@ function toChatType(type: Chat['type']): ChatType | undefined {
   if (type === 'private') return 'private';
   if (type === 'group' || type === 'supergroup') return 'group';
   return undefined;
-}
-
-/** The core should never throw; if it does, the user gets a reference and the log gets the details. */
-async function dispatch(deps: HandlerDeps, event: InboundEvent): Promise<Reply> {
-  try {
-    return await deps.core.handle(event);
-  } catch (err) {
-    return failure(deps, err, { eventKind: event.kind, eventId: event.eventId });
-  }
-}
-
-function renderSafely(deps: HandlerDeps, reply: Reply): TelegramMessage[] {
-  try {
-    return renderTelegram(reply, deps.render);
-  } catch (err) {
-    return renderTelegram(failure(deps, err, { stage: 'render' }), deps.render);
-  }
 }
 
 function failure(deps: HandlerDeps, err: unknown, bindings: Record<string, unknown>): Reply {

@@ -4,6 +4,7 @@ import type { Block, Button, MentionPerson, Reply } from '../../core/messages/re
 import { encodeCallbackData } from './telegram.callback-data.js';
 import { escapeHtml, escapedLines } from './telegram.html.js';
 import { type HtmlBlock, packMessages } from './telegram.splitter.js';
+import { TELEGRAM } from './telegram.platform.js';
 
 /** Telegram's limit for a message text. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -95,7 +96,8 @@ function fieldLines(label: string, value: string, limit: number): string[] {
 /** `<a href="tg://user?id=…">Name</a>` for people with a Telegram id (they get notified), else the bare name. */
 export function telegramMention(person: MentionPerson): string {
   const name = escapeHtml(person.name.slice(0, 64));
-  return person.telegram && /^\d{1,20}$/.test(person.telegram) ? `<a href="tg://user?id=${person.telegram}">${name}</a>` : name;
+  const id = person.accounts?.[TELEGRAM];
+  return id && /^\d{1,20}$/.test(id) ? `<a href="tg://user?id=${id}">${name}</a>` : name;
 }
 
 /** Mentions first, then the text; a line never splits a link, and long mention lists wrap between people. */

@@ -25,17 +25,11 @@ export function projectsOf(person: Person, catalog: Catalog): string[] {
   return catalog.projects.map((p) => p.name).filter((p) => hasRole(person, 'viewer', p));
 }
 
-export function findPerson(catalog: Catalog, platform: 'telegram' | 'slack' | 'shell', userId: string): Person | undefined {
-  switch (platform) {
-    case 'telegram':
-      return catalog.people.find((p) => p.telegramId === userId);
-    case 'slack':
-      return catalog.people.find((p) => p.slackId === userId);
-    case 'shell':
-      return catalog.people.find((p) => p.id === userId);
-  }
+/** The person whose account on `platform` is `accountId` (the platform says which account is whose). */
+export function findPerson(catalog: Pick<Catalog, 'people'>, platform: string, accountId: string): Person | undefined {
+  return catalog.people.find((p) => p.accounts[platform] === accountId);
 }
 
-export function findChat(catalog: Catalog, platform: 'telegram' | 'slack', chatId: string): ChatBinding | undefined {
+export function findChat(catalog: Catalog, platform: string, chatId: string): ChatBinding | undefined {
   return catalog.chats.find((c) => c.platform === platform && c.chatId === chatId);
 }

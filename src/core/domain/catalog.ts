@@ -51,13 +51,14 @@ export interface RoleGrant {
 export interface Person {
   id: string;
   name: string;
-  telegramId?: string;
-  slackId?: string;
+  /** The person's account id on each chat platform, by platform id (a platform asks for its own). */
+  accounts: Readonly<Record<string, string>>;
   roles: RoleGrant[];
 }
 
 export interface ChatBinding {
-  platform: 'telegram' | 'slack';
+  /** Platform id of the chat. */
+  platform: string;
   chatId: string;
   projects: string[];
 }

@@ -12,8 +12,5 @@ export function personName(people: readonly Person[], id: string | null): string
 export function mentionOf(people: readonly Person[], id: string): MentionPerson {
   const person = people.find((p) => p.id === id);
   if (!person) return { name: id };
-  const mention: MentionPerson = { name: person.name };
-  if (person.telegramId) mention.telegram = person.telegramId;
-  if (person.slackId) mention.slack = person.slackId;
-  return mention;
+  return { name: person.name, accounts: { ...person.accounts } };
 }

@@ -25,6 +25,7 @@ export const helpIntent = defineIntent({
     b.definitions(allowed.map((i) => ({ term: i.usage.split(' | ').join('\n'), description: i.summary })));
     if (ctx.chatProjects.length === 0) b.context('You have no role on a project usable from this chat yet.');
     else b.context(`Projects here: ${ctx.chatProjects.join(', ')}`);
-    return b.build();
+    // Help is personal (it lists what the asker may run): only the asker sees it.
+    return { ...b.build(), visibility: 'private' };
   },
 });

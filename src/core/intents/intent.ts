@@ -14,6 +14,7 @@ import type { Notifier } from '../ports/notifier.port.js';
 import type { IncidentStore } from '../ports/incident.port.js';
 import type { OncallOverrideStore } from '../ports/oncall.port.js';
 import type { Silencer } from '../ports/silencer.port.js';
+import type { IncidentSettings } from '../incidents/incident-settings.js';
 import type { ActionPlan, PendingActionStore } from '../ports/pending-action.port.js';
 import type { RecurringFreeze } from '../domain/freeze.js';
 import type { Argv } from '../messages/argv.js';
@@ -39,6 +40,8 @@ export interface CoreServices {
   incidents: IncidentServices;
 }
 
+export type { IncidentSettings };
+
 /** What incidents, alert buttons and on-call need. */
 export interface IncidentServices {
   store: IncidentStore;
@@ -46,19 +49,6 @@ export interface IncidentServices {
   /** Alertmanager's silences API; undefined when no Alertmanager URL is configured (the button says so). */
   silencer?: Silencer;
   settings: IncidentSettings;
-}
-
-export interface IncidentSettings {
-  /** Alert labels naming the project, the service and the environment of an alert. */
-  projectLabel: string;
-  serviceLabel: string;
-  envLabel: string;
-  /** Length of a silence made by the Silence button. */
-  silenceMs: number;
-  /** An unacknowledged incident pages the primary on call after this long, the secondary after twice it. */
-  escalateAfterMs: number;
-  /** A deploy finished at most this long before an incident opened is linked to it. */
-  linkDeployWithinMs: number;
 }
 
 /** What the safe-actions intents and the confirm flow need. */
@@ -134,6 +124,8 @@ export interface ResolveContext {
   limits: Limits;
   chatProjects: string[];
   person: Person;
+  /** The configured person a platform mention word of the command names (CommandEvent.mentions), if any. */
+  mentioned?: (word: string) => Person | undefined;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -28,19 +28,25 @@ export interface ClearOverrideArgs {
   project: string;
 }
 
-const SLACK_MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
-
-/** A configured person by id or name (case-insensitive, `@` optional), or a Slack `<@U…>` mention. */
-export function findPersonWord(catalog: Catalog, word: string): Person | undefined {
-  const slack = SLACK_MENTION.exec(word);
-  if (slack) return catalog.people.find((p) => p.slackId === slack[1]);
+/**
+ * A configured person by id or name (case-insensitive, `@` optional), or the person a platform mention
+ * names (`mentioned`: the account behind a mention word of the event, see CommandEvent.mentions).
+ */
+export function findPersonWord(catalog: Catalog, word: string, mentioned?: (word: string) => Person | undefined): Person | undefined {
+  const byMention = mentioned?.(word);
+  if (byMention) return byMention;
   const w = word.replace(/^@/, '').trim().toLowerCase();
   return catalog.people.find((p) => p.id.toLowerCase() === w) ?? catalog.people.find((p) => p.name.toLowerCase() === w);
 }
 
 /** The person an override names: configured, and holding at least viewer on the project. */
-export function resolveOverridePerson(catalog: Catalog, project: string, word: string): Resolution<Person> {
-  const person = findPersonWord(catalog, word);
+export function resolveOverridePerson(
+  catalog: Catalog,
+  project: string,
+  word: string,
+  mentioned?: (word: string) => Person | undefined,
+): Resolution<Person> {
+  const person = findPersonWord(catalog, word, mentioned);
   const eligible = catalog.people.filter((p) => hasRole(p, 'viewer', project));
   if (!person) {
     const names = eligible.map((p) => p.name);

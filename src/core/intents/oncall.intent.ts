@@ -3,7 +3,7 @@
  * operators put someone else on call for a while, or end that early.
  */
 import { z } from 'zod';
-import { nameWord } from './words.js';
+import { nameWord } from '../messages/words.js';
 import { personName } from '../domain/people.js';
 import { formatLocal } from '../domain/rotation.js';
 import { hint } from '../domain/suggest.js';
@@ -11,9 +11,9 @@ import { parseUntil, startsTwoWordTime, UNTIL_EXAMPLES } from '../domain/until.j
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import { defineIntent, type IntentContext, type Resolution, type ResolveContext } from './intent.js';
-import { projectOnCall } from './oncall-now.js';
+import { projectOnCall } from '../oncall/oncall-now.js';
 import { clearOverride, resolveOverridePerson, setOverride, type ClearOverrideArgs, type SetOverrideArgs } from './oncall-override.js';
-import { resolveProject } from './targets.js';
+import { resolveProject } from '../actions/targets.js';
 
 const SET_USAGE = 'oncall override @person until <time> [project]';
 const USAGE = `oncall [project] | ${SET_USAGE} | oncall override clear [project]`;
@@ -49,7 +49,7 @@ function overrideInput(words: string[]): unknown {
   return { mode: 'set', person, until: until === '' ? undefined : until, project: timeWords[n], extra: timeWords[n + 1] };
 }
 
-function resolveInput(input: Input, { catalog, chatProjects }: ResolveContext): Resolution<OncallArgs> {
+function resolveInput(input: Input, { catalog, chatProjects, mentioned }: ResolveContext): Resolution<OncallArgs> {
   if (input.mode === 'show') {
     if (input.project && !chatProjects.includes(input.project)) {
       return { ok: false, outcome: 'not_found', reply: replies.error(`Unknown project "${input.project}".`, hint('project', input.project, chatProjects)) };
@@ -64,7 +64,7 @@ function resolveInput(input: Input, { catalog, chatProjects }: ResolveContext): 
     return { ok: false, outcome: 'not_found', reply: replies.error(`${project} has no on-call rotation to override.`, 'Add one under rotations in the Deckhand config.') };
   }
   if (input.mode === 'clear') return { ok: true, args: { mode: 'clear', project } };
-  const person = resolveOverridePerson(catalog, project, input.person);
+  const person = resolveOverridePerson(catalog, project, input.person, mentioned);
   if (!person.ok) return person;
   return { ok: true, args: { mode: 'set', project, personId: person.args.id, until: parseUntil(input.until)! } };
 }

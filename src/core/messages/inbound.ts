@@ -1,6 +1,13 @@
-/** Neutral inbound events: every adapter turns its platform's update into one of these. */
+/**
+ * Neutral inbound events: every adapter turns its platform's update into one of these. A chat only its
+ * one user sees (a direct message, the local shell) is `private`.
+ */
 
-export type Platform = 'telegram' | 'slack' | 'shell';
+/**
+ * The id of a chat platform (its registry entry outside the core names them). The core never branches on
+ * it: what differs between platforms reaches it as data on the event.
+ */
+export type Platform = string;
 
 export type ChatType = 'private' | 'group';
 
@@ -12,6 +19,11 @@ interface InboundBase {
   userName?: string;
   chatId: string;
   chatType: ChatType;
+  /**
+   * What the platform calls `platformUserId`, for the refusal that asks an admin to add it to the config
+   * (default: `<platform> user id`).
+   */
+  userIdLabel?: string;
   /** Platform event id, when the platform has one (used to drop redelivered events). */
   eventId?: string;
   receivedAt: Date;
@@ -21,6 +33,12 @@ interface InboundBase {
 export interface CommandEvent extends InboundBase {
   kind: 'command';
   text: string;
+  /**
+   * Words of `text` that mention an account of this platform, mapped to that account's id (Slack's
+   * `<@U012AB3CD|ann>` → `U012AB3CD`). The platform recognises its own mention syntax; the core looks the
+   * account up among the people's accounts.
+   */
+  mentions?: Readonly<Record<string, string>>;
 }
 
 /** A button click: carries the short action id and the server-side pending action id, never arguments. */

@@ -19,13 +19,14 @@ export interface Button {
   style?: 'primary' | 'danger';
 }
 
-/** A person to mention (notify) in a chat: shown by name, linked to their account where the platform knows it. */
+/**
+ * A person to mention (notify) in a chat: shown by name, linked to their account where the platform knows
+ * it. Each renderer picks its own platform's account (and checks its format) from `accounts`.
+ */
 export interface MentionPerson {
   name: string;
-  /** Telegram user id (numeric). */
-  telegram?: string;
-  /** Slack user id (U…/W…). */
-  slack?: string;
+  /** The person's account id on each platform they are configured for, by platform id. */
+  accounts?: Readonly<Record<string, string>>;
 }
 
 /** A term (one line per `\n`-separated alternative, e.g. a command's syntax) and what it means. */
@@ -54,6 +55,12 @@ export interface Attachment {
   title?: string;
 }
 
+/** Who sees a reply to a command or a click: only the person who asked, or the whole chat. */
+export type Visibility = 'private' | 'chat';
+
+/** Where a reply to a click goes: new messages, or in place of the clicked message (then new ones). */
+export type Placement = 'new' | 'replace-clicked';
+
 export interface Reply {
   tone: Tone;
   /** Plain-text fallback of the whole reply (notifications, shell, accessibility). */
@@ -61,4 +68,11 @@ export interface Reply {
   blocks: Block[];
   /** Long output (logs) delivered as a file where the platform supports it. */
   attachment?: Attachment;
+  /**
+   * Who sees it (default `chat`). A platform that cannot show a reply to one person only (Telegram in a
+   * group) shows it in the chat. Decided by the core (pipeline/presentation.ts), followed by every platform.
+   */
+  visibility?: Visibility;
+  /** Where it goes (default `new`); `replace-clicked` only for replies to a click. Decided by the core. */
+  placement?: Placement;
 }

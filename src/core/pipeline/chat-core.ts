@@ -6,6 +6,7 @@ import type { Reply } from '../messages/reply.js';
  * InboundEvent, call `handle`, and render the Reply. It never throws: failures become replies.
  */
 export interface ChatCore {
+  /** The reply always says who sees it and where it goes (`visibility`, `placement`: see presentation.ts). */
   handle(event: InboundEvent): Promise<Reply>;
   /** Commands for platform menus (Telegram setMyCommands, Slack help): name and one-line summary. */
   commands(): { name: string; summary: string }[];

@@ -14,6 +14,7 @@ import { parseMiddleware } from './parse.middleware.js';
 import { clickMiddleware } from './click.middleware.js';
 import { incidentClickMiddleware } from './incident-click.middleware.js';
 import { confirmMiddleware } from './confirm.middleware.js';
+import { presentReply } from './presentation.js';
 
 export interface CoreDeps extends Omit<CoreServices, 'intents'> {
   audit: AuditLog;
@@ -61,7 +62,8 @@ export function createCore(deps: CoreDeps): ChatCore {
         // Only reachable if the audit middleware itself failed; it never reaches the chat as a stack.
         deps.logger.error({ err, requestId: ctx.requestId }, 'pipeline failed');
       }
-      return ctx.reply ?? { tone: 'error', text: `Something went wrong (request ${ctx.requestId}).`, blocks: [{ type: 'text', text: `Something went wrong (request ${ctx.requestId}).` }] };
+      const reply = ctx.reply ?? { tone: 'error', text: `Something went wrong (request ${ctx.requestId}).`, blocks: [{ type: 'text', text: `Something went wrong (request ${ctx.requestId}).` }] };
+      return presentReply(event, reply);
     },
     commands() {
       return deps.intents.map((i) => ({ name: i.name, summary: i.summary }));

@@ -9,7 +9,7 @@ export function gateMiddleware(): Middleware {
   return async (ctx, next) => {
     const { event } = ctx;
     if (!ctx.person) {
-      const where = event.platform === 'shell' ? 'person id' : `${event.platform} user id`;
+      const where = event.userIdLabel ?? `${event.platform} user id`;
       finish(
         ctx,
         'refused',

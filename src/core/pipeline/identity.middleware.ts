@@ -12,7 +12,8 @@ export function identityMiddleware(catalog: () => Catalog): Middleware {
     const { event } = ctx;
     ctx.person = findPerson(cat, event.platform, event.platformUserId);
     const own = ctx.person ? projectsOf(ctx.person, cat) : [];
-    if (event.platform === 'shell' || event.chatType === 'private') {
+    // A private chat (a direct message, the local shell) reaches every project the person has.
+    if (event.chatType === 'private') {
       ctx.chatProjects = own;
     } else {
       const binding = findChat(cat, event.platform, event.chatId);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { findPerson } from '../domain/access.js';
 import type { Catalog } from '../domain/catalog.js';
 import { maskText } from '../domain/redact.js';
 import { hint } from '../domain/suggest.js';
@@ -34,7 +35,12 @@ export function parseMiddleware(intents: readonly AnyIntent[], catalog: () => Ca
       return;
     }
     ctx.intent = intent;
-    if (parseArguments(ctx, intent, { catalog: catalog(), limits, chatProjects: ctx.chatProjects, person: ctx.person! })) await next();
+    const cat = catalog();
+    const mentioned = (word: string) => {
+      const account = event.mentions?.[word];
+      return account === undefined ? undefined : findPerson(cat, event.platform, account);
+    };
+    if (parseArguments(ctx, intent, { catalog: cat, limits, chatProjects: ctx.chatProjects, person: ctx.person!, mentioned })) await next();
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Platform } from '../messages/inbound.js';
 /**
  * Pending actions: a confirmable request (restart, deploy, rollback) stored server-side. Buttons carry
  * only its short id. It expires, is single-use (claimed by one conditional update) and survives restarts.
@@ -27,13 +28,18 @@ export interface PlannedService {
   /** Target image for deploy/rollback; equal to current for restart. */
   targetImage: string;
   targetVersion: string;
-  /** Container ids (and names) at request time. */
-  containers: { id: string; name: string }[];
+  /**
+   * What ran at request time, runtime-neutral: the image id of each unit, sorted (see revisionOf). Re-checked
+   * at click time. Null for a plan stored before revisions were pinned (then the unit names are compared).
+   */
+  revision: string[] | null;
+  /** Names of the service's units (containers, pods) at request time, as shown in the plan. */
+  units: string[];
 }
 
 /** Where the confirm message lives, so progress can edit it in place. */
 export interface MessageRef {
-  platform: 'telegram' | 'slack' | 'shell';
+  platform: Platform;
   chatId: string;
   /** Telegram message_id or Slack message ts. */
   messageId: string;
@@ -43,7 +49,7 @@ export interface PendingAction {
   id: string;
   plan: ActionPlan;
   requestedBy: string;
-  platform: 'telegram' | 'slack' | 'shell';
+  platform: Platform;
   chatId: string;
   /** Production four-eyes: someone other than the requester must approve. */
   needsApproval: boolean;
@@ -60,7 +66,7 @@ export interface PendingAction {
 export interface NewPendingAction {
   plan: ActionPlan;
   requestedBy: string;
-  platform: 'telegram' | 'slack' | 'shell';
+  platform: Platform;
   chatId: string;
   needsApproval: boolean;
   createdAt: Date;

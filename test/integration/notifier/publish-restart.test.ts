@@ -5,8 +5,8 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackDelivery } from '../../../src/adapters/notifier/delivery.slack.js';
-import { createTelegramDelivery } from '../../../src/adapters/notifier/delivery.telegram.js';
+import { createSlackDelivery } from '../../../src/adapters/slack/slack.delivery.js';
+import { createTelegramDelivery } from '../../../src/adapters/telegram/telegram.delivery.js';
 import { scaledTimers } from '../../../src/adapters/notifier/delivery.timers.js';
 import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/prisma-client.js';
 import { PrismaPostedMessages } from '../../../src/adapters/prisma/posted-message.repository.js';

@@ -17,9 +17,9 @@ function expectGolden(name: string, actual: unknown): void {
 const page = new ReplyBuilder('warning')
   .mention(
     [
-      { name: 'Alice', telegram: '1001', slack: 'U0ALICE' },
-      { name: 'Bob', telegram: '1002' },
-      { name: 'Zoë <ops> & co', slack: 'not-an-id' },
+      { name: 'Alice', accounts: { telegram: '1001', slack: 'U0ALICE' } },
+      { name: 'Bob', accounts: { telegram: '1002' } },
+      { name: 'Zoë <ops> & co', accounts: { slack: 'not-an-id' } },
     ],
     'Incident 7Hq2 in shop (5xx > 1% & rising) is unacknowledged for 10m: paging the primary on call.',
   )
@@ -60,7 +60,7 @@ describe('mentions', () => {
   });
 
   it('wraps many Telegram mentions between people, never inside a link', () => {
-    const many = Array.from({ length: 150 }, (_, i) => ({ name: `Person ${i}`, telegram: String(100000 + i) }));
+    const many = Array.from({ length: 150 }, (_, i) => ({ name: `Person ${i}`, accounts: { telegram: String(100000 + i) } }));
     const out = renderTelegram(new ReplyBuilder().mention(many, 'wake up').build());
     const html = out.map((m) => m.text).join('\n');
     expect(out.length).toBeGreaterThan(1);

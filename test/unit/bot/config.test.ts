@@ -28,7 +28,7 @@ describe('config', () => {
   it('builds the catalog with defaults', () => {
     const c = parseConfig(base);
     expect(c.catalog.projects[0]!.environments[0]!.services[0]).toEqual({ name: 'api', project: 'shop', env: 'prod', host: 'd1', selector: { name: undefined, labels: { app: 'api' } }, image: undefined });
-    expect(c.catalog.people[0]).toMatchObject({ id: 'alice', name: 'alice', telegramId: '42', roles: [{ role: 'admin', project: 'shop', env: '*' }] });
+    expect(c.catalog.people[0]).toMatchObject({ id: 'alice', name: 'alice', accounts: { telegram: '42', shell: 'alice' }, roles: [{ role: 'admin', project: 'shop', env: '*' }] });
     expect(c.limits).toEqual({ maxLogLines: 500, defaultLogLines: 50, inlineLogLines: 40, hostTimeoutMs: 3000 });
   });
 

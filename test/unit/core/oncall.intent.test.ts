@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { findPerson } from '../../../src/core/domain/access.js';
 import type { Catalog } from '../../../src/core/domain/catalog.js';
 import { findPersonWord, resolveOverridePerson } from '../../../src/core/intents/oncall-override.js';
 import { coreHarness } from '../../support/core-harness.js';
@@ -28,7 +29,7 @@ describe('oncall', () => {
     expect(h.actions.notifier.announcements).toHaveLength(1);
     expect(announced!.project).toBe('shop');
     expect(announced!.reply.text).toContain('@Carol is primary on call for shop instead of Alice until Mon 23 Nov 18:00 GMT+1 (5h)');
-    expect(announced!.reply.blocks).toContainEqual({ type: 'mention', text: expect.any(String), people: [{ name: 'Carol', telegram: '1003' }] });
+    expect(announced!.reply.blocks).toContainEqual({ type: 'mention', text: expect.any(String), people: [{ name: 'Carol', accounts: { telegram: '1003', shell: 'carol' } }] });
     expect(await stored(h)).toMatchObject([{ project: 'shop', personId: 'carol', endsAt: new Date('2026-11-23T17:00:00Z'), createdBy: 'dave' }]);
 
     const shown = await h.say('oncall');
@@ -44,7 +45,9 @@ describe('oncall', () => {
     expect((await h.say('oncall override CAROL until tomorrow 09:00 shop', DAVE)).tone).toBe('success');
     expect((await h.say('oncall override Bob 2026-11-25 09:00', DAVE)).tone).toBe('success');
     expect((await h.say('oncall override dave until 90m', DAVE)).tone).toBe('success');
-    expect((await h.say('oncall override <@U0BOB> until 10:00', DAVE)).text).toContain('until Tue 24 Nov 10:00');
+    // Dave on Slack, naming Bob by a Slack mention (the Slack adapter lists it as a mention of U0BOB).
+    const daveOnSlack = { platform: 'slack', user: 'U0DAVE', mentions: { '<@U0BOB>': 'U0BOB' } };
+    expect((await h.say('oncall override <@U0BOB> until 10:00', daveOnSlack)).text).toContain('until Tue 24 Nov 10:00');
     expect((await stored(h)).map((o) => [o.personId, o.endsAt.toISOString()])).toEqual([
       ['carol', '2026-11-24T08:00:00.000Z'],
       ['bob', '2026-11-25T08:00:00.000Z'],
@@ -104,16 +107,20 @@ describe('override person', () => {
     rotations: [],
     hosts: [],
     people: [
-      { id: 'ann', name: 'Ann Lee', roles: [{ role: 'viewer', project: 'shop', env: '*' }] },
-      { id: 'ed', name: 'Ed', slackId: 'U0ED', roles: [{ role: 'admin', project: 'billing', env: '*' }] },
+      { id: 'ann', name: 'Ann Lee', accounts: {}, roles: [{ role: 'viewer', project: 'shop', env: '*' }] },
+      { id: 'ed', name: 'Ed', accounts: { slack: 'U0ED' }, roles: [{ role: 'admin', project: 'billing', env: '*' }] },
     ],
   } as Catalog;
 
-  it('finds people by id, name or Slack mention, case-insensitively', () => {
+  it('finds people by id, name or platform mention, case-insensitively', () => {
+    // The platform says which account a mention word names (Slack: `<@U0ED|ed>` → U0ED).
+    const mentions: Record<string, string> = { '<@U0ED|ed>': 'U0ED', '<@U0NOPE>': 'U0NOPE' };
+    const mentioned = (word: string) => (mentions[word] ? findPerson(catalog, 'slack', mentions[word]) : undefined);
     expect(findPersonWord(catalog, '@ANN')?.id).toBe('ann');
     expect(findPersonWord(catalog, 'ann lee')?.id).toBe('ann');
-    expect(findPersonWord(catalog, '<@U0ED|ed>')?.id).toBe('ed');
-    expect(findPersonWord(catalog, '<@U0NOPE>')).toBeUndefined();
+    expect(findPersonWord(catalog, '<@U0ED|ed>', mentioned)?.id).toBe('ed');
+    expect(findPersonWord(catalog, '<@U0NOPE>', mentioned)).toBeUndefined();
+    expect(findPersonWord(catalog, '<@U0ED|ed>')).toBeUndefined();
   });
 
   it('refuses a person without a role on the project', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChatQueue } from '../../../../src/adapters/notifier/delivery.chat-queue.js';
 import { groupReplies } from '../../../../src/adapters/notifier/delivery.grouping.js';
-import { telegramFits } from '../../../../src/adapters/notifier/delivery.telegram.js';
+import { telegramFits } from '../../../../src/adapters/telegram/telegram.delivery.js';
 import { renderTelegram } from '../../../../src/adapters/telegram/telegram.renderer.js';
 import { ReplyBuilder, replies } from '../../../../src/core/messages/reply-builder.js';
 

@@ -6,8 +6,8 @@
 import { HttpResponse, delay, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSlackDelivery } from '../../../../src/adapters/notifier/delivery.slack.js';
-import { createTelegramDelivery } from '../../../../src/adapters/notifier/delivery.telegram.js';
+import { createSlackDelivery } from '../../../../src/adapters/slack/slack.delivery.js';
+import { createTelegramDelivery } from '../../../../src/adapters/telegram/telegram.delivery.js';
 import { scaledTimers } from '../../../../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../../../../src/core/messages/reply-builder.js';
 import type { Platform } from '../../../../src/core/messages/inbound.js';

@@ -1,6 +1,6 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackDelivery, slackFits } from '../../../../src/adapters/notifier/delivery.slack.js';
+import { createSlackDelivery, slackFits } from '../../../../src/adapters/slack/slack.delivery.js';
 import { scaledTimers } from '../../../../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../../../../src/core/messages/reply-builder.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
@@ -32,7 +32,7 @@ const blocksOf = (c: SlackCall) => JSON.parse(c.body.blocks ?? '[]') as { type: 
 /** Per channel, the 4th, 11th, 18th... call answers 429 (Retry-After: 2), the 6th and 17th 503, the 9th fails at the network. */
 const storm = (n: number) => (n % 7 === 4 ? '429' : n === 6 || n === 17 ? '5xx' : n === 9 ? 'network' : undefined);
 
-describe('DeliveryQueue over the real SlackNotifier and WebClient: an alert storm', () => {
+describe('DeliveryQueue over the real SlackDeliveryTarget and WebClient: an alert storm', () => {
   it('delivers 1,000 alerts to 3 channels in grouped messages within the limits, waiting out 429s and retrying 5xx and network errors', async () => {
     // Given Slack answering some 429s with Retry-After, some 503s and network failures, and three bound channels
     const timers = scaledTimers(SPEED);

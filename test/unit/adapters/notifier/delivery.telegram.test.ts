@@ -1,7 +1,7 @@
 import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTelegramDelivery } from '../../../../src/adapters/notifier/delivery.telegram.js';
+import { createTelegramDelivery } from '../../../../src/adapters/telegram/telegram.delivery.js';
 import { scaledTimers, type DeliveryTimers } from '../../../../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../../../../src/core/messages/reply-builder.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
@@ -72,7 +72,7 @@ function alert(i: number): Reply {
 
 const textOf = (s: Seen) => String(s.call.body.text ?? '');
 
-describe('DeliveryQueue over the real TelegramNotifier: an alert storm', () => {
+describe('DeliveryQueue over the real TelegramDeliveryTarget: an alert storm', () => {
   it('delivers 1,000 alerts to 3 chats in grouped messages within the limits, retrying 429s, 5xx and network errors', async () => {
     // Given a Bot API that answers some 429s, 5xx and network failures, and three bound chats (two groups)
     const timers = scaledTimers(SPEED);
@@ -149,7 +149,7 @@ describe('DeliveryQueue over the real TelegramNotifier: an alert storm', () => {
     expect(JSON.stringify(log.entries)).not.toContain(TOKEN);
   });
 
-  it('lets TelegramNotifier post an edit of a deleted message as a new message, counted as delivered', async () => {
+  it('lets TelegramDeliveryTarget post an edit of a deleted message as a new message, counted as delivered', async () => {
     const timers = scaledTimers(SPEED);
     const api = createBotApi();
     api.respond((call) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryDedupe } from '../../../../src/adapters/memory-dedupe.js';
-import { chatTypeOf, commandText, stripMention } from '../../../../src/adapters/slack/slack-event.parser.js';
+import { chatTypeOf, commandEventFromSlash, commandText, mentionsOf, stripMention } from '../../../../src/adapters/slack/slack-event.parser.js';
 
 describe('slack event parsing', () => {
   it('strips the bot mention in both forms and leaves other mentions', () => {
@@ -8,6 +8,15 @@ describe('slack event parsing', () => {
     expect(commandText(stripMention('<@UBOT|deckhand>   status', 'UBOT'))).toBe('status');
     expect(commandText(stripMention('<@UOTHER> status'))).toBe('status');
     expect(commandText(stripMention('<@UBOT>', 'UBOT'))).toBe('help');
+  });
+
+  it('lists the user mentions of a command with the Slack user id each names', () => {
+    expect(mentionsOf('oncall override <@U0ED|ed> until 10:00')).toEqual({ '<@U0ED|ed>': 'U0ED' });
+    expect(mentionsOf('oncall override <@W0BOB> 90m <@U0ED>')).toEqual({ '<@W0BOB>': 'W0BOB', '<@U0ED>': 'U0ED' });
+    expect(mentionsOf('oncall override bob until 10:00')).toBeUndefined();
+    expect(mentionsOf('oncall override <#C0SHOP> <@lowercase>')).toBeUndefined();
+    const slash = { command: '/deckhand', text: 'oncall override <@U0BOB> until 10:00', user_id: 'U0DAVE', channel_id: 'C0SHOP' };
+    expect(commandEventFromSlash(slash as Parameters<typeof commandEventFromSlash>[0], new Date(0)).mentions).toEqual({ '<@U0BOB>': 'U0BOB' });
   });
 
   it('unescapes typed text and collapses whitespace', () => {

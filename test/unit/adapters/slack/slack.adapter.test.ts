@@ -9,6 +9,7 @@ import type { InboundEvent, Platform } from '../../../../src/core/messages/inbou
 import { ReplyBuilder, replies } from '../../../../src/core/messages/reply-builder.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
 import type { ChatCore } from '../../../../src/core/pipeline/chat-core.js';
+import { presentReply } from '../../../../src/core/pipeline/presentation.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { API, BOT_USER_ID, SlackApiRecorder } from './slack-api.recorder.js';
 import { SignedSlackClient } from './slack-signed.client.js';
@@ -37,7 +38,8 @@ class RecordingCore implements ChatCore {
   async handle(event: InboundEvent): Promise<Reply> {
     this.events.push(event);
     await this.gate;
-    return this.reply;
+    // With the visibility and placement the real core decides (presentation.ts).
+    return presentReply(event, this.reply);
   }
   commands() {
     return [{ name: 'status', summary: 'Show service status' }];
@@ -133,6 +135,7 @@ describe('slash command', () => {
   });
 
   it('treats an empty command as help (answered privately) and DMs as private chats', async () => {
+    core.reply = { ...core.reply, visibility: 'private' }; // as the help intent answers
     await client.command({ ...slash, text: '  ', channel_id: 'D024BE91L', channel_name: 'directmessage' });
     await vi.waitFor(() => expect(api.traffic()).toHaveLength(1));
     expect(core.events[0]).toMatchObject({ kind: 'command', text: 'help', chatType: 'private', chatId: 'D024BE91L' });

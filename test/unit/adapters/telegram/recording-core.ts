@@ -2,6 +2,7 @@ import { ReplyBuilder, replies } from '../../../../src/core/messages/reply-build
 import type { InboundEvent, Platform } from '../../../../src/core/messages/inbound.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
 import type { ChatCore } from '../../../../src/core/pipeline/chat-core.js';
+import { presentReply } from '../../../../src/core/pipeline/presentation.js';
 import type { Logger } from '../../../../src/core/ports/logger.port.js';
 
 /**
@@ -17,7 +18,12 @@ export class RecordingCore implements ChatCore {
     this.attached.push({ pendingId, ref });
   }
 
+  /** Answers as the real core does: with the visibility and placement it decides (presentation.ts). */
   async handle(event: InboundEvent): Promise<Reply> {
+    return presentReply(event, await this.answer(event));
+  }
+
+  private async answer(event: InboundEvent): Promise<Reply> {
     this.events.push(event);
     if (event.kind === 'action') {
       if (event.actionId === 'deploy.approve') return approvalReply();

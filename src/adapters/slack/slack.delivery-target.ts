@@ -4,17 +4,15 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
 import type { SlackMessage } from './slack-block.types.js';
-import { errorSummary } from './slack-reply.delivery.js';
+import type { DeliveryTarget } from '../notifier/delivery.queue.js';
 import { renderSlack } from './slack.renderer.js';
 
-export interface SlackNotifierOptions {
+export interface SlackDeliveryTargetOptions {
   /**
-   * The client to call: the delivery queue's own (delivery.slack.ts: rate gate, no retries of its own), or
+   * The client to call: the delivery queue's own (slack.delivery.ts: rate gate, no retries of its own), or
    * the adapter's `app.client` (waits for Retry-After on 429 and retries per the adapter's retryConfig).
    */
   client: webApi.WebClient;
-  /** Slack channel ids bound to a project (announcements go to each). */
-  chatsFor: (project: string) => string[];
   logger: Logger;
 }
 
@@ -29,14 +27,14 @@ const refSchema = z.object({
 const UNEDITABLE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
 
 /**
- * Push calls to Slack, the target the delivery queue (delivery.slack.ts) hands pushes to: progress updates
- * the confirm message in place, a keyed message is posted once and updated after, announcements go to bound
- * channels.
+ * Push calls to Slack, the target the delivery queue (slack.delivery.ts) hands pushes to, one channel at a
+ * time: progress updates the confirm message in place, a keyed message is posted once and updated after.
+ * Fan-out to the channels bound to a project is the queue's.
  */
-export class SlackNotifier {
+export class SlackDeliveryTarget implements DeliveryTarget {
   private readonly logger: Logger;
 
-  constructor(private readonly opts: SlackNotifierOptions) {
+  constructor(private readonly opts: SlackDeliveryTargetOptions) {
     this.logger = opts.logger.child({ notifier: 'slack' });
   }
 
@@ -58,22 +56,6 @@ export class SlackNotifier {
     }
     await this.post(channel, rest);
     return undefined;
-  }
-
-  /** chat.postMessage to every Slack channel bound to the project; one failing does not stop the others. */
-  async announce(project: string, reply: Reply): Promise<void> {
-    const messages = renderSlack(reply);
-    for (const channel of new Set(this.opts.chatsFor(project))) {
-      if (!channelId.safeParse(channel).success) {
-        this.logger.warn({ project, channel }, 'skipping a malformed Slack channel id');
-        continue;
-      }
-      try {
-        await this.post(channel, messages);
-      } catch (err) {
-        this.logger.error({ err: errorSummary(err), project, channel }, 'slack announcement failed');
-      }
-    }
   }
 
   /** Posts to one channel; returns the ts of the first message (the one later edits replace). Throws on failure. */

@@ -3,11 +3,12 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Clock } from '../../core/ports/clock.port.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
-import { TelegramNotifier } from '../telegram/telegram.notifier.js';
-import { type RenderOptions, renderTelegram } from '../telegram/telegram.renderer.js';
-import { RateGate, type RateLimits } from './delivery.rate-gate.js';
-import { DeliveryQueue } from './delivery.queue.js';
-import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
+import { RateGate, type RateLimits } from '../notifier/delivery.rate-gate.js';
+import { DeliveryQueue } from '../notifier/delivery.queue.js';
+import { systemTimers, type DeliveryTimers } from '../notifier/delivery.timers.js';
+import { TelegramDeliveryTarget } from './telegram.delivery-target.js';
+import { TELEGRAM } from './telegram.platform.js';
+import { type RenderOptions, renderTelegram } from './telegram.renderer.js';
 
 /** Telegram's limits for bots: 1 message/s in a chat, 20/min in a group, about 30/s overall. */
 export const TELEGRAM_LIMITS: RateLimits = {
@@ -29,7 +30,7 @@ export function telegramFits(render?: RenderOptions): (reply: Reply) => boolean 
 /**
  * A grammY transformer for the delivery Api: every call to a chat waits for the chat's slot in the rate
  * gate. Failures are thrown as grammY raises them (GrammyError with `error_code` and `retry_after`,
- * HttpError for the network), and the queue classifies them (delivery.errors.ts).
+ * HttpError for the network), and the queue classifies them (notifier/delivery.errors.ts).
  */
 export function deliveryTransformer(gate: RateGate): Transformer {
   return async (prev, method, payload, signal) => {
@@ -60,17 +61,17 @@ export interface TelegramDeliveryOptions {
 }
 
 /**
- * The rate-limited Telegram notifier: a DeliveryQueue over the real TelegramNotifier, on an Api of its own
+ * The rate-limited Telegram notifier: a DeliveryQueue over the TelegramDeliveryTarget, on an Api of its own
  * (not the adapter's `bot.api`, whose throttler and auto-retry would pace and retry a second time).
  */
 export function createTelegramDelivery(opts: TelegramDeliveryOptions): { queue: DeliveryQueue; api: Api } {
   const timers = opts.timers ?? systemTimers;
   const api = new Api(opts.token, opts.apiRoot ? { apiRoot: opts.apiRoot } : {});
   api.config.use(deliveryTransformer(new RateGate(opts.limits ?? TELEGRAM_LIMITS, timers)));
-  const notifier = new TelegramNotifier({ api, chatsFor: (chat) => [chat], logger: opts.logger, render: opts.render });
+  const target = new TelegramDeliveryTarget({ api, logger: opts.logger, render: opts.render });
   const queue = new DeliveryQueue({
-    platform: 'telegram',
-    target: notifier,
+    platform: TELEGRAM,
+    target,
     chatsFor: opts.chatsFor,
     posted: opts.posted,
     clock: opts.clock,

@@ -2,7 +2,7 @@ import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTelegramAdapter } from '../../../../src/adapters/telegram/telegram.adapter.js';
-import { TelegramNotifier } from '../../../../src/adapters/telegram/telegram.notifier.js';
+import { TelegramDeliveryTarget } from '../../../../src/adapters/telegram/telegram.delivery-target.js';
 import { ReplyBuilder, replies } from '../../../../src/core/messages/reply-builder.js';
 import type { ApiCall } from './bot-api.fake.js';
 import { BOT_INFO, TOKEN, createBotApi } from './bot-api.fake.js';
@@ -10,7 +10,6 @@ import { RecordingCore, recordingLogger } from './recording-core.js';
 
 const HTML = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } };
 const FAST_THROTTLE = { out: { maxConcurrent: 1, minTime: 5 }, group: { maxConcurrent: 1, minTime: 5 } };
-const CHATS: Record<string, string[]> = { shop: ['-100200', '777', '-100200'], empty: [], bad: ['@ops', '777'] };
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -19,13 +18,13 @@ afterAll(() => server.close());
 
 let api: ReturnType<typeof createBotApi>;
 let log: ReturnType<typeof recordingLogger>;
-let notifier: TelegramNotifier;
+let notifier: TelegramDeliveryTarget;
 
 beforeEach(() => {
   api = createBotApi();
   server.use(api.handler);
   log = recordingLogger();
-  // The notifier uses the adapter's own Api, so sends go through its throttler and auto-retry.
+  // The target uses the adapter's own Api, so sends go through its throttler and auto-retry.
   const { bot } = createTelegramAdapter({
     token: TOKEN,
     core: new RecordingCore(),
@@ -34,7 +33,7 @@ beforeEach(() => {
     botInfo: BOT_INFO,
     throttle: FAST_THROTTLE,
   });
-  notifier = new TelegramNotifier({ api: bot.api, chatsFor: (p) => CHATS[p] ?? [], logger: log.logger });
+  notifier = new TelegramDeliveryTarget({ api: bot.api, logger: log.logger });
 });
 
 const done = (text: string) => new ReplyBuilder('success').text(text).build();
@@ -55,7 +54,7 @@ function failOnce(method: string, response: () => Response, chatId?: number): vo
   });
 }
 
-describe('TelegramNotifier.edit', () => {
+describe('TelegramDeliveryTarget.edit', () => {
   it('edits the message text as HTML and drops the keyboard when the reply has no buttons', async () => {
     await notifier.edit(ref, new ReplyBuilder('info').header('Deploying shop <prod>').text('replacing 1/3').build());
     expect(api.calls).toEqual([
@@ -119,36 +118,23 @@ describe('TelegramNotifier.edit', () => {
   });
 });
 
-describe('TelegramNotifier.announce', () => {
-  it('sends the reply once to every chat bound to the project', async () => {
-    await notifier.announce('shop', done('Deploy of shop:1.2.3 to prod finished.'));
-    expect(api.calls).toEqual([
-      { method: 'sendMessage', body: { chat_id: -100200, text: 'Deploy of shop:1.2.3 to prod finished.', ...HTML } },
-      { method: 'sendMessage', body: { chat_id: 777, text: 'Deploy of shop:1.2.3 to prod finished.', ...HTML } },
-    ]);
+describe('TelegramDeliveryTarget.send', () => {
+  it('sends the reply to the one chat and returns the message_id later edits replace', async () => {
+    const id = await notifier.send('-100200', done('Deploy of shop:1.2.3 to prod finished.'));
+    expect(api.calls).toEqual([{ method: 'sendMessage', body: { chat_id: -100200, text: 'Deploy of shop:1.2.3 to prod finished.', ...HTML } }]);
+    expect(id).toMatch(/^\d+$/);
   });
 
-  it('retries a 429 for one chat and still reaches every chat', async () => {
+  it('retries a 429 and still sends', async () => {
     failOnce('sendMessage', () => telegramError(429, 'Too Many Requests: retry after 1', 1), -100200);
-    await notifier.announce('shop', replies.info('started'));
-    expect(api.bodies('sendMessage').map((b) => b.chat_id)).toEqual([-100200, -100200, 777]);
+    await notifier.send('-100200', replies.info('started'));
+    expect(api.bodies('sendMessage').map((b) => b.chat_id)).toEqual([-100200, -100200]);
   });
 
-  it('logs a chat that fails for good and goes on with the others', async () => {
+  it('throws a failure for good (the delivery queue decides) and refuses a malformed chat id', async () => {
     failOnce('sendMessage', () => telegramError(403, 'Forbidden: bot was blocked by the user'), -100200);
-    await notifier.announce('shop', replies.info('started'));
-    expect(api.bodies('sendMessage').map((b) => b.chat_id)).toEqual([-100200, 777]);
-    expect(log.entries).toContainEqual({
-      level: 'error',
-      obj: { err: { message: expect.stringContaining('bot was blocked') }, project: 'shop', chatId: '-100200' },
-      msg: 'telegram announcement failed',
-    });
-  });
-
-  it('skips malformed chat ids and sends nothing for a project without chats', async () => {
-    await notifier.announce('empty', replies.info('x'));
-    await notifier.announce('bad', replies.info('x'));
-    expect(api.bodies('sendMessage').map((b) => b.chat_id)).toEqual([777]);
-    expect(log.entries.some((e) => e.level === 'warn' && e.msg === 'skipping a malformed Telegram chat id')).toBe(true);
+    await expect(notifier.send('-100200', replies.info('started'))).rejects.toThrow(/bot was blocked/);
+    await expect(notifier.send('@ops', replies.info('x'))).rejects.toThrow();
+    expect(api.bodies('sendMessage').map((b) => b.chat_id)).toEqual([-100200]);
   });
 });

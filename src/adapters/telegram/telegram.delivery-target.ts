@@ -4,13 +4,12 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
 import { type RenderOptions, type TelegramMessage, renderTelegram } from './telegram.renderer.js';
+import type { DeliveryTarget } from '../notifier/delivery.queue.js';
 import { editWithMessages, isUneditable, sendMessages } from './telegram.sender.js';
 
-export interface TelegramNotifierOptions {
+export interface TelegramDeliveryTargetOptions {
   /** The Api to call: the delivery queue's own (rate gate, no auto-retry), or the adapter's `bot.api`. */
   api: Api;
-  /** Telegram chat ids bound to a project (announcements go to each). */
-  chatsFor: (project: string) => string[];
   logger: Logger;
   render?: RenderOptions;
 }
@@ -26,14 +25,14 @@ const refSchema = z.object({
 const TEXT_OPTIONS = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
 
 /**
- * Push calls to Telegram, the target the delivery queue (delivery.telegram.ts) hands pushes to: progress
- * edits the confirm message in place, a keyed message is posted once and edited after, announcements go to
- * bound chats.
+ * Push calls to Telegram, the target the delivery queue (telegram.delivery.ts) hands pushes to, one chat at
+ * a time: progress edits the confirm message in place, a keyed message is posted once and edited after.
+ * Fan-out to the chats bound to a project is the queue's.
  */
-export class TelegramNotifier {
+export class TelegramDeliveryTarget implements DeliveryTarget {
   private readonly logger: Logger;
 
-  constructor(private readonly opts: TelegramNotifierOptions) {
+  constructor(private readonly opts: TelegramDeliveryTargetOptions) {
     this.logger = opts.logger.child({ notifier: 'telegram' });
   }
 
@@ -63,22 +62,6 @@ export class TelegramNotifier {
     return this.post(Number(chatId.parse(chat)), renderTelegram(reply, this.opts.render));
   }
 
-  /** sendMessage to every Telegram chat bound to the project; one chat failing does not stop the others. */
-  async announce(project: string, reply: Reply): Promise<void> {
-    const messages = renderTelegram(reply, this.opts.render);
-    for (const chat of new Set(this.opts.chatsFor(project))) {
-      if (!chatId.safeParse(chat).success) {
-        this.logger.warn({ project, chatId: chat }, 'skipping a malformed Telegram chat id');
-        continue;
-      }
-      try {
-        await sendMessages(this.opts.api, Number(chat), messages);
-      } catch (err) {
-        this.logger.error({ err: summary(err), project, chatId: chat }, 'telegram announcement failed');
-      }
-    }
-  }
-
   /** Sends the messages in order; the first one's id, unless it is a bare document (nothing to edit later). */
   private async post(chat: number, messages: TelegramMessage[]): Promise<string | undefined> {
     const [first, ...rest] = messages;
@@ -91,8 +74,4 @@ export class TelegramNotifier {
     await sendMessages(this.opts.api, chat, first.document ? [{ text: '', document: first.document }, ...rest] : rest);
     return String(sent.message_id);
   }
-}
-
-function summary(err: unknown): { message: string } {
-  return { message: err instanceof Error ? err.message : String(err) };
 }

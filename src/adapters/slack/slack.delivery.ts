@@ -3,12 +3,13 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Clock } from '../../core/ports/clock.port.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
-import { boltLogger } from '../slack/slack-logger.bridge.js';
-import { SlackNotifier } from '../slack/slack.notifier.js';
-import { renderSlack } from '../slack/slack.renderer.js';
-import { RateGate, type RateLimits } from './delivery.rate-gate.js';
-import { DeliveryQueue } from './delivery.queue.js';
-import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
+import { RateGate, type RateLimits } from '../notifier/delivery.rate-gate.js';
+import { DeliveryQueue } from '../notifier/delivery.queue.js';
+import { systemTimers, type DeliveryTimers } from '../notifier/delivery.timers.js';
+import { SLACK } from './slack.platform.js';
+import { boltLogger } from './slack-logger.bridge.js';
+import { SlackDeliveryTarget } from './slack.delivery-target.js';
+import { renderSlack } from './slack.renderer.js';
 
 /**
  * Slack's limits as the gate keeps them: chat.postMessage allows about 1 message/s per channel (short bursts
@@ -30,7 +31,7 @@ export function slackFits(reply: Reply): boolean {
 
 /**
  * A WebClient whose every call to a channel first waits for the channel's slot in the rate gate (the
- * equivalent of the grammY transformer in delivery.telegram.ts). Every Web API method goes through
+ * equivalent of the grammY transformer in telegram/telegram.delivery.ts). Every Web API method goes through
  * `apiCall`, so overriding it covers chat.postMessage and chat.update alike.
  */
 class GatedWebClient extends webApi.WebClient {
@@ -76,7 +77,7 @@ export interface SlackDeliveryOptions {
 }
 
 /**
- * The rate-limited Slack notifier: a DeliveryQueue over the real SlackNotifier, on a WebClient of its own
+ * The rate-limited Slack notifier: a DeliveryQueue over the SlackDeliveryTarget, on a WebClient of its own
  * that neither retries nor waits by itself (`retries: 0`, `rejectRateLimitedCalls`): a 429 comes back as
  * WebAPIRateLimitedError with `retryAfter`, and the queue waits it out for that channel only, instead of the
  * adapter's client pausing every call and retrying a second time.
@@ -94,10 +95,10 @@ export function createSlackDelivery(opts: SlackDeliveryOptions): { queue: Delive
     },
     gate,
   );
-  const notifier = new SlackNotifier({ client, chatsFor: (channel) => [channel], logger: opts.logger });
+  const target = new SlackDeliveryTarget({ client, logger: opts.logger });
   const queue = new DeliveryQueue({
-    platform: 'slack',
-    target: notifier,
+    platform: SLACK,
+    target,
     chatsFor: opts.chatsFor,
     posted: opts.posted,
     clock: opts.clock,

@@ -2,24 +2,23 @@ import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSlackAdapter } from '../../../../src/adapters/slack/slack.adapter.js';
-import { SlackNotifier } from '../../../../src/adapters/slack/slack.notifier.js';
+import { SlackDeliveryTarget } from '../../../../src/adapters/slack/slack.delivery-target.js';
 import { ReplyBuilder, replies } from '../../../../src/core/messages/reply-builder.js';
 import { recordingLogger } from '../telegram/recording-core.js';
 import { API, SlackApiRecorder } from './slack-api.recorder.js';
 
-const CHANNELS: Record<string, string[]> = { shop: ['C0OPS', 'C0DEPLOYS', 'C0OPS'], bad: ['#ops', 'C0OPS'] };
 const core = { handle: async () => replies.info('unused'), commands: () => [], attachMessage: async () => {} };
 
 const api = new SlackApiRecorder();
 const msw = setupServer(...api.handlers());
 let log: ReturnType<typeof recordingLogger>;
-let notifier: SlackNotifier;
+let notifier: SlackDeliveryTarget;
 
 let app: ReturnType<typeof createSlackAdapter>['app'];
 
 beforeAll(async () => {
   msw.listen({ onUnhandledRequest: 'error' });
-  // The notifier uses the adapter's own WebClient: its retry policy and Retry-After handling.
+  // The target uses the adapter's own WebClient: its retry policy and Retry-After handling.
   app = createSlackAdapter({
     botToken: 'xoxb-test-token',
     signingSecret: 'secret',
@@ -35,14 +34,14 @@ afterAll(() => msw.close());
 beforeEach(() => {
   api.reset();
   log = recordingLogger();
-  notifier = new SlackNotifier({ client: app.client, chatsFor: (p) => CHANNELS[p] ?? [], logger: log.logger });
+  notifier = new SlackDeliveryTarget({ client: app.client, logger: log.logger });
 });
 
 const ref = { platform: 'slack' as const, chatId: 'C2147483705', messageId: '1548261231.000200' };
 const auth = 'Bearer xoxb-test-token';
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
-describe('SlackNotifier.edit', () => {
+describe('SlackDeliveryTarget.edit', () => {
   it('updates the message with chat.update, replacing the buttons with the progress', async () => {
     await notifier.edit(ref, new ReplyBuilder('info').text('Deploying shop: replacing 1/3 <web>').build());
     expect(api.traffic()).toEqual([
@@ -85,30 +84,18 @@ describe('SlackNotifier.edit', () => {
   });
 });
 
-describe('SlackNotifier.announce', () => {
-  it('posts once to every channel bound to the project', async () => {
-    await notifier.announce('shop', replies.warning('Deploy of shop to prod started by Ada.'));
+describe('SlackDeliveryTarget.send', () => {
+  it('posts to the one channel and returns the ts later edits replace', async () => {
+    const ts = await notifier.send('C0OPS', replies.warning('Deploy of shop to prod started by Ada.'));
     const blocks = JSON.stringify([section('Deploy of shop to prod started by Ada.')]);
-    expect(api.traffic().map((c) => c.body)).toEqual([
-      { authorization: auth, channel: 'C0OPS', text: 'Deploy of shop to prod started by Ada.', blocks },
-      { authorization: auth, channel: 'C0DEPLOYS', text: 'Deploy of shop to prod started by Ada.', blocks },
-    ]);
+    expect(api.traffic().map((c) => c.body)).toEqual([{ authorization: auth, channel: 'C0OPS', text: 'Deploy of shop to prod started by Ada.', blocks }]);
+    expect(ts).toMatch(/^\d+\.\d+$/);
   });
 
-  it('logs a channel that fails and goes on; skips malformed ids', async () => {
+  it('throws a channel that fails (the delivery queue decides) and refuses a malformed id', async () => {
     api.queued.set('chat.postMessage', [HttpResponse.json({ ok: false, error: 'not_in_channel' })]);
-    await notifier.announce('shop', replies.info('x'));
-    await notifier.announce('bad', replies.info('y'));
-    expect(api.traffic().map((c) => [c.body.channel, c.body.text])).toEqual([
-      ['C0OPS', 'x'],
-      ['C0DEPLOYS', 'x'],
-      ['C0OPS', 'y'],
-    ]);
-    expect(log.entries).toContainEqual({
-      level: 'error',
-      obj: { err: { message: expect.stringContaining('not_in_channel'), code: 'slack_webapi_platform_error', error: 'not_in_channel' }, project: 'shop', channel: 'C0OPS' },
-      msg: 'slack announcement failed',
-    });
-    expect(log.entries.some((e) => e.msg === 'skipping a malformed Slack channel id')).toBe(true);
+    await expect(notifier.send('C0OPS', replies.info('x'))).rejects.toThrow(/not_in_channel/);
+    await expect(notifier.send('#ops', replies.info('y'))).rejects.toThrow(/malformed Slack channel id/);
+    expect(api.traffic().map((c) => [c.body.channel, c.body.text])).toEqual([['C0OPS', 'x']]);
   });
 });

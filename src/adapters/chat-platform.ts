@@ -1,0 +1,72 @@
+/**
+ * What a chat platform brings to Deckhand. Each platform implements this in its own folder
+ * (`src/adapters/<platform>/<platform>.platform.ts`) and has one line in the registry (platforms.ts); the
+ * composition root walks the registry (src/bot/wire/platforms.ts) and nothing else names a platform.
+ */
+import type { z } from 'zod';
+import type { Catalog } from '../core/domain/catalog.js';
+import type { Reply } from '../core/messages/reply.js';
+import type { ChatCore } from '../core/pipeline/chat-core.js';
+import type { Logger } from '../core/ports/logger.port.js';
+import type { Notifier } from '../core/ports/notifier.port.js';
+import type { PostedMessageStore } from '../core/ports/posted-message.port.js';
+import type { MountedRoute } from './http/http-router.js';
+import type { ReadinessCheck } from './http/readiness.js';
+
+/** Where the process runs: the bot (HTTP server, chat connections) or the local REPL (`npm run shell`). */
+export type RunMode = 'server' | 'shell';
+
+export interface ChatPlatform<Env extends z.ZodObject = z.ZodObject> {
+  /** The platform id: InboundEvent.platform, MessageRef.platform, the key of Person.accounts and of chat bindings. */
+  readonly id: string;
+  /** What the platform calls a user's id, in the refusal of an unknown person ("telegram user id"). */
+  readonly userIdLabel: string;
+  /**
+   * The person field of deckhand.yaml holding the person's account id on this platform (`telegram: 42`);
+   * absent when the account is the person id itself (the shell acts as a configured person).
+   */
+  readonly personField?: string;
+  /** Whether `chats:` entries of deckhand.yaml may name this platform (`platform: telegram`). */
+  readonly bindsChats: boolean;
+  /** Its environment variables, validated with the rest of the environment (src/bot/env.ts). */
+  readonly env: Env;
+  /** Cross-field rules of its variables (one needs another); issues name the variable, never its value. */
+  checkEnv?(env: z.output<Env>, ctx: z.RefinementCtx): void;
+  /** Whether this run connects to it (its token is set; the shell only in shell mode). */
+  configured(env: z.output<Env>, mode: RunMode): boolean;
+  /** Builds its inbound adapter and delivery target; loads the platform's SDK only now. */
+  wire(env: z.output<Env>, ctx: PlatformContext): Promise<WiredPlatform>;
+}
+
+/** What a platform is wired with. */
+export interface PlatformContext {
+  core: ChatCore;
+  catalog: Catalog;
+  logger: Logger;
+  /** Where keyed publishes were posted (durable). */
+  posted: PostedMessageStore;
+  /** False for an event key this platform already handled (redelivery, replay); shared by replicas. */
+  isFirstSeen(key: string): Promise<boolean>;
+}
+
+/** A connected platform: its pushes, its HTTP routes, its readiness and its lifecycle. */
+export interface WiredPlatform {
+  readonly id: string;
+  /** Pushes to this platform's chats (progress edits, announcements, alerts), added to the NotifierRouter. */
+  notifier: Notifier;
+  /** Posts a reply to one chat (scheduled reports). */
+  send(chatId: string, reply: Reply): Promise<void>;
+  /** HTTP routes to mount on the bot's server (webhooks). */
+  routes: MountedRoute[];
+  readiness: ReadinessCheck[];
+  /** Connects (polling, socket, webhook registration). */
+  start(): Promise<void>;
+  /** Stops taking events. */
+  stop(): Promise<void>;
+  /** Waits until queued pushes are out. */
+  drain(): Promise<void>;
+  /** Pushes still queued. */
+  pending(): number;
+  /** The inbound adapter, for tests and tools. */
+  readonly adapter?: unknown;
+}

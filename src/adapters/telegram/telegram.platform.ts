@@ -1,0 +1,63 @@
+/** Telegram as a chat platform (see chat-platform.ts). grammY is loaded only when a bot token is set. */
+import { z } from 'zod';
+import type { ChatPlatform } from '../chat-platform.js';
+import { optionalEnv, urlEnv } from '../env-fields.js';
+import { chatsForPlatform } from '../notifier/chat-bindings.js';
+
+export const TELEGRAM = 'telegram';
+
+export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
+
+const env = z.object({
+  TELEGRAM_BOT_TOKEN: optionalEnv.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), 'must look like 123456:ABC… (from @BotFather)'),
+  TELEGRAM_API_ROOT: urlEnv('e.g. http://127.0.0.1:8081 for a self-hosted Bot API server'),
+  TELEGRAM_WEBHOOK_URL: urlEnv('the public https URL Telegram posts updates to, ending in /telegram/webhook'),
+  TELEGRAM_WEBHOOK_SECRET: optionalEnv.refine((v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v), 'must be 16–256 characters of A-Z a-z 0-9 _ -'),
+});
+
+export const telegramPlatform = {
+  id: TELEGRAM,
+  userIdLabel: 'telegram user id',
+  personField: 'telegram',
+  bindsChats: true,
+  env,
+  checkEnv(e, ctx) {
+    if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'is required when TELEGRAM_WEBHOOK_URL is set' });
+    }
+  },
+  configured: (e, mode) => mode === 'server' && e.TELEGRAM_BOT_TOKEN !== undefined,
+  async wire(e, ctx) {
+    const token = e.TELEGRAM_BOT_TOKEN!;
+    const [{ createTelegramAdapter }, { createTelegramDelivery }] = await Promise.all([import('./telegram.adapter.js'), import('./telegram.delivery.js')]);
+    const webhook = e.TELEGRAM_WEBHOOK_URL;
+    const adapter = createTelegramAdapter({
+      token,
+      apiRoot: e.TELEGRAM_API_ROOT,
+      core: ctx.core,
+      logger: ctx.logger,
+      mode: webhook ? { kind: 'webhook', url: webhook, secretToken: e.TELEGRAM_WEBHOOK_SECRET! } : { kind: 'polling' },
+      isFirstSeen: (id) => ctx.isFirstSeen(String(id)),
+    });
+    // Pushes go through per-chat queues that keep Telegram's limits; direct replies use the adapter's own client.
+    const { queue } = createTelegramDelivery({
+      token,
+      apiRoot: e.TELEGRAM_API_ROOT,
+      chatsFor: chatsForPlatform(ctx.catalog.chats, TELEGRAM),
+      posted: ctx.posted,
+      logger: ctx.logger,
+    });
+    return {
+      id: TELEGRAM,
+      adapter,
+      notifier: queue,
+      send: (chatId, reply) => queue.send(chatId, reply),
+      routes: webhook ? [{ method: 'POST', path: TELEGRAM_WEBHOOK_PATH, handler: adapter.webhookHandler }] : [],
+      readiness: [adapter.readiness],
+      start: () => adapter.start(),
+      stop: () => adapter.stop(),
+      drain: () => queue.drain(),
+      pending: () => queue.pending(),
+    };
+  },
+} satisfies ChatPlatform<typeof env>;

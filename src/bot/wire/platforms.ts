@@ -1,0 +1,83 @@
+/**
+ * The chat platforms of this run, from the registry: each configured platform is wired (its SDK loaded only
+ * now), its pushes join the notifier, and its routes, readiness checks and lifecycle are gathered here.
+ */
+import type { ChatPlatform, RunMode, WiredPlatform } from '../../adapters/chat-platform.js';
+import type { MountedRoute, ReadinessCheck } from '../../adapters/http/http-server.js';
+import type { NotifierRouter } from '../../adapters/notifier/notifier.router.js';
+import { chatPlatforms } from '../../adapters/platforms.js';
+import type { Reply } from '../../core/messages/reply.js';
+import type { ChatCore } from '../../core/pipeline/chat-core.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
+import type { DeckhandConfig } from '../config.js';
+import type { Env } from '../env.js';
+
+export interface PlatformDeps {
+  mode: RunMode;
+  logger: Logger;
+  /** Every wired platform's pushes are added to it. */
+  notifier: NotifierRouter;
+  posted: PostedMessageStore;
+  /** False for an event a platform already handled (`platform`: the platform id, `key`: its event key). */
+  isFirstSeen(platform: string, key: string): Promise<boolean>;
+}
+
+export interface WiredPlatforms {
+  /** The configured platforms, in registry order. */
+  platforms: readonly WiredPlatform[];
+  routes: MountedRoute[];
+  readiness: ReadinessCheck[];
+  /** Posts to one chat of a platform (scheduled reports); throws when the platform is not connected. */
+  send(platform: string, chatId: string, reply: Reply): Promise<void>;
+  /** Connects every platform, one after the other. */
+  start(): Promise<void>;
+  /** Stops taking events on every platform (one failing does not stop the others). */
+  stop(): Promise<void>;
+  /** Waits up to `withinMs` for queued pushes; resolves to what is still queued, by platform id. */
+  drain(withinMs: number): Promise<Record<string, number>>;
+}
+
+export async function wirePlatforms(env: Env, config: DeckhandConfig, core: ChatCore, deps: PlatformDeps): Promise<WiredPlatforms> {
+  const platforms: WiredPlatform[] = [];
+  for (const platform of chatPlatforms as readonly ChatPlatform[]) {
+    const own = platform.env.parse(env);
+    if (!platform.configured(own, deps.mode)) continue;
+    const wired = await platform.wire(own, {
+      core,
+      catalog: config.catalog,
+      logger: deps.logger,
+      posted: deps.posted,
+      isFirstSeen: (key) => deps.isFirstSeen(platform.id, key),
+    });
+    deps.notifier.use(wired.id, wired.notifier);
+    platforms.push(wired);
+  }
+  const byId = new Map(platforms.map((p) => [p.id, p]));
+  return {
+    platforms,
+    routes: platforms.flatMap((p) => p.routes),
+    readiness: platforms.flatMap((p) => p.readiness),
+    async send(platform, chatId, reply) {
+      const wired = byId.get(platform);
+      if (!wired) throw new Error(`no ${platform} connection is configured for this report`);
+      await wired.send(chatId, reply);
+    },
+    async start() {
+      for (const p of platforms) await p.start();
+    },
+    async stop() {
+      await Promise.allSettled(platforms.map((p) => p.stop()));
+    },
+    async drain(withinMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, withinMs);
+        timer.unref();
+      });
+      await Promise.race([Promise.all(platforms.map((p) => p.drain())), timeout]);
+      clearTimeout(timer);
+      return Object.fromEntries(platforms.map((p) => [p.id, p.pending()]));
+    },
+  };
+}
