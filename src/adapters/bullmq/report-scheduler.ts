@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import cronParser from 'cron-parser';
 import type { Logger } from '../../core/ports/logger.port.js';
-import { reportScheduleSchema, type ReportRun, type ReportSchedule } from '../../jobs/morning-report.schedule.js';
+import { reportScheduleSchema, type ReportRun, type ReportSchedule } from '../../core/reports/scheduled-report.js';
 
 export const REPORT_QUEUE = 'deckhand-reports';
 const SCHEDULER_PREFIX = 'report-';

@@ -1,24 +1,23 @@
 /**
  * `POST /webhooks/github`: verifies GitHub's HMAC signature over the raw body, drops redelivered ids,
- * validates `deployment_status` and `workflow_run` payloads, records external deployments and announces them.
+ * validates `deployment_status` and `workflow_run` payloads and hands them, as neutral CI events, to the
+ * core (src/core/deploys/ci-events.ts), which records external deployments and announces them.
  * Other events are acknowledged with 202 and ignored. Bad input (wrong content type, empty, not JSON, nested
  * too deep, wrong shape) is a 400 naming what was wrong. Answers never carry stacks or payload echoes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Clock } from '../../core/ports/clock.port.js';
+import { handleCiEvent, type CiEvent, type CiEventDeps } from '../../core/deploys/ci-events.js';
 import { createMemoryDedupe, type IsFirstSeen } from '../memory-dedupe.js';
 import { sendJson } from './http-response.js';
 import type { RouteHandler } from './http-router.js';
 import { containsNul, describeIssues, JSON_FAILURE_MESSAGE, jsonContentTypeProblem, parseJsonBody, readWebhookBody } from './webhook-body.js';
-import { onDeploymentStatus, onWorkflowRun, type EventOutcome, type GitHubEventDeps } from './github-webhook.events.js';
-import { deploymentStatusEventSchema, workflowRunEventSchema } from './github-webhook.schema.js';
+import { deploymentStatusEventSchema, toCiDeploymentStatus, toCiWorkflowRun, workflowRunEventSchema } from './github-webhook.schema.js';
 import { verifyGitHubSignature } from './github-webhook.signature.js';
 
-export interface GitHubWebhookOptions extends GitHubEventDeps {
+export interface GitHubWebhookOptions extends CiEventDeps {
   /** The webhook secret configured on GitHub. */
   secret: string;
-  clock: Clock;
   /** True once per delivery id (share one across replicas, e.g. PrismaProcessedEvents); default in-memory. */
   isFirstSeen?: IsFirstSeen;
   /** Largest body accepted; default 1 MiB. */
@@ -43,14 +42,14 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
   const isFirstSeen = options.isFirstSeen ?? createMemoryDedupe();
   const logger = options.logger.child({ webhook: 'github' });
 
-  /** Validates the payload and returns the work to do, or a short description of what is wrong. */
-  const plan = (event: Handled, payload: unknown): { ok: true; run: () => Promise<EventOutcome> } | { ok: false; problem: string } => {
+  /** Validates the payload and returns it as the core's CI event, or a short description of what is wrong. */
+  const parse = (event: Handled, payload: unknown): { ok: true; event: CiEvent } | { ok: false; problem: string } => {
     if (event === 'deployment_status') {
       const parsed = deploymentStatusEventSchema.safeParse(payload);
-      return parsed.success ? { ok: true, run: () => onDeploymentStatus(options, parsed.data) } : { ok: false, problem: describeIssues(parsed.error) };
+      return parsed.success ? { ok: true, event: toCiDeploymentStatus(parsed.data) } : { ok: false, problem: describeIssues(parsed.error) };
     }
     const parsed = workflowRunEventSchema.safeParse(payload);
-    return parsed.success ? { ok: true, run: () => onWorkflowRun(options, parsed.data) } : { ok: false, problem: describeIssues(parsed.error) };
+    return parsed.success ? { ok: true, event: toCiWorkflowRun(parsed.data) } : { ok: false, problem: describeIssues(parsed.error) };
   };
 
   return async (req: IncomingMessage, res: ServerResponse) => {
@@ -72,10 +71,10 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
     const payload = parseJsonBody(raw);
     if (!payload.ok) return sendJson(res, 400, { error: JSON_FAILURE_MESSAGE[payload.reason] });
     if (containsNul(payload.value)) return sendJson(res, 400, { error: 'body contains a NUL character' });
-    const work = plan(event as Handled, payload.value);
+    const work = parse(event as Handled, payload.value);
     if (!work.ok) return sendJson(res, 400, { error: `invalid ${event} payload`, detail: work.problem });
     if (!(await isFirstSeen(delivery))) return sendJson(res, 200, { status: 'duplicate', delivery });
-    const outcome = await work.run();
+    const outcome = await handleCiEvent(options, work.event, { source: 'github', deliveryId: `github-${delivery}` });
     logger.info({ event, delivery, outcome, receivedAt: options.clock.now() }, 'github webhook handled');
     sendJson(res, 200, { status: outcome, delivery });
   };

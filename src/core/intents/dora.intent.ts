@@ -3,17 +3,16 @@ import { plural } from '../domain/wording.js';
 import { z } from 'zod';
 import { nameWord } from '../messages/words.js';
 import type { EnvironmentSpec } from '../domain/catalog.js';
-import { computeDora, describeRestore, parseDoraWindow, type DoraIncident, type DoraReport } from '../domain/dora.js';
+import { computeDora, describeRestore, parseDoraWindow, type DoraReport } from '../domain/dora.js';
 import { formatDuration } from '../domain/duration.js';
-import { incidentInEnvs } from '../domain/incident-deploys.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import { defineIntent, type CoreServices } from './intent.js';
 import { resolveProject, type ProjectTarget } from '../actions/targets.js';
+import { doraIncidents } from '../reports/dora-incidents.js';
 
 const USAGE = 'dora [project] [window]';
 const DEFAULT_DAYS = 30;
-const DAY_MS = 86_400_000;
 /** Records read per request: the most DeploymentStore.recent returns (PostgreSQL store caps at 500). */
 const MAX_RECORDS = 500;
 const windowWord = z.string().refine((w) => parseDoraWindow(w) !== undefined, 'window must be days or weeks, 1d to 365d (e.g. 7d, 30d, 90d)');
@@ -28,16 +27,6 @@ export interface DoraArgs {
 function doraEnvs(envs: EnvironmentSpec[]): EnvironmentSpec[] {
   const prod = envs.filter((e) => e.production);
   return prod.length > 0 ? prod : envs;
-}
-
-/**
- * Incidents of the project opened in the last `days` (up to and including `now`) that concern the
- * environments: an alert names one of them by the env label, or no alert names an environment.
- */
-export async function doraIncidents(services: Pick<CoreServices, 'incidents'>, project: string, envs: readonly string[], days: number, now: Date): Promise<DoraIncident[]> {
-  const from = new Date(now.getTime() - days * DAY_MS);
-  const all = await services.incidents.store.between({ projects: [project], from, to: new Date(now.getTime() + 1) });
-  return all.filter((i) => incidentInEnvs(i, envs, services.incidents.settings.envLabel));
 }
 
 const pct = (rate: number) => `${(Math.round(rate * 1000) / 10).toString()}%`;

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { REPORT_QUEUE, schedulerIdOf, startReportScheduler, type ReportScheduler } from '../../../src/adapters/bullmq/report-scheduler.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
-import type { ReportSchedule } from '../../../src/jobs/morning-report.schedule.js';
+import type { ReportSchedule } from '../../../src/core/reports/scheduled-report.js';
 import { connection, uniquePrefix, waitFor } from './redis-test.support.js';
 
 const prefix = uniquePrefix('reports');

@@ -2,9 +2,10 @@ import { createRequire } from 'node:module';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubWebhookHandler } from '../../../src/adapters/http/github-webhook.handler.js';
-import { recordExternalDeploy } from '../../../src/adapters/http/github-webhook.recorder.js';
+import { recordExternalDeploy } from '../../../src/core/deploys/external-deploy.js';
 import { signGitHubPayload } from '../../../src/adapters/http/github-webhook.signature.js';
 import { createHttpServer, type HttpServer } from '../../../src/adapters/http/http-server.js';
+import { PrismaAuditLog } from '../../../src/adapters/prisma/audit.repository.js';
 import { PrismaDeploymentStore } from '../../../src/adapters/prisma/deployment.repository.js';
 import { PrismaProcessedEvents } from '../../../src/adapters/prisma/processed-event.repository.js';
 import { commitTimeOf, computeDora } from '../../../src/core/domain/dora.js';
@@ -39,6 +40,7 @@ async function startWebhook(notifier: RecordingNotifier) {
     secret: SECRET,
     deployments: store,
     notifier,
+    audit: new PrismaAuditLog(db.prisma),
     clock: { now: () => new Date() },
     logger: silentLogger,
     isFirstSeen: (id) => events.firstSeen('github', id),
@@ -76,6 +78,8 @@ describe('external deployments in PostgreSQL', () => {
     });
     expect(commitTimeOf(rows[0]!)).toEqual(new Date('2019-05-15T15:00:55Z'));
     expect(notifier.announcements).toHaveLength(1);
+    const audited = await new PrismaAuditLog(db.prisma).recent({ limit: 10, intent: 'deploy.external' });
+    expect(audited.map((e) => [e.requestId, e.platform, e.platformUserId, e.chatId, e.outcome])).toEqual([['github-dlv-1', 'webhook', 'github', 'shop', 'ok']]);
     const { rows: seen } = await db.pool.query<{ event_id: string }>("SELECT event_id FROM processed_event WHERE platform = 'github' ORDER BY event_id");
     expect(seen.map((r) => r.event_id)).toEqual(['dlv-1', 'dlv-2']);
   });

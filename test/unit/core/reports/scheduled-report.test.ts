@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { previousFireTime } from '../../../src/adapters/bullmq/report-scheduler.js';
-import type { CoreServices } from '../../../src/core/intents/intent.js';
-import type { Platform } from '../../../src/core/messages/inbound.js';
-import type { Block, Reply } from '../../../src/core/messages/reply.js';
-import { silentLogger } from '../../../src/core/ports/logger.port.js';
-import { noopMetrics } from '../../../src/core/ports/metrics.port.js';
-import { createMorningReportRun, reportScheduleSchema, type ReportSchedule } from '../../../src/jobs/morning-report.schedule.js';
-import { coreHarness } from '../../support/core-harness.js';
+import { previousFireTime } from '../../../../src/adapters/bullmq/report-scheduler.js';
+import type { CoreServices } from '../../../../src/core/intents/intent.js';
+import type { Platform } from '../../../../src/core/messages/inbound.js';
+import type { Block, Reply } from '../../../../src/core/messages/reply.js';
+import { silentLogger } from '../../../../src/core/ports/logger.port.js';
+import { noopMetrics } from '../../../../src/core/ports/metrics.port.js';
+import { reportScheduleSchema, type ReportSchedule } from '../../../../src/core/reports/scheduled-report.js';
+import { createMorningReportRun } from '../../../../src/jobs/morning-report.schedule.js';
+import { coreHarness } from '../../../support/core-harness.js';
 
 /** Monday 2026-11-23 09:00 in Berlin; the previous weekday fire time is Friday 2026-11-20 09:00 Berlin. */
 const FIRED = new Date('2026-11-23T08:00:00Z');

@@ -2,12 +2,12 @@
  * Turns a finished CI deployment into an external Deployment record, once per GitHub deployment or run, and
  * notes it on the open incidents of the project (a CI deploy during an incident is part of its story).
  */
-import { commitTimeStep } from '../../core/domain/dora.js';
-import { externalDeployEntry } from '../../core/domain/incident-deploys.js';
-import type { Deployment, DeploymentStore, NewDeployment } from '../../core/ports/deployment.port.js';
-import type { IncidentStore } from '../../core/ports/incident.port.js';
-import type { Logger } from '../../core/ports/logger.port.js';
-import { noteOnOpenIncidents } from '../../core/incidents/incident-timeline.js';
+import { commitTimeStep } from '../domain/dora.js';
+import { externalDeployEntry } from '../domain/incident-deploys.js';
+import type { Deployment, DeploymentStore, NewDeployment } from '../ports/deployment.port.js';
+import type { IncidentStore } from '../ports/incident.port.js';
+import type { Logger } from '../ports/logger.port.js';
+import { noteOnOpenIncidents } from '../incidents/incident-timeline.js';
 
 /** Where a repository's deploys land in the catalog (the lead maps repo + environment in config). */
 export interface WebhookTarget {
@@ -34,14 +34,6 @@ export interface ExternalDeploy {
   committedAt: Date | null;
   requestedBy: string;
   note: string;
-}
-
-const TAG_LIKE = /^v?\d+(\.\d+)*([-+][0-9A-Za-z.-]+)?$/;
-
-/** A version tag (`v1.4.2`, `2.0.0-rc.1`) when the ref is one, otherwise the short commit sha. */
-export function versionOf(ref: string, sha: string): string {
-  const name = ref.replace(/^refs\/tags\//, '');
-  return name.length <= 100 && TAG_LIKE.test(name) ? name : sha.slice(0, 7);
 }
 
 /** How many of the service's newest records are searched for a duplicate. */

@@ -1,10 +1,9 @@
 /** Chat messages announcing CI deployments and workflow runs. */
-import { maskText } from '../../core/domain/redact.js';
-import { formatDuration } from '../../core/domain/duration.js';
-import { ReplyBuilder } from '../../core/messages/reply-builder.js';
-import type { Reply, Tone } from '../../core/messages/reply.js';
-import type { ExternalDeploy } from './github-webhook.recorder.js';
-import type { WorkflowRun } from './github-webhook.schema.js';
+import { maskText } from '../domain/redact.js';
+import { formatDuration } from '../domain/duration.js';
+import { ReplyBuilder } from '../messages/reply-builder.js';
+import type { Reply, Tone } from '../messages/reply.js';
+import type { ExternalDeploy } from './external-deploy.js';
 
 const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 /** Text from GitHub is shown as data: one line, secrets masked, length capped. */
@@ -40,19 +39,30 @@ export function deployAnnouncement(n: DeployNotice): Reply {
 
 const TONES: Record<string, Tone> = { success: 'success', failure: 'error', timed_out: 'error', startup_failure: 'error', action_required: 'warning' };
 
-export function workflowAnnouncement(repo: string, workflowName: string, run: WorkflowRun, deployedTo?: string): Reply {
+/** What a workflow run announcement shows (from the CI's payload; text is shown as data). */
+export interface WorkflowRunInfo {
+  conclusion: string | null;
+  branch: string | null;
+  sha: string;
+  startedAt?: Date;
+  updatedAt: Date;
+  title?: string;
+  link: string;
+}
+
+export function workflowAnnouncement(repo: string, workflowName: string, run: WorkflowRunInfo, deployedTo?: string): Reply {
   const conclusion = run.conclusion ?? 'unknown';
-  const branch = run.head_branch ? ` on ${safe(run.head_branch, 100)}` : '';
+  const branch = run.branch ? ` on ${safe(run.branch, 100)}` : '';
   const b = new ReplyBuilder(TONES[conclusion] ?? 'info').text(`Workflow "${safe(workflowName, 100)}"${branch}: ${conclusion.replace(/_/g, ' ')}.`);
   const fields = [
     { label: 'Repository', value: repo },
-    { label: 'Commit', value: run.head_sha.slice(0, 7) },
+    { label: 'Commit', value: run.sha.slice(0, 7) },
   ];
   if (deployedTo) fields.push({ label: 'Deployed to', value: deployedTo });
-  if (run.run_started_at) fields.push({ label: 'Took', value: formatDuration(run.updated_at.getTime() - run.run_started_at.getTime()) });
+  if (run.startedAt) fields.push({ label: 'Took', value: formatDuration(run.updatedAt.getTime() - run.startedAt.getTime()) });
   b.fields(fields);
-  if (run.display_title) b.context(safe(run.display_title));
-  const link = httpsLink(run.html_url);
+  if (run.title) b.context(safe(run.title));
+  const link = httpsLink(run.link);
   if (link) b.context(link);
   return b.build();
 }
