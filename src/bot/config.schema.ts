@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { hostConfigSchema } from '../adapters/docker/docker-hosts.js';
+import { runtimeHostSchema } from '../adapters/runtimes.js';
 import { isValidCron } from '../adapters/bullmq/report-scheduler.js';
-import { reportScheduleSchema } from '../jobs/morning-report.schedule.js';
+import { reportScheduleSchema } from '../core/reports/scheduled-report.js';
 
 /** The YAML config file, as written by people. Cross-references are checked in config.ts. */
 
@@ -28,7 +28,9 @@ const probeSchema = z.strictObject({
 
 const serviceSchema = z
   .strictObject({
-    host: name,
+    /** The host (of any runtime kind) the service runs on; `target:` is the same field under its newer name. */
+    host: name.optional(),
+    target: name.optional(),
     container: z.string().min(1).optional(),
     labels: z.record(z.string(), z.string()).optional(),
     image: z.string().min(1).optional(),
@@ -37,6 +39,9 @@ const serviceSchema = z
   })
   .refine((s) => s.container !== undefined || (s.labels !== undefined && Object.keys(s.labels).length > 0), {
     message: 'a container selector: `container: <name>` or `labels: {key: value}`',
+  })
+  .refine((s) => (s.host === undefined) !== (s.target === undefined), {
+    message: 'where the service runs: `target: <host>` (or `host: <host>`), one of them',
   });
 
 const environmentSchema = z.strictObject({
@@ -141,7 +146,7 @@ const githubSchema = z
   .optional();
 
 export const configSchema = z.strictObject({
-  hosts: z.record(name, hostConfigSchema).refine((h) => Object.keys(h).length > 0, 'at least one Docker host'),
+  hosts: z.record(name, runtimeHostSchema).refine((h) => Object.keys(h).length > 0, 'at least one Docker host'),
   projects: z.record(name, projectSchema).refine((p) => Object.keys(p).length > 0, 'at least one project'),
   people: z.array(personSchema).default([]),
   chats: z.array(chatSchema).default([]),
@@ -177,7 +182,7 @@ export const configSchema = z.strictObject({
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
-export type { HostConfig } from '../adapters/docker/docker-hosts.js';
+export type { RuntimeHostConfig as HostConfig } from '../adapters/runtimes.js';
 
 function isTimeZone(tz: string): boolean {
   try {

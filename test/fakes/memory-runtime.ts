@@ -1,39 +1,65 @@
 import type { ContainerSelector } from '../../src/core/domain/catalog.js';
+import { silentLogger } from '../../src/core/ports/logger.port.js';
 import {
   ContainerNotFoundError,
   HostUnreachableError,
   ImagePullError,
-  type HealthOutcome,
-  type HealthWait,
-  type Replacement,
   type CallOptions,
   type ContainerInfo,
+  type InterruptedTarget,
   type LogLine,
   type LogQuery,
+  type ProgressSink,
+  type RecoveryResult,
+  type RestartRequest,
+  type RolloutRequest,
   type Runtime,
+  type RuntimeActionResult,
   type RuntimeRegistry,
 } from '../../src/core/ports/runtime.port.js';
+import type { HealthOutcome, Replacement, ReplacementEngine } from '../../src/adapters/docker/replacement.js';
+import { restartOneByOne, revertInterrupted, rolloutByReplacement } from '../../src/adapters/docker/replacement-rollout.js';
 
 export interface MemoryContainer extends ContainerInfo {
   env: Record<string, string>;
   logLines: LogLine[];
 }
 
-/** In-memory Runtime for core unit tests: containers are plain data, a host can be made unreachable or slow. */
-export class MemoryRuntime implements Runtime {
+const PREVIOUS = '.deckhand-prev';
+
+/**
+ * The one in-memory Runtime. Containers are plain data; a rollout works like the Docker runtime's (the same
+ * replacement rollout over in-memory containers), so processor tests see Docker's steps and texts. Tests
+ * script what goes wrong: an unreachable or slow host, images that cannot be pulled, containers that never
+ * get healthy, a replacement that blocks. Every call is logged in order (`calls`) and may advance a clock.
+ */
+export class MemoryRuntime implements Runtime, ReplacementEngine {
   readonly containers: MemoryContainer[] = [];
   unreachable = false;
   /** Delay before answering, to exercise timeouts. */
   delayMs = 0;
   calls: string[] = [];
+  /** Image → reason: pulling it fails. */
+  readonly pullFailures = new Map<string, string>();
+  /** Container names that are unhealthy once they run an image (`name@image`), or whatever they run (`name`). */
+  readonly unhealthy = new Set<string>();
+  /** While set, `replace` waits for it (a test lets it go on). */
+  blockReplace: Promise<void> | null = null;
+  private seq = 0;
 
-  constructor(readonly host: string) {}
+  constructor(
+    readonly host: string,
+    /** Called on every call (processor tests advance their clock by one second). */
+    private readonly tick: () => void = () => {},
+  ) {}
 
   add(c: Partial<MemoryContainer> & { name: string }): MemoryContainer {
+    const image = c.image ?? 'registry.local/app:1.0.0';
     const full: MemoryContainer = {
       id: `${c.name}-id`,
-      image: 'registry.local/app:1.0.0',
-      version: '1.0.0',
+      image,
+      imageId: imageIdOf(image),
+      version: image.split(':').pop() ?? image,
       state: 'running',
       health: 'none',
       startedAt: new Date('2026-11-20T10:00:00Z'),
@@ -47,8 +73,14 @@ export class MemoryRuntime implements Runtime {
     return full;
   }
 
+  /** `name image (stopped)?` of every container, sorted by name: the state a test asserts on. */
+  state(): string[] {
+    return this.containers.map((c) => `${c.name} ${c.image}${c.state === 'running' ? '' : ' (stopped)'}`).sort();
+  }
+
   private async gate(op: string, opts?: CallOptions): Promise<void> {
     this.calls.push(op);
+    this.tick();
     if (this.delayMs > 0) {
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(resolve, this.delayMs);
@@ -61,6 +93,15 @@ export class MemoryRuntime implements Runtime {
     if (this.unreachable) throw new HostUnreachableError(this.host, 'connect ECONNREFUSED');
   }
 
+  /** A container by id or by name (names are what plans carry). */
+  private byRef(ref: string): MemoryContainer {
+    const c = this.containers.find((x) => x.id === ref) ?? this.containers.find((x) => x.name === ref);
+    if (!c) throw new ContainerNotFoundError(ref);
+    return c;
+  }
+
+  // --- the Runtime port ---
+
   async ping(opts?: CallOptions): Promise<void> {
     await this.gate('ping', opts);
   }
@@ -68,84 +109,104 @@ export class MemoryRuntime implements Runtime {
   async find(selectors: ContainerSelector[], opts?: CallOptions): Promise<ContainerInfo[][]> {
     await this.gate('find', opts);
     return selectors.map((s) =>
-      this.containers.filter(
-        (c) => (s.name === undefined || c.name === s.name) && Object.entries(s.labels ?? {}).every(([k, v]) => c.labels[k] === v),
-      ),
+      this.containers
+        .filter((c) => (s.name === undefined || c.name === s.name) && Object.entries(s.labels ?? {}).every(([k, v]) => c.labels[k] === v))
+        .map((c) => info(c))
+        .sort((a, b) => a.name.localeCompare(b.name)),
     );
-  }
-
-  private byId(id: string): MemoryContainer {
-    const c = this.containers.find((x) => x.id === id);
-    if (!c) throw new ContainerNotFoundError(id);
-    return c;
   }
 
   async logs(id: string, q: LogQuery, opts?: CallOptions): Promise<LogLine[]> {
     await this.gate('logs', opts);
-    return this.byId(id).logLines.slice(-q.tail);
+    return this.byRef(id).logLines.slice(-q.tail);
   }
 
-  async environment(id: string, opts?: CallOptions): Promise<Record<string, string>> {
-    await this.gate('environment', opts);
-    return { ...this.byId(id).env };
+  async env(id: string, opts?: CallOptions): Promise<Record<string, string>> {
+    await this.gate('env', opts);
+    return { ...this.byRef(id).env };
   }
 
-  /** Images whose pull fails, and images whose containers never get healthy. */
-  readonly missingImages = new Set<string>();
-  readonly unhealthyImages = new Set<string>();
-  private seq = 0;
-
-  async restart(id: string, opts?: CallOptions): Promise<void> {
-    await this.gate(`restart ${id}`, opts);
-    const c = this.byId(id);
-    c.startedAt = new Date(c.startedAt ? c.startedAt.getTime() + 1000 : Date.now());
-    c.state = 'running';
+  rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RuntimeActionResult> {
+    return rolloutByReplacement(this, this.host, request, onProgress, silentLogger);
   }
 
-  async pull(image: string, opts?: CallOptions): Promise<void> {
-    await this.gate(`pull ${image}`, opts);
-    if (this.missingImages.has(image)) throw new ImagePullError(image, 'manifest unknown');
+  restart(request: RestartRequest, onProgress: ProgressSink): Promise<RuntimeActionResult> {
+    return restartOneByOne(this, request, onProgress, silentLogger);
   }
 
-  async replace(id: string, image: string, opts?: CallOptions): Promise<Replacement> {
-    await this.gate(`replace ${id} ${image}`, opts);
-    const old = this.byId(id);
+  async recover(interrupted: InterruptedTarget[]): Promise<RecoveryResult> {
+    return revertInterrupted(this, interrupted, silentLogger);
+  }
+
+  // --- the replacement steps a rollout is made of (as on Docker) ---
+
+  async pull(image: string): Promise<void> {
+    await this.gate(`pull ${image}`);
+    const reason = this.pullFailures.get(image);
+    if (reason) throw new ImagePullError(image, reason);
+  }
+
+  async replace(ref: string, image: string): Promise<Replacement> {
+    const old = this.byRef(ref);
+    await this.gate(`replace ${old.name} ${image}`);
+    if (this.blockReplace) await this.blockReplace;
     const name = old.name;
-    old.name = `${name}.deckhand-prev`;
+    old.name = `${name}${PREVIOUS}`;
     old.state = 'exited';
-    const fresh = this.add({ ...old, name, id: `${name}-id-${++this.seq}`, image, version: image.split(':').pop() ?? image, state: 'running', restartCount: 0 });
+    const fresh = this.add({
+      ...old,
+      name,
+      id: `${name}-v${++this.seq}`,
+      image,
+      imageId: imageIdOf(image),
+      version: image.split(':').pop() ?? image,
+      state: 'running',
+      restartCount: 0,
+      labels: { ...old.labels },
+      env: { ...old.env },
+      logLines: [],
+    });
     return { name, oldId: old.id, newId: fresh.id, oldImage: old.image, newImage: image };
   }
 
-  async waitHealthy(id: string, _wait: HealthWait, opts?: CallOptions): Promise<HealthOutcome> {
-    await this.gate(`wait ${id}`, opts);
-    const c = this.byId(id);
-    if (this.unhealthyImages.has(c.image)) return { healthy: false, reason: 'unhealthy', detail: 'healthcheck failed' };
-    return { healthy: true, via: 'running' };
+  async waitHealthy(ref: string): Promise<HealthOutcome> {
+    const c = this.byRef(ref);
+    await this.gate(`wait ${c.name}`);
+    if (this.unhealthy.has(c.name) || this.unhealthy.has(`${c.name}@${c.image}`)) {
+      return { healthy: false, reason: 'unhealthy', detail: 'healthcheck: connection refused' };
+    }
+    return { healthy: true, via: 'healthcheck' };
   }
 
-  async finalize(r: Replacement, opts?: CallOptions): Promise<void> {
-    await this.gate(`finalize ${r.oldId}`, opts);
+  async finalize(r: Replacement): Promise<void> {
+    await this.gate(`finalize ${r.name}`);
     this.remove(r.oldId);
   }
 
-  async revert(r: Replacement, opts?: CallOptions): Promise<void> {
-    await this.gate(`revert ${r.newId}`, opts);
+  async revert(r: Replacement): Promise<void> {
+    await this.gate(`revert ${r.name}`);
     this.remove(r.newId);
-    const old = this.byId(r.oldId);
+    const old = this.byRef(r.oldId);
     old.name = r.name;
     old.state = 'running';
   }
 
-  async pendingReplacements(opts?: CallOptions): Promise<Replacement[]> {
-    await this.gate('pendingReplacements', opts);
+  async pendingReplacements(): Promise<Replacement[]> {
+    await this.gate('pendingReplacements');
     return this.containers
-      .filter((c) => c.name.endsWith('.deckhand-prev'))
-      .map((c) => {
-        const name = c.name.replace(/\.deckhand-prev$/, '');
-        const fresh = this.containers.find((x) => x.name === name);
-        return { name, oldId: c.id, newId: fresh?.id ?? '', oldImage: c.image, newImage: fresh?.image ?? '' };
+      .filter((c) => c.name.endsWith(PREVIOUS))
+      .map((old) => {
+        const name = old.name.slice(0, -PREVIOUS.length);
+        const fresh = this.containers.find((c) => c.name === name);
+        return { name, oldId: old.id, newId: fresh?.id ?? '', oldImage: old.image, newImage: fresh?.image ?? '' };
       });
+  }
+
+  async restartContainer(ref: string): Promise<void> {
+    const c = this.byRef(ref);
+    await this.gate(`restart ${c.name}`);
+    c.startedAt = new Date(c.startedAt ? c.startedAt.getTime() + 1000 : Date.now());
+    c.state = 'running';
   }
 
   private remove(id: string): void {
@@ -154,16 +215,31 @@ export class MemoryRuntime implements Runtime {
   }
 }
 
+function info(c: MemoryContainer): ContainerInfo {
+  const { env: _env, logLines: _logs, ...rest } = c;
+  return { ...rest, labels: { ...rest.labels } };
+}
+
+/** A stable stand-in for an image id: the same reference always has the same id. */
+function imageIdOf(image: string): string {
+  let h = 0;
+  for (const ch of image) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `sha256:${h.toString(16).padStart(8, '0')}`;
+}
+
 export class MemoryRuntimeRegistry implements RuntimeRegistry {
   readonly runtimes = new Map<string, MemoryRuntime>();
 
-  constructor(hosts: string[]) {
-    for (const h of hosts) this.runtimes.set(h, new MemoryRuntime(h));
+  constructor(hosts: string[] | MemoryRuntime[]) {
+    for (const h of hosts) {
+      const runtime = typeof h === 'string' ? new MemoryRuntime(h) : h;
+      this.runtimes.set(runtime.host, runtime);
+    }
   }
 
   get(host: string): MemoryRuntime {
     const r = this.runtimes.get(host);
-    if (!r) throw new Error(`no runtime for host ${host}`);
+    if (!r) throw new HostUnreachableError(host, 'no such host in the configuration');
     return r;
   }
 

@@ -57,6 +57,7 @@ export function toContainerInfo(inspect: ContainerInspect): ContainerInfo {
     id: inspect.Id,
     name: stripSlash(inspect.Name),
     image,
+    imageId: inspect.Image,
     version: versionOf(labels, image, inspect.Image),
     state: STATES[inspect.State.Status ?? ''] ?? 'unknown',
     health: HEALTH[inspect.State.Health?.Status ?? ''] ?? 'none',

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { z } from 'zod';
-import { ContainerNotFoundError, type CallOptions, type Replacement } from '../../core/ports/runtime.port.js';
+import { ContainerNotFoundError, type CallOptions } from '../../core/ports/runtime.port.js';
+import type { Replacement } from './replacement.js';
 import { cloneSpec, endpointConfig, type CloneSource, type NetworkAttachment } from './container-spec.mapper.js';
 import type { EngineKind } from './engine-kind.js';
 import { imageDefaults } from './image-defaults.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { z } from 'zod';
-import { HostUnreachableError, type Runtime, type RuntimeRegistry } from '../../core/ports/runtime.port.js';
+import type { Logger } from '../../core/ports/logger.port.js';
+import { HostUnreachableError, type RuntimeRegistry } from '../../core/ports/runtime.port.js';
 import { DockerRuntime, type DockerRuntimeOptions } from './docker.runtime.js';
 
 const URL_HINT = 'must look like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host[:port]';
@@ -20,6 +21,8 @@ const tlsSchema = z
 /** One Docker host of the config: where its engine API is and how to talk to it. */
 export const hostConfigSchema = z
   .object({
+    /** The runtime kind (src/adapters/runtimes.ts); a host without one is a Docker host. */
+    kind: z.literal('docker').optional(),
     url: z.string().trim().refine((url) => parseHostUrl(url) !== null, { message: `host url ${URL_HINT}` }),
     /** File paths of PEM files (tcp only). */
     tls: tlsSchema.optional(),
@@ -135,6 +138,8 @@ export interface DockerRuntimeRegistryOptions {
   defaultActionTimeoutMs?: number;
   /** Reads TLS files (tests inject their own; default fs.readFileSync). */
   readFile?: ReadFile;
+  /** Where rollouts log the errors they report in chat only by kind. */
+  logger?: Logger;
 }
 
 /** The runtimes of every configured host, built once at start-up (TLS files are read then). */
@@ -150,12 +155,13 @@ export class DockerRuntimeRegistry implements RuntimeRegistry {
       const runtimeOptions: DockerRuntimeOptions = {};
       if (timeoutMs !== undefined) runtimeOptions.timeoutMs = timeoutMs;
       if (actionTimeoutMs !== undefined) runtimeOptions.actionTimeoutMs = actionTimeoutMs;
+      if (options.logger !== undefined) runtimeOptions.logger = options.logger;
       this.runtimes.set(name, new DockerRuntime(name, docker, runtimeOptions));
     }
   }
 
   /** The runtime of a configured host; an unknown host is reported as unreachable. */
-  get(host: string): Runtime {
+  get(host: string): DockerRuntime {
     const runtime = this.runtimes.get(host);
     if (runtime === undefined) throw new HostUnreachableError(host, 'no such host in the configuration');
     return runtime;

@@ -2,15 +2,19 @@ import type { IncomingMessage } from 'node:http';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import type { ContainerSelector } from '../../core/domain/catalog.js';
+import { silentLogger, type Logger } from '../../core/ports/logger.port.js';
 import type {
   CallOptions,
   ContainerInfo,
-  HealthOutcome,
-  HealthWait,
+  InterruptedTarget,
   LogLine,
   LogQuery,
-  Replacement,
+  ProgressSink,
+  RecoveryResult,
+  RestartRequest,
+  RolloutRequest,
   Runtime,
+  RuntimeActionResult,
 } from '../../core/ports/runtime.port.js';
 import {
   matchesSelector,
@@ -27,6 +31,8 @@ import { waitForHealth, type HealthProbeState } from './health-wait.js';
 import { runPodmanHealthcheck } from './image-defaults.js';
 import { pullImage } from './image-pull.js';
 import { imageReferenceSchema } from './image-reference.js';
+import type { HealthOutcome, HealthWait, Replacement, ReplacementEngine } from './replacement.js';
+import { restartOneByOne, revertInterrupted, rolloutByReplacement } from './replacement-rollout.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Deadline of each engine call of an action (create, stop, rename, start, remove, restart). */
@@ -69,16 +75,23 @@ export interface DockerRuntimeOptions {
   actionTimeoutMs?: number;
   /** Extra time a pull may take on top of actionTimeoutMs (default 300 s). */
   pullTimeoutMs?: number;
+  /** Where rollouts log the errors they report in chat only by kind. */
+  logger?: Logger;
 }
 
 type Timing = 'query' | 'action';
 
-/** The Runtime port on one Docker-API engine (Docker or Podman), through dockerode. */
-export class DockerRuntime implements Runtime {
+/**
+ * The Runtime port on one Docker-API engine (Docker or Podman), through dockerode. A rollout replaces
+ * containers (see ContainerReplacer); the engine operations it is made of are public for tests and tools
+ * but are not part of the port.
+ */
+export class DockerRuntime implements Runtime, ReplacementEngine {
   private readonly timeoutMs: number;
   private readonly actionTimeoutMs: number;
   private readonly pullTimeoutMs: number;
   private readonly replacer: ContainerReplacer;
+  private readonly log: Logger;
   private engineKind: Promise<EngineKind> | undefined;
 
   constructor(
@@ -91,6 +104,20 @@ export class DockerRuntime implements Runtime {
     this.actionTimeoutMs = options.actionTimeoutMs ?? Math.max(DEFAULT_ACTION_TIMEOUT_MS, this.timeoutMs);
     this.pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
     this.replacer = new ContainerReplacer(this.engineAccess());
+    this.log = (options.logger ?? silentLogger).child({ host });
+  }
+
+  rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RuntimeActionResult> {
+    return rolloutByReplacement(this, this.host, request, onProgress, this.log);
+  }
+
+  restart(request: RestartRequest, onProgress: ProgressSink): Promise<RuntimeActionResult> {
+    return restartOneByOne(this, request, onProgress, this.log);
+  }
+
+  async recover(interrupted: InterruptedTarget[], opts: CallOptions = {}): Promise<RecoveryResult> {
+    const engine: ReplacementEngine = { ...this.bound(), pendingReplacements: () => this.pendingReplacements(opts) };
+    return revertInterrupted(engine, interrupted, this.log);
   }
 
   async ping(opts: CallOptions = {}): Promise<void> {
@@ -126,13 +153,13 @@ export class DockerRuntime implements Runtime {
     return inspect.Config.Tty ? splitRawLogs(payload) : demultiplexLogs(payload);
   }
 
-  async environment(containerId: string, opts: CallOptions = {}): Promise<Record<string, string>> {
+  async env(containerId: string, opts: CallOptions = {}): Promise<Record<string, string>> {
     const id = containerIdSchema.parse(containerId);
     const inspect = await engineCall(this.scope(opts, id), (signal) => this.inspect(id, signal));
     return parseEnvironment(inspect.Config.Env);
   }
 
-  async restart(containerId: string, opts: CallOptions = {}): Promise<void> {
+  async restartContainer(containerId: string, opts: CallOptions = {}): Promise<void> {
     const id = containerIdSchema.parse(containerId);
     const inspect = await engineCall(this.scope(opts, id, 'action'), (signal) => this.inspect(id, signal));
     const stopSeconds = inspect.Config.StopTimeout && inspect.Config.StopTimeout > 0 ? inspect.Config.StopTimeout : 10;
@@ -177,6 +204,18 @@ export class DockerRuntime implements Runtime {
 
   async pendingReplacements(opts: CallOptions = {}): Promise<Replacement[]> {
     return this.replacer.pending(opts);
+  }
+
+  private bound(): ReplacementEngine {
+    return {
+      pull: (image) => this.pull(image),
+      replace: (container, image) => this.replace(container, image),
+      waitHealthy: (container, wait) => this.waitHealthy(container, wait),
+      finalize: (r) => this.finalize(r),
+      revert: (r) => this.revert(r),
+      pendingReplacements: () => this.pendingReplacements(),
+      restartContainer: (container) => this.restartContainer(container),
+    };
   }
 
   /** Docker Engine or Podman, asked once per runtime (a failed probe is asked again next time). */

@@ -1,4 +1,4 @@
-import type { HealthOutcome, HealthWait } from '../../core/ports/runtime.port.js';
+import type { HealthOutcome, HealthWait } from './replacement.js';
 import type { Healthcheck } from './container-spec.mapper.js';
 
 /**

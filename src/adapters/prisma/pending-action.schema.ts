@@ -5,15 +5,32 @@ import { shortIdSchema } from './short-id.js';
 export const name = z.string().min(1).max(100);
 const platform = z.enum(['telegram', 'slack', 'shell']);
 
-export const plannedServiceSchema = z.object({
+const plannedServiceBase = z.object({
   service: name,
   host: name,
   currentImage: z.string().max(500),
   currentVersion: z.string().max(200),
   targetImage: z.string().max(500),
   targetVersion: z.string().max(200),
-  containers: z.array(z.object({ id: z.string().min(1).max(100), name: z.string().max(300) })).max(200),
 });
+
+const unitName = z.string().max(300);
+
+const currentPlannedService = plannedServiceBase.extend({
+  revision: z.array(z.string().min(1).max(200)).max(200).nullable(),
+  units: z.array(unitName).max(200),
+});
+
+/**
+ * A plan stored before revisions were pinned carried container ids and names. It is read as a plan whose
+ * revision is unknown (null) with the containers' names as its units, so a pending action created before
+ * the upgrade can still be confirmed, cancelled or recovered.
+ */
+const storedBeforeRevisions = plannedServiceBase
+  .extend({ containers: z.array(z.object({ id: z.string().min(1).max(100), name: unitName })).max(200) })
+  .transform(({ containers, ...rest }) => ({ ...rest, revision: null, units: containers.map((c) => c.name) }));
+
+export const plannedServiceSchema = z.union([currentPlannedService, storedBeforeRevisions]);
 
 export const actionPlanSchema = z.object({
   kind: z.enum(['restart', 'deploy', 'rollback']),

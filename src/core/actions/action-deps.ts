@@ -7,7 +7,7 @@ import type { Logger } from '../ports/logger.port.js';
 import type { Notifier } from '../ports/notifier.port.js';
 import type { PendingActionStore } from '../ports/pending-action.port.js';
 import type { RuntimeRegistry } from '../ports/runtime.port.js';
-import type { HttpProbe } from './http-probe.js';
+import type { HttpProbe } from '../ports/runtime.port.js';
 
 export interface ActionSettings {
   /** How long a deploy lock lease lasts; renewed every third of it while the action runs. */

@@ -7,6 +7,7 @@ import type { ActionKind, ActionPlan, PendingAction, PlannedService } from '../p
 import type { CoreServices, PlanResult } from '../intents/intent.js';
 import { findContainers } from './runtime-query.js';
 import { describeFreeze, describeLock, type ActionState } from './action-state.js';
+import { revisionOf } from './revision.js';
 
 export const CONFIRM = 'act.confirm';
 export const CANCEL = 'act.cancel';
@@ -39,7 +40,8 @@ export async function buildPlan(
       currentVersion: first.version,
       targetImage: target.image,
       targetVersion: target.version,
-      containers: r.containers.map((c) => ({ id: c.id, name: c.name })),
+      revision: revisionOf(r.containers),
+      units: r.containers.map((c) => c.name),
     });
   }
   return { ok: true, plan: { kind, project: env.project, env: env.name, services: planned, force } };
@@ -63,7 +65,7 @@ export function describePlan(action: PendingAction, state: ActionState, personNa
   const rows = plan.services.map((s) => [
     s.service,
     plan.kind === 'restart' ? s.currentVersion : `${s.currentVersion} → ${s.targetVersion}`,
-    s.containers.map((c) => c.name).join(', '),
+    s.units.join(', '),
     s.host,
   ]);
   b.table(['SERVICE', plan.kind === 'restart' ? 'VERSION' : 'CHANGE', 'CONTAINERS', 'HOST'], rows);

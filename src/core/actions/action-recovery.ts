@@ -1,5 +1,4 @@
 import type { PendingAction } from '../ports/pending-action.port.js';
-import type { Replacement } from '../ports/runtime.port.js';
 import { auditAction } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
@@ -57,25 +56,16 @@ async function recoverOne(action: PendingAction, deps: RecoveryDeps): Promise<Re
   return { actionId: action.id, restored, problems };
 }
 
-/** Reverts the replacements left half-done on the action's hosts whose old container is one of its own. */
+/** Asks each runtime the action touched to put back the units of its half-done rollout. */
 async function revertReplacements(action: PendingAction, deps: RecoveryDeps): Promise<{ restored: number; problems: string[] }> {
   let restored = 0;
   const problems: string[] = [];
   for (const host of new Set(action.plan.services.map((s) => s.host))) {
-    const ids = new Set(action.plan.services.filter((s) => s.host === host).flatMap((s) => s.containers.map((c) => c.id)));
-    let pending: Replacement[];
+    const interrupted = action.plan.services.filter((s) => s.host === host).map((s) => ({ service: s.service, units: s.units }));
     try {
-      const runtime = deps.runtimes.get(host);
-      pending = (await runtime.pendingReplacements()).filter((r) => ids.has(r.oldId));
-      for (const r of pending) {
-        try {
-          await runtime.revert(r);
-          restored += 1;
-        } catch (error) {
-          deps.logger.error({ err: error, actionId: action.id, container: r.name }, 'cannot revert replacement');
-          problems.push(`${r.name} (${describeError(error)})`);
-        }
-      }
+      const r = await deps.runtimes.get(host).recover(interrupted);
+      restored += r.restored;
+      problems.push(...r.problems);
     } catch (error) {
       deps.logger.error({ err: error, actionId: action.id, host }, 'cannot list pending replacements');
       problems.push(`containers on ${host} (${describeError(error)})`);

@@ -1,9 +1,8 @@
-import type { PendingAction } from '../ports/pending-action.port.js';
-import type { HealthOutcome, HealthWait, Runtime } from '../ports/runtime.port.js';
+import type { PendingAction, PlannedService } from '../ports/pending-action.port.js';
+import type { HealthSettings, ProgressSink, Runtime, RuntimeActionResult } from '../ports/runtime.port.js';
 import type { ActionRunDeps } from './action-deps.js';
-import { describeError, oneLine } from './action-errors.js';
+import { describeError } from './action-errors.js';
 import type { ActionProgress } from './action-progress.js';
-import { runHttpProbe } from './http-probe.js';
 
 /** What a runner (deploy, restart) works with. */
 export interface RunContext {
@@ -12,34 +11,39 @@ export interface RunContext {
   progress: ActionProgress;
 }
 
-export function healthWait(ctx: RunContext): HealthWait {
+export function healthSettings(ctx: RunContext): HealthSettings {
   return { timeoutMs: ctx.deps.settings.healthTimeoutMs, graceMs: ctx.deps.settings.healthGraceMs };
 }
 
-export function containerCount(ctx: RunContext): number {
-  return ctx.action.plan.services.reduce((n, s) => n + s.containers.length, 0);
+/** The plan's services grouped by host (target), in plan order. */
+export function byHost(services: readonly PlannedService[]): Map<string, PlannedService[]> {
+  const groups = new Map<string, PlannedService[]>();
+  for (const s of services) groups.set(s.host, [...(groups.get(s.host) ?? []), s]);
+  return groups;
 }
 
 /**
- * Health of a container: its healthcheck (or staying up), then the service's HTTP probe when one is
- * configured. A runtime error while waiting counts as not healthy.
+ * Runs one rollout or restart per runtime the plan touches, in plan order, recording every progress line;
+ * stops at the first runtime whose run does not succeed. A runtime that cannot be looked up fails the run.
  */
-export async function checkHealth(ctx: RunContext, runtime: Runtime, target: { id: string; name: string; service: string }): Promise<HealthOutcome> {
-  let outcome: HealthOutcome;
-  try {
-    outcome = await runtime.waitHealthy(target.id, healthWait(ctx));
-  } catch (error) {
-    ctx.deps.logger.warn({ err: error, actionId: ctx.action.id, containerId: target.id }, 'health wait failed');
-    return { healthy: false, reason: 'unhealthy', detail: describeError(error) };
+export async function runOnRuntimes(
+  ctx: RunContext,
+  groups: Map<string, PlannedService[]>,
+  run: (runtime: Runtime, services: PlannedService[], onProgress: ProgressSink) => Promise<RuntimeActionResult>,
+): Promise<RuntimeActionResult> {
+  const onProgress: ProgressSink = (text, service) => ctx.progress.step(text, service);
+  let changed = 0;
+  for (const [host, services] of groups) {
+    let runtime: Runtime;
+    try {
+      runtime = ctx.deps.runtimes.get(host);
+    } catch (error) {
+      ctx.deps.logger.error({ err: error, actionId: ctx.action.id, host }, 'no runtime for host');
+      return { status: 'failed', result: `Stopped before touching any container: ${describeError(error)}.` };
+    }
+    const outcome = await run(runtime, services, onProgress);
+    if (outcome.status !== 'succeeded') return outcome;
+    changed += outcome.changed;
   }
-  const { plan } = ctx.action;
-  const probe = ctx.deps.probeFor?.(plan.project, plan.env, target.service);
-  if (!outcome.healthy || !probe) return outcome;
-  await ctx.progress.step(`Probing ${probe.url.replaceAll('{container}', target.name)}…`, target.service);
-  return runHttpProbe(probe, target.name);
-}
-
-export function describeUnhealthy(outcome: Exclude<HealthOutcome, { healthy: true }>): string {
-  const detail = oneLine(outcome.detail);
-  return detail ? `${outcome.reason}: ${detail}` : outcome.reason;
+  return { status: 'succeeded', changed };
 }

@@ -1,12 +1,9 @@
-import type { HealthOutcome } from '../ports/runtime.port.js';
+import type { HttpProbe } from '../ports/runtime.port.js';
 
-/** An HTTP health probe configured per service; `{container}` in the URL becomes the container's name. */
-export interface HttpProbe {
-  url: string;
-  timeoutMs: number;
-  /** Pause between attempts. */
-  intervalMs?: number;
-}
+export type { HttpProbe };
+
+/** What a probe found: healthy (reported like a healthcheck), or the last reason it was not. */
+export type ProbeOutcome = { healthy: true; via: 'healthcheck' } | { healthy: false; reason: 'timeout'; detail: string };
 
 export type ProbeFetch = (url: string, signal: AbortSignal) => Promise<{ status: number }>;
 
@@ -16,7 +13,7 @@ const defaultFetch: ProbeFetch = (url, signal) => fetch(url, { signal, redirect:
  * Polls the probe until it answers 2xx or the timeout passes. Never throws: a refused connection, a
  * non-2xx answer or the timeout come back as an unhealthy outcome with the last reason.
  */
-export async function runHttpProbe(probe: HttpProbe, container: string, get: ProbeFetch = defaultFetch): Promise<HealthOutcome> {
+export async function runHttpProbe(probe: HttpProbe, container: string, get: ProbeFetch = defaultFetch): Promise<ProbeOutcome> {
   const url = probe.url.replaceAll('{container}', encodeURIComponent(container));
   const deadline = Date.now() + probe.timeoutMs;
   let last = 'no answer';

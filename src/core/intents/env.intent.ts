@@ -30,7 +30,7 @@ export const envIntent = defineIntent({
     if (!container) return replies.warning(`No container of ${service.name} (${env.name}) is there.`);
     let vars: Record<string, string>;
     try {
-      vars = await withTimeout(limits.hostTimeoutMs, (signal) => ctx.services.runtimes.get(service.host).environment(container.id, { signal }));
+      vars = await withTimeout(limits.hostTimeoutMs, (signal) => ctx.services.runtimes.get(service.host).env(container.id, { signal }));
     } catch (err) {
       ctx.services.metrics.runtimeError(service.host, 'environment');
       return replies.error(`Could not read the environment: ${describeRuntimeError(err, limits.hostTimeoutMs)}.`);

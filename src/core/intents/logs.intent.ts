@@ -39,7 +39,7 @@ async function fetchLines(c: ContainerInfo, host: string, args: LogsArgs, tail: 
   const timeout = services.limits.hostTimeoutMs;
   const [lines, env] = await Promise.all([
     withTimeout(timeout, (signal) => runtime.logs(c.id, { tail, since }, { signal })),
-    withTimeout(timeout, (signal) => runtime.environment(c.id, { signal })),
+    withTimeout(timeout, (signal) => runtime.env(c.id, { signal })),
   ]);
   const secrets = secretValues(env);
   return lines.map((l) => ({ stream: l.stream, text: maskText(l.text, secrets) }));

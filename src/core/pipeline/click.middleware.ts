@@ -5,6 +5,7 @@ import { CANCEL, CONFIRM } from '../actions/action-plan.js';
 import { actionState, blockers, requiredRole } from '../actions/action-state.js';
 import type { CoreServices } from '../intents/intent.js';
 import { findContainers } from '../actions/runtime-query.js';
+import { revisionOf, sameRevision } from '../actions/revision.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import type { PendingAction } from '../ports/pending-action.port.js';
@@ -138,10 +139,12 @@ async function changedSince(action: PendingAction, services: CoreServices): Prom
   for (const [i, planned] of action.plan.services.entries()) {
     const now = found.get(specs[i]!)!;
     if (!now.ok) return `Host ${now.host} is ${now.problem}`;
-    const ids = now.containers.map((c) => c.id).sort().join(',');
-    const wasIds = planned.containers.map((c) => c.id).sort().join(',');
     const images = new Set(now.containers.map((c) => c.image));
-    if (ids !== wasIds || images.size !== 1 || !images.has(planned.currentImage)) {
+    const same = planned.revision
+      ? sameRevision(revisionOf(now.containers), planned.revision)
+      : // A plan stored before revisions were pinned: the same units by name.
+        now.containers.map((c) => c.name).sort().join(',') === [...planned.units].sort().join(',');
+    if (!same || images.size !== 1 || !images.has(planned.currentImage)) {
       const nowVersion = now.containers[0]?.version ?? 'nothing';
       return `${planned.service} changed since the request (now ${nowVersion}, was ${planned.currentVersion})`;
     }

@@ -1,18 +1,23 @@
 import type { ContainerSelector } from '../domain/catalog.js';
 
 /**
- * A container runtime: one Docker host today, possibly a Kubernetes cluster later. The core only
- * talks to this port; src/adapters/docker implements it with dockerode.
+ * A runtime: where a service's units (containers on Docker, pods of a Deployment on Kubernetes) run. The
+ * core asks it what an operator asks: find, logs, env, roll out an image, restart, recover after a crash.
+ * How a rollout is done (replacing containers, patching a Deployment) is the runtime's own business;
+ * src/adapters/<kind>/ implements it and src/adapters/runtimes.ts picks the runtime of a host by its kind.
  */
 
 export type ContainerState = 'running' | 'restarting' | 'paused' | 'exited' | 'created' | 'dead' | 'removing' | 'unknown';
 export type HealthState = 'healthy' | 'unhealthy' | 'starting' | 'none';
 
+/** One running unit of a service (a container, a pod). */
 export interface ContainerInfo {
   id: string;
   name: string;
   /** Image reference as configured, e.g. `localhost:5000/shop/api:1.4.2`. */
   image: string;
+  /** What the unit really runs: the image id or digest (`sha256:…`), the same for every unit of one revision. */
+  imageId: string;
   /** Version: the `org.opencontainers.image.version` label, else the image tag, else the short image id. */
   version: string;
   state: ContainerState;
@@ -40,61 +45,99 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export interface Runtime {
-  /** Name of the host as the config knows it. */
-  readonly host: string;
-  ping(opts?: CallOptions): Promise<void>;
-  /** Containers matching each selector, in the selectors' order. One list call per host where possible. */
-  find(selectors: ContainerSelector[], opts?: CallOptions): Promise<ContainerInfo[][]>;
-  logs(containerId: string, query: LogQuery, opts?: CallOptions): Promise<LogLine[]>;
-  /** The container's configured environment as KEY → value. */
-  environment(containerId: string, opts?: CallOptions): Promise<Record<string, string>>;
-
-  // --- actions (safe-actions issue) ---
-
-  /** Restarts one container (stop with the engine's grace period, then start). */
-  restart(containerId: string, opts?: CallOptions): Promise<void>;
-  /**
-   * Pulls an image reference. Rejects with ImagePullError when the pull fails, including an engine
-   * answer of HTTP 200 whose progress stream reports an error.
-   */
-  pull(image: string, opts?: CallOptions): Promise<void>;
-  /**
-   * Replaces a container by one running `image`, keeping name, env, labels, ports, volumes, networks and
-   * restart policy. The old container is stopped and renamed, not removed, so `revert` can bring it back.
-   */
-  replace(containerId: string, image: string, opts?: CallOptions): Promise<Replacement>;
-  /**
-   * Waits until the container is healthy: its healthcheck reports healthy, or (without a healthcheck)
-   * it has kept running for `graceMs`. Resolves with the outcome; never throws on unhealthy.
-   */
-  waitHealthy(containerId: string, wait: HealthWait, opts?: CallOptions): Promise<HealthOutcome>;
-  /** Removes the stopped old container of a replacement that succeeded. */
-  finalize(replacement: Replacement, opts?: CallOptions): Promise<void>;
-  /** Undoes a replacement: removes the new container, restores the old one's name and starts it. */
-  revert(replacement: Replacement, opts?: CallOptions): Promise<void>;
-  /** Replacements left half-done (old containers still renamed), e.g. after a crash mid-deploy. */
-  pendingReplacements(opts?: CallOptions): Promise<Replacement[]>;
-}
-
-export interface Replacement {
-  /** The container's name, which the new container now carries. */
-  name: string;
-  oldId: string;
-  newId: string;
-  oldImage: string;
-  newImage: string;
-}
-
-export interface HealthWait {
+/** An HTTP health probe configured per service; `{container}` in the URL becomes the unit's name. */
+export interface HttpProbe {
+  url: string;
   timeoutMs: number;
-  /** Without a healthcheck, how long the container must keep running to count as healthy. */
+  /** Pause between attempts. */
+  intervalMs?: number;
+}
+
+/** When a unit counts as healthy after a rollout or restart step. */
+export interface HealthSettings {
+  /** How long a unit may take to become healthy. */
+  timeoutMs: number;
+  /** Without a healthcheck: how long a unit must keep running to count as healthy. */
   graceMs: number;
 }
 
-export type HealthOutcome =
-  | { healthy: true; via: 'healthcheck' | 'running' }
-  | { healthy: false; reason: 'unhealthy' | 'exited' | 'timeout'; detail: string };
+/** One service of a rollout: its units as planned, brought to `image` one at a time. */
+export interface RolloutTarget {
+  service: string;
+  /** Names of the service's units at plan time (container names on Docker). */
+  units: string[];
+  image: string;
+  /** The version people know `image` by (for progress texts). */
+  version: string;
+  /** Checked after each unit is healthy, when configured. */
+  probe?: HttpProbe;
+}
+
+export interface RolloutRequest {
+  targets: RolloutTarget[];
+  health: HealthSettings;
+}
+
+/** One service of a restart. */
+export interface RestartTarget {
+  service: string;
+  units: string[];
+  probe?: HttpProbe;
+}
+
+export interface RestartRequest {
+  targets: RestartTarget[];
+  health: HealthSettings;
+}
+
+/** A line of progress (chat-safe), and the service it concerns when it concerns one. */
+export type ProgressSink = (text: string, service?: string) => Promise<void>;
+
+/**
+ * How a rollout or restart ended. `changed`: units brought to the new image (restarted, for a restart).
+ * `result` is a chat-safe sentence for the ones that did not succeed; `rolled_back` means every unit
+ * touched runs its previous image again.
+ */
+export type RuntimeActionResult =
+  | { status: 'succeeded'; changed: number }
+  | { status: 'failed' | 'rolled_back'; result: string };
+
+/** The units of an interrupted action, as its plan names them. */
+export interface InterruptedTarget {
+  service: string;
+  units: string[];
+}
+
+export interface RecoveryResult {
+  /** Units put back on their previous image. */
+  restored: number;
+  /** Units that could not be put back (chat-safe descriptions). */
+  problems: string[];
+}
+
+export interface Runtime {
+  /** Name of the host (target) as the config knows it. */
+  readonly host: string;
+  ping(opts?: CallOptions): Promise<void>;
+  /** Units matching each selector, in the selectors' order. One list call per host where possible. */
+  find(selectors: ContainerSelector[], opts?: CallOptions): Promise<ContainerInfo[][]>;
+  logs(unitId: string, query: LogQuery, opts?: CallOptions): Promise<LogLine[]>;
+  /** The unit's configured environment as KEY → value. */
+  env(unitId: string, opts?: CallOptions): Promise<Record<string, string>>;
+  /**
+   * Brings every target to its image. Fetches every image first (a failure stops before any unit is
+   * touched), then changes one unit at a time and waits for it to be healthy; on the first failure every
+   * unit changed so far is put back, newest first. Never throws for a failed rollout: the result says.
+   */
+  rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RuntimeActionResult>;
+  /** Restarts the targets' units one at a time, waiting for health after each; stops at the first unhealthy one. */
+  restart(request: RestartRequest, onProgress: ProgressSink): Promise<RuntimeActionResult>;
+  /**
+   * Start-up recovery of an action cut short (the bot stopped mid-rollout): puts the named units of its
+   * half-done rollout back on their previous image. Idempotent. Rejects when the runtime cannot be asked.
+   */
+  recover(interrupted: InterruptedTarget[], opts?: CallOptions): Promise<RecoveryResult>;
+}
 
 /** Raised when an image cannot be pulled (missing tag, registry down, auth). Nothing was changed. */
 export class ImagePullError extends Error {
@@ -107,7 +150,7 @@ export class ImagePullError extends Error {
   }
 }
 
-/** Looks up the runtime of a host by name. */
+/** Looks up the runtime of a host (target) by name. */
 export interface RuntimeRegistry {
   get(host: string): Runtime;
   hosts(): string[];

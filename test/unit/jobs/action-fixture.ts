@@ -8,7 +8,7 @@ import {
   MemoryPendingActionStore,
   RecordingNotifier,
 } from '../../fakes/memory-stores.js';
-import { ScriptedRegistry, ScriptedRuntime } from './scripted-runtime.js';
+import { MemoryRuntime, MemoryRuntimeRegistry } from '../../fakes/memory-runtime.js';
 
 export const IMAGE = 'localhost:5000/shop/api';
 export const MESSAGE = { platform: 'telegram' as const, chatId: '-100', messageId: '42' };
@@ -22,11 +22,11 @@ export interface ClaimOptions {
   claimedBy?: string;
 }
 
-/** In-memory stores, a scripted runtime whose every call takes one second, and helpers to claim actions. */
+/** In-memory stores, a runtime whose every call takes one second, and helpers to claim actions. */
 export function actionFixture() {
   let now = new Date('2026-11-23T12:00:00Z');
   const clock = { now: () => now, advance: (ms: number) => void (now = new Date(now.getTime() + ms)) };
-  const runtime = new ScriptedRuntime('docker-1', () => clock.advance(1000));
+  const runtime = new MemoryRuntime('docker-1', () => clock.advance(1000));
   const pendingActions = new MemoryPendingActionStore();
   const deployments = new MemoryDeploymentStore();
   const locks = new MemoryLockStore(clock);
@@ -37,7 +37,7 @@ export function actionFixture() {
     pendingActions,
     deployments,
     locks,
-    runtimes: new ScriptedRegistry([runtime]),
+    runtimes: new MemoryRuntimeRegistry([runtime]),
     notifier,
     clock,
     logger: silentLogger,
@@ -49,7 +49,7 @@ export function actionFixture() {
   async function claimed(kind: ActionKind, o: ClaimOptions = {}): Promise<PendingAction> {
     const from = o.from ?? '1.4.1';
     const to = kind === 'restart' ? from : (o.to ?? '1.4.2');
-    const boxes = Array.from({ length: o.replicas ?? 3 }, (_, i) => runtime.add(`api-${i + 1}`, `${IMAGE}:${from}`));
+    const boxes = Array.from({ length: o.replicas ?? 3 }, (_, i) => runtime.add({ name: `api-${i + 1}`, id: `api-${i + 1}-v0`, image: `${IMAGE}:${from}` }));
     const created = await pendingActions.create({
       plan: {
         kind,
@@ -64,7 +64,8 @@ export function actionFixture() {
             currentVersion: from,
             targetImage: `${IMAGE}:${to}`,
             targetVersion: to,
-            containers: boxes.map((b) => ({ id: b.id, name: b.name })),
+            revision: boxes.map((b) => b.imageId).sort(),
+            units: boxes.map((b) => b.name),
           },
         ],
       },

@@ -67,7 +67,7 @@ describe('recoverUnfinished', () => {
   it('does not revert replacements that belong to other actions', async () => {
     const f = actionFixture();
     const action = await f.claimed('restart', { replicas: 1 });
-    const other = f.runtime.add('web-1', 'web:1');
+    const other = f.runtime.add({ name: 'web-1', id: 'web-1-v0', image: 'web:1' });
     await f.runtime.replace(other.id, 'web:2');
 
     await recoverUnfinished({ ...f.deps, isQueued: async () => false });

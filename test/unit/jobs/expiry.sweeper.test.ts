@@ -8,7 +8,7 @@ afterEach(() => sweeper?.stop());
 describe('expiry sweeper', () => {
   it('expires due actions, edits their messages and audits them; later sweeps find nothing', async () => {
     const f = actionFixture();
-    const plan = { kind: 'deploy' as const, project: 'shop', env: 'prod', force: false, services: [{ service: 'api', host: 'docker-1', currentImage: 'a:1', currentVersion: '1', targetImage: 'a:2', targetVersion: '2', containers: [] }] };
+    const plan = { kind: 'deploy' as const, project: 'shop', env: 'prod', force: false, services: [{ service: 'api', host: 'docker-1', currentImage: 'a:1', currentVersion: '1', targetImage: 'a:2', targetVersion: '2', revision: [], units: [] }] };
     const base = { plan, requestedBy: 'alice', platform: 'telegram' as const, chatId: '-100', needsApproval: false, createdAt: f.clock.now() };
     const due = await f.pendingActions.create({ ...base, expiresAt: new Date(f.clock.now().getTime() + 60_000) });
     await f.pendingActions.attachMessage(due.id, MESSAGE);
@@ -32,7 +32,7 @@ describe('expiry sweeper', () => {
   it('sweeps on its interval', async () => {
     const f = actionFixture();
     const action = await f.claimed('restart');
-    await f.pendingActions.create({ ...action, expiresAt: new Date(f.clock.now().getTime() - 1) });
+    await f.pendingActions.create({ ...action, createdAt: new Date(f.clock.now().getTime() - 2), expiresAt: new Date(f.clock.now().getTime() - 1) });
     sweeper = startExpirySweeper({ pendingActions: f.pendingActions, notifier: f.notifier, clock: f.clock, intervalMs: 20 });
 
     await new Promise((r) => setTimeout(r, 100));
