@@ -13,6 +13,7 @@ export class MemoryPostedMessages implements PostedMessageStore {
 
   async remember(key: string, platform: Platform, chatId: string, messageId: string, at: Date): Promise<void> {
     if (key === '' || chatId === '' || messageId === '') throw new Error('key, chat id and message id must not be empty');
+    if (key.length > 200 || chatId.length > 64 || messageId.length > 64) throw new Error('key, chat id or message id too long');
     this.rows.set(id(key, platform, chatId), { messageId, postedAt: new Date(at) });
     this.remembered.push({ key, platform, chatId, messageId });
   }

@@ -6,7 +6,7 @@ export class MemoryProcessedEvents implements ProcessedEvents {
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   async firstSeen(platform: string, eventId: string): Promise<boolean> {
-    if (!platform || !eventId || eventId.length > 200) throw new Error('invalid processed event key');
+    if (!platform || platform.length > 32 || !eventId || eventId.length > 200) throw new Error('invalid processed event key');
     const key = `${platform}\u0000${eventId}`;
     if (this.seen.has(key)) return false;
     this.seen.set(key, this.now());
@@ -14,6 +14,7 @@ export class MemoryProcessedEvents implements ProcessedEvents {
   }
 
   async prune(ttlMs: number): Promise<number> {
+    if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new Error('ttl must be a positive whole number of milliseconds');
     const cutoff = this.now().getTime() - ttlMs;
     let removed = 0;
     for (const [key, at] of this.seen) if (at.getTime() < cutoff && this.seen.delete(key)) removed++;

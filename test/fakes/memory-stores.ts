@@ -29,6 +29,7 @@ export class MemoryPendingActionStore implements PendingActionStore {
   private seq = 0;
 
   async create(a: NewPendingAction): Promise<PendingAction> {
+    if (a.expiresAt.getTime() <= a.createdAt.getTime()) throw new Error('expiresAt must be after createdAt');
     const id = `pa${(++this.seq).toString(36)}`;
     const row: PendingAction = {
       ...clone(a),
@@ -57,10 +58,13 @@ export class MemoryPendingActionStore implements PendingActionStore {
     return clone(row);
   }
 
-  async cancel(id: string, _personId: string, _now: Date): Promise<PendingAction | null> {
+  /** Like a claim: only a pending, unexpired action; the canceller is recorded in claimedBy/claimedAt. */
+  async cancel(id: string, personId: string, now: Date): Promise<PendingAction | null> {
     const row = this.rows.get(id);
-    if (!row || row.status !== 'pending') return null;
+    if (!row || row.status !== 'pending' || row.expiresAt.getTime() <= now.getTime()) return null;
     row.status = 'cancelled';
+    row.claimedBy = personId;
+    row.claimedAt = new Date(now);
     return clone(row);
   }
 
@@ -83,7 +87,7 @@ export class MemoryPendingActionStore implements PendingActionStore {
   async expireDue(now: Date): Promise<PendingAction[]> {
     const due = [...this.rows.values()].filter((r) => r.status === 'pending' && r.expiresAt.getTime() <= now.getTime());
     for (const r of due) r.status = 'expired';
-    return due.map(clone);
+    return due.sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime()).map(clone);
   }
 
   async attachMessage(id: string, message: MessageRef): Promise<void> {
@@ -93,10 +97,14 @@ export class MemoryPendingActionStore implements PendingActionStore {
   }
 
   async unfinished(): Promise<PendingAction[]> {
-    return [...this.rows.values()].filter((r) => r.status === 'claimed').map(clone);
+    return [...this.rows.values()]
+      .filter((r) => r.status === 'claimed')
+      .sort((a, b) => a.claimedAt!.getTime() - b.claimedAt!.getTime() || a.createdAt.getTime() - b.createdAt.getTime())
+      .map(clone);
   }
 }
 
+/** Ids are decimal text, as PostgreSQL's BIGSERIAL renders them; ties in time are broken by id, newest last. */
 export class MemoryDeploymentStore implements DeploymentStore {
   readonly rows: Deployment[] = [];
   private seq = 0;
@@ -105,7 +113,7 @@ export class MemoryDeploymentStore implements DeploymentStore {
     if (this.rows.some((r) => r.actionId === d.actionId && r.service === d.service)) {
       throw new Error(`deployment for action ${d.actionId} and service ${d.service} already exists`);
     }
-    const row: Deployment = { ...clone(d), id: `dep${++this.seq}`, finishedAt: null, status: 'running', steps: [] };
+    const row: Deployment = { ...clone(d), id: String(++this.seq), finishedAt: null, status: 'running', steps: [] };
     this.rows.push(row);
     return clone(row);
   }
@@ -114,8 +122,10 @@ export class MemoryDeploymentStore implements DeploymentStore {
     this.byId(id).steps.push({ at: new Date(at), text });
   }
 
+  /** The first finish wins: a repeated finish (a retried job) changes nothing. */
   async finish(id: string, status: Exclude<DeploymentStatus, 'running'>, at: Date, text?: string): Promise<void> {
     const row = this.byId(id);
+    if (row.status !== 'running') return;
     row.status = status;
     row.finishedAt = new Date(at);
     if (text !== undefined) row.steps.push({ at: new Date(at), text });
@@ -124,7 +134,7 @@ export class MemoryDeploymentStore implements DeploymentStore {
   async recent(q: DeploymentQuery): Promise<Deployment[]> {
     return this.rows
       .filter((r) => (!q.project || r.project === q.project) && (!q.env || r.env === q.env) && (!q.service || r.service === q.service))
-      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())
+      .sort(newestStartedFirst)
       .slice(0, q.limit)
       .map(clone);
   }
@@ -132,26 +142,29 @@ export class MemoryDeploymentStore implements DeploymentStore {
   async previousSucceeded(project: string, env: string, service: string, notVersion: string): Promise<Deployment | null> {
     const hit = this.rows
       .filter((r) => r.project === project && r.env === env && r.service === service && r.status === 'succeeded' && r.version !== notVersion)
-      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())[0];
+      .sort(newestStartedFirst)[0];
     return hit ? clone(hit) : null;
   }
 
   async lastSucceededBefore(q: Parameters<DeploymentStore['lastSucceededBefore']>[0]): Promise<Deployment | null> {
     const hit = this.rows
       .filter((r) => r.project === q.project && r.env === q.env && r.service === q.service && r.status === 'succeeded' && r.kind !== 'restart' && r.startedAt.getTime() < q.before.getTime())
-      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || Number(b.id.slice(3)) - Number(a.id.slice(3)))[0];
+      .sort(newestStartedFirst)[0];
     return hit ? clone(hit) : null;
   }
 
   async running(): Promise<Deployment[]> {
-    return this.rows.filter((r) => r.status === 'running').map(clone);
+    return this.rows
+      .filter((r) => r.status === 'running')
+      .sort((a, b) => -newestStartedFirst(a, b))
+      .map(clone);
   }
 
   async finishedBetween(q: Parameters<DeploymentStore['finishedBetween']>[0]): Promise<Deployment[]> {
     const inRange = (at: Date | null): at is Date => at !== null && at >= q.from && at <= q.to;
     return this.rows
       .filter((r) => r.project === q.project && (!q.envs || q.envs.includes(r.env)) && (!q.kinds || q.kinds.includes(r.kind)) && inRange(r.finishedAt))
-      .sort((a, b) => b.finishedAt!.getTime() - a.finishedAt!.getTime() || Number(b.id.slice(3)) - Number(a.id.slice(3)))
+      .sort((a, b) => b.finishedAt!.getTime() - a.finishedAt!.getTime() || Number(b.id) - Number(a.id))
       .slice(0, q.limit)
       .map(clone);
   }
@@ -161,6 +174,10 @@ export class MemoryDeploymentStore implements DeploymentStore {
     if (!row) throw new Error(`deployment ${id} not found`);
     return row;
   }
+}
+
+function newestStartedFirst(a: Deployment, b: Deployment): number {
+  return b.startedAt.getTime() - a.startedAt.getTime() || Number(b.id) - Number(a.id);
 }
 
 export class MemoryLockStore implements LockStore {
@@ -223,6 +240,8 @@ export class MemoryFreezeStore implements FreezeStore {
   private seq = 0;
 
   async add(w: Omit<FreezeWindow, 'id'>): Promise<FreezeWindow> {
+    if (!w.project || w.env === '' || !w.createdBy) throw new Error('a freeze names its project and creator');
+    if (w.until.getTime() <= w.from.getTime()) throw new Error('a freeze must end after it starts');
     const row: FreezeWindow = { ...clone(w), id: `fz${++this.seq}` };
     this.rows.push(row);
     return clone(row);
@@ -232,13 +251,14 @@ export class MemoryFreezeStore implements FreezeStore {
     const t = at.getTime();
     return this.rows
       .filter((w) => w.project === project && (w.env === null || w.env === env) && w.from.getTime() <= t && t < w.until.getTime())
+      .sort(byStart)
       .map(clone);
   }
 
   async upcoming(now: Date): Promise<FreezeWindow[]> {
     return this.rows
       .filter((w) => w.until.getTime() > now.getTime())
-      .sort((a, b) => a.from.getTime() - b.from.getTime())
+      .sort(byStart)
       .map(clone);
   }
 
@@ -248,6 +268,11 @@ export class MemoryFreezeStore implements FreezeStore {
     this.rows.splice(i, 1);
     return true;
   }
+}
+
+/** Earliest start first, then earliest end (PrismaFreezeStore breaks a last tie by its random id; here by creation). */
+function byStart(a: FreezeWindow, b: FreezeWindow): number {
+  return a.from.getTime() - b.from.getTime() || a.until.getTime() - b.until.getTime() || Number(a.id.slice(2)) - Number(b.id.slice(2));
 }
 
 /**
@@ -292,11 +317,24 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
-/** Records enqueued action ids; enqueueing the same id twice is a no-op, like the BullMQ job id. */
+/**
+ * Records enqueued action ids; enqueueing the same id twice is a no-op, like the BullMQ job id (a finished
+ * job is kept, so a late enqueue after the run is a no-op too). `drain` stands for the worker.
+ */
 export class MemoryActionQueue implements ActionQueue {
   readonly enqueued: string[] = [];
+  private ran = 0;
 
   async enqueue(actionId: string): Promise<void> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(actionId)) throw new Error('action id must be URL-safe');
     if (!this.enqueued.includes(actionId)) this.enqueued.push(actionId);
+  }
+
+  /** Runs every job not yet run, in the order enqueued, and returns their action ids. */
+  async drain(run: (actionId: string) => void | Promise<void> = () => {}): Promise<string[]> {
+    const due = this.enqueued.slice(this.ran);
+    this.ran = this.enqueued.length;
+    for (const id of due) await run(id);
+    return due;
   }
 }

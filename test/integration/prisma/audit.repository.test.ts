@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PrismaAuditLog } from '../../../src/adapters/prisma/audit.repository.js';
 import type { AuditEntry } from '../../../src/core/ports/audit.port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { auditLogContract } from '../../contracts/audit-log.contract.js';
 
 let db: TestDatabase;
 let audit: PrismaAuditLog;
@@ -72,4 +73,9 @@ describe('PrismaAuditLog', () => {
     const { rows } = await db.pool.query('SELECT request_id, platform_user_id, duration_ms FROM audit_log');
     expect(rows).toEqual([{ request_id: 'req-1', platform_user_id: '4242', duration_ms: 37 }]);
   });
+});
+
+auditLogContract(async () => {
+  await db.pool.query('TRUNCATE audit_log');
+  return new PrismaAuditLog(db.prisma);
 });

@@ -6,6 +6,7 @@ import {
 } from '../../../src/adapters/prisma/deployment.repository.js';
 import type { NewDeployment } from '../../../src/core/ports/deployment.port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { deploymentStoreContract } from '../../contracts/deployment-store.contract.js';
 
 let db: TestDatabase;
 let store: PrismaDeploymentStore;
@@ -181,4 +182,9 @@ describe('PrismaDeploymentStore', () => {
     expect(await versions({ envs: ['qa'] })).toEqual([]);
     await expect(versions({ from: at(5), to: at(4) })).rejects.toThrow('from must not be after to');
   });
+});
+
+deploymentStoreContract(async () => {
+  await db.pool.query('TRUNCATE deployment RESTART IDENTITY');
+  return new PrismaDeploymentStore(db.prisma);
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PrismaFreezeStore } from '../../../src/adapters/prisma/freeze.repository.js';
 import type { FreezeWindow } from '../../../src/core/ports/freeze.port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { freezeStoreContract } from '../../contracts/freeze-store.contract.js';
 
 let db: TestDatabase;
 let store: PrismaFreezeStore;
@@ -67,4 +68,9 @@ describe('PrismaFreezeStore', () => {
     await expect(store.add(win({ until: at(0) }))).rejects.toThrow(/end after/);
     await expect(store.add(win({ project: '' }))).rejects.toThrow();
   });
+});
+
+freezeStoreContract(async () => {
+  await db.pool.query('TRUNCATE freeze_window');
+  return new PrismaFreezeStore(db.prisma);
 });

@@ -3,6 +3,7 @@ import { PendingActionNotFoundError, PrismaPendingActionStore } from '../../../s
 import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/prisma-client.js';
 import type { ActionPlan, NewPendingAction } from '../../../src/core/ports/pending-action.port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { pendingActionStoreContract } from '../../contracts/pending-action-store.contract.js';
 
 let db: TestDatabase;
 let store: PrismaPendingActionStore;
@@ -234,4 +235,9 @@ describe('PrismaPendingActionStore: expiry and restarts', () => {
     expect(seen).toMatchObject({ id: created.id, plan: plan(), status: 'pending', message: { messageId: '1714000000.000100' } });
     expect((await afterRestart!.claim(created.id, 'bob', at(1)))?.claimedBy).toBe('bob');
   });
+});
+
+pendingActionStoreContract(async () => {
+  await db.pool.query('TRUNCATE pending_action');
+  return new PrismaPendingActionStore(db.prisma);
 });

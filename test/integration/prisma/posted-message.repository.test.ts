@@ -1,10 +1,9 @@
-/** PostedMessageStore: the contract against the in-memory fake and PostgreSQL, plus what only the table shows. */
+/** PostedMessageStore: the contract on PostgreSQL (the fake runs it in test/unit/contracts), plus what only the table shows. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaPostedMessages } from '../../../src/adapters/prisma/posted-message.repository.js';
 import { createPrismaClient } from '../../../src/adapters/prisma/prisma-client.js';
-import { MemoryPostedMessages } from '../../fakes/memory-posted-messages.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { postedMessageStoreContract } from './posted-message.contract.js';
+import { postedMessageStoreContract } from '../../contracts/posted-message-store.contract.js';
 
 let db: TestDatabase;
 
@@ -13,12 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 
-describe('MemoryPostedMessages (contract)', () => {
-  postedMessageStoreContract(() => new MemoryPostedMessages());
-});
-
-describe('PrismaPostedMessages (contract)', () => {
-  postedMessageStoreContract(() => new PrismaPostedMessages(db.prisma));
+postedMessageStoreContract(async () => {
+  await db.pool.query('TRUNCATE posted_message');
+  return new PrismaPostedMessages(db.prisma);
 });
 
 describe('PrismaPostedMessages', () => {

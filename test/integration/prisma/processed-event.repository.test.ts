@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PrismaProcessedEvents } from '../../../src/adapters/prisma/processed-event.repository.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { processedEventsContract } from '../../contracts/processed-events.contract.js';
 
 let db: TestDatabase;
 let now = new Date('2026-03-01T12:00:00Z');
@@ -58,4 +59,9 @@ describe('PrismaProcessedEvents', () => {
     await expect(events.firstSeen('slack', '')).rejects.toThrow();
     await expect(events.prune(0)).rejects.toThrow();
   });
+});
+
+processedEventsContract(async (contractClock) => {
+  await db.pool.query('TRUNCATE processed_event');
+  return new PrismaProcessedEvents(db.prisma, contractClock);
 });

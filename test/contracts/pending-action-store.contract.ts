@@ -1,0 +1,152 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ActionPlan, NewPendingAction, PendingActionStore } from '../../src/core/ports/pending-action.port.js';
+
+const T0 = new Date('2026-05-01T10:00:00Z');
+const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+
+const plan: ActionPlan = {
+  kind: 'deploy',
+  project: 'shop',
+  env: 'prod',
+  force: false,
+  services: [
+    {
+      service: 'api',
+      host: 'docker-1',
+      currentImage: 'registry.local/shop/api:1.4.0',
+      currentVersion: '1.4.0',
+      targetImage: 'registry.local/shop/api:1.5.0',
+      targetVersion: '1.5.0',
+      containers: [{ id: 'c0ffee', name: 'shop-api-1' }],
+    },
+  ],
+};
+
+const request = (over: Partial<NewPendingAction> = {}): NewPendingAction => ({
+  plan,
+  requestedBy: 'alice',
+  platform: 'telegram',
+  chatId: '-100123',
+  needsApproval: true,
+  createdAt: T0,
+  expiresAt: at(10),
+  ...over,
+});
+
+/**
+ * The PendingActionStore contract, run against the in-memory fake (unit) and PrismaPendingActionStore
+ * (integration). `make` returns an empty store. What callers rely on: a button's id is short and URL-safe,
+ * one conditional transition out of `pending` (claim, cancel, refuse) wins, expiry is decided by the `now`
+ * the caller passes, a final status is never overwritten, and recovery finds what was claimed and never finished.
+ */
+export function pendingActionStoreContract(make: () => Promise<PendingActionStore>): void {
+  describe('PendingActionStore contract', () => {
+    let store: PendingActionStore;
+    beforeEach(async () => {
+      store = await make();
+    });
+
+    it('creates a pending action with a short URL-safe id and reads it back', async () => {
+      const a = await store.create(request());
+      const b = await store.create(request());
+      expect(a).toEqual({ ...request(), id: expect.stringMatching(/^[0-9A-Za-z]{1,16}$/), status: 'pending', claimedBy: null, claimedAt: null, message: null, result: null });
+      expect(b.id).not.toBe(a.id);
+      expect(await store.get(a.id)).toEqual(a);
+      expect(await store.get('unknown0')).toBeNull();
+      expect(await store.get('not an id')).toBeNull();
+    });
+
+    it('refuses an action that expires before it was created', async () => {
+      await expect(store.create(request({ expiresAt: T0 }))).rejects.toThrow();
+    });
+
+    it('lets exactly one of several racing claims through', async () => {
+      const { id } = await store.create(request());
+      const results = await Promise.all(['bob', 'carol', 'dave', 'erin'].map((p) => store.claim(id, p, at(1))));
+      const won = results.filter((r) => r !== null);
+      expect(won).toHaveLength(1);
+      expect(won[0]).toMatchObject({ id, status: 'claimed', claimedAt: at(1) });
+      expect(await store.get(id)).toMatchObject({ status: 'claimed', claimedBy: won[0]!.claimedBy });
+      expect(await store.claim(id, 'bob', at(2))).toBeNull();
+      expect(await store.claim('unknown0', 'bob', at(1))).toBeNull();
+    });
+
+    it('refuses a claim or a cancel at or after expiry, by the time the caller passes', async () => {
+      const a = await store.create(request());
+      const b = await store.create(request());
+      expect(await store.claim(a.id, 'bob', at(10))).toBeNull();
+      expect(await store.cancel(b.id, 'alice', at(11))).toBeNull();
+      expect((await store.get(a.id))!.status).toBe('pending');
+      expect(await store.claim(b.id, 'bob', at(9.99))).toMatchObject({ status: 'claimed', claimedBy: 'bob' });
+    });
+
+    it('cancels a pending action once, recording who cancelled, and then nobody can claim it', async () => {
+      const { id } = await store.create(request());
+      expect(await store.cancel(id, 'alice', at(1))).toMatchObject({ id, status: 'cancelled', claimedBy: 'alice', claimedAt: at(1) });
+      expect(await store.cancel(id, 'alice', at(2))).toBeNull();
+      expect(await store.claim(id, 'bob', at(2))).toBeNull();
+      const claimed = await store.create(request());
+      await store.claim(claimed.id, 'bob', at(1));
+      expect(await store.cancel(claimed.id, 'alice', at(2))).toBeNull();
+    });
+
+    it('refuses only a pending action, so a running one is never marked refused', async () => {
+      const pending = await store.create(request());
+      expect(await store.refuse(pending.id, 'the lock was taken')).toBe(true);
+      expect(await store.get(pending.id)).toMatchObject({ status: 'refused', result: 'the lock was taken' });
+      expect(await store.refuse(pending.id, 'again')).toBe(false);
+      const running = await store.create(request());
+      await store.claim(running.id, 'bob', at(1));
+      expect(await store.refuse(running.id, 'too late')).toBe(false);
+      expect(await store.get(running.id)).toMatchObject({ status: 'claimed', result: null });
+      expect(await store.refuse('unknown0', 'x')).toBe(false);
+    });
+
+    it('finishes a claimed action once: a repeated finish changes nothing', async () => {
+      const { id } = await store.create(request());
+      await store.claim(id, 'bob', at(1));
+      await store.finish(id, 'succeeded', 'api 1.5.0 is live');
+      await store.finish(id, 'failed', 'retried job');
+      expect(await store.get(id)).toMatchObject({ status: 'succeeded', result: 'api 1.5.0 is live' });
+      const cancelled = await store.create(request());
+      await store.cancel(cancelled.id, 'alice', at(1));
+      await store.finish(cancelled.id, 'failed', 'late');
+      expect(await store.get(cancelled.id)).toMatchObject({ status: 'cancelled', result: null });
+      await expect(store.finish('unknown0', 'failed', 'x')).rejects.toThrow();
+    });
+
+    it('expires every pending action due at `now` once, soonest expiry first, and leaves the others', async () => {
+      const late = await store.create(request({ expiresAt: at(8) }));
+      const early = await store.create(request({ expiresAt: at(3) }));
+      const notYet = await store.create(request({ expiresAt: at(20) }));
+      const claimed = await store.create(request({ expiresAt: at(2) }));
+      await store.claim(claimed.id, 'bob', at(1));
+      const expired = await store.expireDue(at(8));
+      expect(expired.map((a) => [a.id, a.status])).toEqual([[early.id, 'expired'], [late.id, 'expired']]);
+      expect(await store.expireDue(at(9))).toEqual([]);
+      expect((await store.get(notYet.id))!.status).toBe('pending');
+      expect((await store.get(claimed.id))!.status).toBe('claimed');
+      expect(await store.claim(early.id, 'bob', at(1))).toBeNull();
+    });
+
+    it('remembers where the confirm message was posted', async () => {
+      const { id } = await store.create(request());
+      const ref = { platform: 'slack' as const, chatId: 'C0OPS', messageId: '1700000000.000100' };
+      await store.attachMessage(id, ref);
+      expect((await store.get(id))!.message).toEqual(ref);
+      await expect(store.attachMessage('unknown0', ref)).rejects.toThrow();
+    });
+
+    it('lists the actions claimed and never finished, oldest claim first', async () => {
+      const second = await store.create(request());
+      const first = await store.create(request());
+      const done = await store.create(request());
+      await store.create(request());
+      await store.claim(second.id, 'bob', at(2));
+      await store.claim(first.id, 'bob', at(1));
+      await store.claim(done.id, 'bob', at(1.5));
+      await store.finish(done.id, 'failed', 'container exited');
+      expect((await store.unfinished()).map((a) => a.id)).toEqual([first.id, second.id]);
+    });
+  });
+}
