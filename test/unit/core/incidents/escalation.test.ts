@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { escalation } from '../../../../src/core/incidents/escalation.js';
 import { escalationSweeper, type EscalationSweeper } from '../../../../src/jobs/escalation.sweeper.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
+import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
 import { incident, minutes, oncallFixture, people, shopRotation, T0 } from '../oncall/oncall-fixture.js';
 
 const AFTER = 10 * 60_000;
@@ -83,6 +84,18 @@ describe('escalation sweeper', () => {
     expect(mentioned(page.reply)).toEqual([]);
     expect(page.reply.text).toContain(`Incident ${id} in billing (HighErrorRate on api) is unacknowledged for 10m: no on-call rotation configured for billing, nobody to page.`);
     expect((await f.incidents.get(id))!.escalationLevel).toBe(1);
+  });
+
+  it('audits each page with deckhand as the actor, once per level even with two sweepers', async () => {
+    const f = setup();
+    const audit = new MemoryAuditLog();
+    const sweepers = [0, 1].map(() => escalation({ ...f, audit, rotations: [shopRotation], people, escalateAfterMs: AFTER }));
+    const { id } = await f.incidents.open(incident());
+    await Promise.all(sweepers.map((s) => s.run(minutes(25))));
+    expect(audit.entries.map((e) => [e.intent, e.platform, e.platformUserId, e.chatId, e.args, e.detail])).toEqual([
+      ['incident.escalated', 'schedule', 'deckhand', 'shop', `shop incident ${id} level 1`, 'Paged Alice (primary on call)'],
+      ['incident.escalated', 'schedule', 'deckhand', 'shop', `shop incident ${id} level 2`, 'Paged Bob (secondary on call)'],
+    ]);
   });
 
   it('pages each level once when two sweepers tick at the same time', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { handoffAnnouncements, rotationKey } from '../../../../src/core/oncall/handoff.js';
 import { oncallFixture, people, shopRotation } from './oncall-fixture.js';
+import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
 
 // shopRotation hands over on Mon 23 Nov 2026 at 09:00 Berlin = 08:00Z, from carol to alice.
 const HANDOFF = new Date('2026-11-23T08:00:00Z');
@@ -50,6 +51,15 @@ describe('handoff announcer', () => {
     await f.overrides.create({ project: 'shop', personId: 'dave', startsAt: HANDOFF, endsAt: after(3_600_000), createdBy: 'bob', createdAt: HANDOFF });
     await f.announcer.run(after(60_000));
     expect(f.notifier.announcements[0]!.reply.text).toContain('Override in effect: Dave is primary until Mon 23 Nov 10:00 GMT+1.');
+  });
+
+  it('audits the announcement with deckhand as the actor', async () => {
+    const f = setup();
+    const audit = new MemoryAuditLog();
+    await handoffAnnouncements({ ...f, audit, rotations: [shopRotation], people }).run(after(60_000));
+    expect(audit.entries).toHaveLength(1);
+    expect(audit.last()).toMatchObject({ platform: 'schedule', platformUserId: 'deckhand', chatId: 'shop', intent: 'oncall.handoff', args: 'shop', outcome: 'ok' });
+    expect(audit.last().detail).toBe(f.notifier.announcements[0]!.reply.text);
   });
 
   it('keys rotations by their content, not their position in the config', () => {
