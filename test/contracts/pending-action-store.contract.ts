@@ -17,7 +17,8 @@ const plan: ActionPlan = {
       currentVersion: '1.4.0',
       targetImage: 'registry.local/shop/api:1.5.0',
       targetVersion: '1.5.0',
-      containers: [{ id: 'c0ffee', name: 'shop-api-1' }],
+      revision: ['sha256:c0ffee'],
+      units: ['shop-api-1'],
     },
   ],
 };
