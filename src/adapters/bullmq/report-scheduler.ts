@@ -1,11 +1,13 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import cronParser from 'cron-parser';
 import type { Logger } from '../../core/ports/logger.port.js';
-import { reportScheduleSchema, type ReportRun, type ReportSchedule } from '../../core/reports/scheduled-report.js';
+import { reportScheduleSchemaFor, type ReportRun, type ReportSchedule } from '../../core/reports/scheduled-report.js';
+import { platformIds } from '../platforms.js';
 
 export const REPORT_QUEUE = 'deckhand-reports';
 const SCHEDULER_PREFIX = 'report-';
 const JOB_NAME = 'morning-report';
+const reportScheduleSchema = reportScheduleSchemaFor(platformIds);
 
 export interface ReportSchedulerOptions {
   connection: ConnectionOptions;

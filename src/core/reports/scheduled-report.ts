@@ -20,19 +20,24 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-/** One `reports:` entry: which project's report goes to which chat, and when (cron in a time zone). */
-export const reportScheduleSchema = z.strictObject({
-  /** Stable id: the scheduler is keyed by it, so renaming it replaces the schedule. */
-  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be an id (letters, digits, _ -)'),
-  project: nameWord,
-  platform: z.enum(['telegram', 'slack', 'shell']),
-  chatId: z.string().min(1).max(128),
-  /** Cron pattern, 5 fields (minute first) or 6 (second first), e.g. `0 9 * * 1-5`. */
-  cron: z.string().min(9).max(120),
-  timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC').default('UTC'),
-});
+/**
+ * One `reports:` entry: which project's report goes to which chat, and when (cron in a time zone). The
+ * platform ids come from the platform registry (the core names no platform).
+ */
+export function reportScheduleSchemaFor(platforms: readonly [string, ...string[]]) {
+  return z.strictObject({
+    /** Stable id: the scheduler is keyed by it, so renaming it replaces the schedule. */
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be an id (letters, digits, _ -)'),
+    project: nameWord,
+    platform: z.enum(platforms),
+    chatId: z.string().min(1).max(128),
+    /** Cron pattern, 5 fields (minute first) or 6 (second first), e.g. `0 9 * * 1-5`. */
+    cron: z.string().min(9).max(120),
+    timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC').default('UTC'),
+  });
+}
 
-export type ReportSchedule = z.infer<typeof reportScheduleSchema>;
+export type ReportSchedule = z.infer<ReturnType<typeof reportScheduleSchemaFor>>;
 
 export interface ScheduledReportDeps {
   services: CoreServices;

@@ -5,12 +5,14 @@ import type { Platform } from '../../../../src/core/messages/inbound.js';
 import type { Block, Reply } from '../../../../src/core/messages/reply.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { noopMetrics } from '../../../../src/core/ports/metrics.port.js';
-import { reportScheduleSchema, type ReportSchedule } from '../../../../src/core/reports/scheduled-report.js';
+import { platformIds } from '../../../../src/adapters/platforms.js';
+import { reportScheduleSchemaFor, type ReportSchedule } from '../../../../src/core/reports/scheduled-report.js';
 import { createMorningReportRun } from '../../../../src/jobs/morning-report.schedule.js';
 import { coreHarness } from '../../../support/core-harness.js';
 
 /** Monday 2026-11-23 09:00 in Berlin; the previous weekday fire time is Friday 2026-11-20 09:00 Berlin. */
 const FIRED = new Date('2026-11-23T08:00:00Z');
+const reportScheduleSchema = reportScheduleSchemaFor(platformIds);
 const schedule: ReportSchedule = reportScheduleSchema.parse({ id: 'shop-morning', project: 'shop', platform: 'slack', chatId: 'C0SHOP', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' });
 let seq = 0;
 
