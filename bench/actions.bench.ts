@@ -14,6 +14,7 @@
  * Needs PostgreSQL, Redis, Podman and the local registry (as for the integration tests). Cleans up.
  */
 import type Docker from 'dockerode';
+import type { DockerRuntime } from '../src/adapters/docker/docker.runtime.js';
 import type { Runtime, RuntimeRegistry } from '../src/core/ports/runtime.port.js';
 import type { ActionProcessor } from '../src/core/actions/action.processor.js';
 import { createActionsStack, pendingIdOf, REPLICAS, type ActionsStack } from '../test/support/actions-stack.js';
@@ -39,12 +40,15 @@ const wrapProcessor = (real: ActionProcessor): ActionProcessor => async (id) => 
 };
 
 let healthMs = 0;
-/** The real runtime, with the time spent inside waitHealthy added up. */
+/**
+ * The real runtime, with the time spent inside its health waits added up: the rollout runs with the proxy
+ * as its engine (methods are bound to it), so each of its waitHealthy steps passes through here.
+ */
 function timed(runtime: Runtime): Runtime {
-  return new Proxy(runtime, {
+  return new Proxy(runtime as DockerRuntime, {
     get(target, prop, receiver) {
       if (prop === 'waitHealthy') {
-        return async (...args: Parameters<Runtime['waitHealthy']>) => {
+        return async (...args: Parameters<DockerRuntime['waitHealthy']>) => {
           const t = now();
           try {
             return await target.waitHealthy(...args);
@@ -54,7 +58,7 @@ function timed(runtime: Runtime): Runtime {
         };
       }
       const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? value.bind(receiver) : value;
     },
   });
 }

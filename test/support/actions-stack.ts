@@ -1,7 +1,7 @@
 /**
  * The safe-actions stack as production wires it (src/bot/container.ts), for one test file: a private
  * PostgreSQL schema with the Prisma stores, BullMQ on real Redis under a unique prefix, the real
- * DockerRuntimeRegistry on the Podman socket, the real action processor and worker, and the real core
+ * the runtimes registry (Docker kind) on the Podman socket, the real action processor and worker, and the real core
  * from a YAML config. Only the chat side is replaced: a RecordingNotifier keeps every edit and
  * announcement, and `say`/`click` feed InboundEvents the way an adapter would.
  */
@@ -9,7 +9,7 @@ import { PrismaIncidentStore } from '../../src/adapters/prisma/incident.reposito
 import { PrismaOncallOverrideStore } from '../../src/adapters/prisma/oncall-override.repository.js';
 import type Docker from 'dockerode';
 import { Redis } from 'ioredis';
-import { DockerRuntimeRegistry } from '../../src/adapters/docker/docker-hosts.js';
+import { Runtimes } from '../../src/adapters/runtimes.js';
 import { BullActionQueue } from '../../src/adapters/bullmq/bull-action.queue.js';
 import { startActionWorker, type ActionWorker } from '../../src/adapters/bullmq/action.worker.js';
 import { PrismaAuditLog } from '../../src/adapters/prisma/audit.repository.js';
@@ -45,7 +45,8 @@ export const REPLICAS = 3;
 
 /** The config: service `web` in `shop/prod` (production, four-eyes) and `shop/staging`, labelled per run. */
 export function actionsConfigYaml(runId: string, dockerUrl = dockerHostUrl()): string {
-  const svc = (env: string) => `web: { host: local, labels: { app: web, env: ${env}, deckhand.it: ${runId} }, image: ${WEB_REPO} }`;
+  // Staging names its host the newer way (`target:`), production the way older configs do (`host:`).
+  const svc = (env: string) => `web: { ${env === 'staging' ? 'target' : 'host'}: local, labels: { app: web, env: ${env}, deckhand.it: ${runId} }, image: ${WEB_REPO} }`;
   return `
 hosts:
   local: { url: "${dockerUrl}", timeoutMs: 30000 }
@@ -97,7 +98,7 @@ export class RecordingNotifier implements Notifier {
 
 /** The ports the processor, the worker and recovery run on (shared with the crash test's child process). */
 export function buildRunDeps(prisma: PrismaClient, config: DeckhandConfig, o: { notifier: Notifier; clock: Clock; logger: Logger; settings: ActionSettings; runtimes?: RuntimeRegistry }): ActionRunDeps {
-  const runtimes = o.runtimes ?? new DockerRuntimeRegistry(config.hosts, { defaultTimeoutMs: config.limits.hostTimeoutMs });
+  const runtimes = o.runtimes ?? new Runtimes(config.hosts, { defaultTimeoutMs: config.limits.hostTimeoutMs, logger: o.logger });
   return {
     pendingActions: new PrismaPendingActionStore(prisma, o.clock),
     deployments: new PrismaDeploymentStore(prisma),
@@ -155,7 +156,7 @@ export async function createActionsStack(opts: ActionsStackOptions) {
   const notifier = new RecordingNotifier();
   const logger = opts.logger ?? silentLogger;
   const settings: ActionSettings = { ...config.actions, ...opts.settings };
-  const real = new DockerRuntimeRegistry(config.hosts, { defaultTimeoutMs: config.limits.hostTimeoutMs });
+  const real = new Runtimes(config.hosts, { defaultTimeoutMs: config.limits.hostTimeoutMs, logger });
   const runtimes = opts.wrapRuntimes?.(real) ?? real;
   const deps = buildRunDeps(db.prisma, config, { notifier, clock, logger, settings, runtimes });
   const queue = new BullActionQueue({ connection, prefix });

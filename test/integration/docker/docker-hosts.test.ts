@@ -159,7 +159,7 @@ describe('unreachable hosts', () => {
     const runtime = runtimeAt(`tcp://127.0.0.1:${closedPort}`);
     await expectUnreachable(runtime.ping(), /connection refused \(ECONNREFUSED\)/, 1_000);
     await expectUnreachable(runtime.logs('api', { tail: 10 }), /ECONNREFUSED/, 1_000);
-    await expectUnreachable(runtime.environment('api'), /ECONNREFUSED/, 1_000);
+    await expectUnreachable(runtime.env('api'), /ECONNREFUSED/, 1_000);
   });
 
   it('fails fast over ssh when nothing listens', async () => {
@@ -178,7 +178,7 @@ describe('unreachable hosts', () => {
     await expectUnreachable(runtime.find([{ name: 'api' }], { signal: AbortSignal.timeout(200) }), /timed out/, 1_500);
 
     const controller = new AbortController();
-    const cancelled = runtime.environment('api', { signal: controller.signal });
+    const cancelled = runtime.env('api', { signal: controller.signal });
     controller.abort(new Error('user cancelled'));
     await expect(cancelled).rejects.toThrow('user cancelled');
   });

@@ -87,7 +87,7 @@ describe('DockerRuntime.restart', () => {
     const before = new Date((await container.inspect()).State.StartedAt);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
 
-    await runtime.restart(container.id);
+    await runtime.restartContainer(container.id);
 
     const after = await container.inspect();
     expect(after.State.Running).toBe(true);
@@ -95,7 +95,7 @@ describe('DockerRuntime.restart', () => {
   });
 
   it('reports a missing container as ContainerNotFoundError', async () => {
-    await expect(runtime.restart(fixture.name('nobody'))).rejects.toThrow(ContainerNotFoundError);
+    await expect(runtime.restartContainer(fixture.name('nobody'))).rejects.toThrow(ContainerNotFoundError);
   });
 });
 

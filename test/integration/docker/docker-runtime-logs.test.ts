@@ -103,7 +103,7 @@ describe('DockerRuntime.environment', () => {
       Env: ['APP_MODE=blue', 'DATABASE_URL=postgres://u:p@db/app?opt=a=b', 'EMPTY='],
     });
 
-    const env = await runtime.environment(container.id);
+    const env = await runtime.env(container.id);
 
     expect(env).toMatchObject({ APP_MODE: 'blue', DATABASE_URL: 'postgres://u:p@db/app?opt=a=b', EMPTY: '' });
   });
@@ -114,11 +114,11 @@ describe('missing containers', () => {
 
   it('raises ContainerNotFoundError from logs and environment', async () => {
     await expect(runtime.logs(missing, { tail: 10 })).rejects.toBeInstanceOf(ContainerNotFoundError);
-    await expect(runtime.environment(missing)).rejects.toEqual(new ContainerNotFoundError(missing));
+    await expect(runtime.env(missing)).rejects.toEqual(new ContainerNotFoundError(missing));
   });
 
   it('refuses ids that are not container ids or names before calling the engine', async () => {
     await expect(runtime.logs('../../_ping', { tail: 10 })).rejects.toThrow(/container id/);
-    await expect(runtime.environment('')).rejects.toThrow(/container id/);
+    await expect(runtime.env('')).rejects.toThrow(/container id/);
   });
 });

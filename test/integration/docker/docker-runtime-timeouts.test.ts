@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DockerRuntimeRegistry } from '../../../src/adapters/docker/docker-hosts.js';
-import { HostUnreachableError, type Runtime } from '../../../src/core/ports/runtime.port.js';
+import { HostUnreachableError } from '../../../src/core/ports/runtime.port.js';
+import type { DockerRuntime } from '../../../src/adapters/docker/docker.runtime.js';
 import { BUSYBOX_IMAGE, dockerHostUrl, PodmanFixture, requireEngine } from '../../support/podman.js';
 
 /**
@@ -21,7 +22,7 @@ let docker: Docker;
 let fixture: PodmanFixture;
 let proxy: Server;
 let proxyPath: string;
-let runtime: Runtime;
+let runtime: DockerRuntime;
 const sockets = new Set<Socket>();
 /** Which requests the proxy holds back, by HTTP method. */
 let delayed: (method: string) => boolean = () => false;
@@ -102,7 +103,7 @@ describe('engine call deadlines', () => {
     const before = (await container.inspect()).State.StartedAt;
     delayed = () => true;
 
-    await runtime.restart(container.id);
+    await runtime.restartContainer(container.id);
 
     expect((await container.inspect()).State.StartedAt).not.toBe(before);
   }, 30_000);
@@ -112,7 +113,7 @@ describe('engine call deadlines', () => {
     delayed = () => true;
 
     const started = Date.now();
-    const error = await runtime.environment(container.id).catch((e: unknown) => e);
+    const error = await runtime.env(container.id).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(HostUnreachableError);
     expect((error as Error).message).toContain(`no answer within ${QUERY_TIMEOUT_MS} ms`);
