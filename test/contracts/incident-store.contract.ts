@@ -129,6 +129,7 @@ export function incidentStoreContract(make: () => Promise<IncidentStore>): void 
       expect(await s.setSilence(id, 'c4-late', min(61), { at: min(2), kind: 'silence', text: 'Silenced again', by: 'bob' })).toBe(false);
       expect(await s.linkDeployment(id, '42', { at: min(1), kind: 'deploy', text: 'linked 42', by: null })).toBe(true);
       expect(await s.linkDeployment(id, '43', { at: min(1), kind: 'deploy', text: 'linked 43', by: null })).toBe(false);
+      await expect(s.linkDeployment(id, 'dep44', { at: min(1), kind: 'deploy', text: 'linked', by: null })).rejects.toThrow();
       const got = await s.get(id);
       expect(got).toMatchObject({ silenceId: 'b3f0c2d1-aaaa', silencedUntil: min(60), deploymentId: '42' });
       expect(got!.timeline.map((e) => e.kind)).toEqual(['opened', 'silence', 'deploy']);

@@ -98,7 +98,9 @@ export class MemoryIncidentStore implements IncidentStore {
     return this.sorted((r) => r.status === 'open' && r.acknowledgedBy === null && r.escalationLevel < maxLevel && r.openedAt <= openedBefore);
   }
 
+  /** Deployment ids are decimal text (see MemoryDeploymentStore); anything else is refused as PostgreSQL's BIGINT column would. */
   async linkDeployment(id: string, deploymentId: string, entry: TimelineEntry): Promise<boolean> {
+    if (!/^\d{1,18}$/.test(deploymentId)) throw new Error('a deployment id');
     const row = this.rows.get(id);
     if (!row || row.deploymentId !== null) return false;
     row.deploymentId = deploymentId;
