@@ -26,6 +26,8 @@ export interface ChatPlatform<Env extends z.ZodObject = z.ZodObject> {
    * absent when the account is the person id itself (the shell acts as a configured person).
    */
   readonly personField?: string;
+  /** That field's schema, `{ [personField]: <account id>.optional() }`, merged into the YAML's person entries. */
+  readonly person?: z.ZodObject;
   /** Whether `chats:` entries of deckhand.yaml may name this platform (`platform: telegram`). */
   readonly bindsChats: boolean;
   /** Its environment variables, validated with the rest of the environment (src/bot/env.ts). */

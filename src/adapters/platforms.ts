@@ -15,3 +15,20 @@ export const chatPlatforms = [
 
 /** The id of a registered platform (`telegram`, `slack`, `shell`). */
 export type PlatformId = (typeof chatPlatforms)[number]['id'];
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+type Platforms = (typeof chatPlatforms)[number];
+
+/** Every platform's environment variables, in registry order (merged into src/bot/env.ts). */
+export const platformEnvShape = Object.assign({}, ...chatPlatforms.map((p) => p.env.shape)) as UnionToIntersection<Platforms['env']['shape']>;
+
+/** Every platform's person field (the account id), in registry order (merged into the YAML's people). */
+export const platformPersonShape = Object.assign({}, ...chatPlatforms.map((p) => ('person' in p ? p.person.shape : {}))) as UnionToIntersection<
+  Extract<Platforms, { person: unknown }>['person']['shape']
+>;
+
+/** The platforms whose chats deckhand.yaml can bind to projects (`chats:`, `reports:`). */
+export const chatBindingPlatforms = chatPlatforms.filter((p) => p.bindsChats).map((p) => p.id) as [string, ...string[]];
+
+/** Every registered platform id (rows that name a platform are checked against it). */
+export const platformIds = chatPlatforms.map((p) => p.id) as [PlatformId, ...PlatformId[]];

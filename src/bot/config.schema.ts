@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { chatBindingPlatforms, platformIds, platformPersonShape } from '../adapters/platforms.js';
 import { runtimeHostSchema } from '../adapters/runtimes.js';
 import { isValidCron } from '../adapters/bullmq/report-scheduler.js';
-import { reportScheduleSchema } from '../core/reports/scheduled-report.js';
+import { reportScheduleSchemaFor } from '../core/reports/scheduled-report.js';
 
 /** The YAML config file, as written by people. Cross-references are checked in config.ts. */
 
@@ -91,13 +92,13 @@ const grantSchema = z.strictObject({
 const personSchema = z.strictObject({
   id: name,
   name: z.string().min(1).optional(),
-  telegram: platformId.optional(),
-  slack: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U012AB3CD').optional(),
+  // Each chat platform's account id field (`telegram: 42`, `slack: U012AB3CD`).
+  ...platformPersonShape,
   roles: z.array(grantSchema).default([]),
 });
 
 const chatSchema = z.strictObject({
-  platform: z.enum(['telegram', 'slack']),
+  platform: z.enum(chatBindingPlatforms),
   id: platformId,
   projects: z.array(name).min(1, 'at least one project'),
 });
@@ -156,7 +157,7 @@ export const configSchema = z.strictObject({
   github: githubSchema,
   /** Scheduled morning reports, each to one chat. */
   reports: z
-    .array(reportScheduleSchema.refine((r) => isValidCron(r.cron, r.timezone), { message: 'a cron pattern such as "0 9 * * 1-5"', path: ['cron'] }))
+    .array(reportScheduleSchemaFor(platformIds).refine((r) => isValidCron(r.cron, r.timezone), { message: 'a cron pattern such as "0 9 * * 1-5"', path: ['cron'] }))
     .default([]),
   alertmanager: z
     .strictObject({

@@ -6,7 +6,7 @@ import type { IncidentSettings, Limits } from '../core/intents/intent.js';
 import type { RecurringFreeze } from '../core/domain/freeze.js';
 import type { ReportSchedule } from '../core/reports/scheduled-report.js';
 import { configSchema, type HostConfig, type RawConfig } from './config.schema.js';
-import { chatPlatforms } from '../adapters/platforms.js';
+import { chatBindingPlatforms, chatPlatforms } from '../adapters/platforms.js';
 
 export interface ActionSettings {
   confirmTtlMs: number;
@@ -133,7 +133,7 @@ function crossCheck(c: RawConfig): [Path, string][] {
   }
   c.reports.forEach((r, i) => {
     if (!c.projects[r.project]) out.push([['reports', i, 'project'], `unknown project "${r.project}"`]);
-    if (r.platform === 'shell') out.push([['reports', i, 'platform'], 'reports go to telegram or slack chats']);
+    if (!chatBindingPlatforms.includes(r.platform)) out.push([['reports', i, 'platform'], `reports go to ${chatBindingPlatforms.join(' or ')} chats`]);
     if (c.reports.findIndex((x) => x.id === r.id) !== i) out.push([['reports', i, 'id'], `id ${r.id} is used twice`]);
   });
   const ids = c.people.map((p) => p.id);

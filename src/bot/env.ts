@@ -1,13 +1,8 @@
 import { z } from 'zod';
 import { optionalEnv } from '../adapters/env-fields.js';
-import { chatPlatforms } from '../adapters/platforms.js';
+import { chatPlatforms, platformEnvShape } from '../adapters/platforms.js';
 
 /** Process environment (secrets and deployment settings). Everything about projects lives in the YAML config. */
-
-/** Every platform's own variables (src/adapters/<platform>/<platform>.platform.ts), in registry order. */
-type PlatformEnvShape = UnionToIntersection<(typeof chatPlatforms)[number]['env']['shape']>;
-type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
-const platformEnv = Object.assign({}, ...chatPlatforms.map((p) => p.env.shape)) as PlatformEnvShape;
 
 const optional = optionalEnv;
 
@@ -21,7 +16,8 @@ export const envSchema = z
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-    ...platformEnv,
+    // Each chat platform's own variables (src/adapters/<platform>/<platform>.platform.ts).
+    ...platformEnvShape,
     ALERTMANAGER_WEBHOOK_TOKEN: optional.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
     ALERTMANAGER_WEBHOOK_USER: optional,
     ALERTMANAGER_WEBHOOK_PASSWORD: optional.refine((v) => v === undefined || v.length >= 12, 'must be at least 12 characters'),

@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import type { AuditEntry, AuditLog, AuditQuery } from '../../core/ports/audit.port.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import { platformIds } from '../platforms.js';
 
 /** A chat platform, or where a change came from without a chat (AuditSource). */
-const platform = z.enum(['telegram', 'slack', 'shell', 'webhook', 'schedule']);
+const platform = z.enum([...platformIds, 'webhook', 'schedule']);
 const outcome = z.enum(['ok', 'refused', 'invalid', 'not_found', 'error']);
 
 /** Bounded text: audit rows must stay small, and chat input can be arbitrarily long. */

@@ -1,9 +1,10 @@
 /** zod shapes for pending actions: checked on the way in and again when rows (JSON columns) come back. */
 import { z } from 'zod';
 import { shortIdSchema } from './short-id.js';
+import { platformIds } from '../platforms.js';
 
 export const name = z.string().min(1).max(100);
-const platform = z.enum(['telegram', 'slack', 'shell']);
+const platform = z.enum(platformIds);
 
 const plannedServiceBase = z.object({
   service: name,

@@ -6,10 +6,11 @@ import { z } from 'zod';
 import type { Platform } from '../../core/messages/inbound.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import { platformIds } from '../platforms.js';
 
 const where = z.object({
   key: z.string().min(1).max(200),
-  platform: z.enum(['telegram', 'slack', 'shell']),
+  platform: z.enum(platformIds),
   chatId: z.string().min(1).max(64),
 });
 const posted = z.object({ messageId: z.string().min(1).max(64), postedAt: z.date() });

@@ -16,10 +16,14 @@ const env = z.object({
   SLACK_API_URL: urlEnv('Slack Web API base, default https://slack.com/api/'),
 });
 
+/** A Slack user id (U… or W…). */
+const person = z.object({ slack: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U012AB3CD').optional() });
+
 export const slackPlatform = {
   id: SLACK,
   userIdLabel: 'slack user id',
   personField: 'slack',
+  person,
   bindsChats: true,
   env,
   checkEnv(e, ctx) {

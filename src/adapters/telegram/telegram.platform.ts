@@ -15,10 +15,14 @@ const env = z.object({
   TELEGRAM_WEBHOOK_SECRET: optionalEnv.refine((v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v), 'must be 16–256 characters of A-Z a-z 0-9 _ -'),
 });
 
+/** A Telegram user id (numeric; YAML may write it as a number). */
+const person = z.object({ telegram: z.union([z.string().min(1), z.number().int()]).transform(String).optional() });
+
 export const telegramPlatform = {
   id: TELEGRAM,
   userIdLabel: 'telegram user id',
   personField: 'telegram',
+  person,
   bindsChats: true,
   env,
   checkEnv(e, ctx) {
