@@ -9,13 +9,12 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALERTMANAGER_WEBHOOK_PATH, createAlertmanagerWebhookHandler } from '../../../src/adapters/http/alertmanager.handler.js';
 import { createHttpServer, type HttpServer } from '../../../src/adapters/http/http-server.js';
+import { PrismaAuditLog } from '../../../src/adapters/prisma/audit.repository.js';
 import { PrismaIncidentStore } from '../../../src/adapters/prisma/incident.repository.js';
 import { systemClock } from '../../../src/core/ports/clock.port.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
-import { MemoryIncidentStore } from '../../fakes/memory-incidents.js';
 import { RecordingNotifier } from '../../fakes/memory-stores.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { incidentStoreContract } from './incident-store.contract.js';
 
 const PORT = 19094;
 const RECEIVER = `http://127.0.0.1:${PORT}${ALERTMANAGER_WEBHOOK_PATH}`;
@@ -35,6 +34,7 @@ beforeAll(async () => {
     auth: { bearerToken: TOKEN, basic: { username: 'alertmanager', password: 'basic-secret-pass' } },
     incidents: store,
     notifier,
+    audit: new PrismaAuditLog(db.prisma),
     clock: systemClock,
     logger: silentLogger,
     projects: new Set(['shop']),
@@ -95,6 +95,13 @@ describe('Alertmanager → receiver → incident', () => {
     const done = await store.get(incident!.id);
     expect(done).toMatchObject({ status: 'resolved' });
     expect(done!.timeline.map((e) => e.kind)).toEqual(['opened', 'firing', 'firing', 'resolved', 'resolved', 'closed']);
+    // Both changes are in the audit table, with Alertmanager as the actor.
+    const audited = await new PrismaAuditLog(db.prisma).recent({ limit: 50 });
+    const mine = audited.filter((e) => e.args.includes(`incident ${incident!.id}:`)).map((e) => [e.intent, e.platform, e.platformUserId, e.chatId]);
+    expect(mine).toEqual([
+      ['incident.resolved', 'webhook', 'alertmanager', 'shop'],
+      ['incident.opened', 'webhook', 'alertmanager', 'shop'],
+    ]);
   });
 
   it('answers 401 to forged or missing credentials and 400 to an invalid payload', async () => {
@@ -114,12 +121,4 @@ describe('Alertmanager → receiver → incident', () => {
     const res = await fetch(RECEIVER, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: 'x'.repeat(1024 * 1024 + 1) });
     expect(res.status).toBe(413);
   });
-});
-
-describe('IncidentStore contract: PrismaIncidentStore', () => {
-  incidentStoreContract(() => store);
-});
-
-describe('IncidentStore contract: MemoryIncidentStore', () => {
-  incidentStoreContract(() => new MemoryIncidentStore());
 });

@@ -7,6 +7,7 @@ import { createHttpServer, type HttpServer } from '../../../../src/adapters/http
 import { commitTimeOf, computeDora } from '../../../../src/core/domain/dora.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { MemoryDeploymentStore, RecordingNotifier } from '../../../fakes/memory-stores.js';
+import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
 
 const SECRET = 'webhook-secret-for-tests';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -24,10 +25,12 @@ afterEach(async () => {
 async function start(overrides: Partial<GitHubWebhookOptions> = {}) {
   const deployments = new MemoryDeploymentStore();
   const notifier = new RecordingNotifier();
+  const audit = new MemoryAuditLog();
   const handler = createGitHubWebhookHandler({
     secret: SECRET,
     deployments,
     notifier,
+    audit,
     clock: { now: () => new Date('2026-11-23T12:00:00Z') },
     logger: silentLogger,
     resolveService: (repo, environment) => {
@@ -48,7 +51,7 @@ async function start(overrides: Partial<GitHubWebhookOptions> = {}) {
     const res = await fetch(`http://127.0.0.1:${port}/webhooks/github`, { method: 'POST', headers, body: raw });
     return { status: res.status, body: (await res.json()) as Json };
   };
-  return { deployments, notifier, post };
+  return { deployments, notifier, audit, post };
 }
 
 describe('GitHub webhook signatures', () => {
@@ -77,6 +80,32 @@ describe('GitHub webhook signatures', () => {
   });
 });
 
+describe('GitHub webhook audit', () => {
+  it('audits each recorded external deployment with github as the actor and the delivery id, and nothing else', async () => {
+    const s = await start();
+    await s.post('deployment_status', example('deployment_status', 0), { delivery: 'abc-1' });
+    await s.post('deployment_status', example('deployment_status', 0), { delivery: 'abc-2' });
+    await s.post('ping', { zen: 'hi' });
+
+    expect(s.deployments.rows).toHaveLength(1);
+    expect(s.audit.entries).toHaveLength(1);
+    const [row] = s.deployments.rows;
+    expect(s.audit.last()).toEqual({
+      requestId: 'github-abc-1',
+      at: new Date('2026-11-23T12:00:00Z'),
+      platform: 'webhook',
+      platformUserId: 'github',
+      personId: null,
+      chatId: 'shop',
+      intent: 'deploy.external',
+      args: `shop/prod api@${row!.version} by ${row!.requestedBy}`,
+      detail: `succeeded: GitHub deployment ${example('deployment_status', 0).deployment.id}: success (deployment ${row!.id})`,
+      outcome: 'ok',
+      durationMs: 0,
+    });
+  });
+});
+
 describe('deployment_status', () => {
   it('records a successful deployment as external and announces it in the project chats', async () => {
     const s = await start();
@@ -84,7 +113,7 @@ describe('deployment_status', () => {
       actionId: 'a-old', kind: 'deploy', project: 'shop', env: 'prod', service: 'api', version: '1.0.0', image: 'reg/shop/api:1.0.0',
       previousVersion: null, previousImage: null, requestedBy: 'alice', approvedBy: null, startedAt: new Date('2019-05-01T00:00:00Z'), source: 'deckhand',
     });
-    await s.deployments.finish('dep1', 'succeeded', new Date('2019-05-01T00:05:00Z'));
+    await s.deployments.finish('1', 'succeeded', new Date('2019-05-01T00:05:00Z'));
 
     const res = await s.post('deployment_status', example('deployment_status', 0));
 
@@ -219,6 +248,6 @@ describe('other requests', () => {
   });
 
   it('refuses a secret too short to be one', () => {
-    expect(() => createGitHubWebhookHandler({ secret: 'short', deployments: new MemoryDeploymentStore(), notifier: new RecordingNotifier(), clock: { now: () => new Date() }, logger: silentLogger, resolveService: () => null })).toThrow(/at least 8 characters/);
+    expect(() => createGitHubWebhookHandler({ secret: 'short', deployments: new MemoryDeploymentStore(), notifier: new RecordingNotifier(), audit: new MemoryAuditLog(), clock: { now: () => new Date() }, logger: silentLogger, resolveService: () => null })).toThrow(/at least 8 characters/);
   });
 });
