@@ -1,0 +1,126 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ContainerSelector } from '../../src/core/domain/catalog.js';
+import type { HealthSettings, Runtime } from '../../src/core/ports/runtime.port.js';
+
+/** What the contract runs on: a runtime, images that behave as named, and a way to start services. */
+export interface RuntimeWorld {
+  runtime: Runtime;
+  images: {
+    /** What a fresh service runs (version `currentVersion`). */
+    current: string;
+    currentVersion: string;
+    /** A healthy other version. */
+    next: string;
+    nextVersion: string;
+    /** Starts, but never gets healthy. */
+    unhealthy: string;
+    /** Cannot be pulled. */
+    missing: string;
+  };
+  health: HealthSettings;
+  /** Starts a fresh service of `count` units on `images.current`, each with env `CONTRACT=yes`. */
+  service(count: number): Promise<{ selector: ContainerSelector; units: string[] }>;
+  /** Leaves a rollout of `unit` to `images.next` half-done, as a crash in the middle of it would. */
+  interrupt(unit: string): Promise<void>;
+  /** A line every unit of a fresh service has logged, when the world's units log one. */
+  loggedLine?: string;
+}
+
+/**
+ * The Runtime contract, run against the in-memory fake (unit) and the Docker runtime on Podman
+ * (integration): what an operator asks of any runtime, whatever its kind.
+ */
+export function runtimeContract(make: () => Promise<RuntimeWorld>, timeoutMs = 5_000): void {
+  describe('Runtime contract', () => {
+    let w: RuntimeWorld;
+    beforeAll(async () => {
+      w = await make();
+    }, 120_000);
+
+    const running = async (selector: ContainerSelector) => {
+      const [units] = await w.runtime.find([selector]);
+      return (units ?? []).map((u) => `${u.name} ${u.image} ${u.state}`);
+    };
+    const progress = () => {
+      const lines: string[] = [];
+      return { lines, sink: async (text: string) => void lines.push(text) };
+    };
+
+    it('answers a ping', async () => {
+      await expect(w.runtime.ping()).resolves.toBeUndefined();
+    });
+
+    it('finds the units of a service by selector, by name, with one revision, their env and logs', async () => {
+      const { selector, units } = await w.service(2);
+      const [found, none] = await w.runtime.find([selector, { name: 'no-such-unit-anywhere' }]);
+      expect(found!.map((u) => u.name)).toEqual([...units].sort());
+      expect(found!.every((u) => u.image === w.images.current && u.state === 'running')).toBe(true);
+      expect(new Set(found!.map((u) => u.imageId)).size).toBe(1);
+      expect(found![0]!.version).toBe(w.images.currentVersion);
+      expect(none).toEqual([]);
+      expect(await w.runtime.env(found![0]!.id)).toMatchObject({ CONTRACT: 'yes' });
+      const lines = await w.runtime.logs(found![0]!.id, { tail: 10 });
+      expect(Array.isArray(lines)).toBe(true);
+      if (w.loggedLine) expect(lines.map((l) => l.text)).toContain(w.loggedLine);
+    }, timeoutMs);
+
+    it('rolls a service out to a healthy image one unit at a time, under the same names', async () => {
+      const { selector, units } = await w.service(2);
+      const p = progress();
+      const result = await w.runtime.rollout(
+        { targets: [{ service: 'web', units, image: w.images.next, version: w.images.nextVersion }], health: w.health },
+        p.sink,
+      );
+      expect(result).toEqual({ status: 'succeeded', changed: 2 });
+      expect(await running(selector)).toEqual([...units].sort().map((u) => `${u} ${w.images.next} running`));
+      const [a, b] = [...units];
+      expect(p.lines.indexOf(`Replacing 1/2: ${a} → ${w.images.nextVersion}…`)).toBeGreaterThanOrEqual(0);
+      expect(p.lines.indexOf(`Replacing 2/2: ${b} → ${w.images.nextVersion}…`)).toBeGreaterThan(p.lines.findIndex((l) => l.startsWith(`${a} healthy (`)));
+    }, timeoutMs * 4);
+
+    it('puts every unit back when one does not get healthy, and reports rolled_back', async () => {
+      const { selector, units } = await w.service(2);
+      const before = await w.runtime.find([selector]);
+      const p = progress();
+      const result = await w.runtime.rollout(
+        { targets: [{ service: 'web', units, image: w.images.unhealthy, version: 'bad' }], health: w.health },
+        p.sink,
+      );
+      expect(result.status).toBe('rolled_back');
+      expect(result.status !== 'succeeded' && result.result).toMatch(/Rolled back: 1 container restored to the previous image\.$/);
+      expect(await running(selector)).toEqual([...units].sort().map((u) => `${u} ${w.images.current} running`));
+      const after = await w.runtime.find([selector]);
+      expect(after[0]!.map((u) => u.imageId)).toEqual(before[0]!.map((u) => u.imageId));
+    }, timeoutMs * 6);
+
+    it('touches nothing when an image cannot be fetched', async () => {
+      const { selector, units } = await w.service(1);
+      const before = await w.runtime.find([selector]);
+      const result = await w.runtime.rollout(
+        { targets: [{ service: 'web', units, image: w.images.missing, version: 'missing' }], health: w.health },
+        async () => {},
+      );
+      expect(result.status).toBe('failed');
+      expect(result.status !== 'succeeded' && result.result).toMatch(/^Stopped before touching any container: /);
+      expect((await w.runtime.find([selector]))[0]!.map((u) => u.id)).toEqual(before[0]!.map((u) => u.id));
+    }, timeoutMs * 2);
+
+    it('restarts every unit, each healthy again, on the same image', async () => {
+      const { selector, units } = await w.service(2);
+      const p = progress();
+      const result = await w.runtime.restart({ targets: [{ service: 'web', units }], health: w.health }, p.sink);
+      expect(result).toEqual({ status: 'succeeded', changed: 2 });
+      expect(p.lines.filter((l) => l.startsWith('Restarting '))).toHaveLength(2);
+      expect(await running(selector)).toEqual([...units].sort().map((u) => `${u} ${w.images.current} running`));
+    }, timeoutMs * 4);
+
+    it('recovers a rollout cut short: the unit runs its previous image again, and a second recovery finds nothing', async () => {
+      const { selector, units } = await w.service(2);
+      await w.interrupt(units[0]!);
+      expect(await w.runtime.recover([{ service: 'other', units: ['not-this-service'] }])).toEqual({ restored: 0, problems: [] });
+      expect(await w.runtime.recover([{ service: 'web', units }])).toEqual({ restored: 1, problems: [] });
+      expect(await running(selector)).toEqual([...units].sort().map((u) => `${u} ${w.images.current} running`));
+      expect(await w.runtime.recover([{ service: 'web', units }])).toEqual({ restored: 0, problems: [] });
+    }, timeoutMs * 2);
+  });
+}
