@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HTTPModuleFunctions as http, HTTPResponseAck, type App, type BufferedIncomingMessage, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { PayloadTooLargeError, readBody } from '../http/read-body.js';
@@ -8,6 +8,12 @@ import { checkSlackRequest } from './slack-event.parser.js';
 
 /** Context key (Bolt `customProperties`) holding sha256 of the request's timestamp and signature. */
 export const SIGNATURE_HASH = 'requestSignatureHash';
+
+/**
+ * Node's request listener, returning a promise that settles once the request is fully handled: answered, and
+ * its listeners (the core's decision and the reply's delivery) finished. It never rejects.
+ */
+export type SlackRequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 export interface SlackHttpReceiverOptions {
   signingSecret: string;
@@ -28,17 +34,16 @@ export interface SlackHttpReceiverOptions {
  * - the signature's hash is passed to listeners (`context.requestSignatureHash`) to recognise replays.
  */
 export class SlackHttpReceiver implements Receiver {
-  readonly requestListener: RequestListener;
+  readonly requestListener: SlackRequestListener;
   private app?: App;
   private server?: Server;
 
   constructor(private readonly opts: SlackHttpReceiverOptions) {
-    this.requestListener = (req, res) => {
+    this.requestListener = (req, res) =>
       this.handle(req, res).catch((err: unknown) => {
         this.opts.logger.error({ err: failureSummary(err) }, 'slack request failed');
         if (!res.headersSent) res.writeHead(500).end();
       });
-    };
   }
 
   init(app: App): void {

@@ -1,11 +1,10 @@
-import type { RequestListener } from 'node:http';
 import { App, type webApi } from '@slack/bolt';
 import { z } from 'zod';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { createMemoryDedupe, type IsFirstSeen } from '../memory-dedupe.js';
 import { registerActions, registerCommand, registerDedupe, registerMention, type ListenerDeps } from './slack-listeners.js';
-import { SlackHttpReceiver } from './slack-http.receiver.js';
+import { SlackHttpReceiver, type SlackRequestListener } from './slack-http.receiver.js';
 import { boltLogger } from './slack-logger.bridge.js';
 
 import { SLACK_EVENTS_PATH } from './slack.platform.js';
@@ -53,8 +52,11 @@ export interface SlackAdapter {
   app: App;
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** HTTP mode: mount on the bot's HTTP server for POST /slack/events (req.url must stay `/slack/events`). */
-  requestListener?: RequestListener;
+  /**
+   * HTTP mode: mount on the bot's HTTP server for POST /slack/events (req.url must stay `/slack/events`).
+   * Its promise settles once the request is fully handled, listeners included.
+   */
+  requestListener?: SlackRequestListener;
 }
 
 export const defaultSlackRetryConfig: webApi.RetryOptions = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true };

@@ -52,6 +52,10 @@ const core = new RecordingCore();
 let adapter: SlackAdapter;
 let server: Server;
 let client: SignedSlackClient;
+/** One promise per request received, settled once the adapter has fully handled it (listeners included). */
+const handling: Promise<void>[] = [];
+/** Proves "nothing more happens": every request sent so far is fully handled, so nothing is still on its way. */
+const allHandled = () => Promise.all(handling);
 
 beforeAll(async () => {
   msw.listen({ onUnhandledRequest: 'error' });
@@ -64,7 +68,8 @@ beforeAll(async () => {
     retryConfig: { retries: 2, factor: 1, minTimeout: 0, maxTimeout: 0 },
     now: () => NOW,
   });
-  server = createServer(adapter.requestListener);
+  const listener = adapter.requestListener!;
+  server = createServer((req, res) => void handling.push(listener(req, res)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   client = new SignedSlackClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, SECRET);
 });
@@ -204,7 +209,7 @@ describe('app mention', () => {
     // A retry of an event never seen (its first delivery was lost) is still handled.
     await client.event({ ...mention, event_id: 'EvFirstSeenOnRetry' }, { headers: { 'x-slack-retry-num': '2' } });
     await vi.waitFor(() => expect(api.traffic()).toHaveLength(2));
-    await new Promise((r) => setTimeout(r, 100));
+    await allHandled();
     expect(core.events.map((e) => e.eventId)).toEqual(['EvRedelivered', 'EvFirstSeenOnRetry']);
     expect(api.traffic()).toHaveLength(2);
   });
@@ -229,7 +234,7 @@ describe('attachments', () => {
     core.reply = new ReplyBuilder('error').text('Not allowed').attach({ filename: 'secret.log', content: 'x' }).build();
     await client.command(slash);
     await vi.waitFor(() => expect(api.traffic()).toHaveLength(1));
-    await new Promise((r) => setTimeout(r, 100));
+    await allHandled();
     expect(api.traffic().map((c) => c.url)).toEqual(['https://hooks.slack.com/commands/T0001/1234567890/abcdefXYZ']);
   });
 });
@@ -328,7 +333,7 @@ describe('replies with buttons', () => {
       url: 'https://hooks.slack.com/commands/T0001/1234567890/abcdefXYZ',
       body: { response_type: 'in_channel', blocks: confirmBlocks },
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await allHandled();
     expect(core.attached).toEqual([]);
   });
 
@@ -368,7 +373,7 @@ describe('request verification', () => {
   it('rejects a forged signature with 401 and dispatches nothing', async () => {
     const res = await client.command(slash, { secret: 'not-the-signing-secret' });
     expect(res.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 100));
+    await allHandled();
     expect(core.events).toEqual([]);
     expect(api.traffic()).toEqual([]);
   });
@@ -376,7 +381,7 @@ describe('request verification', () => {
   it('rejects a stale timestamp (over 5 minutes) with 401 even when correctly signed', async () => {
     const res = await client.event({ ...mention, event_id: 'EvStale' }, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(res.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 100));
+    await allHandled();
     expect(core.events).toEqual([]);
     expect(api.traffic()).toEqual([]);
   });
