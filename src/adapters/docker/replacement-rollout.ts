@@ -49,7 +49,7 @@ async function pullAll(engine: ReplacementEngine, host: string, request: Rollout
       log.warn({ err: error, image: t.image }, 'pull failed');
       const why = describeError(error);
       await onProgress(`Pull failed: ${why}`, t.service);
-      return { status: 'failed', result: `Stopped before touching any container: ${why}.` };
+      return { status: 'failed', result: `Stopped before touching any container: ${why}.`, untouched: true };
     }
     await onProgress(`Pulled ${t.image}`, t.service);
   }
@@ -58,10 +58,11 @@ async function pullAll(engine: ReplacementEngine, host: string, request: Rollout
 
 async function replaceAll(engine: ReplacementEngine, request: RolloutRequest, onProgress: ProgressSink, log: Logger): Promise<RuntimeActionResult> {
   const total = request.targets.reduce((n, t) => n + t.units.length, 0);
+  const { before, total: planTotal } = request.position ?? { before: 0, total };
   const done: Done[] = [];
   for (const t of request.targets) {
     for (const unit of t.units) {
-      await onProgress(`Replacing ${done.length + 1}/${total}: ${unit} → ${t.version}…`, t.service);
+      await onProgress(`Replacing ${before + done.length + 1}/${planTotal}: ${unit} → ${t.version}…`, t.service);
       let replacement: Replacement;
       try {
         replacement = await engine.replace(unit, t.image);
@@ -100,7 +101,7 @@ async function revertAll(engine: ReplacementEngine, done: Done[], reason: string
     }
   }
   if (failures.length > 0) return { status: 'failed', result: `${reason}. Could not restore ${failures.join(', ')}: check by hand.` };
-  if (done.length === 0) return { status: 'failed', result: `${reason}. Nothing was changed.` };
+  if (done.length === 0) return { status: 'failed', result: `${reason}. Nothing was changed.`, untouched: true };
   return { status: 'rolled_back', result: `${reason}. Rolled back: ${plural(done.length, 'container')} restored to the previous image.` };
 }
 

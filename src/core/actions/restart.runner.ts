@@ -7,9 +7,10 @@ import { probeOf } from './deploy.runner.js';
 /** Restarts the units one at a time on their runtime, waiting for health after each; stops at the first unhealthy one. */
 export async function runRestart(ctx: RunContext): Promise<ActionOutcome> {
   const health = healthSettings(ctx);
-  const outcome = await runOnRuntimes(ctx, byHost(ctx.action.plan.services), (runtime, services, onProgress) =>
-    runtime.restart({ targets: services.map((s) => ({ service: s.service, units: s.units, ...probeOf(ctx, s.service) })), health }, onProgress),
-  );
+  const outcome = await runOnRuntimes(ctx, byHost(ctx.action.plan.services), {
+    run: (runtime, services, onProgress) =>
+      runtime.restart({ targets: services.map((s) => ({ service: s.service, units: s.units, ...probeOf(ctx, s.service) })), health }, onProgress),
+  });
   if (outcome.status !== 'succeeded') return { status: 'failed', deployments: 'failed', result: outcome.result };
   await ctx.progress.step(`Done in ${formatElapsed(ctx.progress.elapsedMs())}`);
   return { status: 'succeeded', deployments: 'succeeded', result: `Restarted ${plural(outcome.changed, 'container')}, all healthy.` };

@@ -73,9 +73,20 @@ export interface RolloutTarget {
   probe?: HttpProbe;
 }
 
+/**
+ * Where a rollout's units sit in a plan that spans several runtimes, so progress counts across the whole
+ * plan (`Replacing 4/5`): `before` units come ahead of this rollout's, `total` in the plan. Absent: the
+ * rollout is the whole plan.
+ */
+export interface PlanPosition {
+  before: number;
+  total: number;
+}
+
 export interface RolloutRequest {
   targets: RolloutTarget[];
   health: HealthSettings;
+  position?: PlanPosition;
 }
 
 /** One service of a restart. */
@@ -96,11 +107,13 @@ export type ProgressSink = (text: string, service?: string) => Promise<void>;
 /**
  * How a rollout or restart ended. `changed`: units brought to the new image (restarted, for a restart).
  * `result` is a chat-safe sentence for the ones that did not succeed; `rolled_back` means every unit
- * touched runs its previous image again.
+ * touched runs its previous image again; `untouched` on a failure means it stopped before changing any
+ * unit (an image that cannot be fetched), so nothing needs putting back.
  */
 export type RuntimeActionResult =
   | { status: 'succeeded'; changed: number }
-  | { status: 'failed' | 'rolled_back'; result: string };
+  | { status: 'failed'; result: string; untouched?: boolean }
+  | { status: 'rolled_back'; result: string };
 
 /** The units of an interrupted action, as its plan names them. */
 export interface InterruptedTarget {
