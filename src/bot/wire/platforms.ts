@@ -11,6 +11,7 @@ import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
 import type { DeckhandConfig } from '../config.js';
+import type { Module } from './module.js';
 import type { Env } from '../env.js';
 
 export interface PlatformDeps {
@@ -78,6 +79,24 @@ export async function wirePlatforms(env: Env, config: DeckhandConfig, core: Chat
       await Promise.race([Promise.all(platforms.map((p) => p.drain())), timeout]);
       clearTimeout(timer);
       return Object.fromEntries(platforms.map((p) => [p.id, p.pending()]));
+    },
+  };
+}
+
+/** The platforms as one module: connected last, stopped first; queued pushes get a bounded chance to go out. */
+export function platformsModule(wired: WiredPlatforms, logger: Logger, options: { drainMs: number }): Module {
+  return {
+    name: 'platforms',
+    routes: wired.routes,
+    readiness: wired.readiness,
+    async start() {
+      await wired.start();
+      if (wired.platforms.length === 0) logger.warn({}, 'no chat platform configured (TELEGRAM_BOT_TOKEN / SLACK_BOT_TOKEN); try `npm run shell`');
+    },
+    stop: () => wired.stop(),
+    async close() {
+      const left = await wired.drain(options.drainMs);
+      if (Object.values(left).some((n) => n > 0)) logger.warn({ left }, 'pushes still queued at shutdown were dropped');
     },
   };
 }

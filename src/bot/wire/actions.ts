@@ -1,0 +1,65 @@
+/**
+ * Safe actions: the pending-action services the confirm flow uses, and the jobs that run confirmed
+ * actions in this process. At start, what a previous run left half-done is recovered before new jobs are
+ * taken; unconfirmed actions expire on a sweep.
+ */
+import { startActionWorker, type ActionWorker } from '../../adapters/bullmq/action.worker.js';
+import { BullActionQueue } from '../../adapters/bullmq/bull-action.queue.js';
+import type { ActionRunDeps } from '../../core/actions/action-deps.js';
+import { recoverUnfinished } from '../../core/actions/action-recovery.js';
+import { createActionProcessor } from '../../core/actions/action.processor.js';
+import { findService } from '../../core/domain/catalog.js';
+import type { ActionServices } from '../../core/intents/intent.js';
+import type { Notifier } from '../../core/ports/notifier.port.js';
+import type { RuntimeRegistry } from '../../core/ports/runtime.port.js';
+import { startExpirySweeper, type ExpirySweeper } from '../../jobs/expiry.sweeper.js';
+import type { DeckhandConfig } from '../config.js';
+import type { Infrastructure } from './infrastructure.js';
+import type { Module } from './module.js';
+import type { Stores } from './stores.js';
+
+export function wireActions(config: DeckhandConfig, infra: Infrastructure, stores: Stores, runtimes: RuntimeRegistry, notifier: Notifier): Module & { services: ActionServices } {
+  const { clock, logger, connection, prefix } = infra;
+  const queue = new BullActionQueue({ connection, prefix });
+  const run: ActionRunDeps = {
+    pendingActions: stores.pendingActions,
+    deployments: stores.deployments,
+    locks: stores.locks,
+    runtimes,
+    notifier,
+    clock,
+    logger,
+    settings: config.actions,
+    audit: stores.audit,
+    personName: (id) => config.catalog.people.find((p) => p.id === id)?.name ?? id,
+    incidents: stores.incidents,
+    probeFor: (project, env, service) => findService(config.catalog, project, env, service)?.probe,
+  };
+  const recovery = () => recoverUnfinished({ ...run, isQueued: (id) => queue.isQueued(id), graceMs: 30_000 });
+  let worker: ActionWorker | undefined;
+  let sweeper: ExpirySweeper | undefined;
+  return {
+    name: 'actions',
+    services: {
+      pending: stores.pendingActions,
+      deployments: stores.deployments,
+      locks: stores.locks,
+      freezes: stores.freezes,
+      queue,
+      notifier,
+      recurringFreezes: config.recurringFreezes,
+      confirmTtlMs: config.actions.confirmTtlMs,
+    },
+    async start() {
+      const recovered = await recovery();
+      if (recovered.length) logger.warn({ recovered: recovered.map((r) => r.actionId) }, 'finished actions interrupted by a restart');
+      worker = startActionWorker({ prefix, connection, processor: createActionProcessor(run), logger, onAbandoned: async () => void (await recovery()) });
+      sweeper = startExpirySweeper({ pendingActions: stores.pendingActions, notifier, audit: stores.audit, clock, logger, intervalMs: 15_000 });
+    },
+    async stop() {
+      sweeper?.stop();
+      await worker?.close();
+      await queue.close();
+    },
+  };
+}

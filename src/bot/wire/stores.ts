@@ -1,0 +1,46 @@
+/** The PostgreSQL stores behind the core's ports, and the pruning of processed-event keys (server mode). */
+import { PrismaAuditLog } from '../../adapters/prisma/audit.repository.js';
+import { PrismaDeploymentStore } from '../../adapters/prisma/deployment.repository.js';
+import { PrismaFreezeStore } from '../../adapters/prisma/freeze.repository.js';
+import { PrismaHandoffLog } from '../../adapters/prisma/handoff-log.repository.js';
+import { PrismaIncidentStore } from '../../adapters/prisma/incident.repository.js';
+import { PrismaLockStore } from '../../adapters/prisma/lock.repository.js';
+import { PrismaOncallOverrideStore } from '../../adapters/prisma/oncall-override.repository.js';
+import { PrismaPendingActionStore } from '../../adapters/prisma/pending-action.repository.js';
+import { PrismaPostedMessages } from '../../adapters/prisma/posted-message.repository.js';
+import { PrismaProcessedEvents } from '../../adapters/prisma/processed-event.repository.js';
+import { periodic } from '../../jobs/periodic.js';
+import type { Infrastructure } from './infrastructure.js';
+import type { Module } from './module.js';
+
+/** How long a processed platform event (update id, event id, signed request) is remembered. */
+const PROCESSED_EVENT_TTL_MS = 24 * 60 * 60_000;
+
+export type Stores = ReturnType<typeof storesOf>;
+
+function storesOf({ prisma, clock }: Infrastructure) {
+  return {
+    audit: new PrismaAuditLog(prisma),
+    pendingActions: new PrismaPendingActionStore(prisma, clock),
+    deployments: new PrismaDeploymentStore(prisma),
+    locks: new PrismaLockStore(prisma, clock),
+    freezes: new PrismaFreezeStore(prisma),
+    incidents: new PrismaIncidentStore(prisma),
+    overrides: new PrismaOncallOverrideStore(prisma),
+    handoffs: new PrismaHandoffLog(prisma),
+    posted: new PrismaPostedMessages(prisma),
+    processed: new PrismaProcessedEvents(prisma),
+  };
+}
+
+export function wireStores(infra: Infrastructure, options: { server: boolean }): Stores & Module {
+  const stores = storesOf(infra);
+  // Dedupe keys only need to outlive redeliveries: Slack signs for 5 minutes, Telegram keeps an update 24 h.
+  const prune = options.server ? periodic('processed-event prune', 10 * 60_000, () => stores.processed.prune(PROCESSED_EVENT_TTL_MS), infra.logger) : undefined;
+  return {
+    ...stores,
+    name: 'stores',
+    start: async () => prune?.start(),
+    stop: async () => prune?.stop(),
+  };
+}
