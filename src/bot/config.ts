@@ -4,16 +4,11 @@ import type { z } from 'zod';
 import type { Catalog, Person, ProjectSpec, RotationSpec } from '../core/domain/catalog.js';
 import type { IncidentSettings, Limits } from '../core/intents/intent.js';
 import type { RecurringFreeze } from '../core/domain/freeze.js';
+import type { ActionSettings } from '../core/actions/action-deps.js';
 import type { ReportSchedule } from '../core/reports/scheduled-report.js';
 import { configSchema, type HostConfig, type RawConfig } from './config.schema.js';
 import { chatBindingPlatforms, chatPlatforms } from '../adapters/platforms.js';
 
-export interface ActionSettings {
-  confirmTtlMs: number;
-  healthTimeoutMs: number;
-  healthGraceMs: number;
-  lockLeaseMs: number;
-}
 
 /** GitHub repository → GitHub environment → Deckhand service, and deploy workflows. */
 export type GitHubMapping = NonNullable<RawConfig['github']>;
@@ -21,7 +16,8 @@ export type GitHubMapping = NonNullable<RawConfig['github']>;
 export interface DeckhandConfig {
   catalog: Catalog;
   limits: Limits;
-  actions: ActionSettings;
+  /** How actions run, and how long a confirm button stays valid. */
+  actions: ActionSettings & { confirmTtlMs: number };
   recurringFreezes: RecurringFreeze[];
   github: GitHubMapping | undefined;
   alertmanager: { projectLabel: string; url: string | undefined };
