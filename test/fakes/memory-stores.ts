@@ -12,7 +12,7 @@ import type {
   NewDeployment,
 } from '../../src/core/ports/deployment.port.js';
 import type { FreezeStore, FreezeWindow } from '../../src/core/ports/freeze.port.js';
-import type { AcquireResult, Lock, LockStore } from '../../src/core/ports/lock.port.js';
+import { sameHolder, type AcquireResult, type Lock, type LockHolder, type LockStore } from '../../src/core/ports/lock.port.js';
 import type { Notifier } from '../../src/core/ports/notifier.port.js';
 import type {
   MessageRef,
@@ -197,24 +197,24 @@ export class MemoryLockStore implements LockStore {
   async acquire(lock: Omit<Lock, 'since'>, now: Date): Promise<AcquireResult> {
     const key = MemoryLockStore.key(lock.project, lock.env);
     const held = this.rows.get(key);
-    if (held && held.holder !== lock.holder && MemoryLockStore.live(held, now)) return { ok: false, heldBy: clone(held) };
-    const since = held && held.holder === lock.holder && MemoryLockStore.live(held, now) ? held.since : new Date(now);
+    if (held && !sameHolder(held.holder, lock.holder) && MemoryLockStore.live(held, now)) return { ok: false, heldBy: clone(held) };
+    const since = held && sameHolder(held.holder, lock.holder) && MemoryLockStore.live(held, now) ? held.since : new Date(now);
     const row: Lock = { ...clone(lock), since };
     this.rows.set(key, row);
     return { ok: true, lock: clone(row) };
   }
 
-  async renew(project: string, env: string, holder: string, leaseUntil: Date): Promise<boolean> {
+  async renew(project: string, env: string, holder: LockHolder, leaseUntil: Date): Promise<boolean> {
     const held = this.rows.get(MemoryLockStore.key(project, env));
-    if (!held || held.holder !== holder || held.kind !== 'deploy' || !MemoryLockStore.live(held, this.clock.now())) return false;
+    if (!held || !sameHolder(held.holder, holder) || held.kind !== 'deploy' || !MemoryLockStore.live(held, this.clock.now())) return false;
     held.leaseUntil = new Date(leaseUntil);
     return true;
   }
 
-  async release(project: string, env: string, holder: string | null): Promise<Lock | null> {
+  async release(project: string, env: string, holder: LockHolder | null): Promise<Lock | null> {
     const key = MemoryLockStore.key(project, env);
     const held = this.rows.get(key);
-    if (!held || (holder !== null && held.holder !== holder)) return null;
+    if (!held || (holder !== null && !sameHolder(held.holder, holder))) return null;
     this.rows.delete(key);
     return clone(held);
   }

@@ -4,19 +4,32 @@
  * callers get exactly one winner; a deploy lock whose lease has passed counts as free.
  */
 import { z } from 'zod';
-import type { AcquireResult, Lock, LockStore } from '../../core/ports/lock.port.js';
+import type { AcquireResult, Lock, LockHolder, LockStore } from '../../core/ports/lock.port.js';
 import { systemClock, type Clock } from '../../core/ports/clock.port.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 
 const name = z.string().min(1).max(100);
-const holder = z.string().min(1).max(120);
+
+/**
+ * The `holder` column keeps its text form, so rows written before keep reading right: a person id as it
+ * is (person ids never hold a colon), an action as `action:<id>`. Only this file knows that form.
+ */
+const ACTION_PREFIX = 'action:';
+const holderColumn = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('person'), id: z.string().min(1).refine((id) => !id.startsWith(ACTION_PREFIX), 'a person id cannot look like an action') }),
+    z.object({ kind: z.literal('action'), id: z.string().min(1) })])
+  .transform((h) => (h.kind === 'action' ? `${ACTION_PREFIX}${h.id}` : h.id))
+  .pipe(z.string().min(1).max(120));
+const holderOfColumn = (text: string): LockHolder =>
+  text.startsWith(ACTION_PREFIX) ? { kind: 'action', id: text.slice(ACTION_PREFIX.length) } : { kind: 'person', id: text };
 
 const lockInput = z
   .object({
     project: name,
     env: name,
     kind: z.enum(['manual', 'deploy']),
-    holder,
+    holder: holderColumn,
     reason: z.string().max(500),
     leaseUntil: z.date().nullable(),
   })
@@ -42,7 +55,7 @@ const lockRow = z
     since: z.coerce.date(),
     lease_until: z.coerce.date().nullable(),
   })
-  .transform(({ lease_until, ...rest }): Lock => ({ ...rest, leaseUntil: lease_until }));
+  .transform(({ lease_until, holder, ...rest }): Lock => ({ ...rest, holder: holderOfColumn(holder), leaseUntil: lease_until }));
 
 const live = (lock: Lock, now: Date): boolean => lock.leaseUntil === null || lock.leaseUntil > now;
 
@@ -68,18 +81,18 @@ export class PrismaLockStore implements LockStore {
   }
 
   /** Extends a deploy lock's lease while its current lease is live (per the clock) and held by `holder`. */
-  async renew(project: string, env: string, who: string, leaseUntil: Date): Promise<boolean> {
+  async renew(project: string, env: string, who: LockHolder, leaseUntil: Date): Promise<boolean> {
     const now = this.clock.now();
     const count = await this.prisma.$executeRaw`
       UPDATE "env_lock" SET "lease_until" = ${z.date().parse(leaseUntil)}
-      WHERE "project" = ${name.parse(project)} AND "env" = ${name.parse(env)} AND "holder" = ${holder.parse(who)}
+      WHERE "project" = ${name.parse(project)} AND "env" = ${name.parse(env)} AND "holder" = ${holderColumn.parse(who)}
         AND "kind" = 'deploy' AND "lease_until" > ${now}`;
     return count === 1;
   }
 
   /** Deletes the row when held by `who` (anyone's when null), live or not; returns what was released. */
-  async release(project: string, env: string, who: string | null): Promise<Lock | null> {
-    const h = holder.nullable().parse(who);
+  async release(project: string, env: string, who: LockHolder | null): Promise<Lock | null> {
+    const h = who === null ? null : holderColumn.parse(who);
     const rows = await this.prisma.$queryRaw<LockRow[]>`
       DELETE FROM "env_lock"
       WHERE "project" = ${name.parse(project)} AND "env" = ${name.parse(env)} AND (${h}::text IS NULL OR "holder" = ${h})

@@ -3,7 +3,7 @@ import type { Person, Role } from '../domain/catalog.js';
 import { recurringFreezeAt, type ActiveFreeze } from '../domain/freeze.js';
 import { formatLocal } from '../domain/rotation.js';
 import type { ActionPlan } from '../ports/pending-action.port.js';
-import type { Lock } from '../ports/lock.port.js';
+import { actionHolder, heldByPerson, sameHolder, type Lock, type LockHolder } from '../ports/lock.port.js';
 import type { CoreServices } from '../intents/intent.js';
 
 /** Lock and freeze state of a project/env, checked when an action is requested and again when clicked. */
@@ -33,8 +33,13 @@ export type NameOf = (personId: string) => string;
 
 /** `locked by Carol since …`: a manual lock names its holder by display name, a deploy lock its action. */
 export function describeLock(lock: Lock, tz = 'UTC', nameOf: NameOf = (id) => id): string {
-  const who = lock.kind === 'deploy' ? `a running ${lock.holder.replace('action:', 'action ')}` : nameOf(lock.holder);
+  const who = describeHolder(lock.holder, nameOf);
   return `locked by ${who} since ${formatLocal(lock.since, tz)}${lock.reason ? ` (${lock.reason})` : ''}`;
+}
+
+/** `Carol` for a person (display name), `a running action pa9` for an action. */
+export function describeHolder(holder: LockHolder, nameOf: NameOf = (id) => id): string {
+  return holder.kind === 'action' ? `a running action ${holder.id}` : nameOf(holder.id);
 }
 
 export function describeFreeze(f: ActiveFreeze, tz = 'UTC'): string {
@@ -49,9 +54,9 @@ export function describeFreeze(f: ActiveFreeze, tz = 'UTC'): string {
 export function blockers(plan: ActionPlan, state: ActionState, person: Person, nameOf: NameOf, actionId?: string): string[] {
   const out: string[] = [];
   const { lock } = state;
-  if (lock && lock.holder !== `action:${actionId}`) {
+  if (lock && !(actionId !== undefined && sameHolder(lock.holder, actionHolder(actionId)))) {
     const running = lock.kind === 'deploy';
-    const ownManual = lock.kind === 'manual' && lock.holder === person.id;
+    const ownManual = lock.kind === 'manual' && heldByPerson(lock, person.id);
     if (running) out.push(`${plan.project}/${plan.env} is ${describeLock(lock, 'UTC', nameOf)}`);
     else if (!ownManual && plan.kind !== 'restart' && !plan.force) out.push(`${plan.project}/${plan.env} is ${describeLock(lock, 'UTC', nameOf)}`);
   }

@@ -1,4 +1,4 @@
-import type { Lock } from '../ports/lock.port.js';
+import { actionHolder, heldByPerson, type Lock, type LockHolder } from '../ports/lock.port.js';
 import type { PendingAction } from '../ports/pending-action.port.js';
 import type { ActionRunDeps } from './action-deps.js';
 
@@ -16,7 +16,7 @@ export type LeaseResult =
   | { ok: true; lease: DeployLease | null; overridden: Lock | null }
   | { ok: false; heldBy: Lock };
 
-export const holderOf = (actionId: string): string => `action:${actionId}`;
+export const holderOf = (actionId: string): LockHolder => actionHolder(actionId);
 
 /**
  * Takes the project/env deploy lock for a deploy or rollback. A live deploy lock of another action always
@@ -33,7 +33,7 @@ export async function acquireDeployLease(action: PendingAction, deps: ActionRunD
     now,
   );
   if (!got.ok) {
-    const mine = got.heldBy.holder === action.requestedBy || got.heldBy.holder === action.claimedBy;
+    const mine = heldByPerson(got.heldBy, action.requestedBy) || heldByPerson(got.heldBy, action.claimedBy);
     if (got.heldBy.kind === 'manual' && (mine || action.plan.force)) return { ok: true, lease: null, overridden: got.heldBy };
     return { ok: false, heldBy: got.heldBy };
   }

@@ -121,7 +121,7 @@ function onCallSection(b: ReplyBuilder, data: MorningReportData): void {
 function guardsSection(b: ReplyBuilder, data: MorningReportData, name: (id: string | null) => string): void {
   const rows = [
     ...data.locks.map((l) => {
-      const who = l.kind === 'deploy' ? `a running ${l.holder.replace('action:', 'action ')}` : name(l.holder);
+      const who = l.holder.kind === 'action' ? `a running action ${l.holder.id}` : name(l.holder.id);
       return [l.env, 'locked', `by ${who} since ${formatLocal(l.since, data.timezone)}${l.reason ? ` (${l.reason})` : ''}`];
     }),
     ...data.freezes.map(({ env, freeze }) => [env, 'frozen', `until ${formatLocal(freeze.until, freeze.timezone ?? data.timezone)} (${freeze.reason})`]),

@@ -3,6 +3,7 @@ import { personName } from '../domain/people.js';
 import { nameWord } from '../messages/words.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { describeLock } from '../actions/action-state.js';
+import { heldByPerson, personHolder } from '../ports/lock.port.js';
 import { defineIntent } from './intent.js';
 import { resolveProject, type ProjectTarget } from '../actions/targets.js';
 
@@ -34,7 +35,7 @@ export const lockIntent = defineIntent({
     const project = ctx.args.target.project.name;
     const env = ctx.args.target.envs[0]!.name;
     const now = ctx.services.clock.now();
-    const result = await ctx.services.actions.locks.acquire({ project, env, kind: 'manual', holder: ctx.person.id, reason: ctx.args.reason, leaseUntil: null }, now);
+    const result = await ctx.services.actions.locks.acquire({ project, env, kind: 'manual', holder: personHolder(ctx.person.id), reason: ctx.args.reason, leaseUntil: null }, now);
     const nameOf = (id: string) => personName(ctx.services.catalog.people, id);
     if (!result.ok) return replies.error(`${project}/${env} is already ${describeLock(result.heldBy, 'UTC', nameOf)}.`);
     const reply = new ReplyBuilder('warning').text(`${project}/${env} locked by ${ctx.person.name}: ${ctx.args.reason}`).context(`Deploys and rollbacks by others are refused until: unlock ${project} ${env}`).build();
@@ -64,8 +65,8 @@ export const unlockIntent = defineIntent({
     if (!current) return replies.info(`${project}/${env} is not locked.`);
     if (current.kind === 'deploy') return replies.error(`${project}/${env} is held by a running deploy; it unlocks when the deploy ends.`);
     const admin = ctx.can({ role: 'admin', project, env });
-    if (current.holder !== ctx.person.id && !admin) return replies.error(`Only ${personName(ctx.services.catalog.people, current.holder)} or an admin can unlock ${project}/${env}.`);
-    await ctx.services.actions.locks.release(project, env, admin ? null : ctx.person.id);
+    if (!heldByPerson(current, ctx.person.id) && !admin) return replies.error(`Only ${personName(ctx.services.catalog.people, current.holder.id)} or an admin can unlock ${project}/${env}.`);
+    await ctx.services.actions.locks.release(project, env, admin ? null : personHolder(ctx.person.id));
     const reply = new ReplyBuilder('success').text(`${project}/${env} unlocked by ${ctx.person.name}.`).build();
     await ctx.services.actions.notifier.announce(project, reply);
     return reply;

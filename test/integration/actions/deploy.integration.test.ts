@@ -146,7 +146,7 @@ describe('deploy on the real stack (PostgreSQL, Redis, Podman, registry)', { tim
       expect.stringMatching(/^Deploy shop\/prod: web 1\.0 → 2\.0 started \(forced past lock\/freeze\), requested by Alice, approved by Dave\.$/),
     ]));
     expect(stack.notifier.editsOf(forced.messageId!).join('\n')).toMatch(/Running despite the manual lock: locked by Bob/);
-    expect((await stack.deps.locks.get('shop', 'prod', new Date()))?.holder).toBe('bob'); // the manual lock stays
+    expect((await stack.deps.locks.get('shop', 'prod', new Date()))?.holder).toEqual({ kind: 'person', id: 'bob' }); // the manual lock stays
     expect((await stack.say('unlock shop prod', 'bob')).text).toMatch(/unlocked by Bob/);
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PrismaLockStore } from '../../../src/adapters/prisma/lock.repository.js';
 import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/prisma-client.js';
-import type { Lock } from '../../../src/core/ports/lock.port.js';
+import { actionHolder, personHolder, type Lock } from '../../../src/core/ports/lock.port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { lockStoreContract } from '../../contracts/lock-store.contract.js';
 
@@ -28,10 +28,10 @@ beforeEach(async () => {
 });
 
 const manual = (holder: string, over: Partial<Lock> = {}): Omit<Lock, 'since'> => ({
-  project: 'shop', env: 'prod', kind: 'manual', holder, reason: `${holder} is migrating`, leaseUntil: null, ...over,
+  project: 'shop', env: 'prod', kind: 'manual', holder: personHolder(holder), reason: `${holder} is migrating`, leaseUntil: null, ...over,
 });
 const deploy = (actionId: string, leaseUntil: Date, over: Partial<Lock> = {}): Omit<Lock, 'since'> => ({
-  project: 'shop', env: 'prod', kind: 'deploy', holder: `action:${actionId}`, reason: 'deploy api 1.5.0', leaseUntil, ...over,
+  project: 'shop', env: 'prod', kind: 'deploy', holder: actionHolder(actionId), reason: 'deploy api 1.5.0', leaseUntil, ...over,
 });
 
 function moreStores(n: number): PrismaLockStore[] {
@@ -67,7 +67,7 @@ describe('PrismaLockStore: acquire', () => {
       Array.from({ length: 12 }, (_, i) => stores[i % 4]!.acquire(deploy(`a${i}`, at(5)), at(0))),
     );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    const holders = new Set(results.map((r) => (r.ok ? r.lock.holder : r.heldBy.holder)));
+    const holders = new Set(results.map((r) => (r.ok ? r.lock.holder : r.heldBy.holder)).map((h) => `${h.kind}:${h.id}`));
     expect(holders.size).toBe(1);
   });
 
@@ -102,32 +102,32 @@ describe('PrismaLockStore: renew, release, list', () => {
   it('renews a live lease for its holder only', async () => {
     await locks.acquire(deploy('x1', at(5)), at(0));
     now = at(4);
-    expect(await locks.renew('shop', 'prod', 'action:x2', at(20))).toBe(false);
-    expect(await locks.renew('shop', 'prod', 'action:x1', at(9))).toBe(true);
+    expect(await locks.renew('shop', 'prod', actionHolder('x2'), at(20))).toBe(false);
+    expect(await locks.renew('shop', 'prod', actionHolder('x1'), at(9))).toBe(true);
     expect((await locks.get('shop', 'prod', at(8)))?.leaseUntil).toEqual(at(9));
   });
 
   it('does not renew a lease that has already run out', async () => {
     await locks.acquire(deploy('x1', at(5)), at(0));
     now = at(6);
-    expect(await locks.renew('shop', 'prod', 'action:x1', at(20))).toBe(false);
+    expect(await locks.renew('shop', 'prod', actionHolder('x1'), at(20))).toBe(false);
     expect(await locks.get('shop', 'prod', at(7))).toBeNull();
   });
 
   it('does not renew a manual lock into a lease', async () => {
     await locks.acquire(manual('alice'), at(0));
-    expect(await locks.renew('shop', 'prod', 'alice', at(5))).toBe(false);
+    expect(await locks.renew('shop', 'prod', personHolder('alice'), at(5))).toBe(false);
     expect((await locks.get('shop', 'prod', at(10)))?.leaseUntil).toBeNull();
   });
 
   it('releases for the holder, refuses others, and lets an admin release anyone', async () => {
     await locks.acquire(manual('alice'), at(0));
-    expect(await locks.release('shop', 'prod', 'bob')).toBeNull();
-    expect(await locks.release('shop', 'prod', 'alice')).toEqual({ ...manual('alice'), since: at(0) });
+    expect(await locks.release('shop', 'prod', personHolder('bob'))).toBeNull();
+    expect(await locks.release('shop', 'prod', personHolder('alice'))).toEqual({ ...manual('alice'), since: at(0) });
     expect(await locks.get('shop', 'prod', at(1))).toBeNull();
 
     await locks.acquire(manual('carol'), at(2));
-    expect((await locks.release('shop', 'prod', null))?.holder).toBe('carol');
+    expect((await locks.release('shop', 'prod', null))?.holder).toEqual({ kind: 'person', id: 'carol' });
     expect(await locks.release('shop', 'prod', null)).toBeNull();
   });
 
@@ -135,11 +135,38 @@ describe('PrismaLockStore: renew, release, list', () => {
     await locks.acquire(manual('alice', { env: 'staging' }), at(0));
     await locks.acquire(deploy('x1', at(5), { project: 'blog' }), at(0));
     await locks.acquire(deploy('x2', at(50)), at(0));
-    expect((await locks.list(at(10))).map((l) => `${l.project}/${l.env}:${l.holder}`)).toEqual([
-      'shop/prod:action:x2',
-      'shop/staging:alice',
+    expect((await locks.list(at(10))).map((l) => `${l.project}/${l.env}:${l.holder.kind} ${l.holder.id}`)).toEqual([
+      'shop/prod:action x2',
+      'shop/staging:person alice',
     ]);
     expect(await locks.list(at(1))).toHaveLength(3);
+  });
+});
+
+describe('PrismaLockStore: the holder column', () => {
+  it('keeps its text form: a person id as is, an action as action:<id>', async () => {
+    await locks.acquire(manual('alice', { env: 'staging' }), at(0));
+    await locks.acquire(deploy('x1', at(5)), at(0));
+    const rows = await db.pool.query<{ env: string; holder: string }>('SELECT env, holder FROM env_lock ORDER BY env');
+    expect(rows.rows).toEqual([{ env: 'prod', holder: 'action:x1' }, { env: 'staging', holder: 'alice' }]);
+  });
+
+  it('reads rows written before typed holders as the right holder, and renews and releases them', async () => {
+    await db.pool.query(
+      `INSERT INTO env_lock (project, env, kind, holder, reason, since, lease_until) VALUES
+         ('shop', 'prod', 'deploy', 'action:old1', 'deploy api', $1, $2),
+         ('shop', 'staging', 'manual', 'dave', 'db migration', $1, NULL)`,
+      [at(0), at(5)],
+    );
+    expect(await locks.get('shop', 'prod', at(1))).toMatchObject({ kind: 'deploy', holder: { kind: 'action', id: 'old1' } });
+    expect(await locks.get('shop', 'staging', at(1))).toMatchObject({ kind: 'manual', holder: { kind: 'person', id: 'dave' } });
+    now = at(1);
+    expect(await locks.renew('shop', 'prod', actionHolder('old1'), at(9))).toBe(true);
+    expect(await locks.release('shop', 'staging', personHolder('dave'))).toMatchObject({ holder: { kind: 'person', id: 'dave' } });
+  });
+
+  it('refuses a person id that would read back as an action', async () => {
+    await expect(locks.acquire(manual('action:x1'), at(0))).rejects.toThrow(/action/);
   });
 });
 

@@ -156,7 +156,7 @@ describe('locks and freezes', () => {
     expect(early.text).toContain('Lock: locked by Carol since');
     // A holder the catalog does not know (removed from the config since) is shown by id.
     await h.actions.locks.release('shop', 'staging', null);
-    await h.actions.locks.acquire({ project: 'shop', env: 'staging', kind: 'manual', holder: 'zoe', reason: 'gone now', leaseUntil: null }, new Date(NOW));
+    await h.actions.locks.acquire({ project: 'shop', env: 'staging', kind: 'manual', holder: { kind: 'person', id: 'zoe' }, reason: 'gone now', leaseUntil: null }, new Date(NOW));
     expect((await h.say('deploy api staging 1.5.0', ALICE)).text).toContain('shop/staging is locked by zoe since');
   });
 

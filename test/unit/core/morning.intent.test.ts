@@ -56,7 +56,7 @@ describe('morning intent', () => {
     await record(h, { started: '2026-11-23T11:00:00Z', env: 'staging', version: '1.6.0-rc1', previousVersion: '1.5.0', source: 'external' });
     await record(h, { started: '2026-11-21T09:50:00Z', finished: '2026-11-21T10:00:00Z', version: '1.4.2', previousVersion: '1.4.1' }); // before the last 24 h
     await record(h, { started: '2026-11-23T09:00:00Z', finished: '2026-11-23T09:10:00Z', project: 'billing', service: 'worker' }); // another project
-    await h.actions.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: 'dave', reason: 'db migration', leaseUntil: null }, new Date('2026-11-23T10:00:00Z'));
+    await h.actions.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: { kind: 'person', id: 'dave' }, reason: 'db migration', leaseUntil: null }, new Date('2026-11-23T10:00:00Z'));
     await h.actions.freezes.add({ project: 'shop', env: 'staging', from: new Date('2026-11-23T00:00:00Z'), until: new Date('2026-11-24T00:00:00Z'), reason: 'release prep', createdBy: 'alice' });
 
     const reply = await h.say('morning shop');
@@ -140,7 +140,7 @@ describe('morning intent', () => {
     const h = morningHarness();
     healthyShop(h);
     h.setNow('2026-11-28T08:00:00Z'); // Saturday: the weekend freeze of prod is on
-    await h.actions.locks.acquire({ project: 'shop', env: 'staging', kind: 'deploy', holder: 'action:pa9', reason: 'deploy api', leaseUntil: new Date('2026-11-28T08:05:00Z') }, new Date('2026-11-28T07:59:00Z'));
+    await h.actions.locks.acquire({ project: 'shop', env: 'staging', kind: 'deploy', holder: { kind: 'action', id: 'pa9' }, reason: 'deploy api', leaseUntil: new Date('2026-11-28T08:05:00Z') }, new Date('2026-11-28T07:59:00Z'));
     await record(h, { started: '2026-11-28T07:00:00Z', finished: '2026-11-28T07:05:00Z', env: 'staging', status: 'rolled_back' });
     await record(h, { started: '2026-11-28T06:00:00Z', finished: '2026-11-28T06:05:00Z' }); // prod: carol may not see it
 

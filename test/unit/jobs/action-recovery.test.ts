@@ -26,7 +26,7 @@ describe('recoverUnfinished', () => {
     const f = actionFixture();
     const action = await crashMidDeploy(f);
     expect(f.runtime.state()).toEqual([`api-1 ${v2}`, `api-1.deckhand-prev ${v1} (stopped)`, `api-2 ${v2}`, `api-2.deckhand-prev ${v1} (stopped)`, `api-3 ${v1}`]);
-    expect(f.locks.peek('shop', 'prod')?.holder).toBe(`action:${action.id}`);
+    expect(f.locks.peek('shop', 'prod')?.holder).toEqual({ kind: 'action', id: action.id });
 
     const recovered = await recoverUnfinished({ ...f.deps, isQueued: async () => false });
 

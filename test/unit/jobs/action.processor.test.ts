@@ -84,7 +84,7 @@ describe('action processor: deploy', () => {
 
   it('refuses when someone else holds a manual lock, naming who and since when', async () => {
     const f = actionFixture();
-    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: 'bob', reason: 'db migration', leaseUntil: null }, new Date('2026-11-23T11:00:00Z'));
+    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: { kind: 'person', id: 'bob' }, reason: 'db migration', leaseUntil: null }, new Date('2026-11-23T11:00:00Z'));
     const action = await f.claimed('deploy');
 
     await createActionProcessor(f.deps)(action.id);
@@ -94,13 +94,13 @@ describe('action processor: deploy', () => {
     expect(done?.status).toBe('refused');
     expect(done?.result).toBe('Refused: shop/prod is locked by Bob since Mon 23 Nov 11:00 UTC (db migration). Nothing ran.');
     expect(f.deployments.rows).toEqual([]);
-    expect(f.locks.peek('shop', 'prod')?.holder).toBe('bob');
+    expect(f.locks.peek('shop', 'prod')?.holder).toEqual({ kind: 'person', id: 'bob' });
     expect(f.audit.last()).toMatchObject({ intent: 'deploy.refused', outcome: 'refused' });
   });
 
   it('refuses while another action holds a live deploy lock, even when forced', async () => {
     const f = actionFixture();
-    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'deploy', holder: 'action:other', reason: 'deploy other', leaseUntil: new Date('2026-11-23T12:05:00Z') }, f.clock.now());
+    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'deploy', holder: { kind: 'action', id: 'other' }, reason: 'deploy other', leaseUntil: new Date('2026-11-23T12:05:00Z') }, f.clock.now());
     const action = await f.claimed('deploy', { force: true });
 
     await createActionProcessor(f.deps)(action.id);
@@ -111,7 +111,7 @@ describe('action processor: deploy', () => {
 
   it('runs despite a manual lock when forced, and leaves the manual lock in place', async () => {
     const f = actionFixture();
-    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: 'bob', reason: 'db migration', leaseUntil: null }, f.clock.now());
+    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: { kind: 'person', id: 'bob' }, reason: 'db migration', leaseUntil: null }, f.clock.now());
     const action = await f.claimed('deploy', { force: true });
 
     await createActionProcessor(f.deps)(action.id);
@@ -120,12 +120,12 @@ describe('action processor: deploy', () => {
     expect(f.runtime.state()).toEqual([`api-1 ${v2}`, `api-2 ${v2}`, `api-3 ${v2}`]);
     expect(f.deployments.rows[0]?.steps[0]?.text).toContain('Running despite the manual lock: locked by Bob');
     expect(f.notifier.announcements[0]?.reply.text).toContain('(forced past lock/freeze)');
-    expect(f.locks.peek('shop', 'prod')?.holder).toBe('bob');
+    expect(f.locks.peek('shop', 'prod')?.holder).toEqual({ kind: 'person', id: 'bob' });
   });
 
   it('an expired deploy lease of a crashed action does not block', async () => {
     const f = actionFixture();
-    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'deploy', holder: 'action:dead', reason: '', leaseUntil: new Date('2026-11-23T11:59:00Z') }, new Date('2026-11-23T11:58:00Z'));
+    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'deploy', holder: { kind: 'action', id: 'dead' }, reason: '', leaseUntil: new Date('2026-11-23T11:59:00Z') }, new Date('2026-11-23T11:58:00Z'));
     const action = await f.claimed('rollback', { from: '1.4.2', to: '1.4.1' });
 
     await createActionProcessor(f.deps)(action.id);
@@ -146,7 +146,7 @@ describe('action processor: deploy', () => {
     const run = createActionProcessor(f.deps)(action.id);
     await waitFor(() => f.runtime.calls.includes(`replace api-1 ${v2}`));
     const first = f.locks.peek('shop', 'prod');
-    expect(first).toMatchObject({ kind: 'deploy', holder: `action:${action.id}` });
+    expect(first).toMatchObject({ kind: 'deploy', holder: { kind: 'action', id: action.id } });
     // Within the lease (renewal refuses an expired one, as PrismaLockStore does), time moves on: the next
     // renewal pushes the lease past where the first one ended.
     f.clock.advance(1_000);
@@ -175,7 +175,7 @@ describe('action processor: restart and single run', () => {
 
   it('restarts every container when all stay healthy, without taking the deploy lock', async () => {
     const f = actionFixture();
-    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: 'bob', reason: 'x', leaseUntil: null }, f.clock.now());
+    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: { kind: 'person', id: 'bob' }, reason: 'x', leaseUntil: null }, f.clock.now());
     const action = await f.claimed('restart', { replicas: 2 });
 
     await createActionProcessor(f.deps)(action.id);

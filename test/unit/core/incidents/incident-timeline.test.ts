@@ -68,7 +68,7 @@ describe('actions on the incident timeline', () => {
     expect(f.warnings.filter((w) => w === 'could not add an entry to the open incidents')).toHaveLength(2);
 
     const g = await withIncidents();
-    await g.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: 'bob', reason: 'db migration', leaseUntil: null }, g.clock.now());
+    await g.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: { kind: 'person', id: 'bob' }, reason: 'db migration', leaseUntil: null }, g.clock.now());
     const refused = await g.claimed('deploy');
     await createActionProcessor(g.deps)(refused.id);
     expect((await g.pendingActions.get(refused.id))?.status).toBe('refused');
