@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { escalation } from '../../../../src/core/incidents/escalation.js';
 import { escalationSweeper, type EscalationSweeper } from '../../../../src/jobs/escalation.sweeper.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
@@ -12,6 +12,7 @@ let running: EscalationSweeper | undefined;
 afterEach(async () => {
   await running?.stop();
   running = undefined;
+  vi.useRealTimers();
 });
 
 function setup() {
@@ -118,22 +119,33 @@ describe('escalation sweeper', () => {
   });
 
   it('runs on its timer and stop waits for the sweep in progress', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const f = oncallFixture();
     f.setNow(minutes(10));
     await f.incidents.open(incident());
+    const audit = new MemoryAuditLog();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const slowNotifier = { ...f.notifier, announce: async () => gate, edit: async () => {}, publish: async () => {} };
-    running = escalationSweeper({ ...f, notifier: slowNotifier, rotations: [shopRotation], people, escalateAfterMs: AFTER, intervalMs: 10 });
+    let paging!: () => void;
+    const paged = new Promise<void>((r) => (paging = r));
+    const slowNotifier = { ...f.notifier, announce: async () => (paging(), gate), edit: async () => {}, publish: async () => {} };
+    running = escalationSweeper({ ...f, audit, notifier: slowNotifier, rotations: [shopRotation], people, escalateAfterMs: AFTER, intervalMs: 10 });
     running.start();
-    await expect.poll(async () => (await f.incidents.get('inc1'))?.escalationLevel, { timeout: 2000 }).toBe(1);
+    await vi.advanceTimersByTimeAsync(10);
+    await paged;
+    expect((await f.incidents.get('inc1'))?.escalationLevel).toBe(1);
 
+    // When stop is asked while the page is being posted, then a hundred intervals on the fake clock do not
+    // end the stop, and it resolves only once the sweep has finished (its page audited).
     let stopped = false;
-    const stopping = running.stop().then(() => (stopped = true));
-    await new Promise((r) => setTimeout(r, 30));
+    const stopping = running.stop().then(() => {
+      stopped = true;
+      return audit.entries.length;
+    });
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(stopped).toBe(false);
     release();
-    await stopping;
+    expect(await stopping).toBe(1);
     expect(stopped).toBe(true);
   });
 });

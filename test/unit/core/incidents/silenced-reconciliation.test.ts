@@ -3,7 +3,7 @@
  * controlled clock: alerts Alertmanager no longer holds resolve (once, with the postmortem once), and a
  * failing or freshly restarted Alertmanager changes nothing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { IncidentAlert } from '../../../../src/core/ports/incident.port.js';
 import type { Logger } from '../../../../src/core/ports/logger.port.js';
 import { resolveGone, silencedReconciliation } from '../../../../src/core/incidents/silenced-reconciliation.js';
@@ -36,6 +36,7 @@ let running: IncidentReconciler | undefined;
 afterEach(async () => {
   await running?.stop();
   running = undefined;
+  vi.useRealTimers();
 });
 
 function setup() {
@@ -205,16 +206,23 @@ describe('incident reconciler', () => {
   it('runs on its timer and stop waits for the pass in progress', async () => {
     const f = setup();
     const id = await f.silenced();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    f.source.during = () => gate;
+    let asking!: () => void;
+    const asked = new Promise<void>((r) => (asking = r));
+    f.source.during = () => (asking(), gate);
     running = incidentReconciler({ ...f.deps, intervalMs: 10 });
     running.start();
-    await expect.poll(() => f.source.queries.length, { timeout: 2_000 }).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(10);
+    await asked;
+    // When stop is asked while Alertmanager is being asked, then a hundred intervals on the fake clock
+    // neither end the stop nor start another pass, and stop resolves only once the pass has finished.
     let stopped = false;
     const stopping = running.stop().then(() => (stopped = true));
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(stopped).toBe(false);
+    expect(f.source.queries).toHaveLength(1);
     release();
     await stopping;
     expect((await f.incidents.get(id))!.status).toBe('resolved');
