@@ -1,4 +1,5 @@
 import type { Platform } from '../messages/inbound.js';
+import type { ActionKind } from './pending-action.port.js';
 
 export type AuditOutcome = 'ok' | 'refused' | 'invalid' | 'not_found' | 'error';
 
@@ -7,6 +8,14 @@ export type AuditOutcome = 'ok' | 'refused' | 'invalid' | 'not_found' | 'error';
  * `github`) or the bot's own schedules (the actor is `deckhand`). The chat id then names the project.
  */
 export type AuditSource = 'webhook' | 'schedule';
+
+/** What happened to a confirmed action (restart, deploy, rollback) in its life after the click. */
+export type ActionAuditEvent = 'ran' | 'failed' | 'refused' | 'expired' | 'recovered';
+
+/** The intent of an action's lifecycle entry, e.g. `deploy.ran`, `restart.recovered`. */
+export type ActionAuditIntent = `${ActionKind}.${ActionAuditEvent}`;
+
+export const actionAuditIntent = (kind: ActionKind, event: ActionAuditEvent): ActionAuditIntent => `${kind}.${event}`;
 
 export interface AuditEntry {
   requestId: string;
@@ -17,7 +26,10 @@ export interface AuditEntry {
   /** Config person id, null when the platform user is unknown. */
   personId: string | null;
   chatId: string;
-  /** Intent name, or null when the command could not be resolved to one. */
+  /**
+   * Intent name (a chat intent, an ActionAuditIntent, or a system change such as `incident.opened`), or
+   * null when the command could not be resolved to one.
+   */
   intent: string | null;
   /** Arguments as typed, with secrets masked. */
   args: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ActionAuditIntent } from '../../../src/core/ports/audit.port.js';
 import { recoverUnfinished } from '../../../src/core/actions/action-recovery.js';
 import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
 import { actionFixture, IMAGE } from './action-fixture.js';
@@ -38,7 +39,7 @@ describe('recoverUnfinished', () => {
     expect(f.deployments.rows[0]?.steps.at(-1)?.text).toBe(text);
     expect(f.locks.peek('shop', 'prod')).toBeNull();
     expect(f.notifier.editsOf('42').at(-1)).toContain(text);
-    expect(f.audit.last()).toMatchObject({ intent: 'deploy.recovered', outcome: 'error' });
+    expect(f.audit.last()).toMatchObject({ intent: 'deploy.recovered' satisfies ActionAuditIntent, outcome: 'error' });
   });
 
   it('leaves alone actions whose job is still queued or run by a live worker', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ActionAuditIntent } from '../../../src/core/ports/audit.port.js';
 import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
 import { actionFixture, IMAGE } from './action-fixture.js';
 
@@ -37,7 +38,7 @@ describe('action processor: deploy', () => {
       'Deploy shop/prod: api 1.4.1 → 1.4.2 succeeded after 10 s: Now running api 1.4.2 (3 containers replaced).',
     ]);
     expect(f.locks.peek('shop', 'prod')).toBeNull();
-    expect(f.audit.last()).toMatchObject({ intent: 'deploy.ran', outcome: 'ok', personId: 'dave' });
+    expect(f.audit.last()).toMatchObject({ intent: 'deploy.ran' satisfies ActionAuditIntent, outcome: 'ok', personId: 'dave' });
   });
 
   it('stops before touching any container when the pull fails', async () => {
@@ -79,7 +80,7 @@ describe('action processor: deploy', () => {
     expect(f.deployments.rows[0]?.status).toBe('rolled_back');
     expect(f.notifier.editsOf('42').at(-1)).toContain('Restored api-1');
     expect(f.notifier.announcements.at(-1)?.reply.text).toContain('failed after');
-    expect(f.audit.last()).toMatchObject({ intent: 'deploy.failed', outcome: 'error' });
+    expect(f.audit.last()).toMatchObject({ intent: 'deploy.failed' satisfies ActionAuditIntent, outcome: 'error' });
   });
 
   it('refuses when someone else holds a manual lock, naming who and since when', async () => {
@@ -95,7 +96,7 @@ describe('action processor: deploy', () => {
     expect(done?.result).toBe('Refused: shop/prod is locked by Bob since Mon 23 Nov 11:00 UTC (db migration). Nothing ran.');
     expect(f.deployments.rows).toEqual([]);
     expect(f.locks.peek('shop', 'prod')?.holder).toEqual({ kind: 'person', id: 'bob' });
-    expect(f.audit.last()).toMatchObject({ intent: 'deploy.refused', outcome: 'refused' });
+    expect(f.audit.last()).toMatchObject({ intent: 'deploy.refused' satisfies ActionAuditIntent, outcome: 'refused' });
   });
 
   it('refuses while another action holds a live deploy lock, even when forced', async () => {
@@ -171,6 +172,7 @@ describe('action processor: restart and single run', () => {
     expect(done?.status).toBe('failed');
     expect(done?.result).toBe('api-2 is not healthy after the restart (unhealthy: healthcheck: connection refused). Stopped after 2 of 3 restarted.');
     expect(f.deployments.rows[0]).toMatchObject({ kind: 'restart', status: 'failed' });
+    expect(f.audit.last()).toMatchObject({ intent: 'restart.failed' satisfies ActionAuditIntent, outcome: 'error', args: 'shop/prod api' });
   });
 
   it('restarts every container when all stay healthy, without taking the deploy lock', async () => {
@@ -183,6 +185,7 @@ describe('action processor: restart and single run', () => {
     expect(f.runtime.calls).toEqual(['restart api-1', 'wait api-1', 'restart api-2', 'wait api-2']);
     expect(await f.pendingActions.get(action.id)).toMatchObject({ status: 'succeeded', result: 'Restarted 2 containers, all healthy.' });
     expect(f.notifier.editsOf('42').at(-1)).toContain('Done in 4 s');
+    expect(f.audit.last()).toMatchObject({ intent: 'restart.ran' satisfies ActionAuditIntent, outcome: 'ok' });
   });
 
   it('runs an action once when the same id is processed twice, at once or later', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ActionAuditIntent } from '../../../src/core/ports/audit.port.js';
 import { startExpirySweeper, type ExpirySweeper } from '../../../src/jobs/expiry.sweeper.js';
 import { actionFixture, MESSAGE } from './action-fixture.js';
 
@@ -26,7 +27,7 @@ describe('expiry sweeper', () => {
     expect(f.notifier.edits[0]?.reply.text).toBe('Deploy shop/prod: api 1 → 2 (expired)\n\nExpired, nothing ran.');
     expect(f.notifier.edits[0]?.reply.blocks.some((b) => b.type === 'buttons')).toBe(false);
     expect(f.audit.entries).toHaveLength(1);
-    expect(f.audit.last()).toMatchObject({ intent: 'deploy.expired', outcome: 'ok', detail: 'expired, nothing ran', personId: 'alice' });
+    expect(f.audit.last()).toMatchObject({ intent: 'deploy.expired' satisfies ActionAuditIntent, outcome: 'ok', detail: 'expired, nothing ran', personId: 'alice' });
   });
 
   it('sweeps on its interval', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ActionAuditIntent } from '../../../../src/core/ports/audit.port.js';
 import { createActionProcessor } from '../../../../src/core/actions/action.processor.js';
 import type { PlannedService } from '../../../../src/core/ports/pending-action.port.js';
 import { MemoryRuntime, MemoryRuntimeRegistry } from '../../../fakes/memory-runtime.js';
@@ -96,7 +97,7 @@ describe('deploy across two hosts', () => {
     const edits = f.notifier.editsOf('42');
     expect(edits.some((t) => t.includes('docker-2 did not succeed; putting api on docker-1 back to the previous version…'))).toBe(true);
     expect(edits.some((t) => t.includes('Put back api on docker-1'))).toBe(true);
-    expect(f.audit.last()).toMatchObject({ intent: 'deploy.failed', outcome: 'error' });
+    expect(f.audit.last()).toMatchObject({ intent: 'deploy.failed' satisfies ActionAuditIntent, outcome: 'error' });
   });
 
   it('puts the first host back when the second host cannot pull its image', async () => {
