@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ProcessedEvents } from '../../src/adapters/prisma/processed-event.repository.js';
+import type { ProcessedEvents } from '../../src/core/ports/processed-events.port.js';
 
 const T0 = new Date('2026-03-01T12:00:00Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);

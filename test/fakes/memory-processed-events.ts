@@ -1,4 +1,4 @@
-import type { ProcessedEvents } from '../../src/adapters/prisma/processed-event.repository.js';
+import type { ProcessedEvents } from '../../src/core/ports/processed-events.port.js';
 
 /** In-memory ProcessedEvents: one instance shared by several adapters stands for the shared table. */
 export class MemoryProcessedEvents implements ProcessedEvents {

@@ -2,15 +2,8 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/ports/clock.port.js';
 import { systemClock } from '../../core/ports/clock.port.js';
+import type { ProcessedEvents } from '../../core/ports/processed-events.port.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-
-/** What a chat adapter needs. (Candidate for src/core/ports.) */
-export interface ProcessedEvents {
-  /** True exactly once per (platform, eventId), however many callers race. */
-  firstSeen(platform: string, eventId: string): Promise<boolean>;
-  /** Forgets events seen before `now - ttlMs`; returns how many were removed. */
-  prune(ttlMs: number): Promise<number>;
-}
 
 const key = z.object({
   platform: z.string().min(1).max(32),

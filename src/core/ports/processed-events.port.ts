@@ -1,0 +1,10 @@
+/**
+ * Dedupe keys of redelivered events (Slack retries, Telegram re-sends, GitHub deliveries), shared by every
+ * replica so an event is handled once.
+ */
+export interface ProcessedEvents {
+  /** True exactly once per (platform, eventId), however many callers race. */
+  firstSeen(platform: string, eventId: string): Promise<boolean>;
+  /** Forgets events seen before `now - ttlMs`; returns how many were removed. */
+  prune(ttlMs: number): Promise<number>;
+}
