@@ -124,3 +124,29 @@ describe('config: host deadlines', () => {
     expect(bad).toEqual([expect.stringMatching(/^line 2: hosts\.d1\.actionTimeoutMs: /)]);
   });
 });
+
+describe('config: where a service runs', () => {
+  it('accepts target: in place of host:, for the same host', () => {
+    const viaHost = parseConfig(base).catalog.projects[0]!.environments[0]!.services[0];
+    const viaTarget = parseConfig(base.replace('host: d1', 'target: d1')).catalog.projects[0]!.environments[0]!.services[0];
+    expect(viaTarget).toEqual(viaHost);
+    expect(viaTarget?.host).toBe('d1');
+    expect(problems(base.replace('host: d1', 'target: d9'))).toEqual(['line 9: projects.shop.environments.prod.services.api.target: unknown host "d9" (hosts: d1)']);
+  });
+
+  it('accepts a host that names its kind, docker', () => {
+    const c = parseConfig(base.replace('d1: { url:', 'd1: { kind: docker, url:'));
+    expect(c.hosts.d1).toMatchObject({ kind: 'docker', url: 'unix:///var/run/docker.sock' });
+    expect(c.catalog.hosts).toEqual(['d1']);
+  });
+
+  it('refuses a service that names both host: and target:, saying to pick one', () => {
+    expect(problems(base.replace('host: d1', 'host: d1, target: d1'))).toEqual([
+      'line 9: projects.shop.environments.prod.services.api: expected where the service runs: `target: <host>` (or `host: <host>`), one of them',
+    ]);
+  });
+
+  it('refuses a host of an unknown kind, naming the field and the kinds there are', () => {
+    expect(problems(base.replace('d1: { url:', 'd1: { kind: nomad, url:'))).toEqual(['line 2: hosts.d1.kind: Invalid input: expected "docker"']);
+  });
+});
