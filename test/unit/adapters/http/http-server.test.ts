@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Counter, Registry } from 'prom-client';
@@ -26,6 +27,22 @@ async function start(overrides: Partial<HttpServerOptions> = {}) {
   servers.push(server);
   const { port } = await server.listen(0, '127.0.0.1');
   return { server, base: `http://127.0.0.1:${port}`, records };
+}
+
+/** An idle keep-alive connection: one request sent and answered, the socket left open. */
+async function idleKeepAlive(base: string): Promise<Socket> {
+  const { hostname, port } = new URL(base);
+  const socket = connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => {
+    let received = '';
+    socket.once('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+      if (received.includes('{"status":"ok"}')) resolve();
+    });
+    socket.write('GET /healthz HTTP/1.1\r\nhost: deckhand\r\nconnection: keep-alive\r\n\r\n');
+  });
+  return socket;
 }
 
 /** Real dependencies: the PostgreSQL and Redis every machine of this project runs. */
@@ -220,16 +237,31 @@ describe('graceful close', () => {
     const released = new Promise<void>((r) => (release = r));
     let entered!: () => void;
     const inHandler = new Promise<void>((r) => (entered = r));
-    const { server, base } = await start({
-      routes: [{ method: 'GET', path: '/slow', handler: async (_q, res) => { entered(); await released; sendJson(res, 200, { done: true }); } }],
+    let closed = false;
+    let closedBeforeAnswer: boolean | undefined;
+    const { server, base, records } = await start({
+      routes: [
+        {
+          method: 'GET',
+          path: '/slow',
+          handler: async (_q, res) => {
+            entered();
+            await released;
+            closedBeforeAnswer = closed;
+            sendJson(res, 200, { done: true });
+          },
+        },
+      ],
     });
-    await fetch(`${base}/healthz`).then((r) => r.text()); // leaves an idle keep-alive connection behind
+    const idle = await idleKeepAlive(base);
+    const idleClosed = new Promise<void>((r) => idle.once('close', () => r()));
 
     const pending = fetch(`${base}/slow`);
     await inHandler;
-    let closed = false;
     const closing = server.close().then(() => (closed = true));
-    await new Promise((r) => setTimeout(r, 100));
+    // What close() does at once is done: the idle connection is gone, the in-flight request alone keeps it open.
+    await idleClosed;
+    expect(records().find((r) => r.msg === 'http server closing')).toMatchObject({ inFlight: 1, idleClosed: 1 });
     expect(closed).toBe(false);
 
     release();
@@ -237,6 +269,7 @@ describe('graceful close', () => {
     const res = await pending;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ done: true });
+    expect(closedBeforeAnswer).toBe(false);
     await closing;
     expect(closed).toBe(true);
     expect(performance.now() - releasedAt).toBeLessThan(1000); // idle keep-alive sockets did not hold it open
@@ -244,17 +277,20 @@ describe('graceful close', () => {
   });
 
   it('drops connections of requests that outlive the shutdown timeout', async () => {
-    const { server, base } = await start({
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => (entered = r));
+    const { server, base, records } = await start({
       shutdownTimeoutMs: 100,
-      routes: [{ method: 'GET', path: '/stuck', handler: () => new Promise<void>(() => undefined) }],
+      routes: [{ method: 'GET', path: '/stuck', handler: () => new Promise<void>(() => entered()) }],
     });
 
     const pending = fetch(`${base}/stuck`);
-    await new Promise((r) => setTimeout(r, 50));
+    await inHandler;
     const started = performance.now();
     await server.close();
 
     expect(performance.now() - started).toBeLessThan(1000);
+    expect(records().find((r) => r.msg === 'http shutdown timed out; dropping open connections')).toMatchObject({ inFlight: 1 });
     await expect(pending).rejects.toThrow();
   });
 });
