@@ -87,9 +87,15 @@ describe('a worker killed mid-deploy (real process, PostgreSQL, Redis, Podman)',
     expect(records.map((d) => [d.status, d.version])).toEqual([['failed', 'nohc']]);
     expect(await stack.deps.locks.get('shop', 'prod', new Date())).toBeNull();
     expect(stack.notifier.editsOf(request.messageId!).at(-1)).toMatch(/\(failed\)[\s\S]*1 container was restored/);
-    // a late double click changes nothing
+    // a late double click changes nothing: no job is left for the running worker to take or has run, and
+    // the one job is the stalled one, unchanged
+    const finishedOn = job?.finishedOn;
     expect((await stack.click(request, 'Approve', 'dave')).text).toMatch(/^This already ran \(failed\)/);
-    await new Promise((r) => setTimeout(r, 500));
+    expect(await stack.queue.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed')).toMatchObject({
+      waiting: 0, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 1,
+    });
+    const after = await stack.queue.queue.getJob(actionJobId(id));
+    expect([await after?.getState(), after?.finishedOn]).toEqual(['failed', finishedOn]);
     expect(processed).toEqual([]);
   });
 });

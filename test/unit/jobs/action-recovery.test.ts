@@ -12,13 +12,18 @@ async function crashMidDeploy(f: ReturnType<typeof actionFixture>) {
   f.runtime.blockReplace = null;
   const action = await f.claimed('deploy');
   let calls = 0;
+  let reachedSecond: () => void = () => {};
+  const waitingOnSecond = new Promise<void>((resolve) => (reachedSecond = resolve));
   const original = f.runtime.waitHealthy.bind(f.runtime);
   f.runtime.waitHealthy = async (id) => {
-    if (++calls === 2) return new Promise(() => {}); // the process dies while waiting on api-2
+    if (++calls === 2) {
+      reachedSecond();
+      return new Promise(() => {}); // the process dies while waiting on api-2
+    }
     return original(id);
   };
   void createActionProcessor(f.deps)(action.id);
-  await new Promise((r) => setTimeout(r, 20));
+  await waitingOnSecond;
   return action;
 }
 

@@ -1,10 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ActionAuditIntent } from '../../../src/core/ports/audit.port.js';
 import { startExpirySweeper, type ExpirySweeper } from '../../../src/jobs/expiry.sweeper.js';
 import { actionFixture, MESSAGE } from './action-fixture.js';
 
 let sweeper: ExpirySweeper | undefined;
-afterEach(() => sweeper?.stop());
+afterEach(() => {
+  sweeper?.stop();
+  vi.useRealTimers();
+});
 
 describe('expiry sweeper', () => {
   it('expires due actions, edits their messages and audits them; later sweeps find nothing', async () => {
@@ -34,10 +37,14 @@ describe('expiry sweeper', () => {
     const f = actionFixture();
     const action = await f.claimed('restart');
     await f.pendingActions.create({ ...action, createdAt: new Date(f.clock.now().getTime() - 2), expiresAt: new Date(f.clock.now().getTime() - 1) });
+    const expired = () => [...f.pendingActions.rows.values()].filter((r) => r.status === 'expired');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     sweeper = startExpirySweeper({ pendingActions: f.pendingActions, notifier: f.notifier, clock: f.clock, intervalMs: 20 });
 
-    await new Promise((r) => setTimeout(r, 100));
-
-    expect([...f.pendingActions.rows.values()].filter((r) => r.status === 'expired')).toHaveLength(1);
+    // Nothing sweeps before the interval has passed; the first tick expires the due action.
+    await vi.advanceTimersByTimeAsync(19);
+    expect(expired()).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(expired()).toHaveLength(1);
   });
 });
