@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/core/ports/logger.port.js';
 import { noopMetrics } from '../../src/core/ports/metrics.port.js';
 import { MemoryAuditLog } from '../fakes/memory-audit.js';
 import { MemoryIncidentStore } from '../fakes/memory-incidents.js';
-import type { IncidentServices } from '../../src/core/intents/intent.js';
+import type { IncidentServices } from '../../src/core/services.js';
 import type { IncidentStore } from '../../src/core/ports/incident.port.js';
 import type { Silencer } from '../../src/core/ports/silencer.port.js';
 import { MemoryOncallOverrideStore } from '../fakes/memory-oncall.js';

@@ -7,7 +7,8 @@ import { computeDora, describeRestore, parseDoraWindow, type DoraReport } from '
 import { formatDuration } from '../domain/duration.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
-import { defineIntent, type CoreServices } from './intent.js';
+import type { CoreServices } from '../services.js';
+import { defineIntent } from './intent.js';
 import { resolveProject, type ProjectTarget } from '../actions/targets.js';
 import { doraIncidents } from '../reports/dora-incidents.js';
 

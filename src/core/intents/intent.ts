@@ -1,23 +1,10 @@
 import type { z } from 'zod';
 import type { Catalog, Person, Role } from '../domain/catalog.js';
+import type { Argv } from '../messages/argv.js';
 import type { InboundEvent } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
-import type { Clock } from '../ports/clock.port.js';
-import type { Logger } from '../ports/logger.port.js';
-import type { Metrics } from '../ports/metrics.port.js';
-import type { RuntimeRegistry } from '../ports/runtime.port.js';
-import type { ActionQueue } from '../ports/action-queue.port.js';
-import type { DeploymentStore } from '../ports/deployment.port.js';
-import type { FreezeStore } from '../ports/freeze.port.js';
-import type { LockStore } from '../ports/lock.port.js';
-import type { Notifier } from '../ports/notifier.port.js';
-import type { IncidentStore } from '../ports/incident.port.js';
-import type { OncallOverrideStore } from '../ports/oncall.port.js';
-import type { Silencer } from '../ports/silencer.port.js';
-import type { IncidentSettings } from '../incidents/incident-settings.js';
-import type { ActionPlan, PendingActionStore } from '../ports/pending-action.port.js';
-import type { RecurringFreeze } from '../domain/freeze.js';
-import type { Argv } from '../messages/argv.js';
+import type { ActionPlan } from '../ports/pending-action.port.js';
+import type { ActionServices, CoreServices as Services, IncidentServices, Limits } from '../services.js';
 
 /** What an intent needs to be allowed: the minimum role on a project/environment. */
 export interface Requirement {
@@ -27,56 +14,21 @@ export interface Requirement {
   env?: string;
 }
 
-/** Everything a handler may use. Handlers never call a platform API. */
-export interface CoreServices {
-  catalog: Catalog;
-  runtimes: RuntimeRegistry;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  limits: Limits;
+/** What a handler may use: the core's services and the list of intents (for help). */
+export interface IntentServices extends Services {
   intents: () => readonly AnyIntent[];
-  actions: ActionServices;
-  incidents: IncidentServices;
 }
 
-export type { IncidentSettings };
-
-/** What incidents, alert buttons and on-call need. */
-export interface IncidentServices {
-  store: IncidentStore;
-  overrides: OncallOverrideStore;
-  /** Alertmanager's silences API; undefined when no Alertmanager URL is configured (the button says so). */
-  silencer?: Silencer;
-  settings: IncidentSettings;
-}
-
-/** What the safe-actions intents and the confirm flow need. */
-export interface ActionServices {
-  pending: PendingActionStore;
-  deployments: DeploymentStore;
-  locks: LockStore;
-  freezes: FreezeStore;
-  queue: ActionQueue;
-  notifier: Notifier;
-  recurringFreezes: readonly RecurringFreeze[];
-  /** How long a confirm button stays valid. */
-  confirmTtlMs: number;
-}
+/**
+ * @deprecated Old home of the services types: import them from core/services.ts (handlers: IntentServices).
+ * Kept, with `intents` optional, only until the importers in core/actions and bot/wire move.
+ */
+export type CoreServices = Services & Partial<Pick<IntentServices, 'intents'>>;
+/** @deprecated Import from core/services.ts. */
+export type { ActionServices, IncidentServices };
 
 /** A confirmable intent's answer: a plan to store behind buttons, or a reply refusing to plan. */
 export type PlanResult = { ok: true; plan: ActionPlan; notes?: string[] } | { ok: false; reply: Reply };
-
-export interface Limits {
-  /** Maximum log lines a `logs` request may return. */
-  maxLogLines: number;
-  /** Default log lines when none are asked for. */
-  defaultLogLines: number;
-  /** Per-host timeout for runtime calls, in milliseconds. */
-  hostTimeoutMs: number;
-  /** Replies whose code output exceeds this many lines are sent as a file. */
-  inlineLogLines: number;
-}
 
 export interface IntentContext<A> {
   event: InboundEvent;
@@ -85,7 +37,7 @@ export interface IntentContext<A> {
   chatProjects: string[];
   args: A;
   requestId: string;
-  services: CoreServices;
+  services: IntentServices;
   /** Whether the person holds `role` on project/env (used by help and by listing intents). */
   can(requirement: Requirement): boolean;
 }

@@ -4,7 +4,7 @@ import { parseDuration } from '../domain/duration.js';
 import { maskText, secretValues } from '../domain/redact.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { ContainerInfo, LogLine } from '../ports/runtime.port.js';
-import type { CoreServices } from './intent.js';
+import type { CoreServices } from '../services.js';
 import { defineIntent } from './intent.js';
 import { describeRuntimeError, findContainers, withTimeout } from '../actions/runtime-query.js';
 import { resolveService, type ServiceTarget } from '../actions/targets.js';

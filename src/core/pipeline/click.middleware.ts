@@ -3,7 +3,7 @@ import { findService } from '../domain/catalog.js';
 import { formatLocal } from '../domain/rotation.js';
 import { CANCEL, CONFIRM } from '../actions/action-plan.js';
 import { actionState, blockers, requiredRole } from '../actions/action-state.js';
-import type { CoreServices } from '../intents/intent.js';
+import type { CoreServices } from '../services.js';
 import { findContainers } from '../actions/runtime-query.js';
 import { revisionOf, sameRevision } from '../actions/revision.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';

@@ -2,7 +2,7 @@ import { personName } from '../domain/people.js';
 import { replies } from '../messages/reply-builder.js';
 import { describePlan } from '../actions/action-plan.js';
 import { actionState, blockers } from '../actions/action-state.js';
-import type { CoreServices } from '../intents/intent.js';
+import type { IntentServices } from '../intents/intent.js';
 import { intentContext } from './execute.middleware.js';
 import { finish, type Middleware } from './middleware.js';
 
@@ -10,7 +10,7 @@ import { finish, type Middleware } from './middleware.js';
  * Confirmable intents: plan, check lock and freeze, store the plan as a pending action in the database
  * and answer with exactly what will change and Confirm/Cancel buttons. Nothing runs yet.
  */
-export function confirmMiddleware(services: CoreServices): Middleware {
+export function confirmMiddleware(services: IntentServices): Middleware {
   return async (ctx, next) => {
     const intent = ctx.intent!;
     if (!intent.plan) return next();

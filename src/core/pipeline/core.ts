@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AnyIntent, CoreServices } from '../intents/intent.js';
+import type { AnyIntent, IntentServices } from '../intents/intent.js';
+import type { CoreServices } from '../services.js';
 import type { InboundEvent } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 import type { AuditLog } from '../ports/audit.port.js';
@@ -16,7 +17,7 @@ import { incidentClickMiddleware } from './incident-click.middleware.js';
 import { confirmMiddleware } from './confirm.middleware.js';
 import { presentReply } from './presentation.js';
 
-export interface CoreDeps extends Omit<CoreServices, 'intents'> {
+export interface CoreDeps extends CoreServices {
   audit: AuditLog;
   intents: readonly AnyIntent[];
 }
@@ -26,7 +27,7 @@ export interface CoreDeps extends Omit<CoreServices, 'intents'> {
  * authorize → confirm (plans of confirmable intents become pending actions) → execute.
  */
 export function createCore(deps: CoreDeps): ChatCore {
-  const services: CoreServices = { ...deps, intents: () => deps.intents };
+  const services: IntentServices = { ...deps, intents: () => deps.intents };
   const requestId: Middleware = async (ctx, next) => {
     ctx.requestId = randomUUID().slice(0, 8);
     await next();

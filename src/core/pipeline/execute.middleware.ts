@@ -1,8 +1,8 @@
 import { hasRole } from '../domain/access.js';
-import type { CoreServices, IntentContext } from '../intents/intent.js';
+import type { IntentContext, IntentServices } from '../intents/intent.js';
 import { finish, type Middleware, type PipelineContext } from './middleware.js';
 
-export function intentContext(ctx: PipelineContext, services: CoreServices): IntentContext<unknown> {
+export function intentContext(ctx: PipelineContext, services: IntentServices): IntentContext<unknown> {
   const person = ctx.person!;
   return {
     event: ctx.event,
@@ -16,7 +16,7 @@ export function intentContext(ctx: PipelineContext, services: CoreServices): Int
 }
 
 /** Runs the intent's handler. */
-export function executeMiddleware(services: CoreServices): Middleware {
+export function executeMiddleware(services: IntentServices): Middleware {
   return async (ctx) => {
     const handle = ctx.intent!.handle;
     if (!handle) throw new Error(`intent ${ctx.intent!.name} has neither handle nor plan`);

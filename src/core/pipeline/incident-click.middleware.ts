@@ -8,7 +8,7 @@ import { hasRole } from '../domain/access.js';
 import type { Person } from '../domain/catalog.js';
 import { alertTarget, incidentActionOf, incidentEnv, type IncidentAction } from '../domain/incident-actions.js';
 import { acknowledgeIncident, silenceIncident, type IncidentResponseDeps } from '../incidents/incident-response.js';
-import type { CoreServices } from '../intents/intent.js';
+import type { CoreServices } from '../services.js';
 import type { CommandEvent, InboundEvent } from '../messages/inbound.js';
 import { replies } from '../messages/reply-builder.js';
 import type { Incident } from '../ports/incident.port.js';

@@ -4,7 +4,8 @@ import type { Catalog } from '../domain/catalog.js';
 import { maskText } from '../domain/redact.js';
 import { hint } from '../domain/suggest.js';
 import { parseArgv } from '../messages/argv.js';
-import type { AnyIntent, Limits, ResolveContext } from '../intents/intent.js';
+import type { AnyIntent, ResolveContext } from '../intents/intent.js';
+import type { Limits } from '../services.js';
 import { replies } from '../messages/reply-builder.js';
 import { finish, type Middleware, type PipelineContext } from './middleware.js';
 

@@ -1,7 +1,7 @@
 /** The incidents the DORA metrics count (the `dora` command and the morning report). */
 import type { DoraIncident } from '../domain/dora.js';
 import { incidentInEnvs } from '../domain/incident-deploys.js';
-import type { CoreServices } from '../intents/intent.js';
+import type { CoreServices } from '../services.js';
 
 const DAY_MS = 86_400_000;
 

@@ -8,7 +8,7 @@ import type { MorningReportData, OnCallToday, ServiceProblem } from '../domain/m
 import { incidentInEnvs } from '../domain/incident-deploys.js';
 import { actionState } from '../actions/action-state.js';
 import { findContainers, type ServiceContainers } from '../actions/runtime-query.js';
-import type { CoreServices } from '../intents/intent.js';
+import type { CoreServices } from '../services.js';
 import { projectOnCall } from '../oncall/oncall-now.js';
 import { doraIncidents } from './dora-incidents.js';
 

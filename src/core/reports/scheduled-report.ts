@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { buildMorningReport } from '../domain/morning-report.js';
-import type { CoreServices } from '../intents/intent.js';
+import type { CoreServices } from '../services.js';
 import type { Platform } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 import { nameWord } from '../messages/words.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { previousFireTime } from '../../../../src/adapters/bullmq/report-scheduler.js';
-import type { CoreServices } from '../../../../src/core/intents/intent.js';
+import type { CoreServices } from '../../../../src/core/services.js';
 import type { Platform } from '../../../../src/core/messages/inbound.js';
 import type { Block, Reply } from '../../../../src/core/messages/reply.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
@@ -25,7 +25,6 @@ function setup() {
     logger: silentLogger,
     metrics: noopMetrics,
     limits: h.config.limits,
-    intents: () => [],
     actions: h.actions,
     incidents: h.incidents,
   };

@@ -1,0 +1,65 @@
+/**
+ * What the core's use cases may use: the catalog, the ports and the limits. Intents, pipeline middlewares,
+ * reports and action runners all take these; none of them owns the type.
+ */
+import type { Catalog } from './domain/catalog.js';
+import type { RecurringFreeze } from './domain/freeze.js';
+import type { IncidentSettings } from './incidents/incident-settings.js';
+import type { ActionQueue } from './ports/action-queue.port.js';
+import type { Clock } from './ports/clock.port.js';
+import type { DeploymentStore } from './ports/deployment.port.js';
+import type { FreezeStore } from './ports/freeze.port.js';
+import type { IncidentStore } from './ports/incident.port.js';
+import type { LockStore } from './ports/lock.port.js';
+import type { Logger } from './ports/logger.port.js';
+import type { Metrics } from './ports/metrics.port.js';
+import type { Notifier } from './ports/notifier.port.js';
+import type { OncallOverrideStore } from './ports/oncall.port.js';
+import type { PendingActionStore } from './ports/pending-action.port.js';
+import type { RuntimeRegistry } from './ports/runtime.port.js';
+import type { Silencer } from './ports/silencer.port.js';
+
+/** Everything a use case may use. Nothing here calls a platform API. */
+export interface CoreServices {
+  catalog: Catalog;
+  runtimes: RuntimeRegistry;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  limits: Limits;
+  actions: ActionServices;
+  incidents: IncidentServices;
+}
+
+/** What incidents, alert buttons and on-call need. */
+export interface IncidentServices {
+  store: IncidentStore;
+  overrides: OncallOverrideStore;
+  /** Alertmanager's silences API; undefined when no Alertmanager URL is configured (the button says so). */
+  silencer?: Silencer;
+  settings: IncidentSettings;
+}
+
+/** What the safe actions and the confirm flow need. */
+export interface ActionServices {
+  pending: PendingActionStore;
+  deployments: DeploymentStore;
+  locks: LockStore;
+  freezes: FreezeStore;
+  queue: ActionQueue;
+  notifier: Notifier;
+  recurringFreezes: readonly RecurringFreeze[];
+  /** How long a confirm button stays valid. */
+  confirmTtlMs: number;
+}
+
+export interface Limits {
+  /** Maximum log lines a `logs` request may return. */
+  maxLogLines: number;
+  /** Default log lines when none are asked for. */
+  defaultLogLines: number;
+  /** Per-host timeout for runtime calls, in milliseconds. */
+  hostTimeoutMs: number;
+  /** Replies whose code output exceeds this many lines are sent as a file. */
+  inlineLogLines: number;
+}
