@@ -4,7 +4,7 @@ import { recurringFreezeAt, type ActiveFreeze } from '../domain/freeze.js';
 import { formatLocal } from '../domain/rotation.js';
 import type { ActionPlan } from '../ports/pending-action.port.js';
 import { actionHolder, heldByPerson, sameHolder, type Lock, type LockHolder } from '../ports/lock.port.js';
-import type { CoreServices } from '../intents/intent.js';
+import type { CoreServices } from '../services.js';
 
 /** Lock and freeze state of a project/env, checked when an action is requested and again when clicked. */
 export interface ActionState {

@@ -1,6 +1,6 @@
 import type { ServiceSpec } from '../domain/catalog.js';
 import { HostUnreachableError, type ContainerInfo } from '../ports/runtime.port.js';
-import type { CoreServices } from '../intents/intent.js';
+import type { CoreServices } from '../services.js';
 
 export type ServiceContainers = { ok: true; containers: ContainerInfo[] } | { ok: false; host: string; problem: string };
 
