@@ -1,7 +1,7 @@
 /**
  * The local REPL (`npm run shell`) as a chat platform (see chat-platform.ts): it acts as a configured
- * person, whose account is the person id, in a private chat of its own. The REPL itself is started by
- * src/bot/main.ts (runShell); in shell mode the pushes of jobs are printed to it.
+ * person, whose account is the person id, in a private chat of its own. The REPL itself is runShell
+ * (shell.adapter.ts); in shell mode the pushes of jobs are printed to it.
  */
 import { z } from 'zod';
 import type { ChatPlatform } from '../chat-platform.js';

@@ -9,7 +9,7 @@ import type { IncidentStore } from '../ports/incident.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import { noteOnOpenIncidents } from '../incidents/incident-timeline.js';
 
-/** Where a repository's deploys land in the catalog (the lead maps repo + environment in config). */
+/** Where a repository's deploys land in the catalog (`github.repos` in deckhand.yaml maps repository and environment to it). */
 export interface WebhookTarget {
   project: string;
   env: string;

@@ -1,7 +1,7 @@
 /**
- * The incident use cases built once from their ports, so the composition root assembles the incident-post
- * dependencies in one place: the Alertmanager notification service, the reconciliation of silenced
- * incidents, escalation paging and the start-up republish of open incidents' messages.
+ * The incident use cases built once from their ports, so the incident-post dependencies are assembled in
+ * one place: the Alertmanager notification service, the reconciliation of silenced incidents, escalation
+ * paging and the start-up republish of open incidents' messages.
  */
 import type { Catalog } from '../domain/catalog.js';
 import type { AlertGroup } from '../domain/alert-group.js';

@@ -41,7 +41,7 @@ export type ReportSchedule = z.infer<ReturnType<typeof reportScheduleSchemaFor>>
 
 export interface ScheduledReportDeps {
   services: CoreServices;
-  /** Posts a reply to one chat of a platform (the lead wires it over the platform deliveries). */
+  /** Posts a reply to one chat of a platform, over that platform's delivery. */
   sendTo: (platform: Platform, chatId: string, reply: Reply) => Promise<void>;
   /** The fire time before `firedAt` (see previousFireTime in the BullMQ report scheduler). */
   previousFire: (schedule: ReportSchedule, firedAt: Date) => Date;
