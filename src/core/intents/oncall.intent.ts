@@ -12,7 +12,7 @@ import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import { defineIntent, type IntentContext, type Resolution, type ResolveContext } from './intent.js';
 import { projectOnCall } from '../oncall/oncall-now.js';
-import { clearOverride, resolveOverridePerson, setOverride, type ClearOverrideArgs, type SetOverrideArgs } from './oncall-override.js';
+import { clearOverride, resolveOverridePerson, setOverride, type ClearOverrideArgs, type SetOverrideArgs } from '../oncall/oncall-override.js';
 import { resolveProject } from '../actions/targets.js';
 
 const SET_USAGE = 'oncall override @person until <time> [project]';
@@ -111,8 +111,8 @@ export const oncallIntent = defineIntent({
   },
   async handle(ctx) {
     const args = ctx.args;
-    if (args.mode === 'set') return setOverride(ctx, args);
-    if (args.mode === 'clear') return clearOverride(ctx, args);
+    if (args.mode === 'set') return setOverride(ctx.services, ctx.person, args);
+    if (args.mode === 'clear') return clearOverride(ctx.services, ctx.person, args);
     return showOnCall({ ...ctx, args });
   },
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findPerson } from '../../../src/core/domain/access.js';
 import type { Catalog } from '../../../src/core/domain/catalog.js';
-import { findPersonWord, resolveOverridePerson } from '../../../src/core/intents/oncall-override.js';
+import { findPersonWord, resolveOverridePerson } from '../../../src/core/oncall/oncall-override.js';
 import { coreHarness } from '../../support/core-harness.js';
 
 // Harness: NOW = Mon 23 Nov 2026 12:00Z (13:00 Berlin). Rotation shop: weekly Monday 09:00 Berlin from

@@ -11,7 +11,7 @@ import { formatDuration } from '../domain/duration.js';
 import { resolveUntil, UNTIL_EXAMPLES, type UntilSpec } from '../domain/until.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
-import type { IntentContext, Resolution } from './intent.js';
+import type { CoreServices } from '../services.js';
 
 /** The longest override: beyond this, people should change the rotation in the config. */
 export const MAX_OVERRIDE_MS = 14 * 86_400_000;
@@ -27,6 +27,12 @@ export interface ClearOverrideArgs {
   mode: 'clear';
   project: string;
 }
+
+/** What setting and clearing an override use. */
+export type OverrideServices = Pick<CoreServices, 'catalog' | 'clock' | 'logger' | 'incidents' | 'actions'>;
+
+/** The person an override names, or the reply refusing the word (the shape an intent's resolve answers). */
+export type OverridePerson = { ok: true; args: Person } | { ok: false; outcome: 'invalid' | 'not_found'; reply: Reply };
 
 /**
  * A configured person by id or name (case-insensitive, `@` optional), or the person a platform mention
@@ -45,7 +51,7 @@ export function resolveOverridePerson(
   project: string,
   word: string,
   mentioned?: (word: string) => Person | undefined,
-): Resolution<Person> {
+): OverridePerson {
   const person = findPersonWord(catalog, word, mentioned);
   const eligible = catalog.people.filter((p) => hasRole(p, 'viewer', project));
   if (!person) {
@@ -73,36 +79,38 @@ function overrideEnd(until: UntilSpec, now: Date, zone: string): { ok: true; at:
   return { ok: true, at };
 }
 
-async function announce(ctx: IntentContext<unknown>, project: string, reply: Reply): Promise<void> {
-  await ctx.services.actions.notifier
+async function announce(services: OverrideServices, project: string, reply: Reply): Promise<void> {
+  await services.actions.notifier
     .announce(project, reply)
-    .catch((error: unknown) => ctx.services.logger.warn({ err: error, project }, 'cannot announce on-call override'));
+    .catch((error: unknown) => services.logger.warn({ err: error, project }, 'cannot announce on-call override'));
 }
 
-export async function setOverride(ctx: IntentContext<unknown>, args: SetOverrideArgs): Promise<Reply> {
-  const { catalog, clock, incidents } = ctx.services;
+/** `by` sets the override: it is stored, announced in the project's chats, and `by` gets a confirmation. */
+export async function setOverride(services: OverrideServices, by: Person, args: SetOverrideArgs): Promise<Reply> {
+  const { catalog, clock, incidents } = services;
   const now = clock.now();
   const spec = catalog.rotations.find((r) => r.project === args.project)!;
   const end = overrideEnd(args.until, now, spec.timezone);
   if (!end.ok) return end.reply;
-  await incidents.overrides.create({ project: args.project, personId: args.personId, startsAt: now, endsAt: end.at, createdBy: ctx.person.id, createdAt: now });
+  await incidents.overrides.create({ project: args.project, personId: args.personId, startsAt: now, endsAt: end.at, createdBy: by.id, createdAt: now });
   const scheduled = onCallWith(spec, now).scheduled;
   const instead = scheduled && scheduled !== args.personId ? ` instead of ${personName(catalog.people, scheduled)}` : '';
-  const text = `is primary on call for ${args.project}${instead} until ${formatLocal(end.at, spec.timezone)} (${formatDuration(end.at.getTime() - now.getTime())}), override set by ${ctx.person.name}.`;
+  const text = `is primary on call for ${args.project}${instead} until ${formatLocal(end.at, spec.timezone)} (${formatDuration(end.at.getTime() - now.getTime())}), override set by ${by.name}.`;
   const reply = new ReplyBuilder('success').header(`On-call override for ${args.project}`).mention([mentionOf(catalog.people, args.personId)], text).build();
-  await announce(ctx, args.project, reply);
+  await announce(services, args.project, reply);
   // The announcement carries the mention; the requester gets a short confirmation (no second copy in a bound chat).
   return new ReplyBuilder('success').text(`Override set: ${personName(catalog.people, args.personId)} ${text}`).context(`Announced in ${args.project}'s chats.`).build();
 }
 
-export async function clearOverride(ctx: IntentContext<unknown>, args: ClearOverrideArgs): Promise<Reply> {
-  const { catalog, clock, incidents } = ctx.services;
+/** `by` ends the override in effect early; the rotation's primary is announced again. */
+export async function clearOverride(services: OverrideServices, by: Person, args: ClearOverrideArgs): Promise<Reply> {
+  const { catalog, clock, incidents } = services;
   const now = clock.now();
   const ended = await incidents.overrides.cancel(args.project, now);
   if (ended === 0) return replies.info(`No on-call override in effect for ${args.project}.`);
   const spec = catalog.rotations.find((r) => r.project === args.project)!;
   const back = personName(catalog.people, onCallWith(spec, now).scheduled);
-  const reply = new ReplyBuilder('success').text(`On-call override for ${args.project} cleared by ${ctx.person.name}: ${back} is primary on call again.`).build();
-  await announce(ctx, args.project, reply);
+  const reply = new ReplyBuilder('success').text(`On-call override for ${args.project} cleared by ${by.name}: ${back} is primary on call again.`).build();
+  await announce(services, args.project, reply);
   return reply;
 }
