@@ -21,7 +21,7 @@ export interface IntentServices extends Services {
 
 /**
  * @deprecated Old home of the services types: import them from core/services.ts (handlers: IntentServices).
- * Kept, with `intents` optional, only until the importers in core/actions and bot/wire move.
+ * Kept, with `intents` optional, only until the importers in bot/wire move.
  */
 export type CoreServices = Services & Partial<Pick<IntentServices, 'intents'>>;
 /** @deprecated Import from core/services.ts. */
