@@ -4,14 +4,30 @@ import { HostUnreachableError, type Runtime, type RuntimeRegistry } from '../cor
 import { DockerRuntimeRegistry, hostConfigSchema as dockerHostSchema } from './docker/docker-hosts.js';
 
 /**
- * Every runtime kind Deckhand can act on, one line each. A host of the config names its kind (`kind:`,
- * default `docker`); a catalog service names its host (`target:` or `host:`). A new kind is one folder
- * under src/adapters/ with a host schema and a registry, plus one line in each table below.
+ * Every runtime kind Deckhand can act on. A host of the config names its kind (`kind:`, default `docker`);
+ * a catalog service names its host (`target:` or `host:`). A new kind is one folder under src/adapters/
+ * with a host schema (its `kind` a required `z.literal`) and a registry, then one entry in each of the two
+ * tables below: HOST_SCHEMAS and KINDS.
  */
 
-/** One host of `hosts:` in the config, of any kind. */
-export const runtimeHostSchema = dockerHostSchema;
-export type RuntimeHostConfig = z.infer<typeof runtimeHostSchema>;
+/** Each kind's host schema; docker's `kind` is optional, so hosts written before kinds existed still parse. */
+const HOST_SCHEMAS = [dockerHostSchema] as const;
+
+type HostOf<K extends RuntimeKind> = Extract<RuntimeHostConfig, { kind?: K }>;
+type KindRegistry<K extends RuntimeKind> = (hosts: Record<string, HostOf<K>>, options: RuntimeOptions) => RuntimeRegistry;
+
+const KINDS: { [K in RuntimeKind]: KindRegistry<K> } = {
+  docker: (hosts, o) => new DockerRuntimeRegistry(hosts, { ...(o.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: o.defaultTimeoutMs } : {}), ...(o.logger ? { logger: o.logger } : {}) }),
+};
+
+/** The kinds there are, for messages. */
+export const runtimeKinds = (): string[] => Object.keys(KINDS);
+
+/** One host of `hosts:` in the config, of any kind; an unknown kind is refused naming the kinds there are. */
+export const runtimeHostSchema = z.discriminatedUnion('kind', HOST_SCHEMAS, {
+  error: (issue) => (issue.code === 'invalid_union' ? `one of: ${runtimeKinds().join(', ')} (a host without kind: is docker)` : undefined),
+});
+export type RuntimeHostConfig = z.infer<(typeof HOST_SCHEMAS)[number]>;
 export type RuntimeKind = NonNullable<RuntimeHostConfig['kind']>;
 
 export interface RuntimeOptions {
@@ -19,12 +35,6 @@ export interface RuntimeOptions {
   defaultTimeoutMs?: number;
   logger?: Logger;
 }
-
-type KindRegistry = (hosts: Record<string, RuntimeHostConfig>, options: RuntimeOptions) => RuntimeRegistry;
-
-const KINDS: Record<RuntimeKind, KindRegistry> = {
-  docker: (hosts, o) => new DockerRuntimeRegistry(hosts, { ...(o.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: o.defaultTimeoutMs } : {}), ...(o.logger ? { logger: o.logger } : {}) }),
-};
 
 /** The runtimes of every configured host, whatever their kind: each host's runtime comes from its kind's registry. */
 export class Runtimes implements RuntimeRegistry {
@@ -37,7 +47,8 @@ export class Runtimes implements RuntimeRegistry {
       byKind.set(kind, { ...byKind.get(kind), [name]: host });
     }
     for (const [kind, kindHosts] of byKind) {
-      const registry = KINDS[kind](kindHosts, options);
+      // Hosts are grouped by their kind, so each group is that kind's host type.
+      const registry = (KINDS[kind] as KindRegistry<RuntimeKind>)(kindHosts as Record<string, HostOf<RuntimeKind>>, options);
       for (const name of registry.hosts()) this.byHost.set(name, registry);
     }
   }
