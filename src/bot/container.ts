@@ -70,7 +70,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const served = [
     ...modules,
     wireDeploys(env, config, infra, stores, notifier),
-    wireReports(config, infra, { ...coreDeps, intents: () => coreDeps.intents }, platforms),
+    wireReports(config, infra, coreDeps, platforms),
   ];
   const chats = platformsModule(platforms, infra.logger, { drainMs: 3_000 });
   const http = wireHttp(env, logger, infra, [...served, chats]);

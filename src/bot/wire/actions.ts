@@ -9,7 +9,7 @@ import type { ActionRunDeps } from '../../core/actions/action-deps.js';
 import { recoverUnfinished } from '../../core/actions/action-recovery.js';
 import { createActionProcessor } from '../../core/actions/action.processor.js';
 import { findService } from '../../core/domain/catalog.js';
-import type { ActionServices } from '../../core/intents/intent.js';
+import type { ActionServices } from '../../core/services.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { RuntimeRegistry } from '../../core/ports/runtime.port.js';
 import { startExpirySweeper, type ExpirySweeper } from '../../jobs/expiry.sweeper.js';

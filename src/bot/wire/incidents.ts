@@ -7,7 +7,7 @@ import { createAlertmanagerAlertSource } from '../../adapters/http/alertmanager.
 import { ALERTMANAGER_WEBHOOK_PATH, createAlertmanagerWebhookHandler } from '../../adapters/http/alertmanager.handler.js';
 import { createAlertmanagerSilencer } from '../../adapters/http/alertmanager.silencer.js';
 import { createIncidentServices } from '../../core/incidents/incident-services.js';
-import type { IncidentServices } from '../../core/intents/intent.js';
+import type { IncidentServices } from '../../core/services.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import { escalationSweeper } from '../../jobs/escalation.sweeper.js';
 import { handoffAnnouncer } from '../../jobs/handoff.announcer.js';

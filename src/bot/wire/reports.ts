@@ -1,6 +1,6 @@
 /** Scheduled morning reports: one BullMQ job scheduler per report, so replicas send each one once. */
 import { previousFireTime, startReportScheduler, type ReportScheduler } from '../../adapters/bullmq/report-scheduler.js';
-import type { CoreServices } from '../../core/intents/intent.js';
+import type { CoreServices } from '../../core/services.js';
 import { createMorningReportRun } from '../../jobs/morning-report.schedule.js';
 import type { DeckhandConfig } from '../config.js';
 import type { Infrastructure } from './infrastructure.js';

@@ -4,7 +4,7 @@ import type { Argv } from '../messages/argv.js';
 import type { InboundEvent } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 import type { ActionPlan } from '../ports/pending-action.port.js';
-import type { ActionServices, CoreServices as Services, IncidentServices, Limits } from '../services.js';
+import type { CoreServices as Services, Limits } from '../services.js';
 
 /** What an intent needs to be allowed: the minimum role on a project/environment. */
 export interface Requirement {
@@ -18,14 +18,6 @@ export interface Requirement {
 export interface IntentServices extends Services {
   intents: () => readonly AnyIntent[];
 }
-
-/**
- * @deprecated Old home of the services types: import them from core/services.ts (handlers: IntentServices).
- * Kept, with `intents` optional, only until the importers in bot/wire move.
- */
-export type CoreServices = Services & Partial<Pick<IntentServices, 'intents'>>;
-/** @deprecated Import from core/services.ts. */
-export type { ActionServices, IncidentServices };
 
 /** A confirmable intent's answer: a plan to store behind buttons, or a reply refusing to plan. */
 export type PlanResult = { ok: true; plan: ActionPlan; notes?: string[] } | { ok: false; reply: Reply };
