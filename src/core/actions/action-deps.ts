@@ -12,9 +12,9 @@ import type { HttpProbe } from '../ports/runtime.port.js';
 export interface ActionSettings {
   /** How long a deploy lock lease lasts; renewed every third of it while the action runs. */
   lockLeaseMs: number;
-  /** How long a replaced or restarted container may take to become healthy. */
+  /** How long a unit brought to a new image or restarted may take to become healthy. */
   healthTimeoutMs: number;
-  /** Without a healthcheck: how long a container must keep running to count as healthy. */
+  /** Without a healthcheck: how long a unit must keep running to count as healthy. */
   healthGraceMs: number;
 }
 

@@ -16,14 +16,14 @@ export interface RecoveryDeps extends Omit<ActionRunDeps, 'settings'> {
 export interface RecoveredAction {
   actionId: string;
   restored: number;
-  /** Containers that could not be restored (chat-safe descriptions). */
+  /** Units that could not be put back (chat-safe descriptions). */
   problems: string[];
 }
 
 /**
  * Start-up recovery: every action claimed but never finished whose job no live worker runs was cut short
- * (the bot stopped mid-run). It is never run again: its half-done replacements are reverted, its running
- * deployments failed, its deploy lock released, and it is finished as failed with a clear message.
+ * (the bot stopped mid-run). It is never run again: each runtime it touched recovers its half-done rollout,
+ * its running deployments are failed, its deploy lock released, and it is finished as failed with a clear message.
  */
 export async function recoverUnfinished(deps: RecoveryDeps): Promise<RecoveredAction[]> {
   const recovered: RecoveredAction[] = [];
@@ -38,7 +38,7 @@ export async function recoverUnfinished(deps: RecoveryDeps): Promise<RecoveredAc
 
 async function recoverOne(action: PendingAction, deps: RecoveryDeps): Promise<RecoveredAction> {
   const log = deps.logger.child({ actionId: action.id });
-  const { restored, problems } = await revertReplacements(action, deps);
+  const { restored, problems } = await recoverRollouts(action, deps);
   const now = deps.clock.now();
   let result = `Deckhand restarted while this ran; it was stopped and ${plural(restored, 'container')} ${restored === 1 ? 'was' : 'were'} restored.`;
   if (problems.length > 0) result += ` Could not restore ${problems.join(', ')}: check by hand.`;
@@ -57,7 +57,7 @@ async function recoverOne(action: PendingAction, deps: RecoveryDeps): Promise<Re
 }
 
 /** Asks each runtime the action touched to put back the units of its half-done rollout. */
-async function revertReplacements(action: PendingAction, deps: RecoveryDeps): Promise<{ restored: number; problems: string[] }> {
+async function recoverRollouts(action: PendingAction, deps: RecoveryDeps): Promise<{ restored: number; problems: string[] }> {
   let restored = 0;
   const problems: string[] = [];
   for (const host of new Set(action.plan.services.map((s) => s.host))) {
@@ -67,7 +67,7 @@ async function revertReplacements(action: PendingAction, deps: RecoveryDeps): Pr
       restored += r.restored;
       problems.push(...r.problems);
     } catch (error) {
-      deps.logger.error({ err: error, actionId: action.id, host }, 'cannot list pending replacements');
+      deps.logger.error({ err: error, actionId: action.id, host }, 'cannot recover the interrupted rollout');
       problems.push(`containers on ${host} (${describeError(error)})`);
     }
   }

@@ -180,7 +180,7 @@ export class HostUnreachableError extends Error {
   }
 }
 
-/** Raised when a container does not exist (any more). */
+/** Raised when a unit (a container, a pod) does not exist (any more); `containerId` is the unit's id. */
 export class ContainerNotFoundError extends Error {
   constructor(readonly containerId: string) {
     super(`container ${containerId} not found`);
