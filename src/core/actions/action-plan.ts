@@ -5,13 +5,15 @@ import type { Reply } from '../messages/reply.js';
 import type { ContainerInfo } from '../ports/runtime.port.js';
 import type { ActionKind, ActionPlan, PendingAction, PlannedService } from '../ports/pending-action.port.js';
 import type { CoreServices } from '../services.js';
-import type { PlanResult } from '../intents/intent.js';
 import { findContainers } from './runtime-query.js';
 import { describeFreeze, describeLock, type ActionState } from './action-state.js';
 import { revisionOf } from './revision.js';
 
 export const CONFIRM = 'act.confirm';
 export const CANCEL = 'act.cancel';
+
+/** A confirmable intent's answer: a plan to store behind buttons, or a reply refusing to plan. */
+export type PlanResult = { ok: true; plan: ActionPlan; notes?: string[] } | { ok: false; reply: Reply };
 
 /** Target image/version for a service given what runs now; a string is a refusal. */
 export type TargetFor = (service: ServiceSpec, current: ContainerInfo) => { image: string; version: string } | string | Promise<{ image: string; version: string } | string>;

@@ -3,7 +3,7 @@ import type { Catalog, Person, Role } from '../domain/catalog.js';
 import type { Argv } from '../messages/argv.js';
 import type { InboundEvent } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
-import type { ActionPlan } from '../ports/pending-action.port.js';
+import type { PlanResult } from '../actions/action-plan.js';
 import type { CoreServices as Services, Limits } from '../services.js';
 
 /** What an intent needs to be allowed: the minimum role on a project/environment. */
@@ -18,9 +18,6 @@ export interface Requirement {
 export interface IntentServices extends Services {
   intents: () => readonly AnyIntent[];
 }
-
-/** A confirmable intent's answer: a plan to store behind buttons, or a reply refusing to plan. */
-export type PlanResult = { ok: true; plan: ActionPlan; notes?: string[] } | { ok: false; reply: Reply };
 
 export interface IntentContext<A> {
   event: InboundEvent;
