@@ -93,14 +93,14 @@ export function runtimeContract(make: () => Promise<RuntimeWorld>, timeoutMs = 5
       expect(after[0]!.map((u) => u.imageId)).toEqual(before[0]!.map((u) => u.imageId));
     }, timeoutMs * 6);
 
-    it('touches nothing when an image cannot be fetched', async () => {
+    it('touches nothing when an image cannot be fetched, and says so with untouched', async () => {
       const { selector, units } = await w.service(1);
       const before = await w.runtime.find([selector]);
       const result = await w.runtime.rollout(
         { targets: [{ service: 'web', units, image: w.images.missing, version: 'missing' }], health: w.health },
         async () => {},
       );
-      expect(result.status).toBe('failed');
+      expect(result).toMatchObject({ status: 'failed', untouched: true });
       expect(result.status !== 'succeeded' && result.result).toMatch(/^Stopped before touching any container: /);
       expect((await w.runtime.find([selector]))[0]!.map((u) => u.id)).toEqual(before[0]!.map((u) => u.id));
     }, timeoutMs * 2);
