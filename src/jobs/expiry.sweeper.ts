@@ -1,53 +1,29 @@
-import { ReplyBuilder } from '../core/messages/reply-builder.js';
-import type { Reply } from '../core/messages/reply.js';
-import type { AuditLog } from '../core/ports/audit.port.js';
-import type { Clock } from '../core/ports/clock.port.js';
-import { silentLogger, type Logger } from '../core/ports/logger.port.js';
-import type { Notifier } from '../core/ports/notifier.port.js';
-import type { PendingAction, PendingActionStore } from '../core/ports/pending-action.port.js';
-import { auditAction } from '../core/actions/action-audit.js';
-import { actionTitle } from '../core/actions/action-reply.js';
+/** The schedule of pending-action expiry (src/core/actions/expire-due.ts): every `intervalMs`, one sweep. */
+import { expireDue, type ExpireDueDeps } from '../core/actions/expire-due.js';
+import { silentLogger } from '../core/ports/logger.port.js';
+import { periodic } from './periodic.js';
 
-export interface ExpirySweeperDeps {
-  pendingActions: PendingActionStore;
-  notifier: Notifier;
-  audit?: AuditLog;
-  clock: Clock;
-  logger?: Logger;
+export interface ExpirySweeperDeps extends ExpireDueDeps {
   intervalMs: number;
 }
 
 export interface ExpirySweeper {
-  /** One sweep now; returns how many actions expired. */
+  /** One sweep now (joins the one in progress, if any); returns how many actions expired. */
   sweep(): Promise<number>;
-  stop(): void;
+  /** Stops the timer; resolves once a timed sweep in progress has finished. */
+  stop(): Promise<void>;
 }
 
-export function expiredReply(action: PendingAction): Reply {
-  return new ReplyBuilder('warning').header(`${actionTitle(action.plan)} (expired)`).text('Expired, nothing ran.').build();
-}
-
-/** Periodically expires due pending actions, edits their confirm messages (buttons gone) and audits it. */
+/** Starts at once: every `intervalMs`, the pending actions due are expired. */
 export function startExpirySweeper(deps: ExpirySweeperDeps): ExpirySweeper {
-  const logger = deps.logger ?? silentLogger;
-  let running: Promise<number> | null = null;
-  const once = async (): Promise<number> => {
-    const expired = await deps.pendingActions.expireDue(deps.clock.now());
-    for (const action of expired) {
-      if (action.message) await deps.notifier.edit(action.message, expiredReply(action)).catch((e: unknown) => logger.warn({ err: e, actionId: action.id }, 'cannot edit expired action'));
-      await auditAction({ audit: deps.audit, clock: deps.clock, logger }, action, 'expired', 'expired, nothing ran');
-    }
-    return expired.length;
-  };
+  let running: Promise<number> | undefined;
   const sweep = (): Promise<number> => {
-    running ??= once().finally(() => {
-      running = null;
+    running ??= expireDue(deps).finally(() => {
+      running = undefined;
     });
     return running;
   };
-  const timer = setInterval(() => {
-    sweep().catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
-  }, deps.intervalMs);
-  timer.unref();
-  return { sweep, stop: () => clearInterval(timer) };
+  const timer = periodic('expiry sweep', deps.intervalMs, sweep, deps.logger ?? silentLogger);
+  timer.start();
+  return { sweep, stop: () => timer.stop() };
 }
