@@ -19,19 +19,30 @@ export type RunMode = 'server' | 'shell';
 export interface ChatPlatform<Env extends z.ZodObject = z.ZodObject> {
   /** The platform id: InboundEvent.platform, MessageRef.platform, the key of Person.accounts and of chat bindings. */
   readonly id: string;
-  /** What the platform calls a user's id, in the refusal of an unknown person ("telegram user id"). */
+  /**
+   * What the platform calls a user's id, in the refusal of an unknown person ("telegram user id").
+   * dispatchInbound puts it on every event this platform hands to the core; adapters never set it.
+   */
   readonly userIdLabel: string;
   /**
    * The person field of deckhand.yaml holding the person's account id on this platform (`telegram: 42`);
    * absent when the account is the person id itself (the shell acts as a configured person).
    */
   readonly personField?: string;
-  /** That field's schema, `{ [personField]: <account id>.optional() }`, merged into the YAML's person entries. */
-  readonly person?: z.ZodObject;
+  /**
+   * That field's schema, `{ [personField]: <account id>.optional() }`, merged into the YAML's person
+   * entries. It must parse to a string (`.transform(String)` for numeric ids): accounts are text.
+   */
+  readonly person?: z.ZodObject<Record<string, z.ZodType<string | undefined>>>;
   /** Whether `chats:` entries of deckhand.yaml may name this platform (`platform: telegram`). */
   readonly bindsChats: boolean;
   /** Its environment variables, validated with the rest of the environment (src/bot/env.ts). */
   readonly env: Env;
+  /**
+   * The variable whose being set turns the platform on in server mode (its bot token), named when no
+   * platform is configured; absent when none does (the shell runs in shell mode only).
+   */
+  readonly enabledBy?: keyof z.output<Env> & string;
   /** Cross-field rules of its variables (one needs another); issues name the variable, never its value. */
   checkEnv?(env: z.output<Env>, ctx: z.RefinementCtx): void;
   /** Whether this run connects to it (its token is set; the shell only in shell mode). */
@@ -39,6 +50,9 @@ export interface ChatPlatform<Env extends z.ZodObject = z.ZodObject> {
   /** Builds its inbound adapter and delivery target; loads the platform's SDK only now. */
   wire(env: z.output<Env>, ctx: PlatformContext): Promise<WiredPlatform>;
 }
+
+/** What the shared inbound path (dispatchInbound) needs to know of the platform an event came from. */
+export type PlatformIdentity = Pick<ChatPlatform, 'id' | 'userIdLabel'>;
 
 /** What a platform is wired with. */
 export interface PlatformContext {

@@ -2,13 +2,15 @@
  * The one inbound path every chat platform uses: hand the event to the core, render the reply, send it the
  * way the reply says (visibility, placement: decided by the core), and tell the core where messages with
  * buttons were posted so job progress can edit them. Platforms supply only what differs: how to render and
- * how to post, replace or whisper.
+ * how to post, replace or whisper. What the core needs to know of the platform (its user-id label) comes
+ * from the platform's descriptor, put on the event here.
  */
-import type { InboundEvent, Platform } from '../core/messages/inbound.js';
+import type { InboundEvent } from '../core/messages/inbound.js';
 import type { Reply } from '../core/messages/reply.js';
 import type { ChatCore } from '../core/pipeline/chat-core.js';
 import { presentReply } from '../core/pipeline/presentation.js';
 import type { Logger } from '../core/ports/logger.port.js';
+import type { PlatformIdentity } from './chat-platform.js';
 import { failureSummary } from './notifier/delivery.errors.js';
 import { attachPosted } from './notifier/message-attach.js';
 
@@ -16,6 +18,7 @@ import { attachPosted } from './notifier/message-attach.js';
 export interface PostedMessage {
   chatId: string;
   messageId: string;
+  /** The pending ids of the buttons on this message: `pendingIdsOf(reply)` (notifier/message-attach.ts) for one message per reply. */
   pendingIds: readonly string[];
 }
 
@@ -33,7 +36,8 @@ export interface ReplyChannel<R> {
 export type DispatchStep = 'handle' | 'render' | 'deliver';
 
 export interface InboundDispatch {
-  platform: Platform;
+  /** The platform's descriptor (`telegramPlatform`, …): its id and the label of its user ids. */
+  platform: PlatformIdentity;
   core: ChatCore;
   logger: Logger;
   /**
@@ -43,7 +47,8 @@ export interface InboundDispatch {
   failed?(err: unknown, step: DispatchStep, event: InboundEvent): Reply | undefined;
 }
 
-export async function dispatchInbound<R>(d: InboundDispatch, event: InboundEvent, channel: ReplyChannel<R>): Promise<void> {
+export async function dispatchInbound<R>(d: InboundDispatch, inbound: InboundEvent, channel: ReplyChannel<R>): Promise<void> {
+  const event: InboundEvent = { ...inbound, userIdLabel: d.platform.userIdLabel };
   const answer = (err: unknown, step: DispatchStep): Reply => {
     const reply = d.failed?.(err, step, event);
     if (!reply) throw err;
@@ -62,7 +67,7 @@ export async function dispatchInbound<R>(d: InboundDispatch, event: InboundEvent
     try {
       await deliver(d, channel, failure, answer);
     } catch (again) {
-      d.logger.error({ err: failureSummary(again) }, `${d.platform} error reply failed`);
+      d.logger.error({ err: failureSummary(again) }, `${d.platform.id} error reply failed`);
     }
   }
 }
@@ -77,7 +82,7 @@ async function deliver<R>(d: InboundDispatch, channel: ReplyChannel<R>, reply: R
   }
   const posted = await send(channel, rendered, reply);
   for (const p of posted) {
-    await attachPosted(d.core, p.pendingIds, { platform: d.platform, chatId: p.chatId, messageId: p.messageId }, d.logger);
+    await attachPosted(d.core, p.pendingIds, { platform: d.platform.id, chatId: p.chatId, messageId: p.messageId }, d.logger);
   }
 }
 

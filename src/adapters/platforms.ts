@@ -27,6 +27,9 @@ export const platformPersonShape = Object.assign({}, ...chatPlatforms.map((p) =>
   Extract<Platforms, { person: unknown }>['person']['shape']
 >;
 
+/** The variables that turn a platform on (`TELEGRAM_BOT_TOKEN`, `SLACK_BOT_TOKEN`), named when none is set. */
+export const platformEnablers: readonly string[] = (chatPlatforms as readonly ChatPlatform[]).flatMap((p) => (p.enabledBy ? [p.enabledBy] : []));
+
 /** The platforms whose chats deckhand.yaml can bind to projects (`chats:`, `reports:`). */
 export const chatBindingPlatforms = chatPlatforms.filter((p) => p.bindsChats).map((p) => p.id) as [string, ...string[]];
 

@@ -59,7 +59,10 @@ function accountsOf(person: { id: string } & Record<string, unknown>): Record<st
   const accounts: Record<string, string> = {};
   for (const platform of chatPlatforms) {
     const account = 'personField' in platform ? person[platform.personField] : person.id;
-    if (typeof account === 'string') accounts[platform.id] = account;
+    if (account === undefined) continue;
+    // A platform's person schema must parse to text (`.transform(String)`); anything else is its bug, not the config's.
+    if (typeof account !== 'string') throw new TypeError(`the ${platform.id} person field must parse to a string, got ${typeof account}`);
+    accounts[platform.id] = account;
   }
   return accounts;
 }

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { platformIds } from '../../src/adapters/platforms.js';
 
 interface SourceFile {
   /** Repository-relative, with forward slashes: `src/core/intents/help.intent.ts`. */
@@ -16,7 +17,8 @@ const CORE_FORBIDDEN_PACKAGES = [/^grammy(\/|$)/, /^@slack\//, /^@prisma\/client
 const CORE_FORBIDDEN_DIRS = ['src/adapters/', 'src/jobs/', 'src/bot/', 'src/generated/'];
 const INTENTS_DIR = 'src/core/intents/';
 const INTENT_FILE = /^([a-z0-9-]+\.intent|intent|index)\.ts$/;
-const PLATFORM_LITERAL = /(['"`])(telegram|slack|shell)\1/;
+/** A quoted registered platform id (`'slack'`), so a new platform's name is caught in the core too. */
+const PLATFORM_LITERAL = new RegExp(`(['"\`])(${platformIds.join('|')})\\1`);
 
 /** Every module a file imports or re-exports (static or dynamic): a package name or a repository path. */
 function importsOf(file: SourceFile): string[] {
@@ -93,6 +95,13 @@ describe('layers', () => {
       'src/core/intents/oncall-override.ts is not an intent',
       'src/core/intents/helpers/help.intent.ts is not an intent',
     ]);
+  });
+
+  it('catch every registered platform id quoted in the core, in any quotes', () => {
+    const quotes = ["'", '"', '`'];
+    const files = platformIds.flatMap((id) => quotes.map((q, i) => ({ path: `src/core/${id}-${i}.ts`, text: `const p = ${q}${id}${q};` })));
+    expect(layerViolations(files)).toEqual(platformIds.flatMap((id) => quotes.map((q, i) => `src/core/${id}-${i}.ts names the platform ${q}${id}${q}`)));
+    expect(layerViolations([{ path: 'src/core/m.ts', text: "const p = 'telegrams'; // slack" }])).toEqual([]);
   });
 
   it('let the core import its own modules and libraries it may use', () => {

@@ -10,7 +10,7 @@ import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import { type Logger, silentLogger } from '../../core/ports/logger.port.js';
 import { dispatchInbound, type PostedMessage } from '../inbound-dispatch.js';
 import { pendingIdsOf } from '../notifier/message-attach.js';
-import { SHELL, SHELL_USER_ID } from './shell.platform.js';
+import { SHELL, shellPlatform } from './shell.platform.js';
 import { renderAttachmentNotice, renderInvalidChoice, renderShellReply, type RenderedShellReply } from './shell.renderer.js';
 
 export interface ShellOptions {
@@ -76,7 +76,7 @@ class ShellSession {
   private base() {
     const { personId, chatId } = this.settings;
     // The shell acts as a configured person (its account is the person id), in a chat nobody else sees.
-    return { platform: SHELL, platformUserId: personId, userIdLabel: SHELL_USER_ID, chatId, chatType: 'private' as const, receivedAt: new Date() };
+    return { platform: SHELL, platformUserId: personId, chatId, chatType: 'private' as const, receivedAt: new Date() };
   }
 
   private commandEvent(text: string): CommandEvent {
@@ -93,7 +93,7 @@ class ShellSession {
     // A terminal shows everything to its one user and cannot rewrite what it printed: every reply is new output.
     await dispatchInbound(
       {
-        platform: SHELL,
+        platform: shellPlatform,
         core: this.opts.core,
         logger,
         // The core contract says handle never throws; if it does, the shell still never shows a stack.

@@ -9,16 +9,14 @@ import { optionalEnv } from '../env-fields.js';
 
 export const SHELL = 'shell';
 
-/** What the shell calls the id of the person it acts as. */
-export const SHELL_USER_ID = 'person id';
-
 const env = z.object({
   DECKHAND_SHELL_PERSON: optionalEnv,
 });
 
 export const shellPlatform = {
   id: SHELL,
-  userIdLabel: SHELL_USER_ID,
+  // What the shell calls the id of the person it acts as.
+  userIdLabel: 'person id',
   bindsChats: false,
   env,
   configured: (_e, mode) => mode === 'shell',

@@ -9,7 +9,7 @@ import { dispatchInbound, type PostedMessage as Posted, type ReplyChannel } from
 import { errorSummary, uploadFile } from './slack-reply.delivery.js';
 import { buttonPendingIds, type PostedMessage, type ReplyTarget } from './slack-reply.target.js';
 import type { SlackMessage } from './slack-block.types.js';
-import { SLACK } from './slack.platform.js';
+import { slackPlatform } from './slack.platform.js';
 import { renderSlack } from './slack.renderer.js';
 
 export interface DispatchDeps {
@@ -38,7 +38,7 @@ export async function dispatch(deps: DispatchDeps, client: webApi.WebClient, eve
   if (replace) channel.replace = async (messages, reply) => withFile(await replace(messages), reply);
   await dispatchInbound(
     {
-      platform: SLACK,
+      platform: slackPlatform,
       core: deps.core,
       logger: log,
       failed: (err) => {

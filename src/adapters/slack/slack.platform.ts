@@ -26,6 +26,7 @@ export const slackPlatform = {
   person,
   bindsChats: true,
   env,
+  enabledBy: 'SLACK_BOT_TOKEN',
   checkEnv(e, ctx) {
     if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });

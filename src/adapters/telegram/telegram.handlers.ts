@@ -9,7 +9,7 @@ import type { Logger } from '../../core/ports/logger.port.js';
 import { dispatchInbound, type InboundDispatch, type PostedMessage } from '../inbound-dispatch.js';
 import { pendingIdsOf } from '../notifier/message-attach.js';
 import { decodeCallbackData } from './telegram.callback-data.js';
-import { TELEGRAM } from './telegram.platform.js';
+import { TELEGRAM, telegramPlatform } from './telegram.platform.js';
 import { parseCommand } from './telegram.command-parser.js';
 import { type RenderOptions, renderTelegram } from './telegram.renderer.js';
 import { editWithMessages, sendMessages } from './telegram.sender.js';
@@ -96,7 +96,7 @@ function keyboardAt(chatId: number, messageId: number | undefined, reply: Reply)
 
 function inbound(deps: HandlerDeps): InboundDispatch {
   return {
-    platform: TELEGRAM,
+    platform: telegramPlatform,
     core: deps.core,
     logger: deps.logger,
     // The core and the renderer should never throw; if they do, the user gets a reference and the log the

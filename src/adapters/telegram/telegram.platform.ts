@@ -25,6 +25,7 @@ export const telegramPlatform = {
   person,
   bindsChats: true,
   env,
+  enabledBy: 'TELEGRAM_BOT_TOKEN',
   checkEnv(e, ctx) {
     if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'is required when TELEGRAM_WEBHOOK_URL is set' });

@@ -5,7 +5,7 @@
 import type { ChatPlatform, RunMode, WiredPlatform } from '../../adapters/chat-platform.js';
 import type { MountedRoute, ReadinessCheck } from '../../adapters/http/http-server.js';
 import type { NotifierRouter } from '../../adapters/notifier/notifier.router.js';
-import { chatPlatforms } from '../../adapters/platforms.js';
+import { chatPlatforms, platformEnablers } from '../../adapters/platforms.js';
 import type { Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
@@ -91,7 +91,7 @@ export function platformsModule(wired: WiredPlatforms, logger: Logger, options: 
     readiness: wired.readiness,
     async start() {
       await wired.start();
-      if (wired.platforms.length === 0) logger.warn({}, 'no chat platform configured (TELEGRAM_BOT_TOKEN / SLACK_BOT_TOKEN); try `npm run shell`');
+      if (wired.platforms.length === 0) logger.warn({}, `no chat platform configured (${platformEnablers.join(' / ')}); try \`npm run shell\``);
     },
     stop: () => wired.stop(),
     async close() {
