@@ -57,7 +57,7 @@ export function wireActions(config: DeckhandConfig, infra: Infrastructure, store
       sweeper = startExpirySweeper({ pendingActions: stores.pendingActions, notifier, audit: stores.audit, clock, logger, intervalMs: 15_000 });
     },
     async stop() {
-      sweeper?.stop();
+      await sweeper?.stop();
       await worker?.close();
       await queue.close();
     },
