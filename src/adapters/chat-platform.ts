@@ -1,7 +1,7 @@
 /**
  * What a chat platform brings to Deckhand. Each platform implements this in its own folder
- * (`src/adapters/<platform>/<platform>.platform.ts`) and has one line in the registry (platforms.ts), the
- * only list of platforms; nothing else names a platform.
+ * (`src/adapters/<platform>/<platform>.platform.ts`) and has one entry in the registry (platforms.ts: an
+ * import and a line), the only list of platforms; nothing else names a platform.
  */
 import type { z } from 'zod';
 import type { Catalog } from '../core/domain/catalog.js';

@@ -1,6 +1,6 @@
 /**
- * The chat platforms Deckhand knows: one line each. A platform is one folder under src/adapters/
- * implementing ChatPlatform (chat-platform.ts); see docs/adding-a-platform.md.
+ * The chat platforms Deckhand knows: one entry each (an import and a line). A platform is one folder under
+ * src/adapters/ implementing ChatPlatform (chat-platform.ts); see docs/adding-a-platform.md.
  */
 import type { ChatPlatform } from './chat-platform.js';
 import { shellPlatform } from './shell/shell.platform.js';

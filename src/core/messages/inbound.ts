@@ -20,11 +20,15 @@ interface InboundBase {
   chatId: string;
   chatType: ChatType;
   /**
-   * What the platform calls `platformUserId`, for the refusal that asks an admin to add it to the config
-   * (default: `<platform> user id`).
+   * What the platform calls `platformUserId`, for the refusal that asks an admin to add it to the config.
+   * The shared inbound path sets it from the platform's descriptor; an event built without it (a test
+   * calling the core directly) is refused with `<platform> user id`.
    */
   userIdLabel?: string;
-  /** Platform event id, when the platform has one (used to drop redelivered events). */
+  /**
+   * Platform event id, when the platform has one, for logs. The core does not dedupe on it: an adapter drops
+   * a redelivered event itself, before handing it on.
+   */
   eventId?: string;
   receivedAt: Date;
 }
