@@ -9,6 +9,7 @@ import type { ActionRunDeps } from '../../core/actions/action-deps.js';
 import { recoverUnfinished } from '../../core/actions/action-recovery.js';
 import { createActionProcessor } from '../../core/actions/action.processor.js';
 import { findService } from '../../core/domain/catalog.js';
+import { personName } from '../../core/domain/people.js';
 import type { ActionServices } from '../../core/services.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { RuntimeRegistry } from '../../core/ports/runtime.port.js';
@@ -31,7 +32,7 @@ export function wireActions(config: DeckhandConfig, infra: Infrastructure, store
     logger,
     settings: config.actions,
     audit: stores.audit,
-    personName: (id) => config.catalog.people.find((p) => p.id === id)?.name ?? id,
+    personName: (id) => personName(config.catalog.people, id),
     incidents: stores.incidents,
     probeFor: (project, env, service) => findService(config.catalog, project, env, service)?.probe,
   };

@@ -21,7 +21,7 @@ export function wireHttp(env: Env, logger: Logger, infra: Infrastructure, module
       logger.info({ port: address.port }, 'http server listening');
     },
     // Readiness turns 503 at once, so the load balancer stops sending while in-flight requests finish.
-    stop: async () => server.drain(),
+    drain: async () => server.drain(),
     close: () => server.close(),
   };
 }

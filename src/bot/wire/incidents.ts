@@ -25,6 +25,7 @@ export function wireIncidents(env: Env, config: DeckhandConfig, infra: Infrastru
   const services = createIncidentServices({
     incidents,
     overrides,
+    handoffs: stores.handoffs,
     notifier,
     clock,
     logger,
@@ -34,10 +35,9 @@ export function wireIncidents(env: Env, config: DeckhandConfig, infra: Infrastru
     deployments: stores.deployments,
     alerts: amUrl ? createAlertmanagerAlertSource({ url: amUrl }) : undefined,
   });
-  const { rotations, people } = config.catalog;
   const sweeps = [
     escalationSweeper(services.escalation),
-    handoffAnnouncer({ overrides, notifier, clock, logger, audit, rotations, people, handoffs: stores.handoffs }),
+    handoffAnnouncer(services.handoff),
     // Alerts that resolve while silenced send no notification (Alertmanager mutes and drops it).
     ...(services.reconciliation ? [incidentReconciler(services.reconciliation)] : []),
   ];

@@ -1,7 +1,8 @@
 /**
  * What each wired module gives the app: HTTP routes, readiness checks and its part of the lifecycle. The
- * app starts modules in list order and stops them in reverse, in two passes: `stop` (take no new work,
- * finish what runs) for every module, then `close` (release connections) for every module.
+ * app starts modules in list order and stops them in reverse, in three passes: `drain` (say not ready, so
+ * the load balancer sends elsewhere), then `stop` (take no new work, finish what runs) for every module,
+ * then `close` (release connections) for every module.
  */
 import type { MountedRoute, ReadinessCheck } from '../../adapters/http/http-server.js';
 import type { Logger } from '../../core/ports/logger.port.js';
@@ -11,6 +12,7 @@ export interface Module {
   readonly routes?: readonly MountedRoute[];
   readonly readiness?: readonly ReadinessCheck[];
   start?(): Promise<void>;
+  drain?(): Promise<void>;
   stop?(): Promise<void>;
   close?(): Promise<void>;
 }
@@ -23,7 +25,7 @@ export interface Lifecycle {
 
 export function lifecycle(modules: readonly Module[], logger: Logger): Lifecycle {
   const reversed = [...modules].reverse();
-  const pass = async (phase: 'stop' | 'close') => {
+  const pass = async (phase: 'drain' | 'stop' | 'close') => {
     for (const m of reversed) {
       try {
         await m[phase]?.();
@@ -37,6 +39,7 @@ export function lifecycle(modules: readonly Module[], logger: Logger): Lifecycle
       for (const m of modules) await m.start?.();
     },
     async stop() {
+      await pass('drain');
       await pass('stop');
       await pass('close');
     },

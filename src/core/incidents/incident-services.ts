@@ -1,10 +1,10 @@
 /**
  * The incident use cases built once from their ports, so the incident-post dependencies are assembled in
  * one place: the Alertmanager notification service, the reconciliation of silenced incidents, escalation
- * paging and the start-up republish of open incidents' messages.
+ * paging, on-call handoff announcements and the start-up republish of open incidents' messages.
  */
 import type { Catalog } from '../domain/catalog.js';
-import type { AlertGroup } from '../domain/alert-group.js';
+import { personName } from '../domain/people.js';
 import type { AlertSource } from '../ports/alert-source.port.js';
 import type { AuditLog } from '../ports/audit.port.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -12,16 +12,19 @@ import type { DeploymentStore } from '../ports/deployment.port.js';
 import type { IncidentStore } from '../ports/incident.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { Notifier } from '../ports/notifier.port.js';
-import type { OncallOverrideStore } from '../ports/oncall.port.js';
-import { processAlertGroup, type AlertProcessorDeps, type ProcessOutcome } from './alert-notification.js';
-import { escalation, type EscalationDeps } from './escalation.js';
+import type { HandoffLog, OncallOverrideStore } from '../ports/oncall.port.js';
+import type { AlertProcessorDeps } from './alert-notification.js';
+import type { EscalationDeps } from './escalation.js';
 import { republishOpenIncidents, type IncidentPostDeps } from './incident-posts.js';
 import type { IncidentSettings } from './incident-settings.js';
-import { silencedReconciliation, type SilencedReconciliationDeps } from './silenced-reconciliation.js';
+import type { SilencedReconciliationDeps } from './silenced-reconciliation.js';
+import type { HandoffDeps } from '../oncall/handoff.js';
 
 export interface IncidentServiceDeps {
   incidents: IncidentStore;
   overrides: OncallOverrideStore;
+  /** Which handoffs were announced (shared by replicas). */
+  handoffs: HandoffLog;
   notifier: Notifier;
   clock: Clock;
   logger: Logger;
@@ -35,19 +38,18 @@ export interface IncidentServiceDeps {
 }
 
 export interface IncidentServices {
-  /** What rendering and posting an incident's messages needs (shared by every service below). */
-  posts: IncidentPostDeps;
   /** The deps of the Alertmanager notification service (the webhook handler takes them). */
   alertDeps: AlertProcessorDeps;
-  processAlerts(group: AlertGroup): Promise<ProcessOutcome>;
   /** Deps of the reconciliation of silenced incidents; undefined without an alert source. */
   reconciliation?: SilencedReconciliationDeps;
   escalation: EscalationDeps;
+  /** Deps of the on-call handoff announcements. */
+  handoff: HandoffDeps;
   republishOpen(now: Date): Promise<number>;
 }
 
 export function createIncidentServices(deps: IncidentServiceDeps): IncidentServices {
-  const nameOf = (id: string) => deps.catalog.people.find((p) => p.id === id)?.name ?? id;
+  const nameOf = (id: string) => personName(deps.catalog.people, id);
   const posts: IncidentPostDeps = { notifier: deps.notifier, logger: deps.logger, nameOf, catalog: deps.catalog, settings: deps.settings };
   const alertDeps: AlertProcessorDeps = {
     ...posts,
@@ -59,12 +61,12 @@ export function createIncidentServices(deps: IncidentServiceDeps): IncidentServi
     deployLink: { deployments: deps.deployments, withinMs: deps.settings.linkDeployWithinMs, envLabel: deps.settings.envLabel },
   };
   const { incidents, overrides, notifier, clock, logger, audit } = deps;
+  const { rotations, people } = deps.catalog;
   return {
-    posts,
     alertDeps,
-    processAlerts: (group) => processAlertGroup(alertDeps, group),
     reconciliation: deps.alerts ? { ...posts, incidents, alerts: deps.alerts, clock, audit } : undefined,
-    escalation: { incidents, overrides, notifier, clock, logger, audit, rotations: deps.catalog.rotations, people: deps.catalog.people, escalateAfterMs: deps.settings.escalateAfterMs },
+    escalation: { incidents, overrides, notifier, clock, logger, audit, rotations, people, escalateAfterMs: deps.settings.escalateAfterMs },
+    handoff: { overrides, notifier, clock, logger, audit, rotations, people, handoffs: deps.handoffs },
     republishOpen: (now) => republishOpenIncidents({ ...posts, incidents }, deps.catalog.projects.map((p) => p.name), now),
   };
 }
