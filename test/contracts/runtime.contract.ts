@@ -64,14 +64,22 @@ export function runtimeContract(make: () => Promise<RuntimeWorld>, timeoutMs = 5
       if (w.loggedLine) expect(lines.map((l) => l.text)).toContain(w.loggedLine);
     }, timeoutMs);
 
-    it('rolls a service out to a healthy image one unit at a time, under the same names', async () => {
+    const request = (units: string[], image: string, version: string) => ({ targets: [{ service: 'web', units, image, version }], health: w.health });
+    /** Prepares and rolls `units` out to `images.next`; the rollout must succeed. */
+    const rolledOut = async (units: string[], sink: (text: string) => Promise<void> = async () => {}) => {
+      expect(await w.runtime.prepare(request(units, w.images.next, w.images.nextVersion), sink)).toEqual({ ok: true });
+      const result = await w.runtime.rollout(request(units, w.images.next, w.images.nextVersion), sink);
+      if (result.status !== 'succeeded') throw new Error(`rollout did not succeed: ${result.result}`);
+      return result;
+    };
+    const imageIds = async (selector: ContainerSelector) => ((await w.runtime.find([selector]))[0] ?? []).map((u) => `${u.name} ${u.imageId}`);
+
+    it('rolls a service out to a healthy image one unit at a time, under the same names, and commits it', async () => {
       const { selector, units } = await w.service(2);
       const p = progress();
-      const result = await w.runtime.rollout(
-        { targets: [{ service: 'web', units, image: w.images.next, version: w.images.nextVersion }], health: w.health },
-        p.sink,
-      );
-      expect(result).toEqual({ status: 'succeeded', changed: 2 });
+      const result = await rolledOut(units, p.sink);
+      expect(result.changed).toBe(2);
+      await result.commit();
       expect(await running(selector)).toEqual([...units].sort().map((u) => `${u} ${w.images.next} running`));
       const [a, b] = [...units];
       expect(p.lines.indexOf(`Replacing 1/2: ${a} → ${w.images.nextVersion}…`)).toBeGreaterThanOrEqual(0);
@@ -82,28 +90,48 @@ export function runtimeContract(make: () => Promise<RuntimeWorld>, timeoutMs = 5
       const { selector, units } = await w.service(2);
       const before = await w.runtime.find([selector]);
       const p = progress();
-      const result = await w.runtime.rollout(
-        { targets: [{ service: 'web', units, image: w.images.unhealthy, version: 'bad' }], health: w.health },
-        p.sink,
-      );
-      expect(result.status).toBe('rolled_back');
+      expect(await w.runtime.prepare(request(units, w.images.unhealthy, 'bad'), p.sink)).toEqual({ ok: true });
+      const result = await w.runtime.rollout(request(units, w.images.unhealthy, 'bad'), p.sink);
+      expect(result).toMatchObject({ status: 'rolled_back', restored: 1, problems: [] });
       expect(result.status !== 'succeeded' && result.result).toMatch(/Rolled back: 1 container restored to the previous image\.$/);
       expect(await running(selector)).toEqual([...units].sort().map((u) => `${u} ${w.images.current} running`));
       const after = await w.runtime.find([selector]);
       expect(after[0]!.map((u) => u.imageId)).toEqual(before[0]!.map((u) => u.imageId));
     }, timeoutMs * 6);
 
-    it('touches nothing when an image cannot be fetched, and says so with untouched', async () => {
+    it('touches nothing when an image cannot be fetched in prepare, and says so', async () => {
       const { selector, units } = await w.service(1);
       const before = await w.runtime.find([selector]);
-      const result = await w.runtime.rollout(
-        { targets: [{ service: 'web', units, image: w.images.missing, version: 'missing' }], health: w.health },
-        async () => {},
-      );
-      expect(result).toMatchObject({ status: 'failed', untouched: true });
-      expect(result.status !== 'succeeded' && result.result).toMatch(/^Stopped before touching any container: /);
-      expect((await w.runtime.find([selector]))[0]!.map((u) => u.id)).toEqual(before[0]!.map((u) => u.id));
+      const result = await w.runtime.prepare(request(units, w.images.missing, 'missing'), async () => {});
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.result).toMatch(/^Stopped before touching any container: /);
+      expect((await w.runtime.find([selector]))[0]!.map((u) => `${u.id} ${u.state}`)).toEqual(before[0]!.map((u) => `${u.id} ${u.state}`));
+      expect(await w.runtime.recover([{ service: 'web', units }])).toEqual({ restored: 0, problems: [] });
     }, timeoutMs * 2);
+
+    it('undoes a successful rollout: every unit runs its previous image again', async () => {
+      const { selector, units } = await w.service(2);
+      const before = await imageIds(selector);
+      const result = await rolledOut(units);
+      const p = progress();
+      expect(await result.undo(p.sink)).toEqual({ restored: 2, problems: [] });
+      expect(await imageIds(selector)).toEqual(before);
+      expect(await running(selector)).toEqual([...units].sort().map((u) => `${u} ${w.images.current} running`));
+      expect(await w.runtime.recover([{ service: 'web', units }])).toEqual({ restored: 0, problems: [] });
+    }, timeoutMs * 6);
+
+    it('leaves a rollout neither committed nor undone for recover, and a committed one not', async () => {
+      const { selector, units } = await w.service(2);
+      const before = await imageIds(selector);
+      await rolledOut(units);
+      expect(await w.runtime.recover([{ service: 'web', units }])).toEqual({ restored: 2, problems: [] });
+      expect(await imageIds(selector)).toEqual(before);
+
+      const committed = await w.service(1);
+      await (await rolledOut(committed.units)).commit();
+      expect(await w.runtime.recover([{ service: 'web', units: committed.units }])).toEqual({ restored: 0, problems: [] });
+      expect(await running(committed.selector)).toEqual([`${committed.units[0]} ${w.images.next} running`]);
+    }, timeoutMs * 8);
 
     it('restarts every unit, each healthy again, on the same image', async () => {
       const { selector, units } = await w.service(2);

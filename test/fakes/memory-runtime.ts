@@ -9,16 +9,18 @@ import {
   type InterruptedTarget,
   type LogLine,
   type LogQuery,
+  type PrepareResult,
   type ProgressSink,
   type RecoveryResult,
   type RestartRequest,
   type RolloutRequest,
+  type RolloutResult,
   type Runtime,
   type RuntimeActionResult,
   type RuntimeRegistry,
 } from '../../src/core/ports/runtime.port.js';
 import type { HealthOutcome, Replacement, ReplacementEngine } from '../../src/adapters/docker/replacement.js';
-import { restartOneByOne, revertInterrupted, rolloutByReplacement } from '../../src/adapters/docker/replacement-rollout.js';
+import { pullAll, restartOneByOne, revertInterrupted, rolloutByReplacement } from '../../src/adapters/docker/replacement-rollout.js';
 
 export interface MemoryContainer extends ContainerInfo {
   env: Record<string, string>;
@@ -29,9 +31,9 @@ const PREVIOUS = '.deckhand-prev';
 
 /**
  * The one in-memory Runtime. Containers are plain data; a rollout works like the Docker runtime's (the same
- * replacement rollout over in-memory containers), so processor tests see Docker's steps and texts. Tests
- * script what goes wrong: an unreachable or slow host, images that cannot be pulled, containers that never
- * get healthy, a replacement that blocks. Every call is logged in order (`calls`) and may advance a clock.
+ * pulls, replacement rollout, commit and undo over in-memory containers), so processor tests see Docker's
+ * steps and texts. Tests script what goes wrong: an unreachable or slow host, images that cannot be
+ * pulled, containers that never get healthy, a replacement that blocks. Every call is logged in order (`calls`) and may advance a clock.
  */
 export class MemoryRuntime implements Runtime, ReplacementEngine {
   readonly containers: MemoryContainer[] = [];
@@ -126,8 +128,12 @@ export class MemoryRuntime implements Runtime, ReplacementEngine {
     return { ...this.byRef(id).env };
   }
 
-  rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RuntimeActionResult> {
-    return rolloutByReplacement(this, this.host, request, onProgress, silentLogger);
+  prepare(request: RolloutRequest, onProgress: ProgressSink): Promise<PrepareResult> {
+    return pullAll(this, this.host, request, onProgress, silentLogger);
+  }
+
+  rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RolloutResult> {
+    return rolloutByReplacement(this, request, onProgress, silentLogger);
   }
 
   restart(request: RestartRequest, onProgress: ProgressSink): Promise<RuntimeActionResult> {

@@ -9,10 +9,12 @@ import type {
   InterruptedTarget,
   LogLine,
   LogQuery,
+  PrepareResult,
   ProgressSink,
   RecoveryResult,
   RestartRequest,
   RolloutRequest,
+  RolloutResult,
   Runtime,
   RuntimeActionResult,
 } from '../../core/ports/runtime.port.js';
@@ -32,7 +34,7 @@ import { runPodmanHealthcheck } from './image-defaults.js';
 import { pullImage } from './image-pull.js';
 import { imageReferenceSchema } from './image-reference.js';
 import type { HealthOutcome, HealthWait, Replacement, ReplacementEngine } from './replacement.js';
-import { restartOneByOne, revertInterrupted, rolloutByReplacement } from './replacement-rollout.js';
+import { pullAll, restartOneByOne, revertInterrupted, rolloutByReplacement } from './replacement-rollout.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Deadline of each engine call of an action (create, stop, rename, start, remove, restart). */
@@ -82,9 +84,10 @@ export interface DockerRuntimeOptions {
 type Timing = 'query' | 'action';
 
 /**
- * The Runtime port on one Docker-API engine (Docker or Podman), through dockerode. A rollout replaces
- * containers (see ContainerReplacer); the engine operations it is made of are public for tests and tools
- * but are not part of the port.
+ * The Runtime port on one Docker-API engine (Docker or Podman), through dockerode. Prepare pulls, a
+ * rollout replaces containers (see ContainerReplacer), commit removes the old ones and undo reverts the
+ * replacements; the engine operations this is made of are public for tests and tools but are not part of
+ * the port.
  */
 export class DockerRuntime implements Runtime, ReplacementEngine {
   private readonly timeoutMs: number;
@@ -107,8 +110,12 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
     this.log = (options.logger ?? silentLogger).child({ host });
   }
 
-  rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RuntimeActionResult> {
-    return rolloutByReplacement(this, this.host, request, onProgress, this.log);
+  prepare(request: RolloutRequest, onProgress: ProgressSink): Promise<PrepareResult> {
+    return pullAll(this, this.host, request, onProgress, this.log);
+  }
+
+  rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RolloutResult> {
+    return rolloutByReplacement(this, request, onProgress, this.log);
   }
 
   restart(request: RestartRequest, onProgress: ProgressSink): Promise<RuntimeActionResult> {

@@ -1,23 +1,30 @@
 import { describeError, oneLine } from '../../core/actions/action-errors.js';
 import { runHttpProbe } from '../../core/actions/http-probe.js';
+import { revertSentence } from '../../core/actions/revert-sentence.js';
 import { plural } from '../../core/domain/wording.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type {
   HealthSettings,
   HttpProbe,
   InterruptedTarget,
+  PrepareResult,
   ProgressSink,
   RecoveryResult,
   RestartRequest,
+  RestoreResult,
+  RolloutFailed,
   RolloutRequest,
+  RolloutResult,
   RuntimeActionResult,
 } from '../../core/ports/runtime.port.js';
 import type { HealthOutcome, Replacement, ReplacementEngine } from './replacement.js';
 
 /**
- * Rollouts, restarts and recovery on a Docker-API engine, in the engine's own terms: pull every image
- * first (a failure touches nothing), replace one container at a time and wait for its health, revert
- * every replacement newest first on the first failure, and remove the old containers once all are healthy.
+ * Rollouts, restarts and recovery on a Docker-API engine, in the engine's own terms. Prepare pulls every
+ * image (a failure touches nothing). Rollout replaces one container at a time and waits for its health,
+ * reverting every replacement newest first on the first failure; once all are healthy it keeps the old
+ * containers (stopped, renamed) until the caller commits (removes them) or undoes (reverts each
+ * replacement newest first, bringing the old container back under its name; nothing is pulled).
  */
 
 interface Done {
@@ -25,19 +32,8 @@ interface Done {
   service: string;
 }
 
-export async function rolloutByReplacement(
-  engine: ReplacementEngine,
-  host: string,
-  request: RolloutRequest,
-  onProgress: ProgressSink,
-  log: Logger,
-): Promise<RuntimeActionResult> {
-  const pullFailure = await pullAll(engine, host, request, onProgress, log);
-  return pullFailure ?? (await replaceAll(engine, request, onProgress, log));
-}
-
-/** Pulls each target image once; a failure stops everything before any container is touched. */
-async function pullAll(engine: ReplacementEngine, host: string, request: RolloutRequest, onProgress: ProgressSink, log: Logger): Promise<RuntimeActionResult | null> {
+/** Pulls each target image once; a failure stops before any container is touched. */
+export async function pullAll(engine: ReplacementEngine, host: string, request: RolloutRequest, onProgress: ProgressSink, log: Logger): Promise<PrepareResult> {
   const seen = new Set<string>();
   for (const t of request.targets) {
     if (seen.has(t.image)) continue;
@@ -49,14 +45,15 @@ async function pullAll(engine: ReplacementEngine, host: string, request: Rollout
       log.warn({ err: error, image: t.image }, 'pull failed');
       const why = describeError(error);
       await onProgress(`Pull failed: ${why}`, t.service);
-      return { status: 'failed', result: `Stopped before touching any container: ${why}.`, untouched: true };
+      return { ok: false, result: `Stopped before touching any container: ${why}.` };
     }
     await onProgress(`Pulled ${t.image}`, t.service);
   }
-  return null;
+  return { ok: true };
 }
 
-async function replaceAll(engine: ReplacementEngine, request: RolloutRequest, onProgress: ProgressSink, log: Logger): Promise<RuntimeActionResult> {
+/** Replaces every planned container, one at a time; see the module comment for what happens after. */
+export async function rolloutByReplacement(engine: ReplacementEngine, request: RolloutRequest, onProgress: ProgressSink, log: Logger): Promise<RolloutResult> {
   const total = request.targets.reduce((n, t) => n + t.units.length, 0);
   const { before, total: planTotal } = request.position ?? { before: 0, total };
   const done: Done[] = [];
@@ -76,43 +73,71 @@ async function replaceAll(engine: ReplacementEngine, request: RolloutRequest, on
       await onProgress(`${unit} healthy (${health.via})`, t.service);
     }
   }
+  // Commit or undo, whichever comes first, settles the rollout; the other is then a no-op.
+  let settled = false;
+  return {
+    status: 'succeeded',
+    changed: total,
+    commit: async () => {
+      if (settled) return;
+      settled = true;
+      await finalizeAll(engine, done, log);
+    },
+    undo: async (progress) => {
+      if (settled) return { restored: 0, problems: [] };
+      settled = true;
+      return undoAll(engine, done, progress, log);
+    },
+  };
+}
+
+/** Removes the old containers; a failure leaves a stopped container behind, which is logged, not fatal. */
+async function finalizeAll(engine: ReplacementEngine, done: Done[], log: Logger): Promise<void> {
   for (const d of done) {
     try {
       await engine.finalize(d.replacement);
     } catch (error) {
-      // A failure leaves a stopped container behind, which is logged, not fatal.
       log.warn({ err: error, container: d.replacement.name }, 'cannot remove the old container');
     }
   }
-  return { status: 'succeeded', changed: total };
 }
 
-/** Undoes every replacement made so far, newest first. */
-async function revertAll(engine: ReplacementEngine, done: Done[], reason: string, onProgress: ProgressSink, log: Logger): Promise<RuntimeActionResult> {
-  await onProgress(`${reason}; reverting ${plural(done.length, 'container')}…`);
-  const failures: string[] = [];
+/** Reverts the replacements, newest first: each old container runs again under its name. */
+async function undoAll(engine: ReplacementEngine, done: Done[], onProgress: ProgressSink, log: Logger): Promise<RestoreResult> {
+  let restored = 0;
+  const problems: string[] = [];
   for (const d of [...done].reverse()) {
     try {
       await engine.revert(d.replacement);
+      restored += 1;
       await onProgress(`Restored ${d.replacement.name} (${d.replacement.oldImage})`, d.service);
     } catch (error) {
       log.error({ err: error, container: d.replacement.name }, 'revert failed');
-      failures.push(`${d.replacement.name} (${describeError(error)})`);
+      problems.push(`${d.replacement.name} (${describeError(error)})`);
     }
   }
-  if (failures.length > 0) return { status: 'failed', result: `${reason}. Could not restore ${failures.join(', ')}: check by hand.` };
-  if (done.length === 0) return { status: 'failed', result: `${reason}. Nothing was changed.`, untouched: true };
-  return { status: 'rolled_back', result: `${reason}. Rolled back: ${plural(done.length, 'container')} restored to the previous image.` };
+  return { restored, problems };
+}
+
+/** Undoes every replacement made so far, newest first, after a failure. */
+async function revertAll(engine: ReplacementEngine, done: Done[], reason: string, onProgress: ProgressSink, log: Logger): Promise<RolloutFailed> {
+  await onProgress(`${reason}; reverting ${plural(done.length, 'container')}…`);
+  const { restored, problems } = await undoAll(engine, done, onProgress, log);
+  const result = revertSentence(reason, restored, problems);
+  if (problems.length > 0) return { status: 'failed', reason, result, restored, problems };
+  if (done.length === 0) return { status: 'failed', reason, result, restored, problems, untouched: true };
+  return { status: 'rolled_back', reason, result, restored, problems };
 }
 
 /** Restarts containers one at a time, waiting for health after each; stops at the first unhealthy one. */
 export async function restartOneByOne(engine: ReplacementEngine, request: RestartRequest, onProgress: ProgressSink, log: Logger): Promise<RuntimeActionResult> {
   const total = request.targets.reduce((n, t) => n + t.units.length, 0);
+  const { before, total: planTotal } = request.position ?? { before: 0, total };
   let restarted = 0;
-  const stopped = (reason: string): RuntimeActionResult => ({ status: 'failed', result: `${reason}. Stopped after ${restarted} of ${total} restarted.` });
+  const stopped = (reason: string): RuntimeActionResult => ({ status: 'failed', result: `${reason}. Stopped after ${before + restarted} of ${planTotal} restarted.` });
   for (const t of request.targets) {
     for (const unit of t.units) {
-      await onProgress(`Restarting ${restarted + 1}/${total}: ${unit}…`, t.service);
+      await onProgress(`Restarting ${before + restarted + 1}/${planTotal}: ${unit}…`, t.service);
       try {
         await engine.restartContainer(unit);
       } catch (error) {

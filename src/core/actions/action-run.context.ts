@@ -1,6 +1,5 @@
 import type { PendingAction, PlannedService } from '../ports/pending-action.port.js';
 import type { HealthSettings, PlanPosition, ProgressSink, Runtime, RuntimeActionResult } from '../ports/runtime.port.js';
-import { plural } from '../domain/wording.js';
 import type { ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import type { ActionProgress } from './action-progress.js';
@@ -23,88 +22,75 @@ export function byHost(services: readonly PlannedService[]): Map<string, Planned
   return groups;
 }
 
-/** What a runner does on each runtime of its plan. */
-export interface RuntimeSteps {
-  /** The host's part of the plan; `position` places its units in the whole plan (for progress counters). */
-  run(runtime: Runtime, services: PlannedService[], onProgress: ProgressSink, position: PlanPosition): Promise<RuntimeActionResult>;
-  /**
-   * Puts a host's services back as the plan found them, after its run succeeded and a later host's did
-   * not. Without it, a failure simply stops the plan (what has run stays).
-   */
-  undo?(runtime: Runtime, services: PlannedService[], onProgress: ProgressSink): Promise<RuntimeActionResult>;
-}
+/** What a runner does with one runtime's part of the plan; `position` places its units in the whole plan. */
+export type RuntimeStep<T> = (runtime: Runtime, services: PlannedService[], onProgress: ProgressSink, position: PlanPosition) => Promise<T>;
 
-interface Ran {
-  host: string;
-  services: PlannedService[];
-  changed: number;
-}
+export const unitCount = (services: readonly PlannedService[]): number => services.reduce((n, s) => n + s.units.length, 0);
 
-const unitCount = (services: readonly PlannedService[]): number => services.reduce((n, s) => n + s.units.length, 0);
-
-/**
- * Runs one rollout or restart per runtime the plan touches, in plan order, recording every progress line;
- * stops at the first runtime whose run does not succeed. With `undo`, the plan is all-or-nothing across
- * runtimes: the runtimes that succeeded before the failing one are put back, newest first, and the
- * result says so (`rolled_back` when everything runs as before, `failed` naming what could not be put
- * back). A runtime that cannot be looked up fails the run without touching it.
- */
-export async function runOnRuntimes(ctx: RunContext, groups: Map<string, PlannedService[]>, steps: RuntimeSteps): Promise<RuntimeActionResult> {
-  const onProgress: ProgressSink = (text, service) => ctx.progress.step(text, service);
+/** The plan's position of each host's group: the units ahead of it and the plan's total. */
+export function positions(groups: Map<string, PlannedService[]>): Map<string, PlanPosition> {
   const total = [...groups.values()].reduce((n, services) => n + unitCount(services), 0);
-  const ran: Ran[] = [];
+  const out = new Map<string, PlanPosition>();
   let before = 0;
   for (const [host, services] of groups) {
-    const outcome = await runOne(ctx, host, (runtime) => steps.run(runtime, services, onProgress, { before, total }));
-    if (outcome.status !== 'succeeded') return ran.length > 0 && steps.undo ? putBack(ctx, ran, host, outcome, steps.undo, onProgress) : outcome;
-    ran.push({ host, services, changed: outcome.changed });
+    out.set(host, { before, total });
     before += unitCount(services);
   }
-  return { status: 'succeeded', changed: ran.reduce((n, r) => n + r.changed, 0) };
+  return out;
 }
 
-/** Looks the host's runtime up and runs on it; an error that escapes the runtime is a failure of unknown extent. */
-async function runOne(ctx: RunContext, host: string, run: (runtime: Runtime) => Promise<RuntimeActionResult>): Promise<RuntimeActionResult> {
+export function progressSink(ctx: RunContext): ProgressSink {
+  return (text, service) => ctx.progress.step(text, service);
+}
+
+/**
+ * Runs one step (a restart) per runtime the plan touches, in plan order, recording every progress line;
+ * stops at the first runtime whose step does not succeed (what has run stays). A runtime that cannot be
+ * looked up fails the run without touching it.
+ */
+export async function runOnRuntimes(ctx: RunContext, groups: Map<string, PlannedService[]>, step: RuntimeStep<RuntimeActionResult>): Promise<RuntimeActionResult> {
+  const onProgress = progressSink(ctx);
+  const at = positions(groups);
+  let changed = 0;
+  for (const [host, services] of groups) {
+    const outcome = await runOne(ctx, host, (runtime) => step(runtime, services, onProgress, at.get(host)!), unexpected, untouched);
+    if (outcome.status !== 'succeeded') return outcome;
+    changed += outcome.changed;
+  }
+  return { status: 'succeeded', changed };
+}
+
+const unexpected = (why: string): RuntimeActionResult => ({ status: 'failed', result: `Stopped by an error: ${why}.` });
+
+/** A failure before any unit was touched (the runtime cannot be looked up). */
+export const untouched = (why: string): RuntimeActionResult & { status: 'failed' } => ({
+  status: 'failed',
+  result: `Stopped before touching any container: ${why}.`,
+  untouched: true,
+});
+
+/**
+ * Looks the host's runtime up and runs on it. A runtime that cannot be looked up is a failure before
+ * anything was touched; an error that escapes the runtime becomes `onError`'s answer.
+ */
+export async function runOne<T>(
+  ctx: RunContext,
+  host: string,
+  run: (runtime: Runtime) => Promise<T>,
+  onError: (why: string) => T,
+  onMissing: (why: string) => T = onError,
+): Promise<T> {
   let runtime: Runtime;
   try {
     runtime = ctx.deps.runtimes.get(host);
   } catch (error) {
     ctx.deps.logger.error({ err: error, actionId: ctx.action.id, host }, 'no runtime for host');
-    return { status: 'failed', result: `Stopped before touching any container: ${describeError(error)}.`, untouched: true };
+    return onMissing(describeError(error));
   }
   try {
     return await run(runtime);
   } catch (error) {
     ctx.deps.logger.error({ err: error, actionId: ctx.action.id, host }, 'runtime failed unexpectedly');
-    return { status: 'failed', result: `Stopped by an error: ${describeError(error)}.` };
+    return onError(describeError(error));
   }
-}
-
-/** After `failedHost` did not succeed: undoes the runtimes that did, newest first, and says what is back. */
-async function putBack(
-  ctx: RunContext,
-  ran: Ran[],
-  failedHost: string,
-  failure: Exclude<RuntimeActionResult, { status: 'succeeded' }>,
-  undo: NonNullable<RuntimeSteps['undo']>,
-  onProgress: ProgressSink,
-): Promise<RuntimeActionResult> {
-  const restored: string[] = [];
-  const problems: string[] = [];
-  for (const r of [...ran].reverse()) {
-    const names = r.services.map((s) => s.service).join(', ');
-    await onProgress(`${failedHost} did not succeed; putting ${names} on ${r.host} back to the previous version…`);
-    const back = await runOne(ctx, r.host, (runtime) => undo(runtime, r.services, onProgress));
-    if (back.status === 'succeeded') {
-      restored.push(`${names} on ${r.host} (${plural(back.changed, 'container')})`);
-      await onProgress(`Put back ${names} on ${r.host}`);
-    } else {
-      problems.push(`${names} on ${r.host} (${back.result.replace(/\.$/, '')})`);
-    }
-  }
-  const failedHostBack = failure.status === 'rolled_back' || (failure.status === 'failed' && failure.untouched === true);
-  let result = `${failedHost}: ${failure.result}`;
-  if (restored.length > 0) result += ` Put back ${restored.join(', ')} to the previous version.`;
-  if (problems.length > 0) result += ` Could not put back ${problems.join(', ')}: check by hand.`;
-  return problems.length === 0 && failedHostBack ? { status: 'rolled_back', result } : { status: 'failed', result };
 }

@@ -1,33 +1,24 @@
-import type { PlannedService } from '../ports/pending-action.port.js';
 import type { RolloutTarget } from '../ports/runtime.port.js';
 import type { ActionOutcome } from './action-deps.js';
 import { formatElapsed } from './action-reply.js';
 import { plural } from '../domain/wording.js';
-import { byHost, healthSettings, runOnRuntimes, type RunContext } from './action-run.context.js';
+import { byHost, healthSettings, type RunContext } from './action-run.context.js';
+import { rolloutPlan } from './plan-rollout.js';
 import { noteActionStarted } from '../incidents/incident-timeline.js';
 
 /**
  * Deploy or rollback: note the start on the project's open incidents, then roll every service out to its
- * target image on its runtime (which fetches the images first and puts everything back when a unit fails).
- * Across several runtimes the plan stays all-or-nothing: when one runtime's rollout does not succeed, the
- * runtimes done before it are rolled out again to the image each service ran when the plan was made.
+ * target image on its runtime, all-or-nothing across runtimes: every runtime fetches its images before
+ * any unit is touched, and when one runtime's rollout fails the ones done before it undo theirs.
  */
 export async function runDeploy(ctx: RunContext): Promise<ActionOutcome> {
   await noteActionStarted(ctx.deps, ctx.action);
   const { plan } = ctx.action;
   const health = healthSettings(ctx);
-  const targets = (services: PlannedService[], to: 'target' | 'current'): RolloutTarget[] =>
-    services.map((s) => ({
-      service: s.service,
-      units: s.units,
-      image: to === 'target' ? s.targetImage : s.currentImage,
-      version: to === 'target' ? s.targetVersion : s.currentVersion,
-      ...probeOf(ctx, s.service),
-    }));
-  const outcome = await runOnRuntimes(ctx, byHost(plan.services), {
-    run: (runtime, services, onProgress, position) => runtime.rollout({ targets: targets(services, 'target'), health, position }, onProgress),
-    undo: (runtime, services, onProgress) => runtime.rollout({ targets: targets(services, 'current'), health }, onProgress),
-  });
+  const outcome = await rolloutPlan(ctx, byHost(plan.services), (services) => ({
+    targets: services.map((s) => ({ service: s.service, units: s.units, image: s.targetImage, version: s.targetVersion, ...probeOf(ctx, s.service) })),
+    health,
+  }));
   if (outcome.status !== 'succeeded') return { status: 'failed', deployments: outcome.status, result: outcome.result };
   await ctx.progress.step(`Done in ${formatElapsed(ctx.progress.elapsedMs())}`);
   const now = plan.services.map((s) => `${s.service} ${s.targetVersion}`).join(', ');

@@ -3,7 +3,9 @@ import type { ContainerSelector } from '../domain/catalog.js';
 /**
  * A runtime: where a service's units (containers on Docker, pods of a Deployment on Kubernetes) run. The
  * core asks it what an operator asks: find, logs, env, roll out an image, restart, recover after a crash.
- * How a rollout is done (replacing containers, patching a Deployment) is the runtime's own business;
+ * A rollout has phases so a plan over several runtimes stays all-or-nothing: prepare every runtime, roll
+ * each out, then commit all or undo the ones done. How each phase is done (pulling and replacing
+ * containers; checking images, patching a Deployment, `rollout undo`) is the runtime's own business;
  * src/adapters/<kind>/ implements it and src/adapters/runtimes.ts picks the runtime of a host by its kind.
  */
 
@@ -99,21 +101,60 @@ export interface RestartTarget {
 export interface RestartRequest {
   targets: RestartTarget[];
   health: HealthSettings;
+  position?: PlanPosition;
 }
 
 /** A line of progress (chat-safe), and the service it concerns when it concerns one. */
 export type ProgressSink = (text: string, service?: string) => Promise<void>;
 
 /**
- * How a rollout or restart ended. `changed`: units brought to the new image (restarted, for a restart).
- * `result` is a chat-safe sentence for the ones that did not succeed; `rolled_back` means every unit
- * touched runs its previous image again; `untouched` on a failure means it stopped before changing any
- * unit (an image that cannot be fetched), so nothing needs putting back.
+ * How a restart ended. `changed`: units restarted. `result` is a chat-safe sentence for one that did not
+ * succeed; `untouched` on a failure means it stopped before changing any unit.
  */
 export type RuntimeActionResult =
   | { status: 'succeeded'; changed: number }
   | { status: 'failed'; result: string; untouched?: boolean }
   | { status: 'rolled_back'; result: string };
+
+/** Units put back on their previous image, and the ones that could not be (chat-safe descriptions). */
+export interface RestoreResult {
+  restored: number;
+  problems: string[];
+}
+
+/**
+ * A rollout that brought every unit to its image and kept what undoing it needs. Exactly one of the two
+ * is called: `commit` once every runtime of the plan succeeded (Docker: removes the old containers; a
+ * failure is the runtime's to log, the rollout stands), `undo` when a later runtime of the plan failed
+ * (the runtime's own revert of what this rollout changed, newest first, fetching nothing).
+ */
+export interface RolloutSucceeded {
+  status: 'succeeded';
+  changed: number;
+  commit(): Promise<void>;
+  undo(onProgress: ProgressSink): Promise<RestoreResult>;
+}
+
+/**
+ * A rollout that did not succeed; the runtime has already put back what it changed (as far as it could).
+ * `reason`: what went wrong (chat-safe, no final period); `result`: the sentence for chat, the reason and
+ * what was put back; `restored` / `problems`: the units put back and the ones that could not be.
+ * `rolled_back` means every unit touched runs its previous image again; `untouched` on `failed` means it
+ * stopped before changing any unit.
+ */
+export interface RolloutFailed {
+  status: 'failed' | 'rolled_back';
+  reason: string;
+  result: string;
+  restored: number;
+  problems: string[];
+  untouched?: boolean;
+}
+
+export type RolloutResult = RolloutSucceeded | RolloutFailed;
+
+/** Whether a rollout's images are all there to run (`prepare`); a failure has changed nothing. */
+export type PrepareResult = { ok: true } | { ok: false; result: string };
 
 /** The units of an interrupted action, as its plan names them. */
 export interface InterruptedTarget {
@@ -121,12 +162,8 @@ export interface InterruptedTarget {
   units: string[];
 }
 
-export interface RecoveryResult {
-  /** Units put back on their previous image. */
-  restored: number;
-  /** Units that could not be put back (chat-safe descriptions). */
-  problems: string[];
-}
+/** What start-up recovery put back. */
+export type RecoveryResult = RestoreResult;
 
 export interface Runtime {
   /** Name of the host (target) as the config knows it. */
@@ -138,21 +175,31 @@ export interface Runtime {
   /** The unit's configured environment as KEY → value. */
   env(unitId: string, opts?: CallOptions): Promise<Record<string, string>>;
   /**
-   * Brings every target to its image. Fetches every image first (a failure stops before any unit is
-   * touched), then changes one unit at a time and waits for it to be healthy; on the first failure every
-   * unit changed so far is put back, newest first. Never throws for a failed rollout: the result says.
+   * First phase of a rollout: makes every target image available to run (Docker: pulls each one). Touches
+   * no unit; the caller prepares every runtime of a plan before rolling any out. Never throws for an image
+   * that cannot be had: the result says.
    */
-  rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RuntimeActionResult>;
-  /** Restarts the targets' units one at a time, waiting for health after each; stops at the first unhealthy one. */
+  prepare(request: RolloutRequest, onProgress: ProgressSink): Promise<PrepareResult>;
+  /**
+   * Second phase: brings every target to its (prepared) image, one unit at a time, waiting for each to be
+   * healthy. On the first failure every unit changed so far is put back, newest first, and the result
+   * says so. On success nothing is final yet: the caller commits or undoes it (see RolloutSucceeded), so
+   * a crash before then leaves every unit for `recover`. Never throws for a failed rollout.
+   */
+  rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RolloutResult>;
+  /**
+   * Restarts the targets' units one at a time, waiting for health after each; stops at the first unhealthy
+   * one. `position` places them in a plan spanning several runtimes (`Restarting 4/5`, `Stopped after 3 of 5`).
+   */
   restart(request: RestartRequest, onProgress: ProgressSink): Promise<RuntimeActionResult>;
   /**
    * Start-up recovery of an action cut short (the bot stopped mid-rollout): puts the named units of its
-   * half-done rollout back on their previous image. Idempotent. Rejects when the runtime cannot be asked.
+   * rollout, half-done or done but neither committed nor undone, back on their previous image. Idempotent. Rejects when the runtime cannot be asked.
    */
   recover(interrupted: InterruptedTarget[], opts?: CallOptions): Promise<RecoveryResult>;
 }
 
-/** Raised when an image cannot be pulled (missing tag, registry down, auth). Nothing was changed. */
+/** Raised when an image cannot be fetched (missing tag, registry down, auth). Nothing was changed. */
 export class ImagePullError extends Error {
   constructor(
     readonly image: string,

@@ -1,0 +1,85 @@
+import type { PlannedService } from '../ports/pending-action.port.js';
+import type { PrepareResult, ProgressSink, RolloutFailed, RolloutRequest, RolloutResult, RolloutSucceeded } from '../ports/runtime.port.js';
+import { describeError } from './action-errors.js';
+import { positions, progressSink, runOne, type RunContext } from './action-run.context.js';
+import { revertSentence } from './revert-sentence.js';
+
+/** How a plan's rollout ended, across every runtime it touches. */
+export type PlanRolloutOutcome = { status: 'succeeded'; changed: number } | { status: 'failed' | 'rolled_back'; result: string };
+
+/** The rollout request of one host's part of the plan (its targets and health; the position is added here). */
+export type RequestFor = (services: PlannedService[]) => Omit<RolloutRequest, 'position'>;
+
+interface Ran {
+  host: string;
+  services: PlannedService[];
+  rollout: RolloutSucceeded;
+}
+
+/**
+ * Rolls a plan out all-or-nothing across its runtimes, in phases: every runtime prepares (fetches its
+ * images) before any unit is touched, and a failure there stops everything; then each runtime rolls out,
+ * in plan order. When one does not succeed (it has put its own units back), the runtimes done before it
+ * undo theirs, newest first, and the result counts what is back across all of them. When all succeed,
+ * each commits. Until then nothing is final, so a crash leaves every runtime's units for `recover`.
+ */
+export async function rolloutPlan(ctx: RunContext, groups: Map<string, PlannedService[]>, requestFor: RequestFor): Promise<PlanRolloutOutcome> {
+  const onProgress = progressSink(ctx);
+  for (const [host, services] of groups) {
+    const prepared = await runOne<PrepareResult>(ctx, host, (runtime) => runtime.prepare(requestFor(services), onProgress), notPrepared);
+    if (!prepared.ok) return { status: 'failed', result: prepared.result };
+  }
+  const at = positions(groups);
+  const ran: Ran[] = [];
+  for (const [host, services] of groups) {
+    const request = { ...requestFor(services), position: at.get(host)! };
+    const outcome = await runOne<RolloutResult>(ctx, host, (runtime) => runtime.rollout(request, onProgress), stoppedByError, notTouched);
+    if (outcome.status !== 'succeeded') {
+      return ran.length === 0 ? { status: outcome.status, result: outcome.result } : undoEarlier(ctx, ran, host, outcome, onProgress);
+    }
+    ran.push({ host, services, rollout: outcome });
+  }
+  for (const r of ran) {
+    try {
+      await r.rollout.commit();
+    } catch (error) {
+      // The rollout stands; what was left behind (an old container) is logged, not fatal.
+      ctx.deps.logger.warn({ err: error, actionId: ctx.action.id, host: r.host }, 'cannot commit the rollout');
+    }
+  }
+  return { status: 'succeeded', changed: ran.reduce((n, r) => n + r.rollout.changed, 0) };
+}
+
+const notPrepared = (why: string): PrepareResult => ({ ok: false, result: `Stopped before touching any container: ${why}.` });
+
+const notTouched = (why: string): RolloutFailed => {
+  const reason = `Stopped before touching any container: ${why}`;
+  return { status: 'failed', reason, result: `${reason}.`, restored: 0, problems: [], untouched: true };
+};
+
+/** The runtime threw: how far it got is unknown, so its units are not known to be back. */
+const stoppedByError = (why: string): RolloutFailed => {
+  const reason = `Stopped by an error: ${why}`;
+  return { status: 'failed', reason, result: `${reason}.`, restored: 0, problems: [] };
+};
+
+/** After `failedHost` did not succeed: undoes the runtimes that did, newest first, and says what is back. */
+async function undoEarlier(ctx: RunContext, ran: Ran[], failedHost: string, failure: RolloutFailed, onProgress: ProgressSink): Promise<PlanRolloutOutcome> {
+  let restored = failure.restored;
+  const problems = [...failure.problems];
+  for (const r of [...ran].reverse()) {
+    const names = r.services.map((s) => s.service).join(', ');
+    await onProgress(`${failedHost} did not succeed; putting ${names} on ${r.host} back to the previous version…`);
+    try {
+      const back = await r.rollout.undo(onProgress);
+      restored += back.restored;
+      problems.push(...back.problems);
+    } catch (error) {
+      ctx.deps.logger.error({ err: error, actionId: ctx.action.id, host: r.host }, 'cannot undo the rollout');
+      problems.push(`${names} on ${r.host} (${describeError(error)})`);
+    }
+  }
+  const failedHostBack = failure.status === 'rolled_back' || failure.untouched === true;
+  const result = revertSentence(failure.reason, restored, problems);
+  return { status: problems.length === 0 && failedHostBack ? 'rolled_back' : 'failed', result };
+}
