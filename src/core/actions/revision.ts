@@ -12,3 +12,12 @@ export function revisionOf(units: readonly Pick<ContainerInfo, 'imageId'>[]): st
 export function sameRevision(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
 }
+
+/**
+ * Whether the units running now are the ones the plan names (sorted names): the plan changes its units by
+ * name, so one renamed or swapped for another since the request is a change even when the revision is
+ * the same.
+ */
+export function sameUnits(now: readonly Pick<ContainerInfo, 'name'>[], planned: readonly string[]): boolean {
+  return sameRevision(now.map((u) => u.name).sort(), [...planned].sort());
+}

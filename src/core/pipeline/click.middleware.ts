@@ -5,7 +5,7 @@ import { CANCEL, CONFIRM } from '../actions/action-plan.js';
 import { actionState, blockers, requiredRole } from '../actions/action-state.js';
 import type { CoreServices } from '../services.js';
 import { findContainers } from '../actions/runtime-query.js';
-import { revisionOf, sameRevision } from '../actions/revision.js';
+import { revisionOf, sameRevision, sameUnits } from '../actions/revision.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import type { PendingAction } from '../ports/pending-action.port.js';
@@ -140,10 +140,9 @@ async function changedSince(action: PendingAction, services: CoreServices): Prom
     const now = found.get(specs[i]!)!;
     if (!now.ok) return `Host ${now.host} is ${now.problem}`;
     const images = new Set(now.containers.map((c) => c.image));
-    const same = planned.revision
-      ? sameRevision(revisionOf(now.containers), planned.revision)
-      : // A plan stored before revisions were pinned: the same units by name.
-        now.containers.map((c) => c.name).sort().join(',') === [...planned.units].sort().join(',');
+    // The same units by name (what the runner changes), running the same revision when the plan pinned one
+    // (plans stored before revisions were pinned have none).
+    const same = sameUnits(now.containers, planned.units) && (!planned.revision || sameRevision(revisionOf(now.containers), planned.revision));
     if (!same || images.size !== 1 || !images.has(planned.currentImage)) {
       const nowVersion = now.containers[0]?.version ?? 'nothing';
       return `${planned.service} changed since the request (now ${nowVersion}, was ${planned.currentVersion})`;
