@@ -22,8 +22,9 @@ export interface RecoveredAction {
 
 /**
  * Start-up recovery: every action claimed but never finished whose job no live worker runs was cut short
- * (the bot stopped mid-run). It is never run again: each runtime it touched recovers its half-done rollout,
- * its running deployments are failed, its deploy lock released, and it is finished as failed with a clear message.
+ * (the bot stopped mid-run). It is never run again: every runtime of its plan recovers its rollout (a plan's
+ * rollouts are committed only at the end, so this covers the hosts done before the one cut short), its
+ * running deployments are failed, its deploy lock released, and it is finished as failed with a clear message.
  */
 export async function recoverUnfinished(deps: RecoveryDeps): Promise<RecoveredAction[]> {
   const recovered: RecoveredAction[] = [];
@@ -56,7 +57,7 @@ async function recoverOne(action: PendingAction, deps: RecoveryDeps): Promise<Re
   return { actionId: action.id, restored, problems };
 }
 
-/** Asks each runtime the action touched to put back the units of its half-done rollout. */
+/** Asks every runtime of the plan to put back the units of its uncommitted rollout. */
 async function recoverRollouts(action: PendingAction, deps: RecoveryDeps): Promise<{ restored: number; problems: string[] }> {
   let restored = 0;
   const problems: string[] = [];
