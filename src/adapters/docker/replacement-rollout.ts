@@ -1,5 +1,5 @@
 import { describeError, oneLine } from '../../core/actions/action-errors.js';
-import { runHttpProbe } from '../../core/actions/http-probe.js';
+import { runHttpProbe } from '../http/http-probe.js';
 import { revertSentence } from '../../core/actions/revert-sentence.js';
 import { plural } from '../../core/domain/wording.js';
 import type { Logger } from '../../core/ports/logger.port.js';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
-import { runHttpProbe } from '../../../src/core/actions/http-probe.js';
+import { runHttpProbe } from '../../../src/adapters/http/http-probe.js';
 import { actionFixture, IMAGE } from './action-fixture.js';
 
 let server: Server | undefined;

@@ -1,4 +1,4 @@
-import type { HttpProbe } from '../ports/runtime.port.js';
+import type { HttpProbe } from '../../core/ports/runtime.port.js';
 
 export type { HttpProbe };
 
