@@ -3,6 +3,7 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import { parseDatabaseTarget, poolConfigFor } from './database-target.js';
+import { asStoreError } from './prisma-errors.js';
 
 export type { PrismaClient };
 
@@ -15,18 +16,36 @@ export interface PrismaClientOptions {
   onPoolError?: (err: Error) => void;
 }
 
+/** How long a query waits for a connection before the database counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 /**
  * `url` is a Prisma-style PostgreSQL URL (`?schema=name` allowed). Every pooled connection gets
  * `search_path` set to the schema, so the client's queries and raw SQL agree on where tables live.
+ * Every query (model operations and raw SQL) that fails because PostgreSQL cannot be reached throws the
+ * core's StoreUnavailableError, so every repository reports an outage the same way.
  * Call `$disconnect()` on shutdown (it also ends the pool).
  */
 export function createPrismaClient(url: string, options: PrismaClientOptions = {}): PrismaClient {
   const target = parseDatabaseTarget(url, options.schema);
-  const pool = new pg.Pool(poolConfigFor(target, options.poolMax ?? 10));
+  const pool = new pg.Pool({ connectionTimeoutMillis: CONNECT_TIMEOUT_MS, ...poolConfigFor(target, options.poolMax ?? 10) });
   const adapter = new PrismaPg(pool, {
     schema: target.schema,
     disposeExternalPool: true,
     onPoolError: options.onPoolError ?? (() => {}),
   });
-  return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter }).$extends({
+    name: 'store-unavailable',
+    query: {
+      async $allOperations({ args, query }) {
+        try {
+          return await query(args);
+        } catch (error) {
+          throw asStoreError(error);
+        }
+      },
+    },
+  });
+  // The extension only changes which error is thrown, so the client keeps PrismaClient's shape.
+  return client as unknown as PrismaClient;
 }

@@ -1,0 +1,18 @@
+/**
+ * Failures every store port may raise. Adapters translate their driver's errors into these, so the core can
+ * tell "the database is away" from a bug without knowing which database or client library is behind a port.
+ */
+
+/** The store behind a port cannot be reached right now (connection refused or lost, timed out): nothing was changed. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(
+    /** What is away, as /readyz names it (`database`). */
+    readonly store: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The ${store} cannot be reached.`, options);
+  }
+}
+
+export const isStoreUnavailable = (error: unknown): error is StoreUnavailableError => error instanceof StoreUnavailableError;
