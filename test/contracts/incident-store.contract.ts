@@ -26,9 +26,9 @@ const incident = (over: Partial<NewIncident> = {}): NewIncident => ({
 
 /**
  * The IncidentStore contract, run against the in-memory fake (unit) and PrismaIncidentStore (integration).
- * `make` returns an empty store. What callers rely on: one open incident per group, appends that never lose
- * a note, and conditional steps (resolve, acknowledge, silence, escalate, link, update-if-unchanged) that
- * answer true for exactly one of several replicas.
+ * `make` returns an empty store. What callers rely on: one open incident per group (claimed by one of several
+ * replicas opening it at once), appends that never lose a note, and conditional steps (resolve, acknowledge,
+ * silence, escalate, link, update-if-unchanged) that answer true for exactly one of several replicas.
  */
 export function incidentStoreContract(make: () => Promise<IncidentStore>): void {
   describe('IncidentStore contract', () => {
@@ -45,6 +45,44 @@ export function incidentStoreContract(make: () => Promise<IncidentStore>): void 
       expect(await s.findOpen('contract', 'g1')).toEqual(opened);
       expect(await s.findOpen('contract', 'g2')).toBeNull();
       expect(await s.get('nope')).toBeNull();
+    });
+
+    it('claims a group once: concurrent opens give one incident, and every caller gets its id', async () => {
+      const s = store;
+      // Given eight replicas opening the same group at once, each with its own view of the notification,
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, n) => s.openOrGet(incident({ groupKey: 'g-claim', title: `replica ${n}`, openedAt: min(n) }))),
+      );
+      // then one of them opened it and all hold that incident, as stored.
+      const winners = claims.filter((c) => c.opened);
+      expect(winners).toHaveLength(1);
+      const id = winners[0]!.incident.id;
+      expect(claims.map((c) => c.incident.id)).toEqual(Array(8).fill(id));
+      const open = (await s.openIncidents(['contract'])).filter((i) => i.groupKey === 'g-claim');
+      expect(open.map((i) => i.id)).toEqual([id]);
+      expect(open[0]).toEqual(winners[0]!.incident);
+      for (const c of claims) expect(c.incident).toEqual(winners[0]!.incident);
+    });
+
+    it('claims a group again once its incident resolved, and per project', async () => {
+      const s = store;
+      const first = await s.openOrGet(incident({ groupKey: 'g-again' }));
+      expect(first).toMatchObject({ opened: true, incident: { status: 'open', title: 'HighErrorRate' } });
+      // An open group is not opened again, nor is its incident changed by the second caller's data.
+      const second = await s.openOrGet(incident({ groupKey: 'g-again', title: 'other title', alerts: [] }));
+      expect(second).toEqual({ opened: false, incident: first.incident });
+      expect(await s.open(incident({ groupKey: 'g-again', title: 'third' }))).toEqual(first.incident);
+      // The same group key of another project is another incident.
+      const elsewhere = await s.openOrGet(incident({ project: 'contract-b', groupKey: 'g-again' }));
+      expect(elsewhere.opened).toBe(true);
+      expect(elsewhere.incident.id).not.toBe(first.incident.id);
+      // Once resolved, the group's next alerts open a new incident.
+      await s.resolve(first.incident.id, min(5), [], []);
+      const next = await s.openOrGet(incident({ groupKey: 'g-again', openedAt: min(6) }));
+      expect(next.opened).toBe(true);
+      expect(next.incident.id).not.toBe(first.incident.id);
+      expect((await s.findOpen('contract', 'g-again'))!.id).toBe(next.incident.id);
+      expect((await s.get(first.incident.id))!.status).toBe('resolved');
     });
 
     it('appends timeline entries and replaces alert states', async () => {

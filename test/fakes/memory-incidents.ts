@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Incident, IncidentAlert, IncidentStore, IncidentWindow, NewIncident, TimelineEntry } from '../../src/core/ports/incident.port.js';
+import type { Incident, IncidentAlert, IncidentStore, IncidentWindow, NewIncident, OpenClaim, TimelineEntry } from '../../src/core/ports/incident.port.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -8,7 +8,10 @@ export class MemoryIncidentStore implements IncidentStore {
   readonly rows = new Map<string, Incident>();
   private seq = 0;
 
-  async open(incident: NewIncident): Promise<Incident> {
+  /** Checks and inserts with no await in between, so concurrent calls see one incident as the index makes them. */
+  async openOrGet(incident: NewIncident): Promise<OpenClaim> {
+    const open = this.newestOpen((r) => r.project === incident.project && r.groupKey === incident.groupKey);
+    if (open) return { incident: open, opened: false };
     const id = `inc${(++this.seq).toString(36)}`;
     const row: Incident = {
       ...clone(incident),
@@ -23,7 +26,11 @@ export class MemoryIncidentStore implements IncidentStore {
       deploymentId: null,
     };
     this.rows.set(id, row);
-    return clone(row);
+    return { incident: clone(row), opened: true };
+  }
+
+  async open(incident: NewIncident): Promise<Incident> {
+    return (await this.openOrGet(incident)).incident;
   }
 
   async get(id: string): Promise<Incident | null> {

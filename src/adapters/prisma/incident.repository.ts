@@ -1,10 +1,12 @@
 /**
  * IncidentStore on PostgreSQL (table incident). Alert states are a JSON array replaced per notification;
  * timeline entries are appended with `timeline || $entries` in one UPDATE, so notes written while
- * Alertmanager updates the incident are kept. JSON is validated with zod on the way in and out.
+ * Alertmanager updates the incident are kept. JSON is validated with zod on the way in and out. A group has at
+ * most one open incident (the partial unique index `incident_one_open_per_group`, made by a hand-written
+ * migration), and opening one is a single `INSERT … ON CONFLICT DO NOTHING` against it.
  */
 import { z } from 'zod';
-import type { Incident, IncidentAlert, IncidentStore, IncidentWindow, NewIncident, TimelineEntry } from '../../core/ports/incident.port.js';
+import type { Incident, IncidentAlert, IncidentStore, IncidentWindow, NewIncident, OpenClaim, TimelineEntry } from '../../core/ports/incident.port.js';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { withFreshId } from './prisma-errors.js';
 import { newShortId, shortIdSchema } from './short-id.js';
@@ -66,14 +68,28 @@ const deploymentIdSchema = z.string().regex(/^\d{1,18}$/, 'a deployment id');
 export class PrismaIncidentStore implements IncidentStore {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async open(incident: NewIncident): Promise<Incident> {
+  async openOrGet(incident: NewIncident): Promise<OpenClaim> {
     const data = newIncidentSchema.parse(incident);
-    const row = await withFreshId(newShortId, (id) =>
-      this.prisma.incident.create({
-        data: { id, ...data, status: 'open', alerts: JSON.parse(json(data.alerts)), timeline: JSON.parse(json(data.timeline)) },
-      }),
-    );
-    return toIncident(row);
+    const alerts = json(data.alerts);
+    const timeline = json(data.timeline);
+    // The loser of a race waits for the winner's insert to commit, inserts nothing and reads the winner's
+    // row. If that incident resolved in between, the group is free again: claim it once more.
+    for (let attempt = 1; ; attempt++) {
+      const inserted = await withFreshId(newShortId, (id) =>
+        this.prisma.$executeRaw`
+          INSERT INTO "incident" ("id", "project", "group_key", "title", "status", "opened_at", "alerts", "timeline")
+          VALUES (${id}, ${data.project}, ${data.groupKey}, ${data.title}, 'open', ${data.openedAt}, ${alerts}::jsonb, ${timeline}::jsonb)
+          ON CONFLICT ("project", "group_key") WHERE "status" = 'open' DO NOTHING`.then((count) => (count === 1 ? id : null)),
+      );
+      if (inserted) return { incident: toIncident(await this.prisma.incident.findUniqueOrThrow({ where: { id: inserted } })), opened: true };
+      const winner = await this.findOpen(data.project, data.groupKey);
+      if (winner) return { incident: winner, opened: false };
+      if (attempt >= 5) throw new Error(`incident of ${data.project} group ${data.groupKey}: opened and resolved again on every attempt`);
+    }
+  }
+
+  async open(incident: NewIncident): Promise<Incident> {
+    return (await this.openOrGet(incident)).incident;
   }
 
   async get(id: string): Promise<Incident | null> {

@@ -77,7 +77,21 @@ export interface IncidentWindow {
   to: Date;
 }
 
+/** What `openOrGet` found: the group's open incident, and whether this caller opened it. */
+export interface OpenClaim {
+  incident: Incident;
+  /** True for the one caller that opened it; false when the group already had an open incident. */
+  opened: boolean;
+}
+
 export interface IncidentStore {
+  /**
+   * Opens the incident of this project's alert group unless one is open already, with one conditional insert:
+   * of several replicas opening the same group at once exactly one opens it (`opened: true`) and every other
+   * gets that incident (`opened: false`), never a second open incident of the group.
+   */
+  openOrGet(incident: NewIncident): Promise<OpenClaim>;
+  /** `openOrGet` for callers that do not need to know who opened it: the group's open incident. */
   open(incident: NewIncident): Promise<Incident>;
   get(id: string): Promise<Incident | null>;
   /** The open incident of this project's alert group, if any. */

@@ -45,6 +45,8 @@ function setup() {
     if (finishedAt) await deployments.finish(d.id, status, finishedAt);
     return d;
   };
+  // Each call opens a new incident: a group has at most one open incident, so each gets its own group.
+  let groups = 0;
   const open = async (envs: (string | undefined)[] = [undefined]): Promise<Incident> => {
     const alerts: IncidentAlert[] = envs.map((env, i) => ({
       fingerprint: `f${i}`,
@@ -55,7 +57,7 @@ function setup() {
       endsAt: null,
       labels: { alertname: 'HighErrorRate', project: 'shop', ...(env ? { env } : {}) },
     }));
-    return incidents.open({ project: 'shop', groupKey: 'g', title: 'HighErrorRate', openedAt: OPENED, alerts, timeline: [] });
+    return incidents.open({ project: 'shop', groupKey: `g${++groups}`, title: 'HighErrorRate', openedAt: OPENED, alerts, timeline: [] });
   };
   const link = async (incident: Incident, over: Partial<DeployLinkSettings> = {}) => linkRecentDeploy(deps, { ...settings, ...over }, incident);
   return { incidents, deployments, deployed, open, link, warnings };
