@@ -2,6 +2,7 @@
  * What the core's use cases may use: the catalog, the ports and the limits. Intents, pipeline middlewares,
  * reports and action runners all take these; none of them owns the type.
  */
+import type { OutageClicks } from './actions/outage-clicks.js';
 import type { Catalog } from './domain/catalog.js';
 import type { RecurringFreeze } from './domain/freeze.js';
 import type { IncidentSettings } from './incidents/incident-settings.js';
@@ -51,6 +52,11 @@ export interface ActionServices {
   recurringFreezes: readonly RecurringFreeze[];
   /** How long a confirm button stays valid. */
   confirmTtlMs: number;
+  /**
+   * Confirm/Cancel clicks refused because the database was away; their actions get back the time they had
+   * left once it answers (the expiry sweep must share this instance). Without it, such an action may expire.
+   */
+  outageClicks?: OutageClicks;
 }
 
 export interface Limits {

@@ -130,6 +130,22 @@ export function pendingActionStoreContract(make: () => Promise<PendingActionStor
       expect(await store.claim(early.id, 'bob', at(1))).toBeNull();
     });
 
+    it('moves the expiry of a pending action later, never earlier, and leaves settled actions alone', async () => {
+      const { id } = await store.create(request({ expiresAt: at(10) }));
+      expect(await store.extendExpiry(id, at(5))).toBe(false);
+      expect(await store.extendExpiry(id, at(10))).toBe(false);
+      expect(await store.extendExpiry(id, at(15))).toBe(true);
+      expect(await store.get(id)).toMatchObject({ status: 'pending', expiresAt: at(15) });
+      expect(await store.claim(id, 'bob', at(12))).not.toBeNull();
+      expect(await store.extendExpiry(id, at(30))).toBe(false);
+      expect((await store.get(id))!.expiresAt).toEqual(at(15));
+      const expired = await store.create(request({ expiresAt: at(2) }));
+      await store.expireDue(at(3));
+      expect(await store.extendExpiry(expired.id, at(30))).toBe(false);
+      expect(await store.get(expired.id)).toMatchObject({ status: 'expired', expiresAt: at(2) });
+      expect(await store.extendExpiry('unknown0', at(30))).toBe(false);
+    });
+
     it('remembers where the confirm message was posted', async () => {
       const { id } = await store.create(request());
       const ref = { platform: 'slack' as const, chatId: 'C0OPS', messageId: '1700000000.000100' };

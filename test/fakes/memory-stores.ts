@@ -90,6 +90,13 @@ export class MemoryPendingActionStore implements PendingActionStore {
     return due.sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime()).map(clone);
   }
 
+  async extendExpiry(id: string, until: Date): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'pending' || row.expiresAt.getTime() >= until.getTime()) return false;
+    row.expiresAt = new Date(until);
+    return true;
+  }
+
   async attachMessage(id: string, message: MessageRef): Promise<void> {
     const row = this.rows.get(id);
     if (!row) throw new Error(`pending action ${id} not found`);

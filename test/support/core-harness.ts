@@ -5,6 +5,7 @@ import type { InboundEvent, Platform } from '../../src/core/messages/inbound.js'
 import type { Reply } from '../../src/core/messages/reply.js';
 import { createCore } from '../../src/core/pipeline/core.js';
 import { silentLogger } from '../../src/core/ports/logger.port.js';
+import { OutageClicks } from '../../src/core/actions/outage-clicks.js';
 import { noopMetrics } from '../../src/core/ports/metrics.port.js';
 import { MemoryAuditLog } from '../fakes/memory-audit.js';
 import { MemoryIncidentStore } from '../fakes/memory-incidents.js';
@@ -53,6 +54,7 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     notifier: new RecordingNotifier(),
     recurringFreezes: config.recurringFreezes,
     confirmTtlMs: config.actions.confirmTtlMs,
+    outageClicks: new OutageClicks(silentLogger),
   };
   const incidents = {
     store: opts.incidentStore ?? new MemoryIncidentStore(),
@@ -90,5 +92,8 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
   const setNow = (iso: string) => {
     now = new Date(iso);
   };
-  return { core, runtimes, audit, config, actions, incidents, say, click, setNow };
+  const advance = (ms: number) => {
+    now = new Date(now.getTime() + ms);
+  };
+  return { core, runtimes, audit, config, actions, incidents, say, click, setNow, advance, now: () => now };
 }

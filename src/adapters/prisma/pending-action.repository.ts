@@ -114,6 +114,16 @@ export class PrismaPendingActionStore implements PendingActionStore {
     return rows.map(toAction).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
   }
 
+  /** One conditional UPDATE: only a pending action whose expiry is before `until`. */
+  async extendExpiry(id: string, until: Date): Promise<boolean> {
+    if (!validId(id)) return false;
+    const { count } = await this.prisma.pendingAction.updateMany({
+      where: { id, status: 'pending', expiresAt: { lt: until } },
+      data: { expiresAt: until },
+    });
+    return count === 1;
+  }
+
   async attachMessage(id: string, message: MessageRef): Promise<void> {
     const ref = messageRefSchema.parse(message);
     const { count } = await this.prisma.pendingAction.updateMany({

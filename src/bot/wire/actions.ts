@@ -8,6 +8,7 @@ import { BullActionQueue } from '../../adapters/bullmq/bull-action.queue.js';
 import type { ActionRunDeps } from '../../core/actions/action-deps.js';
 import { recoverUnfinished } from '../../core/actions/action-recovery.js';
 import { createActionProcessor } from '../../core/actions/action.processor.js';
+import { OutageClicks } from '../../core/actions/outage-clicks.js';
 import { findService } from '../../core/domain/catalog.js';
 import { personName } from '../../core/domain/people.js';
 import type { ActionServices } from '../../core/services.js';
@@ -36,6 +37,8 @@ export function wireActions(config: DeckhandConfig, infra: Infrastructure, store
     incidents: stores.incidents,
     probeFor: (project, env, service) => findService(config.catalog, project, env, service)?.probe,
   };
+  // Shared by the confirm flow (which notes clicks refused during a database outage) and the expiry sweep.
+  const outageClicks = new OutageClicks(logger);
   const recovery = () => recoverUnfinished({ ...run, isQueued: (id) => queue.isQueued(id), graceMs: 30_000 });
   let worker: ActionWorker | undefined;
   let sweeper: ExpirySweeper | undefined;
@@ -50,12 +53,13 @@ export function wireActions(config: DeckhandConfig, infra: Infrastructure, store
       notifier,
       recurringFreezes: config.recurringFreezes,
       confirmTtlMs: config.actions.confirmTtlMs,
+      outageClicks,
     },
     async start() {
       const recovered = await recovery();
       if (recovered.length) logger.warn({ recovered: recovered.map((r) => r.actionId) }, 'finished actions interrupted by a restart');
       worker = startActionWorker({ prefix, connection, processor: createActionProcessor(run), logger, onAbandoned: async () => void (await recovery()) });
-      sweeper = startExpirySweeper({ pendingActions: stores.pendingActions, notifier, audit: stores.audit, clock, logger, intervalMs: 15_000 });
+      sweeper = startExpirySweeper({ pendingActions: stores.pendingActions, notifier, audit: stores.audit, clock, logger, outageClicks, intervalMs: 15_000 });
     },
     async stop() {
       await sweeper?.stop();

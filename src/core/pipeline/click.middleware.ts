@@ -28,6 +28,8 @@ export function clickMiddleware(services: CoreServices): Middleware {
       finish(ctx, 'invalid', replies.warning('This button is no longer valid.', 'Run the command again to get fresh buttons.'), 'unknown action');
       return;
     }
+    // Actions clicked while the database was away get their time back before this click looks at them.
+    await services.actions.outageClicks?.settle(services.actions.pending, services.clock.now());
     const action = await services.actions.pending.get(event.pendingId);
     if (!action) {
       finish(ctx, 'invalid', replies.warning('This request no longer exists.', 'Run the command again.'), 'unknown pending action');

@@ -16,6 +16,7 @@ import { clickMiddleware } from './click.middleware.js';
 import { incidentClickMiddleware } from './incident-click.middleware.js';
 import { confirmMiddleware } from './confirm.middleware.js';
 import { presentReply } from './presentation.js';
+import { unavailableMiddleware } from './unavailable.middleware.js';
 
 export interface CoreDeps extends CoreServices {
   audit: AuditLog;
@@ -23,7 +24,7 @@ export interface CoreDeps extends CoreServices {
 }
 
 /**
- * The platform-neutral core: request id → identity → audit → gate → alert buttons → click (confirm buttons) → parse →
+ * The platform-neutral core: request id → identity → audit → store outage answer → gate → alert buttons → click (confirm buttons) → parse →
  * authorize → confirm (plans of confirmable intents become pending actions) → execute.
  */
 export function createCore(deps: CoreDeps): ChatCore {
@@ -36,6 +37,7 @@ export function createCore(deps: CoreDeps): ChatCore {
     requestId,
     identityMiddleware(() => deps.catalog),
     auditMiddleware(deps),
+    unavailableMiddleware(deps),
     gateMiddleware(),
     incidentClickMiddleware(services),
     clickMiddleware(services),

@@ -94,6 +94,11 @@ export interface PendingActionStore {
   finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void>;
   /** Marks every pending action past its expiry as `expired` and returns them (for audit and message edits). */
   expireDue(now: Date): Promise<PendingAction[]>;
+  /**
+   * Conditional: a still-pending action's expiry moves later, to `until` (never earlier). False when it is no
+   * longer pending or already expires at or after `until`. Gives back the time an outage took from a click.
+   */
+  extendExpiry(id: string, until: Date): Promise<boolean>;
   /** Remembers where the confirm message was posted. */
   attachMessage(id: string, message: MessageRef): Promise<void>;
   /** Actions claimed but never finished (the bot stopped while running them). */

@@ -1,0 +1,27 @@
+import { CANCEL, CONFIRM } from '../actions/action-plan.js';
+import { replies } from '../messages/reply-builder.js';
+import { isStoreUnavailable } from '../ports/store-errors.js';
+import type { CoreServices } from '../services.js';
+import { finish, type Middleware } from './middleware.js';
+
+/** The answer to anything that needed the database while it could not be reached. */
+export const DATABASE_UNAVAILABLE = 'Deckhand cannot reach its database right now; nothing was changed. Try again in a minute.';
+
+/**
+ * The one place a store outage becomes an answer: whatever after this point needed a store that cannot be
+ * reached (StoreUnavailableError), the asker gets the outage sentence, and a clicked Confirm or Cancel stays
+ * pending with the time it had left (see OutageClicks). The audit middleware before it records the outcome.
+ */
+export function unavailableMiddleware(services: CoreServices): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      services.logger.warn({ err: { message: err.message }, requestId: ctx.requestId, store: err.store }, 'store unavailable');
+      const { event } = ctx;
+      if (event.kind === 'action' && [CONFIRM, CANCEL].includes(event.actionId)) services.actions.outageClicks?.note(event.pendingId, services.clock.now());
+      finish(ctx, 'error', replies.error(DATABASE_UNAVAILABLE), `${err.store} unavailable`);
+    }
+  };
+}
