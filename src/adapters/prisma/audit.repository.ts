@@ -25,6 +25,8 @@ const auditEntry = z.object({
   durationMs: z.number().int().min(0).max(2_147_483_647),
 });
 
+const entryKey = z.string().min(1).max(100);
+
 const auditQuery = z.object({
   limit: z.number().int().min(1).max(500),
   personId: z.string().min(1).optional(),
@@ -42,6 +44,15 @@ export class PrismaAuditLog implements AuditLog {
     await this.prisma.auditLog.create({ data });
   }
 
+  /**
+   * Records `entry` under `key` once: recording the same key again (a retry after a failure whose insert
+   * did commit, or another replica flushing the same spooled entry) changes nothing.
+   */
+  async recordOnce(key: string, entry: AuditEntry): Promise<void> {
+    const data = { ...auditEntry.parse(entry), entryKey: entryKey.parse(key) };
+    await this.prisma.auditLog.createMany({ data: [data], skipDuplicates: true });
+  }
+
   /** Newest first (by `at`, then insertion order). */
   async recent(query: AuditQuery): Promise<AuditEntry[]> {
     const q = auditQuery.parse(query);
@@ -49,7 +60,7 @@ export class PrismaAuditLog implements AuditLog {
       where: { personId: q.personId, intent: q.intent },
       orderBy: [{ at: 'desc' }, { id: 'desc' }],
       take: q.limit,
-      omit: { id: true },
+      omit: { id: true, entryKey: true },
     });
     return rows.map((row) => auditRow.parse(row));
   }

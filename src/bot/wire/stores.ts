@@ -1,4 +1,5 @@
 /** The PostgreSQL stores behind the core's ports, and the pruning of processed-event keys (server mode). */
+import { Redis } from 'ioredis';
 import { PrismaAuditLog } from '../../adapters/prisma/audit.repository.js';
 import { PrismaDeploymentStore } from '../../adapters/prisma/deployment.repository.js';
 import { PrismaFreezeStore } from '../../adapters/prisma/freeze.repository.js';
@@ -9,6 +10,7 @@ import { PrismaOncallOverrideStore } from '../../adapters/prisma/oncall-override
 import { PrismaPendingActionStore } from '../../adapters/prisma/pending-action.repository.js';
 import { PrismaPostedMessages } from '../../adapters/prisma/posted-message.repository.js';
 import { PrismaProcessedEvents } from '../../adapters/prisma/processed-event.repository.js';
+import { auditSpoolKey, SpooledAuditLog } from '../../adapters/prisma/spooled-audit.js';
 import { periodic } from '../../jobs/periodic.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { Module } from './module.js';
@@ -18,9 +20,9 @@ const PROCESSED_EVENT_TTL_MS = 24 * 60 * 60_000;
 
 export type Stores = ReturnType<typeof storesOf>;
 
-function storesOf({ prisma, clock }: Infrastructure) {
+function storesOf({ prisma, clock }: Infrastructure, audit: SpooledAuditLog) {
   return {
-    audit: new PrismaAuditLog(prisma),
+    audit,
     pendingActions: new PrismaPendingActionStore(prisma, clock),
     deployments: new PrismaDeploymentStore(prisma),
     locks: new PrismaLockStore(prisma, clock),
@@ -34,13 +36,27 @@ function storesOf({ prisma, clock }: Infrastructure) {
 }
 
 export function wireStores(infra: Infrastructure, options: { server: boolean }): Stores & Module {
-  const stores = storesOf(infra);
+  // While PostgreSQL is away audit entries wait in Redis (server mode) or in this process, and are flushed back.
+  const spoolRedis = options.server ? new Redis({ ...infra.connection, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  spoolRedis?.on('error', () => {}); // each failed spool write logs its own warning
+  const audit = new SpooledAuditLog(new PrismaAuditLog(infra.prisma), { redis: spoolRedis, listKey: auditSpoolKey(infra.prefix), logger: infra.logger });
+  const stores = storesOf(infra, audit);
   // Dedupe keys only need to outlive redeliveries: Slack signs for 5 minutes, Telegram keeps an update 24 h.
   const prune = options.server ? periodic('processed-event prune', 10 * 60_000, () => stores.processed.prune(PROCESSED_EVENT_TTL_MS), infra.logger) : undefined;
   return {
     ...stores,
     name: 'stores',
-    start: async () => prune?.start(),
-    stop: async () => prune?.stop(),
+    start: async () => {
+      await spoolRedis?.connect().catch((err: Error) => infra.logger.warn({ err: { message: err.message } }, 'redis not reachable yet for the audit spool'));
+      audit.start();
+      prune?.start();
+    },
+    stop: async () => {
+      await prune?.stop();
+      await audit.stop();
+    },
+    close: async () => {
+      spoolRedis?.disconnect();
+    },
   };
 }
