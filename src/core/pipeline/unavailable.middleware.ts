@@ -18,7 +18,8 @@ export function unavailableMiddleware(services: CoreServices): Middleware {
       await next();
     } catch (err) {
       if (!isStoreUnavailable(err)) throw err;
-      services.logger.warn({ err: { message: err.message }, requestId: ctx.requestId, store: err.store }, 'store unavailable');
+      const cause = err.cause instanceof Error ? err.cause.message : undefined;
+      services.logger.warn({ err: { message: err.message, cause }, requestId: ctx.requestId, store: err.store }, 'store unavailable');
       const { event } = ctx;
       if (event.kind === 'action' && [CONFIRM, CANCEL].includes(event.actionId)) services.actions.outageClicks?.note(event.pendingId, services.clock.now());
       finish(ctx, 'error', replies.error(DATABASE_UNAVAILABLE), `${err.store} unavailable`);

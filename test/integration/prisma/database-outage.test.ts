@@ -160,4 +160,12 @@ describe('PostgreSQL stopped and started under the core', () => {
     expect(b.actions.queue.enqueued).toHaveLength(1);
     expect(await count('SELECT count(*) AS n FROM audit_log')).toBe(b.sent());
   }, 120_000);
+
+  it('inserts an entry recorded twice under one key once', async () => {
+    const audit = new PrismaAuditLog(prisma);
+    const entry = { requestId: 'twice', at: new Date('2026-12-02T01:00:00Z'), platform: 'telegram' as const, platformUserId: ALICE, personId: 'alice', chatId: ALICE, intent: 'help', args: 'help', outcome: 'ok' as const, detail: null, durationMs: 1 };
+    await audit.recordOnce('key-twice', entry);
+    await audit.recordOnce('key-twice', { ...entry, durationMs: 2 });
+    expect(await count(`SELECT count(*) AS n FROM audit_log WHERE request_id = 'twice'`)).toBe(1);
+  });
 });
