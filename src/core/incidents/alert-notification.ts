@@ -9,7 +9,7 @@ import { auditSystemChange, type SystemChangeIntent } from '../audit/system-chan
 import { applyAlerts, groupTitle, routeByProject, type AlertGroup, type ProjectSlice } from '../domain/alert-group.js';
 import type { AuditLog } from '../ports/audit.port.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { Incident, IncidentStore } from '../ports/incident.port.js';
+import type { Incident, IncidentStore, NewIncident } from '../ports/incident.port.js';
 import { linkRecentDeploy, type DeployLinkSettings } from './deploy-link.js';
 import { livingPost, postIncident, resolveIncident, type IncidentPost, type IncidentPostDeps } from './incident-posts.js';
 
@@ -83,39 +83,61 @@ async function audit(deps: AlertProcessorDeps, requestId: string, slice: Project
   });
 }
 
+/**
+ * Reads, decides and writes with conditional steps only, so a notification that reaches several replicas at
+ * once (Alertmanager in HA mode sends it from every peer) changes the incident once: one replica opens the
+ * group (the store's claim), the others fold the same alerts into that incident and find nothing new.
+ * When another writer changed the incident between the read and the write, the next round reads it again.
+ */
 async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice): Promise<SliceResult> {
   const now = deps.clock.now();
-  const existing = await deps.incidents.findOpen(slice.project, group.groupKey);
-  if (!existing) return openIncident(deps, group, slice, now);
-  const change = applyAlerts(existing.alerts, slice.alerts, now);
-  if (change.entries.length === 0) return { id: existing.id, change: 'unchanged', posts: [] };
-  if (!change.allResolved) {
-    // Resolved meanwhile (the reconciler, another replica): these alerts start a new incident.
-    if (!(await deps.incidents.update(existing.id, change.alerts, change.entries))) return openIncident(deps, group, slice, now);
-    // Rendered from a fresh read, so an acknowledgement or silence made meanwhile is not undone on the message.
-    const updated: Incident = (await deps.incidents.get(existing.id)) ?? { ...existing, alerts: change.alerts, timeline: [...existing.timeline, ...change.entries] };
-    return { id: existing.id, change: 'updated', posts: [living(deps, updated)], incident: updated };
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    let existing = await deps.incidents.findOpen(slice.project, group.groupKey);
+    if (!existing) {
+      const opening = newIncident(deps, group, slice, now);
+      if (!opening) return { id: null, change: 'ignored', posts: [] };
+      const claim = await deps.incidents.openOrGet(opening);
+      if (claim.opened) {
+        const linked = deps.deployLink ? await linkRecentDeploy(deps, deps.deployLink, claim.incident) : claim.incident;
+        return { id: linked.id, change: 'opened', posts: [living(deps, linked)], incident: linked };
+      }
+      existing = claim.incident;
+    }
+    const change = applyAlerts(existing.alerts, slice.alerts, now);
+    if (change.entries.length === 0) return { id: existing.id, change: 'unchanged', posts: [] };
+    if (!change.allResolved) {
+      // False when resolved meanwhile (the reconciler, another replica: these alerts then open a new incident)
+      // or when its alert states changed since the read (another replica wrote this notification already).
+      if (!(await deps.incidents.updateIfUnchanged(existing.id, existing.alerts, change.alerts, change.entries))) continue;
+      // Rendered from a fresh read, so an acknowledgement or silence made meanwhile is not undone on the message.
+      const updated: Incident = (await deps.incidents.get(existing.id)) ?? { ...existing, alerts: change.alerts, timeline: [...existing.timeline, ...change.entries] };
+      return { id: existing.id, change: 'updated', posts: [living(deps, updated)], incident: updated };
+    }
+    const resolved = await resolveIncident(deps, existing.id, now, change.alerts, change.entries);
+    if (!resolved) return { id: existing.id, change: 'unchanged', posts: [] };
+    return { id: resolved.incident.id, change: 'resolved', posts: resolved.posts, incident: resolved.incident };
   }
-  const resolved = await resolveIncident(deps, existing.id, now, change.alerts, change.entries);
-  if (!resolved) return { id: existing.id, change: 'unchanged', posts: [] };
-  return { id: resolved.incident.id, change: 'resolved', posts: resolved.posts, incident: resolved.incident };
+  // Every round lost to another writer: Alertmanager re-sends the notification when it is not accepted.
+  throw new Error(`incident of ${slice.project} group ${group.groupKey} changed by other writers ${MAX_ROUNDS} times while applying a notification`);
 }
 
-async function openIncident(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice, now: Date): Promise<SliceResult> {
+/** Rounds of read, decide and conditional write before a notification is given up (another writer won each). */
+const MAX_ROUNDS = 5;
+
+/** The incident these alerts open, or null when none of them fires. */
+function newIncident(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice, now: Date): NewIncident | null {
   const change = applyAlerts([], slice.alerts, now);
-  if (change.allResolved) return { id: null, change: 'ignored', posts: [] };
+  if (change.allResolved) return null;
   const firingStarts = change.alerts.filter((a) => a.status === 'firing').map((a) => a.startsAt.getTime());
   const openedAt = new Date(Math.min(now.getTime(), ...firingStarts));
-  const incident = await deps.incidents.open({
+  return {
     project: slice.project,
     groupKey: group.groupKey,
     title: groupTitle(group, deps.projectLabel),
     openedAt,
     alerts: change.alerts,
     timeline: [{ at: openedAt, kind: 'opened', text: 'Incident opened by Alertmanager', by: null }, ...change.entries],
-  });
-  const linked = deps.deployLink ? await linkRecentDeploy(deps, deps.deployLink, incident) : incident;
-  return { id: linked.id, change: 'opened', posts: [living(deps, linked)], incident: linked };
+  };
 }
 
 const living = (deps: AlertProcessorDeps, incident: Incident): IncidentPost => livingPost(deps, incident, deps.clock.now());

@@ -66,6 +66,39 @@ describe('processAlertGroup', () => {
     expect(notifier.announcements[0]!.reply.text).toContain(`Incident: ${incident!.id}`);
   });
 
+  it('opens one incident when the same notification reaches two replicas at once; the other finds nothing new', async () => {
+    const { deps, incidents, notifier, audit } = setup();
+    const claims: boolean[] = [];
+    const openOrGet = incidents.openOrGet.bind(incidents);
+    incidents.openOrGet = async (incident) => {
+      const claim = await openOrGet(incident);
+      claims.push(claim.opened);
+      return claim;
+    };
+    // Both read "no open incident" before either opens it (Alertmanager HA: every peer sends the notification).
+    const outs = await Promise.all([processAlertGroup(deps, group([alert('a1'), alert('a2')])), processAlertGroup(deps, group([alert('a1'), alert('a2')]))]);
+    expect(claims.sort()).toEqual([false, true]);
+    const changes = outs.map((o) => o.incidents[0]!);
+    expect(changes.map((c) => c.change).sort()).toEqual(['opened', 'unchanged']);
+    expect(changes[0]!.id).toBe(changes[1]!.id);
+    expect([...incidents.rows.values()]).toHaveLength(1);
+    expect((await incidents.get(changes[0]!.id!))!.timeline.map((e) => e.kind)).toEqual(['opened', 'firing', 'firing']);
+    expect(notifier.announcements).toHaveLength(1);
+    expect(audit.entries.map((e) => e.intent)).toEqual(['incident.opened']);
+  });
+
+  it('writes an update once when the same notification reaches two replicas at once', async () => {
+    const { deps, incidents, notifier, audit, at } = setup();
+    const id = (await processAlertGroup(deps, group([alert('a1')]))).incidents[0]!.id!;
+    at(2);
+    const outs = await Promise.all([processAlertGroup(deps, group([alert('a1'), alert('a2')])), processAlertGroup(deps, group([alert('a1'), alert('a2')]))]);
+    expect(outs.map((o) => o.incidents[0]!.change).sort()).toEqual(['unchanged', 'updated']);
+    expect(outs.map((o) => o.incidents[0]!.id)).toEqual([id, id]);
+    expect((await incidents.get(id))!.timeline.map((e) => e.kind)).toEqual(['opened', 'firing', 'firing']);
+    expect(notifier.announcements).toHaveLength(2);
+    expect(audit.entries.map((e) => e.intent)).toEqual(['incident.opened', 'incident.updated']);
+  });
+
   it('opens a new incident when the open one was resolved between reading and updating it', async () => {
     const { deps, incidents } = setup();
     const first = (await processAlertGroup(deps, group([alert('a1')]))).incidents[0]!.id!;
