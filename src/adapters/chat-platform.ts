@@ -10,6 +10,7 @@ import type { ChatCore } from '../core/pipeline/chat-core.js';
 import type { Logger } from '../core/ports/logger.port.js';
 import type { Notifier } from '../core/ports/notifier.port.js';
 import type { PostedMessageStore } from '../core/ports/posted-message.port.js';
+import type { Lease } from './redis/lease.js';
 import type { MountedRoute } from './http/http-router.js';
 import type { ReadinessCheck } from './http/readiness.js';
 
@@ -63,6 +64,12 @@ export interface PlatformContext {
   posted: PostedMessageStore;
   /** False for an event key this platform already handled (redelivery, replay); shared by replicas. */
   isFirstSeen(key: string): Promise<boolean>;
+  /**
+   * A lease shared by the replicas of this deployment (in Redis, under QUEUE_PREFIX), for what only one of
+   * them may do at a time (Telegram long polling); absent without a Redis client (the shell). `name` must
+   * not contain a secret: hash it (redis/lease.ts secretDigest).
+   */
+  lease?(name: string, ttlMs: number): Lease;
 }
 
 /** A connected platform: its pushes, its HTTP routes, its readiness and its lifecycle. */

@@ -14,6 +14,7 @@ import type { RenderOptions } from './telegram.renderer.js';
 import { checkUpdate } from './telegram.update-schema.js';
 import { createWebhookHandler, type WebhookHandler } from './telegram.webhook.js';
 import { createMemoryDedupe } from '../memory-dedupe.js';
+import { createLeaseKeeper, type Hold, type Lease, type LeaseKeeper, type Timers } from '../redis/lease.js';
 
 const modeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('polling') }),
@@ -56,6 +57,12 @@ export interface TelegramAdapterOptions {
   webhookAnswerWithinMs?: number;
   /** Long polling: getUpdates timeout (default 30 s) and the backoff after a failed call (default 1 s doubling to 30 s). */
   polling?: { timeoutSeconds?: number; backoff?: { initialMs: number; maxMs: number }; random?: () => number };
+  /**
+   * Long polling from several replicas: only the holder of this lease polls, and checks it before handling
+   * each fetched batch; the others stand by (ready) and take over when it is lost. Without it, this
+   * process polls alone. Unused in webhook mode.
+   */
+  pollingLease?: { lease: Lease; renewEveryMs?: number; retryEveryMs?: number; timers?: Timers; now?: () => number };
 }
 
 export type { WebhookHandler } from './telegram.webhook.js';
@@ -71,7 +78,7 @@ export interface TelegramAdapter {
   /** Mount at /telegram/webhook. Wrong or missing secret token → 401; in polling mode → 404. */
   webhookHandler: WebhookHandler;
   status(): TelegramStatus;
-  /** `telegram`: fails while not polling (or while the webhook is not set). */
+  /** `telegram`: fails while not polling (or while the webhook is not set); passes on standby (another replica polls). */
   readiness: ReadinessCheck;
 }
 
@@ -114,6 +121,71 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
     return undefined;
   };
   let poller: Poller | undefined;
+  let keeper: LeaseKeeper | undefined;
+  let stopping = false;
+
+  const startPolling = (fenced?: { fence: () => Promise<boolean>; onFenced: () => void }) => {
+    const own: Poller = createPoller({
+      bot,
+      logger,
+      allowedUpdates: ALLOWED_UPDATES,
+      timeoutSeconds: opts.polling?.timeoutSeconds ?? 30,
+      backoff: opts.polling?.backoff ?? { initialMs: 1_000, maxMs: 30_000 },
+      random: opts.polling?.random,
+      // A poller that lost the lease says nothing about this replica any more.
+      onState: (state) => poller === own && setStatus(state),
+      consume: async (raw) => {
+        const update = dropUnhandleable(raw);
+        if (update) await bot.handleUpdate(update);
+      },
+      ...fenced,
+    });
+    poller = own;
+    own.start();
+    logger.info({}, 'telegram long polling started');
+  };
+
+  /** Stops polling without confirming the offset (the lease is, or may be, another replica's). */
+  const standBy = async () => {
+    const own = poller;
+    poller = undefined;
+    if (!stopping) setStatus({ state: 'standby' });
+    await own?.abandon();
+  };
+
+  const startLeased = (leased: NonNullable<TelegramAdapterOptions['pollingLease']>) => {
+    const { lease } = leased;
+    const stillOurs = (hold: Hold) => async () => {
+      const current = keeper?.current();
+      return current?.token === hold.token && lease.check(current);
+    };
+    setStatus({ state: 'standby' });
+    keeper = createLeaseKeeper({
+      lease,
+      logger,
+      renewEveryMs: leased.renewEveryMs,
+      retryEveryMs: leased.retryEveryMs,
+      timers: leased.timers,
+      now: leased.now,
+      onAcquired: (hold) => {
+        if (stopping) return;
+        logger.info({ epoch: hold.epoch }, 'telegram polling lease taken');
+        startPolling({
+          fence: stillOurs(hold),
+          onFenced: () => {
+            void standBy();
+            void keeper?.drop();
+          },
+        });
+      },
+      onLost: (hold) => {
+        logger.warn({ epoch: hold.epoch }, 'telegram polling lease lost; standing by');
+        void standBy();
+      },
+    });
+    keeper.start();
+    logger.info({ key: lease.key }, 'telegram long polling: standing by until this replica holds the polling lease');
+  };
 
   return {
     bot,
@@ -121,24 +193,16 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
       await prepare(bot, opts.core, logger);
       if (mode.kind === 'webhook') return setWebhook(bot, mode, logger, setStatus);
       await bot.api.deleteWebhook({ drop_pending_updates: false });
-      poller = createPoller({
-        bot,
-        logger,
-        allowedUpdates: ALLOWED_UPDATES,
-        timeoutSeconds: opts.polling?.timeoutSeconds ?? 30,
-        backoff: opts.polling?.backoff ?? { initialMs: 1_000, maxMs: 30_000 },
-        random: opts.polling?.random,
-        onState: setStatus,
-        consume: async (raw) => {
-          const update = dropUnhandleable(raw);
-          if (update) await bot.handleUpdate(update);
-        },
-      });
-      poller.start();
-      logger.info({}, 'telegram long polling started');
+      if (opts.pollingLease) startLeased(opts.pollingLease);
+      else startPolling();
     },
     stop: async () => {
+      stopping = true;
+      // Polling ends (and confirms its offset) while the lease is still renewed; then the lease is released.
       await poller?.stop();
+      if (!keeper) return;
+      await keeper.stop();
+      setStatus({ state: 'stopped' });
     },
     webhookHandler:
       mode.kind === 'webhook'
@@ -156,7 +220,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
     readiness: {
       name: 'telegram',
       check: async () => {
-        if (status.state === 'polling' || status.state === 'webhook') return;
+        if (status.state === 'polling' || status.state === 'webhook' || status.state === 'standby') return;
         throw new Error('error' in status && status.error ? `${status.state}: ${status.error}` : status.state);
       },
     },

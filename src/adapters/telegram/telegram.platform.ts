@@ -3,10 +3,14 @@ import { z } from 'zod';
 import type { ChatPlatform } from '../chat-platform.js';
 import { optionalEnv, urlEnv } from '../env-fields.js';
 import { chatsForPlatform } from '../notifier/chat-bindings.js';
+import { secretDigest } from '../redis/lease.js';
 
 export const TELEGRAM = 'telegram';
 
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
+
+/** A killed poller's lease lapses after this; a standby replica asks every fifth of it, so it takes over within 12 s. */
+const POLLING_LEASE_TTL_MS = 10_000;
 
 const env = z.object({
   TELEGRAM_BOT_TOKEN: optionalEnv.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), 'must look like 123456:ABC… (from @BotFather)'),
@@ -43,6 +47,8 @@ export const telegramPlatform = {
       logger: ctx.logger,
       mode: webhook ? { kind: 'webhook', url: webhook, secretToken: e.TELEGRAM_WEBHOOK_SECRET! } : { kind: 'polling' },
       isFirstSeen: (id) => ctx.isFirstSeen(String(id)),
+      // Telegram allows one getUpdates per token at a time: replicas sharing the token take turns by lease.
+      pollingLease: !webhook && ctx.lease ? { lease: ctx.lease(`telegram-poller:${secretDigest(token)}`, POLLING_LEASE_TTL_MS) } : undefined,
     });
     // Pushes go through per-chat queues that keep Telegram's limits; direct replies use the adapter's own client.
     const { queue } = createTelegramDelivery({

@@ -7,7 +7,9 @@ export type PollingState =
   | { state: 'starting' }
   | { state: 'polling' }
   | { state: 'retrying'; error: string }
-  | { state: 'stopped'; error?: string };
+  | { state: 'stopped'; error?: string }
+  /** Another replica holds the polling lease; this one is ready to take over. */
+  | { state: 'standby' };
 
 export interface PollerOptions {
   bot: Bot;
@@ -22,16 +24,28 @@ export interface PollerOptions {
   onState: (state: PollingState) => void;
   /** [0, 1); tests pin the jitter. */
   random?: () => number;
+  /**
+   * The fencing check, asked before each fetched batch is handled: false when this replica no longer holds
+   * the polling lease. The batch is then dropped unhandled (the new holder fetches it) and polling ends.
+   */
+  fence?: () => Promise<boolean>;
+  /** Polling ended because the fence said so. */
+  onFenced?: () => void;
 }
 
 export interface Poller {
   start(): void;
   /** Ends polling, waits for the updates being handled, and confirms the offset so nothing is fetched twice. */
   stop(): Promise<void>;
+  /** Ends polling without confirming the offset: the lease is someone else's, whose getUpdates it would break. */
+  abandon(): Promise<void>;
 }
 
 /** A bad token: retrying cannot help. */
 class TokenRejectedError extends Error {}
+
+/** The polling lease is lost: the fetched batch is not ours to handle. */
+class FencedError extends Error {}
 
 /**
  * Long polling on grammY's runner, with our own update supplier as the supervisor: 409 (another process still
@@ -47,6 +61,7 @@ export function createPoller(opts: PollerOptions): Poller {
   let delayMs = opts.backoff.initialMs;
   let failing = false;
   let fatal = false;
+  let fenced = false;
   const inFlight = new Set<Promise<void>>();
 
   const supplier: UpdateSupplier<unknown> = {
@@ -56,6 +71,12 @@ export function createPoller(opts: PollerOptions): Poller {
           const limit = Math.max(1, Math.min(batchSize, 100));
           const args = { offset, limit, timeout: probe ? 0 : opts.timeoutSeconds, allowed_updates: [...opts.allowedUpdates] };
           const updates: unknown[] = await opts.bot.api.getUpdates(args as Parameters<Bot['api']['getUpdates']>[0], signal);
+          if (opts.fence && !(await fenceHolds(opts.fence))) {
+            fenced = true;
+            logger.warn({ dropped: updates.length }, 'telegram polling lease lost; stopping polling without handling the fetched updates');
+            opts.onFenced?.();
+            throw new FencedError('polling lease lost');
+          }
           if (failing) logger.info({}, 'telegram polling resumed');
           failing = false;
           probe = false;
@@ -64,7 +85,7 @@ export function createPoller(opts: PollerOptions): Poller {
           offset = nextOffset(updates, offset);
           return updates;
         } catch (err) {
-          if (signal.aborted) throw err;
+          if (signal.aborted || err instanceof FencedError) throw err;
           const failure = describe(err);
           if (failure.errorCode === 401) {
             fatal = true;
@@ -101,20 +122,34 @@ export function createPoller(opts: PollerOptions): Poller {
       opts.onState({ state: 'starting' });
       runner.start();
       runner.task()?.catch((err: unknown) => {
-        if (err instanceof TokenRejectedError) return;
+        if (err instanceof TokenRejectedError || err instanceof FencedError) return;
         opts.onState({ state: 'stopped', error: err instanceof Error ? err.message : String(err) });
         logger.error({ err }, 'telegram long polling stopped');
       });
     },
+    async abandon() {
+      fenced = true;
+      await runner.stop()?.catch(() => undefined);
+      await Promise.allSettled([...inFlight]);
+    },
     async stop() {
       await runner.stop()?.catch(() => undefined);
       await Promise.allSettled([...inFlight]);
-      if (!fatal) opts.onState({ state: 'stopped' });
-      if (fatal || offset === 0) return;
+      if (!fatal && !fenced) opts.onState({ state: 'stopped' });
+      if (fatal || fenced || offset === 0) return;
       // Tells Telegram the fetched updates are taken, as grammY's own bot.stop() does.
       await opts.bot.api.getUpdates({ offset, limit: 1, timeout: 0 }).catch((err: unknown) => logger.warn(describe(err), 'could not confirm the telegram update offset'));
     },
   };
+}
+
+/** A fence that cannot be asked (Redis away) does not hold: the batch waits for a holder that can prove it. */
+async function fenceHolds(fence: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await fence();
+  } catch {
+    return false;
+  }
 }
 
 function nextOffset(updates: unknown[], current: number): number {

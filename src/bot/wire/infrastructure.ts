@@ -18,6 +18,8 @@ export interface Infrastructure extends Module {
   prisma: PrismaClient;
   /** For BullMQ queues and workers. */
   connection: RedisOptions;
+  /** Server mode: the shared client (readiness, leases); commands fail at once while it is disconnected. */
+  redis: Redis | undefined;
   /** Replicas of one deployment share QUEUE_PREFIX; deployments sharing a Redis database need different ones. */
   prefix: string | undefined;
   metricsRegistry: Registry;
@@ -41,6 +43,7 @@ export async function wireInfrastructure(env: Env, logger: Logger, options: { se
     name: 'infrastructure',
     prisma,
     connection: redisOptions(env.REDIS_URL),
+    redis,
     prefix: env.QUEUE_PREFIX,
     metricsRegistry,
     metrics: createMetrics(metricsRegistry),

@@ -10,6 +10,7 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
+import type { Lease } from '../../adapters/redis/lease.js';
 import type { DeckhandConfig } from '../config.js';
 import type { Module } from './module.js';
 import type { Env } from '../env.js';
@@ -22,6 +23,8 @@ export interface PlatformDeps {
   posted: PostedMessageStore;
   /** False for an event a platform already handled (`platform`: the platform id, `key`: its event key). */
   isFirstSeen(platform: string, key: string): Promise<boolean>;
+  /** Leases shared by replicas (PlatformContext.lease). */
+  lease?(name: string, ttlMs: number): Lease;
 }
 
 export interface WiredPlatforms {
@@ -50,6 +53,7 @@ export async function wirePlatforms(env: Env, config: DeckhandConfig, core: Chat
       logger: deps.logger,
       posted: deps.posted,
       isFirstSeen: (key) => deps.isFirstSeen(platform.id, key),
+      lease: deps.lease,
     });
     deps.notifier.use(wired.id, wired.notifier);
     platforms.push(wired);
