@@ -28,7 +28,10 @@ export interface Lease {
   renew(hold: Hold): Promise<Hold | undefined>;
   /** Frees the lease if it is still this hold's; true when it was. */
   release(hold: Hold): Promise<boolean>;
-  /** The fencing check: still within `validUntil` by our clock and still this hold's in Redis. */
+  /**
+   * The fencing check: still within `validUntil` by our clock and still this hold's in Redis. When Redis
+   * cannot be asked, our clock alone answers: nobody else can take the key before it lapses.
+   */
   check(hold: Hold): Promise<boolean>;
 }
 
@@ -84,7 +87,11 @@ export function createLease(opts: LeaseOptions): Lease {
     },
     async check(hold) {
       if (now() >= hold.validUntil) return false;
-      return (await redis.get(key)) === hold.token;
+      try {
+        return (await redis.get(key)) === hold.token;
+      } catch {
+        return now() < hold.validUntil;
+      }
     },
   };
 }
@@ -142,6 +149,8 @@ export function createLeaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
   let hold: Hold | undefined;
   let timer: unknown;
   let running = false;
+  // Warned once per streak of failed attempts; the readiness check names Redis meanwhile.
+  let unreachable = false;
   let step: Promise<void> = Promise.resolve();
 
   const schedule = (ms: number) => {
@@ -161,8 +170,10 @@ export function createLeaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
     if (!hold) {
       try {
         hold = await lease.tryAcquire();
+        unreachable = false;
       } catch (err) {
-        logger.warn({ err: { message: (err as Error).message }, key: lease.key }, 'could not ask redis for a lease; trying again');
+        if (!unreachable) logger.warn({ err: { message: (err as Error).message }, key: lease.key }, 'could not ask redis for a lease; trying again');
+        unreachable = true;
       }
       if (!running) {
         // Stopped while asking: give back what was just taken.

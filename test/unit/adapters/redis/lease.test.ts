@@ -113,6 +113,19 @@ describe('lease', () => {
     expect(await redis.get(key)).toBe(hold.token);
     expect(await lease.check(hold)).toBe(false);
   });
+
+  it('fences by our clock alone while Redis cannot be asked', async () => {
+    const key = freshKey();
+    let clock = 1_000_000;
+    const lease = createLease({ redis, key, ttlMs: 5_000, now: () => clock });
+    const hold = (await lease.tryAcquire())!;
+    const away = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const cutOff = createLease({ redis: away, key, ttlMs: 5_000, now: () => clock });
+    expect(await cutOff.check(hold)).toBe(true);
+    clock = hold.validUntil;
+    expect(await cutOff.check(hold)).toBe(false);
+    away.disconnect();
+  });
 });
 
 describe('lease keeper', () => {
@@ -198,6 +211,28 @@ describe('lease keeper', () => {
     await scheduled(t, 100);
     expect(a.lost).toHaveLength(1);
     await a.k.stop();
+  });
+
+  it('while Redis cannot be asked, keeps trying and warns once, not at every try', async () => {
+    const real = createLease({ redis, key: freshKey(), ttlMs: 60_000 });
+    let down = true;
+    const flaky: Lease = { ...real, tryAcquire: () => (down ? Promise.reject(new Error('Stream is not writeable')) : real.tryAcquire()) };
+    const log = recordingLogger();
+    const t = new DrivenTimers();
+    const acquired: Hold[] = [];
+    const k = createLeaseKeeper({ lease: flaky, logger: log.logger, timers: t, retryEveryMs: 100, renewEveryMs: 300, onAcquired: (h) => acquired.push(h), onLost: () => undefined });
+    k.start();
+    await scheduled(t, 100);
+    t.fire();
+    await scheduled(t, 100);
+    t.fire();
+    await scheduled(t, 100);
+    expect(log.entries.filter((e) => e.level === 'warn').map((e) => e.msg)).toEqual(['could not ask redis for a lease; trying again']);
+    down = false;
+    t.fire();
+    await scheduled(t, 300);
+    expect(acquired).toHaveLength(1);
+    await k.stop();
   });
 
   it('drop gives the hold back and goes back to trying', async () => {
