@@ -72,6 +72,11 @@ export class PollingBotApi {
     for (const release of [...this.held]) release();
   }
 
+  /** How many getUpdates calls the fake is holding open now (waiting for an update). */
+  holding(): number {
+    return this.held.size;
+  }
+
   /** The next getUpdates calls answer these, in order. */
   failNext(...failures: Failure[]): void {
     this.failures.push(...failures);

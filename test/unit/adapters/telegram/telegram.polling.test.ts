@@ -155,6 +155,8 @@ describe('telegram long polling: supervision', () => {
     const adapter = await startPolling();
     await until('polling', () => adapter.status().state === 'polling');
     expect(await readiness(adapter)).toBe('ok');
+    // The first long poll must be held before the failures are set, or it would meet them itself.
+    await until('a held long poll', () => fake.holding() > 0);
 
     // Given: a burst of 502s with one dropped connection in it, lasting until the test ends it
     fake.failNext({ status: 502, description: 'Bad Gateway' }, { status: 502, description: 'Bad Gateway' }, 'reset');
