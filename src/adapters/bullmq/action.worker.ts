@@ -1,12 +1,12 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { ACTION_QUEUE, actionIdOfJob, actionJobSchema, type ActionJob } from '../../core/ports/action-queue.port.js';
-import type { ActionProcessor } from '../../core/ports/action-queue.port.js';
 
 export interface ActionWorkerOptions {
   connection: ConnectionOptions;
   prefix?: string;
-  processor: ActionProcessor;
+  /** Runs the action; `signal` fires when the worker closes (the action stops between steps). */
+  processor: (actionId: string, opts: { signal: AbortSignal }) => Promise<void>;
   logger: Logger;
   concurrency?: number;
   /** How long a job's lock lives without renewal (BullMQ default 30 s); a dead worker's job stalls after it. */
@@ -22,8 +22,12 @@ export interface ActionWorkerOptions {
 
 export interface ActionWorker {
   readonly worker: Worker<ActionJob>;
-  /** Stops taking jobs and waits for the running ones to finish. */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs, tells the running ones to stop (their signal fires) and waits for them to finish.
+   * With `withinMs`, waits at most that long, then closes without them: a job still running is left to
+   * stall, and the next worker hands it to recovery (`onAbandoned`), as after a crash.
+   */
+  close(opts?: { withinMs?: number }): Promise<void>;
 }
 
 /**
@@ -32,12 +36,21 @@ export interface ActionWorker {
  */
 export function startActionWorker(opts: ActionWorkerOptions): ActionWorker {
   const log = opts.logger.child({ component: 'action-worker' });
+  const stopping = new AbortController();
+  const running = new Set<Promise<void>>();
   const worker = new Worker<ActionJob>(
     ACTION_QUEUE,
     async (job: Job<ActionJob>) => {
       const parsed = actionJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError('invalid action job payload');
-      await opts.processor(parsed.data.actionId);
+      const run = opts.processor(parsed.data.actionId, { signal: stopping.signal });
+      const settled = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      running.add(settled);
+      void settled.finally(() => running.delete(settled));
+      await run;
     },
     {
       connection: opts.connection,
@@ -59,5 +72,24 @@ export function startActionWorker(opts: ActionWorkerOptions): ActionWorker {
     }
   });
   worker.on('error', (error) => log.error({ err: error }, 'action worker error'));
-  return { worker, close: () => worker.close() };
+  return {
+    worker,
+    async close(closeOpts) {
+      stopping.abort(new Error('the action worker is closing'));
+      const withinMs = closeOpts?.withinMs;
+      if (withinMs === undefined) return worker.close();
+      // Take no new job at once; the running ones get until the deadline to stop on their own.
+      await worker.pause(true).catch((e: unknown) => log.warn({ err: e }, 'cannot pause the action worker'));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), withinMs);
+        timer.unref();
+      });
+      const finished = await Promise.race([Promise.all([...running]).then(() => 'done' as const), deadline]);
+      clearTimeout(timer);
+      if (finished === 'late') log.warn({ running: running.size, withinMs }, 'actions still running at shutdown; leaving them to recovery');
+      // When they finished, a plain close also lets BullMQ record their completion.
+      await worker.close(finished === 'late');
+    },
+  };
 }

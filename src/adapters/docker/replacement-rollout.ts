@@ -1,6 +1,7 @@
 import { describeError, oneLine } from '../../core/actions/action-errors.js';
 import { runHttpProbe } from '../http/http-probe.js';
 import { revertSentence } from '../../core/actions/revert-sentence.js';
+import { SHUTTING_DOWN, shuttingDown } from '../../core/actions/shutting-down.js';
 import { plural } from '../../core/domain/wording.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type {
@@ -24,7 +25,9 @@ import type { HealthOutcome, Replacement, ReplacementEngine } from './replacemen
  * image (a failure touches nothing). Rollout replaces one container at a time and waits for its health,
  * reverting every replacement newest first on the first failure; once all are healthy it keeps the old
  * containers (stopped, renamed) until the caller commits (removes them) or undoes (reverts each
- * replacement newest first, bringing the old container back under its name; nothing is pulled).
+ * replacement newest first, bringing the old container back under its name; nothing is pulled). The
+ * request's shutdown signal is checked before each pull and each unit: once fired, a rollout reverts what
+ * it replaced and fails, a restart stops; the unit under way is let finish.
  */
 
 interface Done {
@@ -37,6 +40,7 @@ export async function pullAll(engine: ReplacementEngine, host: string, request: 
   const seen = new Set<string>();
   for (const t of request.targets) {
     if (seen.has(t.image)) continue;
+    if (shuttingDown(request.signal)) return { ok: false, result: `${SHUTTING_DOWN}. Nothing was changed.` };
     seen.add(t.image);
     await onProgress(`Pulling ${t.image} on ${host}…`, t.service);
     try {
@@ -59,6 +63,8 @@ export async function rolloutByReplacement(engine: ReplacementEngine, request: R
   const done: Done[] = [];
   for (const t of request.targets) {
     for (const unit of t.units) {
+      // The unit under way finished; at shutdown the next one is not touched and the done ones go back.
+      if (shuttingDown(request.signal)) return revertAll(engine, done, SHUTTING_DOWN, onProgress, log);
       await onProgress(`Replacing ${before + done.length + 1}/${planTotal}: ${unit} → ${t.version}…`, t.service);
       let replacement: Replacement;
       try {
@@ -137,6 +143,7 @@ export async function restartOneByOne(engine: ReplacementEngine, request: Restar
   const stopped = (reason: string): RuntimeActionResult => ({ status: 'failed', result: `${reason}. Stopped after ${before + restarted} of ${planTotal} restarted.` });
   for (const t of request.targets) {
     for (const unit of t.units) {
+      if (shuttingDown(request.signal)) return stopped(SHUTTING_DOWN);
       await onProgress(`Restarting ${before + restarted + 1}/${planTotal}: ${unit}…`, t.service);
       try {
         await engine.restartContainer(unit);

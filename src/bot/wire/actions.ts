@@ -14,13 +14,29 @@ import { personName } from '../../core/domain/people.js';
 import type { ActionServices } from '../../core/services.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { RuntimeRegistry } from '../../core/ports/runtime.port.js';
+import { JOB_QUEUE } from '../../core/ports/store-errors.js';
 import { startExpirySweeper, type ExpirySweeper } from '../../jobs/expiry.sweeper.js';
 import type { DeckhandConfig } from '../config.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { Module } from './module.js';
 import type { Stores } from './stores.js';
 
-export function wireActions(config: DeckhandConfig, infra: Infrastructure, stores: Stores, runtimes: RuntimeRegistry, notifier: Notifier): Module & { services: ActionServices } {
+export interface ActionsOptions {
+  /**
+   * SHUTDOWN_TIMEOUT_MS: how long, from the start of a shutdown, a running action gets to finish its unit,
+   * put back what it changed and report. Past it the worker closes without it and recovery finishes it.
+   */
+  shutdownTimeoutMs?: number;
+}
+
+export function wireActions(
+  config: DeckhandConfig,
+  infra: Infrastructure,
+  stores: Stores,
+  runtimes: RuntimeRegistry,
+  notifier: Notifier,
+  options: ActionsOptions = {},
+): Module & { services: ActionServices } {
   const { clock, logger, connection, prefix } = infra;
   const queue = new BullActionQueue({ connection, prefix });
   const run: ActionRunDeps = {
@@ -37,11 +53,14 @@ export function wireActions(config: DeckhandConfig, infra: Infrastructure, store
     incidents: stores.incidents,
     probeFor: (project, env, service) => findService(config.catalog, project, env, service)?.probe,
   };
-  // Shared by the confirm flow (which notes clicks refused during a database outage) and the expiry sweep.
-  const outageClicks = new OutageClicks(logger);
+  // Shared by the confirm flow (which notes clicks refused during a database or job queue outage) and the expiry sweep.
+  const outageClicks = new OutageClicks(logger, { [JOB_QUEUE]: () => queue.reachable() });
   const recovery = () => recoverUnfinished({ ...run, isQueued: (id) => queue.isQueued(id), graceMs: 30_000 });
   let worker: ActionWorker | undefined;
   let sweeper: ExpirySweeper | undefined;
+  let closing: Promise<void> | undefined;
+  // Begun at drain, the first pass of a shutdown, so the running action's budget starts with the shutdown.
+  const closeWorker = () => (closing ??= worker?.close({ withinMs: options.shutdownTimeoutMs ?? 10_000 }) ?? Promise.resolve());
   return {
     name: 'actions',
     services: {
@@ -61,9 +80,12 @@ export function wireActions(config: DeckhandConfig, infra: Infrastructure, store
       worker = startActionWorker({ prefix, connection, processor: createActionProcessor(run), logger, onAbandoned: async () => void (await recovery()) });
       sweeper = startExpirySweeper({ pendingActions: stores.pendingActions, notifier, audit: stores.audit, clock, logger, outageClicks, intervalMs: 15_000 });
     },
+    async drain() {
+      void closeWorker().catch(() => undefined);
+    },
     async stop() {
       await sweeper?.stop();
-      await worker?.close();
+      await closeWorker();
       await queue.close();
     },
   };

@@ -3,16 +3,24 @@ import type { HealthSettings, PlanPosition, ProgressSink, Runtime, RuntimeAction
 import type { ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import type { ActionProgress } from './action-progress.js';
+import { SHUTTING_DOWN, shuttingDown } from './shutting-down.js';
 
 /** What a runner (deploy, restart) works with. */
 export interface RunContext {
   action: PendingAction;
   deps: ActionRunDeps;
   progress: ActionProgress;
+  /** Fires when Deckhand shuts down: runners check it between steps and stop (see shutting-down.ts). */
+  signal?: AbortSignal;
 }
 
 export function healthSettings(ctx: RunContext): HealthSettings {
   return { timeoutMs: ctx.deps.settings.healthTimeoutMs, graceMs: ctx.deps.settings.healthGraceMs };
+}
+
+/** The shutdown signal as a request field (absent when the run has none). */
+export function signalOf(ctx: RunContext): { signal?: AbortSignal } {
+  return ctx.signal ? { signal: ctx.signal } : {};
 }
 
 /** The plan's services grouped by host (target), in plan order. */
@@ -53,6 +61,7 @@ export async function runOnRuntimes(ctx: RunContext, groups: Map<string, Planned
   const at = positions(groups);
   let changed = 0;
   for (const [host, services] of groups) {
+    if (shuttingDown(ctx.signal)) return { status: 'failed', result: `${SHUTTING_DOWN}. Stopped after ${at.get(host)!.before} of ${at.get(host)!.total} restarted.` };
     const outcome = await runOne(ctx, host, (runtime) => step(runtime, services, onProgress, at.get(host)!), unexpected, untouched);
     if (outcome.status !== 'succeeded') return outcome;
     changed += outcome.changed;

@@ -11,9 +11,17 @@ import type { RunContext } from './action-run.context.js';
 import { acquireDeployLease, type DeployLease } from './deploy-lock.lease.js';
 import { runDeploy } from './deploy.runner.js';
 import { runRestart } from './restart.runner.js';
-import type { ActionProcessor } from '../ports/action-queue.port.js';
 
-export type { ActionProcessor } from '../ports/action-queue.port.js';
+/** How a run is asked to stop: `signal` fires when the process shuts down (see runOptions). */
+export interface RunOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one claimed action by id. Once `signal` fires, no further unit is touched: the unit under way
+ * finishes, what the action changed is put back, and it ends failed saying Deckhand was shutting down.
+ */
+export type ActionProcessor = (actionId: string, opts?: RunOptions) => Promise<void>;
 
 /**
  * Runs a claimed action (restart, deploy, rollback). Pure logic over the ports: the action queue's worker
@@ -22,32 +30,32 @@ export type { ActionProcessor } from '../ports/action-queue.port.js';
  */
 export function createActionProcessor(deps: ActionRunDeps): ActionProcessor {
   const inFlight = new Set<string>();
-  return async (actionId) => {
+  return async (actionId, opts) => {
     if (inFlight.has(actionId)) {
       deps.logger.warn({ actionId }, 'action already running in this process; not running it again');
       return;
     }
     inFlight.add(actionId);
     try {
-      await processOnce(actionId, deps);
+      await processOnce(actionId, deps, opts?.signal);
     } finally {
       inFlight.delete(actionId);
     }
   };
 }
 
-async function processOnce(actionId: string, deps: ActionRunDeps): Promise<void> {
+async function processOnce(actionId: string, deps: ActionRunDeps, signal: AbortSignal | undefined): Promise<void> {
   const log = deps.logger.child({ actionId });
   const action = await deps.pendingActions.get(actionId);
   if (!action) return log.warn({}, 'unknown action; nothing to run');
   if (action.status !== 'claimed') return log.info({ status: action.status }, 'action is not claimed; not running it');
-  if (action.plan.kind === 'restart') return execute(action, deps, null, null);
+  if (action.plan.kind === 'restart') return execute(action, deps, null, null, signal);
   const got = await acquireDeployLease(action, deps);
   if (!got.ok) return refuse(action, deps, got.heldBy);
-  await execute(action, deps, got.lease, got.overridden);
+  await execute(action, deps, got.lease, got.overridden, signal);
 }
 
-async function execute(action: PendingAction, deps: ActionRunDeps, lease: DeployLease | null, overridden: Lock | null): Promise<void> {
+async function execute(action: PendingAction, deps: ActionRunDeps, lease: DeployLease | null, overridden: Lock | null, signal: AbortSignal | undefined): Promise<void> {
   let records: Map<string, Deployment>;
   try {
     records = await startRecords(action, deps);
@@ -59,7 +67,7 @@ async function execute(action: PendingAction, deps: ActionRunDeps, lease: Deploy
   }
   try {
     const progress = new ActionProgress(action, deps, records);
-    const ctx: RunContext = { action, deps, progress };
+    const ctx: RunContext = { action, deps, progress, ...(signal ? { signal } : {}) };
     if (overridden) await progress.step(`Running despite the manual lock: ${describeLock(overridden, 'UTC', name(deps))}`);
     await deps.notifier.announce(action.plan.project, startedAnnouncement(action, name(deps))).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot announce'));
     const outcome = await run(ctx);

@@ -2,7 +2,7 @@ import type { RolloutTarget } from '../ports/runtime.port.js';
 import type { ActionOutcome } from './action-deps.js';
 import { formatElapsed } from './action-reply.js';
 import { plural } from '../domain/wording.js';
-import { byHost, healthSettings, type RunContext } from './action-run.context.js';
+import { byHost, healthSettings, signalOf, type RunContext } from './action-run.context.js';
 import { rolloutPlan } from './plan-rollout.js';
 import { noteActionStarted } from '../incidents/incident-timeline.js';
 
@@ -18,6 +18,7 @@ export async function runDeploy(ctx: RunContext): Promise<ActionOutcome> {
   const outcome = await rolloutPlan(ctx, byHost(plan.services), (services) => ({
     targets: services.map((s) => ({ service: s.service, units: s.units, image: s.targetImage, version: s.targetVersion, ...probeOf(ctx, s.service) })),
     health,
+    ...signalOf(ctx),
   }));
   if (outcome.status !== 'succeeded') return { status: 'failed', deployments: outcome.status, result: outcome.result };
   await ctx.progress.step(`Done in ${formatElapsed(ctx.progress.elapsedMs())}`);

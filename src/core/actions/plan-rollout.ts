@@ -3,6 +3,7 @@ import type { PrepareResult, ProgressSink, RolloutFailed, RolloutRequest, Rollou
 import { describeError } from './action-errors.js';
 import { positions, progressSink, runOne, type RunContext } from './action-run.context.js';
 import { revertSentence } from './revert-sentence.js';
+import { SHUTTING_DOWN, shuttingDown } from './shutting-down.js';
 
 /** How a plan's rollout ended, across every runtime it touches. */
 export type PlanRolloutOutcome = { status: 'succeeded'; changed: number } | { status: 'failed' | 'rolled_back'; result: string };
@@ -22,16 +23,23 @@ interface Ran {
  * in plan order. When one does not succeed (it has put its own units back), the runtimes done before it
  * undo theirs, newest first, and the result counts what is back across all of them. When all succeed,
  * each commits. Until then nothing is final, so a crash leaves every runtime's units for `recover`.
+ * Once the shutdown signal fires, no further runtime is prepared or rolled out (the one rolling out stops
+ * between units and puts back its own), and the runtimes done before undo theirs, as after a failure.
  */
 export async function rolloutPlan(ctx: RunContext, groups: Map<string, PlannedService[]>, requestFor: RequestFor): Promise<PlanRolloutOutcome> {
   const onProgress = progressSink(ctx);
   for (const [host, services] of groups) {
+    if (shuttingDown(ctx.signal)) return { status: 'failed', result: `${SHUTTING_DOWN}. Nothing was changed.` };
     const prepared = await runOne<PrepareResult>(ctx, host, (runtime) => runtime.prepare(requestFor(services), onProgress), notPrepared);
     if (!prepared.ok) return { status: 'failed', result: prepared.result };
   }
   const at = positions(groups);
   const ran: Ran[] = [];
   for (const [host, services] of groups) {
+    if (shuttingDown(ctx.signal)) {
+      if (ran.length === 0) return { status: 'failed', result: `${SHUTTING_DOWN}. Nothing was changed.` };
+      return undoEarlier(ctx, ran, host, shutdownBeforeRollout, onProgress);
+    }
     const request = { ...requestFor(services), position: at.get(host)! };
     const outcome = await runOne<RolloutResult>(ctx, host, (runtime) => runtime.rollout(request, onProgress), stoppedByError, notTouched);
     if (outcome.status !== 'succeeded') {
@@ -49,6 +57,9 @@ export async function rolloutPlan(ctx: RunContext, groups: Map<string, PlannedSe
   }
   return { status: 'succeeded', changed: ran.reduce((n, r) => n + r.rollout.changed, 0) };
 }
+
+/** Shut down before this runtime's rollout began: it touched nothing, the ones before it undo theirs. */
+const shutdownBeforeRollout: RolloutFailed = { status: 'failed', reason: SHUTTING_DOWN, result: `${SHUTTING_DOWN}.`, restored: 0, problems: [], untouched: true };
 
 const notPrepared = (why: string): PrepareResult => ({ ok: false, result: `Stopped before touching any container: ${why}.` });
 
@@ -69,7 +80,8 @@ async function undoEarlier(ctx: RunContext, ran: Ran[], failedHost: string, fail
   const problems = [...failure.problems];
   for (const r of [...ran].reverse()) {
     const names = r.services.map((s) => s.service).join(', ');
-    await onProgress(`${failedHost} did not succeed; putting ${names} on ${r.host} back to the previous version…`);
+    const why = shuttingDown(ctx.signal) ? 'Deckhand is shutting down' : `${failedHost} did not succeed`;
+    await onProgress(`${why}; putting ${names} on ${r.host} back to the previous version…`);
     try {
       const back = await r.rollout.undo(onProgress);
       restored += back.restored;

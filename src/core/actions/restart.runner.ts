@@ -1,7 +1,7 @@
 import type { ActionOutcome } from './action-deps.js';
 import { formatElapsed } from './action-reply.js';
 import { plural } from '../domain/wording.js';
-import { byHost, healthSettings, runOnRuntimes, type RunContext } from './action-run.context.js';
+import { byHost, healthSettings, runOnRuntimes, signalOf, type RunContext } from './action-run.context.js';
 import { probeOf } from './deploy.runner.js';
 
 /**
@@ -11,7 +11,7 @@ import { probeOf } from './deploy.runner.js';
 export async function runRestart(ctx: RunContext): Promise<ActionOutcome> {
   const health = healthSettings(ctx);
   const outcome = await runOnRuntimes(ctx, byHost(ctx.action.plan.services), (runtime, services, onProgress, position) =>
-    runtime.restart({ targets: services.map((s) => ({ service: s.service, units: s.units, ...probeOf(ctx, s.service) })), health, position }, onProgress),
+    runtime.restart({ targets: services.map((s) => ({ service: s.service, units: s.units, ...probeOf(ctx, s.service) })), health, position, ...signalOf(ctx) }, onProgress),
   );
   if (outcome.status !== 'succeeded') return { status: 'failed', deployments: 'failed', result: outcome.result };
   await ctx.progress.step(`Done in ${formatElapsed(ctx.progress.elapsedMs())}`);

@@ -89,6 +89,11 @@ export interface RolloutRequest {
   targets: RolloutTarget[];
   health: HealthSettings;
   position?: PlanPosition;
+  /**
+   * Fired when Deckhand shuts down. Checked between units (the unit under way finishes): once fired, no
+   * further unit is touched, a rollout puts back what it changed and fails, a prepare stops pulling.
+   */
+  signal?: AbortSignal;
 }
 
 /** One service of a restart. */
@@ -102,6 +107,8 @@ export interface RestartRequest {
   targets: RestartTarget[];
   health: HealthSettings;
   position?: PlanPosition;
+  /** As for a rollout: checked between units; once fired the restart stops before the next one. */
+  signal?: AbortSignal;
 }
 
 /** A line of progress (chat-safe), and the service it concerns when it concerns one. */
