@@ -72,6 +72,22 @@ export function pendingActionStoreContract(make: () => Promise<PendingActionStor
       expect(await store.claim('unknown0', 'bob', at(1))).toBeNull();
     });
 
+    it('undoes only the very claim it names, back to pending, so the action can be claimed again', async () => {
+      const { id } = await store.create(request());
+      await store.claim(id, 'bob', at(1));
+      expect(await store.unclaim(id, 'carol', at(1))).toBe(false);
+      expect(await store.unclaim(id, 'bob', at(2))).toBe(false);
+      expect(await store.get(id)).toMatchObject({ status: 'claimed', claimedBy: 'bob' });
+      expect(await store.unclaim(id, 'bob', at(1))).toBe(true);
+      expect(await store.get(id)).toMatchObject({ status: 'pending', claimedBy: null, claimedAt: null, expiresAt: at(10) });
+      expect(await store.unclaim(id, 'bob', at(1))).toBe(false);
+      expect(await store.claim(id, 'carol', at(3))).toMatchObject({ status: 'claimed', claimedBy: 'carol' });
+      await store.finish(id, 'succeeded', 'done');
+      expect(await store.unclaim(id, 'carol', at(3))).toBe(false);
+      expect((await store.get(id))!.status).toBe('succeeded');
+      expect(await store.unclaim('unknown0', 'bob', at(1))).toBe(false);
+    });
+
     it('refuses a claim or a cancel at or after expiry, by the time the caller passes', async () => {
       const a = await store.create(request());
       const b = await store.create(request());

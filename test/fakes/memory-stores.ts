@@ -58,6 +58,15 @@ export class MemoryPendingActionStore implements PendingActionStore {
     return clone(row);
   }
 
+  async unclaim(id: string, personId: string, claimedAt: Date): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'claimed' || row.claimedBy !== personId || row.claimedAt?.getTime() !== claimedAt.getTime()) return false;
+    row.status = 'pending';
+    row.claimedBy = null;
+    row.claimedAt = null;
+    return true;
+  }
+
   /** Like a claim: only a pending, unexpired action; the canceller is recorded in claimedBy/claimedAt. */
   async cancel(id: string, personId: string, now: Date): Promise<PendingAction | null> {
     const row = this.rows.get(id);

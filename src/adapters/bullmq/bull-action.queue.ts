@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { ActionQueue } from '../../core/ports/action-queue.port.js';
 import { ACTION_QUEUE, actionJobId, actionJobSchema, type ActionJob } from '../../core/ports/action-queue.port.js';
+import { QueueUnavailableError } from '../../core/ports/store-errors.js';
 
 export interface BullActionQueueOptions {
   connection: ConnectionOptions;
@@ -9,6 +10,8 @@ export interface BullActionQueueOptions {
   /** How long finished jobs are kept (so a late second enqueue is still a no-op). */
   keepCompletedSeconds?: number;
   keepFailedSeconds?: number;
+  /** How long enqueue and reachable wait for Redis before the queue counts as unreachable (default 3 s). */
+  timeoutMs?: number;
 }
 
 const WILL_RUN = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -19,8 +22,10 @@ const WILL_RUN = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children
  */
 export class BullActionQueue implements ActionQueue {
   readonly queue: Queue<ActionJob>;
+  private readonly timeoutMs: number;
 
   constructor(opts: BullActionQueueOptions) {
+    this.timeoutMs = opts.timeoutMs ?? 3_000;
     this.queue = new Queue<ActionJob>(ACTION_QUEUE, {
       connection: opts.connection,
       ...(opts.prefix ? { prefix: opts.prefix } : {}),
@@ -32,9 +37,50 @@ export class BullActionQueue implements ActionQueue {
     });
   }
 
+  /**
+   * Adds the job, or rejects with QueueUnavailableError within `timeoutMs` when Redis cannot be reached. While
+   * the connection is known to be down nothing is sent (a command would wait in the client's offline queue and
+   * could land after the caller gave up); only a connection lost mid-call can still add the job late.
+   */
   async enqueue(actionId: string): Promise<void> {
     const data = actionJobSchema.parse({ actionId });
-    await this.queue.add('run', data, { jobId: actionJobId(actionId) });
+    await this.bounded(async () => {
+      await this.connected();
+      await this.queue.add('run', data, { jobId: actionJobId(actionId) });
+    });
+  }
+
+  /** Whether Redis answers a read within `timeoutMs` (false at once while the connection is known to be down). */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.bounded(async () => void (await (await this.connected()).hget(this.queue.toKey('meta'), 'version')));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The client when it is connected; QueueUnavailableError while it (re)connects or was closed. */
+  private async connected() {
+    const client = await this.queue.client;
+    if (client.status !== 'ready') throw new QueueUnavailableError({ cause: new Error(`Redis connection is ${client.status}`) });
+    return client;
+  }
+
+  /** Runs `work` within `timeoutMs`; any failure of a call that did not finish becomes QueueUnavailableError. */
+  private async bounded<T>(work: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailableError({ cause: new Error(`Redis did not answer within ${this.timeoutMs} ms`) })), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([work(), timeout]);
+    } catch (err) {
+      if (err instanceof QueueUnavailableError || !isConnectionError(err)) throw err;
+      throw new QueueUnavailableError({ cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -54,4 +100,12 @@ export class BullActionQueue implements ActionQueue {
   close(): Promise<void> {
     return this.queue.close();
   }
+}
+
+/** ioredis' and the socket's ways of saying the connection is not there (not a script or data error). */
+function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EPIPE|EAI_AGAIN)$/.test(code)) return true;
+  return err.name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|enableOfflineQueue|Socket closed/i.test(err.message);
 }

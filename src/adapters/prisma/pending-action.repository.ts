@@ -78,6 +78,16 @@ export class PrismaPendingActionStore implements PendingActionStore {
     return this.fromPending(id, now, { status: 'claimed', claimedBy: by, claimedAt: now });
   }
 
+  /** One conditional UPDATE back to `pending`, only for the very claim (person and time) being undone. */
+  async unclaim(id: string, personId: string, claimedAt: Date): Promise<boolean> {
+    if (!validId(id)) return false;
+    const { count } = await this.prisma.pendingAction.updateMany({
+      where: { id, status: 'claimed', claimedBy: name.parse(personId), claimedAt },
+      data: { status: 'pending', claimedBy: null, claimedAt: null },
+    });
+    return count === 1;
+  }
+
   /** `pending` → `cancelled` where not expired; the canceller is recorded in claimedBy/claimedAt. */
   async cancel(id: string, personId: string, now: Date): Promise<PendingAction | null> {
     const by = name.parse(personId);

@@ -4,6 +4,11 @@
  * eat the time it had left. Each click is remembered here (in this process) and, once the store answers
  * again, the action gets back the time it had left when it was clicked, before anything may expire it
  * (the expiry sweep and the next click settle the remembered clicks first).
+ *
+ * A Confirm whose job could not be queued (the job queue was away, the database was not) is remembered the
+ * same way, with the store that was away: while a probe for that store says it is still away, each settle
+ * keeps the action's expiry at the time it had left from now (so the sweep cannot expire it on the outage's
+ * account), and the click is forgotten once the probe answers again.
  */
 import type { Logger } from '../ports/logger.port.js';
 import type { PendingActionStore } from '../ports/pending-action.port.js';
@@ -13,20 +18,24 @@ import { isStoreUnavailable } from '../ports/store-errors.js';
 const MAX_REMEMBERED = 10_000;
 
 export class OutageClicks {
-  /** Pending action id → when it was first clicked during the outage. */
-  private readonly clicks = new Map<string, Date>();
+  /** Pending action id → when it was first clicked during the outage, what was away, and the time it had left. */
+  private readonly clicks = new Map<string, { at: Date; store: string; leftMs?: number }>();
   private settling: Promise<number> | undefined;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** Per store name (as StoreUnavailableError names it): whether it answers again. Without one, the store that keeps the actions. */
+    private readonly probes: Readonly<Record<string, () => Promise<boolean>>> = {},
+  ) {}
 
-  /** Remembers that `id` was clicked at `at` while its store could not be reached. */
-  note(id: string, at: Date): void {
+  /** Remembers that `id` was clicked at `at` while `store` (by default the database) could not be reached. */
+  note(id: string, at: Date, store = 'database'): void {
     if (this.clicks.has(id)) return;
     if (this.clicks.size >= MAX_REMEMBERED) {
       this.logger.warn({ actionId: id }, 'too many clicks during a database outage; this action may expire');
       return;
     }
-    this.clicks.set(id, new Date(at));
+    this.clicks.set(id, { at: new Date(at), store });
   }
 
   get size(): number {
@@ -48,12 +57,16 @@ export class OutageClicks {
 
   private async settleAll(store: PendingActionStore, now: Date): Promise<number> {
     let extended = 0;
-    for (const [id, clickedAt] of [...this.clicks]) {
+    const back = new Map<string, Promise<boolean>>();
+    for (const [id, click] of [...this.clicks]) {
       try {
+        const probe = this.probes[click.store];
+        const answers = probe ? back.get(click.store) ?? back.set(click.store, probe().catch(() => false)).get(click.store)! : Promise.resolve(true);
         const action = await store.get(id);
-        const left = action ? action.expiresAt.getTime() - clickedAt.getTime() : 0;
+        const left = click.leftMs ?? (action ? action.expiresAt.getTime() - click.at.getTime() : 0);
         if (action?.status === 'pending' && left > 0 && (await store.extendExpiry(id, new Date(now.getTime() + left)))) extended++;
-        this.clicks.delete(id);
+        if (action?.status === 'pending' && left > 0 && !(await answers)) click.leftMs = left;
+        else this.clicks.delete(id);
       } catch (err) {
         if (isStoreUnavailable(err)) break;
         this.clicks.delete(id);

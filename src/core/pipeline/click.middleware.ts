@@ -9,6 +9,7 @@ import { revisionOf, sameRevision, sameUnits } from '../actions/revision.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import type { PendingAction } from '../ports/pending-action.port.js';
+import { isStoreUnavailable } from '../ports/store-errors.js';
 import { finish, type Middleware, type PipelineContext } from './middleware.js';
 
 const PENDING_ID = /^[A-Za-z0-9_-]{1,32}$/;
@@ -124,7 +125,17 @@ async function confirm(ctx: PipelineContext, action: PendingAction, services: Co
     finish(ctx, 'refused', settledAnswer(fresh, services), `already ${fresh.status}`);
     return;
   }
-  await services.actions.queue.enqueue(action.id);
+  try {
+    await services.actions.queue.enqueue(action.id);
+  } catch (err) {
+    // The job queue is away: the claim is undone so the action stays pending and can be clicked again
+    // (the outage middleware answers and gives it back its time). A claim that cannot be undone is left to
+    // recovery, which fails an action claimed and never queued.
+    if (isStoreUnavailable(err) && !(await services.actions.pending.unclaim(action.id, claimed.claimedBy ?? person.id, claimed.claimedAt ?? now).catch(() => false))) {
+      services.logger.warn({ actionId: action.id }, 'cannot undo the claim of an action whose job was not queued');
+    }
+    throw err;
+  }
   if (plan.force) {
     const what = `${plan.kind} of ${plan.project}/${plan.env} (${plan.services.map((s) => s.service).join(', ')})`;
     await services.actions.notifier.announce(plan.project, replies.warning(`Forced ${what} approved by ${person.name}, overriding lock/freeze.`));

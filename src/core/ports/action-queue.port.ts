@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /** Runs claimed actions as jobs. The job id is derived from the action id, so enqueuing twice runs it once. */
 export interface ActionQueue {
+  /** Rejects with QueueUnavailableError, within a few seconds, when the queue cannot be reached: no job was added. */
   enqueue(actionId: string): Promise<void>;
+  /** Whether the queue answers now (bounded like enqueue); a queue without the probe is taken as reachable. */
+  reachable?(): Promise<boolean>;
 }
 
 /** Runs one claimed action by id (the use case behind the action job). */

@@ -82,6 +82,11 @@ export interface PendingActionStore {
    * or null when someone else claimed it first, it was cancelled, or it expired.
    */
   claim(id: string, personId: string, now: Date): Promise<PendingAction | null>;
+  /**
+   * Undoes a claim whose job could not be queued: conditional `claimed` → `pending`, only while it is still the
+   * claim `personId` made at `claimedAt` (claimedBy/claimedAt cleared). False when anything else happened to it.
+   */
+  unclaim(id: string, personId: string, claimedAt: Date): Promise<boolean>;
   /** Conditional `pending` → `cancelled`; null when it was no longer pending. */
   cancel(id: string, personId: string, now: Date): Promise<PendingAction | null>;
   /**
