@@ -10,6 +10,7 @@ import type { ChatCore } from '../core/pipeline/chat-core.js';
 import type { Logger } from '../core/ports/logger.port.js';
 import type { Notifier } from '../core/ports/notifier.port.js';
 import type { PostedMessageStore } from '../core/ports/posted-message.port.js';
+import type { RateLimits, SendGate } from './notifier/delivery.rate-gate.js';
 import type { Lease } from './redis/lease.js';
 import type { MountedRoute } from './http/http-router.js';
 import type { ReadinessCheck } from './http/readiness.js';
@@ -70,6 +71,12 @@ export interface PlatformContext {
    * not contain a secret: hash it (redis/lease.ts secretDigest).
    */
   lease?(name: string, ttlMs: number): Lease;
+  /**
+   * A rate gate shared by the replicas (in Redis, under QUEUE_PREFIX), so the platform's limits hold for the
+   * deployment and a 429 pauses the chat for all; absent without a Redis client (the shell), where the
+   * in-process gate is used. `name` must not contain a secret: hash it (redis/lease.ts secretDigest).
+   */
+  rateGate?(name: string, limits: RateLimits): SendGate;
 }
 
 /** A connected platform: its pushes, its HTTP routes, its readiness and its lifecycle. */

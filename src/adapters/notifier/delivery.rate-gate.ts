@@ -47,12 +47,29 @@ export interface RateLimits {
 }
 
 /**
- * Paces calls per chat and overall. `acquire` resolves when a call may start; call the returned release when
+ * What the platform clients ask before each call to a chat: the in-process RateGate below, or the gate shared
+ * by the replicas through Redis (redis/shared-rate-gate.ts). Both keep the same contract
+ * (test/contracts/rate-gate.contract.ts).
+ */
+export interface SendGate {
+  /** Resolves when a call to the chat may start; call the returned release when it ended (idempotent). */
+  acquire(chatId: string): Promise<() => void>;
+  /**
+   * Holds every call to the chat (without one: every call of the bot) for `ms`, the platform's `retry_after`;
+   * a call waiting in `acquire` that has not got its slots yet waits for it too.
+   */
+  pause(chatId: string | undefined, ms: number): Promise<void>;
+}
+
+/**
+ * Paces calls per chat and overall, in this process. `acquire` resolves when a call may start; call the returned release when
  * it ends. Chats whose own windows allow a call queue for the overall window in arrival order, so under the
  * overall limit every busy chat gets its turn (no chat drains early while others starve).
  */
-export class RateGate {
+export class RateGate implements SendGate {
   private readonly chats = new Map<string, WindowLimiter[]>();
+  private readonly pausedUntil = new Map<string, number>();
+  private botPausedUntil = 0;
   private readonly global: WindowLimiter[];
   private readonly line: symbol[] = [];
   private lineMoved: (() => void)[] = [];
@@ -66,7 +83,9 @@ export class RateGate {
 
   async acquire(chatId: string): Promise<() => void> {
     const own = this.limitersOf(chatId);
-    while (!(await this.turn(own, chatId)));
+    do {
+      for (let wait = this.pauseMs(chatId); wait > 0; wait = this.pauseMs(chatId)) await this.timers.sleep(wait);
+    } while (!(await this.turn(own, chatId)));
     const limiters = [...own, ...this.global];
     let released = false;
     return () => {
@@ -75,6 +94,19 @@ export class RateGate {
       const at = this.timers.now();
       for (const l of limiters) l.release(at);
     };
+  }
+
+  async pause(chatId: string | undefined, ms: number): Promise<void> {
+    const until = this.timers.now() + Math.max(0, ms);
+    if (chatId === undefined) this.botPausedUntil = Math.max(this.botPausedUntil, until);
+    else this.pausedUntil.set(chatId, Math.max(this.pausedUntil.get(chatId) ?? 0, until));
+  }
+
+  private pauseMs(chatId: string): number {
+    const now = this.timers.now();
+    const until = Math.max(this.botPausedUntil, this.pausedUntil.get(chatId) ?? 0);
+    if (until <= now) this.pausedUntil.delete(chatId);
+    return Math.max(0, until - now);
   }
 
   /**

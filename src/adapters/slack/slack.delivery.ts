@@ -3,7 +3,8 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Clock } from '../../core/ports/clock.port.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
-import { RateGate, type RateLimits } from '../notifier/delivery.rate-gate.js';
+import { classifyFailure } from '../notifier/delivery.errors.js';
+import { RateGate, type RateLimits, type SendGate } from '../notifier/delivery.rate-gate.js';
 import { DeliveryQueue } from '../notifier/delivery.queue.js';
 import { systemTimers, type DeliveryTimers } from '../notifier/delivery.timers.js';
 import { SLACK } from './slack.platform.js';
@@ -32,22 +33,29 @@ export function slackFits(reply: Reply): boolean {
 /**
  * A WebClient whose every call to a channel first waits for the channel's slot in the rate gate (the
  * equivalent of the grammY transformer in telegram/telegram.delivery.ts). Every Web API method goes through
- * `apiCall`, so overriding it covers chat.postMessage and chat.update alike.
+ * `apiCall`, so overriding it covers chat.postMessage and chat.update alike. A 429 first pauses the channel in
+ * the gate for its Retry-After (the whole bot when the call named no channel), so a gate shared by replicas
+ * holds every replica's calls to it.
  */
 class GatedWebClient extends webApi.WebClient {
   constructor(
     token: string,
     options: webApi.WebClientOptions,
-    private readonly gate: RateGate,
+    private readonly gate: SendGate,
   ) {
     super(token, options);
   }
 
   override async apiCall(method: string, options?: Record<string, unknown>): Promise<webApi.WebAPICallResult> {
     const channel = options?.['channel'];
-    const release = typeof channel === 'string' ? await this.gate.acquire(channel) : undefined;
+    const chatId = typeof channel === 'string' ? channel : undefined;
+    const release = chatId === undefined ? undefined : await this.gate.acquire(chatId);
     try {
       return await super.apiCall(method, options);
+    } catch (err) {
+      const failure = classifyFailure(err);
+      if (failure.kind === 'rate-limited') await this.gate.pause(chatId, failure.retryAfterMs);
+      throw err;
     } finally {
       release?.();
     }
@@ -72,6 +80,8 @@ export interface SlackDeliveryOptions {
   clock?: Clock;
   timers?: DeliveryTimers;
   limits?: RateLimits;
+  /** The gate shared by the replicas (redis/shared-rate-gate.ts); an in-process one over `limits` without it. */
+  gate?: SendGate;
   maxQueued?: number;
   backoff?: { baseMs: number; maxMs: number };
 }
@@ -84,7 +94,7 @@ export interface SlackDeliveryOptions {
  */
 export function createSlackDelivery(opts: SlackDeliveryOptions): { queue: DeliveryQueue; client: webApi.WebClient } {
   const timers = opts.timers ?? systemTimers;
-  const gate = new RateGate(opts.limits ?? SLACK_LIMITS, timers);
+  const gate = opts.gate ?? new RateGate(opts.limits ?? SLACK_LIMITS, timers);
   const client = new GatedWebClient(
     opts.token,
     {

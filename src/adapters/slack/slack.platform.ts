@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ChatPlatform } from '../chat-platform.js';
 import { optionalEnv, urlEnv } from '../env-fields.js';
 import { chatsForPlatform } from '../notifier/chat-bindings.js';
+import { secretDigest } from '../redis/lease.js';
 
 export const SLACK = 'slack';
 
@@ -35,7 +36,7 @@ export const slackPlatform = {
   configured: (e, mode) => mode === 'server' && e.SLACK_BOT_TOKEN !== undefined,
   async wire(e, ctx) {
     const token = e.SLACK_BOT_TOKEN!;
-    const [{ createSlackAdapter }, { createSlackDelivery }] = await Promise.all([import('./slack.adapter.js'), import('./slack.delivery.js')]);
+    const [{ createSlackAdapter }, { createSlackDelivery, SLACK_LIMITS }] = await Promise.all([import('./slack.adapter.js'), import('./slack.delivery.js')]);
     const adapter = createSlackAdapter({
       botToken: token,
       signingSecret: e.SLACK_SIGNING_SECRET,
@@ -53,6 +54,8 @@ export const slackPlatform = {
       chatsFor: chatsForPlatform(ctx.catalog.chats, SLACK),
       posted: ctx.posted,
       logger: ctx.logger,
+      // The limits are the bot token's, whichever replica sends: kept in Redis when there is one.
+      gate: ctx.rateGate?.(`slack:${secretDigest(token)}`, SLACK_LIMITS),
     });
     const listener = adapter.requestListener;
     return {

@@ -3,7 +3,8 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Clock } from '../../core/ports/clock.port.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
-import { RateGate, type RateLimits } from '../notifier/delivery.rate-gate.js';
+import { classifyFailure } from '../notifier/delivery.errors.js';
+import { RateGate, type RateLimits, type SendGate } from '../notifier/delivery.rate-gate.js';
 import { DeliveryQueue } from '../notifier/delivery.queue.js';
 import { systemTimers, type DeliveryTimers } from '../notifier/delivery.timers.js';
 import { TelegramDeliveryTarget } from './telegram.delivery-target.js';
@@ -30,14 +31,20 @@ export function telegramFits(render?: RenderOptions): (reply: Reply) => boolean 
 /**
  * A grammY transformer for the delivery Api: every call to a chat waits for the chat's slot in the rate
  * gate. Failures are thrown as grammY raises them (GrammyError with `error_code` and `retry_after`,
- * HttpError for the network), and the queue classifies them (notifier/delivery.errors.ts).
+ * HttpError for the network), and the queue classifies them (notifier/delivery.errors.ts). A 429 first
+ * pauses the chat in the gate for its `retry_after` (the whole bot when the call named no chat), so that a
+ * gate shared by replicas holds every replica's calls, not only this queue's retry.
  */
-export function deliveryTransformer(gate: RateGate): Transformer {
+export function deliveryTransformer(gate: SendGate): Transformer {
   return async (prev, method, payload, signal) => {
     const chat = (payload as { chat_id?: unknown } | undefined)?.chat_id;
-    const release = chat === undefined ? undefined : await gate.acquire(String(chat));
+    const chatId = chat === undefined ? undefined : String(chat);
+    const release = chatId === undefined ? undefined : await gate.acquire(chatId);
     try {
-      return await prev(method, payload, signal);
+      const result = await prev(method, payload, signal);
+      const failure = result.ok ? undefined : classifyFailure({ error_code: result.error_code, parameters: result.parameters });
+      if (failure?.kind === 'rate-limited') await gate.pause(chatId, failure.retryAfterMs);
+      return result;
     } finally {
       release?.();
     }
@@ -56,6 +63,8 @@ export interface TelegramDeliveryOptions {
   timers?: DeliveryTimers;
   render?: RenderOptions;
   limits?: RateLimits;
+  /** The gate shared by the replicas (redis/shared-rate-gate.ts); an in-process one over `limits` without it. */
+  gate?: SendGate;
   maxQueued?: number;
   backoff?: { baseMs: number; maxMs: number };
 }
@@ -67,7 +76,7 @@ export interface TelegramDeliveryOptions {
 export function createTelegramDelivery(opts: TelegramDeliveryOptions): { queue: DeliveryQueue; api: Api } {
   const timers = opts.timers ?? systemTimers;
   const api = new Api(opts.token, opts.apiRoot ? { apiRoot: opts.apiRoot } : {});
-  api.config.use(deliveryTransformer(new RateGate(opts.limits ?? TELEGRAM_LIMITS, timers)));
+  api.config.use(deliveryTransformer(opts.gate ?? new RateGate(opts.limits ?? TELEGRAM_LIMITS, timers)));
   const target = new TelegramDeliveryTarget({ api, logger: opts.logger, render: opts.render });
   const queue = new DeliveryQueue({
     platform: TELEGRAM,

@@ -38,7 +38,7 @@ export const telegramPlatform = {
   configured: (e, mode) => mode === 'server' && e.TELEGRAM_BOT_TOKEN !== undefined,
   async wire(e, ctx) {
     const token = e.TELEGRAM_BOT_TOKEN!;
-    const [{ createTelegramAdapter }, { createTelegramDelivery }] = await Promise.all([import('./telegram.adapter.js'), import('./telegram.delivery.js')]);
+    const [{ createTelegramAdapter }, { createTelegramDelivery, TELEGRAM_LIMITS }] = await Promise.all([import('./telegram.adapter.js'), import('./telegram.delivery.js')]);
     const webhook = e.TELEGRAM_WEBHOOK_URL;
     const adapter = createTelegramAdapter({
       token,
@@ -57,6 +57,8 @@ export const telegramPlatform = {
       chatsFor: chatsForPlatform(ctx.catalog.chats, TELEGRAM),
       posted: ctx.posted,
       logger: ctx.logger,
+      // The limits are the bot token's, whichever replica sends: kept in Redis when there is one.
+      gate: ctx.rateGate?.(`telegram:${secretDigest(token)}`, TELEGRAM_LIMITS),
     });
     return {
       id: TELEGRAM,

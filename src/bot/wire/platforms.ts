@@ -10,6 +10,7 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
+import type { RateLimits, SendGate } from '../../adapters/notifier/delivery.rate-gate.js';
 import type { Lease } from '../../adapters/redis/lease.js';
 import type { DeckhandConfig } from '../config.js';
 import type { Module } from './module.js';
@@ -25,6 +26,8 @@ export interface PlatformDeps {
   isFirstSeen(platform: string, key: string): Promise<boolean>;
   /** Leases shared by replicas (PlatformContext.lease). */
   lease?(name: string, ttlMs: number): Lease;
+  /** Rate gates shared by replicas (PlatformContext.rateGate). */
+  rateGate?(name: string, limits: RateLimits): SendGate;
 }
 
 export interface WiredPlatforms {
@@ -54,6 +57,7 @@ export async function wirePlatforms(env: Env, config: DeckhandConfig, core: Chat
       posted: deps.posted,
       isFirstSeen: (key) => deps.isFirstSeen(platform.id, key),
       lease: deps.lease,
+      rateGate: deps.rateGate,
     });
     deps.notifier.use(wired.id, wired.notifier);
     platforms.push(wired);

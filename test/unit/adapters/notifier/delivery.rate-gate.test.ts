@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs, classifyFailure } from '../../../../src/adapters/notifier/delivery.errors.js';
 import { RateGate, WindowLimiter } from '../../../../src/adapters/notifier/delivery.rate-gate.js';
 import { scaledTimers } from '../../../../src/adapters/notifier/delivery.timers.js';
+import { rateGateContract } from '../../../contracts/rate-gate.contract.js';
 
 describe('WindowLimiter', () => {
   it('counts a call from its start and frees the slot one window after it ended', () => {
@@ -33,6 +34,13 @@ describe('RateGate', () => {
     expect(starts.a[1]! - starts.a[0]!).toBeGreaterThanOrEqual(1000);
     expect(starts.a[2]! - starts.a[1]!).toBeGreaterThanOrEqual(1000);
     expect(starts.b[0]!).toBeLessThan(500);
+  });
+});
+
+describe('RateGate (in process)', () => {
+  rateGateContract(async (limits) => {
+    const timers = scaledTimers(20);
+    return { gate: new RateGate(limits, timers), now: () => timers.now() };
   });
 });
 
