@@ -5,6 +5,7 @@
  */
 import { startActionWorker, type ActionWorker } from '../../adapters/bullmq/action.worker.js';
 import { BullActionQueue } from '../../adapters/bullmq/bull-action.queue.js';
+import { outageClicksKey, RedisOutageClicks } from '../../adapters/redis/outage-clicks.js';
 import type { ActionRunDeps } from '../../core/actions/action-deps.js';
 import { recoverUnfinished } from '../../core/actions/action-recovery.js';
 import { createActionProcessor } from '../../core/actions/action.processor.js';
@@ -54,7 +55,8 @@ export function wireActions(
     probeFor: (project, env, service) => findService(config.catalog, project, env, service)?.probe,
   };
   // Shared by the confirm flow (which notes clicks refused during a database or job queue outage) and the expiry sweep.
-  const outageClicks = new OutageClicks(logger, { [JOB_QUEUE]: () => queue.reachable() });
+  const shared = infra.redis ? new RedisOutageClicks(infra.redis, outageClicksKey(prefix)) : undefined;
+  const outageClicks = new OutageClicks(logger, { probes: { [JOB_QUEUE]: () => queue.reachable() }, shared });
   const recovery = () => recoverUnfinished({ ...run, isQueued: (id) => queue.isQueued(id), graceMs: 30_000 });
   let worker: ActionWorker | undefined;
   let sweeper: ExpirySweeper | undefined;
