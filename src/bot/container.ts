@@ -4,6 +4,7 @@
  */
 import { createNotifier } from '../adapters/notifier/notifier.router.js';
 import { createLease, leaseKey } from '../adapters/redis/lease.js';
+import { SharedRateGate, rateGateKey } from '../adapters/redis/shared-rate-gate.js';
 import { allIntents } from '../core/intents/index.js';
 import type { ChatCore } from '../core/pipeline/chat-core.js';
 import { createCore, type CoreDeps } from '../core/pipeline/core.js';
@@ -42,7 +43,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   // Every wired platform adds its delivery to the notifier; jobs and use cases push through it.
   const notifier = createNotifier({}, infra.logger);
   const runtimes = wireRuntimes(config, infra);
-  const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier);
+  const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier, { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS });
   const incidents = wireIncidents(env, config, infra, stores, notifier, { server });
   const coreDeps: CoreDeps = {
     catalog: config.catalog,
@@ -65,6 +66,9 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     posted: stores.posted,
     isFirstSeen: (platform, key) => stores.processed.firstSeen(platform, key),
     lease: infra.redis ? (name, ttlMs) => createLease({ redis: infra.redis!, key: leaseKey(infra.prefix, name), ttlMs }) : undefined,
+    rateGate: infra.redis
+      ? (name, limits) => new SharedRateGate({ redis: infra.redis!, key: rateGateKey(infra.prefix, name), limits, logger: infra.logger })
+      : undefined,
   });
   const modules = [infra, stores, runtimes, actions, incidents];
   if (!server) return { core, platforms, ...lifecycle(modules, infra.logger) };
