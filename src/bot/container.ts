@@ -3,8 +3,6 @@
  * ./wire/. Modules start in list order and stop in reverse (see wire/module.ts).
  */
 import { createNotifier } from '../adapters/notifier/notifier.router.js';
-import { createLease, leaseKey } from '../adapters/redis/lease.js';
-import { SharedRateGate, rateGateKey } from '../adapters/redis/shared-rate-gate.js';
 import { allIntents } from '../core/intents/index.js';
 import type { ChatCore } from '../core/pipeline/chat-core.js';
 import { createCore, type CoreDeps } from '../core/pipeline/core.js';
@@ -65,10 +63,8 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     notifier,
     posted: stores.posted,
     isFirstSeen: (platform, key) => stores.processed.firstSeen(platform, key),
-    lease: infra.redis ? (name, ttlMs) => createLease({ redis: infra.redis!, key: leaseKey(infra.prefix, name), ttlMs }) : undefined,
-    rateGate: infra.redis
-      ? (name, limits) => new SharedRateGate({ redis: infra.redis!, key: rateGateKey(infra.prefix, name), limits, logger: infra.logger })
-      : undefined,
+    lease: infra.lease,
+    rateGate: infra.rateGate,
   });
   const modules = [infra, stores, runtimes, actions, incidents];
   if (!server) return { core, platforms, ...lifecycle(modules, infra.logger) };

@@ -12,6 +12,9 @@ import type { Env } from '../env.js';
 import { asCoreLogger, type Logger } from '../logger.js';
 import { createMetrics, type DeckhandMetrics } from '../metrics.js';
 import { redisOptions } from '../redis-connection.js';
+import type { PlatformContext } from '../../adapters/chat-platform.js';
+import { createLease, leaseKey } from '../../adapters/redis/lease.js';
+import { SharedRateGate, rateGateKey } from '../../adapters/redis/shared-rate-gate.js';
 import type { Module } from './module.js';
 
 export interface Infrastructure extends Module {
@@ -20,6 +23,9 @@ export interface Infrastructure extends Module {
   connection: RedisOptions;
   /** Server mode: the shared client (readiness, leases); commands fail at once while it is disconnected. */
   redis: Redis | undefined;
+  /** Leases and send limits shared by the replicas through Redis (server mode; the shell uses none). */
+  lease: PlatformContext['lease'];
+  rateGate: PlatformContext['rateGate'];
   /** Replicas of one deployment share QUEUE_PREFIX; deployments sharing a Redis database need different ones. */
   prefix: string | undefined;
   metricsRegistry: Registry;
@@ -44,6 +50,8 @@ export async function wireInfrastructure(env: Env, logger: Logger, options: { se
     prisma,
     connection: redisOptions(env.REDIS_URL),
     redis,
+    lease: redis ? (name, ttlMs) => createLease({ redis, key: leaseKey(env.QUEUE_PREFIX, name), ttlMs }) : undefined,
+    rateGate: redis ? (name, limits) => new SharedRateGate({ redis, key: rateGateKey(env.QUEUE_PREFIX, name), limits, logger }) : undefined,
     prefix: env.QUEUE_PREFIX,
     metricsRegistry,
     metrics: createMetrics(metricsRegistry),
