@@ -4,7 +4,9 @@
  * (answerCallbackQuery, editMessageText, editMessageReplyMarkup), and records every call with its result.
  * It keeps the messages it "sent", so an edit of a message it never sent, or one that changes nothing, gets
  * Telegram's own 400 answer. Any other method answers 404 like Telegram does for unknown methods, and is
- * recorded too.
+ * recorded too. With `{ polling: true }` it also answers getUpdates from the updates given to `pushUpdate`,
+ * holding a long poll up to its `timeout`, and answers 409 Conflict to a getUpdates that arrives while
+ * another one is held (two pollers on one token); without it getUpdates is an unknown method as before.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,11 +45,31 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return Object.fromEntries(new URLSearchParams(raw));
 }
 
+export interface FakeTelegramApiOptions {
+  /** Serve getUpdates (long polling) with Telegram's 409 for a second concurrent poller. */
+  polling?: boolean;
+}
+
+const CONFLICT = 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running';
+
 export class FakeTelegramApi {
   readonly calls: RecordedCall[] = [];
+  /** getUpdates calls answered 409 because another one was held at the time. */
+  conflicts = 0;
   private server: Server | undefined;
   private nextMessageId = 1;
   private readonly messages = new Map<string, FakeMessage>();
+  private readonly updates: { update_id: number }[] = [];
+  /** The getUpdates being held, woken by `pushUpdate`. */
+  private held: { wake(): void } | undefined;
+
+  constructor(private readonly options: FakeTelegramApiOptions = {}) {}
+
+  /** Queues an update for getUpdates (polling mode); a held long poll answers with it at once. */
+  pushUpdate(update: { update_id: number }): void {
+    this.updates.push(update);
+    this.held?.wake();
+  }
 
   /** Starts on a free port of 127.0.0.1; returns the apiRoot to give the bot. */
   async start(): Promise<string> {
@@ -107,7 +129,7 @@ export class FakeTelegramApi {
     const payload = await readJson(req);
     const call: RecordedCall = { method, token, payload };
     this.calls.push(call);
-    const [status, body] = this.answer(method, payload);
+    const [status, body] = method === 'getUpdates' && this.options.polling ? await this.getUpdates(payload, req) : this.answer(method, payload);
     if (status === 200) call.result = (body as { result?: unknown }).result;
     return [status, body];
   }
@@ -137,6 +159,34 @@ export class FakeTelegramApi {
       default:
         return [404, { ok: false, error_code: 404, description: 'Not Found: method not found' }];
     }
+  }
+
+  /** Long polling as Telegram does it: confirmed updates (below `offset`) are forgotten; one poller at a time. */
+  private async getUpdates(payload: Record<string, unknown>, req: IncomingMessage): Promise<[number, unknown]> {
+    if (this.held) {
+      this.conflicts += 1;
+      return [409, { ok: false, error_code: 409, description: CONFLICT }];
+    }
+    const offset = Number(payload.offset ?? 0);
+    const limit = Math.min(Math.max(Number(payload.limit ?? 100), 1), 100);
+    const timeoutMs = Math.max(Number(payload.timeout ?? 0), 0) * 1000;
+    while (this.updates.length > 0 && this.updates[0]!.update_id < offset) this.updates.shift();
+    if (this.updates.length === 0 && timeoutMs > 0) {
+      // Held until an update arrives, the timeout passes or the poller goes away (a killed process).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        const socket = req.socket;
+        function done() {
+          clearTimeout(timer);
+          socket.off('close', done);
+          resolve();
+        }
+        socket.once('close', done);
+        this.held = { wake: done };
+      });
+      this.held = undefined;
+    }
+    return [200, { ok: true, result: this.updates.slice(0, limit) }];
   }
 
   /** Telegram's edit rules: the message must exist, and an edit that changes nothing is refused. */
