@@ -45,6 +45,11 @@ export interface InboundDispatch {
    * logging it. Undefined: the failure is thrown to the platform's own error handling.
    */
   failed?(err: unknown, step: DispatchStep, event: InboundEvent): Reply | undefined;
+  /**
+   * Sends the reply (render, send, remember) through the platform's retrying lane for the chat
+   * (notifier/delivery.reply-lanes.ts); absent: it is sent directly.
+   */
+  lane?(chatId: string, send: () => Promise<void>): Promise<void>;
 }
 
 export async function dispatchInbound<R>(d: InboundDispatch, inbound: InboundEvent, channel: ReplyChannel<R>): Promise<void> {
@@ -60,12 +65,13 @@ export async function dispatchInbound<R>(d: InboundDispatch, inbound: InboundEve
   } catch (err) {
     reply = answer(err, 'handle');
   }
+  const sent = (r: Reply) => (d.lane ? d.lane(event.chatId, () => deliver(d, channel, r, answer)) : deliver(d, channel, r, answer));
   try {
-    await deliver(d, channel, reply, answer);
+    await sent(reply);
   } catch (err) {
     const failure = answer(err, 'deliver');
     try {
-      await deliver(d, channel, failure, answer);
+      await sent(failure);
     } catch (again) {
       d.logger.error({ err: failureSummary(again) }, `${d.platform.id} error reply failed`);
     }

@@ -14,6 +14,9 @@ import type { RenderOptions } from './telegram.renderer.js';
 import { checkUpdate } from './telegram.update-schema.js';
 import { createWebhookHandler, type WebhookHandler } from './telegram.webhook.js';
 import { createMemoryDedupe } from '../memory-dedupe.js';
+import { currentReplyJob, ReplyLanes, type ReplyLanesOptions } from '../notifier/delivery.reply-lanes.js';
+import type { DeliveryTimers } from '../notifier/delivery.timers.js';
+import { replyRetryTransformer } from './telegram.reply-retry.js';
 import { createLeaseKeeper, type Hold, type Lease, type LeaseKeeper, type Timers } from '../redis/lease.js';
 
 const modeSchema = z.discriminatedUnion('kind', [
@@ -47,8 +50,13 @@ export interface TelegramAdapterOptions {
   isFirstSeen?: (updateId: number) => Promise<boolean>;
   /** Per-chat outbound limiter settings (default: the throttler's Telegram limits); false disables it. */
   throttle?: APIThrottlerOptions | false;
-  /** Retry settings for 429 (retry_after) and 5xx; default 5 attempts, waits up to 60 s. */
+  /**
+   * Retry settings for 429 (retry_after) and 5xx of calls made outside a reply (setMyCommands, setWebhook,
+   * …); default 5 attempts, waits up to 60 s. Replies are retried by their lane (`replies`) instead.
+   */
   retry?: Partial<AutoRetryOptions>;
+  /** How replies are retried: inline wait, expiry (15 min), backoff, and the clock they run on. */
+  replies?: Omit<ReplyLanesOptions, 'platform' | 'logger' | 'timers'> & { timers?: DeliveryTimers };
   render?: RenderOptions;
   now?: () => Date;
   /** Largest webhook body read; default 1 MiB (updates are a few KiB). */
@@ -78,6 +86,8 @@ export interface TelegramAdapter {
   /** Mount at /telegram/webhook. Wrong or missing secret token → 401; in polling mode → 404. */
   webhookHandler: WebhookHandler;
   status(): TelegramStatus;
+  /** Resolves when no reply is waiting to be retried (shutdown, tests). */
+  repliesSettled(): Promise<void>;
   /** `telegram`: fails while not polling (or while the webhook is not set); passes on standby (another replica polls). */
   readiness: ReadinessCheck;
 }
@@ -91,8 +101,14 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
   // Last installed runs first: retries go back through the limiter. getUpdates is retried by the poller,
   // which keeps the readiness status and the logs honest while Telegram fails.
   if (opts.throttle !== false) bot.api.config.use(apiThrottler(opts.throttle ?? {}));
+  // A reply's calls are retried by its lane, with no attempt cap short of the reply's expiry; the others by
+  // auto-retry.
   const retry = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, ...opts.retry });
-  bot.api.config.use((prev, method, payload, signal) => (method === 'getUpdates' ? prev(method, payload, signal) : retry(prev, method, payload, signal)));
+  bot.api.config.use((prev, method, payload, signal) =>
+    method === 'getUpdates' || currentReplyJob() ? prev(method, payload, signal) : retry(prev, method, payload, signal),
+  );
+  bot.api.config.use(replyRetryTransformer());
+  const lanes = new ReplyLanes({ platform: 'telegram', logger, ...opts.replies });
 
   const handlers = createTelegramHandlers({
     core: opts.core,
@@ -100,6 +116,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
     isFirstSeen: opts.isFirstSeen ?? memoryDedupe(),
     now: opts.now ?? (() => new Date()),
     render: opts.render,
+    lanes,
   });
   const onError = (err: { error: unknown; ctx: { update: { update_id: number } } }) => {
     logger.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed');
@@ -217,6 +234,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
             res.writeHead(404).end();
           },
     status: () => status,
+    repliesSettled: () => lanes.idle(),
     readiness: {
       name: 'telegram',
       check: async () => {

@@ -7,6 +7,8 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { dispatchInbound, type InboundDispatch, type PostedMessage } from '../inbound-dispatch.js';
+import { failureSummary } from '../notifier/delivery.errors.js';
+import { ReplyGivenUp, type ReplyLanes } from '../notifier/delivery.reply-lanes.js';
 import { pendingIdsOf } from '../notifier/message-attach.js';
 import { decodeCallbackData } from './telegram.callback-data.js';
 import { TELEGRAM, telegramPlatform } from './telegram.platform.js';
@@ -20,6 +22,8 @@ export interface HandlerDeps {
   isFirstSeen: (updateId: number) => Promise<boolean>;
   now: () => Date;
   render?: RenderOptions;
+  /** The per-chat lanes replies are sent and retried through. */
+  lanes: ReplyLanes;
 }
 
 export const INVALID_BUTTON_TEXT = 'This button is no longer valid.';
@@ -62,7 +66,7 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
   const message = query.message;
   const chatType = message && toChatType(message.chat.type);
   if (!action || !message || !chatType) {
-    await ctx.answerCallbackQuery({ text: INVALID_BUTTON_TEXT });
+    await deps.lanes.run(String(message?.chat.id ?? query.from.id), () => answerClick(deps, ctx, { text: INVALID_BUTTON_TEXT }));
     return;
   }
   const event: ActionEvent = {
@@ -77,16 +81,32 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
   await dispatchInbound(inbound(deps), event, {
     render: (reply) => renderTelegram(reply, deps.render),
     // Only the clicker sees the alert; the message (and its buttons) stays as it is.
-    whisper: async (_messages, reply) => void (await ctx.answerCallbackQuery({ text: reply.text.slice(0, 200), show_alert: true })),
+    // Past Telegram's window the alert is let go (logged): posting it in the chat instead would show
+    // everyone what only the clicker may see.
+    whisper: (_messages, reply) => answerClick(deps, ctx, { text: reply.text.slice(0, 200), show_alert: true }),
     post: async (messages, reply) => {
-      await ctx.answerCallbackQuery();
+      await answerClick(deps, ctx);
       return keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply);
     },
     replace: async (messages, reply) => {
-      await ctx.answerCallbackQuery();
+      await answerClick(deps, ctx);
       return keyboardAt(chat, await editWithMessages(ctx.api, chat, message.message_id, messages), reply);
     },
   });
+}
+
+/**
+ * Answers the click. When Telegram cannot take it before the click's window closes (about 15 s), it is let
+ * go with one log line: the answer only ends the button's spinner, and the reply itself (a message edit or a
+ * new message) still goes on through the lane, with the reply's own expiry.
+ */
+async function answerClick(deps: HandlerDeps, ctx: Context, other?: { text: string; show_alert?: boolean }): Promise<void> {
+  try {
+    await ctx.answerCallbackQuery(other);
+  } catch (err) {
+    if (!(err instanceof ReplyGivenUp)) throw err;
+    deps.logger.warn({ err: failureSummary(err.last), chatId: ctx.chat?.id }, "callback query not answered within Telegram's window; dropped");
+  }
 }
 
 /** The message that carries the keyboard, so the core can remember where the buttons are. */
@@ -99,6 +119,7 @@ function inbound(deps: HandlerDeps): InboundDispatch {
     platform: telegramPlatform,
     core: deps.core,
     logger: deps.logger,
+    lane: (chatId, send) => deps.lanes.run(chatId, send),
     // The core and the renderer should never throw; if they do, the user gets a reference and the log the
     // details. A failed send is thrown to grammY's error boundary, which logs it.
     failed: (err, step, event) =>

@@ -50,7 +50,8 @@ export const telegramPlatform = {
       // Telegram allows one getUpdates per token at a time: replicas sharing the token take turns by lease.
       pollingLease: !webhook && ctx.lease ? { lease: ctx.lease(`telegram-poller:${secretDigest(token)}`, POLLING_LEASE_TTL_MS) } : undefined,
     });
-    // Pushes go through per-chat queues that keep Telegram's limits; direct replies use the adapter's own client.
+    // Pushes go through per-chat queues that keep Telegram's limits; replies use the adapter's own client and
+    // are retried in its per-chat reply lanes when they cannot be sent at once.
     const { queue } = createTelegramDelivery({
       token,
       apiRoot: e.TELEGRAM_API_ROOT,
@@ -69,7 +70,9 @@ export const telegramPlatform = {
       readiness: [adapter.readiness],
       start: () => adapter.start(),
       stop: () => adapter.stop(),
-      drain: () => queue.drain(),
+      drain: async () => {
+        await Promise.all([queue.drain(), adapter.repliesSettled()]);
+      },
       pending: () => queue.pending(),
     };
   },
