@@ -11,11 +11,13 @@
  *    after SIGKILL of the poller the other replica takes the lease over and answers a command within 15 s.
  */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BotProcess, freePort, requireBuiltBot, serverBotEnv, spawnBot, waitForHttp, within, writeTempConfig } from '../support/e2e-bot.js';
 import { createE2eWorld, type E2eWorld, TELEGRAM_USER_ID } from '../support/e2e-fixture.js';
 import { FAKE_BOT, FakeTelegramApi, type RecordedCall } from '../support/e2e-telegram-api.js';
 import { dockerHostUrl } from '../support/podman.js';
+import { redisOptions } from '../../src/bot/redis-connection.js';
 
 const TOKEN = '123456789:AAE2eFakeTokenForDeckhandReplicas_xyz';
 const SECRET = `whsec_${randomBytes(12).toString('hex')}`;
@@ -78,6 +80,13 @@ actions:
 afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn();
   await world?.cleanup();
+  // The queues, leases and rate windows the replicas kept under their prefix.
+  const redis = new Redis(redisOptions(process.env.REDIS_URL || 'redis://127.0.0.1:6379'));
+  try {
+    for await (const keys of redis.scanStream({ match: `${QUEUE_PREFIX}:*`, count: 200 })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+  } finally {
+    redis.disconnect();
+  }
 });
 
 async function startReplica(name: string, apiRoot: string, polling: boolean): Promise<Replica> {
