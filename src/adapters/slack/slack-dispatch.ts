@@ -5,6 +5,7 @@ import { replies } from '../../core/messages/reply-builder.js';
 import type { Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
+import type { ReplyLanes } from '../notifier/delivery.reply-lanes.js';
 import { dispatchInbound, type PostedMessage as Posted, type ReplyChannel } from '../inbound-dispatch.js';
 import { errorSummary, uploadFile } from './slack-reply.delivery.js';
 import { buttonPendingIds, type PostedMessage, type ReplyTarget } from './slack-reply.target.js';
@@ -15,6 +16,8 @@ import { renderSlack } from './slack.renderer.js';
 export interface DispatchDeps {
   core: ChatCore;
   logger: Logger;
+  /** The per-channel lanes replies are sent and retried through; absent: sent once. */
+  lanes?: ReplyLanes;
 }
 
 /**
@@ -41,6 +44,7 @@ export async function dispatch(deps: DispatchDeps, client: webApi.WebClient, eve
       platform: slackPlatform,
       core: deps.core,
       logger: log,
+      lane: deps.lanes && ((chatId, send) => deps.lanes!.run(chatId, send)),
       failed: (err) => {
         const ref = randomUUID().slice(0, 8);
         log.error({ err: errorSummary(err), stack: err instanceof Error ? err.stack : undefined, ref, kind: event.kind }, 'slack dispatch failed');

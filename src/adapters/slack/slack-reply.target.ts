@@ -1,4 +1,5 @@
 import type { RespondFn, webApi } from '@slack/bolt';
+import { currentReplyJob } from '../notifier/delivery.reply-lanes.js';
 import type { SlackMessage } from './slack-block.types.js';
 
 type WebClient = webApi.WebClient;
@@ -33,8 +34,61 @@ export function buttonPendingIds(message: SlackMessage): string[] {
   return [...new Set(ids)];
 }
 
+/**
+ * A call made for a reply in its chat's lane (notifier/delivery.reply-lanes.ts) is retried there: 429 after
+ * Retry-After, 5xx and network failures with backoff, until the reply expires. Elsewhere it is made once.
+ */
+function retried<T>(what: string, call: () => Promise<T>): Promise<T> {
+  const job = currentReplyJob();
+  return job ? job.call(what, call) : call();
+}
+
+/** A response_url post that failed in a way a retry can fix, in the Web API's error terms (see classifyFailure). */
+class ResponseUrlRetryable extends Error {
+  override readonly name = 'ResponseUrlRetryable';
+  constructor(
+    readonly code: 'slack_webapi_rate_limited_error' | 'slack_webapi_http_error' | 'slack_webapi_request_error',
+    message: string,
+    readonly statusCode?: number,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+interface HttpFailureShape {
+  message?: unknown;
+  response?: { status?: unknown; headers?: Record<string, unknown> };
+  request?: unknown;
+}
+
+/**
+ * response_url is posted with Bolt's HTTP client, whose errors say nothing the delivery path can classify:
+ * a 429 (with its Retry-After), a 5xx and a request that got no answer are turned into the Web API's
+ * equivalents so the lane retries them; every other failure is thrown as it came.
+ */
+function retriedRespond(respond: RespondFn): RespondFn {
+  return (message) =>
+    retried('response_url', async () => {
+      try {
+        return await respond(message);
+      } catch (err) {
+        const e = (typeof err === 'object' && err !== null ? err : {}) as HttpFailureShape;
+        const text = typeof e.message === 'string' ? e.message : 'response_url post failed';
+        const status = e.response?.status;
+        if (status === 429) {
+          const after = Number(e.response?.headers?.['retry-after']);
+          throw new ResponseUrlRetryable('slack_webapi_rate_limited_error', text, status, Number.isFinite(after) ? after : undefined);
+        }
+        if (typeof status === 'number' && status >= 500) throw new ResponseUrlRetryable('slack_webapi_http_error', text, status);
+        if (status === undefined && e.request !== undefined) throw new ResponseUrlRetryable('slack_webapi_request_error', text);
+        throw err;
+      }
+    });
+}
+
 async function post(client: WebClient, channel: string, m: SlackMessage, extra: { thread_ts?: string } = {}): Promise<PostedMessage> {
-  const res = await client.chat.postMessage({ channel, ...extra, text: m.text, blocks: m.blocks });
+  const res = await retried('chat.postMessage', () => client.chat.postMessage({ channel, ...extra, text: m.text, blocks: m.blocks }));
   return res.ts ? { channel: res.channel ?? channel, ts: res.ts, message: m } : { channel, message: m };
 }
 
@@ -49,7 +103,8 @@ function cannotPost(err: unknown): boolean {
  * chat.postMessage so their ts is known and progress can edit them (falling back to response_url where the
  * bot cannot post).
  */
-export function slashTarget(respond: RespondFn, client: WebClient, channel: string): ReplyTarget {
+export function slashTarget(unretried: RespondFn, client: WebClient, channel: string): ReplyTarget {
+  const respond = retriedRespond(unretried);
   const send = (responseType: 'in_channel' | 'ephemeral', m: SlackMessage) =>
     respond({ response_type: responseType, text: m.text, blocks: m.blocks });
   return {
@@ -88,7 +143,7 @@ export function mentionTarget(client: WebClient, channel: string, user: string, 
       return posted;
     },
     async whisper(messages) {
-      for (const m of messages) await client.chat.postEphemeral({ channel, user, ...thread, text: m.text, blocks: m.blocks });
+      for (const m of messages) await retried('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, ...thread, text: m.text, blocks: m.blocks }));
     },
     files: threadTs ? { channel, threadTs } : { channel },
   };
@@ -107,8 +162,9 @@ export interface ClickedMessage {
  * it is (an alert's living message); further messages follow in the channel (with chat.postMessage when
  * they carry buttons). Private answers leave the original untouched.
  */
-export function actionTarget(client: WebClient, clicked: ClickedMessage, respond?: RespondFn): ReplyTarget {
+export function actionTarget(client: WebClient, clicked: ClickedMessage, unretried?: RespondFn): ReplyTarget {
   const { channel, user } = clicked;
+  const respond = unretried && retriedRespond(unretried);
   const follow = async (messages: SlackMessage[], posted: PostedMessage[]) => {
     for (const m of messages) {
       if (respond && !hasButtons(m)) {
@@ -128,7 +184,7 @@ export function actionTarget(client: WebClient, clicked: ClickedMessage, respond
     async whisper(messages) {
       for (const m of messages) {
         if (respond) await respond({ response_type: 'ephemeral', replace_original: false, text: m.text, blocks: m.blocks });
-        else await client.chat.postEphemeral({ channel, user, text: m.text, blocks: m.blocks });
+        else await retried('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text: m.text, blocks: m.blocks }));
       }
     },
     files: { channel },
@@ -139,7 +195,7 @@ async function replaceClicked(client: WebClient, clicked: ClickedMessage, m: Sla
   const { channel, messageTs } = clicked;
   const at: PostedMessage = messageTs ? { channel, ts: messageTs, message: m } : { channel, message: m };
   if (respond) await respond({ replace_original: true, text: m.text, blocks: m.blocks });
-  else if (messageTs) await client.chat.update({ channel, ts: messageTs, text: m.text, blocks: m.blocks });
+  else if (messageTs) await retried('chat.update', () => client.chat.update({ channel, ts: messageTs, text: m.text, blocks: m.blocks }));
   else return post(client, channel, m);
   return at;
 }

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { createMemoryDedupe, type IsFirstSeen } from '../memory-dedupe.js';
+import { ReplyLanes, type ReplyLanesOptions } from '../notifier/delivery.reply-lanes.js';
+import type { DeliveryTimers } from '../notifier/delivery.timers.js';
 import { registerActions, registerCommand, registerDedupe, registerMention, type ListenerDeps } from './slack-listeners.js';
 import { SlackHttpReceiver, type SlackRequestListener } from './slack-http.receiver.js';
 import { boltLogger } from './slack-logger.bridge.js';
@@ -45,6 +47,8 @@ export interface SlackAdapterOptions {
   isFirstSeen?: IsFirstSeen;
   /** Outbound retry policy (p-retry options); 429s always wait for Retry-After first. */
   retryConfig?: webApi.RetryOptions;
+  /** How replies are retried past that: inline wait, expiry (15 min), backoff, and the clock they run on. */
+  replies?: Omit<ReplyLanesOptions, 'platform' | 'logger' | 'timers'> & { timers?: DeliveryTimers };
   now?: () => Date;
 }
 
@@ -57,6 +61,8 @@ export interface SlackAdapter {
    * Its promise settles once the request is fully handled, listeners included.
    */
   requestListener?: SlackRequestListener;
+  /** Resolves when no reply is waiting to be retried (shutdown, tests). */
+  repliesSettled(): Promise<void>;
 }
 
 export const defaultSlackRetryConfig: webApi.RetryOptions = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true };
@@ -90,13 +96,14 @@ export function createSlackAdapter(opts: SlackAdapterOptions): SlackAdapter {
     commandName: config.commandName,
     isFirstSeen: opts.isFirstSeen ?? createMemoryDedupe(),
     now: opts.now ?? (() => new Date()),
+    lanes: new ReplyLanes({ platform: 'slack', logger, ...opts.replies }),
   };
   registerDedupe(app, deps);
   registerCommand(app, deps);
   registerMention(app, deps);
   registerActions(app, deps);
 
-  return lifecycle(app, receiver, config.port, logger);
+  return lifecycle(app, receiver, config.port, logger, deps.lanes!);
 }
 
 /** Outbound calls wait for Retry-After on 429 and then retry (never rejected as rate limited). */
@@ -106,7 +113,7 @@ function webClientOptions(apiUrl: string | undefined, retryConfig: webApi.RetryO
   return options;
 }
 
-function lifecycle(app: App, receiver: SlackHttpReceiver | undefined, port: number | undefined, logger: Logger): SlackAdapter {
+function lifecycle(app: App, receiver: SlackHttpReceiver | undefined, port: number | undefined, logger: Logger, lanes: ReplyLanes): SlackAdapter {
   const listens = receiver === undefined || port !== undefined;
   let running = false;
   const adapter: SlackAdapter = {
@@ -122,6 +129,7 @@ function lifecycle(app: App, receiver: SlackHttpReceiver | undefined, port: numb
       running = false;
       await app.stop();
     },
+    repliesSettled: () => lanes.idle(),
   };
   if (receiver) adapter.requestListener = receiver.requestListener;
   return adapter;

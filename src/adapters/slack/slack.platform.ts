@@ -67,7 +67,9 @@ export const slackPlatform = {
       readiness: [],
       start: () => adapter.start(),
       stop: () => adapter.stop(),
-      drain: () => queue.drain(),
+      drain: async () => {
+        await Promise.all([queue.drain(), adapter.repliesSettled()]);
+      },
       pending: () => queue.pending(),
     };
   },
