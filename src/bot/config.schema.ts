@@ -3,6 +3,7 @@ import { chatBindingPlatforms, platformIds, platformPersonShape } from '../adapt
 import { runtimeHostSchema } from '../adapters/runtimes.js';
 import { isValidCron } from '../adapters/bullmq/report-scheduler.js';
 import { reportScheduleSchemaFor } from '../core/reports/scheduled-report.js';
+import { isTimeZone } from '../core/domain/time-zone.js';
 
 /** The YAML config file, as written by people. Cross-references are checked in config.ts. */
 
@@ -184,12 +185,3 @@ export const configSchema = z.strictObject({
 
 export type RawConfig = z.infer<typeof configSchema>;
 export type { RuntimeHostConfig as HostConfig } from '../adapters/runtimes.js';
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}

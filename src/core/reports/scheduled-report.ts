@@ -5,20 +5,12 @@
  */
 import { z } from 'zod';
 import { buildMorningReport } from '../domain/morning-report.js';
+import { isTimeZone } from '../domain/time-zone.js';
 import type { CoreServices } from '../services.js';
 import type { Platform } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 import { nameWord } from '../messages/words.js';
 import { gatherMorningData } from './morning-data.js';
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * One `reports:` entry: which project's report goes to which chat, and when (cron in a time zone). The
