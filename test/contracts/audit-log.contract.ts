@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry, AuditLog } from '../../src/core/ports/audit.port.js';
 
-const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
+/** Shared with the Prisma-specific tests in test/integration/prisma/audit.repository.test.ts. */
+export const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
   requestId: 'req-1',
   at: new Date('2026-01-02T03:04:05.678Z'),
   platform: 'telegram',

@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Deployment, DeploymentStore, NewDeployment } from '../../src/core/ports/deployment.port.js';
 
-const T0 = new Date('2026-07-01T09:00:00Z');
-const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+/** Fixtures shared with the Prisma-specific tests in test/integration/prisma/deployment.repository.test.ts. */
+export const T0 = new Date('2026-07-01T09:00:00Z');
+export const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
-const deployment = (over: Partial<NewDeployment> = {}): NewDeployment => ({
+export const deployment = (over: Partial<NewDeployment> = {}): NewDeployment => ({
   actionId: 'Act000000001',
   kind: 'deploy',
   project: 'shop',

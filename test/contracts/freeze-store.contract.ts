@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { FreezeStore, FreezeWindow } from '../../src/core/ports/freeze.port.js';
 
-const T0 = new Date('2026-12-20T00:00:00Z');
-const at = (hours: number) => new Date(T0.getTime() + hours * 3_600_000);
+/** Fixtures shared with the Prisma-specific tests in test/integration/prisma/freeze.repository.test.ts. */
+export const T0 = new Date('2026-12-20T00:00:00Z');
+export const at = (hours: number) => new Date(T0.getTime() + hours * 3_600_000);
 
-const win = (over: Partial<Omit<FreezeWindow, 'id'>> = {}): Omit<FreezeWindow, 'id'> => ({
+export const win = (over: Partial<Omit<FreezeWindow, 'id'>> = {}): Omit<FreezeWindow, 'id'> => ({
   project: 'shop', env: 'prod', from: at(0), until: at(24), reason: 'holiday sale', createdBy: 'alice', ...over,
 });
 

@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ActionPlan, NewPendingAction, PendingActionStore } from '../../src/core/ports/pending-action.port.js';
 
-const T0 = new Date('2026-05-01T10:00:00Z');
-const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+/** Fixtures shared with the Prisma-specific tests in test/integration/prisma/pending-action.repository.test.ts. */
+export const T0 = new Date('2026-05-01T10:00:00Z');
+export const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
-const plan: ActionPlan = {
+export const plan = (over: Partial<ActionPlan> = {}): ActionPlan => ({
   kind: 'deploy',
   project: 'shop',
   env: 'prod',
@@ -21,10 +22,11 @@ const plan: ActionPlan = {
       units: ['shop-api-1'],
     },
   ],
-};
+  ...over,
+});
 
-const request = (over: Partial<NewPendingAction> = {}): NewPendingAction => ({
-  plan,
+export const request = (over: Partial<NewPendingAction> = {}): NewPendingAction => ({
+  plan: plan(),
   requestedBy: 'alice',
   platform: 'telegram',
   chatId: '-100123',

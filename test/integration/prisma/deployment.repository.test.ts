@@ -6,7 +6,7 @@ import {
 } from '../../../src/adapters/prisma/deployment.repository.js';
 import type { NewDeployment } from '../../../src/core/ports/deployment.port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { deploymentStoreContract } from '../../contracts/deployment-store.contract.js';
+import { at, deployment, deploymentStoreContract } from '../../contracts/deployment-store.contract.js';
 
 let db: TestDatabase;
 let store: PrismaDeploymentStore;
@@ -17,26 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 beforeEach(() => db.pool.query('TRUNCATE deployment RESTART IDENTITY'));
-
-const T0 = new Date('2026-07-01T09:00:00Z');
-const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
-
-const deployment = (over: Partial<NewDeployment> = {}): NewDeployment => ({
-  actionId: 'Act000000001',
-  kind: 'deploy',
-  project: 'shop',
-  env: 'prod',
-  service: 'api',
-  version: '1.5.0',
-  image: 'registry.local/shop/api:1.5.0',
-  previousVersion: '1.4.0',
-  previousImage: 'registry.local/shop/api:1.4.0',
-  requestedBy: 'alice',
-  approvedBy: 'bob',
-  startedAt: T0,
-  source: 'deckhand',
-  ...over,
-});
 
 /** A finished record: started at `minute`, ended with `status` one minute later. */
 async function ran(minute: number, version: string, status: 'succeeded' | 'failed', over: Partial<NewDeployment> = {}) {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PrismaFreezeStore } from '../../../src/adapters/prisma/freeze.repository.js';
-import type { FreezeWindow } from '../../../src/core/ports/freeze.port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { freezeStoreContract } from '../../contracts/freeze-store.contract.js';
+import { at, freezeStoreContract, win } from '../../contracts/freeze-store.contract.js';
 
 let db: TestDatabase;
 let store: PrismaFreezeStore;
@@ -13,13 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 beforeEach(() => db.pool.query('TRUNCATE freeze_window'));
-
-const T0 = new Date('2026-12-20T00:00:00Z');
-const at = (hours: number) => new Date(T0.getTime() + hours * 3_600_000);
-
-const win = (over: Partial<Omit<FreezeWindow, 'id'>> = {}): Omit<FreezeWindow, 'id'> => ({
-  project: 'shop', env: 'prod', from: at(0), until: at(24), reason: 'holiday sale', createdBy: 'alice', ...over,
-});
 
 describe('PrismaFreezeStore', () => {
   it('adds a window with a short id and returns it as stored', async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PendingActionNotFoundError, PrismaPendingActionStore } from '../../../src/adapters/prisma/pending-action.repository.js';
 import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/prisma-client.js';
-import type { ActionPlan, NewPendingAction } from '../../../src/core/ports/pending-action.port.js';
+import type { NewPendingAction } from '../../../src/core/ports/pending-action.port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { pendingActionStoreContract } from '../../contracts/pending-action-store.contract.js';
+import { at, pendingActionStoreContract, plan, request, T0 } from '../../contracts/pending-action-store.contract.js';
 
 let db: TestDatabase;
 let store: PrismaPendingActionStore;
@@ -19,40 +19,6 @@ afterAll(async () => {
   await db?.drop();
 });
 beforeEach(() => db.pool.query('TRUNCATE pending_action'));
-
-const T0 = new Date('2026-05-01T10:00:00Z');
-const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
-
-const plan = (over: Partial<ActionPlan> = {}): ActionPlan => ({
-  kind: 'deploy',
-  project: 'shop',
-  env: 'prod',
-  force: false,
-  services: [
-    {
-      service: 'api',
-      host: 'docker-1',
-      currentImage: 'registry.local/shop/api:1.4.0',
-      currentVersion: '1.4.0',
-      targetImage: 'registry.local/shop/api:1.5.0',
-      targetVersion: '1.5.0',
-      revision: ['sha256:c0ffee'],
-      units: ['shop-api-1'],
-    },
-  ],
-  ...over,
-});
-
-const request = (over: Partial<NewPendingAction> = {}): NewPendingAction => ({
-  plan: plan(),
-  requestedBy: 'alice',
-  platform: 'telegram',
-  chatId: '-100123',
-  needsApproval: true,
-  createdAt: T0,
-  expiresAt: at(10),
-  ...over,
-});
 
 /** Separate clients (separate pools), so racing calls really run on different connections. */
 function moreStores(n: number): PrismaPendingActionStore[] {

@@ -3,9 +3,9 @@ import type { ActionAuditIntent } from '../../../../src/core/ports/audit.port.js
 import { recoverUnfinished } from '../../../../src/core/actions/action-recovery.js';
 import { createActionProcessor } from '../../../../src/core/actions/action.processor.js';
 import { HostUnreachableError } from '../../../../src/core/ports/runtime.port.js';
-import type { PlannedService } from '../../../../src/core/ports/pending-action.port.js';
 import { MemoryRuntime, MemoryRuntimeRegistry } from '../../../fakes/memory-runtime.js';
 import { actionFixture, MESSAGE } from '../../jobs/action-fixture.js';
+import { plannedService } from './planned-service.js';
 
 const API = 'localhost:5000/shop/api';
 const WEB = 'localhost:5000/shop/web';
@@ -20,23 +20,13 @@ async function twoHostDeploy(kind: 'deploy' | 'restart' = 'deploy') {
   f.deps.runtimes = new MemoryRuntimeRegistry([f.runtime, second]);
   const api = [1, 2].map((i) => f.runtime.add({ name: `api-${i}`, image: `${API}:1.4.1` }));
   const web = [second.add({ name: 'web-1', image: `${WEB}:2.0.0` })];
-  const service = (name: string, host: string, repo: string, from: string, to: string, units: typeof api): PlannedService => ({
-    service: name,
-    host,
-    currentImage: `${repo}:${from}`,
-    currentVersion: from,
-    targetImage: `${repo}:${to}`,
-    targetVersion: to,
-    revision: units.map((u) => u.imageId).sort(),
-    units: units.map((u) => u.name),
-  });
   const created = await f.pendingActions.create({
     plan: {
       kind,
       project: 'shop',
       env: 'prod',
       force: false,
-      services: [service('api', 'docker-1', API, '1.4.1', kind === 'restart' ? '1.4.1' : '1.4.2', api), service('web', 'docker-2', WEB, '2.0.0', kind === 'restart' ? '2.0.0' : '2.1.0', web)],
+      services: [plannedService('api', 'docker-1', API, '1.4.1', kind === 'restart' ? '1.4.1' : '1.4.2', api), plannedService('web', 'docker-2', WEB, '2.0.0', kind === 'restart' ? '2.0.0' : '2.1.0', web)],
     },
     requestedBy: 'alice',
     platform: MESSAGE.platform,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActionProcessor } from '../../../../src/core/actions/action.processor.js';
-import type { PlannedService } from '../../../../src/core/ports/pending-action.port.js';
 import { MemoryRuntime, MemoryRuntimeRegistry } from '../../../fakes/memory-runtime.js';
 import { actionFixture, IMAGE, MESSAGE } from '../../jobs/action-fixture.js';
+import { plannedService } from './planned-service.js';
 
 const v1 = `${IMAGE}:1.4.1`;
 const v2 = `${IMAGE}:1.4.2`;
@@ -88,18 +88,8 @@ describe('a shutdown while an action runs', () => {
     f.deps.runtimes = new MemoryRuntimeRegistry([f.runtime, second]);
     const api = [1, 2].map((i) => f.runtime.add({ name: `api-${i}`, image: v1 }));
     const web = second.add({ name: 'web-1', image: `${WEB}:2.0.0` });
-    const service = (name: string, host: string, repo: string, from: string, to: string, units: (typeof api)[number][]): PlannedService => ({
-      service: name,
-      host,
-      currentImage: `${repo}:${from}`,
-      currentVersion: from,
-      targetImage: `${repo}:${to}`,
-      targetVersion: to,
-      revision: units.map((u) => u.imageId).sort(),
-      units: units.map((u) => u.name),
-    });
     const created = await f.pendingActions.create({
-      plan: { kind: 'deploy', project: 'shop', env: 'prod', force: false, services: [service('api', 'docker-1', IMAGE, '1.4.1', '1.4.2', api), service('web', 'docker-2', WEB, '2.0.0', '2.1.0', [web])] },
+      plan: { kind: 'deploy', project: 'shop', env: 'prod', force: false, services: [plannedService('api', 'docker-1', IMAGE, '1.4.1', '1.4.2', api), plannedService('web', 'docker-2', WEB, '2.0.0', '2.1.0', [web])] },
       requestedBy: 'alice',
       platform: MESSAGE.platform,
       chatId: MESSAGE.chatId,
