@@ -112,10 +112,25 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
+/**
+ * Inspects a container that may be exiting or restarting right now: Podman 4 then sometimes answers 500
+ * "read /proc/<pid>/cgroup: no such process" (the process went away while it was being read). That answer
+ * is "not settled yet" (undefined); every other error is thrown.
+ */
+export async function inspectChanging(container: Docker.Container): Promise<Docker.ContainerInspectInfo | undefined> {
+  try {
+    return await container.inspect();
+  } catch (err) {
+    const e = err as { statusCode?: number; message?: string };
+    if (e.statusCode === 500 && /no such process/.test(e.message ?? '')) return undefined;
+    throw err;
+  }
+}
+
 /** Waits until a container has exited (its main process ended and no restart is pending). */
 export async function waitForExit(docker: Docker, id: string, timeoutMs = 15_000): Promise<Docker.ContainerInspectInfo> {
   return waitFor(`container ${id} to exit`, async () => {
-    const info = await docker.getContainer(id).inspect();
-    return info.State.Status === 'exited' ? info : undefined;
+    const info = await inspectChanging(docker.getContainer(id));
+    return info?.State.Status === 'exited' ? info : undefined;
   }, timeoutMs);
 }

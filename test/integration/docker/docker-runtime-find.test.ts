@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DockerRuntime } from '../../../src/adapters/docker/docker.runtime.js';
 import type { ContainerInfo } from '../../../src/core/ports/runtime.port.js';
-import { BUSYBOX_IMAGE, PodmanFixture, requireEngine, runHealthcheck, waitFor, waitForExit } from '../../support/podman.js';
+import { BUSYBOX_IMAGE, inspectChanging, PodmanFixture, requireEngine, runHealthcheck, waitFor, waitForExit } from '../../support/podman.js';
 
 let docker: Docker;
 let fixture: PodmanFixture;
@@ -130,8 +130,8 @@ describe('DockerRuntime.find: restarts and health', () => {
       HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } },
     });
     await waitFor('two restarts', async () => {
-      const info = await crashy.inspect();
-      return info.RestartCount === 2 && info.State.Status === 'exited' ? true : undefined;
+      const info = await inspectChanging(crashy);
+      return info?.RestartCount === 2 && info.State.Status === 'exited' ? true : undefined;
     });
 
     const info = only(await runtime.find([{ name }]));
