@@ -1,5 +1,5 @@
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
-import type { ActionKind, PendingAction } from '../../../src/core/ports/pending-action.port.js';
+import type { ActionKind, ActionPlan, PendingAction } from '../../../src/core/ports/pending-action.port.js';
 import type { ActionRunDeps } from '../../../src/core/actions/action-deps.js';
 import { MemoryAuditLog } from '../../fakes/memory-audit.js';
 import {
@@ -46,29 +46,10 @@ export function actionFixture() {
     personName: (id) => names[id] ?? id,
   };
 
-  async function claimed(kind: ActionKind, o: ClaimOptions = {}): Promise<PendingAction> {
-    const from = o.from ?? '1.4.1';
-    const to = kind === 'restart' ? from : (o.to ?? '1.4.2');
-    const boxes = Array.from({ length: o.replicas ?? 3 }, (_, i) => runtime.add({ name: `api-${i + 1}`, id: `api-${i + 1}-v0`, image: `${IMAGE}:${from}` }));
+  /** Creates the pending action of `plan` (its confirm message posted), then claims it as the confirmer. */
+  async function claimedPlan(plan: ActionPlan, o: Pick<ClaimOptions, 'requestedBy' | 'claimedBy'> = {}): Promise<PendingAction> {
     const created = await pendingActions.create({
-      plan: {
-        kind,
-        project: 'shop',
-        env: 'prod',
-        force: o.force ?? false,
-        services: [
-          {
-            service: 'api',
-            host: 'docker-1',
-            currentImage: `${IMAGE}:${from}`,
-            currentVersion: from,
-            targetImage: `${IMAGE}:${to}`,
-            targetVersion: to,
-            revision: boxes.map((b) => b.imageId).sort(),
-            units: boxes.map((b) => b.name),
-          },
-        ],
-      },
+      plan,
       requestedBy: o.requestedBy ?? 'alice',
       platform: 'telegram',
       chatId: MESSAGE.chatId,
@@ -82,5 +63,23 @@ export function actionFixture() {
     return action;
   }
 
-  return { deps, clock, runtime, pendingActions, deployments, locks, notifier, audit, claimed };
+  /** A claimed action on `api` (o.replicas containers on docker-1, added now). */
+  async function claimed(kind: ActionKind, o: ClaimOptions = {}): Promise<PendingAction> {
+    const from = o.from ?? '1.4.1';
+    const to = kind === 'restart' ? from : (o.to ?? '1.4.2');
+    const boxes = Array.from({ length: o.replicas ?? 3 }, (_, i) => runtime.add({ name: `api-${i + 1}`, id: `api-${i + 1}-v0`, image: `${IMAGE}:${from}` }));
+    const service = {
+      service: 'api',
+      host: 'docker-1',
+      currentImage: `${IMAGE}:${from}`,
+      currentVersion: from,
+      targetImage: `${IMAGE}:${to}`,
+      targetVersion: to,
+      revision: boxes.map((b) => b.imageId).sort(),
+      units: boxes.map((b) => b.name),
+    };
+    return claimedPlan({ kind, project: 'shop', env: 'prod', force: o.force ?? false, services: [service] }, o);
+  }
+
+  return { deps, clock, runtime, pendingActions, deployments, locks, notifier, audit, claimed, claimedPlan };
 }

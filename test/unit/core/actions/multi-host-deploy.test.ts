@@ -4,7 +4,7 @@ import { recoverUnfinished } from '../../../../src/core/actions/action-recovery.
 import { createActionProcessor } from '../../../../src/core/actions/action.processor.js';
 import { HostUnreachableError } from '../../../../src/core/ports/runtime.port.js';
 import { MemoryRuntime, MemoryRuntimeRegistry } from '../../../fakes/memory-runtime.js';
-import { actionFixture, MESSAGE } from '../../jobs/action-fixture.js';
+import { actionFixture } from '../../jobs/action-fixture.js';
 import { plannedService } from './planned-service.js';
 
 const API = 'localhost:5000/shop/api';
@@ -20,24 +20,13 @@ async function twoHostDeploy(kind: 'deploy' | 'restart' = 'deploy') {
   f.deps.runtimes = new MemoryRuntimeRegistry([f.runtime, second]);
   const api = [1, 2].map((i) => f.runtime.add({ name: `api-${i}`, image: `${API}:1.4.1` }));
   const web = [second.add({ name: 'web-1', image: `${WEB}:2.0.0` })];
-  const created = await f.pendingActions.create({
-    plan: {
-      kind,
-      project: 'shop',
-      env: 'prod',
-      force: false,
-      services: [plannedService('api', 'docker-1', API, '1.4.1', kind === 'restart' ? '1.4.1' : '1.4.2', api), plannedService('web', 'docker-2', WEB, '2.0.0', kind === 'restart' ? '2.0.0' : '2.1.0', web)],
-    },
-    requestedBy: 'alice',
-    platform: MESSAGE.platform,
-    chatId: MESSAGE.chatId,
-    needsApproval: true,
-    createdAt: f.clock.now(),
-    expiresAt: new Date(f.clock.now().getTime() + 300_000),
+  const action = await f.claimedPlan({
+    kind,
+    project: 'shop',
+    env: 'prod',
+    force: false,
+    services: [plannedService('api', 'docker-1', API, '1.4.1', kind === 'restart' ? '1.4.1' : '1.4.2', api), plannedService('web', 'docker-2', WEB, '2.0.0', kind === 'restart' ? '2.0.0' : '2.1.0', web)],
   });
-  await f.pendingActions.attachMessage(created.id, MESSAGE);
-  const action = await f.pendingActions.claim(created.id, 'dave', f.clock.now());
-  if (!action) throw new Error('claim failed');
   return { f, second, action };
 }
 

@@ -88,18 +88,7 @@ describe('a shutdown while an action runs', () => {
     f.deps.runtimes = new MemoryRuntimeRegistry([f.runtime, second]);
     const api = [1, 2].map((i) => f.runtime.add({ name: `api-${i}`, image: v1 }));
     const web = second.add({ name: 'web-1', image: `${WEB}:2.0.0` });
-    const created = await f.pendingActions.create({
-      plan: { kind: 'deploy', project: 'shop', env: 'prod', force: false, services: [plannedService('api', 'docker-1', IMAGE, '1.4.1', '1.4.2', api), plannedService('web', 'docker-2', WEB, '2.0.0', '2.1.0', [web])] },
-      requestedBy: 'alice',
-      platform: MESSAGE.platform,
-      chatId: MESSAGE.chatId,
-      needsApproval: true,
-      createdAt: f.clock.now(),
-      expiresAt: new Date(f.clock.now().getTime() + 300_000),
-    });
-    await f.pendingActions.attachMessage(created.id, MESSAGE);
-    const action = await f.pendingActions.claim(created.id, 'dave', f.clock.now());
-    if (!action) throw new Error('claim failed');
+    const action = await f.claimedPlan({ kind: 'deploy', project: 'shop', env: 'prod', force: false, services: [plannedService('api', 'docker-1', IMAGE, '1.4.1', '1.4.2', api), plannedService('web', 'docker-2', WEB, '2.0.0', '2.1.0', [web])] });
     const stop = new AbortController();
     stopDuring(f.runtime, 'waitHealthy', 'api-2', stop);
 
