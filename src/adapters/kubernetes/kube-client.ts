@@ -1,0 +1,174 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { WorkloadKind } from './workload-ref.js';
+
+/**
+ * The few Kubernetes API calls the runtime makes, through @kubernetes/client-node (loaded on first use,
+ * so a configuration with Docker hosts only never loads it). Every call takes the signal of its deadline;
+ * objects come back as plain JSON (the API's own field names and RFC 3339 times as strings).
+ */
+
+export type Json = Record<string, unknown>;
+
+export type WatchEvent = { type: string; object: Json };
+
+/** Where the client finds the cluster and its credentials. */
+export type ClusterAccess = { kubeconfig: string; context?: string | undefined } | { inCluster: true };
+
+export interface KubeApi {
+  version(signal: AbortSignal): Promise<Json>;
+  readWorkload(kind: WorkloadKind, namespace: string, name: string, signal: AbortSignal): Promise<Json>;
+  listWorkloads(kind: WorkloadKind, namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]>;
+  /** A patch of the given content type; `dryRun` asks the API server to check it without storing it. */
+  patchWorkload(kind: WorkloadKind, namespace: string, name: string, patch: unknown, contentType: PatchType, dryRun: boolean, signal: AbortSignal): Promise<Json>;
+  listReplicaSets(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]>;
+  listControllerRevisions(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]>;
+  listPods(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]>;
+  podLog(namespace: string, pod: string, container: string, options: PodLogOptions, signal: AbortSignal): Promise<string>;
+  readConfigMap(namespace: string, name: string, signal: AbortSignal): Promise<Json>;
+  /**
+   * Watches one workload from `resourceVersion`; `onDone` is called once when the stream ends (the server
+   * closed it, the connection dropped, or `stop` was called). Resolves with the way to stop it.
+   */
+  watchWorkload(kind: WorkloadKind, namespace: string, name: string, resourceVersion: string, onEvent: (e: WatchEvent) => void, onDone: (err: unknown) => void): Promise<{ stop(): void }>;
+}
+
+export type PatchType = 'application/strategic-merge-patch+json' | 'application/merge-patch+json' | 'application/json-patch+json';
+
+export interface PodLogOptions {
+  tailLines?: number;
+  sinceSeconds?: number;
+  timestamps?: boolean;
+  previous?: boolean;
+}
+
+const PLURAL: Record<WorkloadKind, string> = { deployment: 'deployments', statefulset: 'statefulsets', daemonset: 'daemonsets' };
+
+/** The client's objects carry Date instances and optional fields; this gives back the API's JSON. */
+const json = <T>(value: unknown): T => JSON.parse(JSON.stringify(value ?? null)) as T;
+
+/** Loads @kubernetes/client-node and builds the API access for one cluster. */
+export async function connect(access: ClusterAccess): Promise<KubeApi> {
+  const client = await import('@kubernetes/client-node');
+  const kc = new client.KubeConfig();
+  if ('inCluster' in access) {
+    kc.loadFromCluster();
+  } else {
+    kc.loadFromFile(access.kubeconfig);
+    if (access.context !== undefined) {
+      if (!kc.getContexts().some((c) => c.name === access.context)) throw new Error(`kubeconfig ${access.kubeconfig} has no context "${access.context}"`);
+      kc.setCurrentContext(access.context);
+    }
+  }
+  return new ClientKubeApi(client, kc);
+}
+
+class ClientKubeApi implements KubeApi {
+  private readonly apps: k8s.AppsV1Api;
+  private readonly core: k8s.CoreV1Api;
+  private readonly versionApi: k8s.VersionApi;
+  private readonly watcher: k8s.Watch;
+
+  constructor(
+    client: typeof k8s,
+    private readonly kc: k8s.KubeConfig,
+  ) {
+    this.apps = kc.makeApiClient(client.AppsV1Api);
+    this.core = kc.makeApiClient(client.CoreV1Api);
+    this.versionApi = kc.makeApiClient(client.VersionApi);
+    this.watcher = new client.Watch(kc);
+  }
+
+  async version(signal: AbortSignal): Promise<Json> {
+    return json(await this.versionApi.getCode(options(signal)));
+  }
+
+  async readWorkload(kind: WorkloadKind, namespace: string, name: string, signal: AbortSignal): Promise<Json> {
+    const o = options(signal);
+    switch (kind) {
+      case 'deployment':
+        return json(await this.apps.readNamespacedDeployment({ name, namespace }, o));
+      case 'statefulset':
+        return json(await this.apps.readNamespacedStatefulSet({ name, namespace }, o));
+      case 'daemonset':
+        return json(await this.apps.readNamespacedDaemonSet({ name, namespace }, o));
+    }
+  }
+
+  async listWorkloads(kind: WorkloadKind, namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]> {
+    const o = options(signal);
+    const list = await (kind === 'deployment'
+      ? this.apps.listNamespacedDeployment({ namespace, labelSelector }, o)
+      : kind === 'statefulset'
+        ? this.apps.listNamespacedStatefulSet({ namespace, labelSelector }, o)
+        : this.apps.listNamespacedDaemonSet({ namespace, labelSelector }, o));
+    return json<Json[]>(list.items);
+  }
+
+  async patchWorkload(kind: WorkloadKind, namespace: string, name: string, patch: unknown, contentType: PatchType, dryRun: boolean, signal: AbortSignal): Promise<Json> {
+    const o = options(signal, contentType);
+    const request = { name, namespace, body: patch, ...(dryRun ? { dryRun: 'All' } : {}), fieldManager: 'deckhand' };
+    switch (kind) {
+      case 'deployment':
+        return json(await this.apps.patchNamespacedDeployment(request, o));
+      case 'statefulset':
+        return json(await this.apps.patchNamespacedStatefulSet(request, o));
+      case 'daemonset':
+        return json(await this.apps.patchNamespacedDaemonSet(request, o));
+    }
+  }
+
+  async listReplicaSets(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]> {
+    return json<Json[]>((await this.apps.listNamespacedReplicaSet({ namespace, labelSelector }, options(signal))).items);
+  }
+
+  async listControllerRevisions(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]> {
+    return json<Json[]>((await this.apps.listNamespacedControllerRevision({ namespace, labelSelector }, options(signal))).items);
+  }
+
+  async listPods(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]> {
+    return json<Json[]>((await this.core.listNamespacedPod({ namespace, labelSelector }, options(signal))).items);
+  }
+
+  async podLog(namespace: string, pod: string, container: string, o: PodLogOptions, signal: AbortSignal): Promise<string> {
+    const text = await this.core.readNamespacedPodLog({ name: pod, namespace, container, ...o }, options(signal));
+    return typeof text === 'string' ? text : String(text ?? '');
+  }
+
+  async readConfigMap(namespace: string, name: string, signal: AbortSignal): Promise<Json> {
+    return json(await this.core.readNamespacedConfigMap({ name, namespace }, options(signal)));
+  }
+
+  async watchWorkload(kind: WorkloadKind, namespace: string, name: string, resourceVersion: string, onEvent: (e: WatchEvent) => void, onDone: (err: unknown) => void): Promise<{ stop(): void }> {
+    const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${PLURAL[kind]}`;
+    const query = { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true };
+    const controller = await this.watcher.watch(path, query, (type, object) => onEvent({ type, object: object as Json }), onDone);
+    return { stop: () => controller.abort() };
+  }
+}
+
+/**
+ * Per-call options: the deadline's signal on the request (node-fetch honours it), and the patch's content
+ * type (the generated client would send a JSON patch otherwise).
+ */
+function options(signal: AbortSignal, contentType?: PatchType): k8s.ConfigurationOptions {
+  const middleware = {
+    pre: (request: k8s.RequestContext) => {
+      request.setSignal(signal);
+      if (contentType !== undefined) request.setHeaderParam('Content-Type', contentType);
+      return settled(request);
+    },
+    post: (response: k8s.ResponseContext) => settled(response),
+  };
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as k8s.ConfigurationOptions;
+}
+
+/**
+ * The generated client takes observable middleware in its object-parameter APIs (AppsV1Api, CoreV1Api)
+ * and promise middleware in the others (VersionApi); a resolved promise that is also its own observable
+ * (`toPromise`) serves both.
+ */
+function settled<T>(value: T): Promise<T> & { toPromise(): Promise<T> } {
+  const promise = Promise.resolve(value) as Promise<T> & { toPromise(): Promise<T> };
+  promise.toPromise = () => promise;
+  return promise;
+}

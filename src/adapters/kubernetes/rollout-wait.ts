@@ -1,0 +1,109 @@
+import type { Logger } from '../../core/ports/logger.port.js';
+import type { Json } from './kube-client.js';
+import type { WorkloadStatus } from './workload.js';
+
+/**
+ * Waits for a workload's rollout: looks at it (the workload and its pods) whenever its watch stream says
+ * it changed, and every `pollMs` besides (a crash-looping pod does not change the workload). A watch
+ * stream that ends (the API server closes them after a while, a proxy drops them) is opened again from
+ * the last resourceVersion seen, so no change is missed and none is waited for twice.
+ */
+
+export interface RolloutWait {
+  status(): Promise<WorkloadStatus>;
+  watch(resourceVersion: string, onEvent: (object: Json) => void, onDone: (err: unknown) => void): Promise<{ stop(): void }>;
+  /** The resourceVersion of the workload as last read. */
+  resourceVersion(): string;
+  pollMs: number;
+  timeoutMs: number;
+  onProgress(text: string): Promise<void>;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+export type WaitOutcome = { ok: true; status: WorkloadStatus } | { ok: false; reason: string; status?: WorkloadStatus };
+
+/** Pause before opening a watch again after it ended with an error. */
+const REWATCH_MS = 200;
+
+export async function waitForRollout(w: RolloutWait): Promise<WaitOutcome> {
+  const deadline = Date.now() + w.timeoutMs;
+  let wake: (() => void) | undefined;
+  const poke = (): void => wake?.();
+  let stopped = false;
+  let watch: { stop(): void } | undefined;
+  let rv = w.resourceVersion();
+  let rewatchTimer: NodeJS.Timeout | undefined;
+
+  const openWatch = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      const opened = await w.watch(
+        rv,
+        (object) => {
+          const next = (object.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+          if (next) rv = next;
+          poke();
+        },
+        (err) => {
+          if (stopped) return;
+          // 410 Gone: the resourceVersion is too old to resume from; start from the next read.
+          if ((err as { statusCode?: number } | null)?.statusCode === 410) rv = '';
+          w.log.debug({ err, resourceVersion: rv }, 'watch ended; opening it again');
+          rewatchTimer = setTimeout(() => void openWatch(), err ? REWATCH_MS : 0);
+          poke();
+        },
+      );
+      if (stopped) opened.stop();
+      else watch = opened;
+    } catch (error) {
+      w.log.debug({ err: error }, 'cannot open the watch; polling');
+      if (!stopped) rewatchTimer = setTimeout(() => void openWatch(), w.pollMs);
+    }
+  };
+
+  await openWatch();
+  let last = '';
+  let status: WorkloadStatus | undefined;
+  try {
+    for (;;) {
+      try {
+        status = await w.status();
+        if (rv === '') rv = w.resourceVersion();
+      } catch (error) {
+        w.log.warn({ err: error }, 'cannot read the rollout');
+        if (Date.now() >= deadline) return { ok: false, reason: 'the rollout could not be read before the deadline' };
+        await pause(w, deadline, (f) => (wake = f));
+        continue;
+      }
+      const r = status.rollout;
+      if (r.done) return { ok: true, status };
+      if (r.failed) return { ok: false, reason: r.reason, status };
+      const line = `${status.unit}: ${status.updated}/${status.desired} updated, ${status.ready} ready (${r.waiting})`;
+      if (line !== last) {
+        last = line;
+        await w.onProgress(line);
+      }
+      if (Date.now() >= deadline) return { ok: false, reason: `not complete within ${Math.round(w.timeoutMs / 1000)} s (${r.waiting})`, status };
+      if (w.signal?.aborted) return { ok: false, reason: 'stopped', status };
+      await pause(w, deadline, (f) => (wake = f));
+    }
+  } finally {
+    stopped = true;
+    clearTimeout(rewatchTimer);
+    watch?.stop();
+  }
+}
+
+/** Until a watch event, the poll interval or the deadline, whichever comes first. */
+function pause(w: RolloutWait, deadline: number, setWake: (f: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, Math.max(0, Math.min(w.pollMs, deadline - Date.now())));
+    function done(): void {
+      clearTimeout(timer);
+      setWake(() => {});
+      resolve();
+    }
+    setWake(done);
+  });
+}
