@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { manifestFiles, manifestsDir, plainObjects, readManifest, renderTemplate, templateFiles, type K8sObject } from './chart.js';
+import { manifestFiles, manifestsDir, plainObjects, readManifest, renderNotes, renderTemplate, templateFiles, type K8sObject } from './chart.js';
 
 /** The optional manifests and the values they were rendered with (see each file's header). */
 const OPTIONAL: Record<string, { template: string; set: Record<string, unknown> }> = {
@@ -114,6 +114,12 @@ describe('the Helm chart and the plain manifests', () => {
     expect(container.volumeMounts.at(-1)).toEqual({ name: 'tls', mountPath: '/etc/deckhand/tls', readOnly: true });
     expect(pod['nodeSelector']).toEqual({ pool: 'ops' });
     expect(pod['tolerations']).toEqual([{ key: 'ops', operator: 'Exists' }]);
+  });
+
+  it('prints install notes naming the release and, with the Ingress, the webhook URLs', () => {
+    expect(renderNotes()).toContain('kubectl -n deckhand rollout status deployment/deckhand');
+    expect(renderNotes()).toContain('http://deckhand.deckhand.svc:80/webhooks/alertmanager');
+    expect(renderNotes({ ingress: { enabled: true } })).toContain('https://deckhand.example.com/telegram/webhook');
   });
 
   it('rolls the pods when the config changes', () => {

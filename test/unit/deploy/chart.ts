@@ -43,8 +43,8 @@ export function templateFiles(): string[] {
     .sort();
 }
 
-/** Renders one template of the chart with its default values, merged with overrides as `--set` would. */
-export function renderTemplate(file: string, overrides: Record<string, unknown> = {}): K8sObject[] {
+/** Renders a template file of the chart to text, with its default values merged with overrides as `--set` would. */
+function renderText(file: string, overrides: Record<string, unknown>): string {
   const templates = path.join(chartDir, 'templates');
   const helpers = readdirSync(templates)
     .filter((f) => f.startsWith('_') && f.endsWith('.tpl'))
@@ -55,9 +55,16 @@ export function renderTemplate(file: string, overrides: Record<string, unknown> 
     Release: { ...RELEASE },
     Chart: { Name: chart['name'], Version: chart['version'], AppVersion: chart['appVersion'], Description: chart['description'], Type: chart['type'], KubeVersion: chart['kubeVersion'] },
   };
-  const text = new ChartRenderer(helpers).render(file, readFileSync(path.join(templates, file), 'utf8'), context);
-  return parseDocuments(text, `templates/${file} (rendered)`);
+  return new ChartRenderer(helpers).render(file, readFileSync(path.join(templates, file), 'utf8'), context);
 }
+
+/** The objects one template of the chart renders. */
+export function renderTemplate(file: string, overrides: Record<string, unknown> = {}): K8sObject[] {
+  return parseDocuments(renderText(file, overrides), `templates/${file} (rendered)`);
+}
+
+/** What helm prints after an install (templates/NOTES.txt). */
+export const renderNotes = (overrides: Record<string, unknown> = {}): string => renderText('NOTES.txt', overrides);
 
 /** Every .yaml file under deploy/kubernetes, relative to it. */
 export function manifestFiles(dir = manifestsDir, prefix = ''): string[] {
