@@ -62,7 +62,8 @@ export async function waitForRollout(w: RolloutWait): Promise<WaitOutcome> {
     }
   };
 
-  await openWatch();
+  // Not awaited: the watch only wakes the loop, which must not wait for the stream to open.
+  void openWatch();
   let last = '';
   let status: WorkloadStatus | undefined;
   try {

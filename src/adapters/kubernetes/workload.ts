@@ -152,10 +152,11 @@ const WAITING_FAILURES = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrIm
  * `newPods`: the pods of the revision being rolled out.
  */
 export function rolloutState(kind: WorkloadKind, w: WorkloadObject, newPods: readonly PodSummary[]): RolloutState {
+  const s = w.status ?? {};
+  // Until the controller has seen the latest change, its status and "new" pods are the previous revision's.
+  if ((w.metadata.generation ?? 0) > (s.observedGeneration ?? 0)) return { done: false, waiting: 'waiting for the controller to see the change' };
   const failing = newPods.find((p) => p.waiting !== undefined && WAITING_FAILURES.has(p.waiting));
   if (failing) return { done: false, failed: true, reason: `pod ${failing.name} is in ${failing.waiting}` };
-  const s = w.status ?? {};
-  if ((w.metadata.generation ?? 0) > (s.observedGeneration ?? 0)) return { done: false, waiting: 'waiting for the controller to see the change' };
   const desired = desiredOf(kind, w);
   if (kind === 'deployment') {
     const progressing = s.conditions?.find((c) => c.type === 'Progressing');
