@@ -23,6 +23,7 @@ import { createTelegramDelivery } from '../src/adapters/telegram/telegram.delive
 import { createNotifier } from '../src/adapters/notifier/notifier.router.js';
 import { PrismaAuditLog } from '../src/adapters/prisma/audit.repository.js';
 import { PrismaIncidentStore } from '../src/adapters/prisma/incident.repository.js';
+import { PrismaOutbox } from '../src/adapters/prisma/outbox.repository.js';
 import { PrismaPostedMessages } from '../src/adapters/prisma/posted-message.repository.js';
 import { systemClock } from '../src/core/ports/clock.port.js';
 import { silentLogger } from '../src/core/ports/logger.port.js';
@@ -99,9 +100,11 @@ const { queue } = createTelegramDelivery({
   token: BOT_TOKEN,
   apiRoot,
   posted: new PrismaPostedMessages(db.prisma),
+  outbox: new PrismaOutbox(db.prisma),
   chatsFor: (project) => (projects.includes(project) ? [chatOf(project)] : []),
   logger: silentLogger,
 });
+queue.start();
 // `settings` and `catalog` feed the alert message's buttons (being added to the processor's deps as this
 // bench was written; a variable, not a literal, so the bench compiles with and without them).
 const webhookOptions = {
@@ -133,6 +136,7 @@ try {
   }
   await waitFor(() => bot.arrivals.size >= WARMUP + N, 30_000);
   await queue.drain();
+  await queue.stop();
 } finally {
   await http.close();
   bot.server.close();

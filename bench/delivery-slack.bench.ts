@@ -17,6 +17,7 @@ import { createSlackDelivery } from '../src/adapters/slack/slack.delivery.js';
 import { systemTimers } from '../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../src/core/messages/reply-builder.js';
 import { silentLogger } from '../src/core/ports/logger.port.js';
+import { MemoryOutbox } from '../test/fakes/memory-outbox.js';
 import { MemoryPostedMessages } from '../test/fakes/memory-posted-messages.js';
 import { machine, table } from './bench-stats.js';
 
@@ -87,11 +88,14 @@ async function run(s: Scenario): Promise<string[]> {
     chatsFor: () => channels,
     logger: silentLogger,
     timers: systemTimers,
+    outbox: new MemoryOutbox(),
   });
+  queue.start();
   for (let i = 0; i < s.notifications; i++) {
     await queue.announce('shop', new ReplyBuilder('error').header(`ALERT N${i} firing`).text(`HighLatency on web-${i % 17}: p99 > 250 ms`).build());
   }
   await queue.drain();
+  await queue.stop();
   fake.server.close();
 
   const first = fake.sends[0] ?? 0;

@@ -18,6 +18,7 @@ import { createTelegramDelivery } from '../src/adapters/telegram/telegram.delive
 import { systemTimers } from '../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../src/core/messages/reply-builder.js';
 import { silentLogger } from '../src/core/ports/logger.port.js';
+import { MemoryOutbox } from '../test/fakes/memory-outbox.js';
 import { MemoryPostedMessages } from '../test/fakes/memory-posted-messages.js';
 import { machine, table } from './bench-stats.js';
 
@@ -76,11 +77,13 @@ async function run(s: Scenario) {
   await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
   const { port } = fake.server.address() as AddressInfo;
   const chats = Array.from({ length: s.chats }, (_, i) => String(s.group ? -(1000 + i) : 1000 + i));
-  const { queue } = createTelegramDelivery({ token: TOKEN, apiRoot: `http://127.0.0.1:${port}`, posted: new MemoryPostedMessages(), chatsFor: () => chats, logger: silentLogger, timers: systemTimers });
+  const { queue } = createTelegramDelivery({ token: TOKEN, apiRoot: `http://127.0.0.1:${port}`, posted: new MemoryPostedMessages(), outbox: new MemoryOutbox(), chatsFor: () => chats, logger: silentLogger, timers: systemTimers });
+  queue.start();
   for (let i = 0; i < s.notifications; i++) {
     await queue.announce('shop', new ReplyBuilder('error').header(`ALERT N${i} firing`).text(`HighLatency on web-${i % 17}: p99 > 250 ms`).build());
   }
   await queue.drain();
+  await queue.stop();
   fake.server.close();
 
   const first = fake.sends[0] ?? 0;

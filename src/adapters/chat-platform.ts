@@ -11,6 +11,7 @@ import type { Logger } from '../core/ports/logger.port.js';
 import type { Notifier } from '../core/ports/notifier.port.js';
 import type { PostedMessageStore } from '../core/ports/posted-message.port.js';
 import type { RateLimits, SendGate } from './notifier/delivery.rate-gate.js';
+import type { OutboxStore } from './notifier/outbox.port.js';
 import type { Lease } from './redis/lease.js';
 import type { MountedRoute } from './http/http-router.js';
 import type { ReadinessCheck } from './http/readiness.js';
@@ -63,6 +64,8 @@ export interface PlatformContext {
   logger: Logger;
   /** Where keyed publishes were posted (durable). */
   posted: PostedMessageStore;
+  /** Where every outbound message waits until it is out (durable, shared by the replicas). */
+  outbox: OutboxStore;
   /** False for an event key this platform already handled (redelivery, replay); shared by replicas. */
   isFirstSeen(key: string): Promise<boolean>;
   /**
@@ -89,14 +92,17 @@ export interface WiredPlatform {
   /** HTTP routes to mount on the bot's server (webhooks). */
   routes: MountedRoute[];
   readiness: ReadinessCheck[];
-  /** Connects (polling, socket, webhook registration). */
+  /** Connects (polling, socket, webhook registration) and starts delivering from the outbox. */
   start(): Promise<void>;
   /** Stops taking events. */
   stop(): Promise<void>;
-  /** Waits until queued pushes are out. */
+  /**
+   * Stops delivering: calls in flight finish, this replica's chat lanes are given up; what still waits stays
+   * in the outbox for another replica or the next start.
+   */
   drain(): Promise<void>;
-  /** Pushes still queued. */
-  pending(): number;
+  /** Messages of this platform still waiting in the outbox (every replica's). */
+  pending(): Promise<number>;
   /** The inbound adapter, for tests and tools. */
   readonly adapter?: unknown;
 }

@@ -1,16 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { Platform } from '../../core/messages/inbound.js';
 import type { Reply } from '../../core/messages/reply.js';
 import { systemClock, type Clock } from '../../core/ports/clock.port.js';
 import type { Logger } from '../../core/ports/logger.port.js';
-import type { Notifier } from '../../core/ports/notifier.port.js';
+import type { Notifier, PushOptions } from '../../core/ports/notifier.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
-import { ChatQueue, type QueuedPush } from './delivery.chat-queue.js';
 import { backoffMs, classifyFailure, failureSummary } from './delivery.errors.js';
 import { groupReplies } from './delivery.grouping.js';
+import { planNext, type Dispatch } from './delivery.plan.js';
 import { PostedRefs } from './delivery.posted-refs.js';
 import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
+import type { NewOutboxEntry, OutboxEntry, OutboxStore } from './outbox.port.js';
 
 /** What the queue hands a push to: one chat at a time; it throws on failure (see `classifyFailure`). */
 export interface DeliveryTarget {
@@ -20,9 +23,14 @@ export interface DeliveryTarget {
   edit(ref: MessageRef, reply: Reply): Promise<string | undefined>;
 }
 
+/** Where a reply with buttons was posted, for the core (notifier/message-attach.ts). */
+export type OnPosted = (ref: MessageRef, pendingIds: readonly string[]) => Promise<void>;
+
 export interface DeliveryQueueOptions {
   platform: Platform;
   target: DeliveryTarget;
+  /** Where every push waits until it is out (PrismaOutbox: shared by the replicas, survives restarts). */
+  outbox: OutboxStore;
   /** Chat ids bound to a project (announcements and publishes go to each). */
   chatsFor: (project: string) => string[];
   /** Where keyed publishes were posted (durable, so a restarted queue keeps editing the same messages). */
@@ -32,20 +40,48 @@ export interface DeliveryQueueOptions {
   /** Does a reply fit in one platform message? Groups are built to fit. */
   fits: (reply: Reply) => boolean;
   logger: Logger;
+  /** The queue's clock (ms since the epoch in production: replicas compare lease and retry times). */
   timers?: DeliveryTimers;
-  /** Pushes waiting in a chat before new announcements are merged into the last one (default 20). */
+  /** Told where a reply with buttons was posted once it is out. */
+  onPosted?: OnPosted;
+  /** Waiting rows in a chat past which announcements with buttons are grouped too (default 20). */
   maxQueued?: number;
-  /** Backoff after 5xx and network errors: base doubles per consecutive failure up to max (ms). */
+  /** Backoff after 5xx and network errors: base doubles per consecutive failure of a row up to max (ms). */
   backoff?: { baseMs: number; maxMs: number };
+  /** How long an announcement, edit or publish is tried before it is given up (default 24 h). */
+  pushTtlMs?: number;
+  /** The same for replies (default 15 min). */
+  replyTtlMs?: number;
+  /** A chat's lane lease: another replica takes the chat over this long after its holder died (default 15 s). */
+  leaseMs?: number;
+  /** How often the outbox is asked for work this process was not woken for (default 250 ms). */
+  pollMs?: number;
+  /** Chats delivered at once by this process (default 32); the platform's limits pace them. */
+  maxLanes?: number;
+  /** Identifies this process in lane leases (default host:pid:random). */
+  holder?: string;
 }
 
 const optionsSchema = z.object({
   platform: z.string().min(1),
   maxQueued: z.number().int().min(1).max(10_000).default(20),
   backoff: z.object({ baseMs: z.number().min(1), maxMs: z.number().min(1) }).default({ baseMs: 500, maxMs: 30_000 }),
+  pushTtlMs: z.number().int().min(1).default(24 * 60 * 60_000),
+  replyTtlMs: z.number().int().min(1).default(15 * 60_000),
+  leaseMs: z.number().int().min(100).default(15_000),
+  pollMs: z.number().int().min(1).default(250),
+  maxLanes: z.number().int().min(1).max(1_000).default(32),
 });
 const refSchema = z.object({ platform: z.string(), chatId: z.string().min(1).max(64), messageId: z.string().min(1).max(64) });
 const keySchema = z.string().min(1).max(200);
+
+/** Rows read per chat at a time (a group never spans more). */
+const BATCH = 200;
+/** Pushes kept in memory while the outbox cannot be written, oldest first; past this the oldest are dropped (logged). */
+const SPOOL_LIMIT = 10_000;
+/** Ended rows are kept this long, so a push retried with the same key within it is not sent twice. */
+const KEEP_ENDED_MS = 7 * 24 * 60 * 60_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 export interface DeliveryStats {
   /** Pushes accepted (one per chat per announcement or publish, one per edit). */
@@ -58,173 +94,350 @@ export interface DeliveryStats {
   coalescedEdits: number;
   /** Publishes that replaced a waiting publish of the same key in the same chat. */
   coalescedPublishes: number;
+  /** Pushes put with a key already queued (a retried job, another replica). */
+  duplicates: number;
   rateLimited: number;
   transientRetries: number;
   /** Pushes given up on after a permanent error (bad chat, bot kicked...). */
   failed: number;
-}
-
-interface ChatState {
-  queue: ChatQueue;
-  running: boolean;
-  blockedUntil: number;
-  failures: number;
+  /** Pushes given up on because their expiry passed before they could be sent. */
+  expired: number;
 }
 
 /**
- * A Notifier decorator for one platform: every push goes to a queue per chat, delivered in order by one
- * worker per chat. Edits of a message still waiting are coalesced, and so are publishes of a key still
- * waiting; announcements that pile up are grouped into messages that fit the platform's size limit (never
- * with a publish); 429s wait `retry_after`, 5xx and network errors back off exponentially, and the push is
- * retried, never dropped (only a permanent error ends a push). A publish looks up where its key was posted
- * in the chat when it is delivered: edit that message, or post and remember it; since a chat's worker is
- * serial, a second publish of a key sees the first one's message. The call rate itself is paced by the
- * target's rate gate (see telegram/telegram.delivery.ts). `announce`, `publish` and `edit` return once queued;
- * `drain()` waits for everything queued to be out.
+ * A Notifier for one platform over the outbox. Every push is a row first (`announce`, `publish`, `edit`,
+ * `send` and `reply` return once it is written); delivery workers in every replica take chats' lanes and
+ * send each chat's rows in order. Edits of a message still waiting are coalesced, and so are publishes of a
+ * key still waiting; announcements that pile up are grouped into messages that fit the platform's size limit
+ * (never with a publish or a reply); 429s wait `retry_after`, 5xx and network errors back off, and the row is
+ * tried again until it expires (only a permanent error ends it sooner). A publish looks up where its key was
+ * posted in the chat when it is delivered: edit that message, or post and remember it. The call rate itself
+ * is paced by the target's rate gate (see telegram/telegram.delivery.ts). While the outbox cannot be written
+ * (PostgreSQL away), pushes wait in memory and are written when it is back.
  */
 export class DeliveryQueue implements Notifier {
-  private readonly chats = new Map<string, ChatState>();
   private readonly timers: DeliveryTimers;
   private readonly logger: Logger;
   private readonly settings: z.infer<typeof optionsSchema>;
   private readonly refs: PostedRefs;
-  private idleWaiters: (() => void)[] = [];
+  private readonly holder: string;
+  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly spool: NewOutboxEntry[] = [];
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private lastPrune = 0;
+  private outboxDown = false;
   private readonly counters: DeliveryStats = {
-    accepted: 0, delivered: 0, sends: 0, grouped: 0, coalescedEdits: 0, coalescedPublishes: 0, rateLimited: 0, transientRetries: 0, failed: 0,
+    accepted: 0, delivered: 0, sends: 0, grouped: 0, coalescedEdits: 0, coalescedPublishes: 0, duplicates: 0, rateLimited: 0, transientRetries: 0, failed: 0, expired: 0,
   };
 
   constructor(private readonly opts: DeliveryQueueOptions) {
-    this.settings = optionsSchema.parse({ platform: opts.platform, maxQueued: opts.maxQueued, backoff: opts.backoff });
+    this.settings = optionsSchema.parse({
+      platform: opts.platform, maxQueued: opts.maxQueued, backoff: opts.backoff, pushTtlMs: opts.pushTtlMs, replyTtlMs: opts.replyTtlMs,
+      leaseMs: opts.leaseMs, pollMs: opts.pollMs, maxLanes: opts.maxLanes,
+    });
     this.timers = opts.timers ?? systemTimers;
     this.logger = opts.logger.child({ component: 'delivery', platform: opts.platform });
     this.refs = new PostedRefs(opts.posted, this.settings.platform, opts.clock ?? systemClock, this.logger);
+    this.holder = opts.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
-  async edit(ref: MessageRef, reply: Reply): Promise<void> {
+  async edit(ref: MessageRef, reply: Reply, options?: PushOptions & { attach?: string[] }): Promise<void> {
     const parsed = refSchema.parse(ref);
-    const state = this.stateOf(parsed.chatId);
-    this.counters.accepted += 1;
-    if (state.queue.pushEdit({ ...parsed, platform: ref.platform }, reply)) this.counters.coalescedEdits += 1;
-    this.wake(parsed.chatId, state);
+    await this.put(parsed.chatId, 'edit', reply, { target: parsed.messageId, key: options?.key, attach: options?.attach });
   }
 
-  async announce(project: string, reply: Reply): Promise<void> {
-    for (const chatId of new Set(this.opts.chatsFor(project))) await this.send(chatId, reply);
+  async announce(project: string, reply: Reply, options?: PushOptions): Promise<void> {
+    for (const chatId of new Set(this.opts.chatsFor(project))) await this.send(chatId, reply, options);
   }
 
-  async publish(project: string, key: string, reply: Reply): Promise<void> {
+  async publish(project: string, key: string, reply: Reply, options?: PushOptions): Promise<void> {
     const parsedKey = keySchema.parse(key);
-    for (const chatId of new Set(this.opts.chatsFor(project))) {
-      const state = this.stateOf(chatId);
-      this.counters.accepted += 1;
-      if (state.queue.pushPublish(parsedKey, reply)) this.counters.coalescedPublishes += 1;
-      this.wake(chatId, state);
-    }
+    for (const chatId of new Set(this.opts.chatsFor(project))) await this.put(chatId, 'publish', reply, { target: parsedKey, key: options?.key });
   }
 
   /** Queues a message to one chat (scheduled reports), with the same limits, grouping and retries. */
-  async send(chatId: string, reply: Reply): Promise<void> {
-    const state = this.stateOf(chatId);
-    this.counters.accepted += 1;
-    if (state.queue.pushAnnouncement(reply)) this.counters.grouped += 1;
-    this.wake(chatId, state);
+  async send(chatId: string, reply: Reply, options?: PushOptions): Promise<void> {
+    await this.put(chatId, 'send', reply, { key: options?.key });
+  }
+
+  /**
+   * Queues a reply to a command or click: a message of its own (never grouped), tried until the reply's
+   * expiry (15 min), and the core told where its buttons were posted (`attach`, `onPosted`).
+   */
+  async reply(chatId: string, reply: Reply, options: { key: string; attach?: string[] }): Promise<void> {
+    await this.put(chatId, 'send', reply, { key: options.key, attach: options.attach, standalone: true, ttlMs: this.settings.replyTtlMs });
+  }
+
+  /** A reply that replaces the clicked message (the click's answer), through the outbox like `reply`. */
+  async replyInPlace(ref: MessageRef, reply: Reply, options: { key: string; attach?: string[] }): Promise<void> {
+    const parsed = refSchema.parse(ref);
+    await this.put(parsed.chatId, 'edit', reply, { target: parsed.messageId, key: options.key, attach: options.attach, ttlMs: this.settings.replyTtlMs });
   }
 
   stats(): DeliveryStats {
     return { ...this.counters };
   }
 
-  /** Pushes still waiting in the chats' queues (not counting one in flight). */
-  pending(): number {
-    return [...this.chats.values()].reduce((n, s) => n + s.queue.length, 0);
+  /** Rows of this platform still waiting in the outbox (every replica's), plus pushes not yet written to it. */
+  async pending(): Promise<number> {
+    return this.spool.length + (await this.opts.outbox.backlog(this.settings.platform));
   }
 
-  /** Resolves when no chat has anything queued or in flight. */
-  drain(): Promise<void> {
-    if (![...this.chats.values()].some((s) => s.running)) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** Starts delivering: this process takes chats' lanes from the outbox until `stop()`. */
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.running = this.loop().catch((err: unknown) => this.logger.error({ err: failureSummary(err) }, 'delivery loop failed'));
   }
 
-  private stateOf(chatId: string): ChatState {
-    let state = this.chats.get(chatId);
-    if (!state) {
-      state = { queue: new ChatQueue({ fits: this.opts.fits, maxQueued: this.settings.maxQueued }), running: false, blockedUntil: 0, failures: 0 };
-      this.chats.set(chatId, state);
-    }
-    return state;
+  /**
+   * Stops delivering: no new lanes are taken, each chat's call in flight finishes and its lane is given up.
+   * What still waits stays in the outbox for the next replica (or the next start).
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.running;
+    this.running = undefined;
+    await Promise.allSettled([...this.lanes.values()]);
   }
 
-  private wake(chatId: string, state: ChatState): void {
-    if (state.running) return;
-    state.running = true;
-    void this.run(chatId, state)
-      .catch((err: unknown) => this.logger.error({ err: failureSummary(err), chatId }, 'delivery worker failed'))
-      .finally(() => {
-      state.running = false;
-      if (state.queue.length > 0) return this.wake(chatId, state);
-      if (![...this.chats.values()].some((s) => s.running)) this.notifyIdle();
-    });
-  }
-
-  private async run(chatId: string, state: ChatState): Promise<void> {
-    while (state.queue.length > 0) {
-      const wait = state.blockedUntil - this.timers.now();
-      if (wait > 0) await this.timers.sleep(wait);
-      const taken = state.queue.take();
-      if (!taken) return;
-      this.counters.grouped += taken.absorbed;
-      await this.deliver(chatId, state, taken.push);
+  /** Resolves when the outbox holds nothing of this platform and no lane of this process is busy (tests, benchmarks). */
+  async drain(): Promise<void> {
+    for (;;) {
+      if (this.lanes.size === 0 && (await this.pending().catch(() => 1)) === 0) return;
+      await this.timers.sleep(this.settings.pollMs);
     }
   }
 
-  private async deliver(chatId: string, state: ChatState, push: QueuedPush): Promise<void> {
-    const count = push.kind === 'announce' ? push.parts.length : 1;
+  private async put(
+    chatId: string,
+    kind: NewOutboxEntry['kind'],
+    reply: Reply,
+    extra: { target?: string; key?: string; attach?: string[]; standalone?: boolean; ttlMs?: number },
+  ): Promise<void> {
+    const now = this.timers.now();
+    const key = extra.key === undefined ? randomUUID() : `${keySchema.parse(extra.key)}:${this.settings.platform}:${chatId}`;
+    const entry: NewOutboxEntry = {
+      key,
+      platform: this.settings.platform,
+      chatId,
+      kind,
+      ...(extra.target === undefined ? {} : { target: extra.target }),
+      payload: { reply, ...(extra.attach ? { attach: extra.attach } : {}), ...(extra.standalone ? { standalone: true } : {}) },
+      at: now,
+      expiresAt: now + (extra.ttlMs ?? this.settings.pushTtlMs),
+    };
+    this.counters.accepted += 1;
+    if (this.spool.length > 0) return this.keep(entry);
     try {
-      await this.dispatch(chatId, push);
-      state.failures = 0;
-      this.counters.sends += 1;
-      this.counters.delivered += count;
+      this.count(kind, await this.opts.outbox.put(entry));
     } catch (err) {
-      this.onFailure(chatId, state, push, err, count);
+      this.logger.warn({ err: failureSummary(err), chatId, kind }, 'outbox not writable; the push waits in memory until it is');
+      this.keep(entry);
+    }
+    this.wake();
+  }
+
+  private count(kind: NewOutboxEntry['kind'], outcome: 'queued' | 'coalesced' | 'duplicate'): void {
+    if (outcome === 'duplicate') this.counters.duplicates += 1;
+    else if (outcome === 'coalesced' && kind === 'edit') this.counters.coalescedEdits += 1;
+    else if (outcome === 'coalesced') this.counters.coalescedPublishes += 1;
+  }
+
+  private keep(entry: NewOutboxEntry): void {
+    this.spool.push(entry);
+    if (this.spool.length > SPOOL_LIMIT) {
+      const dropped = this.spool.shift();
+      this.counters.failed += 1;
+      this.logger.error({ chatId: dropped?.chatId, kind: dropped?.kind }, 'outbox unwritable for too long; the oldest push kept in memory was dropped');
     }
   }
 
-  private async dispatch(chatId: string, push: QueuedPush): Promise<void> {
-    if (push.kind === 'edit') await this.opts.target.edit(push.ref, push.reply);
-    else if (push.kind === 'announce') await this.opts.target.send(chatId, groupReplies(push.parts));
-    else await this.publishIn(chatId, push.key, push.reply);
+  /** Writes pushes kept in memory, in order; stops at the first failure (the outbox is still away). */
+  private async flushSpool(): Promise<void> {
+    while (this.spool.length > 0) {
+      const [entry] = this.spool;
+      if (!entry) return;
+      this.count(entry.kind, await this.opts.outbox.put(entry));
+      this.spool.shift();
+    }
+  }
+
+  private wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private async pause(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      this.wakeUp = resolve;
+      void this.timers.sleep(ms).then(resolve);
+    });
+    this.wakeUp = undefined;
+    this.woken = false;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        await this.flushSpool();
+        const free = this.settings.maxLanes - this.lanes.size;
+        if (free > 0) {
+          const chats = await this.opts.outbox.claimLanes(this.settings.platform, this.holder, {
+            now: this.timers.now(), leaseMs: this.settings.leaseMs, limit: free, skip: [...this.lanes.keys()],
+          });
+          for (const chatId of chats) this.startLane(chatId);
+        }
+        await this.pruneNow();
+        if (this.outboxDown) this.logger.info({}, 'outbox reachable again; delivery goes on');
+        this.outboxDown = false;
+        failures = 0;
+      } catch (err) {
+        failures += 1;
+        if (!this.outboxDown) this.logger.warn({ err: failureSummary(err) }, 'outbox not reachable; delivery waits for it');
+        this.outboxDown = true;
+      }
+      await this.pause(failures > 0 ? backoffMs(failures, this.settings.pollMs, 5_000) : this.settings.pollMs);
+    }
+  }
+
+  private async pruneNow(): Promise<void> {
+    const now = this.timers.now();
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    await this.opts.outbox.prune(now - KEEP_ENDED_MS);
+  }
+
+  private startLane(chatId: string): void {
+    const lane = this.runLane(chatId)
+      .catch((err: unknown) => this.logger.warn({ err: failureSummary(err), chatId }, 'delivery lane stopped; the chat is taken up again'))
+      .finally(() => {
+        this.lanes.delete(chatId);
+        void this.opts.outbox.releaseLane(this.settings.platform, chatId, this.holder).catch(() => undefined);
+        this.wake();
+      });
+    this.lanes.set(chatId, lane);
+  }
+
+  /** Sends the chat's rows in order while this process holds its lane and the head row may go now. */
+  private async runLane(chatId: string): Promise<void> {
+    const { outbox } = this.opts;
+    const platform = this.settings.platform;
+    while (!this.stopping) {
+      const rows = await outbox.waiting(platform, chatId, BATCH);
+      const now = this.timers.now();
+      const [head] = rows;
+      if (!head || head.notBefore > now) return;
+      const step = planNext(rows, now, { fits: this.opts.fits, maxQueued: this.settings.maxQueued });
+      if (step.expired.length > 0) await this.giveUp(step.expired, now);
+      if (!step.dispatch) continue;
+      this.counters.grouped += step.dispatch.kind === 'send' ? step.absorbed : 0;
+      this.counters.coalescedEdits += step.dispatch.kind === 'edit' ? step.absorbed : 0;
+      this.counters.coalescedPublishes += step.dispatch.kind === 'publish' ? step.absorbed : 0;
+      if (!(await this.deliver(chatId, step.dispatch, rows))) return;
+      if (!(await outbox.renewLane(platform, chatId, this.holder, { now: this.timers.now(), leaseMs: this.settings.leaseMs }))) {
+        this.logger.warn({ chatId }, 'delivery lane lapsed; another replica goes on with the chat');
+        return;
+      }
+    }
+  }
+
+  private async giveUp(rows: OutboxEntry[], now: number): Promise<void> {
+    this.counters.expired += rows.length;
+    this.logger.error({ chatId: rows[0]?.chatId, pushes: rows.length, kinds: [...new Set(rows.map((r) => r.kind))] }, 'push given up: it could not be sent before it expired');
+    await this.opts.outbox.finish(rows.map((r) => r.seq), { state: 'expired', error: 'expired before it could be sent' }, now);
+  }
+
+  /** One call; true when the lane may go on with the chat's next row. */
+  private async deliver(chatId: string, dispatch: Dispatch, rows: readonly OutboxEntry[]): Promise<boolean> {
+    const { outbox } = this.opts;
+    await outbox.take(dispatch.seqs);
+    const keepAlive = this.keepLane(chatId);
+    try {
+      const messageId = await this.dispatch(chatId, dispatch);
+      await outbox.finish(dispatch.seqs.slice(0, 1), { state: 'sent', ...(messageId === undefined ? {} : { messageId }) }, this.timers.now());
+      await outbox.finish(dispatch.seqs.slice(1), dispatch.kind === 'send' ? { state: 'sent', ...(messageId === undefined ? {} : { messageId }) } : { state: 'merged' }, this.timers.now());
+      this.counters.sends += 1;
+      this.counters.delivered += dispatch.seqs.length;
+      await this.attach(chatId, dispatch, messageId);
+      return true;
+    } catch (err) {
+      return this.onFailure(chatId, dispatch, rows, err);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** While a call waits (a rate-limited chat, a slow platform), the lane is renewed so no other replica takes it. */
+  private keepLane(chatId: string): NodeJS.Timeout {
+    const every = Math.max(50, Math.floor(this.settings.leaseMs / 3));
+    const timer = setInterval(() => {
+      void this.opts.outbox.renewLane(this.settings.platform, chatId, this.holder, { now: this.timers.now(), leaseMs: this.settings.leaseMs }).catch(() => undefined);
+    }, every);
+    timer.unref();
+    return timer;
+  }
+
+  private async dispatch(chatId: string, dispatch: Dispatch): Promise<string | undefined> {
+    const platform = this.settings.platform;
+    if (dispatch.kind === 'edit') {
+      const anew = await this.opts.target.edit({ platform, chatId, messageId: dispatch.messageId }, dispatch.reply);
+      return anew ?? dispatch.messageId;
+    }
+    if (dispatch.kind === 'send') return this.opts.target.send(chatId, groupReplies(dispatch.parts));
+    return this.publishIn(chatId, dispatch.key, dispatch.reply);
   }
 
   /** Edits the key's message in the chat; posts it (and remembers where) when there is none yet or it is gone. */
-  private async publishIn(chatId: string, key: string, reply: Reply): Promise<void> {
+  private async publishIn(chatId: string, key: string, reply: Reply): Promise<string | undefined> {
     const known = await this.refs.find(key, chatId);
     const posted = known
       ? await this.opts.target.edit({ platform: this.settings.platform, chatId, messageId: known }, reply)
       : await this.opts.target.send(chatId, reply);
     if (posted !== undefined && posted !== known) await this.refs.remember(key, chatId, posted);
     else if (!known) this.logger.warn({ chatId, key }, 'the platform gave no message id; the next publish of the key posts anew');
+    return posted ?? known ?? undefined;
   }
 
-  private onFailure(chatId: string, state: ChatState, push: QueuedPush, err: unknown, count: number): void {
-    const failure = classifyFailure(err);
-    if (failure.kind === 'permanent') {
-      this.counters.failed += count;
-      this.logger.error({ err: failureSummary(err), chatId, kind: push.kind, pushes: count }, 'push failed permanently; dropped');
+  private async attach(chatId: string, dispatch: Dispatch, messageId: string | undefined): Promise<void> {
+    const pendingIds = dispatch.kind === 'publish' ? undefined : dispatch.attach;
+    if (!pendingIds?.length || !this.opts.onPosted) return;
+    if (messageId === undefined) {
+      this.logger.warn({ chatId }, 'the platform gave no message id; progress of this action cannot edit its message');
       return;
     }
-    state.failures += 1;
-    const { baseMs, maxMs } = this.settings.backoff;
-    const delay = failure.kind === 'rate-limited' ? failure.retryAfterMs : backoffMs(state.failures, baseMs, maxMs);
-    if (failure.kind === 'rate-limited') this.counters.rateLimited += 1;
-    else this.counters.transientRetries += 1;
-    state.blockedUntil = this.timers.now() + delay;
-    state.queue.unshift(push);
-    this.logger.warn({ err: failureSummary(err), chatId, kind: failure.kind, retryInMs: Math.round(delay) }, 'push will be retried');
+    await this.opts.onPosted({ platform: this.settings.platform, chatId, messageId }, pendingIds).catch((err: unknown) =>
+      this.logger.warn({ err: failureSummary(err), chatId }, 'telling the core where buttons were posted failed'),
+    );
   }
 
-  private notifyIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
+  private async onFailure(chatId: string, dispatch: Dispatch, rows: readonly OutboxEntry[], err: unknown): Promise<boolean> {
+    const { outbox } = this.opts;
+    const now = this.timers.now();
+    const failure = classifyFailure(err);
+    if (failure.kind === 'permanent') {
+      this.counters.failed += dispatch.seqs.length;
+      this.logger.error({ err: failureSummary(err), chatId, kind: dispatch.kind, pushes: dispatch.seqs.length }, 'push failed permanently; dropped');
+      await outbox.finish(dispatch.seqs, { state: 'failed', error: failureSummary(err).message }, now);
+      return true;
+    }
+    const head = rows.find((r) => r.seq === dispatch.seqs[0]);
+    const { baseMs, maxMs } = this.settings.backoff;
+    const delay = failure.kind === 'rate-limited' ? failure.retryAfterMs : backoffMs((head?.attempts ?? 0) + 1, baseMs, maxMs);
+    if (failure.kind === 'rate-limited') this.counters.rateLimited += 1;
+    else this.counters.transientRetries += 1;
+    const error = failureSummary(err).message;
+    for (const seq of dispatch.seqs) await outbox.retryLater(seq, { notBefore: now + delay, error });
+    this.logger.warn({ err: failureSummary(err), chatId, kind: failure.kind, retryInMs: Math.round(delay) }, 'push will be retried');
+    return false;
   }
 }

@@ -1,12 +1,15 @@
 /** The clock and sleep the delivery queue runs on, injected so tests and benchmarks can run time faster. */
 export interface DeliveryTimers {
-  /** Milliseconds on a monotonic clock. */
+  /**
+   * Milliseconds since the epoch (the outbox's lease and retry times are compared across replicas), or a
+   * scaled clock in tests that use an in-memory outbox.
+   */
   now(): number;
   sleep(ms: number): Promise<void>;
 }
 
 export const systemTimers: DeliveryTimers = {
-  now: () => performance.now(),
+  now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
 

@@ -1,15 +1,15 @@
 import type { Platform } from '../../core/messages/inbound.js';
 import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
-import type { Notifier } from '../../core/ports/notifier.port.js';
+import type { Notifier, PushOptions } from '../../core/ports/notifier.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
 
 export type PlatformNotifiers = Partial<Record<Platform, Notifier>>;
 
 /**
  * The one Notifier the core and the jobs get: an edit goes to the notifier of the message's platform, an
- * announcement and a keyed publish to every platform (each keeps its own messages per chat). Pushes are best effort: a failure is logged, never thrown, so a deploy
- * never fails because a chat could not be told. Platforms can be added after construction (`use`), since
+ * announcement and a keyed publish to every platform (each keeps its own messages per chat). A failure to
+ * queue a push is logged, never thrown, so a deploy never fails because a chat could not be told. Platforms can be added after construction (`use`), since
  * the adapters need the core, which needs this notifier.
  */
 export class NotifierRouter implements Notifier {
@@ -26,25 +26,25 @@ export class NotifierRouter implements Notifier {
     return this;
   }
 
-  async edit(ref: MessageRef, reply: Reply): Promise<void> {
+  async edit(ref: MessageRef, reply: Reply, options?: PushOptions): Promise<void> {
     const target = this.targets[ref.platform];
     if (!target) {
       this.logger.warn({ platform: ref.platform, chatId: ref.chatId }, 'no notifier for the platform; edit dropped');
       return;
     }
     try {
-      await target.edit(ref, reply);
+      await target.edit(ref, reply, options);
     } catch (err) {
       this.logger.error({ err: summary(err), platform: ref.platform, chatId: ref.chatId, messageId: ref.messageId }, 'message edit failed');
     }
   }
 
-  async announce(project: string, reply: Reply): Promise<void> {
-    await this.everywhere((target) => target.announce(project, reply), { project }, 'announcement failed');
+  async announce(project: string, reply: Reply, options?: PushOptions): Promise<void> {
+    await this.everywhere((target) => target.announce(project, reply, options), { project }, 'announcement failed');
   }
 
-  async publish(project: string, key: string, reply: Reply): Promise<void> {
-    await this.everywhere((target) => target.publish(project, key, reply), { project, key }, 'publish failed');
+  async publish(project: string, key: string, reply: Reply, options?: PushOptions): Promise<void> {
+    await this.everywhere((target) => target.publish(project, key, reply, options), { project, key }, 'publish failed');
   }
 
   /** Runs the push on every platform at once; a platform failing is logged and does not stop the others. */

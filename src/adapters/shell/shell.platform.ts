@@ -32,7 +32,7 @@ export const shellPlatform = {
       start: async () => {},
       stop: async () => {},
       drain: async () => {},
-      pending: () => 0,
+      pending: async () => 0,
     };
   },
 } satisfies ChatPlatform<typeof env>;

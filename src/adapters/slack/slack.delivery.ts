@@ -5,7 +5,8 @@ import type { Logger } from '../../core/ports/logger.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
 import { classifyFailure } from '../notifier/delivery.errors.js';
 import { RateGate, type RateLimits, type SendGate } from '../notifier/delivery.rate-gate.js';
-import { DeliveryQueue } from '../notifier/delivery.queue.js';
+import { DeliveryQueue, type DeliveryQueueOptions, type OnPosted } from '../notifier/delivery.queue.js';
+import type { OutboxStore } from '../notifier/outbox.port.js';
 import { systemTimers, type DeliveryTimers } from '../notifier/delivery.timers.js';
 import { SLACK } from './slack.platform.js';
 import { boltLogger } from './slack-logger.bridge.js';
@@ -84,6 +85,12 @@ export interface SlackDeliveryOptions {
   gate?: SendGate;
   maxQueued?: number;
   backoff?: { baseMs: number; maxMs: number };
+  /** Where pushes wait until they are out (PrismaOutbox in the bot). */
+  outbox: OutboxStore;
+  /** Told where a reply with buttons was posted. */
+  onPosted?: OnPosted;
+  /** Lane lease and poll interval of the outbox workers (tests). */
+  delivery?: Pick<DeliveryQueueOptions, 'leaseMs' | 'pollMs' | 'holder'>;
 }
 
 /**
@@ -117,6 +124,9 @@ export function createSlackDelivery(opts: SlackDeliveryOptions): { queue: Delive
     timers,
     maxQueued: opts.maxQueued,
     backoff: opts.backoff,
+    outbox: opts.outbox,
+    onPosted: opts.onPosted,
+    ...opts.delivery,
   });
   return { queue, client };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ChatPlatform } from '../chat-platform.js';
 import { optionalEnv, urlEnv } from '../env-fields.js';
 import { chatsForPlatform } from '../notifier/chat-bindings.js';
+import { attachPosted } from '../notifier/message-attach.js';
 import { secretDigest } from '../redis/lease.js';
 
 export const SLACK = 'slack';
@@ -53,6 +54,8 @@ export const slackPlatform = {
       apiUrl: e.SLACK_API_URL,
       chatsFor: chatsForPlatform(ctx.catalog.chats, SLACK),
       posted: ctx.posted,
+      outbox: ctx.outbox,
+      onPosted: (ref, pendingIds) => attachPosted(ctx.core, pendingIds, ref, ctx.logger),
       logger: ctx.logger,
       // The limits are the bot token's, whichever replica sends: kept in Redis when there is one.
       gate: ctx.rateGate?.(`slack:${secretDigest(token)}`, SLACK_LIMITS),
@@ -65,10 +68,13 @@ export const slackPlatform = {
       send: (chatId, reply) => queue.send(chatId, reply),
       routes: listener ? [{ method: 'POST', path: SLACK_EVENTS_PATH, handler: listener }] : [],
       readiness: [],
-      start: () => adapter.start(),
+      start: async () => {
+        queue.start();
+        await adapter.start();
+      },
       stop: () => adapter.stop(),
       drain: async () => {
-        await Promise.all([queue.drain(), adapter.repliesSettled()]);
+        await Promise.all([queue.stop(), adapter.repliesSettled()]);
       },
       pending: () => queue.pending(),
     };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ChatPlatform } from '../chat-platform.js';
 import { optionalEnv, urlEnv } from '../env-fields.js';
 import { chatsForPlatform } from '../notifier/chat-bindings.js';
+import { attachPosted } from '../notifier/message-attach.js';
 import { secretDigest } from '../redis/lease.js';
 
 export const TELEGRAM = 'telegram';
@@ -57,6 +58,8 @@ export const telegramPlatform = {
       apiRoot: e.TELEGRAM_API_ROOT,
       chatsFor: chatsForPlatform(ctx.catalog.chats, TELEGRAM),
       posted: ctx.posted,
+      outbox: ctx.outbox,
+      onPosted: (ref, pendingIds) => attachPosted(ctx.core, pendingIds, ref, ctx.logger),
       logger: ctx.logger,
       // The limits are the bot token's, whichever replica sends: kept in Redis when there is one.
       gate: ctx.rateGate?.(`telegram:${secretDigest(token)}`, TELEGRAM_LIMITS),
@@ -68,10 +71,13 @@ export const telegramPlatform = {
       send: (chatId, reply) => queue.send(chatId, reply),
       routes: webhook ? [{ method: 'POST', path: TELEGRAM_WEBHOOK_PATH, handler: adapter.webhookHandler }] : [],
       readiness: [adapter.readiness],
-      start: () => adapter.start(),
+      start: async () => {
+        queue.start();
+        await adapter.start();
+      },
       stop: () => adapter.stop(),
       drain: async () => {
-        await Promise.all([queue.drain(), adapter.repliesSettled()]);
+        await Promise.all([queue.stop(), adapter.repliesSettled()]);
       },
       pending: () => queue.pending(),
     };

@@ -12,6 +12,7 @@ import type { Logger } from '../../core/ports/logger.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
 import type { RateLimits, SendGate } from '../../adapters/notifier/delivery.rate-gate.js';
 import type { Lease } from '../../adapters/redis/lease.js';
+import type { OutboxStore } from '../../adapters/notifier/outbox.port.js';
 import type { DeckhandConfig } from '../config.js';
 import type { Module } from './module.js';
 import type { Env } from '../env.js';
@@ -22,6 +23,7 @@ export interface PlatformDeps {
   /** Every wired platform's pushes are added to it. */
   notifier: NotifierRouter;
   posted: PostedMessageStore;
+  outbox: OutboxStore;
   /** False for an event a platform already handled (`platform`: the platform id, `key`: its event key). */
   isFirstSeen(platform: string, key: string): Promise<boolean>;
   /** Leases shared by replicas (PlatformContext.lease). */
@@ -41,7 +43,10 @@ export interface WiredPlatforms {
   start(): Promise<void>;
   /** Stops taking events on every platform (one failing does not stop the others). */
   stop(): Promise<void>;
-  /** Waits up to `withinMs` for queued pushes; resolves to what is still queued, by platform id. */
+  /**
+   * Stops delivering within `withinMs` (calls in flight finish, lanes are given up); resolves to what still
+   * waits in the outbox, by platform id (another replica or the next start sends it).
+   */
   drain(withinMs: number): Promise<Record<string, number>>;
 }
 
@@ -55,6 +60,7 @@ export async function wirePlatforms(env: Env, config: DeckhandConfig, core: Chat
       catalog: config.catalog,
       logger: deps.logger,
       posted: deps.posted,
+      outbox: deps.outbox,
       isFirstSeen: (key) => deps.isFirstSeen(platform.id, key),
       lease: deps.lease,
       rateGate: deps.rateGate,
@@ -86,12 +92,13 @@ export async function wirePlatforms(env: Env, config: DeckhandConfig, core: Chat
       });
       await Promise.race([Promise.all(platforms.map((p) => p.drain())), timeout]);
       clearTimeout(timer);
-      return Object.fromEntries(platforms.map((p) => [p.id, p.pending()]));
+      const left = await Promise.all(platforms.map(async (p) => [p.id, await p.pending().catch(() => -1)] as const));
+      return Object.fromEntries(left);
     },
   };
 }
 
-/** The platforms as one module: connected last, stopped first; queued pushes get a bounded chance to go out. */
+/** The platforms as one module: connected last, stopped first; the sends in flight get a bounded chance to finish. */
 export function platformsModule(wired: WiredPlatforms, logger: Logger, options: { drainMs: number }): Module {
   return {
     name: 'platforms',
@@ -104,7 +111,7 @@ export function platformsModule(wired: WiredPlatforms, logger: Logger, options: 
     stop: () => wired.stop(),
     async close() {
       const left = await wired.drain(options.drainMs);
-      if (Object.values(left).some((n) => n > 0)) logger.warn({ left }, 'pushes still queued at shutdown were dropped');
+      if (Object.values(left).some((n) => n !== 0)) logger.info({ left }, 'messages still waiting stay in the outbox for the next replica');
     },
   };
 }

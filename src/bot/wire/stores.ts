@@ -8,6 +8,7 @@ import { PrismaIncidentStore } from '../../adapters/prisma/incident.repository.j
 import { PrismaLockStore } from '../../adapters/prisma/lock.repository.js';
 import { PrismaOncallOverrideStore } from '../../adapters/prisma/oncall-override.repository.js';
 import { PrismaPendingActionStore } from '../../adapters/prisma/pending-action.repository.js';
+import { PrismaOutbox } from '../../adapters/prisma/outbox.repository.js';
 import { PrismaPostedMessages } from '../../adapters/prisma/posted-message.repository.js';
 import { PrismaProcessedEvents } from '../../adapters/prisma/processed-event.repository.js';
 import { auditSpoolKey, SpooledAuditLog } from '../../adapters/prisma/spooled-audit.js';
@@ -31,6 +32,7 @@ function storesOf({ prisma, clock }: Infrastructure, audit: SpooledAuditLog) {
     overrides: new PrismaOncallOverrideStore(prisma),
     handoffs: new PrismaHandoffLog(prisma),
     posted: new PrismaPostedMessages(prisma),
+    outbox: new PrismaOutbox(prisma),
     processed: new PrismaProcessedEvents(prisma),
   };
 }

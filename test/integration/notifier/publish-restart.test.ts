@@ -5,8 +5,6 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackDelivery } from '../../../src/adapters/slack/slack.delivery.js';
-import { createTelegramDelivery } from '../../../src/adapters/telegram/telegram.delivery.js';
 import { scaledTimers } from '../../../src/adapters/notifier/delivery.timers.js';
 import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/prisma-client.js';
 import { PrismaPostedMessages } from '../../../src/adapters/prisma/posted-message.repository.js';
@@ -15,6 +13,7 @@ import { replies } from '../../../src/core/messages/reply-builder.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { TOKEN, createBotApi } from '../../unit/adapters/telegram/bot-api.fake.js';
 import { SLACK_API, SLACK_TOKEN, slackApi } from '../../unit/adapters/notifier/slack-storm.api.js';
+import { testTelegramDelivery, testSlackDelivery } from '../../support/started-delivery.js';
 
 const server = setupServer();
 let db: TestDatabase;
@@ -42,7 +41,7 @@ describe('publish after a restart', () => {
   it('Telegram: the fresh queue edits the message the first one posted', async () => {
     const api = createBotApi();
     server.use(api.handler);
-    const start = () => createTelegramDelivery({ token: TOKEN, posted: freshStore(), chatsFor: () => ['-1001'], logger: silentLogger, timers: scaledTimers(40) }).queue;
+    const start = () => testTelegramDelivery({ token: TOKEN, posted: freshStore(), chatsFor: () => ['-1001'], logger: silentLogger, timers: scaledTimers(40) }).queue;
 
     const before = start();
     await before.publish('shop', 'incident:r1', replies.error('FIRING'));
@@ -63,7 +62,7 @@ describe('publish after a restart', () => {
     const timers = scaledTimers(40);
     const api = slackApi(timers);
     server.use(api.handler);
-    const start = () => createSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted: freshStore(), chatsFor: () => ['C0OPS'], logger: silentLogger, timers }).queue;
+    const start = () => testSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted: freshStore(), chatsFor: () => ['C0OPS'], logger: silentLogger, timers }).queue;
 
     const before = start();
     await before.publish('shop', 'incident:r2', replies.error('FIRING'));

@@ -20,6 +20,7 @@ import { MemoryPostedMessages } from '../../fakes/memory-posted-messages.js';
 import { TOKEN, createBotApi } from '../../unit/adapters/telegram/bot-api.fake.js';
 import { recordingLogger } from '../../unit/adapters/telegram/recording-core.js';
 import { uniquePrefix, waitFor } from '../bullmq/redis-test.support.js';
+import { testTelegramDelivery } from '../../support/started-delivery.js';
 
 const REDIS = { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379) };
 const server = setupServer();
@@ -77,7 +78,7 @@ describe('SharedRateGate on Redis', () => {
     const gate = new SharedRateGate({ redis: down, key: rateGateKey(prefix, GATE_NAME), limits: TELEGRAM_LIMITS, logger: log.logger });
     const api = createBotApi();
     server.use(api.handler);
-    const { queue } = createTelegramDelivery({ token: TOKEN, chatsFor: () => [], posted: new MemoryPostedMessages(), logger: log.logger, gate });
+    const { queue } = testTelegramDelivery({ token: TOKEN, chatsFor: () => [], posted: new MemoryPostedMessages(), logger: log.logger, gate });
 
     // When pushes go to two chats
     for (const chat of ['-1001', '42', '-1001']) await queue.send(chat, message(`fallback ${chat}`));
@@ -136,7 +137,7 @@ function message(text: string): Reply {
 
 async function replica(key: string) {
   const gate = new SharedRateGate({ redis: await connect(), key, limits: TELEGRAM_LIMITS, logger: silentLogger });
-  return createTelegramDelivery({ token: TOKEN, chatsFor: () => [], posted: new MemoryPostedMessages(), logger: silentLogger, gate }).queue;
+  return testTelegramDelivery({ token: TOKEN, chatsFor: () => [], posted: new MemoryPostedMessages(), logger: silentLogger, gate }).queue;
 }
 
 describe('two replicas sharing the limits through Redis', () => {

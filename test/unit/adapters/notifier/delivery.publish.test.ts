@@ -6,8 +6,6 @@
 import { HttpResponse, delay, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSlackDelivery } from '../../../../src/adapters/slack/slack.delivery.js';
-import { createTelegramDelivery } from '../../../../src/adapters/telegram/telegram.delivery.js';
 import { scaledTimers } from '../../../../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../../../../src/core/messages/reply-builder.js';
 import type { Platform } from '../../../../src/core/messages/inbound.js';
@@ -16,6 +14,7 @@ import { MemoryPostedMessages } from '../../../fakes/memory-posted-messages.js';
 import { API, TOKEN, createBotApi } from '../telegram/bot-api.fake.js';
 import { recordingLogger } from '../telegram/recording-core.js';
 import { SLACK_API, SLACK_TOKEN, slackApi } from './slack-storm.api.js';
+import { testTelegramDelivery, testSlackDelivery } from '../../../support/started-delivery.js';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -29,7 +28,7 @@ function telegram(posted: PostedMessageStore = new MemoryPostedMessages(), chats
   const api = createBotApi();
   server.use(api.handler);
   const log = recordingLogger();
-  const { queue } = createTelegramDelivery({ token: TOKEN, posted, chatsFor: () => chats, logger: log.logger, timers: scaledTimers(SPEED), maxQueued: 3 });
+  const { queue } = testTelegramDelivery({ token: TOKEN, posted, chatsFor: () => chats, logger: log.logger, timers: scaledTimers(SPEED), maxQueued: 3 });
   const calls = () => api.calls.map((c) => [c.method, c.body.chat_id, c.body.message_id, c.body.text]);
   return { api, queue, posted, log, calls };
 }
@@ -39,7 +38,7 @@ function slack(posted: PostedMessageStore = new MemoryPostedMessages(), channels
   const api = slackApi(timers);
   server.use(api.handler);
   const log = recordingLogger();
-  const { queue } = createSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted, chatsFor: () => channels, logger: log.logger, timers, maxQueued: 3 });
+  const { queue } = testSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted, chatsFor: () => channels, logger: log.logger, timers, maxQueued: 3 });
   const calls = () => api.calls.map((c) => [c.method, c.channel, c.body.ts, c.body.text]);
   return { api, queue, posted, log, calls };
 }
@@ -137,13 +136,13 @@ describe('publish to Telegram', () => {
     expect(t.queue.stats()).toMatchObject({ delivered: 2, failed: 0 });
   });
 
-  it('says how many pushes still wait (what a shutdown would drop)', async () => {
+  it('says how many pushes still wait in the outbox (what the next replica would send after a shutdown)', async () => {
     const t = telegram();
     await t.queue.publish('shop', 'incident:a', state('a firing'));
     await t.queue.publish('shop', 'incident:b', state('b firing'));
-    expect(t.queue.pending()).toBe(1);
+    expect(await t.queue.pending()).toBeGreaterThanOrEqual(1);
     await t.queue.drain();
-    expect(t.queue.pending()).toBe(0);
+    expect(await t.queue.pending()).toBe(0);
   });
 
   it('edits the message another replica posted anew, not the one this process remembers', async () => {
@@ -232,7 +231,7 @@ describe('publish to Slack', () => {
     const api = slackApi(timers, (n) => (n % 5 === 0 ? '429' : undefined));
     server.use(api.handler);
     const channels = ['C0OPS', 'C0ALERTS'];
-    const { queue } = createSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted: new MemoryPostedMessages(), chatsFor: () => channels, logger: recordingLogger().logger, timers });
+    const { queue } = testSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted: new MemoryPostedMessages(), chatsFor: () => channels, logger: recordingLogger().logger, timers });
 
     // When 1,000 changes of 20 alert groups arrive over 10 s
     for (let i = 0; i < 1000; i++) {

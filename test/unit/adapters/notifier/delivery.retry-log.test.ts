@@ -2,14 +2,13 @@ import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failureSummary } from '../../../../src/adapters/notifier/delivery.errors.js';
-import { createSlackDelivery } from '../../../../src/adapters/slack/slack.delivery.js';
-import { createTelegramDelivery } from '../../../../src/adapters/telegram/telegram.delivery.js';
 import { scaledTimers } from '../../../../src/adapters/notifier/delivery.timers.js';
 import { replies } from '../../../../src/core/messages/reply-builder.js';
 import { MemoryPostedMessages } from '../../../fakes/memory-posted-messages.js';
 import { TOKEN, createBotApi } from '../telegram/bot-api.fake.js';
 import { recordingLogger } from '../telegram/recording-core.js';
 import { SLACK_API, SLACK_TOKEN, slackApi } from './slack-storm.api.js';
+import { testTelegramDelivery, testSlackDelivery } from '../../../support/started-delivery.js';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -29,7 +28,7 @@ describe('delivery retry log lines', () => {
     );
     server.use(api.handler);
     const log = recordingLogger();
-    const { queue } = createTelegramDelivery({ token: TOKEN, posted: new MemoryPostedMessages(), chatsFor: () => ['42'], logger: log.logger, timers, backoff: { baseMs: 100, maxMs: 100 } });
+    const { queue } = testTelegramDelivery({ token: TOKEN, posted: new MemoryPostedMessages(), chatsFor: () => ['42'], logger: log.logger, timers, backoff: { baseMs: 100, maxMs: 100 } });
 
     // When a push fails once and is retried
     await queue.announce('shop', replies.info('deploy started'));
@@ -51,7 +50,7 @@ describe('delivery retry log lines', () => {
     api.failNext('chat.postMessage', 'internal_error');
     server.use(api.handler);
     const log = recordingLogger();
-    const { queue } = createSlackDelivery({
+    const { queue } = testSlackDelivery({
       token: SLACK_TOKEN,
       apiUrl: SLACK_API,
       posted: new MemoryPostedMessages(),
@@ -75,7 +74,7 @@ describe('delivery retry log lines', () => {
     const api = slackApi(timers, (n) => (n === 1 ? '5xx' : undefined));
     server.use(api.handler);
     const log = recordingLogger();
-    const { queue } = createSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted: new MemoryPostedMessages(), chatsFor: () => ['C0OPS'], logger: log.logger, timers, backoff: { baseMs: 100, maxMs: 100 } });
+    const { queue } = testSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted: new MemoryPostedMessages(), chatsFor: () => ['C0OPS'], logger: log.logger, timers, backoff: { baseMs: 100, maxMs: 100 } });
 
     await queue.announce('shop', replies.info('deploy started'));
     await queue.drain();

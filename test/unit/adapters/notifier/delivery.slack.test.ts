@@ -1,12 +1,13 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackDelivery, slackFits } from '../../../../src/adapters/slack/slack.delivery.js';
+import { slackFits } from '../../../../src/adapters/slack/slack.delivery.js';
 import { scaledTimers } from '../../../../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../../../../src/core/messages/reply-builder.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
 import { MemoryPostedMessages } from '../../../fakes/memory-posted-messages.js';
 import { recordingLogger } from '../telegram/recording-core.js';
 import { SLACK_API, SLACK_TOKEN, slackApi, type SlackCall } from './slack-storm.api.js';
+import { testSlackDelivery } from '../../../support/started-delivery.js';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -39,7 +40,7 @@ describe('DeliveryQueue over the real SlackDeliveryTarget and WebClient: an aler
     const api = slackApi(timers, storm);
     server.use(api.handler);
     const log = recordingLogger();
-    const { queue } = createSlackDelivery({
+    const { queue } = testSlackDelivery({
       token: SLACK_TOKEN,
       apiUrl: SLACK_API,
       posted: new MemoryPostedMessages(),
@@ -100,7 +101,7 @@ describe('DeliveryQueue over the real SlackDeliveryTarget and WebClient: an aler
     server.use(api.handler);
     api.failNext('chat.postMessage', 'channel_not_found');
     const log = recordingLogger();
-    const { queue } = createSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted: new MemoryPostedMessages(), chatsFor: () => ['C0GONE', 'C0OPS'], logger: log.logger, timers });
+    const { queue } = testSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted: new MemoryPostedMessages(), chatsFor: () => ['C0GONE', 'C0OPS'], logger: log.logger, timers });
 
     await queue.announce('shop', alert(7));
     await queue.drain();
@@ -117,7 +118,7 @@ describe('DeliveryQueue over the real SlackDeliveryTarget and WebClient: an aler
     const timers = scaledTimers(SPEED);
     const api = slackApi(timers);
     server.use(api.handler);
-    const { queue } = createSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted: new MemoryPostedMessages(), chatsFor: () => [], logger: recordingLogger().logger, timers });
+    const { queue } = testSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, posted: new MemoryPostedMessages(), chatsFor: () => [], logger: recordingLogger().logger, timers });
     const ref = { platform: 'slack' as const, chatId: 'C0OPS', messageId: '1548261231.000200' };
     for (let n = 1; n <= 5; n++) await queue.edit(ref, new ReplyBuilder('info').text(`deploy step ${n}/5`).build());
     await queue.drain();

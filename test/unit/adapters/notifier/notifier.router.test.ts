@@ -2,8 +2,6 @@ import { PassThrough } from 'node:stream';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chatsForPlatform } from '../../../../src/adapters/notifier/chat-bindings.js';
-import { createSlackDelivery } from '../../../../src/adapters/slack/slack.delivery.js';
-import { createTelegramDelivery } from '../../../../src/adapters/telegram/telegram.delivery.js';
 import { scaledTimers } from '../../../../src/adapters/notifier/delivery.timers.js';
 import type { DeliveryQueue } from '../../../../src/adapters/notifier/delivery.queue.js';
 import { createNotifier, type NotifierRouter } from '../../../../src/adapters/notifier/notifier.router.js';
@@ -15,6 +13,7 @@ import { RecordingNotifier } from '../../../fakes/memory-stores.js';
 import { API as SLACK_API, SlackApiRecorder } from '../slack/slack-api.recorder.js';
 import { TOKEN, createBotApi } from '../telegram/bot-api.fake.js';
 import { recordingLogger } from '../telegram/recording-core.js';
+import { testTelegramDelivery, testSlackDelivery } from '../../../support/started-delivery.js';
 
 const HTML = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } };
 const CHATS: ChatBinding[] = [
@@ -46,8 +45,8 @@ beforeEach(() => {
   posted = new MemoryPostedMessages();
   // 40× time: the per-chat rate gate (1 message/s) does not slow the test down.
   const timers = scaledTimers(40);
-  const tg = createTelegramDelivery({ token: TOKEN, posted, chatsFor: chatsForPlatform(CHATS, 'telegram'), logger: log.logger, timers });
-  const sl = createSlackDelivery({ token: 'xoxb-test-token', apiUrl: SLACK_API, posted, chatsFor: chatsForPlatform(CHATS, 'slack'), logger: log.logger, timers });
+  const tg = testTelegramDelivery({ token: TOKEN, posted, chatsFor: chatsForPlatform(CHATS, 'telegram'), logger: log.logger, timers });
+  const sl = testSlackDelivery({ token: 'xoxb-test-token', apiUrl: SLACK_API, posted, chatsFor: chatsForPlatform(CHATS, 'slack'), logger: log.logger, timers });
   queues = [tg.queue, sl.queue];
   const output = new PassThrough();
   shellOutput = '';

@@ -1,0 +1,173 @@
+/**
+ * OutboxStore on PostgreSQL (tables outbox_message and outbox_lane; see notifier/outbox.port.ts). Replicas
+ * share it: a chat's lane is taken by one conditional upsert (a lapsed lease may be taken over), so exactly
+ * one holder delivers a chat at a time and keeps its order; keys are unique, so a push put twice (a retried
+ * job, a second replica) is queued once; a waiting edit or publish is coalesced by one UPDATE of its row.
+ */
+import { z } from 'zod';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import type { NewOutboxEntry, OutboxEnd, OutboxEntry, OutboxStore, PutOutcome } from '../notifier/outbox.port.js';
+import { isUniqueViolation } from './prisma-errors.js';
+
+const entrySchema = z.object({
+  key: z.string().min(1).max(300),
+  platform: z.string().min(1).max(32),
+  chatId: z.string().min(1).max(64),
+  kind: z.enum(['send', 'edit', 'publish']),
+  target: z.string().min(1).max(200).optional(),
+  payload: z.object({ reply: z.object({ text: z.string(), blocks: z.array(z.unknown()) }).passthrough(), attach: z.array(z.string()).optional(), standalone: z.boolean().optional() }),
+  at: z.number().int().nonnegative(),
+  expiresAt: z.number().int().nonnegative(),
+});
+
+interface Row {
+  seq: bigint;
+  key: string;
+  platform: string;
+  chat_id: string;
+  kind: string;
+  target: string | null;
+  payload: unknown;
+  attempts: number;
+  not_before: bigint;
+  put_at: bigint;
+  expires_at: bigint;
+}
+
+/** How many times a put races a concurrent coalesce or insert of the same message before giving up. */
+const PUT_TRIES = 4;
+
+export class PrismaOutbox implements OutboxStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async put(entry: NewOutboxEntry): Promise<PutOutcome> {
+    const e = entrySchema.parse(entry);
+    const payload = JSON.stringify(e.payload);
+    for (let i = 0; i < PUT_TRIES; i++) {
+      if (e.target !== undefined && e.kind !== 'send') {
+        // A waiting row for the same message or key takes the newer reply (it keeps its place in the chat).
+        const coalesced = await this.prisma.$executeRaw`
+          UPDATE "outbox_message" SET "payload" = ${payload}::jsonb, "expires_at" = GREATEST("expires_at", ${e.expiresAt})
+          WHERE "platform" = ${e.platform} AND "chat_id" = ${e.chatId} AND "kind" = ${e.kind} AND "target" = ${e.target}
+            AND "state" = 'waiting' AND "key" <> ${e.key}`;
+        if (coalesced > 0) return 'coalesced';
+      }
+      try {
+        const inserted = await this.prisma.$executeRaw`
+          INSERT INTO "outbox_message" ("key", "platform", "chat_id", "kind", "target", "payload", "put_at", "expires_at")
+          VALUES (${e.key}, ${e.platform}, ${e.chatId}, ${e.kind}, ${e.target ?? null}, ${payload}::jsonb, ${e.at}, ${e.expiresAt})
+          ON CONFLICT ("key") DO NOTHING`;
+        return inserted === 1 ? 'queued' : 'duplicate';
+      } catch (err) {
+        // Another put of the same message inserted its waiting row in between: coalesce into it.
+        if (!isUniqueViolation(err)) throw err;
+      }
+    }
+    throw new Error(`outbox: could not queue ${e.kind} for chat ${e.chatId} (kept racing a concurrent put)`);
+  }
+
+  async claimLanes(platform: string, holder: string, opts: { now: number; leaseMs: number; limit: number; skip?: readonly string[] }): Promise<string[]> {
+    const skip = [...(opts.skip ?? [])];
+    const until = opts.now + opts.leaseMs;
+    const rows = await this.prisma.$queryRaw<{ chat_id: string }[]>`
+      WITH heads AS (
+        SELECT DISTINCT ON ("chat_id") "chat_id", "not_before"
+        FROM "outbox_message"
+        WHERE "platform" = ${platform} AND "state" IN ('waiting', 'sending')
+        ORDER BY "chat_id", "seq"
+      ), ready AS (
+        SELECT h."chat_id" FROM heads h
+        WHERE h."not_before" <= ${opts.now} AND NOT (h."chat_id" = ANY(${skip}::text[]))
+          AND NOT EXISTS (
+            SELECT 1 FROM "outbox_lane" l
+            WHERE l."platform" = ${platform} AND l."chat_id" = h."chat_id" AND l."lease_until" > ${opts.now} AND l."holder" <> ${holder})
+        LIMIT ${opts.limit}
+      )
+      INSERT INTO "outbox_lane" ("platform", "chat_id", "holder", "lease_until")
+      SELECT ${platform}, "chat_id", ${holder}, ${until} FROM ready
+      ON CONFLICT ("platform", "chat_id") DO UPDATE SET "holder" = EXCLUDED."holder", "lease_until" = EXCLUDED."lease_until"
+        WHERE "outbox_lane"."lease_until" <= ${opts.now} OR "outbox_lane"."holder" = EXCLUDED."holder"
+      RETURNING "chat_id"`;
+    return rows.map((r) => r.chat_id);
+  }
+
+  async renewLane(platform: string, chatId: string, holder: string, opts: { now: number; leaseMs: number }): Promise<boolean> {
+    const count = await this.prisma.$executeRaw`
+      UPDATE "outbox_lane" SET "lease_until" = ${opts.now + opts.leaseMs}
+      WHERE "platform" = ${platform} AND "chat_id" = ${chatId} AND "holder" = ${holder} AND "lease_until" > ${opts.now}`;
+    return count === 1;
+  }
+
+  async releaseLane(platform: string, chatId: string, holder: string): Promise<void> {
+    await this.prisma.$executeRaw`DELETE FROM "outbox_lane" WHERE "platform" = ${platform} AND "chat_id" = ${chatId} AND "holder" = ${holder}`;
+  }
+
+  async waiting(platform: string, chatId: string, limit: number): Promise<OutboxEntry[]> {
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      SELECT "seq", "key", "platform", "chat_id", "kind", "target", "payload", "attempts", "not_before", "put_at", "expires_at"
+      FROM "outbox_message"
+      WHERE "platform" = ${platform} AND "chat_id" = ${chatId} AND "state" IN ('waiting', 'sending')
+      ORDER BY "seq" LIMIT ${limit}`;
+    return rows.map(toEntry);
+  }
+
+  async take(seqs: readonly number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.prisma.$executeRaw`UPDATE "outbox_message" SET "state" = 'sending' WHERE "seq" = ANY(${seqs.map(BigInt)}::bigint[]) AND "state" = 'waiting'`;
+  }
+
+  async finish(seqs: readonly number[], end: OutboxEnd, now: number): Promise<void> {
+    if (seqs.length === 0) return;
+    const messageId = end.state === 'sent' ? (end.messageId ?? null) : null;
+    const error = end.state === 'failed' || end.state === 'expired' ? end.error.slice(0, 500) : null;
+    await this.prisma.$executeRaw`
+      UPDATE "outbox_message" SET "state" = ${end.state}, "ended_at" = ${now}, "message_id" = ${messageId}, "last_error" = COALESCE(${error}, "last_error")
+      WHERE "seq" = ANY(${seqs.map(BigInt)}::bigint[]) AND "state" IN ('waiting', 'sending')`;
+  }
+
+  async retryLater(seq: number, opts: { notBefore: number; error: string }): Promise<void> {
+    const error = opts.error.slice(0, 500);
+    try {
+      await this.prisma.$executeRaw`
+        UPDATE "outbox_message" SET "state" = 'waiting', "attempts" = "attempts" + 1, "not_before" = ${opts.notBefore}, "last_error" = ${error}
+        WHERE "seq" = ${BigInt(seq)} AND "state" IN ('waiting', 'sending')`;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // A newer edit of the same message (or publish of the key) is waiting already: it carries the latest state.
+      await this.prisma.$executeRaw`
+        UPDATE "outbox_message" SET "state" = 'merged', "ended_at" = ${opts.notBefore}, "last_error" = ${error} WHERE "seq" = ${BigInt(seq)}`;
+      await this.prisma.$executeRaw`
+        UPDATE "outbox_message" AS n SET "not_before" = GREATEST(n."not_before", ${opts.notBefore})
+        FROM "outbox_message" AS o
+        WHERE o."seq" = ${BigInt(seq)} AND n."platform" = o."platform" AND n."chat_id" = o."chat_id" AND n."state" = 'waiting'
+          AND n."seq" = (SELECT min("seq") FROM "outbox_message" WHERE "platform" = o."platform" AND "chat_id" = o."chat_id" AND "state" = 'waiting')`;
+    }
+  }
+
+  async backlog(platform: string): Promise<number> {
+    const [row] = await this.prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM "outbox_message" WHERE "platform" = ${platform} AND "state" IN ('waiting', 'sending')`;
+    return Number(row?.n ?? 0);
+  }
+
+  async prune(before: number): Promise<number> {
+    return this.prisma.$executeRaw`DELETE FROM "outbox_message" WHERE "ended_at" IS NOT NULL AND "ended_at" < ${before}`;
+  }
+}
+
+function toEntry(r: Row): OutboxEntry {
+  const payload = r.payload as Prisma.JsonObject as unknown as OutboxEntry['payload'];
+  return {
+    seq: Number(r.seq),
+    key: r.key,
+    platform: r.platform,
+    chatId: r.chat_id,
+    kind: r.kind as OutboxEntry['kind'],
+    ...(r.target === null ? {} : { target: r.target }),
+    payload,
+    attempts: r.attempts,
+    notBefore: Number(r.not_before),
+    at: Number(r.put_at),
+    expiresAt: Number(r.expires_at),
+  };
+}
