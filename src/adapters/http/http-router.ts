@@ -72,7 +72,9 @@ function builtIn(opts: RouterOptions) {
     }
     if (draining) return sendJson(res, 503, { status: 'draining', checks: [] });
     const report = await runReadiness(opts.readiness, opts.checkTimeoutMs);
-    sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
+    // Degraded is still ready (200): the bot serves, some dependency in a slower mode (the checks say which).
+    const status = !report.ready ? 'not_ready' : report.degraded ? 'degraded' : 'ready';
+    sendJson(res, report.ready ? 200 : 503, { status, checks: report.checks });
   };
 }
 

@@ -3,16 +3,21 @@ import { maskText } from '../../core/domain/redact.js';
 /** One dependency the bot needs to serve traffic (database, Redis, a Docker host…). */
 export interface ReadinessCheck {
   name: string;
-  /** Resolves when healthy; should honour `signal` (aborted when the check times out). */
-  check(signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves when healthy, or with `degraded` when the dependency works in a slower mode (still ready);
+   * should honour `signal` (aborted when the check times out).
+   */
+  check(signal: AbortSignal): Promise<void | { degraded: string } | undefined>;
 }
 
 export type CheckResult =
-  | { name: string; ok: true; durationMs: number }
+  | { name: string; ok: true; durationMs: number; degraded?: string }
   | { name: string; ok: false; durationMs: number; error: string };
 
 export interface ReadinessReport {
   ready: boolean;
+  /** Ready, but some check reported a degraded mode. */
+  degraded: boolean;
   checks: CheckResult[];
 }
 
@@ -41,8 +46,9 @@ async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<CheckRe
     }, timeoutMs);
   });
   try {
-    await Promise.race([Promise.resolve().then(() => check.check(controller.signal)), timeout]);
-    return { name: check.name, ok: true, durationMs: Math.round(performance.now() - started) };
+    const outcome = await Promise.race([Promise.resolve().then(() => check.check(controller.signal)), timeout]);
+    const durationMs = Math.round(performance.now() - started);
+    return outcome?.degraded ? { name: check.name, ok: true, durationMs, degraded: publicErrorText(outcome.degraded) } : { name: check.name, ok: true, durationMs };
   } catch (err) {
     return { name: check.name, ok: false, durationMs: Math.round(performance.now() - started), error: publicErrorText(err) };
   } finally {
@@ -50,8 +56,8 @@ async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<CheckRe
   }
 }
 
-/** Runs every check in parallel, each with its own timeout; ready only when all pass. */
+/** Runs every check in parallel, each with its own timeout; ready only when all pass, degraded when one says so. */
 export async function runReadiness(checks: readonly ReadinessCheck[], timeoutMs: number): Promise<ReadinessReport> {
   const results = await Promise.all(checks.map((c) => runOne(c, timeoutMs)));
-  return { ready: results.every((r) => r.ok), checks: results };
+  return { ready: results.every((r) => r.ok), degraded: results.some((r) => r.ok && r.degraded !== undefined), checks: results };
 }

@@ -121,6 +121,22 @@ describe('health and readiness', () => {
     for (const leak of ['pg-s3cret-pass', 'hunter2', 'postgres://', 'db.ts', '    at ']) expect(raw).not.toContain(leak);
   });
 
+  it('is ready but degraded (200) when a check works in a slower mode, naming it and why', async () => {
+    const slower: ReadinessCheck = { name: 'docker:prod-1', check: async () => ({ degraded: 'event stream ended; status asks the engine directly' }) };
+    const { base } = await start({ readiness: [redisCheck(6379), slower] });
+
+    const res = await fetch(`${base}/readyz`);
+    const body = (await res.json()) as { status: string; checks: { name: string; ok: boolean; degraded?: string }[] };
+
+    expect(res.status).toBe(200);
+    expect(body.status).toBe('degraded');
+    expect(body.checks).toEqual([
+      expect.objectContaining({ name: 'redis', ok: true }),
+      expect.objectContaining({ name: 'docker:prod-1', ok: true, degraded: 'event stream ended; status asks the engine directly' }),
+    ]);
+    expect(body.checks[0]).not.toHaveProperty('degraded');
+  });
+
   it('runs checks in parallel and times out a hanging check, aborting its signal', async () => {
     let aborted = false;
     const hanging: ReadinessCheck = {
