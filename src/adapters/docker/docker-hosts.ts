@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { z } from 'zod';
+import type { ContainerSelector } from '../../core/domain/catalog.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { HostUnreachableError, type RuntimeRegistry } from '../../core/ports/runtime.port.js';
-import { DockerRuntime, type DockerRuntimeOptions } from './docker.runtime.js';
+import { DockerRuntime, type Degraded, type DockerRuntimeOptions } from './docker.runtime.js';
 
 const URL_HINT = 'must look like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host[:port]';
 
@@ -30,6 +31,8 @@ export const hostConfigSchema = z
     timeoutMs: z.number().int().positive().max(300_000).optional(),
     /** Deadline of each engine call of an action (create, stop, rename, start, remove, restart); default 30 s. */
     actionTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+    /** Full resync of the container index while its event stream is up; default 5 min. */
+    indexResyncMs: z.number().int().min(1_000).max(86_400_000).optional(),
   })
   .strict()
   .refine((host) => host.tls === undefined || parseHostUrl(host.url)?.kind === 'tcp', {
@@ -140,6 +143,8 @@ export interface DockerRuntimeRegistryOptions {
   readFile?: ReadFile;
   /** Where rollouts log the errors they report in chat only by kind. */
   logger?: Logger;
+  /** The catalog's selectors per host: each host keeps a live index of the containers they match. */
+  selectors?: Record<string, readonly ContainerSelector[]>;
 }
 
 /** The runtimes of every configured host, built once at start-up (TLS files are read then). */
@@ -156,6 +161,10 @@ export class DockerRuntimeRegistry implements RuntimeRegistry {
       if (timeoutMs !== undefined) runtimeOptions.timeoutMs = timeoutMs;
       if (actionTimeoutMs !== undefined) runtimeOptions.actionTimeoutMs = actionTimeoutMs;
       if (options.logger !== undefined) runtimeOptions.logger = options.logger;
+      const selectors = options.selectors?.[name] ?? [];
+      if (selectors.length > 0) {
+        runtimeOptions.index = { selectors, ...(config.indexResyncMs !== undefined ? { resyncIntervalMs: config.indexResyncMs } : {}) };
+      }
       this.runtimes.set(name, new DockerRuntime(name, docker, runtimeOptions));
     }
   }
@@ -169,5 +178,19 @@ export class DockerRuntimeRegistry implements RuntimeRegistry {
 
   hosts(): string[] {
     return [...this.runtimes.keys()];
+  }
+
+  /** Builds every host's container index in parallel (each waits at most its query timeout); never rejects. */
+  async start(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((r) => r.start()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((r) => r.close()));
+  }
+
+  /** Readiness of one host: rejects when its engine does not answer, `degraded` when its index is not live. */
+  check(host: string, signal: AbortSignal): Promise<Degraded | undefined> {
+    return this.get(host).readiness({ signal });
   }
 }

@@ -23,9 +23,10 @@ import {
   parseEnvironment,
   toContainerInfo,
   type ContainerInspect,
-  type ContainerSummary,
 } from './container-info.mapper.js';
+import { ContainerIndex, type IndexHealth } from './container-index.js';
 import { engineCall, type CallScope } from './docker-call.js';
+import { listSelected } from './engine-filters.js';
 import { demultiplexLogs, splitRawLogs } from './docker-log.demux.js';
 import { ContainerReplacer, type EngineAccess } from './container-replacer.js';
 import { detectEngineKind, type EngineKind } from './engine-kind.js';
@@ -79,6 +80,17 @@ export interface DockerRuntimeOptions {
   pullTimeoutMs?: number;
   /** Where rollouts log the errors they report in chat only by kind. */
   logger?: Logger;
+  /**
+   * Keep a live index of the containers these selectors (the host's catalog) match, so `find` of them
+   * answers without asking the engine while the index is live (see ContainerIndex). Absent: every `find`
+   * asks the engine.
+   */
+  index?: { selectors: readonly ContainerSelector[]; resyncIntervalMs?: number; reconnect?: { initialMs: number; maxMs: number } };
+}
+
+/** What the readiness check of a host reports beside "reachable": the index is not live, status is slower. */
+export interface Degraded {
+  degraded: string;
 }
 
 type Timing = 'query' | 'action';
@@ -96,6 +108,7 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
   private readonly replacer: ContainerReplacer;
   private readonly log: Logger;
   private engineKind: Promise<EngineKind> | undefined;
+  private readonly index: ContainerIndex | undefined;
 
   constructor(
     readonly host: string,
@@ -108,6 +121,40 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
     this.pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
     this.replacer = new ContainerReplacer(this.engineAccess());
     this.log = (options.logger ?? silentLogger).child({ host });
+    if (options.index !== undefined && options.index.selectors.length > 0) {
+      this.index = new ContainerIndex(host, docker, {
+        selectors: z.array(selectorSchema).parse(options.index.selectors),
+        timeoutMs: this.timeoutMs,
+        ...(options.index.resyncIntervalMs !== undefined ? { resyncIntervalMs: options.index.resyncIntervalMs } : {}),
+        ...(options.index.reconnect !== undefined ? { reconnect: options.index.reconnect } : {}),
+        logger: this.log,
+      });
+    }
+  }
+
+  /** Builds the container index and follows the engine's events (when the runtime has one); never rejects. */
+  async start(): Promise<void> {
+    await this.index?.start();
+  }
+
+  /** Stops following the engine's events. */
+  async close(): Promise<void> {
+    await this.index?.close();
+  }
+
+  /** Whether the container index answers status, when the runtime keeps one. */
+  indexHealth(): IndexHealth | undefined {
+    return this.index?.health();
+  }
+
+  /**
+   * The host's readiness: rejects when the engine does not answer; resolves `degraded` when it does but the
+   * container index is not live (status then asks the engine directly, which is slower).
+   */
+  async readiness(opts: CallOptions = {}): Promise<Degraded | undefined> {
+    await this.ping(opts);
+    const health = this.index?.health();
+    return health === undefined || health.live ? undefined : { degraded: health.reason };
   }
 
   prepare(request: RolloutRequest, onProgress: ProgressSink): Promise<PrepareResult> {
@@ -133,11 +180,22 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
     await engineCall(this.scope(opts), (signal) => ping({ abortSignal: signal }));
   }
 
+  /**
+   * Containers of each selector. Selectors of the host's catalog are answered from the container index
+   * while it is live, without an engine call; otherwise the engine is asked with filtered lists (one per
+   * selector shape, in parallel) and an inspect per matching container. Actions never rely on this
+   * answer: they read each container from the engine again.
+   */
   async find(selectors: ContainerSelector[], opts: CallOptions = {}): Promise<ContainerInfo[][]> {
     const checked = z.array(selectorSchema).parse(selectors);
     if (checked.length === 0) return [];
+    const index = this.index;
+    if (index?.covers(checked)) {
+      const indexed = await engineCall(this.scope(opts), (signal) => index.find(checked, signal));
+      if (indexed !== null) return indexed;
+    }
     return engineCall(this.scope(opts), async (signal) => {
-      const listed = await this.list(checked, signal);
+      const listed = await listSelected(this.docker, checked, signal);
       const matches = checked.map((selector) => listed.filter((c) => matchesSelector(selector, c)).map((c) => c.Id));
       const ids = [...new Set(matches.flat())];
       const inspected = await Promise.all(ids.map((id) => this.inspectIfPresent(id, signal)));
@@ -251,16 +309,6 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
     const scope: CallScope = { host: this.host, timeoutMs, signal: opts.signal };
     if (containerId !== undefined) scope.containerId = containerId;
     return scope;
-  }
-
-  /** One list call; narrowed by label filters on the engine when there is a single label selector. */
-  private async list(selectors: ContainerSelector[], signal: AbortSignal): Promise<ContainerSummary[]> {
-    const only = selectors.length === 1 ? selectors[0] : undefined;
-    const labels = Object.entries(only?.labels ?? {}).map(([key, value]) => `${key}=${value}`);
-    const filters = labels.length > 0 ? JSON.stringify({ label: labels }) : undefined;
-    const options: Docker.ContainerListOptions = { all: true, abortSignal: signal };
-    if (filters !== undefined) options.filters = filters;
-    return (await this.docker.listContainers(options)) as ContainerSummary[];
   }
 
   private async inspect(id: string, signal: AbortSignal): Promise<ContainerInspect> {

@@ -79,7 +79,7 @@ describe('DockerRuntime.find: selection', () => {
     expect(await runtime.find([{ name: name.slice(0, -1) }])).toEqual([[]]);
   });
 
-  it('matches when every label is equal, and answers selectors in order with one list call', async () => {
+  it('matches when every label is equal, and answers selectors in order with one filtered list per selector shape', async () => {
     const service = fixture.runId;
     await fixture.create({ ...sleeper, name: fixture.name('w-a'), labels: { svc: service, role: 'worker' } });
     await fixture.create({ ...sleeper, name: fixture.name('w-b'), labels: { svc: service, role: 'worker' } });
@@ -99,7 +99,13 @@ describe('DockerRuntime.find: selection', () => {
         [],
         [fixture.name('w-b')],
       ]);
-      expect(list).toHaveBeenCalledTimes(1);
+      // The three label selectors share a shape (svc=…, role), the named one is listed by name: two lists,
+      // neither of the whole host.
+      const filters = list.mock.calls.map(([options]) => JSON.parse(String(options?.filters)) as Record<string, string[]>);
+      expect(filters).toEqual(
+        expect.arrayContaining([{ label: [`svc=${service}`, 'role'] }, { name: [`^/?${fixture.name('w-b')}$`] }]),
+      );
+      expect(list).toHaveBeenCalledTimes(2);
     } finally {
       list.mockRestore();
     }
