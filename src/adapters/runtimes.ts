@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ContainerSelector } from '../core/domain/catalog.js';
 import type { Logger } from '../core/ports/logger.port.js';
 import { HostUnreachableError, type Runtime, type RuntimeRegistry } from '../core/ports/runtime.port.js';
 import { DockerRuntimeRegistry, hostConfigSchema as dockerHostSchema } from './docker/docker-hosts.js';
@@ -14,10 +15,18 @@ import { DockerRuntimeRegistry, hostConfigSchema as dockerHostSchema } from './d
 const HOST_SCHEMAS = [dockerHostSchema] as const;
 
 type HostOf<K extends RuntimeKind> = Extract<RuntimeHostConfig, { kind?: K }>;
-type KindRegistry<K extends RuntimeKind> = (hosts: Record<string, HostOf<K>>, options: RuntimeOptions) => RuntimeRegistry;
+type KindRegistry<K extends RuntimeKind> = (hosts: Record<string, HostOf<K>>, options: RuntimeOptions) => RuntimeRegistry & KindLifecycle;
+
+/** What a kind's registry may add: starting and closing what it keeps running, a readiness check beyond ping. */
+interface KindLifecycle {
+  start?(): Promise<void>;
+  close?(): Promise<void>;
+  /** Rejects when the host is down; `degraded` when it answers but works in a slower mode. */
+  check?(host: string, signal: AbortSignal): Promise<{ degraded: string } | undefined>;
+}
 
 const KINDS: { [K in RuntimeKind]: KindRegistry<K> } = {
-  docker: (hosts, o) => new DockerRuntimeRegistry(hosts, { ...(o.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: o.defaultTimeoutMs } : {}), ...(o.logger ? { logger: o.logger } : {}) }),
+  docker: (hosts, o) => new DockerRuntimeRegistry(hosts, { ...(o.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: o.defaultTimeoutMs } : {}), ...(o.logger ? { logger: o.logger } : {}), ...(o.selectors ? { selectors: o.selectors } : {}) }),
 };
 
 /** The kinds there are, for messages. */
@@ -34,11 +43,13 @@ export interface RuntimeOptions {
   /** Deadline of query calls for hosts without their own. */
   defaultTimeoutMs?: number;
   logger?: Logger;
+  /** The catalog's selectors per host, for kinds that keep an index of what they select. */
+  selectors?: Record<string, readonly ContainerSelector[]>;
 }
 
 /** The runtimes of every configured host, whatever their kind: each host's runtime comes from its kind's registry. */
 export class Runtimes implements RuntimeRegistry {
-  private readonly byHost = new Map<string, RuntimeRegistry>();
+  private readonly byHost = new Map<string, RuntimeRegistry & KindLifecycle>();
 
   constructor(hosts: Record<string, RuntimeHostConfig>, options: RuntimeOptions = {}) {
     const byKind = new Map<RuntimeKind, Record<string, RuntimeHostConfig>>();
@@ -62,5 +73,21 @@ export class Runtimes implements RuntimeRegistry {
 
   hosts(): string[] {
     return [...this.byHost.keys()];
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...new Set(this.byHost.values())].map((r) => r.start?.()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...new Set(this.byHost.values())].map((r) => r.close?.()));
+  }
+
+  /** Readiness of one host: its kind's own check, else a ping. */
+  async check(host: string, signal: AbortSignal): Promise<{ degraded: string } | undefined> {
+    const registry = this.byHost.get(host);
+    if (registry?.check) return registry.check(host, signal);
+    await this.get(host).ping({ signal });
+    return undefined;
   }
 }

@@ -1,17 +1,25 @@
 /** The runtimes of every configured host (any kind), and one readiness check per host. */
 import { Runtimes } from '../../adapters/runtimes.js';
+import type { ContainerSelector } from '../../core/domain/catalog.js';
 import type { DeckhandConfig } from '../config.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { Module } from './module.js';
 
 export function wireRuntimes(config: DeckhandConfig, infra: Infrastructure): Module & { runtimes: Runtimes } {
-  const runtimes = new Runtimes(config.hosts, { defaultTimeoutMs: config.limits.hostTimeoutMs, logger: infra.logger });
+  const selectors: Record<string, ContainerSelector[]> = {};
+  for (const service of config.catalog.projects.flatMap((p) => p.environments.flatMap((e) => e.services))) {
+    (selectors[service.host] ??= []).push(service.selector);
+  }
+  const runtimes = new Runtimes(config.hosts, { defaultTimeoutMs: config.limits.hostTimeoutMs, logger: infra.logger, selectors });
   return {
     name: 'runtimes',
     runtimes,
     readiness: runtimes.hosts().map((host) => ({
       name: `${config.hosts[host]?.kind ?? 'docker'}:${host}`,
-      check: (signal: AbortSignal) => runtimes.get(host).ping({ signal }),
+      check: (signal: AbortSignal) => runtimes.check(host, signal),
     })),
+    // Hosts that keep a container index build it at start (each within its query timeout) and close it last.
+    start: () => runtimes.start(),
+    close: () => runtimes.close(),
   };
 }
