@@ -7,6 +7,8 @@
  * recorded too. With `{ polling: true }` it also answers getUpdates from the updates given to `pushUpdate`,
  * holding a long poll up to its `timeout`, and answers 409 Conflict to a getUpdates that arrives while
  * another one is held (two pollers on one token); without it getUpdates is an unknown method as before.
+ * `fail(fault)` makes it answer like a Bot API in trouble (429 with `retry_after`, 502, …) until
+ * `fail(undefined)`; the refused calls are recorded too, with the status they got.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +20,22 @@ export interface RecordedCall {
   payload: Record<string, unknown>;
   /** What the fake answered in `result` (a message for sendMessage/editMessageText), if it answered ok. */
   result?: unknown;
+  /** The HTTP status it answered (200 when it took the call). */
+  status: number;
+  /** When the call arrived (Date.now()). */
+  at: number;
 }
+
+/** How the fake answers while a fault is set: Telegram's error shape, with `retry_after` for a 429. */
+export interface Fault {
+  status: number;
+  /** Seconds, sent as `parameters.retry_after` (Telegram sends it with 429). */
+  retryAfter?: number;
+  /** Only these methods fail (default: every method). */
+  methods?: readonly string[];
+}
+
+const FAULT_DESCRIPTION: Record<number, string> = { 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
 
 /** A message as this fake Bot API keeps it: the latest text and inline keyboard. */
 export interface FakeMessage {
@@ -62,6 +79,7 @@ export class FakeTelegramApi {
   private readonly updates: { update_id: number }[] = [];
   /** The getUpdates being held, woken by `pushUpdate`. */
   private held: { wake(): void } | undefined;
+  private fault: Fault | undefined;
 
   constructor(private readonly options: FakeTelegramApiOptions = {}) {}
 
@@ -69,6 +87,11 @@ export class FakeTelegramApi {
   pushUpdate(update: { update_id: number }): void {
     this.updates.push(update);
     this.held?.wake();
+  }
+
+  /** Answers every call (of `fault.methods`, if given) with `fault` from now on; `undefined` ends it. */
+  fail(fault: Fault | undefined): void {
+    this.fault = fault;
   }
 
   /** Starts on a free port of 127.0.0.1; returns the apiRoot to give the bot. */
@@ -127,11 +150,22 @@ export class FakeTelegramApi {
     if (!match) return [404, { ok: false, error_code: 404, description: 'Not Found' }];
     const [, token = '', method = ''] = match;
     const payload = await readJson(req);
-    const call: RecordedCall = { method, token, payload };
+    const call: RecordedCall = { method, token, payload, status: 0, at: Date.now() };
     this.calls.push(call);
-    const [status, body] = method === 'getUpdates' && this.options.polling ? await this.getUpdates(payload, req) : this.answer(method, payload);
+    const faulted = this.faultFor(method);
+    const [status, body] = faulted ?? (method === 'getUpdates' && this.options.polling ? await this.getUpdates(payload, req) : this.answer(method, payload));
+    call.status = status;
     if (status === 200) call.result = (body as { result?: unknown }).result;
     return [status, body];
+  }
+
+  private faultFor(method: string): [number, unknown] | undefined {
+    const fault = this.fault;
+    if (!fault || (fault.methods && !fault.methods.includes(method))) return undefined;
+    const description = FAULT_DESCRIPTION[fault.status] ?? 'Error';
+    const retry = fault.retryAfter === undefined ? {} : { parameters: { retry_after: fault.retryAfter } };
+    const text = fault.status === 429 && fault.retryAfter !== undefined ? `${description}: retry after ${fault.retryAfter}` : description;
+    return [fault.status, { ok: false, error_code: fault.status, description: text, ...retry }];
   }
 
   private answer(method: string, payload: Record<string, unknown>): [number, unknown] {
