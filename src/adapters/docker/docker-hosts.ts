@@ -31,6 +31,11 @@ export const hostConfigSchema = z
     timeoutMs: z.number().int().positive().max(300_000).optional(),
     /** Deadline of each engine call of an action (create, stop, rename, start, remove, restart); default 30 s. */
     actionTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+    /**
+     * Keep a live index of the catalog's containers on this host, so status needs no engine call (default
+     * true); false for an engine whose event stream cannot be had (status then always asks the engine).
+     */
+    index: z.boolean().optional(),
     /** Full resync of the container index while its event stream is up; default 5 min. */
     indexResyncMs: z.number().int().min(1_000).max(86_400_000).optional(),
   })
@@ -162,7 +167,7 @@ export class DockerRuntimeRegistry implements RuntimeRegistry {
       if (actionTimeoutMs !== undefined) runtimeOptions.actionTimeoutMs = actionTimeoutMs;
       if (options.logger !== undefined) runtimeOptions.logger = options.logger;
       const selectors = options.selectors?.[name] ?? [];
-      if (selectors.length > 0) {
+      if (selectors.length > 0 && config.index !== false) {
         runtimeOptions.index = { selectors, ...(config.indexResyncMs !== undefined ? { resyncIntervalMs: config.indexResyncMs } : {}) };
       }
       this.runtimes.set(name, new DockerRuntime(name, docker, runtimeOptions));

@@ -327,6 +327,26 @@ describe('the container index: when the event stream drops', () => {
   });
 });
 
+describe('the container index: configured per host', () => {
+  it('is kept for hosts with catalog selectors unless the host says index: false', async () => {
+    const p = project('config');
+    await fixture.create({ ...sleeper, name: `${p.app}-api-1`, labels: { app: p.app, role: 'api' } });
+    const registry = new DockerRuntimeRegistry(
+      { on: { url: proxy.url, indexResyncMs: 60_000 }, off: { url: proxy.url, index: false }, bare: { url: proxy.url } },
+      { selectors: { on: [p.api], off: [p.api] } },
+    );
+    closers.push(() => registry.close());
+    await registry.start();
+
+    expect(registry.get('on').indexHealth()).toEqual({ live: true });
+    expect(registry.get('off').indexHealth()).toBeUndefined();
+    expect(registry.get('bare').indexHealth()).toBeUndefined();
+    proxy.reset();
+    expect((await registry.get('off').find([p.api]))[0]).toHaveLength(1);
+    expect(proxy.seen(/\/containers\/json/)).toHaveLength(1);
+  });
+});
+
 describe('the container index: an engine away at start', () => {
   it('does not hold start-up, reports the host down (not degraded), and comes up once the engine answers', async () => {
     const p = project('late');
