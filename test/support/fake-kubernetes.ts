@@ -66,6 +66,8 @@ export class FakeKubernetes {
   readonly requests: RecordedRequest[] = [];
   /** Watch streams end after this many events (then the client must resume); Infinity: never. */
   dropWatchesAfter = Number.POSITIVE_INFINITY;
+  /** Requests whose path matches are never answered (a cluster that hangs). */
+  stall: RegExp | undefined;
   private readonly store = new Map<string, Obj>();
   private readonly events: { rv: number; plural: string; type: string; object: Obj }[] = [];
   private readonly watchers = new Set<Watcher>();
@@ -168,9 +170,9 @@ export class FakeKubernetes {
     return this.get('deployments', namespace, name);
   }
 
-  replicaSets(namespace: string, deployment: string): Obj[] {
-    const d = this.get('deployments', namespace, deployment);
-    return this.list('replicasets', namespace).filter((rs) => rs.metadata.ownerReferences?.[0]?.uid === d?.metadata.uid);
+  replicaSets(namespace: string, deployment: string, view = false): Obj[] {
+    const d = this.store.get(this.key('deployments', namespace, deployment));
+    return this.list('replicasets', namespace, undefined, view).filter((rs) => rs.metadata.ownerReferences?.[0]?.uid === d?.metadata.uid);
   }
 
   pods(namespace: string, deployment: string): Obj[] {
@@ -195,6 +197,7 @@ export class FakeKubernetes {
     const query = Object.fromEntries(url.searchParams);
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query });
     const body = await readBody(req);
+    if (this.stall?.test(url.pathname)) return;
     if (req.headers.authorization !== 'Bearer test-token') return this.status(res, 401, 'Unauthorized', 'Unauthorized');
     if (url.pathname === '/version') return this.send(res, 200, { major: '1', minor: '31', gitVersion: 'v1.31.0-fake', platform: 'linux/amd64' });
     const m = /^\/(?:api\/v1|apis\/apps\/v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?(?:\/(log))?$/.exec(url.pathname);
@@ -307,11 +310,12 @@ export class FakeKubernetes {
     return o ? structuredClone(o) : undefined;
   }
 
-  private list(plural: string, namespace: string, labelSelector?: string): Obj[] {
+  /** Copies, unless `view`: the stored objects themselves, for reading only (the controller's counting). */
+  private list(plural: string, namespace: string, labelSelector?: string, view = false): Obj[] {
     const prefix = `${plural}/${namespace}/`;
     return [...this.store.entries()]
       .filter(([k, o]) => k.startsWith(prefix) && matches(o.metadata.labels ?? {}, labelSelector))
-      .map(([, o]) => structuredClone(o));
+      .map(([, o]) => (view ? o : structuredClone(o)));
   }
 
   private put(plural: string, object: Obj): void {
@@ -338,7 +342,7 @@ export class FakeKubernetes {
 
   private tick(): void {
     for (const [k, o] of [...this.store.entries()]) {
-      if (k.startsWith('pods/')) this.runPod(structuredClone(o));
+      if (k.startsWith('pods/') && !o.status.containerStatuses[0].ready) this.runPod(structuredClone(o));
     }
     for (const [k, o] of [...this.store.entries()]) {
       if (k.startsWith('deployments/')) this.reconcile(structuredClone(o), false);
@@ -353,6 +357,8 @@ export class FakeKubernetes {
     if (behaviour === 'stuck') return;
     const now = new Date().toISOString();
     if (behaviour === 'crash') {
+      // The kubelet backs off: after a few restarts the pod stays in CrashLoopBackOff for a while.
+      if (cs.restartCount >= 3) return;
       cs.restartCount += 1;
       cs.lastState = { terminated: { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now } };
       cs.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${cs.name}` } };
@@ -371,7 +377,7 @@ export class FakeKubernetes {
   /** One step of the Deployment controller (surge 1, unavailable 0); `settle` brings a new one up at once. */
   private reconcile(d: Obj, settle: boolean): void {
     const ns = d.metadata.namespace;
-    const owned = () => this.replicaSets(ns, d.metadata.name);
+    const owned = () => this.replicaSets(ns, d.metadata.name, true).map((rs) => structuredClone(rs));
     const hash = templateHash(d.spec.template);
     let sets = owned();
     const maxRevision = Math.max(0, ...sets.map((rs) => Number(rs.metadata.annotations['deployment.kubernetes.io/revision'])));
@@ -404,7 +410,7 @@ export class FakeKubernetes {
     sets = owned();
     const revision = current.metadata.annotations['deployment.kubernetes.io/revision'];
     const desired = d.spec.replicas;
-    const podsOf = (rs: Obj) => this.list('pods', ns).filter((p) => p.metadata.ownerReferences?.[0]?.name === rs.metadata.name);
+    const podsOf = (rs: Obj) => this.list('pods', ns, undefined, true).filter((p) => p.metadata.ownerReferences?.[0]?.name === rs.metadata.name);
     const newPods = podsOf(current);
     const old = sets.filter((rs) => rs.metadata.name !== current!.metadata.name).flatMap(podsOf);
     let progressed = false;

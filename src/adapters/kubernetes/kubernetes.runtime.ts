@@ -223,13 +223,13 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
     return { from, via: 'patch' };
   }
 
-  /** Brings the workload back to revision `revision` (`kubectl rollout undo --to-revision`) and drops the mark. */
+  /**
+   * Brings the workload back to revision `revision` (`kubectl rollout undo --to-revision`) and drops the
+   * mark. The template is put back even when the revision number still reads `revision`: the controller
+   * may not have seen the change being undone yet (and an identical template changes nothing).
+   */
   async undoTo(ref: WorkloadRef, revision: string): Promise<void> {
     const w = await this.readWorkload(ref, 'action');
-    if ((await this.currentRevision(ref, w)) === revision) {
-      await this.clearMark(ref);
-      return;
-    }
     await this.restoreTemplate(ref, w, revision, true);
   }
 
