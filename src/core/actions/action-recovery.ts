@@ -51,7 +51,7 @@ async function recoverOne(action: PendingAction, deps: RecoveryDeps): Promise<Re
   const elapsed = action.claimedAt ? now.getTime() - action.claimedAt.getTime() : 0;
   const name = (id: string) => deps.personName?.(id) ?? id;
   if (action.message) await deps.notifier.edit(action.message, resultReply(action, outcome, [], elapsed, name)).catch((e: unknown) => log.warn({ err: e }, 'cannot edit action message'));
-  await deps.notifier.announce(action.plan.project, finishedAnnouncement(action, outcome, elapsed)).catch((e: unknown) => log.warn({ err: e }, 'cannot announce'));
+  await deps.notifier.announce(action.plan.project, finishedAnnouncement(action, outcome, elapsed), { key: `action:${action.id}:finished` }).catch((e: unknown) => log.warn({ err: e }, 'cannot announce'));
   await auditAction(deps, action, 'recovered', result);
   log.warn({ restored, problems }, 'recovered an action cut short by a restart');
   return { actionId: action.id, restored, problems };

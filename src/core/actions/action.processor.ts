@@ -69,7 +69,7 @@ async function execute(action: PendingAction, deps: ActionRunDeps, lease: Deploy
     const progress = new ActionProgress(action, deps, records);
     const ctx: RunContext = { action, deps, progress, ...(signal ? { signal } : {}) };
     if (overridden) await progress.step(`Running despite the manual lock: ${describeLock(overridden, 'UTC', name(deps))}`);
-    await deps.notifier.announce(action.plan.project, startedAnnouncement(action, name(deps))).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot announce'));
+    await deps.notifier.announce(action.plan.project, startedAnnouncement(action, name(deps)), { key: `action:${action.id}:started` }).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot announce'));
     const outcome = await run(ctx);
     await conclude(ctx, records, outcome);
   } finally {
@@ -121,7 +121,7 @@ async function conclude(ctx: RunContext, records: Map<string, Deployment>, outco
   }
   await deps.pendingActions.finish(action.id, outcome.status, outcome.result).catch((e: unknown) => log.error({ err: e }, 'cannot finish action'));
   await progress.finish(outcome);
-  await deps.notifier.announce(action.plan.project, finishedAnnouncement(action, outcome, progress.elapsedMs())).catch((e: unknown) => log.warn({ err: e }, 'cannot announce'));
+  await deps.notifier.announce(action.plan.project, finishedAnnouncement(action, outcome, progress.elapsedMs()), { key: `action:${action.id}:finished` }).catch((e: unknown) => log.warn({ err: e }, 'cannot announce'));
   await auditAction(deps, action, outcome.status === 'succeeded' ? 'ran' : 'failed', outcome.result, progress.elapsedMs());
   log.info({ status: outcome.status, result: outcome.result }, 'action finished');
 }

@@ -77,9 +77,10 @@ export interface CiDelivery {
 }
 
 /** A chat outage must not turn a recorded deploy into a webhook failure (the CI would not resend it anyway). */
-async function announce(deps: CiEventDeps, project: string, reply: Reply): Promise<void> {
+async function announce(deps: CiEventDeps, project: string, reply: Reply, delivery: CiDelivery): Promise<void> {
   try {
-    await deps.notifier.announce(project, reply);
+    // Keyed by the delivery: the CI redelivering it (or a second replica handling it) announces it once.
+    await deps.notifier.announce(project, reply, { key: `ci:${delivery.source}:${delivery.deliveryId}` });
   } catch (err) {
     deps.logger.warn({ err, project }, 'github webhook announcement failed');
   }
@@ -110,7 +111,7 @@ async function onDeploymentStatus(deps: CiEventDeps, e: CiDeploymentStatus, deli
   if (!target) return 'unmapped';
   const deploy: ExternalDeploy = { ...e.record, target, repo: e.repo, status: e.status };
   if (!(await record(deps, deploy, delivery))) return 'duplicate';
-  await announce(deps, target.project, deployAnnouncement({ deploy, repo: e.repo, ref: e.ref, sha: e.sha, description: e.description, link: e.link }));
+  await announce(deps, target.project, deployAnnouncement({ deploy, repo: e.repo, ref: e.ref, sha: e.sha, description: e.description, link: e.link }), delivery);
   return 'recorded';
 }
 
@@ -122,11 +123,11 @@ async function onWorkflowRun(deps: CiEventDeps, e: CiWorkflowRun, delivery: CiDe
   if (environment === null || !e.status) {
     const mode = deps.announceRuns ?? 'all';
     if (mode === 'none' || (mode === 'failures' && e.run.conclusion === 'success')) return 'ignored';
-    await announce(deps, target.project, workflowAnnouncement(e.repo, e.workflow.name, e.run));
+    await announce(deps, target.project, workflowAnnouncement(e.repo, e.workflow.name, e.run), delivery);
     return 'announced';
   }
   if (!(await record(deps, { ...e.record, target, repo: e.repo, status: e.status }, delivery))) return 'duplicate';
-  await announce(deps, target.project, workflowAnnouncement(e.repo, e.workflow.name, e.run, `${target.project}/${target.env} (${target.service})`));
+  await announce(deps, target.project, workflowAnnouncement(e.repo, e.workflow.name, e.run, `${target.project}/${target.env} (${target.service})`), delivery);
   return 'recorded';
 }
 

