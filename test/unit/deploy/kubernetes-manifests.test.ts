@@ -229,9 +229,9 @@ describe('the Kubernetes manifests', () => {
         'core/pods:get', 'core/pods:list', 'core/pods:watch', 'core/pods/log:get', 'core/configmaps:get',
         'apps/replicasets:get', 'apps/replicasets:list', 'apps/replicasets:watch',
         'apps/controllerrevisions:get', 'apps/controllerrevisions:list', 'apps/controllerrevisions:watch',
-        'apps/deployments:get', 'apps/deployments:watch', 'apps/deployments:patch',
-        'apps/statefulsets:get', 'apps/statefulsets:watch', 'apps/statefulsets:patch',
-        'apps/daemonsets:get', 'apps/daemonsets:watch', 'apps/daemonsets:patch',
+        'apps/deployments:get', 'apps/deployments:list', 'apps/deployments:watch', 'apps/deployments:patch',
+        'apps/statefulsets:get', 'apps/statefulsets:list', 'apps/statefulsets:watch', 'apps/statefulsets:patch',
+        'apps/daemonsets:get', 'apps/daemonsets:list', 'apps/daemonsets:watch', 'apps/daemonsets:patch',
       ].sort(),
     );
     for (const r of rules) {
