@@ -3,6 +3,7 @@ import type { ContainerSelector } from '../core/domain/catalog.js';
 import type { Logger } from '../core/ports/logger.port.js';
 import { HostUnreachableError, type Runtime, type RuntimeRegistry } from '../core/ports/runtime.port.js';
 import { DockerRuntimeRegistry, hostConfigSchema as dockerHostSchema } from './docker/docker-hosts.js';
+import { KubernetesRuntimeRegistry, kubernetesHostSchema } from './kubernetes/kubernetes-hosts.js';
 
 /**
  * Every runtime kind Deckhand can act on. A host of the config names its kind (`kind:`, default `docker`);
@@ -12,7 +13,7 @@ import { DockerRuntimeRegistry, hostConfigSchema as dockerHostSchema } from './d
  */
 
 /** Each kind's host schema; docker's `kind` is optional, so hosts written before kinds existed still parse. */
-const HOST_SCHEMAS = [dockerHostSchema] as const;
+const HOST_SCHEMAS = [dockerHostSchema, kubernetesHostSchema] as const;
 
 type HostOf<K extends RuntimeKind> = Extract<RuntimeHostConfig, { kind?: K }>;
 type KindRegistry<K extends RuntimeKind> = (hosts: Record<string, HostOf<K>>, options: RuntimeOptions) => RuntimeRegistry & KindLifecycle;
@@ -27,6 +28,8 @@ interface KindLifecycle {
 
 const KINDS: { [K in RuntimeKind]: KindRegistry<K> } = {
   docker: (hosts, o) => new DockerRuntimeRegistry(hosts, { ...(o.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: o.defaultTimeoutMs } : {}), ...(o.logger ? { logger: o.logger } : {}), ...(o.selectors ? { selectors: o.selectors } : {}) }),
+  // Loads @kubernetes/client-node only when a kubernetes host's runtime makes its first call.
+  kubernetes: (hosts, o) => new KubernetesRuntimeRegistry(hosts, { ...(o.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: o.defaultTimeoutMs } : {}), ...(o.logger ? { logger: o.logger } : {}) }),
 };
 
 /** The kinds there are, for messages. */

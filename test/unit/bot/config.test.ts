@@ -147,6 +147,6 @@ describe('config: where a service runs', () => {
   });
 
   it('refuses a host of an unknown kind, naming the field and the kinds there are', () => {
-    expect(problems(base.replace('d1: { url:', 'd1: { kind: nomad, url:'))).toEqual(['line 2: hosts.d1.kind: expected one of: docker (a host without kind: is docker)']);
+    expect(problems(base.replace('d1: { url:', 'd1: { kind: nomad, url:'))).toEqual(['line 2: hosts.d1.kind: expected one of: docker, kubernetes (a host without kind: is docker)']);
   });
 });
