@@ -37,20 +37,26 @@ export async function waitForRollout(w: RolloutWait): Promise<WaitOutcome> {
 
   const openWatch = async (): Promise<void> => {
     if (stopped) return;
+    let events = 0;
     try {
       const opened = await w.watch(
         rv,
         (object) => {
+          events += 1;
           const next = (object.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
           if (next) rv = next;
           poke();
         },
         (err) => {
           if (stopped) return;
+          const status = (err as { statusCode?: number } | null)?.statusCode;
           // 410 Gone: the resourceVersion is too old to resume from; start from the next read.
-          if ((err as { statusCode?: number } | null)?.statusCode === 410) rv = '';
+          if (status === 410) rv = '';
           w.log.debug({ err, resourceVersion: rv }, 'watch ended; opening it again');
-          rewatchTimer = setTimeout(() => void openWatch(), err ? REWATCH_MS : 0);
+          // A stream that carried events is resumed at once; a refused or empty one waits a poll interval,
+          // so a watch Deckhand may not open (RBAC) or one closed at once does not spin.
+          const delay = status !== undefined && status !== 410 ? w.pollMs : events > 0 ? 0 : err ? REWATCH_MS : Math.min(w.pollMs, 1_000);
+          rewatchTimer = setTimeout(() => void openWatch(), delay);
           poke();
         },
       );

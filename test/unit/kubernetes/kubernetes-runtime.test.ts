@@ -303,6 +303,19 @@ describe('failures', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('follows the rollout by looking every poll interval when it may not watch, without retrying the watch in a loop', async () => {
+    const polling = new KubernetesRuntime('eu-cluster', { kubeconfig, context: 'fake' }, { namespace: 'shop', pollMs: 250 });
+    const { unit } = deployment();
+    fake.forbid({ verb: 'watch', resource: 'deployments' });
+    const before = fake.watchRequests().length;
+    const started = Date.now();
+    const result = await polling.rollout(request(unit, '1.1'), async () => {});
+    expect(result.status).toBe('succeeded');
+    const tried = fake.watchRequests().length - before;
+    expect(tried).toBeGreaterThanOrEqual(1);
+    expect(tried).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 250) + 1);
+  });
+
   it('resumes watch streams that drop, from the last resourceVersion seen', async () => {
     // Polling is off (an hour): only the watch can tell the rollout moved on.
     const watching = new KubernetesRuntime('eu-cluster', { kubeconfig, context: 'fake' }, { namespace: 'shop', pollMs: 3_600_000 });
