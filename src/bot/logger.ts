@@ -64,8 +64,12 @@ export function maskUrls(text: string): string {
   return maskUrlCredentials(text).replace(/([a-z][a-z0-9+.-]*:\/\/):([^\s@/]+)@/gi, `$1:${MASK}@`);
 }
 
-/** Error serializer: message, type, code and stack stay in logs (never in chat); URL credentials masked. */
+/**
+ * Error serializer: message, type, code and stack stay in logs (never in chat); URL credentials masked. A
+ * summary the caller made (`{ message, code?, cause? }`, no stack) keeps its own fields.
+ */
 export function serializeError(err: unknown): Record<string, unknown> {
+  if (isSummary(err)) return summaryOf(err);
   if (!(err instanceof Error)) return { message: maskUrls(String(err)) };
   const out: Record<string, unknown> = {
     type: err.constructor?.name ?? err.name,
@@ -75,6 +79,21 @@ export function serializeError(err: unknown): Record<string, unknown> {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' || typeof code === 'number') out.code = code;
   if (err.cause !== undefined) out.cause = serializeError(err.cause);
+  return out;
+}
+
+function isSummary(err: unknown): err is Record<string, unknown> & { message: string } {
+  if (typeof err !== 'object' || err === null || err instanceof Error) return false;
+  const proto: unknown = Object.getPrototypeOf(err);
+  return (proto === Object.prototype || proto === null) && typeof (err as { message?: unknown }).message === 'string';
+}
+
+function summaryOf(err: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(err)) {
+    if (v === undefined) continue;
+    out[k] = typeof v === 'string' ? maskUrls(v) : k === 'cause' ? serializeError(v) : v;
+  }
   return out;
 }
 

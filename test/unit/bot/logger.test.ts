@@ -73,6 +73,16 @@ describe('createLogger', () => {
     expect(String(err.stack)).not.toContain('p4ss');
   });
 
+  it('keeps the fields of an error summary the caller made, instead of "[object Object]"', () => {
+    const { logger, records } = capture();
+
+    logger.warn({ err: { message: 'The database cannot be reached.', cause: "Can't reach postgresql://u:p4ss@db:5432", code: 'P1001' } }, 'store unavailable');
+    logger.warn({ err: { message: 'connect ECONNREFUSED', cause: new Error('inner') } }, 'redis connection error');
+
+    expect(records()[0]?.err).toEqual({ message: 'The database cannot be reached.', cause: "Can't reach postgresql://u:****@db:5432", code: 'P1001' });
+    expect(records()[1]?.err).toMatchObject({ message: 'connect ECONNREFUSED', cause: { type: 'Error', message: 'inner' } });
+  });
+
   it('respects the level, keeps child bindings and satisfies the core Logger port', () => {
     const { logger, records } = capture('info');
     const core = asCoreLogger(logger).child({ requestId: 'r-1' });
