@@ -165,16 +165,17 @@ export class DeliveryQueue implements Notifier {
 
   /**
    * Queues a reply to a command or click: a message of its own (never grouped), tried until the reply's
-   * expiry (15 min), and the core told where its buttons were posted (`attach`, `onPosted`).
+   * expiry (15 min), and the core told where its buttons were posted (`attach`, `onPosted`). Throws when the
+   * outbox cannot be written (the caller sends the reply itself rather than leave it in memory).
    */
   async reply(chatId: string, reply: Reply, options: { key: string; attach?: string[] }): Promise<void> {
-    await this.put(chatId, 'send', reply, { key: options.key, attach: options.attach, standalone: true, ttlMs: this.settings.replyTtlMs });
+    await this.put(chatId, 'send', reply, { key: options.key, attach: options.attach, standalone: true, ttlMs: this.settings.replyTtlMs, direct: true });
   }
 
   /** A reply that replaces the clicked message (the click's answer), through the outbox like `reply`. */
   async replyInPlace(ref: MessageRef, reply: Reply, options: { key: string; attach?: string[] }): Promise<void> {
     const parsed = refSchema.parse(ref);
-    await this.put(parsed.chatId, 'edit', reply, { target: parsed.messageId, key: options.key, attach: options.attach, ttlMs: this.settings.replyTtlMs });
+    await this.put(parsed.chatId, 'edit', reply, { target: parsed.messageId, key: options.key, attach: options.attach, ttlMs: this.settings.replyTtlMs, direct: true });
   }
 
   stats(): DeliveryStats {
@@ -217,7 +218,7 @@ export class DeliveryQueue implements Notifier {
     chatId: string,
     kind: NewOutboxEntry['kind'],
     reply: Reply,
-    extra: { target?: string; key?: string; attach?: string[]; standalone?: boolean; ttlMs?: number },
+    extra: { target?: string; key?: string; attach?: string[]; standalone?: boolean; ttlMs?: number; direct?: boolean },
   ): Promise<void> {
     const now = this.timers.now();
     const key = extra.key === undefined ? randomUUID() : `${keySchema.parse(extra.key)}:${this.settings.platform}:${chatId}`;
@@ -231,6 +232,11 @@ export class DeliveryQueue implements Notifier {
       at: now,
       expiresAt: now + (extra.ttlMs ?? this.settings.pushTtlMs),
     };
+    if (extra.direct) {
+      this.count(kind, await this.opts.outbox.put(entry));
+      this.counters.accepted += 1;
+      return this.wake();
+    }
     this.counters.accepted += 1;
     if (this.spool.length > 0) return this.keep(entry);
     try {

@@ -8,7 +8,7 @@ import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { ReadinessCheck } from '../http/readiness.js';
 import { toBotCommands } from './telegram.command-parser.js';
-import { createTelegramHandlers } from './telegram.handlers.js';
+import { createTelegramHandlers, type ReplyOutbox } from './telegram.handlers.js';
 import { createPoller, type Poller, type PollingState } from './telegram.polling.js';
 import type { RenderOptions } from './telegram.renderer.js';
 import { checkUpdate } from './telegram.update-schema.js';
@@ -55,7 +55,9 @@ export interface TelegramAdapterOptions {
    * …); default 5 attempts, waits up to 60 s. Replies are retried by their lane (`replies`) instead.
    */
   retry?: Partial<AutoRetryOptions>;
-  /** How replies are retried: inline wait, expiry (15 min), backoff, and the clock they run on. */
+  /** Where replies go (the platform's DeliveryQueue over the outbox); absent: replies are sent inline through the lanes. */
+  outbox?: ReplyOutbox;
+  /** How replies sent inline are retried: inline wait, expiry (15 min), backoff, and the clock they run on. */
   replies?: Omit<ReplyLanesOptions, 'platform' | 'logger' | 'timers'> & { timers?: DeliveryTimers };
   render?: RenderOptions;
   now?: () => Date;
@@ -117,6 +119,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
     now: opts.now ?? (() => new Date()),
     render: opts.render,
     lanes,
+    outbox: opts.outbox,
   });
   const onError = (err: { error: unknown; ctx: { update: { update_id: number } } }) => {
     logger.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed');

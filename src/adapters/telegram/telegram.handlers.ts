@@ -8,6 +8,7 @@ import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { dispatchInbound, type InboundDispatch, type PostedMessage } from '../inbound-dispatch.js';
 import { failureSummary } from '../notifier/delivery.errors.js';
+import type { DeliveryQueue } from '../notifier/delivery.queue.js';
 import { ReplyGivenUp, type ReplyLanes } from '../notifier/delivery.reply-lanes.js';
 import { pendingIdsOf } from '../notifier/message-attach.js';
 import { decodeCallbackData } from './telegram.callback-data.js';
@@ -22,9 +23,18 @@ export interface HandlerDeps {
   isFirstSeen: (updateId: number) => Promise<boolean>;
   now: () => Date;
   render?: RenderOptions;
-  /** The per-chat lanes replies are sent and retried through. */
+  /** The per-chat lanes replies are sent and retried through (and answerCallbackQuery always). */
   lanes: ReplyLanes;
+  /**
+   * The outbox replies go through (the platform's DeliveryQueue): the handler returns once the reply is
+   * written, so a webhook is answered without waiting for the chat's send slot, and the reply survives a
+   * restart. A reply the outbox cannot take (PostgreSQL away) is sent inline through the lane instead.
+   */
+  outbox?: ReplyOutbox;
 }
+
+/** What the handlers need of the delivery queue. */
+export type ReplyOutbox = Pick<DeliveryQueue, 'reply' | 'replyInPlace'>;
 
 export const INVALID_BUTTON_TEXT = 'This button is no longer valid.';
 
@@ -52,10 +62,13 @@ async function handleCommand(deps: HandlerDeps, ctx: Context): Promise<void> {
     text,
   };
   const chat = message.chat.id;
+  const key = replyKey(ctx);
   // A bot cannot write to one member of a group only: every answer to a command is shown in the chat.
   await dispatchInbound(inbound(deps), event, {
     render: (reply) => renderTelegram(reply, deps.render),
-    post: async (messages, reply) => keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply),
+    post: async (messages, reply) =>
+      (await queued(deps, () => deps.outbox?.reply(String(chat), reply, { key, attach: pendingIdsOf(reply) }))) ??
+      keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply),
   });
 }
 
@@ -77,6 +90,8 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
     messageRef: { platform: TELEGRAM, chatId: String(message.chat.id), messageId: String(message.message_id) },
   };
   const chat = message.chat.id;
+  const key = replyKey(ctx);
+  const clicked = { platform: TELEGRAM, chatId: String(message.chat.id), messageId: String(message.message_id) };
   // The core answers clicks within the host timeout, so the query is answered once the answer is known.
   await dispatchInbound(inbound(deps), event, {
     render: (reply) => renderTelegram(reply, deps.render),
@@ -86,13 +101,39 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
     whisper: (_messages, reply) => answerClick(deps, ctx, { text: reply.text.slice(0, 200), show_alert: true }),
     post: async (messages, reply) => {
       await answerClick(deps, ctx);
-      return keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply);
+      return (
+        (await queued(deps, () => deps.outbox?.reply(String(chat), reply, { key, attach: pendingIdsOf(reply) }))) ??
+        keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply)
+      );
     },
     replace: async (messages, reply) => {
       await answerClick(deps, ctx);
-      return keyboardAt(chat, await editWithMessages(ctx.api, chat, message.message_id, messages), reply);
+      return (
+        (await queued(deps, () => deps.outbox?.replyInPlace(clicked, reply, { key, attach: pendingIdsOf(reply) }))) ??
+        keyboardAt(chat, await editWithMessages(ctx.api, chat, message.message_id, messages), reply)
+      );
     },
   });
+}
+
+/** The outbox key of an update's reply: a redelivered update (or a second replica) queues it once. */
+function replyKey(ctx: Context): string {
+  return `reply:${ctx.update.update_id}`;
+}
+
+/**
+ * Hands a reply to the outbox: [] once it is written (the outbox tells the core where its buttons went);
+ * undefined when there is no outbox or it could not be written, and the reply is sent inline instead.
+ */
+async function queued(deps: HandlerDeps, put: () => Promise<void> | undefined): Promise<[] | undefined> {
+  if (!deps.outbox) return undefined;
+  try {
+    await put();
+    return [];
+  } catch (err) {
+    deps.logger.warn({ err: failureSummary(err) }, 'outbox not writable; sending the reply directly');
+    return undefined;
+  }
 }
 
 /**

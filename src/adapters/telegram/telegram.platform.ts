@@ -41,18 +41,9 @@ export const telegramPlatform = {
     const token = e.TELEGRAM_BOT_TOKEN!;
     const [{ createTelegramAdapter }, { createTelegramDelivery, TELEGRAM_LIMITS }] = await Promise.all([import('./telegram.adapter.js'), import('./telegram.delivery.js')]);
     const webhook = e.TELEGRAM_WEBHOOK_URL;
-    const adapter = createTelegramAdapter({
-      token,
-      apiRoot: e.TELEGRAM_API_ROOT,
-      core: ctx.core,
-      logger: ctx.logger,
-      mode: webhook ? { kind: 'webhook', url: webhook, secretToken: e.TELEGRAM_WEBHOOK_SECRET! } : { kind: 'polling' },
-      isFirstSeen: (id) => ctx.isFirstSeen(String(id)),
-      // Telegram allows one getUpdates per token at a time: replicas sharing the token take turns by lease.
-      pollingLease: !webhook && ctx.lease ? { lease: ctx.lease(`telegram-poller:${secretDigest(token)}`, POLLING_LEASE_TTL_MS) } : undefined,
-    });
-    // Pushes go through per-chat queues that keep Telegram's limits; replies use the adapter's own client and
-    // are retried in its per-chat reply lanes when they cannot be sent at once.
+    // Every outbound message goes through the outbox, delivered per chat within Telegram's limits; replies too
+    // (the adapter writes them there and returns), except when the outbox cannot be written: those are sent
+    // at once on the adapter's own client and retried in its per-chat reply lanes.
     const { queue } = createTelegramDelivery({
       token,
       apiRoot: e.TELEGRAM_API_ROOT,
@@ -63,6 +54,17 @@ export const telegramPlatform = {
       logger: ctx.logger,
       // The limits are the bot token's, whichever replica sends: kept in Redis when there is one.
       gate: ctx.rateGate?.(`telegram:${secretDigest(token)}`, TELEGRAM_LIMITS),
+    });
+    const adapter = createTelegramAdapter({
+      token,
+      apiRoot: e.TELEGRAM_API_ROOT,
+      core: ctx.core,
+      logger: ctx.logger,
+      mode: webhook ? { kind: 'webhook', url: webhook, secretToken: e.TELEGRAM_WEBHOOK_SECRET! } : { kind: 'polling' },
+      isFirstSeen: (id) => ctx.isFirstSeen(String(id)),
+      outbox: queue,
+      // Telegram allows one getUpdates per token at a time: replicas sharing the token take turns by lease.
+      pollingLease: !webhook && ctx.lease ? { lease: ctx.lease(`telegram-poller:${secretDigest(token)}`, POLLING_LEASE_TTL_MS) } : undefined,
     });
     return {
       id: TELEGRAM,
