@@ -5,9 +5,9 @@ export type IsFirstSeen<K = string> = (eventId: K) => boolean | Promise<boolean>
  * Default in-process redelivery filter for the chat adapters and webhooks: an LRU of the last `capacity`
  * ids (a hit refreshes the id). With several replicas, pass a shared store instead (PrismaProcessedEvents).
  */
-export function createMemoryDedupe<K = string>(capacity = 10_000): (eventId: K) => boolean {
+export function createMemoryDedupe<K = string>(capacity = 10_000): ((eventId: K) => boolean) & { forget(eventId: K): void } {
   const seen = new Map<K, true>();
-  return (eventId) => {
+  const firstSeen = (eventId: K): boolean => {
     if (seen.has(eventId)) {
       seen.delete(eventId);
       seen.set(eventId, true);
@@ -20,4 +20,5 @@ export function createMemoryDedupe<K = string>(capacity = 10_000): (eventId: K) 
     }
     return true;
   };
+  return Object.assign(firstSeen, { forget: (eventId: K) => void seen.delete(eventId) });
 }

@@ -48,6 +48,16 @@ export function processedEventsContract(make: (clock: { now(): Date }) => Promis
       expect(await events.firstSeen('slack', 'old')).toBe(true);
     });
 
+    it('handles an event again once it was forgotten (its handler failed), and only that event', async () => {
+      await events.firstSeen('github', 'd-1');
+      await events.firstSeen('github', 'd-2');
+      await events.forget('github', 'd-1');
+      expect(await events.firstSeen('github', 'd-1')).toBe(true);
+      expect(await events.firstSeen('github', 'd-1')).toBe(false);
+      expect(await events.firstSeen('github', 'd-2')).toBe(false);
+      await events.forget('github', 'never-seen');
+    });
+
     it('keeps an event seen exactly at the cutoff', async () => {
       await events.firstSeen('slack', 'edge');
       now = at(60);

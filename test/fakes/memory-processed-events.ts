@@ -13,6 +13,10 @@ export class MemoryProcessedEvents implements ProcessedEvents {
     return true;
   }
 
+  async forget(platform: string, eventId: string): Promise<void> {
+    this.seen.delete(`${platform}\u0000${eventId}`);
+  }
+
   async prune(ttlMs: number): Promise<number> {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new Error('ttl must be a positive whole number of milliseconds');
     const cutoff = this.now().getTime() - ttlMs;

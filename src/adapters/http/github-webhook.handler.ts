@@ -20,6 +20,8 @@ export interface GitHubWebhookOptions extends CiEventDeps {
   secret: string;
   /** True once per delivery id (share one across replicas, e.g. PrismaProcessedEvents); default in-memory. */
   isFirstSeen?: IsFirstSeen;
+  /** Forgets a delivery whose handling failed, so GitHub's redelivery of it is handled (with `isFirstSeen`). */
+  forgetSeen?: (delivery: string) => Promise<void>;
   /** Largest body accepted; default 1 MiB. */
   maxBodyBytes?: number;
 }
@@ -39,7 +41,9 @@ const HANDLED = new Set<string>(['deployment_status', 'workflow_run']);
 
 export function createGitHubWebhookHandler(options: GitHubWebhookOptions): RouteHandler {
   const { secret, maxBodyBytes } = optionsSchema.parse({ secret: options.secret, maxBodyBytes: options.maxBodyBytes });
-  const isFirstSeen = options.isFirstSeen ?? createMemoryDedupe();
+  const local = createMemoryDedupe();
+  const isFirstSeen = options.isFirstSeen ?? local;
+  const forgetLocal = async (delivery: string) => local.forget(delivery);
   const logger = options.logger.child({ webhook: 'github' });
 
   /** Validates the payload and returns it as the core's CI event, or a short description of what is wrong. */
@@ -74,7 +78,15 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
     const work = parse(event as Handled, payload.value);
     if (!work.ok) return sendJson(res, 400, { error: `invalid ${event} payload`, detail: work.problem });
     if (!(await isFirstSeen(delivery))) return sendJson(res, 200, { status: 'duplicate', delivery });
-    const outcome = await handleCiEvent(options, work.event, { source: 'github', deliveryId: `github-${delivery}` });
+    let outcome: Awaited<ReturnType<typeof handleCiEvent>>;
+    try {
+      outcome = await handleCiEvent(options, work.event, { source: 'github', deliveryId: `github-${delivery}` });
+    } catch (err) {
+      // Not handled: a redelivery must not be taken for a duplicate. 503, so GitHub shows it as failed.
+      await (options.forgetSeen ?? forgetLocal)(delivery).catch(() => undefined);
+      logger.error({ err: { message: err instanceof Error ? err.message : String(err) }, event, delivery }, 'github webhook could not be handled; redeliver it');
+      return sendJson(res, 503, { error: 'could not record the delivery right now; redeliver it later', delivery });
+    }
     logger.info({ event, delivery, outcome, receivedAt: options.clock.now() }, 'github webhook handled');
     sendJson(res, 200, { status: outcome, delivery });
   };

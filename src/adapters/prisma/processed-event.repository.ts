@@ -53,6 +53,12 @@ export class PrismaProcessedEvents implements ProcessedEvents {
     return true;
   }
 
+  async forget(platform: string, eventId: string): Promise<void> {
+    const k = key.parse({ platform, eventId });
+    this.seenWhileAway.delete(`${k.platform}:${k.eventId}`);
+    await this.prisma.processedEvent.deleteMany({ where: k });
+  }
+
   async prune(ttlMs: number): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - ttl.parse(ttlMs));
     const { count } = await this.prisma.processedEvent.deleteMany({ where: { seenAt: { lt: cutoff } } });

@@ -24,6 +24,7 @@ export function wireDeploys(env: Env, config: DeckhandConfig, infra: Infrastruct
     incidents: stores.incidents,
     audit: stores.audit,
     isFirstSeen: (id) => stores.processed.firstSeen('github', id),
+    forgetSeen: (id) => stores.processed.forget('github', id),
     resolveService: (repo, ghEnv) => {
       const r = github.repos[repo];
       if (!r) return null;

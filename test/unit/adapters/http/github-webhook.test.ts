@@ -78,6 +78,25 @@ describe('GitHub webhook signatures', () => {
     expect(s.deployments.rows).toHaveLength(1);
     expect(s.notifier.announcements).toHaveLength(1);
   });
+
+  it('answers 503 when the delivery cannot be recorded, and handles GitHub’s redelivery of it once it can', async () => {
+    const deployments = new MemoryDeploymentStore();
+    const recent = deployments.recent.bind(deployments);
+    let down = true;
+    deployments.recent = async (...args) => {
+      if (down) throw new Error("Can't reach database server at 127.0.0.1:5432");
+      return recent(...args);
+    };
+    const s = await start({ deployments });
+    const body = example('deployment_status', 0);
+    const failed = await s.post('deployment_status', body, { delivery: 'abc-9' });
+    expect(failed).toEqual({ status: 503, body: { error: 'could not record the delivery right now; redeliver it later', delivery: 'abc-9' } });
+    expect(JSON.stringify(failed.body)).not.toContain('127.0.0.1');
+    down = false;
+    expect(await s.post('deployment_status', body, { delivery: 'abc-9' })).toEqual({ status: 200, body: { status: 'recorded', delivery: 'abc-9' } });
+    expect(await s.post('deployment_status', body, { delivery: 'abc-9' })).toEqual({ status: 200, body: { status: 'duplicate', delivery: 'abc-9' } });
+    expect(s.notifier.announcements).toHaveLength(1);
+  });
 });
 
 describe('GitHub webhook audit', () => {
