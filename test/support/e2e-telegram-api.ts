@@ -8,7 +8,9 @@
  * holding a long poll up to its `timeout`, and answers 409 Conflict to a getUpdates that arrives while
  * another one is held (two pollers on one token); without it getUpdates is an unknown method as before.
  * `fail(fault)` makes it answer like a Bot API in trouble (429 with `retry_after`, 502, …) until
- * `fail(undefined)`; the refused calls are recorded too, with the status they got.
+ * `fail(undefined)`; the refused calls are recorded too, with the status they got. With
+ * `{ enforceLimits: true }` it enforces Telegram's limits on messages sent or edited (1/s per chat, 20/min per
+ * group, 30/s per bot), counted at arrival over the calls it took: one more is answered 429 with `retry_after`.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,7 +67,16 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 export interface FakeTelegramApiOptions {
   /** Serve getUpdates (long polling) with Telegram's 409 for a second concurrent poller. */
   polling?: boolean;
+  /** Answer 429 (with `retry_after`) to a send or edit past 1/s per chat, 20/min per group or 30/s per bot. */
+  enforceLimits?: boolean;
 }
+
+/** The methods Telegram's message limits count (a call to a chat that posts or changes a message). */
+const LIMITED_METHODS = new Set(['sendMessage', 'sendDocument', 'sendPhoto', 'editMessageText', 'editMessageReplyMarkup']);
+/** Telegram's limits for bots, as [calls, window ms]. */
+const CHAT_LIMIT = [1, 1000] as const;
+const GROUP_LIMIT = [20, 60_000] as const;
+const BOT_LIMIT = [30, 1000] as const;
 
 const CONFLICT = 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running';
 
@@ -80,6 +91,8 @@ export class FakeTelegramApi {
   /** The getUpdates being held, woken by `pushUpdate`. */
   private held: { wake(): void } | undefined;
   private fault: Fault | undefined;
+  /** Arrival times of the limited calls taken, per chat and for the bot (enforceLimits). */
+  private readonly taken = new Map<string, number[]>();
 
   constructor(private readonly options: FakeTelegramApiOptions = {}) {}
 
@@ -152,7 +165,7 @@ export class FakeTelegramApi {
     const payload = await readJson(req);
     const call: RecordedCall = { method, token, payload, status: 0, at: Date.now() };
     this.calls.push(call);
-    const faulted = this.faultFor(method);
+    const faulted = this.faultFor(method) ?? this.limitFor(method, payload, call.at);
     const [status, body] = faulted ?? (method === 'getUpdates' && this.options.polling ? await this.getUpdates(payload, req) : this.answer(method, payload));
     call.status = status;
     if (status === 200) call.result = (body as { result?: unknown }).result;
@@ -166,6 +179,29 @@ export class FakeTelegramApi {
     const retry = fault.retryAfter === undefined ? {} : { parameters: { retry_after: fault.retryAfter } };
     const text = fault.status === 429 && fault.retryAfter !== undefined ? `${description}: retry after ${fault.retryAfter}` : description;
     return [fault.status, { ok: false, error_code: fault.status, description: text, ...retry }];
+  }
+
+  /** With enforceLimits: Telegram's 429 for a limited call past a window; a call let through is counted. */
+  private limitFor(method: string, payload: Record<string, unknown>, at: number): [number, unknown] | undefined {
+    if (!this.options.enforceLimits || !LIMITED_METHODS.has(method) || payload.chat_id === undefined) return undefined;
+    const chat = String(payload.chat_id);
+    const windows: [string, readonly [number, number]][] = [[chat, CHAT_LIMIT], ['bot', BOT_LIMIT]];
+    if (chat.startsWith('-')) windows.push([chat, GROUP_LIMIT]);
+    let waitMs = 0;
+    for (const [key, [limit, windowMs]] of windows) {
+      const recent = (this.taken.get(key) ?? []).filter((t) => t > at - windowMs);
+      if (recent.length >= limit) waitMs = Math.max(waitMs, recent[recent.length - limit]! + windowMs - at);
+    }
+    if (waitMs > 0) {
+      const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+      return [429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } }];
+    }
+    for (const key of [chat, 'bot']) {
+      const kept = (this.taken.get(key) ?? []).filter((t) => t > at - GROUP_LIMIT[1]);
+      kept.push(at);
+      this.taken.set(key, kept);
+    }
+    return undefined;
   }
 
   private answer(method: string, payload: Record<string, unknown>): [number, unknown] {
