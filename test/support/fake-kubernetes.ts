@@ -13,7 +13,9 @@ import { join } from 'node:path';
  * each tick moves one replica over (surge 1, unavailable 0). How a pod of an image behaves is in its tag:
  * `:crash…` crash-loops, `:stuck…` never gets ready (so the progress deadline passes), anything else gets
  * ready on the next tick. An image under `/missing` is denied by an admission webhook, as an image policy
- * that checks the registry would. No StatefulSet or DaemonSet controller: their lists answer empty.
+ * that checks the registry would. It plays the StatefulSet controller as well (ControllerRevisions, pods
+ * `<name>-<ordinal>` replaced from the highest ordinal down, one at a time, OrderedReady, including its
+ * known issue: a broken pod is waited for even after the template is reverted). No DaemonSet controller.
  */
 
 type Obj = Record<string, any>;
@@ -32,7 +34,7 @@ export interface DeploymentSeed {
 }
 
 export interface Forbidden {
-  verb: 'get' | 'list' | 'watch' | 'patch';
+  verb: 'get' | 'list' | 'watch' | 'patch' | 'delete';
   resource: string;
 }
 
@@ -166,6 +168,42 @@ export class FakeKubernetes {
     return this.get('deployments', seed.namespace, seed.name)!;
   }
 
+  /** A StatefulSet whose first revision is already rolled out. */
+  addStatefulSet(seed: DeploymentSeed): Obj {
+    const containers = [{ name: 'app', image: seed.image, env: seed.env ?? [], resources: {} }, ...(seed.sidecars ?? [])];
+    this.put('statefulsets', {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { ...this.meta(seed.namespace, seed.name), labels: { app: seed.name, ...seed.labels }, generation: 1, annotations: {} },
+      spec: {
+        replicas: seed.replicas ?? 2,
+        selector: { matchLabels: { app: seed.name } },
+        serviceName: seed.name,
+        podManagementPolicy: 'OrderedReady',
+        template: { metadata: { labels: { app: seed.name }, creationTimestamp: null }, spec: { containers } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+        revisionHistoryLimit: 10,
+      },
+      status: {},
+    });
+    this.reconcileStatefulSet(this.get('statefulsets', seed.namespace, seed.name)!, true);
+    return this.get('statefulsets', seed.namespace, seed.name)!;
+  }
+
+  statefulSet(namespace: string, name: string): Obj | undefined {
+    return this.get('statefulsets', namespace, name);
+  }
+
+  statefulSetPods(namespace: string, name: string): Obj[] {
+    const uid = this.store.get(this.key('statefulsets', namespace, name))?.metadata.uid;
+    return this.list('pods', namespace).filter((p) => p.metadata.ownerReferences?.[0]?.uid === uid).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  }
+
+  controllerRevisions(namespace: string, name: string): Obj[] {
+    const uid = this.store.get(this.key('statefulsets', namespace, name))?.metadata.uid;
+    return this.list('controllerrevisions', namespace).filter((r) => r.metadata.ownerReferences?.[0]?.uid === uid);
+  }
+
   deployment(namespace: string, name: string): Obj | undefined {
     return this.get('deployments', namespace, name);
   }
@@ -204,7 +242,7 @@ export class FakeKubernetes {
     if (!m || !COLLECTIONS[m[2]!]) return this.status(res, 404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
     const [, namespace, plural, name, sub] = m as unknown as [string, string, string, string | undefined, string | undefined];
     const watching = query.watch === 'true';
-    const verb = req.method === 'PATCH' ? 'patch' : watching ? 'watch' : name === undefined ? 'list' : 'get';
+    const verb = req.method === 'PATCH' ? 'patch' : req.method === 'DELETE' ? 'delete' : watching ? 'watch' : name === undefined ? 'list' : 'get';
     const resource = sub ? `${plural}/${sub}` : plural;
     if (plural === 'secrets' || this.forbidden.some((f) => f.verb === verb && f.resource === resource)) {
       const group = COLLECTIONS[plural]!.group === 'apps/v1' ? 'apps' : '';
@@ -217,6 +255,10 @@ export class FakeKubernetes {
     if (sub === 'log') return this.podLog(res, found, query);
     if (req.method === 'GET') return this.send(res, 200, found);
     if (req.method === 'PATCH') return this.patch(res, plural, found, String(req.headers['content-type'] ?? ''), body, query.dryRun === 'All');
+    if (req.method === 'DELETE' && plural === 'pods') {
+      this.remove('pods', found);
+      return this.send(res, 200, { ...found, metadata: { ...found.metadata, deletionTimestamp: new Date().toISOString() } });
+    }
     return this.status(res, 405, 'MethodNotAllowed', 'method not allowed');
   }
 
@@ -346,6 +388,7 @@ export class FakeKubernetes {
     }
     for (const [k, o] of [...this.store.entries()]) {
       if (k.startsWith('deployments/')) this.reconcile(structuredClone(o), false);
+      if (k.startsWith('statefulsets/')) this.reconcileStatefulSet(structuredClone(o), false);
     }
   }
 
@@ -476,9 +519,68 @@ export class FakeKubernetes {
     }
   }
 
-  private createPod(rs: Obj, ready: boolean): void {
+  /** One step of the StatefulSet controller: OrderedReady, rolling from the highest ordinal down. */
+  private reconcileStatefulSet(sts: Obj, settle: boolean): void {
+    const ns = sts.metadata.namespace;
+    const hash = templateHash(sts.spec.template);
+    const revisions = this.list('controllerrevisions', ns, undefined, true).filter((r) => r.metadata.ownerReferences?.[0]?.uid === sts.metadata.uid);
+    const maxRevision = Math.max(0, ...revisions.map((r) => r.revision));
+    const revisionName = `${sts.metadata.name}-${hash}`;
+    const existing = revisions.find((r) => r.metadata.name === revisionName);
+    if (!existing) {
+      this.put('controllerrevisions', {
+        apiVersion: 'apps/v1',
+        kind: 'ControllerRevision',
+        metadata: { ...this.meta(ns, revisionName), labels: { ...sts.spec.template.metadata.labels, 'controller.kubernetes.io/hash': hash }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name, uid: sts.metadata.uid, controller: true }] },
+        revision: maxRevision + 1,
+        data: { spec: { template: { ...structuredClone(sts.spec.template), $patch: 'replace' } } },
+      });
+    } else if (existing.revision < maxRevision) {
+      this.put('controllerrevisions', { ...structuredClone(existing), revision: maxRevision + 1 });
+    }
+    const pods = () => this.list('pods', ns, undefined, true).filter((p) => p.metadata.ownerReferences?.[0]?.uid === sts.metadata.uid);
+    const desired = sts.spec.replicas;
+    const ordinal = (p: Obj) => Number(p.metadata.name.slice(sts.metadata.name.length + 1));
+    const create = (i: number, ready: boolean) => this.createPod({ metadata: { name: sts.metadata.name, namespace: ns, uid: sts.metadata.uid }, spec: { template: sts.spec.template } }, ready, { name: `${sts.metadata.name}-${i}`, kind: 'StatefulSet', labels: { 'controller-revision-hash': revisionName, 'statefulset.kubernetes.io/pod-name': `${sts.metadata.name}-${i}` } });
+    if (settle) {
+      for (let i = 0; i < desired; i++) create(i, true);
+    } else {
+      const now = pods().sort((a, b) => ordinal(a) - ordinal(b));
+      const missing = Array.from({ length: desired }, (_, i) => i).find((i) => !now.some((p) => ordinal(p) === i));
+      const allReady = now.every((p) => p.status.containerStatuses[0].ready);
+      if (missing !== undefined) {
+        if (allReady) create(missing, false);
+      } else if (allReady) {
+        // Every pod ready: replace the highest ordinal still on an older revision.
+        const stale = [...now].reverse().find((p) => p.metadata.labels['controller-revision-hash'] !== revisionName);
+        if (stale) this.remove('pods', stale);
+      }
+    }
+    const all = pods();
+    const ready = all.filter((p) => p.status.containerStatuses[0].ready).length;
+    const updated = all.filter((p) => p.metadata.labels['controller-revision-hash'] === revisionName).length;
+    const previous = sts.status.currentRevision ?? revisionName;
+    const current = updated === desired && ready === desired ? revisionName : previous;
+    const status = {
+      observedGeneration: sts.metadata.generation,
+      replicas: all.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      currentReplicas: all.filter((p) => p.metadata.labels['controller-revision-hash'] === current).length,
+      updatedReplicas: updated,
+      currentRevision: current,
+      updateRevision: revisionName,
+      collisionCount: 0,
+    };
+    if (JSON.stringify(status) !== JSON.stringify(sts.status)) {
+      sts.status = status;
+      this.put('statefulsets', sts);
+    }
+  }
+
+  private createPod(rs: Obj, ready: boolean, as: { name: string; kind: string; labels: Record<string, string> } | undefined = undefined): void {
     const template = rs.spec.template;
-    const name = `${rs.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+    const name = as?.name ?? `${rs.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
     const now = new Date().toISOString();
     const statuses = template.spec.containers.map((c: Obj) => ({
       name: c.name,
@@ -492,7 +594,7 @@ export class FakeKubernetes {
     this.put('pods', {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { ...this.meta(rs.metadata.namespace, name), labels: { ...template.metadata.labels }, annotations: { ...template.metadata.annotations }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid, controller: true }] },
+      metadata: { ...this.meta(rs.metadata.namespace, name), labels: { ...template.metadata.labels, ...as?.labels }, annotations: { ...template.metadata.annotations }, ownerReferences: [{ apiVersion: 'apps/v1', kind: as?.kind ?? 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid, controller: true }] },
       spec: { ...structuredClone(template.spec), nodeName: 'node-1' },
       status: { phase: ready ? 'Running' : 'Pending', startTime: now, podIP: '10.0.0.1', containerStatuses: statuses, ...(ready ? { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } : {}) },
     });

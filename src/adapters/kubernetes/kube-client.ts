@@ -25,6 +25,7 @@ export interface KubeApi {
   listPods(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]>;
   podLog(namespace: string, pod: string, container: string, options: PodLogOptions, signal: AbortSignal): Promise<string>;
   readConfigMap(namespace: string, name: string, signal: AbortSignal): Promise<Json>;
+  deletePod(namespace: string, name: string, signal: AbortSignal): Promise<void>;
   /**
    * Watches one workload from `resourceVersion`; `onDone` is called once when the stream ends (the server
    * closed it, the connection dropped, or `stop` was called). Resolves with the way to stop it.
@@ -136,6 +137,10 @@ class ClientKubeApi implements KubeApi {
 
   async readConfigMap(namespace: string, name: string, signal: AbortSignal): Promise<Json> {
     return json(await this.core.readNamespacedConfigMap({ name, namespace }, options(signal)));
+  }
+
+  async deletePod(namespace: string, name: string, signal: AbortSignal): Promise<void> {
+    await this.core.deleteNamespacedPod({ name, namespace }, options(signal));
   }
 
   async watchWorkload(kind: WorkloadKind, namespace: string, name: string, resourceVersion: string, onEvent: (e: WatchEvent) => void, onDone: (err: unknown) => void): Promise<{ stop(): void }> {

@@ -442,6 +442,23 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
     const data = structuredClone(cr.data) as Json;
     const patch = mark ? { ...data, metadata: { annotations: { [UNDO_ANNOTATION]: null } } } : data;
     await this.patch(ref, patch, 'application/strategic-merge-patch+json');
+    if (ref.kind === 'statefulset') await this.deleteBrokenPods(ref, w, revision);
+  }
+
+  /**
+   * A StatefulSet (OrderedReady) waits for a broken pod to get ready before it replaces it, even once its
+   * template is back: its documented known issue. So the pods of the undone revision that are not ready
+   * are deleted, and the controller recreates them from the restored template.
+   */
+  private async deleteBrokenPods(ref: WorkloadRef, w: WorkloadObject, revision: string): Promise<void> {
+    const pods = (await this.call('action', {}, { verb: 'list', resource: 'pods', namespace: ref.namespace }, (api, signal) => api.listPods(ref.namespace, podSelector(w), signal))) as unknown as PodObject[];
+    const container = boundContainer(ref, w.spec.template)?.name ?? '';
+    const broken = pods.filter(
+      (p) => p.metadata.ownerReferences?.some((o) => o.uid === w.metadata.uid) && p.metadata.labels?.['controller-revision-hash'] !== revision && !podSummary(p, container).ready,
+    );
+    for (const p of broken) {
+      await this.call('action', {}, { verb: 'delete', resource: 'pods', namespace: ref.namespace, name: p.metadata.name }, (api, signal) => api.deletePod(ref.namespace, p.metadata.name, signal));
+    }
   }
 }
 
