@@ -66,6 +66,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     isFirstSeen: (platform, key) => stores.processed.firstSeen(platform, key),
     lease: infra.lease,
     rateGate: infra.rateGate,
+    metricsRegistry: infra.metricsRegistry,
   });
   const modules = [infra, stores, runtimes, actions, incidents];
   if (!server) return { core, platforms, ...lifecycle(modules, infra.logger) };

@@ -145,6 +145,8 @@ describe('deckhand server (built), Telegram webhook mode', () => {
     const text = await res.text();
     expect(text).toMatch(/^deckhand_commands_total\{intent="status",outcome="ok"\} 1$/m);
     expect(text).toMatch(/^deckhand_command_duration_seconds_count\{intent="status"\} 1$/m);
+    // The replies went out: nothing waits in the outbox.
+    expect(text).toMatch(/^deckhand_outbox_waiting\{platform="telegram"\} 0$/m);
     const { rows } = await world.db.pool.query<{ platform: string; person_id: string; intent: string; outcome: string }>(
       "SELECT platform, person_id, intent, outcome FROM audit_log WHERE platform = 'telegram' ORDER BY id",
     );

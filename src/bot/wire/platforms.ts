@@ -14,6 +14,8 @@ import type { RateLimits, SendGate } from '../../adapters/notifier/delivery.rate
 import type { Lease } from '../../adapters/redis/lease.js';
 import type { OutboxStore } from '../../adapters/notifier/outbox.port.js';
 import type { DeckhandConfig } from '../config.js';
+import { Gauge, type Registry } from 'prom-client';
+import { METRIC_PREFIX } from '../metrics.js';
 import type { Module } from './module.js';
 import type { Env } from '../env.js';
 
@@ -30,6 +32,8 @@ export interface PlatformDeps {
   lease?(name: string, ttlMs: number): Lease;
   /** Rate gates shared by replicas (PlatformContext.rateGate). */
   rateGate?(name: string, limits: RateLimits): SendGate;
+  /** Where the outbox gauge is registered (`deckhand_outbox_waiting`). */
+  metricsRegistry?: Registry;
 }
 
 export interface WiredPlatforms {
@@ -69,6 +73,7 @@ export async function wirePlatforms(env: Env, config: DeckhandConfig, core: Chat
     platforms.push(wired);
   }
   const byId = new Map(platforms.map((p) => [p.id, p]));
+  if (deps.metricsRegistry && platforms.length > 0) registerOutboxGauge(deps.metricsRegistry, platforms);
   return {
     platforms,
     routes: platforms.flatMap((p) => p.routes),
@@ -96,6 +101,20 @@ export async function wirePlatforms(env: Env, config: DeckhandConfig, core: Chat
       return Object.fromEntries(left);
     },
   };
+}
+
+/** `deckhand_outbox_waiting{platform}`: messages waiting in the outbox (every replica's), read at each scrape. */
+function registerOutboxGauge(registry: Registry, platforms: readonly WiredPlatform[]): void {
+  new Gauge({
+    name: `${METRIC_PREFIX}outbox_waiting`,
+    help: 'Outbound chat messages waiting in the outbox (all replicas), by platform; -1 while the outbox cannot be read.',
+    labelNames: ['platform'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await Promise.all(platforms.map(async (p) => [p.id, await p.pending().catch(() => -1)] as const));
+      for (const [platform, n] of counts) this.set({ platform }, n);
+    },
+  });
 }
 
 /** The platforms as one module: connected last, stopped first; the sends in flight get a bounded chance to finish. */
