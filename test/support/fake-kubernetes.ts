@@ -15,7 +15,8 @@ import { join } from 'node:path';
  * ready on the next tick. An image under `/missing` is denied by an admission webhook, as an image policy
  * that checks the registry would. It plays the StatefulSet controller as well (ControllerRevisions, pods
  * `<name>-<ordinal>` replaced from the highest ordinal down, one at a time, OrderedReady, including its
- * known issue: a broken pod is waited for even after the template is reverted). No DaemonSet controller.
+ * known issue: a broken pod is waited for even after the template is reverted) and the DaemonSet controller
+ * (one pod per node of node-1 and node-2, replaced one at a time, an unavailable one of an old revision at once).
  */
 
 type Obj = Record<string, any>;
@@ -190,6 +191,35 @@ export class FakeKubernetes {
     return this.get('statefulsets', seed.namespace, seed.name)!;
   }
 
+  /** A DaemonSet whose first revision runs on every node. */
+  addDaemonSet(seed: DeploymentSeed): Obj {
+    const containers = [{ name: 'app', image: seed.image, env: seed.env ?? [], resources: {} }, ...(seed.sidecars ?? [])];
+    this.put('daemonsets', {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { ...this.meta(seed.namespace, seed.name), labels: { app: seed.name, ...seed.labels }, generation: 1, annotations: {} },
+      spec: {
+        selector: { matchLabels: { app: seed.name } },
+        template: { metadata: { labels: { app: seed.name }, creationTimestamp: null }, spec: { containers } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+        revisionHistoryLimit: 10,
+      },
+      status: {},
+    });
+    this.reconcileDaemonSet(this.get('daemonsets', seed.namespace, seed.name)!, true);
+    return this.get('daemonsets', seed.namespace, seed.name)!;
+  }
+
+  daemonSet(namespace: string, name: string): Obj | undefined {
+    return this.get('daemonsets', namespace, name);
+  }
+
+  /** The pods of a StatefulSet or DaemonSet (owned by it directly), by name. */
+  ownedPods(plural: 'statefulsets' | 'daemonsets', namespace: string, name: string): Obj[] {
+    const uid = this.store.get(this.key(plural, namespace, name))?.metadata.uid;
+    return this.list('pods', namespace).filter((p) => p.metadata.ownerReferences?.[0]?.uid === uid).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  }
+
   statefulSet(namespace: string, name: string): Obj | undefined {
     return this.get('statefulsets', namespace, name);
   }
@@ -199,8 +229,8 @@ export class FakeKubernetes {
     return this.list('pods', namespace).filter((p) => p.metadata.ownerReferences?.[0]?.uid === uid).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   }
 
-  controllerRevisions(namespace: string, name: string): Obj[] {
-    const uid = this.store.get(this.key('statefulsets', namespace, name))?.metadata.uid;
+  controllerRevisions(namespace: string, name: string, plural: 'statefulsets' | 'daemonsets' = 'statefulsets'): Obj[] {
+    const uid = this.store.get(this.key(plural, namespace, name))?.metadata.uid;
     return this.list('controllerrevisions', namespace).filter((r) => r.metadata.ownerReferences?.[0]?.uid === uid);
   }
 
@@ -389,6 +419,7 @@ export class FakeKubernetes {
     for (const [k, o] of [...this.store.entries()]) {
       if (k.startsWith('deployments/')) this.reconcile(structuredClone(o), false);
       if (k.startsWith('statefulsets/')) this.reconcileStatefulSet(structuredClone(o), false);
+      if (k.startsWith('daemonsets/')) this.reconcileDaemonSet(structuredClone(o), false);
     }
   }
 
@@ -519,25 +550,70 @@ export class FakeKubernetes {
     }
   }
 
-  /** One step of the StatefulSet controller: OrderedReady, rolling from the highest ordinal down. */
-  private reconcileStatefulSet(sts: Obj, settle: boolean): void {
-    const ns = sts.metadata.namespace;
-    const hash = templateHash(sts.spec.template);
-    const revisions = this.list('controllerrevisions', ns, undefined, true).filter((r) => r.metadata.ownerReferences?.[0]?.uid === sts.metadata.uid);
+  /** The ControllerRevision of the workload's template: created, or an older one brought back under a new number. */
+  private revisionFor(owner: Obj, kind: string, hashLabel: string): { name: string; hash: string } {
+    const ns = owner.metadata.namespace;
+    const hash = templateHash(owner.spec.template);
+    const revisions = this.list('controllerrevisions', ns, undefined, true).filter((r) => r.metadata.ownerReferences?.[0]?.uid === owner.metadata.uid);
     const maxRevision = Math.max(0, ...revisions.map((r) => r.revision));
-    const revisionName = `${sts.metadata.name}-${hash}`;
-    const existing = revisions.find((r) => r.metadata.name === revisionName);
+    const name = `${owner.metadata.name}-${hash}`;
+    const existing = revisions.find((r) => r.metadata.name === name);
     if (!existing) {
       this.put('controllerrevisions', {
         apiVersion: 'apps/v1',
         kind: 'ControllerRevision',
-        metadata: { ...this.meta(ns, revisionName), labels: { ...sts.spec.template.metadata.labels, 'controller.kubernetes.io/hash': hash }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name, uid: sts.metadata.uid, controller: true }] },
+        metadata: { ...this.meta(ns, name), labels: { ...owner.spec.template.metadata.labels, [hashLabel]: hash }, ownerReferences: [{ apiVersion: 'apps/v1', kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true }] },
         revision: maxRevision + 1,
-        data: { spec: { template: { ...structuredClone(sts.spec.template), $patch: 'replace' } } },
+        data: { spec: { template: { ...structuredClone(owner.spec.template), $patch: 'replace' } } },
       });
     } else if (existing.revision < maxRevision) {
       this.put('controllerrevisions', { ...structuredClone(existing), revision: maxRevision + 1 });
     }
+    return { name, hash };
+  }
+
+  /** One step of the DaemonSet controller: a pod per node, one replaced at a time (maxUnavailable 1). */
+  private reconcileDaemonSet(ds: Obj, settle: boolean): void {
+    const ns = ds.metadata.namespace;
+    const { hash } = this.revisionFor(ds, 'DaemonSet', 'controller-revision-hash');
+    const nodes = ['node-1', 'node-2'];
+    const pods = () => this.list('pods', ns, undefined, true).filter((p) => p.metadata.ownerReferences?.[0]?.uid === ds.metadata.uid);
+    const create = (node: string, ready: boolean) =>
+      this.createPod({ metadata: { name: ds.metadata.name, namespace: ns, uid: ds.metadata.uid }, spec: { template: ds.spec.template } }, ready, { name: `${ds.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`, kind: 'DaemonSet', node, labels: { 'controller-revision-hash': hash } });
+    if (settle) {
+      for (const node of nodes) create(node, true);
+    } else {
+      const now = pods();
+      const empty = nodes.find((n) => !now.some((p) => p.spec.nodeName === n));
+      const isReady = (p: Obj) => p.status.containerStatuses[0].ready === true;
+      const old = now.filter((p) => p.metadata.labels['controller-revision-hash'] !== hash);
+      const oldUnavailable = old.find((p) => !isReady(p));
+      if (empty !== undefined) create(empty, false);
+      else if (oldUnavailable) this.remove('pods', oldUnavailable);
+      else if (old.length > 0 && now.every(isReady)) this.remove('pods', old[0]!);
+    }
+    const all = pods();
+    const ready = all.filter((p) => p.status.containerStatuses[0].ready).length;
+    const status = {
+      observedGeneration: ds.metadata.generation,
+      desiredNumberScheduled: nodes.length,
+      currentNumberScheduled: all.length,
+      updatedNumberScheduled: all.filter((p) => p.metadata.labels['controller-revision-hash'] === hash).length,
+      numberReady: ready,
+      numberAvailable: ready,
+      numberMisscheduled: 0,
+      ...(nodes.length - ready > 0 ? { numberUnavailable: nodes.length - ready } : {}),
+    };
+    if (JSON.stringify(status) !== JSON.stringify(ds.status)) {
+      ds.status = status;
+      this.put('daemonsets', ds);
+    }
+  }
+
+  /** One step of the StatefulSet controller: OrderedReady, rolling from the highest ordinal down. */
+  private reconcileStatefulSet(sts: Obj, settle: boolean): void {
+    const ns = sts.metadata.namespace;
+    const { name: revisionName } = this.revisionFor(sts, 'StatefulSet', 'controller.kubernetes.io/hash');
     const pods = () => this.list('pods', ns, undefined, true).filter((p) => p.metadata.ownerReferences?.[0]?.uid === sts.metadata.uid);
     const desired = sts.spec.replicas;
     const ordinal = (p: Obj) => Number(p.metadata.name.slice(sts.metadata.name.length + 1));
@@ -578,7 +654,7 @@ export class FakeKubernetes {
     }
   }
 
-  private createPod(rs: Obj, ready: boolean, as: { name: string; kind: string; labels: Record<string, string> } | undefined = undefined): void {
+  private createPod(rs: Obj, ready: boolean, as: { name: string; kind: string; labels: Record<string, string>; node?: string } | undefined = undefined): void {
     const template = rs.spec.template;
     const name = as?.name ?? `${rs.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
     const now = new Date().toISOString();
@@ -595,7 +671,7 @@ export class FakeKubernetes {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { ...this.meta(rs.metadata.namespace, name), labels: { ...template.metadata.labels, ...as?.labels }, annotations: { ...template.metadata.annotations }, ownerReferences: [{ apiVersion: 'apps/v1', kind: as?.kind ?? 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid, controller: true }] },
-      spec: { ...structuredClone(template.spec), nodeName: 'node-1' },
+      spec: { ...structuredClone(template.spec), nodeName: as?.node ?? 'node-1' },
       status: { phase: ready ? 'Running' : 'Pending', startTime: now, podIP: '10.0.0.1', containerStatuses: statuses, ...(ready ? { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } : {}) },
     });
     const image = template.spec.containers[0].image;

@@ -193,8 +193,8 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
 
   async statusOf(ref: WorkloadRef, timing: Timing, opts: CallOptions = {}): Promise<WorkloadStatus> {
     const w = await this.readWorkload(ref, timing, opts);
-    const { pods, newPods } = await this.podsOfWorkload(ref, w, timing, opts);
-    return describeWorkload(ref, w, pods, newPods);
+    const { pods, newPods, revision } = await this.podsOfWorkload(ref, w, timing, opts);
+    return describeWorkload(ref, w, pods, newPods, revision);
   }
 
   /** Checks the image patch with a server-side dry run: the workload is there, Deckhand may patch it, admission accepts it. */
@@ -319,8 +319,8 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
     const infos = await Promise.all(
       refs.map(async ({ ref, w }) => {
         this.remember(ref, w);
-        const { pods, newPods } = await this.podsOfWorkload(ref, w, 'query', opts);
-        return toUnitInfo(describeWorkload(ref, w, pods, newPods), w.metadata.labels ?? {});
+        const { pods, newPods, revision } = await this.podsOfWorkload(ref, w, 'query', opts);
+        return toUnitInfo(describeWorkload(ref, w, pods, newPods, revision), w.metadata.labels ?? {});
       }),
     );
     return infos.sort((a, b) => a.name.localeCompare(b.name));
@@ -359,12 +359,14 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
   }
 
   /** The workload's pods (owned by it or its ReplicaSets) and, among them, those of the revision being rolled out. */
-  private async podsOfWorkload(ref: WorkloadRef, w: WorkloadObject, timing: Timing, opts: CallOptions): Promise<{ pods: PodSummary[]; newPods: PodSummary[] }> {
+  private async podsOfWorkload(ref: WorkloadRef, w: WorkloadObject, timing: Timing, opts: CallOptions): Promise<{ pods: PodSummary[]; newPods: PodSummary[]; revision?: string }> {
     const selector = podSelector(w);
+    let revision: string | undefined;
     const container = boundContainer(ref, w.spec.template)?.name ?? '';
-    const [podList, sets] = await Promise.all([
+    const [podList, sets, revisions] = await Promise.all([
       this.call(timing, opts, { verb: 'list', resource: 'pods', namespace: ref.namespace }, (api, signal) => api.listPods(ref.namespace, selector, signal)),
       ref.kind === 'deployment' ? this.replicaSets(ref, w, timing, opts) : Promise.resolve([]),
+      ref.kind === 'daemonset' ? this.controllerRevisions(ref, w, timing, opts) : Promise.resolve([]),
     ]);
     const raw = podList as unknown as PodObject[];
     let owned: PodObject[];
@@ -374,13 +376,21 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
       owned = raw.filter((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'ReplicaSet' && names.has(o.name)));
       const current = sets.find((s) => s.metadata.annotations?.[REVISION_ANNOTATION] === revisionOf('deployment', w));
       fresh = current ? owned.filter((p) => p.metadata.ownerReferences?.some((o) => o.name === current.metadata.name)) : [];
+    } else if (ref.kind === 'statefulset') {
+      owned = raw.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === w.metadata.uid));
+      // A StatefulSet's pods carry the whole ControllerRevision name.
+      const update = w.status?.updateRevision;
+      fresh = update ? owned.filter((p) => p.metadata.labels?.['controller-revision-hash'] === update) : [];
     } else {
       owned = raw.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === w.metadata.uid));
-      const update = w.status?.updateRevision;
-      fresh = ref.kind === 'statefulset' && update ? owned.filter((p) => p.metadata.labels?.['controller-revision-hash'] === update) : owned;
+      // A DaemonSet's pods carry the newest ControllerRevision's hash (its name after `<daemonset>-`).
+      const newest = revisions.at(-1);
+      const hash = newest?.metadata.labels?.['controller-revision-hash'] ?? newest?.metadata.name.slice(w.metadata.name.length + 1);
+      fresh = hash ? owned.filter((p) => p.metadata.labels?.['controller-revision-hash'] === hash) : [];
+      revision = newest?.metadata.name;
     }
     const summary = (p: PodObject) => podSummary(p, container);
-    return { pods: owned.map(summary), newPods: fresh.map(summary) };
+    return { pods: owned.map(summary), newPods: fresh.map(summary), ...(revision !== undefined ? { revision } : {}) };
   }
 
   private async replicaSets(ref: WorkloadRef, w: WorkloadObject, timing: Timing, opts: CallOptions = {}): Promise<ReplicaSetObject[]> {
@@ -390,8 +400,8 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
     return list.filter((s) => s.metadata.ownerReferences?.some((o) => o.uid === w.metadata.uid));
   }
 
-  private async controllerRevisions(ref: WorkloadRef, w: WorkloadObject): Promise<ControllerRevisionObject[]> {
-    const list = (await this.call('action', {}, { verb: 'list', resource: 'controllerrevisions', namespace: ref.namespace }, (api, signal) =>
+  private async controllerRevisions(ref: WorkloadRef, w: WorkloadObject, timing: Timing = 'action', opts: CallOptions = {}): Promise<ControllerRevisionObject[]> {
+    const list = (await this.call(timing, opts, { verb: 'list', resource: 'controllerrevisions', namespace: ref.namespace }, (api, signal) =>
       api.listControllerRevisions(ref.namespace, podSelector(w), signal),
     )) as unknown as ControllerRevisionObject[];
     return list.filter((r) => r.metadata.ownerReferences?.some((o) => o.uid === w.metadata.uid)).sort((a, b) => a.revision - b.revision);
@@ -468,7 +478,7 @@ interface ReplicaSetObject {
 }
 
 interface ControllerRevisionObject {
-  metadata: { name: string; ownerReferences?: { uid: string }[] };
+  metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { uid: string }[] };
   revision: number;
   data: unknown;
 }

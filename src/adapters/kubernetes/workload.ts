@@ -201,7 +201,8 @@ export function podSummary(pod: PodObject, container: string): PodSummary {
   return summary;
 }
 
-export function describeWorkload(ref: WorkloadRef, w: WorkloadObject, pods: readonly PodSummary[], newPods: readonly PodSummary[]): WorkloadStatus {
+/** `revision`: the DaemonSet's newest ControllerRevision (its status does not name it). */
+export function describeWorkload(ref: WorkloadRef, w: WorkloadObject, pods: readonly PodSummary[], newPods: readonly PodSummary[], revision?: string): WorkloadStatus {
   const s = w.status ?? {};
   const container = boundContainer(ref, w.spec.template);
   const conditions = (s.conditions ?? [])
@@ -221,7 +222,7 @@ export function describeWorkload(ref: WorkloadRef, w: WorkloadObject, pods: read
     available: (daemon ? s.numberAvailable : s.availableReplicas) ?? 0,
     strategy: strategyOf(ref.kind, w),
     conditions,
-    revision: revisionOf(ref.kind, w),
+    revision: revision ?? revisionOf(ref.kind, w),
     rollout: rolloutState(ref.kind, w, newPods),
     pods: [...pods],
   };
