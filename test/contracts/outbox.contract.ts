@@ -76,7 +76,7 @@ export function outboxContract(make: () => Promise<OutboxStore>): void {
       expect(await store.put(entry({ kind: 'edit', target: '77', payload: { reply: { tone: 'info', text: 'progress 2', blocks: [] } } }))).toBe('queued');
       expect(texts(await store.waiting('telegram', '-1001', 10))).toEqual(['progress 1', 'progress 2']);
       // The first try fails: a newer edit is waiting, so the failed one is merged into it rather than retried.
-      await store.retryLater(sending!.seq, { notBefore: T0 + 3_000, error: '429' });
+      await store.retryLater(sending!.seq, { notBefore: T0 + 3_000, error: '429', countsAsFailure: false });
       const rows = await store.waiting('telegram', '-1001', 10);
       expect(texts(rows)).toEqual(['progress 2']);
       expect(rows[0]!.notBefore).toBe(T0 + 3_000);
@@ -105,12 +105,15 @@ export function outboxContract(make: () => Promise<OutboxStore>): void {
       await store.put(entry());
       const [row] = await store.waiting('telegram', '-1001', 10);
       await store.take([row!.seq]);
-      await store.retryLater(row!.seq, { notBefore: T0 + 3_000, error: 'Too Many Requests' });
+      await store.retryLater(row!.seq, { notBefore: T0 + 3_000, error: 'Bad Gateway', countsAsFailure: true });
       await store.put(entry()); // behind the row that waits: the chat waits with it
       expect(await store.claimLanes('telegram', 'a', { now: T0 + 2_999, ...LEASE, limit: 10 })).toEqual([]);
       expect(await store.claimLanes('telegram', 'a', { now: T0 + 3_000, ...LEASE, limit: 10 })).toEqual(['-1001']);
       const rows = await store.waiting('telegram', '-1001', 10);
       expect(rows[0]).toMatchObject({ seq: row!.seq, attempts: 1, notBefore: T0 + 3_000 });
+      // A 429 is not a failure to back off from: it says when to come back.
+      await store.retryLater(row!.seq, { notBefore: T0 + 6_000, error: 'Too Many Requests', countsAsFailure: false });
+      expect((await store.waiting('telegram', '-1001', 1))[0]).toMatchObject({ attempts: 1, notBefore: T0 + 6_000 });
       expect(await store.claimLanes('slack', 'a', { now: T0 + 3_000, ...LEASE, limit: 10 })).toEqual([]);
     });
 

@@ -81,7 +81,7 @@ export class MemoryOutbox implements OutboxStore {
     }
   }
 
-  async retryLater(seq: number, opts: { notBefore: number; error: string }): Promise<void> {
+  async retryLater(seq: number, opts: { notBefore: number; error: string; countsAsFailure: boolean }): Promise<void> {
     const row = this.rows.find((r) => r.seq === seq && (r.state === 'waiting' || r.state === 'sending'));
     if (!row) return;
     const newer = row.target !== undefined && this.rows.find((r) => r !== row && r.state === 'waiting' && sameTarget(r, row));
@@ -94,7 +94,7 @@ export class MemoryOutbox implements OutboxStore {
       return;
     }
     row.state = 'waiting';
-    row.attempts += 1;
+    if (opts.countsAsFailure) row.attempts += 1;
     row.notBefore = opts.notBefore;
     row.lastError = opts.error;
   }

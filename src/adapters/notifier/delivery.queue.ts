@@ -46,7 +46,7 @@ export interface DeliveryQueueOptions {
   onPosted?: OnPosted;
   /** Waiting rows in a chat past which announcements with buttons are grouped too (default 20). */
   maxQueued?: number;
-  /** Backoff after 5xx and network errors: base doubles per consecutive failure of a row up to max (ms). */
+  /** Backoff after 5xx and network errors: base doubles per such failure of a row up to max (default 0.5 s to 15 s). */
   backoff?: { baseMs: number; maxMs: number };
   /** How long an announcement, edit or publish is tried before it is given up (default 24 h). */
   pushTtlMs?: number;
@@ -65,7 +65,7 @@ export interface DeliveryQueueOptions {
 const optionsSchema = z.object({
   platform: z.string().min(1),
   maxQueued: z.number().int().min(1).max(10_000).default(20),
-  backoff: z.object({ baseMs: z.number().min(1), maxMs: z.number().min(1) }).default({ baseMs: 500, maxMs: 30_000 }),
+  backoff: z.object({ baseMs: z.number().min(1), maxMs: z.number().min(1) }).default({ baseMs: 500, maxMs: 15_000 }),
   pushTtlMs: z.number().int().min(1).default(24 * 60 * 60_000),
   replyTtlMs: z.number().int().min(1).default(15 * 60_000),
   leaseMs: z.number().int().min(100).default(15_000),
@@ -442,7 +442,8 @@ export class DeliveryQueue implements Notifier {
     if (failure.kind === 'rate-limited') this.counters.rateLimited += 1;
     else this.counters.transientRetries += 1;
     const error = failureSummary(err).message;
-    for (const seq of dispatch.seqs) await outbox.retryLater(seq, { notBefore: now + delay, error });
+    const countsAsFailure = failure.kind !== 'rate-limited';
+    for (const seq of dispatch.seqs) await outbox.retryLater(seq, { notBefore: now + delay, error, countsAsFailure });
     this.logger.warn({ err: failureSummary(err), chatId, kind: failure.kind, retryInMs: Math.round(delay) }, 'push will be retried');
     return false;
   }

@@ -43,7 +43,7 @@ export interface NewOutboxEntry {
 export interface OutboxEntry extends NewOutboxEntry {
   /** Orders the rows of one chat (ascending). */
   seq: number;
-  /** Failed tries so far (429s and 5xx). */
+  /** 5xx and network failures so far (a 429 is not counted: it says when to come back, not to back off). */
   attempts: number;
   /** Not tried again before this (ms since the epoch); 0 when it may go now. */
   notBefore: number;
@@ -84,7 +84,7 @@ export interface OutboxStore {
    * A failed try: the row waits until `notBefore` (and so does the rest of its chat). When a newer edit of the
    * same message (publish of the same key) is waiting already, the row is merged into it instead.
    */
-  retryLater(seq: number, opts: { notBefore: number; error: string }): Promise<void>;
+  retryLater(seq: number, opts: { notBefore: number; error: string; countsAsFailure: boolean }): Promise<void>;
   /** Rows still waiting for the platform (all chats). */
   backlog(platform: string): Promise<number>;
   /** Forgets ended rows that ended before `before` (their keys may be queued again after that). */

@@ -125,11 +125,12 @@ export class PrismaOutbox implements OutboxStore {
       WHERE "seq" = ANY(${seqs.map(BigInt)}::bigint[]) AND "state" IN ('waiting', 'sending')`;
   }
 
-  async retryLater(seq: number, opts: { notBefore: number; error: string }): Promise<void> {
+  async retryLater(seq: number, opts: { notBefore: number; error: string; countsAsFailure: boolean }): Promise<void> {
     const error = opts.error.slice(0, 500);
+    const failed = opts.countsAsFailure ? 1 : 0;
     try {
       await this.prisma.$executeRaw`
-        UPDATE "outbox_message" SET "state" = 'waiting', "attempts" = "attempts" + 1, "not_before" = ${opts.notBefore}, "last_error" = ${error}
+        UPDATE "outbox_message" SET "state" = 'waiting', "attempts" = "attempts" + ${failed}, "not_before" = ${opts.notBefore}, "last_error" = ${error}
         WHERE "seq" = ${BigInt(seq)} AND "state" IN ('waiting', 'sending')`;
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
