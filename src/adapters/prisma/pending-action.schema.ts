@@ -17,9 +17,28 @@ const plannedServiceBase = z.object({
 
 const unitName = z.string().max(300);
 
+const commit = z.object({ sha: z.string().max(100), title: z.string().max(500), author: z.string().max(200) });
+
+/** What the deploy changes in the service's code (see ServiceChanges), kept so announcements can show it. */
+const serviceChanges = z.discriminatedUnion('known', [
+  z.object({
+    known: z.literal(true),
+    repo: z.string().max(200),
+    base: z.string().max(200),
+    head: z.string().max(200),
+    relation: z.enum(['ahead', 'behind', 'identical', 'diverged']),
+    aheadBy: z.number().int().min(0),
+    behindBy: z.number().int().min(0),
+    commits: z.array(commit).max(50),
+    url: z.string().max(1000),
+  }),
+  z.object({ known: z.literal(false), reason: z.string().max(1000) }),
+]);
+
 const currentPlannedService = plannedServiceBase.extend({
   revision: z.array(z.string().min(1).max(200)).max(200).nullable(),
   units: z.array(unitName).max(200),
+  changes: serviceChanges.optional(),
 });
 
 /**
