@@ -11,6 +11,7 @@ import type { DeckhandConfig } from './config.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
 import { wireActions } from './wire/actions.js';
+import { wireChanges } from './wire/changes.js';
 import { wireDeploys } from './wire/deploys.js';
 import { wireHttp } from './wire/http.js';
 import { wireIncidents } from './wire/incidents.js';
@@ -41,7 +42,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   // Every wired platform adds its delivery to the notifier; jobs and use cases push through it.
   const notifier = createNotifier({}, infra.logger);
   const runtimes = wireRuntimes(config, infra);
-  const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier, { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+  const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier, { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, changes: wireChanges(env, config, infra.logger) });
   const incidents = wireIncidents(env, config, infra, stores, notifier, { server });
   const coreDeps: CoreDeps = {
     catalog: config.catalog,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalEnv } from '../adapters/env-fields.js';
+import { optionalEnv, urlEnv } from '../adapters/env-fields.js';
 import { chatPlatforms, platformEnvShape } from '../adapters/platforms.js';
 
 /** Process environment (secrets and deployment settings). Everything about projects lives in the YAML config. */
@@ -22,6 +22,11 @@ export const envSchema = z
     ALERTMANAGER_WEBHOOK_USER: optional,
     ALERTMANAGER_WEBHOOK_PASSWORD: optional.refine((v) => v === undefined || v.length >= 12, 'must be at least 12 characters'),
     GITHUB_WEBHOOK_SECRET: optional.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+    // Read access to the repositories under github.repos: deploy plans show the commits a deploy brings.
+    GITHUB_TOKEN: optional.refine((v) => v === undefined || /^[A-Za-z0-9_]{20,255}$/.test(v), 'must be a GitHub token (ghp_…, github_pat_…, ghs_…: letters, digits and _)'),
+    GITHUB_API_URL: urlEnv('GitHub API, e.g. https://github.example.com/api/v3'),
+    // Registries spoken to over plain HTTP when reading image labels, besides loopback ones: host:port, comma-separated.
+    REGISTRY_INSECURE: optional,
   })
   .superRefine((e, ctx) => {
     for (const platform of chatPlatforms) if ('checkEnv' in platform) platform.checkEnv(e, ctx);

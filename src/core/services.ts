@@ -3,6 +3,7 @@
  * reports and action runners all take these; none of them owns the type.
  */
 import type { OutageClicks } from './actions/outage-clicks.js';
+import type { ChangeSources } from './deploys/deploy-changes.js';
 import type { Catalog } from './domain/catalog.js';
 import type { RecurringFreeze } from './domain/freeze.js';
 import type { IncidentSettings } from './incidents/incident-settings.js';
@@ -57,6 +58,8 @@ export interface ActionServices {
    * left once it answers (the expiry sweep must share this instance). Without it, such an action may expire.
    */
   outageClicks?: OutageClicks;
+  /** Where a deploy plan finds the commits it brings (images' labels, CI records, the code host); none when absent. */
+  changes?: ChangeSources;
 }
 
 export interface Limits {

@@ -13,6 +13,7 @@ import { OutageClicks } from '../../core/actions/outage-clicks.js';
 import { findService } from '../../core/domain/catalog.js';
 import { personName } from '../../core/domain/people.js';
 import type { ActionServices } from '../../core/services.js';
+import type { ChangeSources } from '../../core/deploys/deploy-changes.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { RuntimeRegistry } from '../../core/ports/runtime.port.js';
 import { JOB_QUEUE } from '../../core/ports/store-errors.js';
@@ -28,6 +29,8 @@ export interface ActionsOptions {
    * put back what it changed and report. Past it the worker closes without it and recovery finishes it.
    */
   shutdownTimeoutMs?: number;
+  /** Where deploy plans find the commits a deploy brings (see wire/changes.ts). */
+  changes?: ChangeSources;
 }
 
 export function wireActions(
@@ -75,6 +78,7 @@ export function wireActions(
       recurringFreezes: config.recurringFreezes,
       confirmTtlMs: config.actions.confirmTtlMs,
       outageClicks,
+      ...(options.changes ? { changes: options.changes } : {}),
     },
     async start() {
       const recovered = await recovery();

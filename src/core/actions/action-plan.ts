@@ -8,6 +8,8 @@ import type { CoreServices } from '../services.js';
 import { findContainers } from './runtime-query.js';
 import { describeFreeze, describeLock, type ActionState } from './action-state.js';
 import { revisionOf } from './revision.js';
+import { deployChanges } from '../deploys/deploy-changes.js';
+import { changesText } from './plan-changes.js';
 
 export const CONFIRM = 'act.confirm';
 export const CANCEL = 'act.cancel';
@@ -29,6 +31,7 @@ export async function buildPlan(
 ): Promise<PlanResult> {
   const found = await findContainers(services, deps);
   const planned: PlannedService[] = [];
+  const runningLabels: Record<string, string>[] = [];
   for (const s of services) {
     const r = found.get(s)!;
     if (!r.ok) return { ok: false, reply: replies.error(`Host ${r.host} is ${r.problem}; cannot plan ${kind} of ${s.name}.`) };
@@ -46,8 +49,37 @@ export async function buildPlan(
       revision: revisionOf(r.containers),
       units: r.containers.map((c) => c.name),
     });
+    runningLabels.push(first.labels);
   }
+  if (kind !== 'restart') await addChanges(env, planned, runningLabels, deps);
   return { ok: true, plan: { kind, project: env.project, env: env.name, services: planned, force } };
+}
+
+/** Looks up, for every service at once, the commits between what runs and the target (never fails). */
+async function addChanges(
+  env: EnvironmentSpec,
+  planned: PlannedService[],
+  runningLabels: readonly Record<string, string>[],
+  deps: CoreServices,
+): Promise<void> {
+  const sources = deps.actions.changes;
+  if (!sources) return;
+  await Promise.all(
+    planned.map(async (s, i) => {
+      const labels = runningLabels[i];
+      const changes = await deployChanges(
+        {
+          project: env.project,
+          env: env.name,
+          service: s.service,
+          current: { image: s.currentImage, version: s.currentVersion, ...(labels ? { labels } : {}) },
+          target: { image: s.targetImage, version: s.targetVersion },
+        },
+        { sources, deployments: deps.actions.deployments, logger: deps.logger },
+      );
+      if (changes) s.changes = changes;
+    }),
+  );
 }
 
 /**
@@ -73,6 +105,8 @@ export function describePlan(action: PendingAction, state: ActionState, personNa
   ]);
   b.table(['SERVICE', plan.kind === 'restart' ? 'VERSION' : 'CHANGE', 'CONTAINERS', 'HOST'], rows);
   if (plan.kind !== 'restart') b.text(plan.services.map((s) => `${s.currentImage} → ${s.targetImage}`).join('\n'));
+  const changes = plan.kind === 'restart' ? undefined : changesText(plan.services);
+  if (changes) b.text(changes);
   const fields = [
     { label: 'Requested by', value: personName(action.requestedBy) },
     { label: 'Lock', value: state.lock ? describeLock(state.lock, tz, personName) : 'none' },

@@ -3,6 +3,7 @@ import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { Reply, Tone } from '../messages/reply.js';
 import type { ActionPlan, PendingAction } from '../ports/pending-action.port.js';
 import type { ActionOutcome } from './action-deps.js';
+import { changesText } from './plan-changes.js';
 
 /** Progress and result messages of a running action, edited into its confirm message. */
 
@@ -52,9 +53,11 @@ export function resultReply(action: PendingAction, outcome: ActionOutcome, steps
 
 export function startedAnnouncement(action: PendingAction, name: Name): Reply {
   const forced = action.plan.force ? ' (forced past lock/freeze)' : '';
-  return new ReplyBuilder(action.plan.force ? 'warning' : 'info')
-    .text(`${actionTitle(action.plan)} started${forced}, ${people(action, name)}.`)
-    .build();
+  const b = new ReplyBuilder(action.plan.force ? 'warning' : 'info').text(`${actionTitle(action.plan)} started${forced}, ${people(action, name)}.`);
+  // What the deploy changes, where it is known (why it is not was said in the plan).
+  const changes = action.plan.kind === 'restart' ? undefined : changesText(action.plan.services.filter((s) => s.changes?.known));
+  if (changes) b.text(changes);
+  return b.build();
 }
 
 export function finishedAnnouncement(action: PendingAction, outcome: ActionOutcome, elapsedMs: number): Reply {

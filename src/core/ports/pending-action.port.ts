@@ -1,4 +1,5 @@
 import type { Platform } from '../messages/inbound.js';
+import type { CommitRelation, CommitSummary } from './code-history.port.js';
 /**
  * Pending actions: a confirmable request (restart, deploy, rollback) stored server-side. Buttons carry
  * only its short id. It expires, is single-use (claimed by one conditional update) and survives restarts.
@@ -35,7 +36,30 @@ export interface PlannedService {
   revision: string[] | null;
   /** Names of the service's units (containers, pods) at request time, as shown in the plan. */
   units: string[];
+  /**
+   * The commits between the running and the target version (deploy, rollback), or why they are unknown.
+   * Absent when no code host is configured for the service, and for restarts.
+   */
+  changes?: ServiceChanges;
 }
+
+/** What a deploy changes in a service's code, frozen at request time (shown in the plan and announcements). */
+export type ServiceChanges =
+  | {
+      known: true;
+      /** `owner/name`. */
+      repo: string;
+      /** Commits of the running and the target version. */
+      base: string;
+      head: string;
+      relation: CommitRelation;
+      aheadBy: number;
+      behindBy: number;
+      /** At most a few, oldest first. */
+      commits: CommitSummary[];
+      url: string;
+    }
+  | { known: false; reason: string };
 
 /** Where the confirm message lives, so progress can edit it in place. */
 export interface MessageRef {
