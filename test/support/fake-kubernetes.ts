@@ -69,6 +69,8 @@ export class FakeKubernetes {
   readonly requests: RecordedRequest[] = [];
   /** Watch streams end after this many events (then the client must resume); Infinity: never. */
   dropWatchesAfter = Number.POSITIVE_INFINITY;
+  /** While true the controllers stand still (a busy controller manager that has not seen changes yet). */
+  paused = false;
   /** Requests whose path matches are never answered (a cluster that hangs). */
   stall: RegExp | undefined;
   private readonly store = new Map<string, Obj>();
@@ -413,6 +415,7 @@ export class FakeKubernetes {
   // ── The controllers ─────────────────────────────────────────────────────────────────────────
 
   private tick(): void {
+    if (this.paused) return;
     for (const [k, o] of [...this.store.entries()]) {
       if (k.startsWith('pods/') && !o.status.containerStatuses[0].ready) this.runPod(structuredClone(o));
     }

@@ -210,7 +210,7 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
    * this is a rollback: the previous revision's whole pod template comes back, as `kubectl rollout undo`.
    */
   async beginRollout(ref: WorkloadRef, image: string): Promise<{ from: string; via: 'patch' | 'undo' }> {
-    const w = await this.readWorkload(ref, 'action');
+    const w = await this.observed(ref);
     const container = this.containerOf(ref, w);
     const from = await this.currentRevision(ref, w);
     const previous = await this.previousRevision(ref, w);
@@ -221,6 +221,19 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
     }
     await this.patch(ref, imagePatch(container, image, from), 'application/strategic-merge-patch+json');
     return { from, via: 'patch' };
+  }
+
+  /**
+   * The workload once its controller has seen its latest change (observedGeneration), so the revision
+   * read is the one running, not the one before a change made just now; after actionTimeoutMs, as it is.
+   */
+  private async observed(ref: WorkloadRef): Promise<WorkloadObject> {
+    const deadline = Date.now() + this.actionTimeoutMs;
+    for (;;) {
+      const w = await this.readWorkload(ref, 'action');
+      if ((w.metadata.generation ?? 0) <= (w.status?.observedGeneration ?? 0) || Date.now() >= deadline) return w;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200, this.pollMs)));
+    }
   }
 
   /**

@@ -27,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 afterEach(() => {
+  fake.paused = false;
   fake.allowAll();
   fake.dropWatchesAfter = Number.POSITIVE_INFINITY;
   fake.stall = undefined;
@@ -238,6 +239,17 @@ describe('deploy', () => {
     expect(p.lines).toContain(`${unit}: back to the previous revision's pod template (rollout undo)`);
     const undo = fake.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/deployments/${name}`) && r.query.dryRun === undefined);
     expect(undo.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('goes back to the revision of a change made just before the deploy, once the controller has seen it', async () => {
+    const { name, unit } = deployment();
+    await runtime.find([{ name: unit }]);
+    fake.paused = true;
+    await externalPatch(name, { spec: { template: { spec: { containers: [{ name: 'app', image: `${REPO}:1.1` }] } } } });
+    setTimeout(() => (fake.paused = false), 300);
+    const result = await runtime.rollout(request(unit, 'crash-3'), async () => {});
+    expect(result).toMatchObject({ status: 'rolled_back', restored: 1 });
+    expect(templateImage(name)).toBe(`${REPO}:1.1`);
   });
 
   it('rolls several workloads one at a time and undoes the earlier ones when a later one fails', async () => {
