@@ -15,7 +15,10 @@
  * smallest gap between two messages to one chat (Telegram allows 1/s per chat).
  */
 import { randomBytes } from 'node:crypto';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { redisOptions } from '../src/bot/redis-connection.js';
 import { type BotProcess, freePort, requireBuiltBot, serverBotEnv, spawnBot, waitForHttp, within, writeTempConfig } from '../test/support/e2e-bot.js';
@@ -35,6 +38,9 @@ const TARGET_P99_MS = 500;
 const STATUS_REPLY = /web/;
 const TOKEN = '123456789:AAWebhookLoadBenchToken_xyz123';
 const SECRET = `whsec_${randomBytes(12).toString('hex')}`;
+/** BENCH_PROFILE=1 loads bench/profile.preload.mjs into each replica: what its webhook requests wait for. */
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const PRELOAD = fileURLToPath(new URL('./profile.preload.mjs', import.meta.url));
 const PEOPLE = Array.from({ length: CHATS }, (_, i) => ({ id: `load-${String(i + 1).padStart(2, '0')}`, telegram: 5_100_001 + i }));
 
 interface Sample {
@@ -50,6 +56,7 @@ interface Sample {
 interface Replica {
   bot: BotProcess;
   base: string;
+  profileOut: string;
 }
 
 const world = await createE2eWorld('webhook-load-bench');
@@ -67,18 +74,21 @@ projects:
 people:
 ${PEOPLE.map((p) => `  - { id: ${p.id}, name: Load ${p.id}, telegram: ${p.telegram}, roles: [{ role: admin, project: shop }] }`).join('\n')}
 `);
+await world.db.pool.query('CREATE TABLE bench_probe (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
 const prefixes: string[] = [];
 let updateId = 9_000_000;
 
 async function startReplica(apiRoot: string, prefix: string): Promise<Replica> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = serverBotEnv({ configFile: config.file, databaseUrl: world.db.url, port, telegram: { token: TOKEN, apiRoot, webhookSecret: SECRET }, queuePrefix: prefix, shutdownTimeoutMs: 10_000 });
+  const profileOut = join(tmpdir(), `deckhand-profile-${randomBytes(4).toString('hex')}.json`);
+  const profile: Record<string, string> = PROFILE ? { NODE_OPTIONS: `--import ${PRELOAD}`, DECKHAND_PROFILE_OUT: profileOut } : {};
+  const env = serverBotEnv({ configFile: config.file, databaseUrl: world.db.url, port, telegram: { token: TOKEN, apiRoot, webhookSecret: SECRET }, queuePrefix: prefix, shutdownTimeoutMs: 10_000 }, profile);
   const bot = spawnBot([], env);
   let alive = true;
   void bot.exited.then(() => (alive = false));
   await waitForHttp(`${base}/readyz`, 200, 30_000, () => alive);
-  return { bot, base };
+  return { bot, base, profileOut };
 }
 
 function update(person: (typeof PEOPLE)[number], text: string) {
@@ -99,6 +109,13 @@ async function post(replica: Replica, body: unknown): Promise<number> {
   });
   await res.text();
   return res.status;
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const sleep = (msTime: number) => new Promise((r) => setTimeout(r, msTime));
@@ -122,6 +139,19 @@ async function scenario(replicaCount: number) {
     const samples: Sample[] = [];
     const expected = new Map<number, { whoami: number; status: number }>();
     const inFlight: Promise<void>[] = [];
+    if (PROFILE) for (const r of replicas) r.bot.child.kill('SIGUSR2');
+    // PostgreSQL seen from outside the bot during the load: one single-row INSERT (a commit) every 100 ms.
+    const probe: number[] = [];
+    let probing = true;
+    const probed = (async () => {
+      while (probing) {
+        const at = performance.now();
+        await world.db.pool.query('INSERT INTO bench_probe DEFAULT VALUES');
+        probe.push(performance.now() - at);
+        await sleep(100);
+      }
+    })();
+    const cpuBefore = replicas.map((r) => cpuMs(r.bot.child.pid));
     const t0 = performance.now();
     for (let i = 0; i < total; i++) {
       const due = t0 + (i * 1000) / RATE;
@@ -144,7 +174,12 @@ async function scenario(replicaCount: number) {
       );
     }
     await Promise.all(inFlight);
+    const cpuDuring = replicas.map((r, k) => cpuMs(r.bot.child.pid) - cpuBefore[k]!);
+    const wallDuring = performance.now() - t0;
+    probing = false;
+    await probed;
     const sendingDone = Date.now();
+    if (PROFILE) for (const r of replicas) r.bot.child.kill('SIGUSR2');
     const loadAfter = loadavg()[0]!;
 
     // Every update's reply at the fake Bot API (the chats' 1/s limit makes them trail the load by a few s).
@@ -173,10 +208,12 @@ async function scenario(replicaCount: number) {
       for (let k = 1; k < times.length; k++) minGap = Math.min(minGap, times[k]! - times[k - 1]!);
     }
     if (process.env.BENCH_SHOW_REPLIES) for (const c of replies().slice(0, 3)) process.stderr.write(`reply: ${String(c.payload.text)}\n---\n`);
+    const profiles = PROFILE ? replicas.map((r) => (existsSync(r.profileOut) ? (JSON.parse(readFileSync(r.profileOut, 'utf8')) as unknown) : 'no profile written')) : [];
+    for (const r of replicas) rmSync(r.profileOut, { force: true });
     const other = telegram.calls.slice(from).filter((c) => c.method !== 'sendMessage' || c.status !== 200).map((c) => `${c.method} ${c.status}`);
     const stillRunning = replicas.reduce((n, r) => n + r.bot.stdout().split('\n').filter((l) => l.includes('telegram update still running')).length, 0);
     const directSends = replicas.reduce((n, r) => n + r.bot.stdout().split('\n').filter((l) => l.includes('outbox not writable')).length, 0);
-    return { replicaCount, samples, total, replies: replies().length, lost, duplicated, unrecognised, minGap, other, drainedAfterMs, stillRunning, directSends, loadBefore, loadAfter, maxLate: Math.max(...samples.map((s) => s.lateBy)) };
+    return { replicaCount, profiles, probe, cpu: cpuDuring.map((c) => `${Math.round(c / (total / replicas.length))} ms/update, ${(c / wallDuring).toFixed(2)} cores`).join(' | '), samples, total, replies: replies().length, lost, duplicated, unrecognised, minGap, other, drainedAfterMs, stillRunning, directSends, loadBefore, loadAfter, maxLate: Math.max(...samples.map((s) => s.lateBy)) };
   } finally {
     for (const r of replicas) r.bot.child.kill('SIGTERM');
     await within(Promise.all(replicas.map((r) => r.bot.exited)), 20_000, 'replicas exit').catch(() => replicas.forEach((r) => r.bot.kill()));
@@ -197,15 +234,16 @@ try {
     process.stderr.write(`done: ${n} replica(s)\n`);
   }
   const rows = [['replicas', 'kind', 'n', 'p50', 'p99', 'max', 'non-200', `p99 < ${TARGET_P99_MS} ms`]];
-  const extra = [['replicas', 'replies', 'lost', 'duplicated', 'unrecognised', 'min gap/chat', 'other calls', 'answered at timeout', 'sent inline', 'last reply after load', 'bench late max', 'load 1m before/after']];
+  const extra = [['replicas', 'bot CPU during load (per replica)', 'pg INSERT p50/p99/max (bench probe)', 'replies', 'lost', 'duplicated', 'unrecognised', 'min gap/chat', 'other calls', 'answered at timeout', 'sent inline', 'last reply after load', 'bench late max', 'load 1m before/after']];
   for (const r of results) {
     for (const kind of ['all', 'whoami', 'status'] as const) {
       const lat = r.samples.filter((s) => kind === 'all' || s.kind === kind).map((s) => s.latency);
       const p99 = percentile(lat, 99);
       rows.push([String(r.replicaCount), kind, String(lat.length), fmt(percentile(lat, 50)), fmt(p99), fmt(Math.max(...lat)), String(r.samples.filter((s) => (kind === 'all' || s.kind === kind) && s.status !== 200).length), kind === 'all' ? (p99 < TARGET_P99_MS ? 'yes' : 'no') : '']);
     }
-    extra.push([String(r.replicaCount), `${r.replies}/${r.total}`, String(r.lost), String(r.duplicated), String(r.unrecognised), fmt(r.minGap), r.other.length === 0 ? 'none' : [...new Set(r.other)].join(' '), String(r.stillRunning), String(r.directSends), fmt(r.drainedAfterMs), fmt(r.maxLate), `${r.loadBefore.toFixed(2)}/${r.loadAfter.toFixed(2)}`]);
+    extra.push([String(r.replicaCount), r.cpu, [50, 99, 100].map((p) => percentile(r.probe, p).toFixed(1)).join('/') + ' ms', `${r.replies}/${r.total}`, String(r.lost), String(r.duplicated), String(r.unrecognised), fmt(r.minGap), r.other.length === 0 ? 'none' : [...new Set(r.other)].join(' '), String(r.stillRunning), String(r.directSends), fmt(r.drainedAfterMs), fmt(r.maxLate), `${r.loadBefore.toFixed(2)}/${r.loadAfter.toFixed(2)}`]);
   }
+  if (PROFILE) for (const r of results) for (const p of r.profiles) console.log(`profile, ${r.replicaCount} replica(s): ${JSON.stringify(p)}`);
   const byN = (n: number) => results.filter((r) => r.replicaCount === n).flatMap((r) => r.samples.map((s) => s.latency));
   console.log(table(rows));
   console.log(table(extra));
