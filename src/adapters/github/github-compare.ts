@@ -123,7 +123,7 @@ export class GitHubCompare implements CodeHistory {
       return { ok: false, reason: timedOut ? `GitHub did not answer within ${this.timeoutMs / 1000} s` : 'GitHub could not be reached' };
     }
     if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
+      void response.body?.cancel().catch(() => undefined);
       this.options.logger.warn({ repo, status: response.status }, 'github compare refused');
       return { ok: false, reason: refusal(response) };
     }

@@ -125,7 +125,7 @@ export class RegistryLabels implements ImageMetadata {
     let response = await get();
     if (response.status === 401 && !session.token) {
       const realm = tokenUrl(response.headers.get('www-authenticate'));
-      await response.body?.cancel().catch(() => undefined);
+      void response.body?.cancel().catch(() => undefined);
       if (realm) {
         const tokenResponse = await this.fetch(realm, { signal });
         const token = tokenSchema.safeParse(tokenResponse.ok ? await tokenResponse.json().catch(() => undefined) : undefined);
@@ -134,7 +134,7 @@ export class RegistryLabels implements ImageMetadata {
       }
     }
     if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
+      void response.body?.cancel().catch(() => undefined);
       const what = response.status === 404 ? 'has no such image (404)' : response.status === 401 || response.status === 403 ? `wants credentials for this image (${response.status})` : `answered ${response.status}`;
       throw new RegistryRefusal(`${ref.registry} ${what}`);
     }
