@@ -69,6 +69,8 @@ export class FakeKubernetes {
   readonly requests: RecordedRequest[] = [];
   /** Watch streams end after this many events (then the client must resume); Infinity: never. */
   dropWatchesAfter = Number.POSITIVE_INFINITY;
+  /** A watch from a resourceVersion below this gets `410 Expired` (etcd compacted it), as an ERROR event. */
+  compactedBelow = 0;
   /** While true the controllers stand still (a busy controller manager that has not seen changes yet). */
   paused = false;
   /** Requests whose path matches are never answered (a cluster that hangs). */
@@ -255,6 +257,11 @@ export class FakeKubernetes {
     this.logs.set(pod, { current, previous });
   }
 
+  /** The resourceVersion of the latest change. */
+  get resourceVersion(): number {
+    return this.rv;
+  }
+
   /** Watch requests seen so far, with the resourceVersion each resumed from. */
   watchRequests(): RecordedRequest[] {
     return this.requests.filter((r) => r.query.watch === 'true');
@@ -342,6 +349,11 @@ export class FakeKubernetes {
     const name = /^metadata\.name=(.+)$/.exec(query.fieldSelector ?? '')?.[1];
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
+    if (query.resourceVersion && Number(query.resourceVersion) < this.compactedBelow) {
+      const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${query.resourceVersion} (${this.compactedBelow})`, reason: 'Expired', code: 410 };
+      res.end(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+      return;
+    }
     const w: Watcher = { plural, namespace, name, res, sent: 0 };
     this.watchers.add(w);
     res.on('close', () => this.watchers.delete(w));

@@ -273,7 +273,7 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
       status: () => this.statusOf(ref, 'action'),
       watch: async (resourceVersion, onEvent, onDone) => {
         const api = await this.api();
-        return api.watchWorkload(ref.kind, ref.namespace, ref.name, resourceVersion, (e) => onEvent(e.object), onDone);
+        return api.watchWorkload(ref.kind, ref.namespace, ref.name, resourceVersion, onEvent, onDone);
       },
       resourceVersion: () => this.lastResourceVersion.get(unitName(ref)) ?? '',
       pollMs: this.pollMs,

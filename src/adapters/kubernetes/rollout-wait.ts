@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/ports/logger.port.js';
-import type { Json } from './kube-client.js';
+import type { WatchEvent } from './kube-client.js';
 import type { WorkloadStatus } from './workload.js';
 
 /**
@@ -11,7 +11,7 @@ import type { WorkloadStatus } from './workload.js';
 
 export interface RolloutWait {
   status(): Promise<WorkloadStatus>;
-  watch(resourceVersion: string, onEvent: (object: Json) => void, onDone: (err: unknown) => void): Promise<{ stop(): void }>;
+  watch(resourceVersion: string, onEvent: (event: WatchEvent) => void, onDone: (err: unknown) => void): Promise<{ stop(): void }>;
   /** The resourceVersion of the workload as last read. */
   resourceVersion(): string;
   pollMs: number;
@@ -41,7 +41,13 @@ export async function waitForRollout(w: RolloutWait): Promise<WaitOutcome> {
     try {
       const opened = await w.watch(
         rv,
-        (object) => {
+        ({ type, object }) => {
+          if (type === 'ERROR') {
+            // The stream's own error, e.g. 410 Expired: the resourceVersion was compacted away; resume from the next read.
+            if ((object as { code?: number }).code === 410) rv = '';
+            w.log.debug({ status: object }, 'watch error event');
+            return;
+          }
           events += 1;
           const next = (object.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
           if (next) rv = next;

@@ -28,6 +28,7 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 afterEach(() => {
   fake.paused = false;
+  fake.compactedBelow = 0;
   fake.allowAll();
   fake.dropWatchesAfter = Number.POSITIVE_INFINITY;
   fake.stall = undefined;
@@ -326,6 +327,23 @@ describe('failures', () => {
     const tried = fake.watchRequests().length - before;
     expect(tried).toBeGreaterThanOrEqual(1);
     expect(tried).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 250) + 1);
+  });
+
+  it('starts the watch again from a fresh read when its resourceVersion has expired (410), without spinning', async () => {
+    const watching = new KubernetesRuntime('eu-cluster', { kubeconfig, context: 'fake' }, { namespace: 'shop', pollMs: 3_600_000 });
+    const { unit } = deployment();
+    await watching.find([{ name: unit }]);
+    // Everything up to a few changes after the patch is compacted away.
+    fake.compactedBelow = fake.resourceVersion + 4;
+    const before = fake.watchRequests().length;
+    const started = Date.now();
+    const result = await watching.rollout(request(unit, '1.1'), async () => {});
+    expect(result.status).toBe('succeeded');
+    const watches = fake.watchRequests().slice(before).map((r) => Number(r.query.resourceVersion));
+    expect(watches[0]).toBeLessThan(fake.compactedBelow);
+    expect(watches.some((v) => v >= fake.compactedBelow)).toBe(true);
+    // Each expired watch waits before the next: no tight loop.
+    expect(watches.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 200) + 2);
   });
 
   it('resumes watch streams that drop, from the last resourceVersion seen', async () => {
