@@ -69,6 +69,31 @@ export function outboxContract(make: () => Promise<OutboxStore>): void {
       expect(texts(await store.waiting('telegram', '-1001', 10))).toEqual(['progress 2', 'between', 'other message', 'resolved']);
     });
 
+    it('hands out a row as it is when taken: a reply coalesced after it was read is the one to send', async () => {
+      await store.put(entry({ kind: 'edit', target: '77', payload: { reply: { tone: 'info', text: 'step 3/4', blocks: [] } } }));
+      const [read] = await store.waiting('telegram', '-1001', 10);
+      await store.put(entry({ kind: 'edit', target: '77', payload: { reply: { tone: 'info', text: 'succeeded', blocks: [] } } }));
+      const taken = await store.take([read!.seq]);
+      expect(texts(taken)).toEqual(['succeeded']);
+      await store.finish([read!.seq], { state: 'sent', messageId: '77' }, T0);
+      expect(await store.take([read!.seq])).toEqual([]);
+    });
+
+    it('does not merge a redelivered put into a newer one: a key already queued stays a duplicate', async () => {
+      const first = entry({ kind: 'edit', target: '77', payload: { reply: { tone: 'info', text: 'Confirmed', blocks: [] } } });
+      expect(await store.put(first)).toBe('queued');
+      await store.put(entry({ kind: 'edit', target: '77', payload: { reply: { tone: 'info', text: 'running', blocks: [] } } }));
+      expect(await store.put({ ...first })).toBe('duplicate');
+      expect(texts(await store.waiting('telegram', '-1001', 10))).toEqual(['running']);
+    });
+
+    it('offers the chats whose first row is oldest first', async () => {
+      await store.put(entry({ chatId: '900' }));
+      await store.put(entry({ chatId: '100' }));
+      await store.put(entry({ chatId: '500' }));
+      expect(await store.claimLanes('telegram', 'a', { now: T0, ...LEASE, limit: 2 })).toEqual(['900', '100']);
+    });
+
     it('does not coalesce into a row being sent: the newer edit waits behind it', async () => {
       await store.put(entry({ kind: 'edit', target: '77', payload: { reply: { tone: 'info', text: 'progress 1', blocks: [] } } }));
       const [sending] = await store.waiting('telegram', '-1001', 10);

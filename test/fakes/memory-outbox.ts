@@ -17,7 +17,7 @@ export class MemoryOutbox implements OutboxStore {
 
   async put(entry: NewOutboxEntry): Promise<PutOutcome> {
     if (entry.key === '' || entry.chatId === '' || entry.platform === '') throw new Error('key, platform and chat id must not be empty');
-    if (entry.target !== undefined && entry.kind !== 'send') {
+    if (entry.target !== undefined && entry.kind !== 'send' && !this.rows.some((r) => r.key === entry.key)) {
       const waiting = this.rows.find((r) => r.state === 'waiting' && sameTarget(r, entry) && r.key !== entry.key);
       if (waiting) {
         waiting.payload = structuredClone(entry.payload);
@@ -34,7 +34,7 @@ export class MemoryOutbox implements OutboxStore {
     const heads = new Map<string, Row>();
     for (const r of this.open()) if (r.platform === platform && !heads.has(r.chatId)) heads.set(r.chatId, r);
     const taken: string[] = [];
-    for (const [chatId, head] of heads) {
+    for (const [chatId, head] of [...heads].sort((a, b) => a[1].seq - b[1].seq)) {
       if (taken.length >= opts.limit) break;
       if (head.notBefore > opts.now || opts.skip?.includes(chatId)) continue;
       const lane = this.lanes.get(laneKey(platform, chatId));
@@ -67,8 +67,13 @@ export class MemoryOutbox implements OutboxStore {
       });
   }
 
-  async take(seqs: readonly number[]): Promise<void> {
-    for (const r of this.rows) if (seqs.includes(r.seq) && r.state === 'waiting') r.state = 'sending';
+  async take(seqs: readonly number[]): Promise<OutboxEntry[]> {
+    const taken = this.open().filter((r) => seqs.includes(r.seq));
+    for (const r of taken) r.state = 'sending';
+    return taken.map((r) => {
+      const { state: _s, endedAt: _e, messageId: _m, lastError: _l, ...entry } = structuredClone(r);
+      return entry;
+    });
   }
 
   async finish(seqs: readonly number[], end: OutboxEnd, now: number): Promise<void> {

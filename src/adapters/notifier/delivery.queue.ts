@@ -13,14 +13,21 @@ import { groupReplies } from './delivery.grouping.js';
 import { planNext, type Dispatch } from './delivery.plan.js';
 import { PostedRefs } from './delivery.posted-refs.js';
 import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
+import { isStoreUnavailable } from '../../core/ports/store-errors.js';
 import type { NewOutboxEntry, OutboxEntry, OutboxStore } from './outbox.port.js';
+
+/** What a platform call posted, where the platform gave ids. */
+export interface Sent {
+  /** The first message posted (the one a keyed message's later edits replace); for an edit, set only when the old message was gone and the reply was posted anew. */
+  first?: string;
+  /** The message that carries the reply's buttons (a long reply puts them on its last message). */
+  buttons?: string;
+}
 
 /** What the queue hands a push to: one chat at a time; it throws on failure (see `classifyFailure`). */
 export interface DeliveryTarget {
-  /** Posts to one chat; resolves to the id of the (first) message posted, when the platform gave one. */
-  send(chatId: string, reply: Reply): Promise<string | undefined>;
-  /** Edits in place; resolves to the id of a new message when the old one was gone and the reply was posted anew. */
-  edit(ref: MessageRef, reply: Reply): Promise<string | undefined>;
+  send(chatId: string, reply: Reply): Promise<Sent>;
+  edit(ref: MessageRef, reply: Reply): Promise<Sent>;
 }
 
 /** Where a reply with buttons was posted, for the core (notifier/message-attach.ts). */
@@ -79,6 +86,12 @@ const keySchema = z.string().min(1).max(200);
 const BATCH = 200;
 /** Pushes kept in memory while the outbox cannot be written, oldest first; past this the oldest are dropped (logged). */
 const SPOOL_LIMIT = 10_000;
+/** A lane gives its chat up after this many calls, so one busy chat does not hold a slot while others wait. */
+const LANE_TURN = 20;
+/** Lanes are claimed at most this often, however often puts wake the loop. */
+const MIN_CLAIM_GAP_MS = 50;
+/** Tries of the bookkeeping after a call went out (marking rows sent), before the lane gives the chat up. */
+const BOOKKEEPING_TRIES = 3;
 /** Ended rows are kept this long, so a push retried with the same key within it is not sent twice. */
 const KEEP_ENDED_MS = 7 * 24 * 60 * 60_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
@@ -204,6 +217,9 @@ export class DeliveryQueue implements Notifier {
     await this.running;
     this.running = undefined;
     await Promise.allSettled([...this.lanes.values()]);
+    if (this.spool.length > 0) {
+      this.logger.error({ pushes: this.spool.length }, 'stopping while the outbox was unwritable: pushes kept in memory are lost');
+    }
   }
 
   /** Resolves when the outbox holds nothing of this platform and no lane of this process is busy (tests, benchmarks). */
@@ -242,6 +258,12 @@ export class DeliveryQueue implements Notifier {
     try {
       this.count(kind, await this.opts.outbox.put(entry));
     } catch (err) {
+      if (!isStoreUnavailable(err)) {
+        // Not an outage: this push itself was refused (bad data); keeping it would block those behind it.
+        this.counters.failed += 1;
+        this.logger.error({ err: failureSummary(err), chatId, kind }, 'the outbox refused a push; dropped');
+        return;
+      }
       this.logger.warn({ err: failureSummary(err), chatId, kind }, 'outbox not writable; the push waits in memory until it is');
       this.keep(entry);
     }
@@ -263,12 +285,18 @@ export class DeliveryQueue implements Notifier {
     }
   }
 
-  /** Writes pushes kept in memory, in order; stops at the first failure (the outbox is still away). */
+  /** Writes pushes kept in memory, in order; stops at the first outage error (the outbox is still away). */
   private async flushSpool(): Promise<void> {
     while (this.spool.length > 0) {
       const [entry] = this.spool;
       if (!entry) return;
-      this.count(entry.kind, await this.opts.outbox.put(entry));
+      try {
+        this.count(entry.kind, await this.opts.outbox.put(entry));
+      } catch (err) {
+        if (isStoreUnavailable(err)) throw err;
+        this.counters.failed += 1;
+        this.logger.error({ err: failureSummary(err), chatId: entry.chatId, kind: entry.kind }, 'the outbox refused a push; dropped');
+      }
       this.spool.shift();
     }
   }
@@ -293,7 +321,11 @@ export class DeliveryQueue implements Notifier {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    let lastClaim = -Infinity;
     while (!this.stopping) {
+      const gap = lastClaim + MIN_CLAIM_GAP_MS - this.timers.now();
+      if (gap > 0) await this.timers.sleep(gap);
+      lastClaim = this.timers.now();
       try {
         await this.flushSpool();
         const free = this.settings.maxLanes - this.lanes.size;
@@ -309,8 +341,9 @@ export class DeliveryQueue implements Notifier {
         failures = 0;
       } catch (err) {
         failures += 1;
-        if (!this.outboxDown) this.logger.warn({ err: failureSummary(err) }, 'outbox not reachable; delivery waits for it');
-        this.outboxDown = true;
+        if (!isStoreUnavailable(err)) this.logger.error({ err: failureSummary(err) }, 'delivery loop failed; trying again');
+        else if (!this.outboxDown) this.logger.warn({ err: failureSummary(err) }, 'outbox not reachable; delivery waits for it');
+        this.outboxDown = isStoreUnavailable(err);
       }
       await this.pause(failures > 0 ? backoffMs(failures, this.settings.pollMs, 5_000) : this.settings.pollMs);
     }
@@ -326,9 +359,10 @@ export class DeliveryQueue implements Notifier {
   private startLane(chatId: string): void {
     const lane = this.runLane(chatId)
       .catch((err: unknown) => this.logger.warn({ err: failureSummary(err), chatId }, 'delivery lane stopped; the chat is taken up again'))
+      // Released before the chat may be claimed again by this process (a late release would drop a new claim).
+      .then(() => this.opts.outbox.releaseLane(this.settings.platform, chatId, this.holder).catch(() => undefined))
       .finally(() => {
         this.lanes.delete(chatId);
-        void this.opts.outbox.releaseLane(this.settings.platform, chatId, this.holder).catch(() => undefined);
         this.wake();
       });
     this.lanes.set(chatId, lane);
@@ -338,18 +372,23 @@ export class DeliveryQueue implements Notifier {
   private async runLane(chatId: string): Promise<void> {
     const { outbox } = this.opts;
     const platform = this.settings.platform;
-    while (!this.stopping) {
+    for (let turn = 0; turn < LANE_TURN && !this.stopping; turn++) {
       const rows = await outbox.waiting(platform, chatId, BATCH);
       const now = this.timers.now();
       const [head] = rows;
       if (!head || head.notBefore > now) return;
-      const step = planNext(rows, now, { fits: this.opts.fits, maxQueued: this.settings.maxQueued });
-      if (step.expired.length > 0) await this.giveUp(step.expired, now);
-      if (!step.dispatch) continue;
-      this.counters.grouped += step.dispatch.kind === 'send' ? step.absorbed : 0;
-      this.counters.coalescedEdits += step.dispatch.kind === 'edit' ? step.absorbed : 0;
-      this.counters.coalescedPublishes += step.dispatch.kind === 'publish' ? step.absorbed : 0;
-      if (!(await this.deliver(chatId, step.dispatch, rows))) return;
+      const planned = planNext(rows, now, { fits: this.opts.fits, maxQueued: this.settings.maxQueued });
+      if (planned.expired.length > 0) await this.giveUp(planned.expired, now);
+      if (!planned.dispatch) continue;
+      // Send what the rows hold once taken: a put may have coalesced a newer reply into one since it was read.
+      const taken = await outbox.take(planned.dispatch.seqs);
+      const dispatch = withTaken(planned.dispatch, taken);
+      if (!dispatch) continue;
+      const absorbed = dispatch.seqs.length - 1;
+      this.counters.grouped += dispatch.kind === 'send' ? absorbed : 0;
+      this.counters.coalescedEdits += dispatch.kind === 'edit' ? absorbed : 0;
+      this.counters.coalescedPublishes += dispatch.kind === 'publish' ? absorbed : 0;
+      if (!(await this.deliver(chatId, dispatch, taken))) return;
       if (!(await outbox.renewLane(platform, chatId, this.holder, { now: this.timers.now(), leaseMs: this.settings.leaseMs }))) {
         this.logger.warn({ chatId }, 'delivery lane lapsed; another replica goes on with the chat');
         return;
@@ -365,53 +404,81 @@ export class DeliveryQueue implements Notifier {
 
   /** One call; true when the lane may go on with the chat's next row. */
   private async deliver(chatId: string, dispatch: Dispatch, rows: readonly OutboxEntry[]): Promise<boolean> {
-    const { outbox } = this.opts;
-    await outbox.take(dispatch.seqs);
     const keepAlive = this.keepLane(chatId);
+    let sent: Sent;
     try {
-      const messageId = await this.dispatch(chatId, dispatch);
-      await outbox.finish(dispatch.seqs.slice(0, 1), { state: 'sent', ...(messageId === undefined ? {} : { messageId }) }, this.timers.now());
-      await outbox.finish(dispatch.seqs.slice(1), dispatch.kind === 'send' ? { state: 'sent', ...(messageId === undefined ? {} : { messageId }) } : { state: 'merged' }, this.timers.now());
-      this.counters.sends += 1;
-      this.counters.delivered += dispatch.seqs.length;
-      await this.attach(chatId, dispatch, messageId);
-      return true;
+      sent = await this.dispatch(chatId, dispatch);
     } catch (err) {
       return this.onFailure(chatId, dispatch, rows, err);
     } finally {
-      clearInterval(keepAlive);
+      clearInterval(keepAlive.timer);
+    }
+    this.counters.sends += 1;
+    this.counters.delivered += dispatch.seqs.length;
+    // The message is out: what follows is bookkeeping, retried on its own (a failure here is no platform failure).
+    const messageId = sent.first;
+    await this.bookkeeping(chatId, 'marking a sent message', async () => {
+      const now = this.timers.now();
+      await this.opts.outbox.finish(dispatch.seqs.slice(0, 1), { state: 'sent', ...(messageId === undefined ? {} : { messageId }) }, now);
+      await this.opts.outbox.finish(dispatch.seqs.slice(1), dispatch.kind === 'send' ? { state: 'sent', ...(messageId === undefined ? {} : { messageId }) } : { state: 'merged' }, now);
+    });
+    await this.attach(chatId, dispatch, sent.buttons ?? sent.first);
+    return !keepAlive.lost();
+  }
+
+  /** Runs bookkeeping after a send, a few times; then gives the chat up (the lane's rows wait for the next holder). */
+  private async bookkeeping(chatId: string, what: string, work: () => Promise<void>): Promise<void> {
+    for (let i = 1; ; i++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (i >= BOOKKEEPING_TRIES) throw err;
+        this.logger.warn({ err: failureSummary(err), chatId }, `${what} failed; trying again`);
+        await this.timers.sleep(backoffMs(i, 200, 2_000));
+      }
     }
   }
 
-  /** While a call waits (a rate-limited chat, a slow platform), the lane is renewed so no other replica takes it. */
-  private keepLane(chatId: string): NodeJS.Timeout {
+  /**
+   * While a call waits (a rate-limited chat, a slow platform), the lane is renewed so no other replica takes
+   * it; `lost()` says whether a renewal found it gone (another replica has the chat now: this lane stops).
+   */
+  private keepLane(chatId: string): { timer: NodeJS.Timeout; lost: () => boolean } {
+    let lost = false;
     const every = Math.max(50, Math.floor(this.settings.leaseMs / 3));
     const timer = setInterval(() => {
-      void this.opts.outbox.renewLane(this.settings.platform, chatId, this.holder, { now: this.timers.now(), leaseMs: this.settings.leaseMs }).catch(() => undefined);
+      this.opts.outbox.renewLane(this.settings.platform, chatId, this.holder, { now: this.timers.now(), leaseMs: this.settings.leaseMs }).then(
+        (held) => {
+          if (!held) lost = true;
+        },
+        () => undefined,
+      );
     }, every);
     timer.unref();
-    return timer;
+    return { timer, lost: () => lost };
   }
 
-  private async dispatch(chatId: string, dispatch: Dispatch): Promise<string | undefined> {
+  private async dispatch(chatId: string, dispatch: Dispatch): Promise<Sent> {
     const platform = this.settings.platform;
     if (dispatch.kind === 'edit') {
-      const anew = await this.opts.target.edit({ platform, chatId, messageId: dispatch.messageId }, dispatch.reply);
-      return anew ?? dispatch.messageId;
+      const sent = await this.opts.target.edit({ platform, chatId, messageId: dispatch.messageId }, dispatch.reply);
+      return { first: sent.first ?? dispatch.messageId, ...(sent.buttons === undefined ? {} : { buttons: sent.buttons }) };
     }
     if (dispatch.kind === 'send') return this.opts.target.send(chatId, groupReplies(dispatch.parts));
     return this.publishIn(chatId, dispatch.key, dispatch.reply);
   }
 
   /** Edits the key's message in the chat; posts it (and remembers where) when there is none yet or it is gone. */
-  private async publishIn(chatId: string, key: string, reply: Reply): Promise<string | undefined> {
+  private async publishIn(chatId: string, key: string, reply: Reply): Promise<Sent> {
     const known = await this.refs.find(key, chatId);
-    const posted = known
+    const sent = known
       ? await this.opts.target.edit({ platform: this.settings.platform, chatId, messageId: known }, reply)
       : await this.opts.target.send(chatId, reply);
+    const posted = sent.first;
     if (posted !== undefined && posted !== known) await this.refs.remember(key, chatId, posted);
     else if (!known) this.logger.warn({ chatId, key }, 'the platform gave no message id; the next publish of the key posts anew');
-    return posted ?? known ?? undefined;
+    const first = posted ?? known ?? undefined;
+    return first === undefined ? {} : { first };
   }
 
   private async attach(chatId: string, dispatch: Dispatch, messageId: string | undefined): Promise<void> {
@@ -447,4 +514,19 @@ export class DeliveryQueue implements Notifier {
     this.logger.warn({ err: failureSummary(err), chatId, kind: failure.kind, retryInMs: Math.round(delay) }, 'push will be retried');
     return false;
   }
+}
+
+/**
+ * The planned call with the rows as they were taken: a row ended meanwhile is left out (the call is skipped
+ * when that was its first), and an edit or publish carries the latest reply coalesced into its rows.
+ */
+function withTaken(planned: Dispatch, taken: readonly OutboxEntry[]): Dispatch | undefined {
+  const rows = planned.seqs.map((seq) => taken.find((r) => r.seq === seq)).filter((r): r is OutboxEntry => r !== undefined);
+  const [head] = rows;
+  const last = rows[rows.length - 1];
+  if (!head || !last || head.seq !== planned.seqs[0]) return undefined;
+  const seqs = rows.map((r) => r.seq);
+  if (planned.kind === 'send') return { ...planned, seqs, parts: rows.map((r) => r.payload.reply) };
+  if (planned.kind === 'edit') return { ...planned, seqs, reply: last.payload.reply, attach: last.payload.attach };
+  return { ...planned, seqs, reply: last.payload.reply };
 }

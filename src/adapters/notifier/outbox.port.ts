@@ -74,10 +74,12 @@ export interface OutboxStore {
   /** The chat's waiting rows, in order (at most `limit`). */
   waiting(platform: string, chatId: string, limit: number): Promise<OutboxEntry[]>;
   /**
-   * Marks rows as being sent. A put of the same message or key no longer coalesces into them (a new row
-   * waits behind instead); a lapsed lane's rows being sent are waiting again for the next holder.
+   * Marks rows as being sent and returns them as they are now (a put may have coalesced a newer reply into
+   * one since it was read): send what this returns. A put of the same message or key no longer coalesces
+   * into them (a new row waits behind instead); a lapsed lane's rows being sent wait for the next holder.
+   * Rows that ended meanwhile are not returned.
    */
-  take(seqs: readonly number[]): Promise<void>;
+  take(seqs: readonly number[]): Promise<OutboxEntry[]>;
   /** Ends rows (sent, merged into another message, failed for good, expired). */
   finish(seqs: readonly number[], end: OutboxEnd, now: number): Promise<void>;
   /**

@@ -42,14 +42,15 @@ export class PrismaOutbox implements OutboxStore {
 
   async put(entry: NewOutboxEntry): Promise<PutOutcome> {
     const e = entrySchema.parse(entry);
-    const payload = JSON.stringify(e.payload);
+    // PostgreSQL's jsonb refuses NUL (container output, alert annotations may carry one): drop it.
+    const payload = JSON.stringify(e.payload, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '') : value));
     for (let i = 0; i < PUT_TRIES; i++) {
       if (e.target !== undefined && e.kind !== 'send') {
         // A waiting row for the same message or key takes the newer reply (it keeps its place in the chat).
         const coalesced = await this.prisma.$executeRaw`
           UPDATE "outbox_message" SET "payload" = ${payload}::jsonb, "expires_at" = GREATEST("expires_at", ${e.expiresAt})
           WHERE "platform" = ${e.platform} AND "chat_id" = ${e.chatId} AND "kind" = ${e.kind} AND "target" = ${e.target}
-            AND "state" = 'waiting' AND "key" <> ${e.key}`;
+            AND "state" = 'waiting' AND NOT EXISTS (SELECT 1 FROM "outbox_message" WHERE "key" = ${e.key})`;
         if (coalesced > 0) return 'coalesced';
       }
       try {
@@ -71,7 +72,7 @@ export class PrismaOutbox implements OutboxStore {
     const until = opts.now + opts.leaseMs;
     const rows = await this.prisma.$queryRaw<{ chat_id: string }[]>`
       WITH heads AS (
-        SELECT DISTINCT ON ("chat_id") "chat_id", "not_before"
+        SELECT DISTINCT ON ("chat_id") "chat_id", "not_before", "seq"
         FROM "outbox_message"
         WHERE "platform" = ${platform} AND "state" IN ('waiting', 'sending')
         ORDER BY "chat_id", "seq"
@@ -81,6 +82,7 @@ export class PrismaOutbox implements OutboxStore {
           AND NOT EXISTS (
             SELECT 1 FROM "outbox_lane" l
             WHERE l."platform" = ${platform} AND l."chat_id" = h."chat_id" AND l."lease_until" > ${opts.now} AND l."holder" <> ${holder})
+        ORDER BY h."seq"
         LIMIT ${opts.limit}
       )
       INSERT INTO "outbox_lane" ("platform", "chat_id", "holder", "lease_until")
@@ -111,9 +113,13 @@ export class PrismaOutbox implements OutboxStore {
     return rows.map(toEntry);
   }
 
-  async take(seqs: readonly number[]): Promise<void> {
-    if (seqs.length === 0) return;
-    await this.prisma.$executeRaw`UPDATE "outbox_message" SET "state" = 'sending' WHERE "seq" = ANY(${seqs.map(BigInt)}::bigint[]) AND "state" = 'waiting'`;
+  async take(seqs: readonly number[]): Promise<OutboxEntry[]> {
+    if (seqs.length === 0) return [];
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      UPDATE "outbox_message" SET "state" = 'sending'
+      WHERE "seq" = ANY(${seqs.map(BigInt)}::bigint[]) AND "state" IN ('waiting', 'sending')
+      RETURNING "seq", "key", "platform", "chat_id", "kind", "target", "payload", "attempts", "not_before", "put_at", "expires_at"`;
+    return rows.map(toEntry).sort((a, b) => a.seq - b.seq);
   }
 
   async finish(seqs: readonly number[], end: OutboxEnd, now: number): Promise<void> {

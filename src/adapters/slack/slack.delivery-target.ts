@@ -4,7 +4,8 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
 import type { SlackMessage } from './slack-block.types.js';
-import type { DeliveryTarget } from '../notifier/delivery.queue.js';
+import type { DeliveryTarget, Sent } from '../notifier/delivery.queue.js';
+import { hasButtons } from './slack-reply.target.js';
 import { renderSlack } from './slack.renderer.js';
 
 export interface SlackDeliveryTargetOptions {
@@ -41,12 +42,13 @@ export class SlackDeliveryTarget implements DeliveryTarget {
   /**
    * chat.update with the rendered blocks (buttons disappear when the reply has none); further messages of a
    * long reply follow with chat.postMessage. A message that can no longer be updated (message_not_found,
-   * cant_update_message) gets the reply as a new message instead, whose ts is returned. Other failures throw.
+   * cant_update_message) gets the reply as a new message instead, whose ts is returned (`first`).
+   * `buttons`: the message that carries the reply's buttons. Other failures throw.
    */
-  async edit(ref: MessageRef, reply: Reply): Promise<string | undefined> {
+  async edit(ref: MessageRef, reply: Reply): Promise<Sent> {
     const { chatId: channel, messageId: ts } = refSchema.parse(ref);
     const [first, ...rest] = renderSlack(reply);
-    if (!first) return undefined;
+    if (!first) return {};
     try {
       await this.opts.client.chat.update({ channel, ts, text: first.text, blocks: first.blocks });
     } catch (err) {
@@ -54,23 +56,29 @@ export class SlackDeliveryTarget implements DeliveryTarget {
       this.logger.info({ channel, ts, error: slackError(err) }, 'message no longer editable; posting the update as a new message');
       return this.post(channel, [first, ...rest]);
     }
-    await this.post(channel, rest);
-    return undefined;
+    const later = await this.post(channel, rest);
+    const buttons = later.buttons ?? (hasButtons(first) ? ts : undefined);
+    return buttons === undefined ? {} : { buttons };
   }
 
-  /** Posts to one channel; returns the ts of the first message (the one later edits replace). Throws on failure. */
-  async send(channel: string, reply: Reply): Promise<string | undefined> {
+  /**
+   * Posts to one channel; returns the ts of the first message (the one later edits replace) and of the one
+   * carrying buttons. Throws on failure.
+   */
+  async send(channel: string, reply: Reply): Promise<Sent> {
     if (!channelId.safeParse(channel).success) throw new Error(`malformed Slack channel id ${channel}`);
     return this.post(channel, renderSlack(reply));
   }
 
-  private async post(channel: string, messages: SlackMessage[]): Promise<string | undefined> {
-    let first: string | undefined;
+  private async post(channel: string, messages: SlackMessage[]): Promise<Sent> {
+    const sent: Sent = {};
     for (const m of messages) {
       const posted = await this.opts.client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
-      first ??= typeof posted.ts === 'string' ? posted.ts : undefined;
+      const ts = typeof posted.ts === 'string' ? posted.ts : undefined;
+      sent.first ??= ts;
+      if (ts !== undefined && hasButtons(m)) sent.buttons = ts;
     }
-    return first;
+    return sent;
   }
 }
 

@@ -4,7 +4,7 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
 import { type RenderOptions, type TelegramMessage, renderTelegram } from './telegram.renderer.js';
-import type { DeliveryTarget } from '../notifier/delivery.queue.js';
+import type { DeliveryTarget, Sent } from '../notifier/delivery.queue.js';
 import { editWithMessages, isUneditable, sendMessages } from './telegram.sender.js';
 
 export interface TelegramDeliveryTargetOptions {
@@ -39,17 +39,17 @@ export class TelegramDeliveryTarget implements DeliveryTarget {
   /**
    * editMessageText with the rendered HTML; the keyboard goes away unless the reply brings buttons. An
    * unchanged text ("message is not modified") is fine; a message that can no longer be edited (deleted,
-   * "message to edit not found") gets the reply as a new message instead, whose message_id is returned.
-   * Other failures throw.
+   * "message to edit not found") gets the reply as a new message instead, whose message_id is returned
+   * (`first`). `buttons`: the message that carries the reply's keyboard. Other failures throw.
    */
-  async edit(ref: MessageRef, reply: Reply): Promise<string | undefined> {
+  async edit(ref: MessageRef, reply: Reply): Promise<Sent> {
     const parsed = refSchema.parse(ref);
     const chat = Number(parsed.chatId);
     const messageId = Number(parsed.messageId);
     const messages = renderTelegram(reply, this.opts.render);
     try {
-      await editWithMessages(this.opts.api, chat, messageId, messages);
-      return undefined;
+      const buttons = await editWithMessages(this.opts.api, chat, messageId, messages);
+      return buttons === undefined ? {} : { buttons: String(buttons) };
     } catch (err) {
       if (!isUneditable(err)) throw err;
       this.logger.info({ chatId: chat, messageId }, 'message no longer editable; sending the update as a new message');
@@ -57,21 +57,25 @@ export class TelegramDeliveryTarget implements DeliveryTarget {
     }
   }
 
-  /** Posts to one chat; returns the message_id of the first message (the one later edits replace). Throws on failure. */
-  async send(chat: string, reply: Reply): Promise<string | undefined> {
+  /**
+   * Posts to one chat; returns the message_id of the first message (the one later edits replace) and of the
+   * one carrying the keyboard (the renderer puts it on the last). Throws on failure.
+   */
+  async send(chat: string, reply: Reply): Promise<Sent> {
     return this.post(Number(chatId.parse(chat)), renderTelegram(reply, this.opts.render));
   }
 
   /** Sends the messages in order; the first one's id, unless it is a bare document (nothing to edit later). */
-  private async post(chat: number, messages: TelegramMessage[]): Promise<string | undefined> {
+  private async post(chat: number, messages: TelegramMessage[]): Promise<Sent> {
     const [first, ...rest] = messages;
     if (!first || first.text === '') {
-      await sendMessages(this.opts.api, chat, messages);
-      return undefined;
+      const buttons = await sendMessages(this.opts.api, chat, messages);
+      return buttons === undefined ? {} : { buttons: String(buttons) };
     }
     const options = first.reply_markup ? { ...TEXT_OPTIONS, reply_markup: first.reply_markup } : { ...TEXT_OPTIONS };
     const sent = await this.opts.api.sendMessage(chat, first.text, options);
-    await sendMessages(this.opts.api, chat, first.document ? [{ text: '', document: first.document }, ...rest] : rest);
-    return String(sent.message_id);
+    const later = await sendMessages(this.opts.api, chat, first.document ? [{ text: '', document: first.document }, ...rest] : rest);
+    const buttons = later ?? (first.reply_markup ? sent.message_id : undefined);
+    return { first: String(sent.message_id), ...(buttons === undefined ? {} : { buttons: String(buttons) }) };
   }
 }

@@ -99,26 +99,23 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
     // Past Telegram's window the alert is let go (logged): posting it in the chat instead would show
     // everyone what only the clicker may see.
     whisper: (_messages, reply) => answerClick(deps, ctx, { text: reply.text.slice(0, 200), show_alert: true }),
+    // The reply is made durable first; only then is the click answered (a 429 there must not hold it up).
     post: async (messages, reply) => {
+      const inOutbox = await queued(deps, () => deps.outbox?.reply(String(chat), reply, { key, attach: pendingIdsOf(reply) }));
       await answerClick(deps, ctx);
-      return (
-        (await queued(deps, () => deps.outbox?.reply(String(chat), reply, { key, attach: pendingIdsOf(reply) }))) ??
-        keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply)
-      );
+      return inOutbox ?? keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply);
     },
     replace: async (messages, reply) => {
+      const inOutbox = await queued(deps, () => deps.outbox?.replyInPlace(clicked, reply, { key, attach: pendingIdsOf(reply) }));
       await answerClick(deps, ctx);
-      return (
-        (await queued(deps, () => deps.outbox?.replyInPlace(clicked, reply, { key, attach: pendingIdsOf(reply) }))) ??
-        keyboardAt(chat, await editWithMessages(ctx.api, chat, message.message_id, messages), reply)
-      );
+      return inOutbox ?? keyboardAt(chat, await editWithMessages(ctx.api, chat, message.message_id, messages), reply);
     },
   });
 }
 
-/** The outbox key of an update's reply: a redelivered update (or a second replica) queues it once. */
+/** The outbox key of an update's reply: a redelivered update (or a second replica) queues it once. Update ids are per bot. */
 function replyKey(ctx: Context): string {
-  return `reply:${ctx.update.update_id}`;
+  return `reply:${ctx.me.id}:${ctx.update.update_id}`;
 }
 
 /**
@@ -145,8 +142,13 @@ async function answerClick(deps: HandlerDeps, ctx: Context, other?: { text: stri
   try {
     await ctx.answerCallbackQuery(other);
   } catch (err) {
-    if (!(err instanceof ReplyGivenUp)) throw err;
-    deps.logger.warn({ err: failureSummary(err.last), chatId: ctx.chat?.id }, "callback query not answered within Telegram's window; dropped");
+    if (err instanceof ReplyGivenUp) {
+      deps.logger.warn({ err: failureSummary(err.last), chatId: ctx.chat?.id }, "callback query not answered within Telegram's window; dropped");
+      return;
+    }
+    // A refused answer ("query is too old" after a backlog) only leaves the spinner turning: the reply itself
+    // goes on; sending an error reply would hit the same refusal.
+    deps.logger.warn({ err: failureSummary(err), chatId: ctx.chat?.id }, 'callback query answer refused; dropped');
   }
 }
 

@@ -53,4 +53,12 @@ describe('PrismaOutbox across replicas', () => {
       await Promise.all(clients.map((c) => c.$disconnect()));
     }
   });
+
+  it('keeps a message whose text carries a NUL (container output), without the NUL that jsonb refuses', async () => {
+    await db.pool.query('TRUNCATE outbox_message, outbox_lane');
+    const store = new PrismaOutbox(db.prisma);
+    expect(await store.put(entry({ payload: { reply: { tone: 'error', text: 'exit 1: bad\u0000byte', blocks: [] } } }))).toBe('queued');
+    const [row] = await store.waiting('telegram', '-1001', 1);
+    expect(row!.payload.reply.text).toBe('exit 1: badbyte');
+  });
 });

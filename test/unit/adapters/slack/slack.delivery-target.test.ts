@@ -86,7 +86,7 @@ describe('SlackDeliveryTarget.edit', () => {
 
 describe('SlackDeliveryTarget.send', () => {
   it('posts to the one channel and returns the ts later edits replace', async () => {
-    const ts = await notifier.send('C0OPS', replies.warning('Deploy of shop to prod started by Ada.'));
+    const { first: ts } = await notifier.send('C0OPS', replies.warning('Deploy of shop to prod started by Ada.'));
     const blocks = JSON.stringify([section('Deploy of shop to prod started by Ada.')]);
     expect(api.traffic().map((c) => c.body)).toEqual([{ authorization: auth, channel: 'C0OPS', text: 'Deploy of shop to prod started by Ada.', blocks }]);
     expect(ts).toMatch(/^\d+\.\d+$/);

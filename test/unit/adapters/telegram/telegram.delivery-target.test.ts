@@ -89,7 +89,7 @@ describe('TelegramDeliveryTarget.edit', () => {
     failOnce('editMessageText', () =>
       telegramError(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same'),
     );
-    await expect(notifier.edit(ref, replies.info('healthy'))).resolves.toBeUndefined();
+    await expect(notifier.edit(ref, replies.info('healthy'))).resolves.toEqual({});
     expect(api.calls.map((c) => c.method)).toEqual(['editMessageText']);
   });
 
@@ -120,7 +120,7 @@ describe('TelegramDeliveryTarget.edit', () => {
 
 describe('TelegramDeliveryTarget.send', () => {
   it('sends the reply to the one chat and returns the message_id later edits replace', async () => {
-    const id = await notifier.send('-100200', done('Deploy of shop:1.2.3 to prod finished.'));
+    const { first: id } = await notifier.send('-100200', done('Deploy of shop:1.2.3 to prod finished.'));
     expect(api.calls).toEqual([{ method: 'sendMessage', body: { chat_id: -100200, text: 'Deploy of shop:1.2.3 to prod finished.', ...HTML } }]);
     expect(id).toMatch(/^\d+$/);
   });

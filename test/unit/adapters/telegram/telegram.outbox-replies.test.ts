@@ -113,10 +113,11 @@ describe('telegram replies through the outbox', () => {
     ]);
   });
 
-  it('answers a click at once and edits the clicked message through the outbox', async () => {
+  it('answers a click once its reply is in the outbox, and edits the clicked message through it', async () => {
     const { tg, queue } = wired();
     await tg.bot.handleUpdate(callbackUpdate('deploy.confirm:p42', 888));
-    expect(api.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
+    // The reply was written to the outbox before the click was answered; it may already be out, or follow.
+    expect(api.calls.filter((c) => c.method === 'answerCallbackQuery')).toHaveLength(1);
     await queue.drain();
     const edits = api.calls.filter((c) => c.method === 'editMessageText');
     expect(edits.map((c) => [c.body.chat_id, c.body.message_id, c.body.text])).toEqual([[888, 55, 'Done: deploy.confirm']]);
