@@ -14,7 +14,8 @@
  * Exactly-once stays strict. The one way a SIGKILL can break it is a message that reached the Bot API while
  * its replica had not yet marked its rows sent: the survivor sends those rows again. Should that happen, the
  * failure names the messages (their arrival relative to the kill) and the rows; every run prints how long
- * messages stayed unmarked after reaching the fake (answered→marked sent), which is that window.
+ * messages stayed unmarked after reaching the fake (at the Bot API→marking begun), which with the time of
+ * the marking UPDATE itself is that window.
  *
  * Why workflow runs: their announcements carry no buttons, so a chat's lane groups every announcement
  * waiting behind the head into one "N notifications (grouped…)" message, and 100 pushes to a private chat
@@ -298,7 +299,8 @@ describe('1,000 pushes to 10 chats while one of two replicas is killed', () => {
 
     const groupSizes = sent().map((c) => pushesIn(String(c.payload.text)).length);
     // How long a sent message stays unmarked after it reached the Bot API (a SIGKILL then sends it twice):
-    // from its arrival at the fake to the moment its replica went on to mark its rows sent.
+    // from its arrival at the fake to the moment its replica began to mark its rows sent (the rows' ended_at;
+    // the marking UPDATE's own time comes on top).
     const { rows: ends } = await db.pool.query<{ chat_id: string; message_id: string; ended: string }>(
       `SELECT chat_id, message_id, min(ended_at) AS ended FROM outbox_message WHERE state = 'sent' GROUP BY chat_id, message_id`,
     );
@@ -314,7 +316,7 @@ describe('1,000 pushes to 10 chats while one of two replicas is killed', () => {
         `(${killed!.sending} rows 'sending'); takeover first sends after ${resumed.map((r) => r.firstAfterKillMs).join('/')} ms; ` +
         `last delivery posted after ${postedAt - startedAt} ms, outbox empty after ${doneAt - startedAt} ms; ` +
         `${groupSizes.length} messages (largest group ${Math.max(...groupSizes)}), min gap per chat ${Math.min(...gaps.map((g) => g.minGapMs))} ms; ` +
-        `answered→marked sent p50 ${pct(0.5)} p99 ${pct(0.99)} max ${pct(1)} ms; ` +
+        `at the Bot API→marking begun p50 ${pct(0.5)} p99 ${pct(0.99)} max ${pct(1)} ms; ` +
         `warnings: ${replicas.map((r) => `${r.name} ${JSON.stringify(warnings(r))}`).join(', ')}\n`,
     );
 
