@@ -111,6 +111,22 @@ people:
   - { id: alice, name: Alice, telegram: 424242, roles: [{ role: admin, project: shop }] }
 `);
 const prefixes: string[] = [];
+const logs: string[] = [];
+/** Warnings and errors the bot logged (pino JSON lines, level ≥ 40), counted by message. */
+function warnings(stdout: string[]): string {
+  const counts = new Map<string, number>();
+  for (const line of stdout.flatMap((o) => o.split('\n'))) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string };
+      if ((entry.level ?? 0) >= 40) counts.set(entry.msg ?? '?', (counts.get(entry.msg ?? '?') ?? 0) + 1);
+    } catch {
+      // not a log line
+    }
+  }
+  return counts.size === 0 ? 'none' : [...counts].map(([msg, n]) => `${n}× ${msg}`).join('; ');
+}
+
 const sleep = (msTime: number) => new Promise((r) => setTimeout(r, msTime));
 
 async function startReplica(apiRoot: string, prefix: string): Promise<BotProcess> {
@@ -177,6 +193,7 @@ async function run(s: Scenario) {
     }
     const perReplica = Array.from({ length: REPLICAS }, (_, i) => fake.sends.filter((x) => x.replica === `r${i + 1}`).length).join('/');
     const unhandled = (counts.failed ?? 0) + (counts.expired ?? 0) + (counts.waiting ?? 0) + (counts.sending ?? 0);
+    logs.push(`warnings logged, ${s.name}: ${warnings(bots.map((b) => b.stdout()))}`);
     return [
       s.name, String(s.notifications * s.chats), String(fake.sends.length), perReplica, String(seconds), allowed > 0 ? (inFull / allowed).toFixed(3) : 'n/a',
       String(lost), String(duplicated), `${fake.limited.windows}+${fake.limited.random}`, retried[0]?.n ?? '?', String(unhandled), `${(writeMs / 1000).toFixed(1)} s`, `${loadBefore.toFixed(2)}/${loadavg()[0]!.toFixed(2)}`,
@@ -199,6 +216,7 @@ try {
     process.stderr.write(`done: ${s.name}\n`);
   }
   console.log(table(rows));
+  for (const line of logs) console.log(line);
 } finally {
   await config.remove();
   await db.drop();

@@ -118,6 +118,21 @@ function cpuMs(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** Warnings and errors the bot logged (pino JSON lines, level ≥ 40), counted by message. */
+function warnings(stdout: string[]): string {
+  const counts = new Map<string, number>();
+  for (const line of stdout.flatMap((o) => o.split('\n'))) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string };
+      if ((entry.level ?? 0) >= 40) counts.set(entry.msg ?? '?', (counts.get(entry.msg ?? '?') ?? 0) + 1);
+    } catch {
+      // not a log line
+    }
+  }
+  return counts.size === 0 ? 'none' : [...counts].map(([msg, n]) => `${n}× ${msg}`).join('; ');
+}
+
 const sleep = (msTime: number) => new Promise((r) => setTimeout(r, msTime));
 
 async function scenario(replicaCount: number) {
@@ -213,7 +228,7 @@ async function scenario(replicaCount: number) {
     const other = telegram.calls.slice(from).filter((c) => c.method !== 'sendMessage' || c.status !== 200).map((c) => `${c.method} ${c.status}`);
     const stillRunning = replicas.reduce((n, r) => n + r.bot.stdout().split('\n').filter((l) => l.includes('telegram update still running')).length, 0);
     const directSends = replicas.reduce((n, r) => n + r.bot.stdout().split('\n').filter((l) => l.includes('outbox not writable')).length, 0);
-    return { replicaCount, profiles, probe, cpu: cpuDuring.map((c) => `${Math.round(c / (total / replicas.length))} ms/update, ${(c / wallDuring).toFixed(2)} cores`).join(' | '), samples, total, replies: replies().length, lost, duplicated, unrecognised, minGap, other, drainedAfterMs, stillRunning, directSends, loadBefore, loadAfter, maxLate: Math.max(...samples.map((s) => s.lateBy)) };
+    return { replicaCount, logged: warnings(replicas.map((r) => r.bot.stdout())), profiles, probe, cpu: cpuDuring.map((c) => `${Math.round(c / (total / replicas.length))} ms/update, ${(c / wallDuring).toFixed(2)} cores`).join(' | '), samples, total, replies: replies().length, lost, duplicated, unrecognised, minGap, other, drainedAfterMs, stillRunning, directSends, loadBefore, loadAfter, maxLate: Math.max(...samples.map((s) => s.lateBy)) };
   } finally {
     for (const r of replicas) r.bot.child.kill('SIGTERM');
     await within(Promise.all(replicas.map((r) => r.bot.exited)), 20_000, 'replicas exit').catch(() => replicas.forEach((r) => r.bot.kill()));
@@ -243,6 +258,7 @@ try {
     }
     extra.push([String(r.replicaCount), r.cpu, [50, 99, 100].map((p) => percentile(r.probe, p).toFixed(1)).join('/') + ' ms', `${r.replies}/${r.total}`, String(r.lost), String(r.duplicated), String(r.unrecognised), fmt(r.minGap), r.other.length === 0 ? 'none' : [...new Set(r.other)].join(' '), String(r.stillRunning), String(r.directSends), fmt(r.drainedAfterMs), fmt(r.maxLate), `${r.loadBefore.toFixed(2)}/${r.loadAfter.toFixed(2)}`]);
   }
+  for (const r of results) console.log(`warnings logged, ${r.replicaCount} replica(s): ${r.logged}`);
   if (PROFILE) for (const r of results) for (const p of r.profiles) console.log(`profile, ${r.replicaCount} replica(s): ${JSON.stringify(p)}`);
   const byN = (n: number) => results.filter((r) => r.replicaCount === n).flatMap((r) => r.samples.map((s) => s.latency));
   console.log(table(rows));
