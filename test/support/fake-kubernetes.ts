@@ -357,7 +357,12 @@ export class FakeKubernetes {
     const w: Watcher = { plural, namespace, name, res, sent: 0 };
     this.watchers.add(w);
     res.on('close', () => this.watchers.delete(w));
-    const from = Number(query.resourceVersion || this.rv);
+    if (!query.resourceVersion) {
+      // No resourceVersion: start at the current state, sent as ADDED events.
+      for (const o of this.list(plural, namespace)) this.deliver(w, { plural, type: 'ADDED', object: o });
+      return;
+    }
+    const from = Number(query.resourceVersion);
     for (const e of this.events) if (e.rv > from) this.deliver(w, e);
   }
 

@@ -145,7 +145,7 @@ class ClientKubeApi implements KubeApi {
 
   async watchWorkload(kind: WorkloadKind, namespace: string, name: string, resourceVersion: string, onEvent: (e: WatchEvent) => void, onDone: (err: unknown) => void): Promise<{ stop(): void }> {
     const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${PLURAL[kind]}`;
-    const query = { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true };
+    const query = { fieldSelector: `metadata.name=${name}`, ...(resourceVersion ? { resourceVersion } : {}), allowWatchBookmarks: true };
     const controller = await this.watcher.watch(path, query, (type, object) => onEvent({ type, object: object as Json }), onDone);
     return { stop: () => controller.abort() };
   }

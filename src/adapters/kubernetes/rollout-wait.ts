@@ -6,7 +6,9 @@ import type { WorkloadStatus } from './workload.js';
  * Waits for a workload's rollout: looks at it (the workload and its pods) whenever its watch stream says
  * it changed, and every `pollMs` besides (a crash-looping pod does not change the workload). A watch
  * stream that ends (the API server closes them after a while, a proxy drops them) is opened again from
- * the last resourceVersion seen, so no change is missed and none is waited for twice.
+ * the last resourceVersion seen, so no change is missed and none is waited for twice; one whose
+ * resourceVersion has expired (410) starts again from the current state, and the end of every stream
+ * makes the loop look again, so nothing is missed in between either.
  */
 
 export interface RolloutWait {
@@ -43,7 +45,8 @@ export async function waitForRollout(w: RolloutWait): Promise<WaitOutcome> {
         rv,
         ({ type, object }) => {
           if (type === 'ERROR') {
-            // The stream's own error, e.g. 410 Expired: the resourceVersion was compacted away; resume from the next read.
+            // The stream's own error, e.g. 410 Expired: the resourceVersion was compacted away. The next watch
+            // starts from the current state (no resourceVersion: the server sends it as ADDED first).
             if ((object as { code?: number }).code === 410) rv = '';
             w.log.debug({ status: object }, 'watch error event');
             return;
@@ -56,7 +59,7 @@ export async function waitForRollout(w: RolloutWait): Promise<WaitOutcome> {
         (err) => {
           if (stopped) return;
           const status = (err as { statusCode?: number } | null)?.statusCode;
-          // 410 Gone: the resourceVersion is too old to resume from; start from the next read.
+          // 410 Gone: the resourceVersion is too old to resume from; start from the current state.
           if (status === 410) rv = '';
           w.log.debug({ err, resourceVersion: rv }, 'watch ended; opening it again');
           // A stream that carried events is resumed at once; a refused or empty one waits a poll interval,
@@ -82,7 +85,6 @@ export async function waitForRollout(w: RolloutWait): Promise<WaitOutcome> {
     for (;;) {
       try {
         status = await w.status();
-        if (rv === '') rv = w.resourceVersion();
       } catch (error) {
         w.log.warn({ err: error }, 'cannot read the rollout');
         if (Date.now() >= deadline) return { ok: false, reason: 'the rollout could not be read before the deadline' };
