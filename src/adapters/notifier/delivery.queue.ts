@@ -14,7 +14,7 @@ import { planNext, type Dispatch } from './delivery.plan.js';
 import { PostedRefs } from './delivery.posted-refs.js';
 import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
 import { isStoreUnavailable } from '../../core/ports/store-errors.js';
-import type { NewOutboxEntry, OutboxEntry, OutboxStore } from './outbox.port.js';
+import type { NewOutboxEntry, OutboxEnd, OutboxEntry, OutboxStore } from './outbox.port.js';
 
 /** What a platform call posted, where the platform gave ids. */
 export interface Sent {
@@ -59,7 +59,7 @@ export interface DeliveryQueueOptions {
   pushTtlMs?: number;
   /** The same for replies (default 15 min). */
   replyTtlMs?: number;
-  /** A chat's lane lease: another replica takes the chat over this long after its holder died (default 15 s). */
+  /** A chat's lane lease: another replica takes the chat over this long after its holder died (default 5 s). */
   leaseMs?: number;
   /** How often the outbox is asked for work this process was not woken for (default 250 ms). */
   pollMs?: number;
@@ -75,7 +75,7 @@ const optionsSchema = z.object({
   backoff: z.object({ baseMs: z.number().min(1), maxMs: z.number().min(1) }).default({ baseMs: 500, maxMs: 15_000 }),
   pushTtlMs: z.number().int().min(1).default(24 * 60 * 60_000),
   replyTtlMs: z.number().int().min(1).default(15 * 60_000),
-  leaseMs: z.number().int().min(100).default(15_000),
+  leaseMs: z.number().int().min(100).default(5_000),
   pollMs: z.number().int().min(1).default(250),
   maxLanes: z.number().int().min(1).max(1_000).default(32),
 });
@@ -419,8 +419,12 @@ export class DeliveryQueue implements Notifier {
     const messageId = sent.first;
     await this.bookkeeping(chatId, 'marking a sent message', async () => {
       const now = this.timers.now();
-      await this.opts.outbox.finish(dispatch.seqs.slice(0, 1), { state: 'sent', ...(messageId === undefined ? {} : { messageId }) }, now);
-      await this.opts.outbox.finish(dispatch.seqs.slice(1), dispatch.kind === 'send' ? { state: 'sent', ...(messageId === undefined ? {} : { messageId }) } : { state: 'merged' }, now);
+      const done: OutboxEnd = { state: 'sent', ...(messageId === undefined ? {} : { messageId }) };
+      // A group's rows are marked in one statement: a process killed between two would leave the group's
+      // tail unmarked, and the next holder of the chat would send those pushes a second time.
+      if (dispatch.kind === 'send') return this.opts.outbox.finish(dispatch.seqs, done, now);
+      await this.opts.outbox.finish(dispatch.seqs.slice(0, 1), done, now);
+      await this.opts.outbox.finish(dispatch.seqs.slice(1), { state: 'merged' }, now);
     });
     await this.attach(chatId, dispatch, sent.buttons ?? sent.first);
     return !keepAlive.lost();
