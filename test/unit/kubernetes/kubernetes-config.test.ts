@@ -1,5 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtimes } from '../../../src/adapters/runtimes.js';
 import { ConfigError, parseConfig } from '../../../src/bot/config.js';
@@ -90,4 +93,25 @@ describe('loading the client', () => {
     const runtimes = readFileSync(join(dir, '../runtimes.ts'), 'utf8');
     expect(runtimes).not.toMatch(/@kubernetes\/client-node['"]/);
   });
+
+  it('is not even resolved when a Kubernetes host is configured, until that host is first called', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deckhand-lazy-'));
+    // A module hook that reports every resolution of the client library on stderr.
+    writeFileSync(join(dir, 'hooks.mjs'), "export async function resolve(s, c, next) { if (s.includes('@kubernetes/client-node')) process.stderr.write('RESOLVED\\n'); return next(s, c); }\n");
+    writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+    const runtimes = pathToFileURL(join(import.meta.dirname, '../../../src/adapters/runtimes.ts')).href;
+    writeFileSync(
+      join(dir, 'check.mts'),
+      [
+        `const { Runtimes } = await import(${JSON.stringify(runtimes)});`,
+        "const r = new Runtimes({ d: { url: 'unix:///var/run/docker.sock' }, k: { kind: 'kubernetes', kubeconfig: '/nonexistent' } });",
+        "process.stderr.write(`BUILT ${r.hosts().join(',')}\\n`);",
+        "if (process.argv.includes('--call')) await r.get('k').ping().catch(() => process.stderr.write('PINGED\\n'));",
+      ].join('\n'),
+    );
+    const stderr = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), '--import', 'tsx', join(dir, 'check.mts'), ...args], { cwd: join(import.meta.dirname, '../../..'), encoding: 'utf8' }).stderr;
+    expect(stderr()).toBe('BUILT d,k\n');
+    expect(stderr('--call')).toBe('BUILT d,k\nRESOLVED\nPINGED\n');
+  }, 60_000);
 });
