@@ -36,6 +36,9 @@ export interface ContainerIndexOptions {
 /** Whether the index answers, and why not when it does not (for /readyz). */
 export type IndexHealth = { live: true } | { live: false; reason: string };
 
+/** Image labels kept besides the selectors': the commit a deploy plan compares the new version with. */
+const KEPT_IMAGE_LABELS = ['org.opencontainers.image.revision'];
+
 /**
  * A live, in-memory index of the containers one engine runs that the catalog selects. One filtered list
  * (per selector shape) and an inspect per selected container build it, at start and after every gap in the
@@ -85,7 +88,7 @@ export class ContainerIndex {
   ) {
     this.selectors = options.selectors.filter((s) => s.name !== undefined || Object.keys(s.labels ?? {}).length > 0);
     this.selectorKeys = new Set(this.selectors.map(selectorKey));
-    this.labelKeys = new Set(this.selectors.flatMap((s) => Object.keys(s.labels ?? {})));
+    this.labelKeys = new Set([...this.selectors.flatMap((s) => Object.keys(s.labels ?? {})), ...KEPT_IMAGE_LABELS]);
     this.log = options.logger.child({ component: 'container-index' });
     this.resyncIntervalMs = options.resyncIntervalMs ?? DEFAULT_RESYNC_INTERVAL_MS;
     this.reconnect = options.reconnect ?? { initialMs: RECONNECT_INITIAL_MS, maxMs: RECONNECT_MAX_MS };
@@ -320,7 +323,7 @@ export class ContainerIndex {
     }
   }
 
-  /** Only a selected container, and only the labels selection reads. */
+  /** Only a selected container, and only the labels selection (and KEPT_IMAGE_LABELS) reads. */
   private keep(info: ContainerInfo): ContainerInfo | null {
     const summary: ContainerSummary = { Id: info.id, Names: [info.name], Labels: info.labels };
     if (!this.selectors.some((s) => matchesSelector(s, summary))) return null;
