@@ -122,10 +122,21 @@ describe('image revision from the local registry', () => {
 
   it('compares the running container’s commit with the new image’s', async () => {
     await fixture.create({ image: ref(`${RUN}-running`), name: fixture.name('api'), labels: { app: `api-${RUN}` } });
+    const selector = { labels: { app: `api-${RUN}` } };
     const runtime = new DockerRuntime('local', docker, { timeoutMs: 10_000 });
-    const [[running]] = await runtime.find([{ labels: { app: `api-${RUN}` } }]);
+    const running = (await runtime.find([selector]))[0]?.[0];
     // The engine gives the container its image's labels: the revision is known without asking the registry.
     expect(running!.labels[REVISION_LABEL]).toBe(RUNNING_SHA);
+    // The container index keeps that label too, though it keeps only the labels selection reads otherwise.
+    const indexed = new DockerRuntime('local', docker, { timeoutMs: 10_000, index: { selectors: [selector] } });
+    await indexed.start();
+    try {
+      expect(indexed.indexHealth()).toEqual({ live: true });
+      const fromIndex = (await indexed.find([selector]))[0]?.[0];
+      expect(fromIndex!.labels).toEqual({ app: `api-${RUN}`, [REVISION_LABEL]: RUNNING_SHA });
+    } finally {
+      await indexed.close();
+    }
 
     const changes = await deployChanges(
       {

@@ -7,6 +7,7 @@ import { readEnv } from '../../../src/bot/env.js';
 import { wireChanges } from '../../../src/bot/wire/changes.js';
 import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
 import { REVISION_LABEL } from '../../../src/core/deploys/deploy-changes.js';
+import type { Reply } from '../../../src/core/messages/reply.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import { coreHarness } from '../../support/core-harness.js';
 import { compareHandler, comparisonPayload, notFound, rateLimited, type FakeCommit } from '../../support/github-compare.fake.js';
@@ -92,8 +93,8 @@ function harness(env: Record<string, string> = { GITHUB_TOKEN: TOKEN }) {
   return h;
 }
 
-async function storedPlan(h: ReturnType<typeof harness>, reply: { blocks: { type: string }[] }) {
-  const buttons = reply.blocks.flatMap((b) => (b.type === 'buttons' ? (b as { buttons: { pendingId: string }[] }).buttons : []));
+async function storedPlan(h: ReturnType<typeof harness>, reply: Reply) {
+  const buttons = reply.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []));
   return (await h.actions.pending.get(buttons[0]!.pendingId))!.plan;
 }
 
