@@ -11,6 +11,7 @@
  * `fail(undefined)`; the refused calls are recorded too, with the status they got. With
  * `{ enforceLimits: true }` it enforces Telegram's limits on messages sent or edited (1/s per chat, 20/min per
  * group, 30/s per bot), counted at arrival over the calls it took: one more is answered 429 with `retry_after`.
+ * Processes given `apiRoot + '/<name>'` are told apart: each call records that name as `via`.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,8 @@ export interface RecordedCall {
   status: number;
   /** When the call arrived (Date.now()). */
   at: number;
+  /** The path segment before `/bot<token>` when the caller's apiRoot had one (`apiRoot + '/a'`: which process called). */
+  via?: string;
 }
 
 /** How the fake answers while a fault is set: Telegram's error shape, with `retry_after` for a 429. */
@@ -159,11 +162,11 @@ export class FakeTelegramApi {
   }
 
   private async handle(req: IncomingMessage): Promise<[number, unknown]> {
-    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
+    const match = /^(?:\/([A-Za-z0-9_-]+))?\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
     if (!match) return [404, { ok: false, error_code: 404, description: 'Not Found' }];
-    const [, token = '', method = ''] = match;
+    const [, via, token = '', method = ''] = match;
     const payload = await readJson(req);
-    const call: RecordedCall = { method, token, payload, status: 0, at: Date.now() };
+    const call: RecordedCall = { method, token, payload, status: 0, at: Date.now(), ...(via === undefined ? {} : { via }) };
     this.calls.push(call);
     const faulted = this.faultFor(method) ?? this.limitFor(method, payload, call.at);
     const [status, body] = faulted ?? (method === 'getUpdates' && this.options.polling ? await this.getUpdates(payload, req) : this.answer(method, payload));
