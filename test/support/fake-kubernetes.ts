@@ -32,6 +32,8 @@ export interface DeploymentSeed {
   /** Extra containers after the bound one. */
   sidecars?: Obj[];
   progressDeadlineSeconds?: number;
+  /** More pod spec fields (e.g. ones newer than the client's models). */
+  podSpec?: Obj;
 }
 
 export interface Forbidden {
@@ -161,7 +163,7 @@ export class FakeKubernetes {
       spec: {
         replicas: seed.replicas ?? 2,
         selector: { matchLabels: { app: seed.name } },
-        template: { metadata: { labels: { app: seed.name }, creationTimestamp: null }, spec: { containers, restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' } },
+        template: { metadata: { labels: { app: seed.name }, creationTimestamp: null }, spec: { containers, restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', ...seed.podSpec } },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         revisionHistoryLimit: 10,
         progressDeadlineSeconds: seed.progressDeadlineSeconds ?? 600,

@@ -4,7 +4,7 @@ import type { WorkloadKind } from './workload-ref.js';
 /**
  * The few Kubernetes API calls the runtime makes, through @kubernetes/client-node (loaded on first use,
  * so a configuration with Docker hosts only never loads it). Every call takes the signal of its deadline;
- * objects come back as plain JSON (the API's own field names and RFC 3339 times as strings).
+ * objects come back as the API's own JSON (see bodyOf).
  */
 
 export type Json = Record<string, unknown>;
@@ -44,9 +44,6 @@ export interface PodLogOptions {
 
 const PLURAL: Record<WorkloadKind, string> = { deployment: 'deployments', statefulset: 'statefulsets', daemonset: 'daemonsets' };
 
-/** The client's objects carry Date instances and optional fields; this gives back the API's JSON. */
-const json = <T>(value: unknown): T => JSON.parse(JSON.stringify(value ?? null)) as T;
-
 /** Loads @kubernetes/client-node and builds the API access for one cluster. */
 export async function connect(access: ClusterAccess): Promise<KubeApi> {
   const client = await import('@kubernetes/client-node');
@@ -62,6 +59,20 @@ export async function connect(access: ClusterAccess): Promise<KubeApi> {
   }
   return new ClientKubeApi(client, kc);
 }
+
+/**
+ * The generated client turns answers into its model classes, which keep only the fields its models know
+ * (a newer cluster's pod template fields would be lost) and turn times into Dates. What the runtime reads
+ * it may write back (a ReplicaSet's pod template in a rollout undo), so each call also keeps the answer's
+ * body as the API sent it, and that is what is handed on.
+ */
+async function bodyOf(signal: AbortSignal, contentType: PatchType | undefined, run: (o: k8s.ConfigurationOptions) => Promise<unknown>): Promise<Json> {
+  let body = '';
+  await run(options(signal, contentType, (text) => (body = text)));
+  return JSON.parse(body) as Json;
+}
+
+const items = (list: Json): Json[] => (list.items as Json[] | undefined) ?? [];
 
 class ClientKubeApi implements KubeApi {
   private readonly apps: k8s.AppsV1Api;
@@ -80,54 +91,59 @@ class ClientKubeApi implements KubeApi {
   }
 
   async version(signal: AbortSignal): Promise<Json> {
-    return json(await this.versionApi.getCode(options(signal)));
+    // Only whether it answers matters (ping); VersionApi is one of the client's promise-middleware APIs.
+    return { ...(await this.versionApi.getCode(options(signal))) };
   }
 
-  async readWorkload(kind: WorkloadKind, namespace: string, name: string, signal: AbortSignal): Promise<Json> {
-    const o = options(signal);
-    switch (kind) {
-      case 'deployment':
-        return json(await this.apps.readNamespacedDeployment({ name, namespace }, o));
-      case 'statefulset':
-        return json(await this.apps.readNamespacedStatefulSet({ name, namespace }, o));
-      case 'daemonset':
-        return json(await this.apps.readNamespacedDaemonSet({ name, namespace }, o));
-    }
+  readWorkload(kind: WorkloadKind, namespace: string, name: string, signal: AbortSignal): Promise<Json> {
+    return bodyOf(signal, undefined, (o) => {
+      switch (kind) {
+        case 'deployment':
+          return this.apps.readNamespacedDeployment({ name, namespace }, o);
+        case 'statefulset':
+          return this.apps.readNamespacedStatefulSet({ name, namespace }, o);
+        case 'daemonset':
+          return this.apps.readNamespacedDaemonSet({ name, namespace }, o);
+      }
+    });
   }
 
   async listWorkloads(kind: WorkloadKind, namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]> {
-    const o = options(signal);
-    const list = await (kind === 'deployment'
-      ? this.apps.listNamespacedDeployment({ namespace, labelSelector }, o)
-      : kind === 'statefulset'
-        ? this.apps.listNamespacedStatefulSet({ namespace, labelSelector }, o)
-        : this.apps.listNamespacedDaemonSet({ namespace, labelSelector }, o));
-    return json<Json[]>(list.items);
+    return items(
+      await bodyOf(signal, undefined, (o) =>
+        kind === 'deployment'
+          ? this.apps.listNamespacedDeployment({ namespace, labelSelector }, o)
+          : kind === 'statefulset'
+            ? this.apps.listNamespacedStatefulSet({ namespace, labelSelector }, o)
+            : this.apps.listNamespacedDaemonSet({ namespace, labelSelector }, o),
+      ),
+    );
   }
 
-  async patchWorkload(kind: WorkloadKind, namespace: string, name: string, patch: unknown, contentType: PatchType, dryRun: boolean, signal: AbortSignal): Promise<Json> {
-    const o = options(signal, contentType);
+  patchWorkload(kind: WorkloadKind, namespace: string, name: string, patch: unknown, contentType: PatchType, dryRun: boolean, signal: AbortSignal): Promise<Json> {
     const request = { name, namespace, body: patch, ...(dryRun ? { dryRun: 'All' } : {}), fieldManager: 'deckhand' };
-    switch (kind) {
-      case 'deployment':
-        return json(await this.apps.patchNamespacedDeployment(request, o));
-      case 'statefulset':
-        return json(await this.apps.patchNamespacedStatefulSet(request, o));
-      case 'daemonset':
-        return json(await this.apps.patchNamespacedDaemonSet(request, o));
-    }
+    return bodyOf(signal, contentType, (o) => {
+      switch (kind) {
+        case 'deployment':
+          return this.apps.patchNamespacedDeployment(request, o);
+        case 'statefulset':
+          return this.apps.patchNamespacedStatefulSet(request, o);
+        case 'daemonset':
+          return this.apps.patchNamespacedDaemonSet(request, o);
+      }
+    });
   }
 
   async listReplicaSets(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]> {
-    return json<Json[]>((await this.apps.listNamespacedReplicaSet({ namespace, labelSelector }, options(signal))).items);
+    return items(await bodyOf(signal, undefined, (o) => this.apps.listNamespacedReplicaSet({ namespace, labelSelector }, o)));
   }
 
   async listControllerRevisions(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]> {
-    return json<Json[]>((await this.apps.listNamespacedControllerRevision({ namespace, labelSelector }, options(signal))).items);
+    return items(await bodyOf(signal, undefined, (o) => this.apps.listNamespacedControllerRevision({ namespace, labelSelector }, o)));
   }
 
   async listPods(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]> {
-    return json<Json[]>((await this.core.listNamespacedPod({ namespace, labelSelector }, options(signal))).items);
+    return items(await bodyOf(signal, undefined, (o) => this.core.listNamespacedPod({ namespace, labelSelector }, o)));
   }
 
   async podLog(namespace: string, pod: string, container: string, o: PodLogOptions, signal: AbortSignal): Promise<string> {
@@ -135,8 +151,8 @@ class ClientKubeApi implements KubeApi {
     return typeof text === 'string' ? text : String(text ?? '');
   }
 
-  async readConfigMap(namespace: string, name: string, signal: AbortSignal): Promise<Json> {
-    return json(await this.core.readNamespacedConfigMap({ name, namespace }, options(signal)));
+  readConfigMap(namespace: string, name: string, signal: AbortSignal): Promise<Json> {
+    return bodyOf(signal, undefined, (o) => this.core.readNamespacedConfigMap({ name, namespace }, o));
   }
 
   async deletePod(namespace: string, name: string, signal: AbortSignal): Promise<void> {
@@ -155,14 +171,23 @@ class ClientKubeApi implements KubeApi {
  * Per-call options: the deadline's signal on the request (node-fetch honours it), and the patch's content
  * type (the generated client would send a JSON patch otherwise).
  */
-function options(signal: AbortSignal, contentType?: PatchType): k8s.ConfigurationOptions {
+function options(signal: AbortSignal, contentType?: PatchType, keepBody?: (text: string) => void): k8s.ConfigurationOptions {
   const middleware = {
     pre: (request: k8s.RequestContext) => {
       request.setSignal(signal);
       if (contentType !== undefined) request.setHeaderParam('Content-Type', contentType);
       return settled(request);
     },
-    post: (response: k8s.ResponseContext) => settled(response),
+    post: (response: k8s.ResponseContext) => {
+      if (keepBody === undefined) return settled(response);
+      // Read the body once, keep it, and hand the client a body that gives the same text again.
+      const read = response.body.text().then((text) => {
+        if (response.httpStatusCode >= 200 && response.httpStatusCode < 300) keepBody(text);
+        response.body = { text: async () => text, binary: async () => Buffer.from(text) };
+        return response;
+      });
+      return Object.assign(read, { toPromise: () => read });
+    },
   };
   return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as k8s.ConfigurationOptions;
 }

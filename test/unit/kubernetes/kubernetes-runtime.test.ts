@@ -222,7 +222,8 @@ describe('deploy', () => {
   });
 
   it('rolls back to the previous revision the way kubectl rollout undo does: its whole template, its ReplicaSet', async () => {
-    const { name, unit } = deployment({ env: [{ name: 'MODE', value: 'v1' }] });
+    // A pod spec field newer than the client's models must come back too.
+    const { name, unit } = deployment({ env: [{ name: 'MODE', value: 'v1' }], podSpec: { futureField: { zone: 'a' } } });
     const firstTemplate = structuredClone(fake.replicaSets('shop', name)[0]!.spec.template);
     delete firstTemplate.metadata.labels['pod-template-hash'];
     // Someone deployed 1.1 with a changed env var; the rollback must bring back both.
@@ -235,6 +236,7 @@ describe('deploy', () => {
     const d = fake.deployment('shop', name)!;
     expect(d.spec.template).toEqual(firstTemplate);
     expect(d.spec.template.spec.containers[0].env).toEqual([{ name: 'MODE', value: 'v1' }]);
+    expect(d.spec.template.spec.futureField).toEqual({ zone: 'a' });
     expect(d.metadata.annotations['deployment.kubernetes.io/revision']).toBe('3');
     expect(fake.replicaSets('shop', name)).toHaveLength(2);
     expect(p.lines).toContain(`${unit}: back to the previous revision's pod template (rollout undo)`);
