@@ -29,7 +29,7 @@ interface KindLifecycle {
 const KINDS: { [K in RuntimeKind]: KindRegistry<K> } = {
   docker: (hosts, o) => new DockerRuntimeRegistry(hosts, { ...(o.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: o.defaultTimeoutMs } : {}), ...(o.logger ? { logger: o.logger } : {}), ...(o.selectors ? { selectors: o.selectors } : {}) }),
   // Loads @kubernetes/client-node only when a kubernetes host's runtime makes its first call.
-  kubernetes: (hosts, o) => new KubernetesRuntimeRegistry(hosts, { ...(o.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: o.defaultTimeoutMs } : {}), ...(o.logger ? { logger: o.logger } : {}) }),
+  kubernetes: (hosts, o) => new KubernetesRuntimeRegistry(hosts, { ...(o.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: o.defaultTimeoutMs } : {}), ...(o.logger ? { logger: o.logger } : {}), ...(o.selectors ? { selectors: o.selectors } : {}) }),
 };
 
 /** The kinds there are, for messages. */

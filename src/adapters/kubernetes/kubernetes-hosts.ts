@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { ContainerSelector } from '../../core/domain/catalog.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { HostUnreachableError, type RuntimeRegistry } from '../../core/ports/runtime.port.js';
 import type { ClusterAccess, KubeApi } from './kube-client.js';
 import { KubernetesRuntime, type KubernetesRuntimeOptions } from './kubernetes.runtime.js';
-import { namespaceSchema } from './workload-ref.js';
+import { namespaceSchema, parseWorkloadRef, WORKLOAD_HINT } from './workload-ref.js';
 
 /**
  * One cluster of the config (`kind: kubernetes`): a kubeconfig file and optionally one of its contexts,
@@ -39,6 +40,8 @@ export interface KubernetesRuntimeRegistryOptions {
   /** Extra runtime options (tests: poll interval, recovery wait). */
   runtime?: Omit<KubernetesRuntimeOptions, 'namespace' | 'timeoutMs' | 'actionTimeoutMs' | 'logger'>;
   connect?: (access: ClusterAccess) => Promise<KubeApi>;
+  /** The catalog's selectors per host: a name that is not a workload is warned about at start. */
+  selectors?: Record<string, readonly ContainerSelector[]>;
 }
 
 export function accessOf(config: KubernetesHostConfig): ClusterAccess {
@@ -60,6 +63,11 @@ export class KubernetesRuntimeRegistry implements RuntimeRegistry {
       if (options.logger !== undefined) runtimeOptions.logger = options.logger;
       if (options.connect !== undefined) runtimeOptions.connect = options.connect;
       this.runtimes.set(name, new KubernetesRuntime(name, accessOf(config), runtimeOptions));
+      for (const selector of options.selectors?.[name] ?? []) {
+        if (selector.name !== undefined && parseWorkloadRef(selector.name, config.namespace ?? 'default') === null) {
+          options.logger?.warn({ host: name, container: selector.name }, `"${selector.name}" names no workload, so it finds nothing: ${WORKLOAD_HINT}`);
+        }
+      }
     }
   }
 

@@ -73,6 +73,15 @@ describe('a deckhand.yaml with Kubernetes clusters beside a Docker host', () => 
     ]);
   });
 
+  it('warns at start about a service whose container: names no workload', () => {
+    const c = parseConfig(config(kubeconfig).replace('container: deployment/api,', 'container: api,'));
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (_: object, msg?: string) => void warnings.push(msg ?? ''), child: () => logger };
+    const selectors = { 'eu-prod': c.catalog.projects[0]!.environments[0]!.services.filter((s) => s.host === 'eu-prod').map((s) => s.selector) };
+    new Runtimes(c.hosts, { logger, selectors });
+    expect(warnings).toEqual(['"api" names no workload, so it finds nothing: on a kubernetes target, `container:` names the workload: deployment/<name>, deployment/<namespace>/<name> or deployment/<namespace>/<name>/<container> (statefulset/… and daemonset/… alike)']);
+  });
+
   it('reads no kubeconfig until the first call, and reports one that cannot be read as unreachable', async () => {
     const c = parseConfig(config('/nonexistent/kubeconfig'));
     const runtimes = new Runtimes(c.hosts);
