@@ -4,7 +4,8 @@
  * chats; 100 GitHub workflow_run deliveries (HMAC-signed, spread between the replicas) each announce one
  * push to every chat: 1,000 pushes. When half of them have reached the fake Bot API, the replica holding
  * the most chat lanes is killed with SIGKILL; the other one takes its lanes over when their leases lapse
- * (15 s) and gets the rest of the deliveries.
+ * (the delivery queue's lane lease) and gets the rest of the deliveries. Each replica calls the fake under
+ * its own path, so every message is recorded with the replica that sent it.
  *
  * Then, at the fake Bot API (which enforces Telegram's limits and answers 429 past them): every push's
  * distinctive text appears exactly once in each chat (in a message of its own or inside a grouped one), no
@@ -21,7 +22,7 @@
  * waiting behind the head into one "N notifications (grouped…)" message, and 100 pushes to a private chat
  * (1 message/s) take some 15 to 30 sends. Alertmanager publishes would not do: a publish is keyed (one
  * message per incident, edited later) and is never grouped, so 100 of them per chat would take 100 s at
- * 1/s, plus the 15 s lease of the killed replica's chats.
+ * 1/s, plus the lease of the killed replica's chats.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -99,7 +100,8 @@ async function startReplica(name: string, apiRoot: string): Promise<Replica> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = serverBotEnv(
-    { configFile, databaseUrl: db.url, port, telegram: { token: TOKEN, apiRoot, webhookSecret: SECRET }, queuePrefix: QUEUE_PREFIX, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS },
+    // Its own path under the fake's root: every call it makes is recorded with `via: name`.
+    { configFile, databaseUrl: db.url, port, telegram: { token: TOKEN, apiRoot: `${apiRoot}/${name}`, webhookSecret: SECRET }, queuePrefix: QUEUE_PREFIX, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS },
     { GITHUB_WEBHOOK_SECRET: GITHUB_SECRET },
   );
   const bot = spawnBot([], env);
@@ -161,11 +163,11 @@ const pushesIn = (text: string) => [...text.matchAll(PUSH_TEXT)].map((m) => Numb
  * For a failure message: each message that carried a push seen more than once (its arrival relative to the
  * kill and the pushes in it), and the outbox rows of those pushes (state, message id, attempts, end time).
  */
-async function explainDuplicates(seen: Map<string, RecordedCall[]>, killedAt: number): Promise<string> {
+async function explainDuplicates(seen: Map<string, RecordedCall[]>, killedAt: number, replicas: readonly Replica[]): Promise<string> {
   const calls = new Set([...seen.values()].filter((c) => c.length > 1).flat());
   const messages = [...calls].map((c) => {
     const id = (c.result as { message_id: number }).message_id;
-    return `  message ${id} to ${String(c.payload.chat_id)} at kill${c.at - killedAt >= 0 ? '+' : ''}${c.at - killedAt} ms: ${pushesIn(String(c.payload.text)).map(pushName).join(' ')}`;
+    return `  message ${id} to ${String(c.payload.chat_id)} from ${c.via} at kill${c.at - killedAt >= 0 ? '+' : ''}${c.at - killedAt} ms: ${pushesIn(String(c.payload.text)).map(pushName).join(' ')}`;
   });
   const keys = [...seen.entries()].filter(([, c]) => c.length > 1).map(([k]) => {
     const [chat, name] = k.split('/');
@@ -176,7 +178,8 @@ async function explainDuplicates(seen: Map<string, RecordedCall[]>, killedAt: nu
     [keys],
   );
   const rowLines = rows.map((r) => `  row ${r.seq} ${r.key.replace(`ci:github:github-${QUEUE_PREFIX}-`, 'push ')}: ${r.state}, message ${r.message_id}, attempts ${r.attempts}, ended at kill+${Number(r.ended_at) - killedAt} ms`);
-  return `\n${messages.join('\n')}\n${rowLines.join('\n')}`;
+  const logs = replicas.map((r) => `  ${r.name} warned: ${JSON.stringify(warnings(r))}`);
+  return `\n${[...messages, ...rowLines, ...logs].join('\n')}`;
 }
 
 /** A replica's log lines at `level` (pino: 40 warn, 50 error) or above, counted by message. */
@@ -270,7 +273,7 @@ describe('1,000 pushes to 10 chats while one of two replicas is killed', () => {
         }
       }
     }
-    const explain = wrong.length === 0 ? '' : await explainDuplicates(seen, killed?.at ?? 0);
+    const explain = wrong.length === 0 ? '' : await explainDuplicates(seen, killed?.at ?? 0, replicas);
     expect(wrong, `pushes not delivered exactly once (kill at ${killed?.at}, ${killed?.sending} rows were 'sending' then)${explain}`).toEqual([]);
     expect(seen.size).toBe(PUSHES * CHATS.length);
 
@@ -317,6 +320,8 @@ describe('1,000 pushes to 10 chats while one of two replicas is killed', () => {
         `last delivery posted after ${postedAt - startedAt} ms, outbox empty after ${doneAt - startedAt} ms; ` +
         `${groupSizes.length} messages (largest group ${Math.max(...groupSizes)}), min gap per chat ${Math.min(...gaps.map((g) => g.minGapMs))} ms; ` +
         `at the Bot API→marking begun p50 ${pct(0.5)} p99 ${pct(0.99)} max ${pct(1)} ms; ` +
+        `messages sent by ${replicas.map((r) => `${r.name} ${sent().filter((c) => c.via === r.name).length}`).join(', ')} ` +
+        `(${sent().filter((c) => c.via === killed!.replica.name && c.at >= killed!.at).length} of ${killed!.replica.name}'s arrived after its SIGKILL); ` +
         `warnings: ${replicas.map((r) => `${r.name} ${JSON.stringify(warnings(r))}`).join(', ')}\n`,
     );
 
