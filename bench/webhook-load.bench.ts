@@ -20,8 +20,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { redisOptions } from '../src/bot/redis-connection.js';
 import { type BotProcess, freePort, requireBuiltBot, serverBotEnv, spawnBot, waitForHttp, within, writeTempConfig } from '../test/support/e2e-bot.js';
+import { baseDatabaseUrl } from '../test/support/db.js';
 import { createE2eWorld } from '../test/support/e2e-fixture.js';
 import { FakeTelegramApi } from '../test/support/e2e-telegram-api.js';
 import { dockerHostUrl } from '../test/support/podman.js';
@@ -31,8 +33,11 @@ const RATE = Number(process.env.BENCH_RATE ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const CHATS = 16;
 const STATUS_EVERY = 10;
-/** "1,2" runs one replica, then two; "1,2,2,1" alternates to even out drift on a noisy machine. */
-const ORDER = (process.env.BENCH_ORDER ?? '1,2').split(',').map(Number);
+/**
+ * "1,2" runs one replica, then two; "1,2,2,1" alternates to even out drift on a noisy machine. A trailing
+ * "a" ("1a") runs that scenario with the replicas committing asynchronously (see ASYNC_ROLE).
+ */
+const ORDER = (process.env.BENCH_ORDER ?? '1,2').split(',').map((o) => ({ replicas: Number.parseInt(o, 10), asyncCommit: o.endsWith('a') }));
 const TARGET_P99_MS = 500;
 /** What every /status shop prod reply says of the fixture's containers. */
 const STATUS_REPLY = /web/;
@@ -40,6 +45,13 @@ const TOKEN = '123456789:AAWebhookLoadBenchToken_xyz123';
 const SECRET = `whsec_${randomBytes(12).toString('hex')}`;
 /** BENCH_PROFILE=1 loads bench/profile.preload.mjs into each replica: what its webhook requests wait for. */
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/**
+ * Scenarios marked "a" in BENCH_ORDER: the replicas connect as a role of their own whose sessions commit
+ * without waiting for the WAL flush (synchronous_commit off, set on that role only, so nobody else's sessions
+ * change), to see what the flushes of the webhook's commits cost. An experiment: a bot must not run like that.
+ */
+const ASYNC_COMMIT = ORDER.some((o) => o.asyncCommit);
+const ASYNC_ROLE = 'deckhand_bench_async_commit';
 const PRELOAD = fileURLToPath(new URL('./profile.preload.mjs', import.meta.url));
 const PEOPLE = Array.from({ length: CHATS }, (_, i) => ({ id: `load-${String(i + 1).padStart(2, '0')}`, telegram: 5_100_001 + i }));
 
@@ -75,15 +87,27 @@ people:
 ${PEOPLE.map((p) => `  - { id: ${p.id}, name: Load ${p.id}, telegram: ${p.telegram}, roles: [{ role: admin, project: shop }] }`).join('\n')}
 `);
 await world.db.pool.query('CREATE TABLE bench_probe (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
+let asyncDatabaseUrl = world.db.url;
+if (ASYNC_COMMIT) {
+  const schema = `"${world.db.schema}"`;
+  await world.db.pool.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ASYNC_ROLE}') THEN CREATE ROLE ${ASYNC_ROLE} LOGIN; END IF; END $$`);
+  await world.db.pool.query(`ALTER ROLE ${ASYNC_ROLE} SET synchronous_commit = off`);
+  await world.db.pool.query(`GRANT USAGE ON SCHEMA ${schema} TO ${ASYNC_ROLE}`);
+  await world.db.pool.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${schema} TO ${ASYNC_ROLE}`);
+  await world.db.pool.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA ${schema} TO ${ASYNC_ROLE}`);
+  const url = new URL(world.db.url);
+  url.username = ASYNC_ROLE;
+  asyncDatabaseUrl = url.toString();
+}
 const prefixes: string[] = [];
 let updateId = 9_000_000;
 
-async function startReplica(apiRoot: string, prefix: string): Promise<Replica> {
+async function startReplica(apiRoot: string, prefix: string, asyncCommit: boolean): Promise<Replica> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const profileOut = join(tmpdir(), `deckhand-profile-${randomBytes(4).toString('hex')}.json`);
   const profile: Record<string, string> = PROFILE ? { NODE_OPTIONS: `--import ${PRELOAD}`, DECKHAND_PROFILE_OUT: profileOut } : {};
-  const env = serverBotEnv({ configFile: config.file, databaseUrl: world.db.url, port, telegram: { token: TOKEN, apiRoot, webhookSecret: SECRET }, queuePrefix: prefix, shutdownTimeoutMs: 10_000 }, profile);
+  const env = serverBotEnv({ configFile: config.file, databaseUrl: asyncCommit ? asyncDatabaseUrl : world.db.url, port, telegram: { token: TOKEN, apiRoot, webhookSecret: SECRET }, queuePrefix: prefix, shutdownTimeoutMs: 10_000 }, profile);
   const bot = spawnBot([], env);
   let alive = true;
   void bot.exited.then(() => (alive = false));
@@ -135,12 +159,12 @@ function warnings(stdout: string[]): string {
 
 const sleep = (msTime: number) => new Promise((r) => setTimeout(r, msTime));
 
-async function scenario(replicaCount: number) {
+async function scenario(replicaCount: number, asyncCommit: boolean) {
   const telegram = new FakeTelegramApi();
   const apiRoot = await telegram.start();
   const prefix = `bench-webhook-${randomBytes(4).toString('hex')}`;
   prefixes.push(prefix);
-  const replicas = await Promise.all(Array.from({ length: replicaCount }, () => startReplica(apiRoot, prefix)));
+  const replicas = await Promise.all(Array.from({ length: replicaCount }, () => startReplica(apiRoot, prefix, asyncCommit)));
   try {
     // Warm-up: every person once through each replica (first Prisma queries, JIT), not measured.
     for (const r of replicas) await Promise.all(PEOPLE.map((p, i) => post(r, update(p, i % 2 === 0 ? '/whoami' : '/status shop prod'))));
@@ -228,7 +252,7 @@ async function scenario(replicaCount: number) {
     const other = telegram.calls.slice(from).filter((c) => c.method !== 'sendMessage' || c.status !== 200).map((c) => `${c.method} ${c.status}`);
     const stillRunning = replicas.reduce((n, r) => n + r.bot.stdout().split('\n').filter((l) => l.includes('telegram update still running')).length, 0);
     const directSends = replicas.reduce((n, r) => n + r.bot.stdout().split('\n').filter((l) => l.includes('outbox not writable')).length, 0);
-    return { replicaCount, logged: warnings(replicas.map((r) => r.bot.stdout())), profiles, probe, cpu: cpuDuring.map((c) => `${Math.round(c / (total / replicas.length))} ms/update, ${(c / wallDuring).toFixed(2)} cores`).join(' | '), samples, total, replies: replies().length, lost, duplicated, unrecognised, minGap, other, drainedAfterMs, stillRunning, directSends, loadBefore, loadAfter, maxLate: Math.max(...samples.map((s) => s.lateBy)) };
+    return { replicaCount, label: `${replicaCount}${asyncCommit ? ' (async commit)' : ''}`, logged: warnings(replicas.map((r) => r.bot.stdout())), profiles, probe, cpu: cpuDuring.map((c) => `${Math.round(c / (total / replicas.length))} ms/update, ${(c / wallDuring).toFixed(2)} cores`).join(' | '), samples, total, replies: replies().length, lost, duplicated, unrecognised, minGap, other, drainedAfterMs, stillRunning, directSends, loadBefore, loadAfter, maxLate: Math.max(...samples.map((s) => s.lateBy)) };
   } finally {
     for (const r of replicas) r.bot.child.kill('SIGTERM');
     await within(Promise.all(replicas.map((r) => r.bot.exited)), 20_000, 'replicas exit').catch(() => replicas.forEach((r) => r.bot.kill()));
@@ -241,12 +265,13 @@ const fmt = (v: number) => ms(v);
 try {
   requireBuiltBot();
   console.log(`${machine()} · load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')} · ${cpus().length} cpus`);
-  console.log(`${RATE} updates/s for ${SECONDS} s over ${CHATS} private chats; 1 in ${STATUS_EVERY} is /status shop prod, the rest /whoami; order ${ORDER.join(',')}`);
+  if (ASYNC_COMMIT) console.log(`EXPERIMENT: in "async commit" scenarios the replicas commit with synchronous_commit off (role ${ASYNC_ROLE}); the bench's probe still waits for the flush`);
+  console.log(`${RATE} updates/s for ${SECONDS} s over ${CHATS} private chats; 1 in ${STATUS_EVERY} is /status shop prod, the rest /whoami; order ${ORDER.map((o) => `${o.replicas}${o.asyncCommit ? 'a' : ''}`).join(',')}`);
   const results: Awaited<ReturnType<typeof scenario>>[] = [];
-  for (const n of ORDER) {
-    const r = await scenario(n);
+  for (const o of ORDER) {
+    const r = await scenario(o.replicas, o.asyncCommit);
     results.push(r);
-    process.stderr.write(`done: ${n} replica(s)\n`);
+    process.stderr.write(`done: ${r.label} replica(s)\n`);
   }
   const rows = [['replicas', 'kind', 'n', 'p50', 'p99', 'max', 'non-200', `p99 < ${TARGET_P99_MS} ms`]];
   const extra = [['replicas', 'bot CPU during load (per replica)', 'pg INSERT p50/p99/max (bench probe)', 'replies', 'lost', 'duplicated', 'unrecognised', 'min gap/chat', 'other calls', 'answered at timeout', 'sent inline', 'last reply after load', 'bench late max', 'load 1m before/after']];
@@ -254,21 +279,31 @@ try {
     for (const kind of ['all', 'whoami', 'status'] as const) {
       const lat = r.samples.filter((s) => kind === 'all' || s.kind === kind).map((s) => s.latency);
       const p99 = percentile(lat, 99);
-      rows.push([String(r.replicaCount), kind, String(lat.length), fmt(percentile(lat, 50)), fmt(p99), fmt(Math.max(...lat)), String(r.samples.filter((s) => (kind === 'all' || s.kind === kind) && s.status !== 200).length), kind === 'all' ? (p99 < TARGET_P99_MS ? 'yes' : 'no') : '']);
+      rows.push([r.label, kind, String(lat.length), fmt(percentile(lat, 50)), fmt(p99), fmt(Math.max(...lat)), String(r.samples.filter((s) => (kind === 'all' || s.kind === kind) && s.status !== 200).length), kind === 'all' ? (p99 < TARGET_P99_MS ? 'yes' : 'no') : '']);
     }
-    extra.push([String(r.replicaCount), r.cpu, [50, 99, 100].map((p) => percentile(r.probe, p).toFixed(1)).join('/') + ' ms', `${r.replies}/${r.total}`, String(r.lost), String(r.duplicated), String(r.unrecognised), fmt(r.minGap), r.other.length === 0 ? 'none' : [...new Set(r.other)].join(' '), String(r.stillRunning), String(r.directSends), fmt(r.drainedAfterMs), fmt(r.maxLate), `${r.loadBefore.toFixed(2)}/${r.loadAfter.toFixed(2)}`]);
+    extra.push([r.label, r.cpu, [50, 99, 100].map((p) => percentile(r.probe, p).toFixed(1)).join('/') + ' ms', `${r.replies}/${r.total}`, String(r.lost), String(r.duplicated), String(r.unrecognised), fmt(r.minGap), r.other.length === 0 ? 'none' : [...new Set(r.other)].join(' '), String(r.stillRunning), String(r.directSends), fmt(r.drainedAfterMs), fmt(r.maxLate), `${r.loadBefore.toFixed(2)}/${r.loadAfter.toFixed(2)}`]);
   }
-  for (const r of results) console.log(`warnings logged, ${r.replicaCount} replica(s): ${r.logged}`);
-  if (PROFILE) for (const r of results) for (const p of r.profiles) console.log(`profile, ${r.replicaCount} replica(s): ${JSON.stringify(p)}`);
-  const byN = (n: number) => results.filter((r) => r.replicaCount === n).flatMap((r) => r.samples.map((s) => s.latency));
+  for (const r of results) console.log(`warnings logged, ${r.label} replica(s): ${r.logged}`);
+  if (PROFILE) for (const r of results) for (const p of r.profiles) console.log(`profile, ${r.label} replica(s): ${JSON.stringify(p)}`);
+  const byN = (n: number) => results.filter((r) => r.replicaCount === n && !r.label.includes('async')).flatMap((r) => r.samples.map((s) => s.latency));
   console.log(table(rows));
   console.log(table(extra));
   if (byN(1).length > 0 && byN(2).length > 0) {
     console.log(`ratio two/one replicas: p50 ${(percentile(byN(2), 50) / percentile(byN(1), 50)).toFixed(3)}, p99 ${(percentile(byN(2), 99) / percentile(byN(1), 99)).toFixed(3)}`);
   }
+  const async = results.filter((r) => r.label.includes('async')).flatMap((r) => r.samples.map((s) => s.latency));
+  const flushed = results.filter((r) => !r.label.includes('async')).flatMap((r) => r.samples.map((s) => s.latency));
+  if (async.length > 0 && flushed.length > 0) {
+    console.log(`ratio async/synchronous commit: p50 ${(percentile(async, 50) / percentile(flushed, 50)).toFixed(3)}, p99 ${(percentile(async, 99) / percentile(flushed, 99)).toFixed(3)}`);
+  }
 } finally {
   await config.remove();
   await world.cleanup();
+  if (ASYNC_COMMIT) {
+    const admin = new pg.Client({ connectionString: baseDatabaseUrl() });
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS ${ASYNC_ROLE}`).finally(() => admin.end());
+  }
   const redis = new Redis(redisOptions(process.env.REDIS_URL || 'redis://127.0.0.1:6379'));
   try {
     for (const prefix of prefixes) {
