@@ -183,14 +183,15 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
   /**
    * Containers of each selector. Selectors of the host's catalog are answered from the container index
    * while it is live, without an engine call; otherwise the engine is asked with filtered lists (one per
-   * selector shape, in parallel) and an inspect per matching container. Actions never rely on this
-   * answer: they read each container from the engine again.
+   * selector shape, in parallel) and an inspect per matching container. `fresh` (a plan, the click-time
+   * drift check) always asks the engine. Actions never rely on this answer: they read each container from
+   * the engine again.
    */
   async find(selectors: ContainerSelector[], opts: CallOptions = {}): Promise<ContainerInfo[][]> {
     const checked = z.array(selectorSchema).parse(selectors);
     if (checked.length === 0) return [];
     const index = this.index;
-    if (index?.covers(checked)) {
+    if (opts.fresh !== true && index?.covers(checked)) {
       const indexed = await engineCall(this.scope(opts), (signal) => index.find(checked, signal));
       if (indexed !== null) return indexed;
     }

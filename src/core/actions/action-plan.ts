@@ -29,7 +29,8 @@ export async function buildPlan(
   targetFor: TargetFor,
   deps: CoreServices,
 ): Promise<PlanResult> {
-  const found = await findContainers(services, deps);
+  // A plan pins what an action will change: never from a runtime's cache.
+  const found = await findContainers(services, deps, { fresh: true });
   const planned: PlannedService[] = [];
   const runningLabels: Record<string, string>[] = [];
   for (const s of services) {

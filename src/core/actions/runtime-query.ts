@@ -13,9 +13,10 @@ export function describeRuntimeError(err: unknown, timeoutMs: number): string {
 
 /**
  * Finds the containers of each service, querying every host once and all hosts in parallel, each
- * with its own timeout. A host that fails marks its services; the others still answer.
+ * with its own timeout. A host that fails marks its services; the others still answer. `fresh`: what an
+ * action will be decided on, so no runtime may answer from a cache (see CallOptions).
  */
-export async function findContainers(services: readonly ServiceSpec[], deps: CoreServices): Promise<Map<ServiceSpec, ServiceContainers>> {
+export async function findContainers(services: readonly ServiceSpec[], deps: CoreServices, opts: { fresh?: boolean } = {}): Promise<Map<ServiceSpec, ServiceContainers>> {
   const byHost = new Map<string, ServiceSpec[]>();
   for (const s of services) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
   const result = new Map<ServiceSpec, ServiceContainers>();
@@ -23,7 +24,7 @@ export async function findContainers(services: readonly ServiceSpec[], deps: Cor
   await Promise.all(
     [...byHost].map(async ([host, specs]) => {
       try {
-        const found = await withTimeout(timeoutMs, (signal) => deps.runtimes.get(host).find(specs.map((s) => s.selector), { signal }));
+        const found = await withTimeout(timeoutMs, (signal) => deps.runtimes.get(host).find(specs.map((s) => s.selector), { signal, ...(opts.fresh ? { fresh: true } : {}) }));
         specs.forEach((s, i) => result.set(s, { ok: true, containers: found[i] ?? [] }));
       } catch (err) {
         deps.metrics.runtimeError(host, 'find');

@@ -148,7 +148,8 @@ async function confirm(ctx: PipelineContext, action: PendingAction, services: Co
 async function changedSince(action: PendingAction, services: CoreServices): Promise<string | null> {
   const specs = action.plan.services.map((p) => findService(services.catalog, action.plan.project, action.plan.env, p.service));
   if (specs.some((s) => !s)) return 'The configuration changed since the request';
-  const found = await findContainers(specs.map((s) => s!), services);
+  // Compared with the revision shown, so asked of the runtime itself, never its cache.
+  const found = await findContainers(specs.map((s) => s!), services, { fresh: true });
   for (const [i, planned] of action.plan.services.entries()) {
     const now = found.get(specs[i]!)!;
     if (!now.ok) return `Host ${now.host} is ${now.problem}`;

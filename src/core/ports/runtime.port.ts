@@ -45,6 +45,11 @@ export interface LogLine {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * Ask the runtime itself, never a cache of it (Docker's container index): set where the answer decides
+   * what an action changes (a plan, the click-time check of the revision shown). Status leaves it unset.
+   */
+  fresh?: boolean;
 }
 
 /** An HTTP health probe configured per service; `{container}` in the URL becomes the unit's name. */

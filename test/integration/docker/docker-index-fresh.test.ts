@@ -1,0 +1,138 @@
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerRuntime } from '../../../src/adapters/docker/docker.runtime.js';
+import { parseConfig } from '../../../src/bot/config.js';
+import { OutageClicks } from '../../../src/core/actions/outage-clicks.js';
+import { allIntents } from '../../../src/core/intents/index.js';
+import type { InboundEvent } from '../../../src/core/messages/inbound.js';
+import type { Reply } from '../../../src/core/messages/reply.js';
+import { createCore } from '../../../src/core/pipeline/core.js';
+import { silentLogger } from '../../../src/core/ports/logger.port.js';
+import { noopMetrics } from '../../../src/core/ports/metrics.port.js';
+import { MemoryAuditLog } from '../../fakes/memory-audit.js';
+import { MemoryIncidentStore } from '../../fakes/memory-incidents.js';
+import { MemoryOncallOverrideStore } from '../../fakes/memory-oncall.js';
+import {
+  MemoryActionQueue,
+  MemoryDeploymentStore,
+  MemoryFreezeStore,
+  MemoryLockStore,
+  MemoryPendingActionStore,
+  RecordingNotifier,
+} from '../../fakes/memory-stores.js';
+import { EngineProxy } from '../../support/engine-proxy.js';
+import { dockerHostUrl, engineClient, PodmanFixture, requireEngine } from '../../support/podman.js';
+
+/**
+ * Status may answer from the Docker host's live container index; a plan and the click-time check of the
+ * revision shown must not (issue 13: an action never trusts the index). The real core over a real
+ * DockerRuntime with its index live, the engine reached through a proxy that counts the calls.
+ */
+
+let docker: Docker;
+let fixture: PodmanFixture;
+let proxy: EngineProxy;
+let runtime: DockerRuntime;
+let app: string;
+
+beforeAll(async () => {
+  docker = await requireEngine();
+  fixture = new PodmanFixture(docker, 'docker-index-fresh');
+  const url = dockerHostUrl();
+  if (!url.startsWith('unix://')) throw new Error(`these tests proxy a unix:// engine socket, not ${url}`);
+  proxy = await new EngineProxy(url.slice('unix://'.length)).start();
+  app = fixture.name('shop-api');
+  for (let i = 1; i <= 2; i++) await fixture.create({ Cmd: ['sleep', '300'], name: `${app}-${i}`, labels: { app } });
+  runtime = new DockerRuntime('local', engineClient(proxy.url), { timeoutMs: 10_000, index: { selectors: [{ labels: { app } }] } });
+  await runtime.start();
+});
+
+afterAll(async () => {
+  await runtime?.close();
+  await proxy?.stop();
+  await fixture?.cleanup();
+});
+
+function stack() {
+  const config = parseConfig(`
+hosts:
+  local: { url: ${proxy.url} }
+projects:
+  shop:
+    environments:
+      staging:
+        services:
+          api: { host: local, labels: { app: ${app} } }
+people:
+  - { id: alice, name: Alice, telegram: 1001, roles: [{ role: admin, project: shop }] }
+limits:
+  hostTimeoutMs: 10000
+`);
+  const clock = { now: () => new Date() };
+  const queue = new MemoryActionQueue();
+  const core = createCore({
+    catalog: config.catalog,
+    limits: config.limits,
+    runtimes: { get: () => runtime, hosts: () => ['local'] },
+    audit: new MemoryAuditLog(),
+    clock,
+    logger: silentLogger,
+    metrics: noopMetrics,
+    intents: allIntents,
+    actions: {
+      pending: new MemoryPendingActionStore(),
+      deployments: new MemoryDeploymentStore(),
+      locks: new MemoryLockStore(clock),
+      freezes: new MemoryFreezeStore(),
+      queue,
+      notifier: new RecordingNotifier(),
+      recurringFreezes: config.recurringFreezes,
+      confirmTtlMs: config.actions.confirmTtlMs,
+      outageClicks: new OutageClicks(silentLogger),
+    },
+    incidents: { store: new MemoryIncidentStore(), overrides: new MemoryOncallOverrideStore(), settings: config.incidents },
+  });
+  const base = { platform: 'telegram', platformUserId: '1001', chatId: '1001', chatType: 'private' } as const;
+  const say = (text: string) => core.handle({ kind: 'command', text, ...base, receivedAt: new Date() } as InboundEvent);
+  const click = (reply: Reply, label: string) => {
+    const button = reply.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : [])).find((b) => b.label === label);
+    if (!button) throw new Error(`no button "${label}" in reply: ${reply.text}`);
+    return core.handle({ kind: 'action', actionId: button.actionId, pendingId: button.pendingId, ...base, receivedAt: new Date() } as InboundEvent);
+  };
+  return { say, click, queue };
+}
+
+/** The engine's container lists and inspects seen since the last reset. */
+const containerCalls = () => proxy.seen(/^(\/v[\d.]+)?\/containers\//).map((r) => r.path.replace(/^\/v[\d.]+/, '').split('?')[0] ?? '');
+
+describe('the container index and actions', () => {
+  it('answers status from the index, but a plan and the Confirm click ask the engine', async () => {
+    const { say, click, queue } = stack();
+    expect(runtime.indexHealth()).toEqual({ live: true });
+
+    // Given a live index, status makes no engine call at all.
+    proxy.reset();
+    const status = await say('status shop staging');
+    expect(status.text).toContain(`${app}-1`);
+    expect(proxy.seen()).toEqual([]);
+
+    // When a restart is planned, the engine is listed and each container inspected, index or not.
+    proxy.reset();
+    const plan = await say('restart api staging');
+    expect(plan.text).toContain('Restart');
+    expect(containerCalls()).toEqual(expect.arrayContaining(['/containers/json']));
+    expect(containerCalls().filter((p) => /^\/containers\/[^/]+\/json$/.test(p))).toHaveLength(2);
+
+    // And the click-time check of the revision shown asks the engine again before the job is queued.
+    proxy.reset();
+    const confirmed = await click(plan, 'Confirm');
+    expect(confirmed.text).toMatch(/running now/);
+    expect(containerCalls()).toEqual(expect.arrayContaining(['/containers/json']));
+    expect(queue.enqueued).toHaveLength(1);
+
+    // Status still answers from the index afterwards.
+    proxy.reset();
+    await say('status shop staging');
+    expect(proxy.seen()).toEqual([]);
+  });
+});
