@@ -112,6 +112,8 @@ export async function startReportScheduler(opts: ReportSchedulerOptions): Promis
     throw e;
   }
   const worker = startWorker(opts, log);
+  // Closed while still connecting, a worker leaves its commands to fail unhandled ("Connection is closed").
+  await worker.waitUntilReady();
   return {
     queue,
     worker,
