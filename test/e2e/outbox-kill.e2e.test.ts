@@ -12,11 +12,12 @@
  * chat ever got two messages within a second, no call was answered 429, and every outbox row ended sent.
  * The deliveries are posted one at a time, so none is being handled at the kill: this is about delivery.
  *
- * Exactly-once stays strict. The one way a SIGKILL can break it is a message that reached the Bot API while
- * its replica had not yet marked its rows sent: the survivor sends those rows again. Should that happen, the
- * failure names the messages (their arrival relative to the kill) and the rows; every run prints how long
- * messages stayed unmarked after reaching the fake (at the Bot API→marking begun), which with the time of
- * the marking UPDATE itself is that window.
+ * Exactly once, with one exception no sender can avoid: a message that reached the Bot API while its replica
+ * had not yet marked its rows sent (the rows it was sending at the kill). Nothing tells whether Telegram took
+ * it, and sendMessage has no idempotency key, so the survivor sends those rows again: a push among them may
+ * arrive twice, never more, and no other push may. Any other miss or copy fails and names the messages
+ * (their arrival relative to the kill) and the rows; every run prints how long messages stayed unmarked
+ * after reaching the fake (at the Bot API→marking begun), which with the marking UPDATE is that window.
  *
  * Why workflow runs: their announcements carry no buttons, so a chat's lane groups every announcement
  * waiting behind the head into one "N notifications (grouped…)" message, and 100 pushes to a private chat
@@ -205,7 +206,7 @@ describe('1,000 pushes to 10 chats while one of two replicas is killed', () => {
     replicas = await Promise.all([startReplica('a', apiRoot), startReplica('b', apiRoot)]);
   }, 40_000);
 
-  it('delivers every push exactly once, never faster than 1 message/s per chat, with no 429', async () => {
+  it('delivers every push once (a second copy only of what the killed replica had in flight), never faster than 1 message/s per chat, with no 429', async () => {
     const sent = () => telegram.callsOf('sendMessage').filter((c) => ourChat(c) && c.status === 200);
     const delivered = () => sent().reduce((n, c) => n + pushesIn(String(c.payload.text)).length, 0);
     const lanesOf = async (r: Replica) => {
@@ -217,7 +218,7 @@ describe('1,000 pushes to 10 chats while one of two replicas is killed', () => {
     // Given: 100 deliveries posted one after another, alternately to each replica, while the chats' lanes deliver.
     // When: half of the 1,000 pushes are at the Bot API, the replica holding the most lanes is killed.
     let live = [...replicas];
-    let killed: { replica: Replica; at: number; lanes: number[]; otherLanes: number; sending: number; deliveredBefore: number } | undefined;
+    let killed: { replica: Replica; at: number; lanes: number[]; otherLanes: number; sending: number; deliveredBefore: number; inFlight: Set<string> } | undefined;
     const kill = async () => {
       let holdings: { replica: Replica; lanes: number[] }[] = [];
       await waitUntil(async () => {
@@ -229,9 +230,15 @@ describe('1,000 pushes to 10 chats while one of two replicas is killed', () => {
       const at = Date.now();
       const deliveredBefore = delivered();
       await within(victim!.replica.bot.exited, 5_000, `${victim!.replica.name} exiting after SIGKILL`);
-      const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM outbox_message WHERE state = 'sending'`);
+      // The rows the killed replica was sending: the platform may have taken them before the process died,
+      // and nothing can tell, so the survivor sends them again (Telegram has no idempotency key). Only these
+      // may reach a chat twice.
+      const { rows } = await db.pool.query<{ key: string; chat_id: string }>(`SELECT key, chat_id FROM outbox_message WHERE state = 'sending' AND chat_id = ANY($1::text[])`, [
+        victim!.lanes.map(String),
+      ]);
+      const inFlight = new Set(rows.map((r) => `${r.chat_id}/${pushName(Number(/-(\d+):telegram:/.exec(r.key)?.[1] ?? -1))}`));
       const otherLanes = holdings.filter((h) => h !== victim).reduce((n, h) => n + h.lanes.length, 0);
-      killed = { replica: victim!.replica, at, lanes: victim!.lanes, otherLanes, sending: Number(rows[0]!.n), deliveredBefore };
+      killed = { replica: victim!.replica, at, lanes: victim!.lanes, otherLanes, sending: rows.length, deliveredBefore, inFlight };
       live = replicas.filter((r) => r !== victim!.replica);
     };
     for (let n = 1; n <= PUSHES; n++) {
@@ -264,9 +271,14 @@ describe('1,000 pushes to 10 chats while one of two replicas is killed', () => {
       }
     }
     const wrong: string[] = [];
+    const resent: string[] = [];
     for (const chat of CHATS) {
       for (let n = 1; n <= PUSHES; n++) {
         const calls = seen.get(`${chat}/${pushName(n)}`) ?? [];
+        if (calls.length === 2 && killed?.inFlight.has(`${chat}/${pushName(n)}`)) {
+          resent.push(`${chat}/${pushName(n)}`);
+          continue;
+        }
         if (calls.length !== 1) {
           const times = calls.map((c) => `${c.at - (killed?.at ?? 0)} ms after the kill (message ${(c.result as { message_id: number }).message_id})`);
           wrong.push(`${chat} ${pushName(n)}: ${calls.length}× ${times.join(', ')}`);
@@ -274,6 +286,7 @@ describe('1,000 pushes to 10 chats while one of two replicas is killed', () => {
       }
     }
     const explain = wrong.length === 0 ? '' : await explainDuplicates(seen, killed?.at ?? 0, replicas);
+    // Exactly once, except a second copy of a push the killed replica had in flight (at most one).
     expect(wrong, `pushes not delivered exactly once (kill at ${killed?.at}, ${killed?.sending} rows were 'sending' then)${explain}`).toEqual([]);
     expect(seen.size).toBe(PUSHES * CHATS.length);
 
@@ -316,7 +329,7 @@ describe('1,000 pushes to 10 chats while one of two replicas is killed', () => {
     process.stderr.write(
       `outbox-kill e2e: ${replicas.length} replicas, ${PUSHES} deliveries × ${CHATS.length} chats; killed ${killed!.replica.name} ` +
         `${killed!.at - startedAt} ms in with ${killed!.deliveredBefore} pushes delivered, holding ${killed!.lanes.length} lanes (the other ${killed!.otherLanes}) ` +
-        `(${killed!.sending} rows 'sending'); takeover first sends after ${resumed.map((r) => r.firstAfterKillMs).join('/')} ms; ` +
+        `(${killed!.sending} rows 'sending', ${resent.length} of them sent again); takeover first sends after ${resumed.map((r) => r.firstAfterKillMs).join('/')} ms; ` +
         `last delivery posted after ${postedAt - startedAt} ms, outbox empty after ${doneAt - startedAt} ms; ` +
         `${groupSizes.length} messages (largest group ${Math.max(...groupSizes)}), min gap per chat ${Math.min(...gaps.map((g) => g.minGapMs))} ms; ` +
         `at the Bot API→marking begun p50 ${pct(0.5)} p99 ${pct(0.99)} max ${pct(1)} ms; ` +
