@@ -18,6 +18,7 @@ import type {
   Runtime,
   RuntimeActionResult,
 } from '../../core/ports/runtime.port.js';
+import { LogNotKeptError } from '../../core/ports/runtime.port.js';
 import {
   matchesSelector,
   parseEnvironment,
@@ -53,6 +54,7 @@ const logQuerySchema = z.object({
   tail: z.number().int().nonnegative(),
   since: z.date().refine((d) => !Number.isNaN(d.getTime()), 'since must be a valid date').optional(),
   timestamps: z.boolean().optional(),
+  previous: z.boolean().optional(),
 });
 
 const selectorSchema = z.object({
@@ -213,6 +215,10 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
   async logs(containerId: string, query: LogQuery, opts: CallOptions = {}): Promise<LogLine[]> {
     const id = containerIdSchema.parse(containerId);
     const checked = logQuerySchema.parse(query);
+    if (checked.previous === true) {
+      // Docker restarts a container in place and its one log goes on: nothing of a crashed run is kept apart.
+      throw new LogNotKeptError(this.host, 'Docker keeps no previous container log: a restarted container writes on in the same log, so logs without --previous shows the lines before the restart');
+    }
     const [inspect, payload] = await engineCall(this.scope(opts, id), (signal) =>
       Promise.all([this.inspect(id, signal), this.readLogs(id, checked, signal)]),
     );

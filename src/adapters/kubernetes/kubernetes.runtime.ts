@@ -56,10 +56,8 @@ const logQuerySchema = z.object({
   previous: z.boolean().optional(),
 });
 
-/** A log query with what only Kubernetes has: the previous (crashed) container's log of every pod. */
-export interface KubernetesLogQuery extends LogQuery {
-  previous?: boolean;
-}
+/** A log query; `previous` reads the previous (crashed) container's log of every pod. */
+export type KubernetesLogQuery = LogQuery;
 
 export interface KubernetesRuntimeOptions {
   /** Namespace of workloads named without one, and of label selectors (default `default`). */

@@ -3,18 +3,20 @@ import { serviceWord } from '../messages/words.js';
 import { parseDuration } from '../domain/duration.js';
 import { maskText, secretValues } from '../domain/redact.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
-import type { ContainerInfo, LogLine } from '../ports/runtime.port.js';
+import { LogNotKeptError, type ContainerInfo, type LogLine } from '../ports/runtime.port.js';
 import type { CoreServices } from '../services.js';
 import { defineIntent } from './intent.js';
 import { describeRuntimeError, findContainers, withTimeout } from '../actions/runtime-query.js';
 import { resolveService, type ServiceTarget } from '../actions/targets.js';
 
-const USAGE = 'logs <service> [env] [--lines N] [--since 10m] [--grep text]';
+const USAGE = 'logs <service> [env] [--lines N] [--since 10m] [--grep text] [--previous]';
 
 export interface LogsArgs extends ServiceTarget {
   lines: number | undefined;
   sinceMs: number | undefined;
   grep: string | undefined;
+  /** The previous (crashed) container's log, where the runtime keeps one. */
+  previous: boolean;
 }
 
 const schema = z.object({
@@ -31,6 +33,7 @@ const schema = z.object({
     .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30s, 10m, 2h or 1d')
     .optional(),
   '--grep': z.string().min(1, 'needs some text').max(200, 'must be at most 200 characters').optional(),
+  '--previous': z.literal(true, { error: 'takes no value' }).optional(),
 });
 
 async function fetchLines(c: ContainerInfo, host: string, args: LogsArgs, tail: number, services: CoreServices): Promise<LogLine[]> {
@@ -38,7 +41,7 @@ async function fetchLines(c: ContainerInfo, host: string, args: LogsArgs, tail: 
   const runtime = services.runtimes.get(host);
   const timeout = services.limits.hostTimeoutMs;
   const [lines, env] = await Promise.all([
-    withTimeout(timeout, (signal) => runtime.logs(c.id, { tail, since }, { signal })),
+    withTimeout(timeout, (signal) => runtime.logs(c.id, { tail, since, ...(args.previous ? { previous: true } : {}) }, { signal })),
     withTimeout(timeout, (signal) => runtime.env(c.id, { signal })),
   ]);
   const secrets = secretValues(env);
@@ -58,6 +61,7 @@ export const logsIntent = defineIntent({
     lines: { value: true, description: 'how many lines (default and maximum from config)' },
     since: { value: true, description: 'only lines newer than this, e.g. 10m' },
     grep: { value: true, description: 'only lines containing this text (case-insensitive)' },
+    previous: { value: false, description: 'the log of the container before its last crash (Kubernetes)' },
   },
   schema,
   toInput: (a) => ({ service: a.positionals[0], env: a.positionals[1], extra: a.positionals[2], ...prefixed(a.flags) }),
@@ -69,7 +73,7 @@ export const logsIntent = defineIntent({
     const target = resolveService(catalog, chatProjects, input.service!, input.env, USAGE);
     if (!target.ok) return target;
     const sinceMs = input['--since'] ? parseDuration(input['--since']) : undefined;
-    return { ok: true, args: { ...target.args, lines: input['--lines'], sinceMs, grep: input['--grep'] } };
+    return { ok: true, args: { ...target.args, lines: input['--lines'], sinceMs, grep: input['--grep'], previous: input['--previous'] === true } };
   },
   requires: (a: LogsArgs) => ({ role: 'viewer', project: a.service.project, env: a.env.name }),
   async handle(ctx) {
@@ -89,11 +93,13 @@ export const logsIntent = defineIntent({
         if (grep) got = got.filter((l) => l.text.toLowerCase().includes(grep.toLowerCase())).slice(-lines);
         out.push(...got.map((l) => format(l, prefix)));
       } catch (err) {
+        // The runtime keeps no such log at all (Docker and --previous): one clear answer, not one per unit.
+        if (err instanceof LogNotKeptError) return replies.warning(`${ctx.args.previous ? 'No previous log' : 'No log'} of ${service.name} (${env.name}): ${err.reason}.`);
         ctx.services.metrics.runtimeError(service.host, 'logs');
         out.push(`${prefix}(logs unavailable: ${describeRuntimeError(err, limits.hostTimeoutMs)})`);
       }
     }
-    return logsReply(`${service.project}/${service.name} · ${env.name}`, out, limits.inlineLogLines, grep);
+    return logsReply(`${service.project}/${service.name} · ${env.name}${ctx.args.previous ? ' (previous)' : ''}`, out, limits.inlineLogLines, grep);
   },
 });
 

@@ -36,6 +36,11 @@ export interface LogQuery {
   since?: Date;
   /** Include per-line timestamps from the runtime. */
   timestamps?: boolean;
+  /**
+   * The log of the unit's previous container, the one that crashed (Kubernetes keeps it per pod). A
+   * runtime that keeps none rejects with LogNotKeptError.
+   */
+  previous?: boolean;
 }
 
 export interface LogLine {
@@ -219,6 +224,17 @@ export class ImagePullError extends Error {
   ) {
     super(`cannot pull ${image}: ${reason}`);
     this.name = 'ImagePullError';
+  }
+}
+
+/** Raised when a runtime does not keep the log asked for (e.g. a previous container's); `reason` is chat-safe. */
+export class LogNotKeptError extends Error {
+  constructor(
+    readonly host: string,
+    readonly reason: string,
+  ) {
+    super(`host ${host}: ${reason}`);
+    this.name = 'LogNotKeptError';
   }
 }
 

@@ -1,27 +1,9 @@
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../../src/adapters/docker/docker.runtime.js';
-import { parseConfig } from '../../../src/bot/config.js';
-import { OutageClicks } from '../../../src/core/actions/outage-clicks.js';
-import { allIntents } from '../../../src/core/intents/index.js';
-import type { InboundEvent } from '../../../src/core/messages/inbound.js';
-import type { Reply } from '../../../src/core/messages/reply.js';
-import { createCore } from '../../../src/core/pipeline/core.js';
-import { silentLogger } from '../../../src/core/ports/logger.port.js';
-import { noopMetrics } from '../../../src/core/ports/metrics.port.js';
-import { MemoryAuditLog } from '../../fakes/memory-audit.js';
-import { MemoryIncidentStore } from '../../fakes/memory-incidents.js';
-import { MemoryOncallOverrideStore } from '../../fakes/memory-oncall.js';
-import {
-  MemoryActionQueue,
-  MemoryDeploymentStore,
-  MemoryFreezeStore,
-  MemoryLockStore,
-  MemoryPendingActionStore,
-  RecordingNotifier,
-} from '../../fakes/memory-stores.js';
 import { EngineProxy } from '../../support/engine-proxy.js';
 import { dockerHostUrl, engineClient, PodmanFixture, requireEngine } from '../../support/podman.js';
+import { runtimeCore } from '../../support/runtime-core.js';
 
 /**
  * Status may answer from the Docker host's live container index; a plan and the click-time check of the
@@ -54,7 +36,8 @@ afterAll(async () => {
 });
 
 function stack() {
-  const config = parseConfig(`
+  return runtimeCore(
+    `
 hosts:
   local: { url: ${proxy.url} }
 projects:
@@ -63,43 +46,11 @@ projects:
       staging:
         services:
           api: { host: local, labels: { app: ${app} } }
-people:
-  - { id: alice, name: Alice, telegram: 1001, roles: [{ role: admin, project: shop }] }
 limits:
   hostTimeoutMs: 10000
-`);
-  const clock = { now: () => new Date() };
-  const queue = new MemoryActionQueue();
-  const core = createCore({
-    catalog: config.catalog,
-    limits: config.limits,
-    runtimes: { get: () => runtime, hosts: () => ['local'] },
-    audit: new MemoryAuditLog(),
-    clock,
-    logger: silentLogger,
-    metrics: noopMetrics,
-    intents: allIntents,
-    actions: {
-      pending: new MemoryPendingActionStore(),
-      deployments: new MemoryDeploymentStore(),
-      locks: new MemoryLockStore(clock),
-      freezes: new MemoryFreezeStore(),
-      queue,
-      notifier: new RecordingNotifier(),
-      recurringFreezes: config.recurringFreezes,
-      confirmTtlMs: config.actions.confirmTtlMs,
-      outageClicks: new OutageClicks(silentLogger),
-    },
-    incidents: { store: new MemoryIncidentStore(), overrides: new MemoryOncallOverrideStore(), settings: config.incidents },
-  });
-  const base = { platform: 'telegram', platformUserId: '1001', chatId: '1001', chatType: 'private' } as const;
-  const say = (text: string) => core.handle({ kind: 'command', text, ...base, receivedAt: new Date() } as InboundEvent);
-  const click = (reply: Reply, label: string) => {
-    const button = reply.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : [])).find((b) => b.label === label);
-    if (!button) throw new Error(`no button "${label}" in reply: ${reply.text}`);
-    return core.handle({ kind: 'action', actionId: button.actionId, pendingId: button.pendingId, ...base, receivedAt: new Date() } as InboundEvent);
-  };
-  return { say, click, queue };
+`,
+    { local: runtime },
+  );
 }
 
 /** The engine's container lists and inspects seen since the last reset. */

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { LogNotKeptError } from '../../../src/core/ports/runtime.port.js';
 import { coreHarness } from '../../support/core-harness.js';
 
 function withApi(h: ReturnType<typeof coreHarness>, lines: string[], env: Record<string, string> = {}) {
@@ -33,6 +34,31 @@ describe('logs', () => {
     expect(code?.type === 'code' && code.text).toBe('! POST /c 500\nGET /d 500');
   });
 
+  it('asks the runtime for the previous container’s log with --previous, and says so in the title', async () => {
+    const h = coreHarness();
+    withApi(h, ['panic: config missing']);
+    const logs = vi.spyOn(h.runtimes.get('docker-1'), 'logs');
+    const reply = await h.say('logs api prod --previous --lines 5');
+    expect(logs).toHaveBeenCalledTimes(1);
+    expect(logs.mock.calls[0]![1]).toMatchObject({ tail: 5, previous: true });
+    expect(reply.text).toContain('Logs shop/api · prod (previous)');
+    expect(reply.text).toContain('panic: config missing');
+
+    await h.say('logs api prod');
+    expect(logs.mock.calls[1]![1]).not.toHaveProperty('previous');
+    expect((await h.say('logs api prod --previous=yes')).text).toContain('--previous: takes no value.');
+  });
+
+  it('answers once and clearly when the runtime keeps no previous log', async () => {
+    const h = coreHarness();
+    withApi(h, ['x']);
+    h.runtimes.get('docker-1').add({ name: 'shop-api-2', labels: { app: 'shop-api', env: 'prod' } });
+    vi.spyOn(h.runtimes.get('docker-1'), 'logs').mockRejectedValue(new LogNotKeptError('docker-1', 'Docker keeps no previous container log'));
+    const reply = await h.say('logs api prod --previous');
+    expect(reply.text).toContain('No previous log of api (prod): Docker keeps no previous container log.');
+    expect(reply.text).not.toContain('logs unavailable');
+  });
+
   it('sends long output as a file and shows the tail inline', async () => {
     const h = coreHarness();
     withApi(h, Array.from({ length: 30 }, (_, i) => `line ${i}`));
@@ -49,7 +75,7 @@ describe('logs', () => {
     expect((await h.say('logs api prod --lines 0')).text).toContain('--lines: must be at least 1.');
     expect((await h.say('logs api prod --lines many')).text).toContain('--lines: must be a whole number.');
     expect((await h.say('logs api prod --since yesterday')).text).toContain('--since: must be a duration such as 30s, 10m, 2h or 1d.');
-    expect((await h.say('logs api prod --follow')).text).toContain('Unknown option --follow. logs accepts --lines, --since, --grep.');
+    expect((await h.say('logs api prod --follow')).text).toContain('Unknown option --follow. logs accepts --lines, --since, --grep, --previous.');
     expect((await h.say('logs api prod --lines')).text).toContain('--lines needs a value');
     expect((await h.say('logs')).text).toContain('which service?');
     expect(h.audit.last().outcome).toBe('invalid');

@@ -1,0 +1,94 @@
+/**
+ * The chat commands on a Kubernetes service: the real core over the Kubernetes runtime, which talks to the
+ * fake API server through the real @kubernetes/client-node.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { KubernetesRuntime } from '../../../src/adapters/kubernetes/kubernetes.runtime.js';
+import type { FakeKubernetes } from '../../support/fake-kubernetes.js';
+import { kubernetesWorld } from '../../support/kubernetes-world.js';
+import { runtimeCore } from '../../support/runtime-core.js';
+
+let fake: FakeKubernetes;
+let runtime: KubernetesRuntime;
+let kubeconfig: string;
+let seq = 0;
+
+beforeAll(async () => {
+  ({ fake, runtime, kubeconfig } = await kubernetesWorld());
+});
+afterAll(() => fake.close());
+afterEach(() => fake.allowAll());
+
+const REPO = 'registry.test/shop/api';
+
+/** A Deployment in namespace shop bound to service `api` of shop/prod, and the core to ask about it. */
+function world(seed: { image?: string; replicas?: number } = {}) {
+  const name = `api-${++seq}`;
+  fake.addDeployment({ namespace: 'shop', name, image: seed.image ?? `${REPO}:1.0`, replicas: seed.replicas ?? 2 });
+  const chat = runtimeCore(
+    `
+hosts:
+  eu-cluster: { kind: kubernetes, kubeconfig: ${kubeconfig}, context: fake, namespace: shop }
+projects:
+  shop:
+    environments:
+      prod:
+        services:
+          api: { host: eu-cluster, container: deployment/${name}, image: ${REPO} }
+limits:
+  hostTimeoutMs: 5000
+`,
+    { 'eu-cluster': runtime },
+  );
+  return { name, ...chat };
+}
+
+/** A change made by someone else (kubectl), straight to the API server. */
+async function externalPatch(name: string, patch: unknown): Promise<void> {
+  const res = await fetch(`${fake.url}/apis/apps/v1/namespaces/shop/deployments/${name}`, {
+    method: 'PATCH',
+    headers: { authorization: 'Bearer test-token', 'content-type': 'application/strategic-merge-patch+json' },
+    body: JSON.stringify(patch),
+  });
+  expect(res.status).toBe(200);
+}
+
+async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await what();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`not reached: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('logs --previous', () => {
+  it('reads the previous container’s log of each pod, and says which pods have none', async () => {
+    const { name, say } = world({ replicas: 2 });
+    await externalPatch(name, { spec: { template: { spec: { containers: [{ name: 'app', image: `${REPO}:crash` }] } } } });
+    const crashed = await until(
+      async () => fake.pods('shop', name).find((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated)?.metadata.name as string | undefined,
+      (n) => n !== undefined,
+    );
+    const before = fake.requests.length;
+    const reply = await say('logs api prod --previous');
+    expect(reply.text).toContain('Logs shop/api · prod (previous)');
+    expect(reply.text).toContain(`[${crashed}, previous] panic: cannot read /etc/app/config.yaml`);
+    expect(reply.text).toContain('(no previous container)');
+    const logCalls = fake.requests.slice(before).filter((r) => r.path.endsWith('/log'));
+    expect(logCalls).toHaveLength(1);
+    expect(logCalls[0]!.query.previous).toBe('true');
+  });
+
+  it('reads the current log without it', async () => {
+    const { name, say } = world();
+    const pods = fake.pods('shop', name).map((p) => p.metadata.name as string).sort();
+    fake.setLogs(pods[0]!, ['hello now'], ['old run']);
+    const before = fake.requests.length;
+    const reply = await say('logs api prod');
+    expect(reply.text).toContain(`[${pods[0]}] hello now`);
+    expect(reply.text).not.toContain('old run');
+    expect(fake.requests.slice(before).filter((r) => r.path.endsWith('/log')).every((r) => r.query.previous === undefined)).toBe(true);
+  });
+});
