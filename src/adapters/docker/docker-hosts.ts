@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { z } from 'zod';
 import type { ContainerSelector } from '../../core/domain/catalog.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { HostUnreachableError, type RuntimeRegistry } from '../../core/ports/runtime.port.js';
 import { DockerRuntime, type Degraded, type DockerRuntimeOptions } from './docker.runtime.js';
+import { loadDockerode } from './dockerode-loader.js';
 
 const URL_HINT = 'must look like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host[:port]';
 
@@ -159,7 +160,8 @@ export class DockerRuntimeRegistry implements RuntimeRegistry {
   constructor(hosts: Record<string, HostConfig>, options: DockerRuntimeRegistryOptions = {}) {
     const checked = hostsConfigSchema.parse(hosts);
     for (const [name, config] of Object.entries(checked)) {
-      const docker = new Docker(dockerOptionsFor(config, options.readFile));
+      const Dockerode = loadDockerode();
+      const docker = new Dockerode(dockerOptionsFor(config, options.readFile));
       const timeoutMs = config.timeoutMs ?? options.defaultTimeoutMs;
       const actionTimeoutMs = config.actionTimeoutMs ?? options.defaultActionTimeoutMs;
       const runtimeOptions: DockerRuntimeOptions = {};
