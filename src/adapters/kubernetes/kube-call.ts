@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { HostUnreachableError } from '../../core/ports/runtime.port.js';
+import { HostUnreachableError, RuntimeRefusedError } from '../../core/ports/runtime.port.js';
 
 /**
  * One Kubernetes API call under a deadline and the caller's signal, with its failures translated: a
@@ -36,12 +36,12 @@ export interface CallWhat {
 const describeWhat = (w: CallWhat): string => `${w.verb} ${w.resource}${w.namespace !== undefined ? ` in namespace ${w.namespace}` : ''}${w.name !== undefined ? ` (${w.name})` : ''}`;
 
 /** The cluster refused the call (403): Deckhand's account lacks the RBAC permission. Chat-safe message. */
-export class KubernetesRefusedError extends Error {
+export class KubernetesRefusedError extends RuntimeRefusedError {
   constructor(
-    readonly host: string,
+    host: string,
     readonly what: CallWhat,
   ) {
-    super(`cluster ${host} refused Deckhand to ${describeWhat(what)}: its account lacks that permission (RBAC)`);
+    super(host, `Kubernetes refused: cannot ${what.verb} ${what.resource}${what.name !== undefined ? ` ${what.name}` : ''}${what.namespace !== undefined ? ` in namespace ${what.namespace}` : ''} (RBAC)`, `cluster ${host} refused Deckhand to ${describeWhat(what)}: its account lacks that permission (RBAC)`);
     this.name = 'KubernetesRefusedError';
   }
 }

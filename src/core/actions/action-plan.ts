@@ -5,7 +5,7 @@ import type { Reply } from '../messages/reply.js';
 import type { ContainerInfo } from '../ports/runtime.port.js';
 import type { ActionKind, ActionPlan, PendingAction, PlannedService } from '../ports/pending-action.port.js';
 import type { CoreServices } from '../services.js';
-import { findContainers } from './runtime-query.js';
+import { findContainers, hostProblem } from './runtime-query.js';
 import { describeFreeze, describeLock, type ActionState } from './action-state.js';
 import { revisionOf } from './revision.js';
 import { deployChanges } from '../deploys/deploy-changes.js';
@@ -35,7 +35,7 @@ export async function buildPlan(
   const runningLabels: Record<string, string>[] = [];
   for (const s of services) {
     const r = found.get(s)!;
-    if (!r.ok) return { ok: false, reply: replies.error(`Host ${r.host} is ${r.problem}; cannot plan ${kind} of ${s.name}.`) };
+    if (!r.ok) return { ok: false, reply: replies.error(`${hostProblem(r)}; cannot plan ${kind} of ${s.name}.`) };
     const first = r.containers[0];
     if (!first) return { ok: false, reply: replies.error(`No container of ${s.name} runs in ${env.name}; nothing to ${kind}.`) };
     const target = await targetFor(s, first);

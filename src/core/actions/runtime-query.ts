@@ -1,12 +1,22 @@
 import type { ServiceSpec } from '../domain/catalog.js';
-import { HostUnreachableError, type ContainerInfo } from '../ports/runtime.port.js';
+import { HostUnreachableError, RuntimeRefusedError, type ContainerInfo } from '../ports/runtime.port.js';
 import type { CoreServices } from '../services.js';
 
-export type ServiceContainers = { ok: true; containers: ContainerInfo[] } | { ok: false; host: string; problem: string };
+/**
+ * What a host answered for a service. A failure's `problem` completes "Host X is …"; `refusal` is set when
+ * the runtime refused for lack of permission, a whole sentence naming what (see hostProblem).
+ */
+export type ServiceContainers = { ok: true; containers: ContainerInfo[] } | { ok: false; host: string; problem: string; refusal?: string };
+
+/** The sentence for a host that did not answer (no final period): its refusal, or `Host X is …`. */
+export function hostProblem(r: { host: string; problem: string; refusal?: string }): string {
+  return r.refusal ?? `Host ${r.host} is ${r.problem}`;
+}
 
 /** Short, chat-safe description of a runtime failure (no stack, no URL with credentials). */
 export function describeRuntimeError(err: unknown, timeoutMs: number): string {
   if (err instanceof HostUnreachableError) return 'unreachable';
+  if (err instanceof RuntimeRefusedError) return err.refusal;
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
   return 'error';
 }
@@ -29,6 +39,10 @@ export async function findContainers(services: readonly ServiceSpec[], deps: Cor
       } catch (err) {
         deps.metrics.runtimeError(host, 'find');
         deps.logger.warn({ err, host }, 'runtime query failed');
+        if (err instanceof RuntimeRefusedError) {
+          for (const s of specs) result.set(s, { ok: false, host, problem: 'refused', refusal: err.refusal });
+          return;
+        }
         const problem = describeRuntimeError(err, timeoutMs);
         for (const s of specs) result.set(s, { ok: false, host, problem });
       }

@@ -3,7 +3,7 @@ import { serviceWord } from '../messages/words.js';
 import { maskEnvValue } from '../domain/redact.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { defineIntent } from './intent.js';
-import { describeRuntimeError, findContainers, withTimeout } from '../actions/runtime-query.js';
+import { describeRuntimeError, findContainers, hostProblem, withTimeout } from '../actions/runtime-query.js';
 import { resolveService, type ServiceTarget } from '../actions/targets.js';
 
 const USAGE = 'env <service> [env]';
@@ -25,7 +25,7 @@ export const envIntent = defineIntent({
     const { service, env } = ctx.args;
     const { limits } = ctx.services;
     const found = (await findContainers([service], ctx.services)).get(service)!;
-    if (!found.ok) return replies.error(`Host ${found.host} is ${found.problem}; cannot read ${service.name}.`);
+    if (!found.ok) return replies.error(`${hostProblem(found)}; cannot read ${service.name}.`);
     const container = found.containers[0];
     if (!container) return replies.warning(`No container of ${service.name} (${env.name}) is there.`);
     let vars: Record<string, string>;

@@ -6,7 +6,7 @@ import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { LogNotKeptError, type ContainerInfo, type LogLine } from '../ports/runtime.port.js';
 import type { CoreServices } from '../services.js';
 import { defineIntent } from './intent.js';
-import { describeRuntimeError, findContainers, withTimeout } from '../actions/runtime-query.js';
+import { describeRuntimeError, findContainers, hostProblem, withTimeout } from '../actions/runtime-query.js';
 import { resolveService, type ServiceTarget } from '../actions/targets.js';
 
 const USAGE = 'logs <service> [env] [--lines N] [--since 10m] [--grep text] [--previous]';
@@ -81,7 +81,7 @@ export const logsIntent = defineIntent({
     const limits = ctx.services.limits;
     const lines = ctx.args.lines ?? limits.defaultLogLines;
     const found = (await findContainers([service], ctx.services)).get(service)!;
-    if (!found.ok) return replies.error(`Host ${found.host} is ${found.problem}; no logs for ${service.name}.`);
+    if (!found.ok) return replies.error(`${hostProblem(found)}; no logs for ${service.name}.`);
     if (found.containers.length === 0) return replies.warning(`No container of ${service.name} (${env.name}) is there.`);
     // With --grep, read up to the maximum and keep the last matching lines.
     const tail = grep ? limits.maxLogLines : lines;

@@ -19,6 +19,8 @@ interface Tally {
   running: number;
   problems: number;
   unreachable: Set<string>;
+  /** What runtimes refused for lack of permission, each sentence once. */
+  refusals: Set<string>;
 }
 
 function envRows(env: EnvironmentSpec, found: Map<unknown, ServiceContainers>, now: Date, tally: Tally): string[][] {
@@ -26,7 +28,8 @@ function envRows(env: EnvironmentSpec, found: Map<unknown, ServiceContainers>, n
   for (const s of env.services) {
     const r = found.get(s)!;
     if (!r.ok) {
-      tally.unreachable.add(r.host);
+      if (r.refusal !== undefined) tally.refusals.add(r.refusal);
+      else tally.unreachable.add(r.host);
       tally.problems++;
       rows.push([s.name, r.problem, '-', '-', '-', '-', s.host, '-']);
     } else if (r.containers.length === 0) {
@@ -55,7 +58,7 @@ export const statusIntent = defineIntent({
     const envs = ctx.args.envs.filter((e) => ctx.can({ role: 'viewer', project: project.name, env: e.name }));
     const found = await findContainers(envs.flatMap((e) => e.services), ctx.services);
     const now = ctx.services.clock.now();
-    const tally: Tally = { running: 0, problems: 0, unreachable: new Set() };
+    const tally: Tally = { running: 0, problems: 0, unreachable: new Set(), refusals: new Set() };
     const sections = envs.map((env) => ({ env, rows: envRows(env, found, now, tally) }));
     const tone = tally.problems > 0 ? 'warning' : 'success';
     const b = new ReplyBuilder(tone).header(`${project.name} status`);
@@ -63,6 +66,7 @@ export const statusIntent = defineIntent({
     if (tally.problems) summary.push(`${tally.problems} need attention`);
     if (tally.unreachable.size) summary.push(`unreachable: ${[...tally.unreachable].join(', ')}`);
     b.text(summary.join(' · '));
+    for (const refusal of tally.refusals) b.text(`${refusal}.`);
     for (const { env, rows } of sections) {
       b.context(`${env.name}${env.production ? ' (production)' : ''}`);
       b.table(COLUMNS, rows.length ? rows : [['(no services configured)', '', '', '', '', '', '', '']]);

@@ -4,7 +4,7 @@ import { formatLocal } from '../domain/rotation.js';
 import { CANCEL, CONFIRM } from '../actions/action-plan.js';
 import { actionState, blockers, requiredRole } from '../actions/action-state.js';
 import type { CoreServices } from '../services.js';
-import { findContainers } from '../actions/runtime-query.js';
+import { findContainers, hostProblem } from '../actions/runtime-query.js';
 import { revisionOf, sameRevision, sameUnits } from '../actions/revision.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
@@ -152,7 +152,7 @@ async function changedSince(action: PendingAction, services: CoreServices): Prom
   const found = await findContainers(specs.map((s) => s!), services, { fresh: true });
   for (const [i, planned] of action.plan.services.entries()) {
     const now = found.get(specs[i]!)!;
-    if (!now.ok) return `Host ${now.host} is ${now.problem}`;
+    if (!now.ok) return hostProblem(now);
     const images = new Set(now.containers.map((c) => c.image));
     // The same units by name (what the runner changes), running the same revision when the plan pinned one
     // (plans stored before revisions were pinned have none).

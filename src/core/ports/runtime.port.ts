@@ -255,6 +255,22 @@ export class HostUnreachableError extends Error {
   }
 }
 
+/**
+ * Raised when the runtime refuses a call for lack of permission (Kubernetes RBAC). `refusal` is a short,
+ * chat-safe sentence naming what was refused (never a token or a URL), e.g.
+ * `Kubernetes refused: cannot list pods in namespace shop (RBAC)`.
+ */
+export class RuntimeRefusedError extends Error {
+  constructor(
+    readonly host: string,
+    readonly refusal: string,
+    message: string = refusal,
+  ) {
+    super(message);
+    this.name = 'RuntimeRefusedError';
+  }
+}
+
 /** Raised when a unit (a container, a pod) does not exist (any more); `containerId` is the unit's id. */
 export class ContainerNotFoundError extends Error {
   constructor(readonly containerId: string) {

@@ -22,9 +22,9 @@ afterEach(() => fake.allowAll());
 const REPO = 'registry.test/shop/api';
 
 /** A Deployment in namespace shop bound to service `api` of shop/prod, and the core to ask about it. */
-function world(seed: { image?: string; replicas?: number } = {}) {
+function world(seed: { image?: string; replicas?: number; env?: Record<string, unknown>[] } = {}) {
   const name = `api-${++seq}`;
-  fake.addDeployment({ namespace: 'shop', name, image: seed.image ?? `${REPO}:1.0`, replicas: seed.replicas ?? 2 });
+  fake.addDeployment({ namespace: 'shop', name, image: seed.image ?? `${REPO}:1.0`, replicas: seed.replicas ?? 2, ...(seed.env ? { env: seed.env } : {}) });
   const chat = runtimeCore(
     `
 hosts:
@@ -90,5 +90,36 @@ describe('logs --previous', () => {
     expect(reply.text).toContain(`[${pods[0]}] hello now`);
     expect(reply.text).not.toContain('old run');
     expect(fake.requests.slice(before).filter((r) => r.path.endsWith('/log')).every((r) => r.query.previous === undefined)).toBe(true);
+  });
+});
+
+describe('RBAC refusals', () => {
+  it('status names what the cluster refused, not just an error', async () => {
+    const { say } = world();
+    fake.forbid({ verb: 'list', resource: 'pods' });
+    const reply = await say('status shop prod');
+    expect(reply.text).toContain('Kubernetes refused: cannot list pods in namespace shop (RBAC).');
+    expect(reply.text).not.toMatch(/unreachable/);
+    expect(reply.text).not.toContain('test-token');
+    expect(reply.text).not.toContain(fake.url);
+  });
+
+  it('logs and env say so too, for the lookup and for the call itself', async () => {
+    const { say } = world({ env: [{ name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'api-config', key: 'LEVEL' } } }] });
+    fake.addConfigMap('shop', 'api-config', { LEVEL: 'debug' });
+    fake.forbid({ verb: 'list', resource: 'pods' });
+    expect((await say('logs api prod')).text).toContain('Kubernetes refused: cannot list pods in namespace shop (RBAC); no logs for api.');
+    fake.allowAll();
+    fake.forbid({ verb: 'get', resource: 'pods/log' });
+    expect((await say('logs api prod')).text).toMatch(/\(logs unavailable: Kubernetes refused: cannot get pods\/log \S+ in namespace shop \(RBAC\)\)/);
+    fake.allowAll();
+    fake.forbid({ verb: 'list', resource: 'pods' });
+    expect((await say('env api prod')).text).toContain('Kubernetes refused: cannot list pods in namespace shop (RBAC); cannot read api.');
+    fake.allowAll();
+    // A ConfigMap Deckhand may not read is named in place of its value; the rest still shows.
+    fake.forbid({ verb: 'get', resource: 'configmaps' });
+    expect((await say('env api prod')).text).toContain('LEVEL=configMapKeyRef api-config/LEVEL (Deckhand may not read ConfigMaps)');
+    fake.allowAll();
+    expect((await say('env api prod')).text).toContain('LEVEL=debug');
   });
 });
