@@ -11,6 +11,8 @@ import { listSelected } from './engine-filters.js';
 export const DEFAULT_RESYNC_INTERVAL_MS = 300_000;
 const RECONNECT_INITIAL_MS = 250;
 const RECONNECT_MAX_MS = 30_000;
+/** After a health event, the container is read again this much later (Podman 4 updates its state late). */
+const HEALTH_SETTLE_MS = 750;
 /** A stream that stayed up this long was healthy: its loss starts the backoff again from the beginning. */
 const STABLE_STREAM_MS = 10_000;
 /** Inspects run at once during a full resync. */
@@ -234,6 +236,9 @@ export class ContainerIndex {
     // without asking the engine about containers the catalog does not select.
     if (!this.entries.has(change.id) && !this.selectors.some((s) => matchesSelector(s, candidate))) return;
     this.refresh(change.id, generation);
+    // Podman 4's container state can still show the previous health when its health_status event arrives:
+    // read it once more shortly after, so a check that turned unhealthy is not missed until the next resync.
+    if (change.action === 'health_status') setTimeout(() => generation === this.generation && this.refresh(change.id, generation), HEALTH_SETTLE_MS).unref();
   }
 
   /** Reads one container again and puts it in (or takes it out of) the index; one read per container at a time. */

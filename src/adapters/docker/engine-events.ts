@@ -25,14 +25,14 @@ const STATE_ACTIONS = new Set([
 ]);
 
 /** The container an event is about, when it is one whose status fields may have changed. */
-export function stateChange(event: EngineEvent): { id: string; name: string | undefined; attributes: Record<string, string> } | null {
+export function stateChange(event: EngineEvent): { id: string; name: string | undefined; attributes: Record<string, string>; action: string } | null {
   if (event.Type !== undefined && event.Type !== 'container') return null;
   const action = (event.Action ?? event.status ?? '').split(':', 1)[0]?.trim() ?? '';
   if (!STATE_ACTIONS.has(action)) return null;
   const id = event.Actor?.ID ?? event.id;
   if (typeof id !== 'string' || id === '') return null;
   const attributes = event.Actor?.Attributes ?? {};
-  return { id, name: attributes.name, attributes };
+  return { id, name: attributes.name, attributes, action };
 }
 
 /**
