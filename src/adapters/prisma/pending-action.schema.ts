@@ -39,6 +39,7 @@ const currentPlannedService = plannedServiceBase.extend({
   revision: z.array(z.string().min(1).max(200)).max(200).nullable(),
   units: z.array(unitName).max(200),
   changes: serviceChanges.optional(),
+  details: z.array(z.string().max(300)).max(20).optional(),
 });
 
 /**
