@@ -10,6 +10,7 @@ import { describeFreeze, describeLock, type ActionState } from './action-state.j
 import { revisionOf } from './revision.js';
 import { deployChanges } from '../deploys/deploy-changes.js';
 import { changesText } from './plan-changes.js';
+import { describeUnits, planDetailLines } from './unit-details.js';
 
 export const CONFIRM = 'act.confirm';
 export const CANCEL = 'act.cancel';
@@ -40,6 +41,7 @@ export async function buildPlan(
     if (!first) return { ok: false, reply: replies.error(`No container of ${s.name} runs in ${env.name}; nothing to ${kind}.`) };
     const target = await targetFor(s, first);
     if (typeof target === 'string') return { ok: false, reply: replies.error(target) };
+    const details = planDetailLines(s.host, await describeUnits(s, r.containers, deps, { fresh: true }));
     planned.push({
       service: s.name,
       host: s.host,
@@ -49,6 +51,7 @@ export async function buildPlan(
       targetVersion: target.version,
       revision: revisionOf(r.containers),
       units: r.containers.map((c) => c.name),
+      ...(details.length > 0 ? { details } : {}),
     });
     runningLabels.push(first.labels);
   }
@@ -106,6 +109,9 @@ export function describePlan(action: PendingAction, state: ActionState, personNa
   ]);
   b.table(['SERVICE', plan.kind === 'restart' ? 'VERSION' : 'CHANGE', 'CONTAINERS', 'HOST'], rows);
   if (plan.kind !== 'restart') b.text(plan.services.map((s) => `${s.currentImage} → ${s.targetImage}`).join('\n'));
+  // What the runtime says of the units beyond the image (Kubernetes: namespace, cluster, replicas, strategy).
+  const details = plan.services.flatMap((s) => (s.details ?? []).map((line) => (plan.services.length > 1 ? `${s.service}: ${line}` : line)));
+  if (details.length > 0) b.text(details.join('\n'));
   const changes = plan.kind === 'restart' ? undefined : changesText(plan.services);
   if (changes) b.text(changes);
   const fields = [

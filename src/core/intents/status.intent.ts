@@ -5,6 +5,23 @@ import type { ContainerInfo } from '../ports/runtime.port.js';
 import { defineIntent } from './intent.js';
 import { findContainers, type ServiceContainers } from '../actions/runtime-query.js';
 import { projectEnvArguments } from '../actions/targets.js';
+import { describeUnits, podRow, POD_COLUMNS, replicaLine, type DetailsResult } from '../actions/unit-details.js';
+import type { CoreServices } from '../services.js';
+
+/** Pods listed in one status reply at most (all workloads together), so it stays one Telegram message. */
+const MAX_POD_ROWS = 12;
+
+/** Replicas (and, while few, pods) of every described unit of an environment, by service. */
+async function envDetails(env: EnvironmentSpec, found: Map<unknown, ServiceContainers>, services: CoreServices): Promise<{ service: string; results: DetailsResult[] }[]> {
+  const described = await Promise.all(
+    env.services.map(async (s) => {
+      const r = found.get(s);
+      if (!r?.ok || r.containers.length === 0) return { service: s.name, results: [] };
+      return { service: s.name, results: await describeUnits(s, r.containers, services) };
+    }),
+  );
+  return described.filter((d) => d.results.length > 0);
+}
 
 const USAGE = 'status [project] [env]';
 
@@ -60,6 +77,8 @@ export const statusIntent = defineIntent({
     const now = ctx.services.clock.now();
     const tally: Tally = { running: 0, problems: 0, unreachable: new Set(), refusals: new Set() };
     const sections = envs.map((env) => ({ env, rows: envRows(env, found, now, tally) }));
+    const details = await Promise.all(envs.map((env) => envDetails(env, found, ctx.services)));
+    let podBudget = MAX_POD_ROWS;
     const tone = tally.problems > 0 ? 'warning' : 'success';
     const b = new ReplyBuilder(tone).header(`${project.name} status`);
     const summary = [`${tally.running} running`];
@@ -67,9 +86,26 @@ export const statusIntent = defineIntent({
     if (tally.unreachable.size) summary.push(`unreachable: ${[...tally.unreachable].join(', ')}`);
     b.text(summary.join(' · '));
     for (const refusal of tally.refusals) b.text(`${refusal}.`);
-    for (const { env, rows } of sections) {
+    for (const [i, { env, rows }] of sections.entries()) {
       b.context(`${env.name}${env.production ? ' (production)' : ''}`);
       b.table(COLUMNS, rows.length ? rows : [['(no services configured)', '', '', '', '', '', '', '']]);
+      for (const { service, results } of details[i] ?? []) {
+        for (const r of results) {
+          const label = results.length > 1 ? `${service} (${r.unit})` : service;
+          if (!r.ok) {
+            b.text(`${label}: replicas unknown (${r.problem})`);
+            continue;
+          }
+          b.text(`${label}: ${replicaLine(r.details)}`);
+          const pods = [...r.details.pods].sort((x, y) => x.name.localeCompare(y.name));
+          if (pods.length > 0 && pods.length <= podBudget) {
+            podBudget -= pods.length;
+            b.table(POD_COLUMNS, pods.map((p) => podRow(p, now)));
+          } else if (pods.length > 0) {
+            b.context(`${pods.length} pods, too many to list here`);
+          }
+        }
+      }
     }
     return b.build();
   },

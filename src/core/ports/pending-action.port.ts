@@ -41,6 +41,11 @@ export interface PlannedService {
    * Absent when no code host is configured for the service, and for restarts.
    */
   changes?: ServiceChanges;
+  /**
+   * What the runtime says of the units beyond their image, when it can (Kubernetes: namespace and cluster,
+   * replicas, rollout strategy), as chat-safe lines shown in the plan next to the image change.
+   */
+  details?: string[];
 }
 
 /** What a deploy changes in a service's code, frozen at request time (shown in the plan and announcements). */

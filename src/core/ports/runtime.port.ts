@@ -182,6 +182,36 @@ export interface InterruptedTarget {
 /** What start-up recovery put back. */
 export type RecoveryResult = RestoreResult;
 
+/** One pod (or similar) of a unit that runs several replicas, as status lists it. */
+export interface UnitReplica {
+  name: string;
+  /** `Running`, `Pending`… */
+  phase: string;
+  ready: boolean;
+  restarts: number;
+  node: string;
+  startedAt: Date | null;
+  image: string;
+  /** Why it is not running (`CrashLoopBackOff`…), when it is not. */
+  waiting?: string;
+}
+
+/**
+ * What a runtime that runs a unit as replicas (a Kubernetes workload) can say of it beyond ContainerInfo:
+ * where it lives in the host, how a rollout replaces its replicas, and the replicas themselves.
+ */
+export interface UnitDetails {
+  /** Where the unit lives within its host (a Kubernetes namespace). */
+  namespace?: string;
+  /** How a rollout replaces the replicas, e.g. `RollingUpdate maxSurge 1 maxUnavailable 0`. */
+  strategy?: string;
+  desired: number;
+  ready: number;
+  updated: number;
+  available: number;
+  pods: UnitReplica[];
+}
+
 export interface Runtime {
   /** Name of the host (target) as the config knows it. */
   readonly host: string;
@@ -214,6 +244,11 @@ export interface Runtime {
    * rollout, half-done or done but neither committed nor undone, back on their previous image. Idempotent. Rejects when the runtime cannot be asked.
    */
   recover(interrupted: InterruptedTarget[], opts?: CallOptions): Promise<RecoveryResult>;
+  /**
+   * Optional: replicas, strategy and pods of a unit, for runtimes whose units run as replicas (Kubernetes).
+   * The plan shown before Confirm and `status` use it when present; Docker has none.
+   */
+  describe?(unitId: string, opts?: CallOptions): Promise<UnitDetails>;
 }
 
 /** Raised when an image cannot be fetched (missing tag, registry down, auth). Nothing was changed. */

@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesRuntime } from '../../../src/adapters/kubernetes/kubernetes.runtime.js';
+import { renderTelegram, TELEGRAM_TEXT_LIMIT } from '../../../src/adapters/telegram/telegram.renderer.js';
 import type { FakeKubernetes } from '../../support/fake-kubernetes.js';
 import { kubernetesWorld } from '../../support/kubernetes-world.js';
 import { runtimeCore } from '../../support/runtime-core.js';
@@ -121,5 +122,49 @@ describe('RBAC refusals', () => {
     expect((await say('env api prod')).text).toContain('LEVEL=configMapKeyRef api-config/LEVEL (Deckhand may not read ConfigMaps)');
     fake.allowAll();
     expect((await say('env api prod')).text).toContain('LEVEL=debug');
+  });
+});
+
+describe('the plan and status of a workload', () => {
+  it('shows namespace, cluster, replicas and strategy next to the image change before Confirm', async () => {
+    const { say } = world({ replicas: 3 });
+    const plan = await say('deploy api prod 1.1');
+    expect(plan.text).toContain(`${REPO}:1.0 → ${REPO}:1.1`);
+    expect(plan.text).toContain('namespace shop · cluster eu-cluster');
+    expect(plan.text).toContain('3 replicas (3 ready) · RollingUpdate maxSurge 1 maxUnavailable 0');
+    expect(plan.text.indexOf('namespace shop')).toBeGreaterThan(plan.text.indexOf(`${REPO}:1.1`));
+  });
+
+  it('status shows desired/ready/updated/available and the pods while they are few', async () => {
+    const { name, say } = world({ replicas: 3 });
+    const reply = await say('status shop prod');
+    expect(reply.text).toContain('api: 3/3 ready · 3 updated · 3 available');
+    const pods = fake.pods('shop', name).map((p) => p.metadata.name as string).sort();
+    const table = reply.blocks.filter((b) => b.type === 'table').at(-1);
+    expect(table?.type === 'table' && table.columns).toEqual(['POD', 'PHASE', 'READY', 'RESTARTS', 'NODE', 'AGE', 'IMAGE']);
+    expect(table?.type === 'table' && table.rows.map((r) => [r[0], r[1], r[2], r[3], r[4], r[6]])).toEqual(pods.map((p) => [p, 'Running', 'yes', '0', 'node-1', 'api:1.0']));
+    const messages = renderTelegram(reply);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.text.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
+  });
+
+  it('status lists no pods when there are many, and stays within one Telegram message', async () => {
+    const { say } = world({ replicas: 30 });
+    const reply = await say('status shop prod');
+    expect(reply.text).toContain('api: 30/30 ready · 30 updated · 30 available');
+    expect(reply.text).toContain('30 pods, too many to list here');
+    expect(reply.blocks.filter((b) => b.type === 'table')).toHaveLength(1);
+    const messages = renderTelegram(reply);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.text.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
+  });
+
+  it('a crash-looping pod shows why in its phase and counts its restarts', async () => {
+    const { name, say } = world({ replicas: 2 });
+    await externalPatch(name, { spec: { template: { spec: { containers: [{ name: 'app', image: `${REPO}:crash` }] } } } });
+    await until(async () => fake.pods('shop', name).some((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0), (x) => x);
+    const reply = await say('status shop prod');
+    expect(reply.text).toMatch(/api: 2\/2 ready · 1 updated · 2 available/);
+    expect(reply.text).toMatch(/CrashLoopBackOff/);
   });
 });
