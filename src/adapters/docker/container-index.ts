@@ -4,7 +4,8 @@ import type { ContainerSelector } from '../../core/domain/catalog.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { ContainerInfo } from '../../core/ports/runtime.port.js';
 import { matchesSelector, toContainerInfo, type ContainerInspect, type ContainerSummary } from './container-info.mapper.js';
-import { engineCall, raceAbort } from './docker-call.js';
+import { engineCall } from './docker-call.js';
+import { raceAbort } from '../race-abort.js';
 import { openContainerEvents, readEvents, stateChange, type EngineEvent } from './engine-events.js';
 import { listSelected } from './engine-filters.js';
 

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { ContainerNotFoundError, HostUnreachableError } from '../../core/ports/runtime.port.js';
+import { raceAbort } from '../race-abort.js';
 
 /** Socket-level error codes that mean "the engine cannot be reached", with a short human reason. */
 const CONNECTION_ERRORS: Record<string, string> = {
@@ -61,27 +62,6 @@ export async function engineCall<T>(scope: CallScope, run: (signal: AbortSignal)
   }
 }
 
-/** Settles with `promise`, or rejects with the signal's reason once it aborts. */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 function translateError(error: unknown, scope: CallScope, deadline: AbortSignal): unknown {
   if (deadline.aborted) {

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { HostUnreachableError, RuntimeRefusedError } from '../../core/ports/runtime.port.js';
+import { raceAbort } from '../race-abort.js';
 
 /**
  * One Kubernetes API call under a deadline and the caller's signal, with its failures translated: a
@@ -92,26 +93,6 @@ export async function kubeCall<T>(scope: KubeCallScope, what: CallWhat, run: (si
   }
 }
 
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 interface ClientError {
   code?: unknown;
