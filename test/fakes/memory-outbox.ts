@@ -9,24 +9,37 @@ interface Row extends OutboxEntry {
   lastError?: string;
 }
 
-/** OutboxStore in memory, for unit tests; passes the outbox contract (test/contracts/outbox.contract.ts) like PrismaOutbox. */
+/**
+ * OutboxStore in memory, for unit tests and benchmarks; passes the outbox contract
+ * (test/contracts/outbox.contract.ts) like PrismaOutbox. Rows still to deliver are kept apart from ended
+ * ones (in put order), so work grows with the backlog, not with everything ever sent.
+ */
 export class MemoryOutbox implements OutboxStore {
-  readonly rows: Row[] = [];
+  /** Rows waiting or being sent, in seq order. */
+  private live: Row[] = [];
+  private endedRows: Row[] = [];
+  private readonly keys = new Set<string>();
   private readonly lanes = new Map<string, { holder: string; leaseUntil: number }>();
   private nextSeq = 1;
 
+  /** Every row, live and ended (tests). */
+  get rows(): Row[] {
+    return [...this.endedRows, ...this.live].sort((a, b) => a.seq - b.seq);
+  }
+
   async put(entry: NewOutboxEntry): Promise<PutOutcome> {
     if (entry.key === '' || entry.chatId === '' || entry.platform === '') throw new Error('key, platform and chat id must not be empty');
-    if (entry.target !== undefined && entry.kind !== 'send' && !this.rows.some((r) => r.key === entry.key)) {
-      const waiting = this.rows.find((r) => r.state === 'waiting' && sameTarget(r, entry) && r.key !== entry.key);
+    if (entry.target !== undefined && entry.kind !== 'send' && !this.keys.has(entry.key)) {
+      const waiting = this.live.find((r) => r.state === 'waiting' && sameTarget(r, entry));
       if (waiting) {
         waiting.payload = structuredClone(entry.payload);
         waiting.expiresAt = Math.max(waiting.expiresAt, entry.expiresAt);
         return 'coalesced';
       }
     }
-    if (this.rows.some((r) => r.key === entry.key)) return 'duplicate';
-    this.rows.push({ ...structuredClone(entry), seq: this.nextSeq++, attempts: 0, notBefore: 0, state: 'waiting' });
+    if (this.keys.has(entry.key)) return 'duplicate';
+    this.keys.add(entry.key);
+    this.live.push({ ...structuredClone(entry), seq: this.nextSeq++, attempts: 0, notBefore: 0, state: 'waiting' });
     return 'queued';
   }
 
@@ -77,23 +90,25 @@ export class MemoryOutbox implements OutboxStore {
   }
 
   async finish(seqs: readonly number[], end: OutboxEnd, now: number): Promise<void> {
-    for (const r of this.rows) {
-      if (!seqs.includes(r.seq) || (r.state !== 'waiting' && r.state !== 'sending')) continue;
+    for (const r of this.live) {
+      if (!seqs.includes(r.seq)) continue;
       r.state = end.state;
       r.endedAt = now;
       if (end.state === 'sent' && end.messageId !== undefined) r.messageId = end.messageId;
       if (end.state === 'failed' || end.state === 'expired') r.lastError = end.error;
     }
+    this.settle();
   }
 
   async retryLater(seq: number, opts: { notBefore: number; error: string; countsAsFailure: boolean }): Promise<void> {
-    const row = this.rows.find((r) => r.seq === seq && (r.state === 'waiting' || r.state === 'sending'));
+    const row = this.live.find((r) => r.seq === seq);
     if (!row) return;
-    const newer = row.target !== undefined && this.rows.find((r) => r !== row && r.state === 'waiting' && sameTarget(r, row));
+    const newer = row.target !== undefined && this.live.find((r) => r !== row && r.state === 'waiting' && sameTarget(r, row));
     if (newer) {
       row.state = 'merged';
       row.endedAt = opts.notBefore;
       row.lastError = opts.error;
+      this.settle();
       const head = this.open().find((r) => r.platform === row.platform && r.chatId === row.chatId);
       if (head) head.notBefore = Math.max(head.notBefore, opts.notBefore);
       return;
@@ -109,10 +124,10 @@ export class MemoryOutbox implements OutboxStore {
   }
 
   async prune(before: number): Promise<number> {
-    const keep = this.rows.filter((r) => r.endedAt === undefined || r.endedAt >= before);
-    const pruned = this.rows.length - keep.length;
-    this.rows.splice(0, this.rows.length, ...keep);
-    return pruned;
+    const gone = this.endedRows.filter((r) => (r.endedAt ?? 0) < before);
+    this.endedRows = this.endedRows.filter((r) => (r.endedAt ?? 0) >= before);
+    for (const r of gone) this.keys.delete(r.key);
+    return gone.length;
   }
 
   /** Rows in a given end state (tests). */
@@ -121,7 +136,15 @@ export class MemoryOutbox implements OutboxStore {
   }
 
   private open(): Row[] {
-    return this.rows.filter((r) => r.state === 'waiting' || r.state === 'sending').sort((a, b) => a.seq - b.seq);
+    return this.live;
+  }
+
+  /** Moves rows that ended out of the live list. */
+  private settle(): void {
+    const ended = this.live.filter((r) => r.state !== 'waiting' && r.state !== 'sending');
+    if (ended.length === 0) return;
+    this.endedRows.push(...ended);
+    this.live = this.live.filter((r) => r.state === 'waiting' || r.state === 'sending');
   }
 }
 

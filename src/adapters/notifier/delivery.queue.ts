@@ -63,7 +63,7 @@ export interface DeliveryQueueOptions {
   leaseMs?: number;
   /** How often the outbox is asked for work this process was not woken for (default 250 ms). */
   pollMs?: number;
-  /** Chats delivered at once by this process (default 32); the platform's limits pace them. */
+  /** Chats delivered at once by this process (default 128; a lane mostly waits for its chat's 1/s slot); the platform's limits pace them. */
   maxLanes?: number;
   /** Identifies this process in lane leases (default host:pid:random). */
   holder?: string;
@@ -77,7 +77,7 @@ const optionsSchema = z.object({
   replyTtlMs: z.number().int().min(1).default(15 * 60_000),
   leaseMs: z.number().int().min(100).default(5_000),
   pollMs: z.number().int().min(1).default(250),
-  maxLanes: z.number().int().min(1).max(1_000).default(32),
+  maxLanes: z.number().int().min(1).max(1_000).default(128),
 });
 const refSchema = z.object({ platform: z.string(), chatId: z.string().min(1).max(64), messageId: z.string().min(1).max(64) });
 const keySchema = z.string().min(1).max(200);
