@@ -1,6 +1,6 @@
 import { describeError, oneLine } from '../../core/actions/action-errors.js';
 import { runHttpProbe } from '../http/http-probe.js';
-import { revertSentence } from '../../core/actions/revert-sentence.js';
+import { rolloutFailed } from '../../core/actions/revert-sentence.js';
 import { SHUTTING_DOWN, shuttingDown } from '../../core/actions/shutting-down.js';
 import { plural } from '../../core/domain/wording.js';
 import type { Logger } from '../../core/ports/logger.port.js';
@@ -129,10 +129,7 @@ async function undoAll(engine: ReplacementEngine, done: Done[], onProgress: Prog
 async function revertAll(engine: ReplacementEngine, done: Done[], reason: string, onProgress: ProgressSink, log: Logger): Promise<RolloutFailed> {
   await onProgress(`${reason}; reverting ${plural(done.length, 'container')}…`);
   const { restored, problems } = await undoAll(engine, done, onProgress, log);
-  const result = revertSentence(reason, restored, problems);
-  if (problems.length > 0) return { status: 'failed', reason, result, restored, problems };
-  if (done.length === 0) return { status: 'failed', reason, result, restored, problems, untouched: true };
-  return { status: 'rolled_back', reason, result, restored, problems };
+  return rolloutFailed(reason, done.length, restored, problems);
 }
 
 /** Restarts containers one at a time, waiting for health after each; stops at the first unhealthy one. */

@@ -1,5 +1,5 @@
 import { runHttpProbe } from '../http/http-probe.js';
-import { revertSentence } from '../../core/actions/revert-sentence.js';
+import { rolloutFailed } from '../../core/actions/revert-sentence.js';
 import { SHUTTING_DOWN, shuttingDown } from '../../core/actions/shutting-down.js';
 import { plural } from '../../core/domain/wording.js';
 import type { Logger } from '../../core/ports/logger.port.js';
@@ -133,10 +133,7 @@ async function undoAll(engine: WorkloadEngine, done: Done[], request: Pick<Rollo
 async function revertAll(engine: WorkloadEngine, done: Done[], reason: string, request: RolloutRequest, onProgress: ProgressSink, log: Logger): Promise<RolloutFailed> {
   await onProgress(`${reason}; undoing the rollout of ${plural(done.length, 'workload')}…`);
   const { restored, problems } = await undoAll(engine, done, request, onProgress, log);
-  const result = revertSentence(reason, restored, problems);
-  if (problems.length > 0) return { status: 'failed', reason, result, restored, problems };
-  if (done.length === 0) return { status: 'failed', reason, result, restored, problems, untouched: true };
-  return { status: 'rolled_back', reason, result, restored, problems };
+  return rolloutFailed(reason, done.length, restored, problems);
 }
 
 export async function restartWorkloads(engine: WorkloadEngine, request: RestartRequest, onProgress: ProgressSink, log: Logger): Promise<RuntimeActionResult> {

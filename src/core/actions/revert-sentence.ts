@@ -1,4 +1,5 @@
 import { plural } from '../domain/wording.js';
+import type { RolloutFailed } from '../ports/runtime.port.js';
 
 /**
  * The sentence for a rollout that failed and was put back (as far as it could be): what went wrong, then
@@ -8,4 +9,15 @@ export function revertSentence(reason: string, restored: number, problems: reado
   if (problems.length > 0) return `${reason}. Could not restore ${problems.join(', ')}: check by hand.`;
   if (restored === 0) return `${reason}. Nothing was changed.`;
   return `${reason}. Rolled back: ${plural(restored, 'container')} restored to the previous image.`;
+}
+
+/**
+ * A runtime's failed rollout after it undid what it had changed: `failed` when something could not be put
+ * back, `untouched` when nothing had been changed yet, else `rolled_back`.
+ */
+export function rolloutFailed(reason: string, changed: number, restored: number, problems: string[]): RolloutFailed {
+  const result = revertSentence(reason, restored, problems);
+  if (problems.length > 0) return { status: 'failed', reason, result, restored, problems };
+  if (changed === 0) return { status: 'failed', reason, result, restored, problems, untouched: true };
+  return { status: 'rolled_back', reason, result, restored, problems };
 }
