@@ -165,6 +165,17 @@ export class ContainerIndex {
     );
   }
 
+  /**
+   * Reads every selected container again now (one filtered list) when the index is live; resolves when done
+   * (never rejects: a failed resync takes the index down, and status asks the engine meanwhile).
+   */
+  async resyncNow(): Promise<void> {
+    if (this.closed || this.stream === undefined || !this.synced) return;
+    // A resync under way may have listed before the change: wait for it, then list again.
+    await this.resyncing?.done.catch(() => undefined);
+    await this.resync(this.generation).catch(() => undefined);
+  }
+
   private live(): boolean {
     return !this.closed && this.stream !== undefined && this.synced && this.failing.size === 0;
   }

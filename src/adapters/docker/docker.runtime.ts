@@ -163,17 +163,32 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
     return pullAll(this, this.host, request, onProgress, this.log);
   }
 
-  rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RolloutResult> {
-    return rolloutByReplacement(this, request, onProgress, this.log);
+  async rollout(request: RolloutRequest, onProgress: ProgressSink): Promise<RolloutResult> {
+    const result = await this.settled(rolloutByReplacement(this, request, onProgress, this.log));
+    if (result.status !== 'succeeded') return result;
+    return { ...result, commit: () => this.settled(result.commit()), undo: (progress) => this.settled(result.undo(progress)) };
   }
 
   restart(request: RestartRequest, onProgress: ProgressSink): Promise<RuntimeActionResult> {
-    return restartOneByOne(this, request, onProgress, this.log);
+    return this.settled(restartOneByOne(this, request, onProgress, this.log));
   }
 
   async recover(interrupted: InterruptedTarget[], opts: CallOptions = {}): Promise<RecoveryResult> {
     const engine: ReplacementEngine = { ...this.bound(), pendingReplacements: () => this.pendingReplacements(opts) };
-    return revertInterrupted(engine, interrupted, this.log);
+    return this.settled(revertInterrupted(engine, interrupted, this.log));
+  }
+
+  /**
+   * An action step's result, once the container index has read the host again: the engine's events about
+   * what the step changed may still be on their way, and a `status` right after the step must not show the
+   * containers as they were halfway (a reverted container still "exited").
+   */
+  private async settled<T>(step: Promise<T>): Promise<T> {
+    try {
+      return await step;
+    } finally {
+      await this.index?.resyncNow();
+    }
   }
 
   async ping(opts: CallOptions = {}): Promise<void> {

@@ -86,4 +86,41 @@ describe('the container index and actions', () => {
     await say('status shop staging');
     expect(proxy.seen()).toEqual([]);
   });
+
+  it('has read what an undone rollout put back by the time undo returns, so status right after it is current', async () => {
+    const selectors = [{ labels: { app } }];
+    const before = (await runtime.find(selectors, { fresh: true }))[0]!;
+    const image = before[0]!.image;
+    const health = { timeoutMs: 20_000, graceMs: 500 };
+    const rolled = await runtime.rollout({ targets: [{ service: 'api', units: before.map((c) => c.name), image, version: 'same' }], health }, async () => undefined);
+    expect(rolled.status).toBe('succeeded');
+    if (rolled.status !== 'succeeded') return;
+    // Undo renames the old containers back and starts them, and returns without waiting for health: the
+    // engine's events about it are still on their way when it returns.
+    await rolled.undo(async () => undefined);
+    proxy.reset();
+    const indexed = (await runtime.find(selectors))[0]!;
+    expect(proxy.seen()).toEqual([]);
+    const fresh = (await runtime.find(selectors, { fresh: true }))[0]!;
+    expect(indexed.map((c) => [c.id, c.name, c.state])).toEqual(fresh.map((c) => [c.id, c.name, c.state]));
+    expect(indexed.map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+    expect(indexed.every((c) => c.state === 'running')).toBe(true);
+  }, 60_000);
+
+  it('has read what an action step changed by the time the step returns, so status right after it is current', async () => {
+    const selectors = [{ labels: { app } }];
+    const before = (await runtime.find(selectors, { fresh: true }))[0]!;
+    const result = await runtime.restart(
+      { targets: [{ service: 'api', units: before.map((c) => c.name) }], health: { timeoutMs: 20_000, graceMs: 500 } },
+      async () => undefined,
+    );
+    expect(result.status).toBe('succeeded');
+    // Straight after the step, the index (no engine call) already shows the restarted containers.
+    proxy.reset();
+    const indexed = (await runtime.find(selectors))[0]!;
+    expect(proxy.seen()).toEqual([]);
+    const fresh = (await runtime.find(selectors, { fresh: true }))[0]!;
+    expect(indexed.map((c) => [c.name, c.state, c.startedAt?.toISOString()])).toEqual(fresh.map((c) => [c.name, c.state, c.startedAt?.toISOString()]));
+    for (const [i, c] of indexed.entries()) expect(c.startedAt!.getTime()).toBeGreaterThan(before[i]!.startedAt!.getTime());
+  });
 });
