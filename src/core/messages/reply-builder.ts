@@ -1,9 +1,10 @@
-import type { Attachment, Block, Definition, Field, MentionPerson, Reply, Tone } from './reply.js';
+import type { Attachment, Block, ChartSpec, Definition, Field, MentionPerson, Reply, Tone } from './reply.js';
 
 /** Builds a Reply and derives its plain-text fallback from the blocks, so the two never disagree. */
 export class ReplyBuilder {
   private readonly blocks: Block[] = [];
   private attachment: Attachment | undefined;
+  private chartSpec: ChartSpec | undefined;
 
   constructor(private readonly tone: Tone = 'info') {}
 
@@ -64,9 +65,15 @@ export class ReplyBuilder {
     return this;
   }
 
+  chart(chart: ChartSpec): this {
+    this.chartSpec = chart;
+    return this;
+  }
+
   build(): Reply {
     const reply: Reply = { tone: this.tone, text: plainText(this.blocks), blocks: [...this.blocks] };
     if (this.attachment) reply.attachment = this.attachment;
+    if (this.chartSpec) reply.chart = this.chartSpec;
     return reply;
   }
 }

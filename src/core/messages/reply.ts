@@ -55,6 +55,21 @@ export interface Attachment {
   title?: string;
 }
 
+/**
+ * A chart as data. The core never draws: a platform adapter renders it as a PNG in the process and sends it
+ * with the reply (Telegram: a photo, the text as its caption when short enough; Slack: a file in the thread;
+ * text-only platforms: the path of the written file). Values are numbers in `unit`; `null` is a gap.
+ */
+export interface ChartSpec {
+  kind: 'bar' | 'line';
+  title: string;
+  /** One label per point on the x axis (e.g. week starts "11-02"), oldest first. */
+  labels: string[];
+  series: { name: string; values: (number | null)[] }[];
+  /** Unit of the y axis, e.g. "USD", "%", "deploys". */
+  unit?: string;
+}
+
 /** Who sees a reply to a command or a click: only the person who asked, or the whole chat. */
 export type Visibility = 'private' | 'chat';
 
@@ -68,6 +83,8 @@ export interface Reply {
   blocks: Block[];
   /** Long output (logs) delivered as a file where the platform supports it. */
   attachment?: Attachment;
+  /** A chart sent with the reply (see ChartSpec). */
+  chart?: ChartSpec;
   /**
    * Who sees it (default `chat`). A platform that cannot show a reply to one person only (Telegram in a
    * group) shows it in the chat. Decided by the core (pipeline/presentation.ts), followed by every platform.
