@@ -160,6 +160,8 @@ export const configSchema = z.strictObject({
   reports: z
     .array(reportScheduleSchemaFor(platformIds).refine((r) => isValidCron(r.cron, r.timezone), { message: 'a cron pattern such as "0 9 * * 1-5"', path: ['cron'] }))
     .default([]),
+  /** The FAQ file (`faq`): Markdown or YAML, relative to this config file. */
+  faq: z.strictObject({ file: z.string().min(1, 'the path of a .md or .yaml file') }).optional(),
   alertmanager: z
     .strictObject({
       /** The alert label that names the Deckhand project an alert belongs to. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Catalog, Person, ProjectSpec, RotationSpec } from '../core/domain/catalog.js';
@@ -9,6 +10,8 @@ import type { ActionSettings } from '../core/actions/action-deps.js';
 import type { ReportSchedule } from '../core/reports/scheduled-report.js';
 import { configSchema, type HostConfig, type RawConfig } from './config.schema.js';
 import { chatBindingPlatforms, chatPlatforms } from '../adapters/platforms.js';
+import type { FaqCatalog } from '../core/faq/faq-catalog.js';
+import { FaqFileError, loadFaqFile } from './faq-file.js';
 
 
 /** GitHub repository → GitHub environment → Deckhand service, and deploy workflows. */
@@ -26,6 +29,8 @@ export interface DeckhandConfig {
   incidents: IncidentSettings;
   reports: ReportSchedule[];
   hosts: Record<string, HostConfig>;
+  /** The FAQ read from `faq.file` at start; undefined when none is named. */
+  faq: FaqCatalog | undefined;
 }
 
 /** A config that cannot be used. `problems` each name the place in the file and what was expected. */
@@ -78,7 +83,19 @@ export function parseConfig(text: string, file = 'config.yaml'): DeckhandConfig 
   if (!parsed.success) throw new ConfigError(file, formatIssues(parsed.error, where));
   const problems = crossCheck(parsed.data).map(([path, msg]) => `${where(path)}${path.join('.')}: ${msg}`);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return build(parsed.data);
+  return { ...build(parsed.data), faq: faqOf(parsed.data, file, where) };
+}
+
+/** The FAQ file, relative to the config file; its problems are the config's (named by their line there). */
+function faqOf(c: RawConfig, file: string, where: (p: Path) => string): FaqCatalog | undefined {
+  if (!c.faq) return undefined;
+  const path = resolve(dirname(file), c.faq.file);
+  try {
+    return loadFaqFile(path);
+  } catch (err) {
+    if (!(err instanceof FaqFileError)) throw err;
+    throw new ConfigError(file, err.problems.map((p) => `${where(['faq', 'file'])}faq.file ${c.faq!.file}: ${p}`));
+  }
 }
 
 function formatIssues(error: z.ZodError, where: (p: Path) => string): string[] {
@@ -169,7 +186,7 @@ function crossCheck(c: RawConfig): [Path, string][] {
   return out;
 }
 
-function build(c: RawConfig): DeckhandConfig {
+function build(c: RawConfig): Omit<DeckhandConfig, 'faq'> {
   const projects: ProjectSpec[] = Object.entries(c.projects).map(([pName, p]) => ({
     name: pName,
     description: p.description,

@@ -55,6 +55,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     intents: allIntents,
     actions: actions.services,
     incidents: incidents.services,
+    ...(config.faq ? { faq: { catalog: config.faq, votes: stores.faqVotes } } : {}),
   };
   const core = createCore(coreDeps);
   // Chat SDKs are loaded only when their platform is configured (Bolt alone is ~30 MB of resident memory).

@@ -5,11 +5,13 @@
 import type { OutageClicks } from './actions/outage-clicks.js';
 import type { ChangeSources } from './deploys/deploy-changes.js';
 import type { Catalog } from './domain/catalog.js';
+import type { FaqCatalog } from './faq/faq-catalog.js';
 import type { RecurringFreeze } from './domain/freeze.js';
 import type { IncidentSettings } from './incidents/incident-settings.js';
 import type { ActionQueue } from './ports/action-queue.port.js';
 import type { Clock } from './ports/clock.port.js';
 import type { DeploymentStore } from './ports/deployment.port.js';
+import type { FaqVoteStore } from './ports/faq-vote.port.js';
 import type { FreezeStore } from './ports/freeze.port.js';
 import type { IncidentStore } from './ports/incident.port.js';
 import type { LockStore } from './ports/lock.port.js';
@@ -31,6 +33,14 @@ export interface CoreServices {
   limits: Limits;
   actions: ActionServices;
   incidents: IncidentServices;
+  /** The FAQ and its votes; undefined when the config names no FAQ file (`faq` says so). */
+  faq?: FaqServices;
+}
+
+/** What `faq` and its buttons need. */
+export interface FaqServices {
+  catalog: FaqCatalog;
+  votes: FaqVoteStore;
 }
 
 /** What incidents, alert buttons and on-call need. */

@@ -1,4 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadFaqFile } from '../../src/bot/faq-file.js';
+import type { FaqVoteStore } from '../../src/core/ports/faq-vote.port.js';
+import { MemoryFaqVoteStore } from '../fakes/memory-faq-votes.js';
 import { parseConfig } from '../../src/bot/config.js';
 import { allIntents } from '../../src/core/intents/index.js';
 import type { InboundEvent, Platform } from '../../src/core/messages/inbound.js';
@@ -36,9 +40,10 @@ interface From {
 
 /**
  * The real core over in-memory ports and a settable clock; `incidentStore` / `silencer` put real ones
- * (PostgreSQL, Alertmanager) behind the incident services.
+ * (PostgreSQL, Alertmanager) behind the incident services; `faqFile` loads a FAQ (votes in memory unless
+ * `faqVotes` puts a real store behind them).
  */
-export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer } = {}) {
+export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore } = {}) {
   const configFile = opts.configFile ?? new URL('../fixtures/config/core.yaml', import.meta.url);
   const config = parseConfig(readFileSync(configFile, 'utf8'));
   const runtimes = new MemoryRuntimeRegistry(config.catalog.hosts);
@@ -62,6 +67,8 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     silencer: opts.silencer,
     settings: config.incidents,
   } satisfies IncidentServices;
+  const faqVotes = opts.faqVotes ?? new MemoryFaqVoteStore();
+  const faq = opts.faqFile ? { catalog: loadFaqFile(fileURLToPath(opts.faqFile)), votes: faqVotes } : undefined;
   const core = createCore({
     catalog: config.catalog,
     limits: config.limits,
@@ -73,6 +80,7 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     intents: allIntents,
     actions,
     incidents,
+    ...(faq ? { faq } : {}),
   });
   const base = (from: From) => ({
     platform: from.platform ?? 'telegram',
@@ -95,5 +103,5 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
   const advance = (ms: number) => {
     now = new Date(now.getTime() + ms);
   };
-  return { core, runtimes, audit, config, actions, incidents, say, click, setNow, advance, now: () => now };
+  return { core, runtimes, audit, config, actions, incidents, faqVotes, say, click, setNow, advance, now: () => now };
 }

@@ -2,6 +2,7 @@
 import { Redis } from 'ioredis';
 import { PrismaAuditLog } from '../../adapters/prisma/audit.repository.js';
 import { PrismaDeploymentStore } from '../../adapters/prisma/deployment.repository.js';
+import { PrismaFaqVoteStore } from '../../adapters/prisma/faq-vote.repository.js';
 import { PrismaFreezeStore } from '../../adapters/prisma/freeze.repository.js';
 import { PrismaHandoffLog } from '../../adapters/prisma/handoff-log.repository.js';
 import { PrismaIncidentStore } from '../../adapters/prisma/incident.repository.js';
@@ -34,6 +35,7 @@ function storesOf({ prisma, clock }: Infrastructure, audit: SpooledAuditLog) {
     posted: new PrismaPostedMessages(prisma),
     outbox: new PrismaOutbox(prisma),
     processed: new PrismaProcessedEvents(prisma),
+    faqVotes: new PrismaFaqVoteStore(prisma),
   };
 }
 

@@ -2,6 +2,7 @@ import { deployIntent } from './deploy.intent.js';
 import { deploysIntent } from './deploys.intent.js';
 import { doraIntent } from './dora.intent.js';
 import { envIntent } from './env.intent.js';
+import { faqIntent } from './faq.intent.js';
 import { freezeIntent } from './freeze.intent.js';
 import { helpIntent } from './help.intent.js';
 import { incidentIntent } from './incident.intent.js';
@@ -32,5 +33,6 @@ export const allIntents: readonly AnyIntent[] = [
   oncallIntent,
   incidentIntent,
   morningIntent,
+  faqIntent,
   whoamiIntent,
 ];

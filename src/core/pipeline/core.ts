@@ -14,6 +14,7 @@ import { compose, type Middleware, type PipelineContext } from './middleware.js'
 import { parseMiddleware } from './parse.middleware.js';
 import { clickMiddleware } from './click.middleware.js';
 import { incidentClickMiddleware } from './incident-click.middleware.js';
+import { faqClickMiddleware } from './faq-click.middleware.js';
 import { confirmMiddleware } from './confirm.middleware.js';
 import { presentReply } from './presentation.js';
 import { unavailableMiddleware } from './unavailable.middleware.js';
@@ -24,7 +25,7 @@ export interface CoreDeps extends CoreServices {
 }
 
 /**
- * The platform-neutral core: request id → identity → audit → store outage answer → gate → alert buttons → click (confirm buttons) → parse →
+ * The platform-neutral core: request id → identity → audit → store outage answer → gate → alert buttons → FAQ buttons → click (confirm buttons) → parse →
  * authorize → confirm (plans of confirmable intents become pending actions) → execute.
  */
 export function createCore(deps: CoreDeps): ChatCore {
@@ -40,6 +41,7 @@ export function createCore(deps: CoreDeps): ChatCore {
     unavailableMiddleware(deps),
     gateMiddleware(),
     incidentClickMiddleware(services),
+    faqClickMiddleware(services),
     clickMiddleware(services),
     parseMiddleware(deps.intents, () => deps.catalog, deps.limits),
     authorizeMiddleware(),

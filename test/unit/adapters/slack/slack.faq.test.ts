@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setupServer } from 'msw/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackAdapter } from '../../../../src/adapters/slack/slack.adapter.js';
+import { silentLogger } from '../../../../src/core/ports/logger.port.js';
+import { coreHarness } from '../../../support/core-harness.js';
+import { API, SlackApiRecorder } from './slack-api.recorder.js';
+import { SignedSlackClient } from './slack-signed.client.js';
+
+// The real core with the fixture FAQ behind Bolt's real HTTP receiver; Slack's servers are msw.
+const SECRET = 'faq-signing-secret-0123456789abcd';
+const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../../fixtures/slack/${name}`, import.meta.url), 'utf8')) as T;
+const slash = fixture<Record<string, string>>('slash-command.json');
+const blockActions = fixture<Record<string, unknown>>('block-actions.json');
+let clicks = 0;
+
+const h = coreHarness({ faqFile: new URL('../../../fixtures/faq/faq.md', import.meta.url) });
+const api = new SlackApiRecorder();
+const msw = setupServer(...api.handlers());
+let server: Server;
+let client: SignedSlackClient;
+
+beforeAll(async () => {
+  msw.listen({ onUnhandledRequest: 'error' });
+  const adapter = createSlackAdapter({ botToken: 'xoxb-test-token', signingSecret: SECRET, apiUrl: API, core: h.core, logger: silentLogger, retryConfig: { retries: 0 } });
+  server = createServer(adapter.requestListener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  client = new SignedSlackClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, SECRET);
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  msw.close();
+});
+
+async function until<T>(what: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 1000; i++) {
+    const v = what();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('timed out waiting');
+}
+
+type Blocks = { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[];
+
+function clickBy(user: string, button: { action_id: string; value: string }) {
+  const actions = [{ ...(blockActions.actions as object[])[0], action_id: button.action_id, value: button.value }];
+  const container = { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0SHOP', is_ephemeral: false };
+  return client.interaction({ ...blockActions, trigger_id: `${String(blockActions.trigger_id)}.faq${++clicks}`, user: { id: user, username: user, team_id: 'T0001' }, channel: { id: 'C0SHOP', name: 'shop' }, container, actions });
+}
+
+describe('slack: faq through signed requests', () => {
+  it('posts the best answers with Yes/No buttons and counts a vote privately, once per person', async () => {
+    const res = await client.command({ ...slash, user_id: 'U0BOB', channel_id: 'C0SHOP', channel_name: 'shop', text: 'faq who can approve a production deploy' });
+    expect(res.status).toBe(200);
+    const posted = await until(() => api.traffic().find((c) => c.url.endsWith('/chat.postMessage')));
+    const blocks = JSON.parse(String(posted.body.blocks)) as Blocks;
+    const buttons = blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements!);
+    expect(buttons).toHaveLength(6);
+    expect(buttons.slice(0, 2).map((b) => [b.action_id, b.text.text])).toEqual([
+      ['faq.yes', '1 👍 Yes'],
+      ['faq.no', '1 👎 No'],
+    ]);
+    expect(buttons[0]!.value).toMatch(/^[A-Za-z0-9_-]{10}$/);
+    expect(String(posted.body.text)).toContain('Why is my deploy waiting for approval?');
+
+    api.reset();
+    await clickBy('U0BOB', buttons[0]!);
+    const thanks = await until(() => api.traffic().find((c) => c.url.startsWith('https://hooks.slack.com/')));
+    expect(thanks.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: 'Thanks, glad it helped. 1 of 1 found it helpful.' });
+
+    api.reset();
+    await clickBy('U0BOB', buttons[1]!);
+    const changed = await until(() => api.traffic().find((c) => c.url.startsWith('https://hooks.slack.com/')));
+    expect(changed.body).toMatchObject({ response_type: 'ephemeral', text: 'Your vote is now "no". 0 of 1 found it helpful.' });
+    expect(await h.faqVotes.tally([buttons[0]!.value])).toEqual(new Map([[buttons[0]!.value, { helpful: 0, notHelpful: 1 }]]));
+  });
+
+  it('lists the categories as buttons and replaces the message with a category\'s questions', async () => {
+    api.reset();
+    await client.command({ ...slash, trigger_id: 'faq.categories.1', user_id: 'U0ALICE', channel_id: 'C0SHOP', channel_name: 'shop', text: 'faq' });
+    const posted = await until(() => api.traffic().find((c) => c.url.endsWith('/chat.postMessage')));
+    const categories = (JSON.parse(String(posted.body.blocks)) as Blocks).filter((b) => b.type === 'actions').flatMap((b) => b.elements!);
+    expect(categories.map((b) => [b.action_id, b.text.text])).toEqual([
+      ['faq.cat', 'Deploys'],
+      ['faq.cat', 'Access'],
+      ['faq.cat', 'Logs'],
+    ]);
+
+    api.reset();
+    await clickBy('U0ALICE', categories[2]!);
+    const replaced = await until(() => api.traffic().find((c) => c.url.startsWith('https://hooks.slack.com/')));
+    expect(replaced.body).toMatchObject({ replace_original: true });
+    expect(String(replaced.body.text)).toContain('1. Where are the logs of a crashed container?');
+  });
+
+  it('refuses a request signed with another secret', async () => {
+    const res = await client.command({ ...slash, user_id: 'U0BOB', channel_id: 'C0SHOP', text: 'faq deploy' }, { secret: 'not-the-secret-0000000000000000' });
+    expect(res.status).toBe(401);
+  });
+});
