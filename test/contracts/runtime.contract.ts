@@ -93,7 +93,7 @@ export function runtimeContract(make: () => Promise<RuntimeWorld>, timeoutMs = 5
       expect(await w.runtime.prepare(request(units, w.images.unhealthy, 'bad'), p.sink)).toEqual({ ok: true });
       const result = await w.runtime.rollout(request(units, w.images.unhealthy, 'bad'), p.sink);
       expect(result).toMatchObject({ status: 'rolled_back', restored: 1, problems: [] });
-      expect(result.status !== 'succeeded' && result.result).toMatch(/Rolled back: 1 container restored to the previous image\.$/);
+      expect(result.status !== 'succeeded' && result.result).toMatch(/Rolled back: 1 (container|workload) restored to the previous image\.$/);
       expect(await running(selector)).toEqual([...units].sort().map((u) => `${u} ${w.images.current} running`));
       const after = await w.runtime.find([selector]);
       expect(after[0]!.map((u) => u.imageId)).toEqual(before[0]!.map((u) => u.imageId));
@@ -104,7 +104,7 @@ export function runtimeContract(make: () => Promise<RuntimeWorld>, timeoutMs = 5
       const before = await w.runtime.find([selector]);
       const result = await w.runtime.prepare(request(units, w.images.missing, 'missing'), async () => {});
       expect(result.ok).toBe(false);
-      expect(!result.ok && result.result).toMatch(/^Stopped before touching any container: /);
+      expect(!result.ok && result.result).toMatch(/^Stopped before touching any (container|workload): /);
       expect((await w.runtime.find([selector]))[0]!.map((u) => `${u.id} ${u.state}`)).toEqual(before[0]!.map((u) => `${u.id} ${u.state}`));
       expect(await w.runtime.recover([{ service: 'web', units }])).toEqual({ restored: 0, problems: [] });
     }, timeoutMs * 2);

@@ -93,6 +93,7 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
   private readonly log: Logger;
   private readonly now: () => Date;
   private client: Promise<KubeApi> | undefined;
+  readonly unitNoun = 'workload';
 
   constructor(
     readonly host: string,

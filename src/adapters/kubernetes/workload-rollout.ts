@@ -58,7 +58,7 @@ export async function checkAll(engine: WorkloadEngine, request: RolloutRequest, 
         log.warn({ err: error, unit, image: t.image }, 'dry run of the image patch failed');
         const why = describeKubeError(error);
         await onProgress(`Check failed: ${why}`, t.service);
-        return { ok: false, result: `Stopped before touching any container: ${why}.` };
+        return { ok: false, result: `Stopped before touching any workload: ${why}.` };
       }
     }
   }
@@ -133,7 +133,7 @@ async function undoAll(engine: WorkloadEngine, done: Done[], request: Pick<Rollo
 async function revertAll(engine: WorkloadEngine, done: Done[], reason: string, request: RolloutRequest, onProgress: ProgressSink, log: Logger): Promise<RolloutFailed> {
   await onProgress(`${reason}; undoing the rollout of ${plural(done.length, 'workload')}…`);
   const { restored, problems } = await undoAll(engine, done, request, onProgress, log);
-  return rolloutFailed(reason, done.length, restored, problems);
+  return rolloutFailed(reason, done.length, restored, problems, 'workload');
 }
 
 export async function restartWorkloads(engine: WorkloadEngine, request: RestartRequest, onProgress: ProgressSink, log: Logger): Promise<RuntimeActionResult> {

@@ -1,4 +1,4 @@
-import type { ContainerInfo, ContainerState, HealthState } from '../../core/ports/runtime.port.js';
+import type { ContainerInfo, ContainerState, HealthState, UnitDetails } from '../../core/ports/runtime.port.js';
 import type { Json } from './kube-client.js';
 import { selectorText, unitName, type WorkloadKind, type WorkloadRef } from './workload-ref.js';
 
@@ -267,5 +267,12 @@ export function toUnitInfo(status: WorkloadStatus, labels: Record<string, string
     startedAt: starts.length > 0 ? new Date(Math.min(...starts)) : null,
     restartCount: status.pods.reduce((n, p) => n + p.restarts, 0),
     labels,
+    details: unitDetails(status),
   };
+}
+
+/** The port's view of a workload's status (what the plan and `status` show beyond ContainerInfo). */
+export function unitDetails(s: WorkloadStatus): UnitDetails {
+  const { namespace, strategy, desired, ready, updated, available, conditions, revision } = s;
+  return { namespace, strategy, desired, ready, updated, available, conditions, revision, pods: s.pods.map(({ hasPrevious: _, ...pod }) => pod) };
 }

@@ -5,7 +5,7 @@ import type { Reply } from '../messages/reply.js';
 import type { ContainerInfo } from '../ports/runtime.port.js';
 import type { ActionKind, ActionPlan, PendingAction, PlannedService } from '../ports/pending-action.port.js';
 import type { CoreServices } from '../services.js';
-import { findContainers, hostProblem } from './runtime-query.js';
+import { findContainers, hostProblem, unitNounOf } from './runtime-query.js';
 import { describeFreeze, describeLock, type ActionState } from './action-state.js';
 import { revisionOf } from './revision.js';
 import { deployChanges } from '../deploys/deploy-changes.js';
@@ -38,7 +38,7 @@ export async function buildPlan(
     const r = found.get(s)!;
     if (!r.ok) return { ok: false, reply: replies.error(`${hostProblem(r)}; cannot plan ${kind} of ${s.name}.`) };
     const first = r.containers[0];
-    if (!first) return { ok: false, reply: replies.error(`No container of ${s.name} runs in ${env.name}; nothing to ${kind}.`) };
+    if (!first) return { ok: false, reply: replies.error(`No ${unitNounOf(deps.runtimes, s.host)} of ${s.name} runs in ${env.name}; nothing to ${kind}.`) };
     const target = await targetFor(s, first);
     if (typeof target === 'string') return { ok: false, reply: replies.error(target) };
     const details = planDetailLines(s.host, await describeUnits(s, r.containers, deps, { fresh: true }));

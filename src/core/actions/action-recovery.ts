@@ -3,7 +3,7 @@ import { auditAction } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import { finishedAnnouncement, resultReply } from './action-reply.js';
-import { plural } from '../domain/wording.js';
+import { countedIn, unitNounOf } from './runtime-query.js';
 import { holderOf } from './deploy-lock.lease.js';
 
 export interface RecoveryDeps extends Omit<ActionRunDeps, 'settings'> {
@@ -39,9 +39,9 @@ export async function recoverUnfinished(deps: RecoveryDeps): Promise<RecoveredAc
 
 async function recoverOne(action: PendingAction, deps: RecoveryDeps): Promise<RecoveredAction> {
   const log = deps.logger.child({ actionId: action.id });
-  const { restored, problems } = await recoverRollouts(action, deps);
+  const { restored, restoredOn, problems } = await recoverRollouts(action, deps);
   const now = deps.clock.now();
-  let result = `Deckhand restarted while this ran; it was stopped and ${plural(restored, 'container')} ${restored === 1 ? 'was' : 'were'} restored.`;
+  let result = `Deckhand restarted while this ran; it was stopped and ${countedIn(deps.runtimes, restoredOn)} ${restored === 1 ? 'was' : 'were'} restored.`;
   if (problems.length > 0) result += ` Could not restore ${problems.join(', ')}: check by hand.`;
   const running = (await deps.deployments.running()).filter((d) => d.actionId === action.id);
   for (const d of running) await deps.deployments.finish(d.id, 'failed', now, result);
@@ -58,19 +58,21 @@ async function recoverOne(action: PendingAction, deps: RecoveryDeps): Promise<Re
 }
 
 /** Asks every runtime of the plan to put back the units of its uncommitted rollout. */
-async function recoverRollouts(action: PendingAction, deps: RecoveryDeps): Promise<{ restored: number; problems: string[] }> {
+async function recoverRollouts(action: PendingAction, deps: RecoveryDeps): Promise<{ restored: number; restoredOn: [string, number][]; problems: string[] }> {
   let restored = 0;
+  const restoredOn: [string, number][] = [];
   const problems: string[] = [];
   for (const host of new Set(action.plan.services.map((s) => s.host))) {
     const interrupted = action.plan.services.filter((s) => s.host === host).map((s) => ({ service: s.service, units: s.units }));
     try {
       const r = await deps.runtimes.get(host).recover(interrupted);
       restored += r.restored;
+      restoredOn.push([host, r.restored]);
       problems.push(...r.problems);
     } catch (error) {
       deps.logger.error({ err: error, actionId: action.id, host }, 'cannot recover the interrupted rollout');
-      problems.push(`containers on ${host} (${describeError(error)})`);
+      problems.push(`${unitNounOf(deps.runtimes, host)}s on ${host} (${describeError(error)})`);
     }
   }
-  return { restored, problems };
+  return { restored, restoredOn, problems };
 }

@@ -56,17 +56,20 @@ export function progressSink(ctx: RunContext): ProgressSink {
  * stops at the first runtime whose step does not succeed (what has run stays). A runtime that cannot be
  * looked up fails the run without touching it.
  */
-export async function runOnRuntimes(ctx: RunContext, groups: Map<string, PlannedService[]>, step: RuntimeStep<RuntimeActionResult>): Promise<RuntimeActionResult> {
+/** A step run on every runtime of the plan; a success counts the units changed on each host. */
+export type PlanStepResult = Exclude<RuntimeActionResult, { status: 'succeeded' }> | { status: 'succeeded'; changed: number; changedOn: [string, number][] };
+
+export async function runOnRuntimes(ctx: RunContext, groups: Map<string, PlannedService[]>, step: RuntimeStep<RuntimeActionResult>): Promise<PlanStepResult> {
   const onProgress = progressSink(ctx);
   const at = positions(groups);
-  let changed = 0;
+  const changedOn: [string, number][] = [];
   for (const [host, services] of groups) {
     if (shuttingDown(ctx.signal)) return { status: 'failed', result: `${SHUTTING_DOWN}. Stopped after ${at.get(host)!.before} of ${at.get(host)!.total} restarted.` };
     const outcome = await runOne(ctx, host, (runtime) => step(runtime, services, onProgress, at.get(host)!), unexpected, untouched);
     if (outcome.status !== 'succeeded') return outcome;
-    changed += outcome.changed;
+    changedOn.push([host, outcome.changed]);
   }
-  return { status: 'succeeded', changed };
+  return { status: 'succeeded', changed: changedOn.reduce((n, [, c]) => n + c, 0), changedOn };
 }
 
 const unexpected = (why: string): RuntimeActionResult => ({ status: 'failed', result: `Stopped by an error: ${why}.` });
@@ -74,7 +77,7 @@ const unexpected = (why: string): RuntimeActionResult => ({ status: 'failed', re
 /** A failure before any unit was touched (the runtime cannot be looked up). */
 export const untouched = (why: string): RuntimeActionResult & { status: 'failed' } => ({
   status: 'failed',
-  result: `Stopped before touching any container: ${why}.`,
+  result: `Stopped before changing anything: ${why}.`,
   untouched: true,
 });
 

@@ -1,7 +1,7 @@
 import type { RolloutTarget } from '../ports/runtime.port.js';
+import { countedIn } from './runtime-query.js';
 import type { ActionOutcome } from './action-deps.js';
 import { formatElapsed } from './action-reply.js';
-import { plural } from '../domain/wording.js';
 import { byHost, healthSettings, signalOf, type RunContext } from './action-run.context.js';
 import { rolloutPlan } from './plan-rollout.js';
 import { noteActionStarted } from '../incidents/incident-timeline.js';
@@ -23,7 +23,7 @@ export async function runDeploy(ctx: RunContext): Promise<ActionOutcome> {
   if (outcome.status !== 'succeeded') return { status: 'failed', deployments: outcome.status, result: outcome.result };
   await ctx.progress.step(`Done in ${formatElapsed(ctx.progress.elapsedMs())}`);
   const now = plan.services.map((s) => `${s.service} ${s.targetVersion}`).join(', ');
-  return { status: 'succeeded', deployments: 'succeeded', result: `Now running ${now} (${plural(outcome.changed, 'container')} replaced).` };
+  return { status: 'succeeded', deployments: 'succeeded', result: `Now running ${now} (${countedIn(ctx.deps.runtimes, outcome.changedOn)} replaced).` };
 }
 
 export function probeOf(ctx: RunContext, service: string): { probe?: NonNullable<RolloutTarget['probe']> } {

@@ -3,10 +3,11 @@ import type { PrepareResult, ProgressSink, RolloutFailed, RolloutRequest, Rollou
 import { describeError } from './action-errors.js';
 import { positions, progressSink, runOne, type RunContext } from './action-run.context.js';
 import { revertSentence } from './revert-sentence.js';
+import { countedIn } from './runtime-query.js';
 import { SHUTTING_DOWN, shuttingDown } from './shutting-down.js';
 
 /** How a plan's rollout ended, across every runtime it touches. */
-export type PlanRolloutOutcome = { status: 'succeeded'; changed: number } | { status: 'failed' | 'rolled_back'; result: string };
+export type PlanRolloutOutcome = { status: 'succeeded'; changed: number; changedOn: [string, number][] } | { status: 'failed' | 'rolled_back'; result: string };
 
 /** The rollout request of one host's part of the plan (its targets and health; the position is added here). */
 export type RequestFor = (services: PlannedService[]) => Omit<RolloutRequest, 'position'>;
@@ -55,16 +56,16 @@ export async function rolloutPlan(ctx: RunContext, groups: Map<string, PlannedSe
       ctx.deps.logger.warn({ err: error, actionId: ctx.action.id, host: r.host }, 'cannot commit the rollout');
     }
   }
-  return { status: 'succeeded', changed: ran.reduce((n, r) => n + r.rollout.changed, 0) };
+  return { status: 'succeeded', changed: ran.reduce((n, r) => n + r.rollout.changed, 0), changedOn: ran.map((r) => [r.host, r.rollout.changed]) };
 }
 
 /** Shut down before this runtime's rollout began: it touched nothing, the ones before it undo theirs. */
 const shutdownBeforeRollout: RolloutFailed = { status: 'failed', reason: SHUTTING_DOWN, result: `${SHUTTING_DOWN}.`, restored: 0, problems: [], untouched: true };
 
-const notPrepared = (why: string): PrepareResult => ({ ok: false, result: `Stopped before touching any container: ${why}.` });
+const notPrepared = (why: string): PrepareResult => ({ ok: false, result: `Stopped before changing anything: ${why}.` });
 
 const notTouched = (why: string): RolloutFailed => {
-  const reason = `Stopped before touching any container: ${why}`;
+  const reason = `Stopped before changing anything: ${why}`;
   return { status: 'failed', reason, result: `${reason}.`, restored: 0, problems: [], untouched: true };
 };
 
@@ -76,7 +77,7 @@ const stoppedByError = (why: string): RolloutFailed => {
 
 /** After `failedHost` did not succeed: undoes the runtimes that did, newest first, and says what is back. */
 async function undoEarlier(ctx: RunContext, ran: Ran[], failedHost: string, failure: RolloutFailed, onProgress: ProgressSink): Promise<PlanRolloutOutcome> {
-  let restored = failure.restored;
+  const restoredOn: [string, number][] = [[failedHost, failure.restored]];
   const problems = [...failure.problems];
   for (const r of [...ran].reverse()) {
     const names = r.services.map((s) => s.service).join(', ');
@@ -84,7 +85,7 @@ async function undoEarlier(ctx: RunContext, ran: Ran[], failedHost: string, fail
     await onProgress(`${why}; putting ${names} on ${r.host} back to the previous version…`);
     try {
       const back = await r.rollout.undo(onProgress);
-      restored += back.restored;
+      restoredOn.push([r.host, back.restored]);
       problems.push(...back.problems);
     } catch (error) {
       ctx.deps.logger.error({ err: error, actionId: ctx.action.id, host: r.host }, 'cannot undo the rollout');
@@ -92,6 +93,7 @@ async function undoEarlier(ctx: RunContext, ran: Ran[], failedHost: string, fail
     }
   }
   const failedHostBack = failure.status === 'rolled_back' || failure.untouched === true;
-  const result = revertSentence(failure.reason, restored, problems);
+  const restored = restoredOn.reduce((n, [, c]) => n + c, 0);
+  const result = revertSentence(failure.reason, restored, problems, countedIn(ctx.deps.runtimes, restoredOn));
   return { status: problems.length === 0 && failedHostBack ? 'rolled_back' : 'failed', result };
 }

@@ -1,6 +1,6 @@
+import { countedIn } from './runtime-query.js';
 import type { ActionOutcome } from './action-deps.js';
 import { formatElapsed } from './action-reply.js';
-import { plural } from '../domain/wording.js';
 import { byHost, healthSettings, runOnRuntimes, signalOf, type RunContext } from './action-run.context.js';
 import { probeOf } from './deploy.runner.js';
 
@@ -15,5 +15,5 @@ export async function runRestart(ctx: RunContext): Promise<ActionOutcome> {
   );
   if (outcome.status !== 'succeeded') return { status: 'failed', deployments: 'failed', result: outcome.result };
   await ctx.progress.step(`Done in ${formatElapsed(ctx.progress.elapsedMs())}`);
-  return { status: 'succeeded', deployments: 'succeeded', result: `Restarted ${plural(outcome.changed, 'container')}, all healthy.` };
+  return { status: 'succeeded', deployments: 'succeeded', result: `Restarted ${countedIn(ctx.deps.runtimes, outcome.changedOn)}, all healthy.` };
 }

@@ -1,6 +1,7 @@
 import type { ServiceSpec } from '../domain/catalog.js';
-import { HostUnreachableError, RuntimeRefusedError, type ContainerInfo } from '../ports/runtime.port.js';
+import { HostUnreachableError, RuntimeRefusedError, type ContainerInfo, type RuntimeRegistry } from '../ports/runtime.port.js';
 import type { CoreServices } from '../services.js';
+import { plural } from '../domain/wording.js';
 
 /**
  * What a host answered for a service. A failure's `problem` completes "Host X is …"; `refusal` is set when
@@ -8,16 +9,37 @@ import type { CoreServices } from '../services.js';
  */
 export type ServiceContainers = { ok: true; containers: ContainerInfo[] } | { ok: false; host: string; problem: string; refusal?: string };
 
+/** What the runtime of `host` calls one unit (`container`, `workload`); `container` when it has no word or no runtime. */
+export function unitNounOf(runtimes: RuntimeRegistry, host: string): string {
+  try {
+    return runtimes.get(host).unitNoun ?? 'container';
+  } catch {
+    return 'container';
+  }
+}
+
+/** Units per host, counted in each runtime's word: `2 containers`, `1 workload and 2 containers`. */
+export function countedIn(runtimes: RuntimeRegistry, perHost: readonly (readonly [string, number])[]): string {
+  const byNoun = new Map<string, number>();
+  for (const [host, n] of perHost) {
+    const noun = unitNounOf(runtimes, host);
+    byNoun.set(noun, (byNoun.get(noun) ?? 0) + n);
+  }
+  const counted = [...byNoun].filter(([, n]) => n > 0);
+  if (counted.length === 0) return plural(0, byNoun.size === 1 ? [...byNoun.keys()][0]! : 'unit');
+  return counted.map(([noun, n]) => plural(n, noun)).join(' and ');
+}
+
 /** The sentence for a host that did not answer (no final period): its refusal, or `Host X is …`. */
 export function hostProblem(r: { host: string; problem: string; refusal?: string }): string {
   return r.refusal ?? `Host ${r.host} is ${r.problem}`;
 }
 
-/** Short, chat-safe description of a runtime failure (no stack, no URL with credentials). */
+/** Short, chat-safe description of a runtime failure (no stack, no URL with credentials); completes "Host X is …". */
 export function describeRuntimeError(err: unknown, timeoutMs: number): string {
   if (err instanceof HostUnreachableError) return 'unreachable';
   if (err instanceof RuntimeRefusedError) return err.refusal;
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `not answering after ${timeoutMs} ms`;
   return 'error';
 }
 

@@ -9,7 +9,8 @@ export type DetailsResult = { ok: true; unit: string; details: UnitDetails } | {
 
 /**
  * Asks the runtime of `service` to describe each of its units (in parallel, each with the host timeout),
- * when the runtime can (Runtime.describe); `[]` for runtimes without it (Docker).
+ * when the runtime can (Runtime.describe); `[]` for runtimes without it (Docker). A unit found with its
+ * details (ContainerInfo.details) is not asked again unless `fresh` (the plan before Confirm).
  */
 export async function describeUnits(service: ServiceSpec, units: readonly ContainerInfo[], deps: CoreServices, opts: { fresh?: boolean } = {}): Promise<DetailsResult[]> {
   const runtime = deps.runtimes.get(service.host);
@@ -18,6 +19,7 @@ export async function describeUnits(service: ServiceSpec, units: readonly Contai
   const timeoutMs = deps.limits.hostTimeoutMs;
   return Promise.all(
     units.map(async (u): Promise<DetailsResult> => {
+      if (u.details !== undefined && opts.fresh !== true) return { ok: true, unit: u.name, details: u.details };
       try {
         const details = await withTimeout(timeoutMs, (signal) => describe(u.id, { signal, ...(opts.fresh ? { fresh: true } : {}) }));
         return { ok: true, unit: u.name, details };
@@ -46,9 +48,10 @@ export function planDetailLines(host: string, results: readonly DetailsResult[])
   });
 }
 
-/** `3/3 ready · 3 updated · 3 available` (desired first). */
+/** `3/3 ready · 3 updated · 3 available · revision 4` (desired first; the revision when known). */
 export function replicaLine(d: UnitDetails): string {
-  return `${d.ready}/${d.desired} ready · ${d.updated} updated · ${d.available} available`;
+  const revision = d.revision !== undefined && d.revision !== '' ? ` · revision ${d.revision}` : '';
+  return `${d.ready}/${d.desired} ready · ${d.updated} updated · ${d.available} available${revision}`;
 }
 
 export const POD_COLUMNS = ['POD', 'PHASE', 'READY', 'RESTARTS', 'NODE', 'AGE', 'IMAGE'];

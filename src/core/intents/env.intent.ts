@@ -3,7 +3,7 @@ import { serviceWord } from '../messages/words.js';
 import { maskEnvValue } from '../domain/redact.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { defineIntent } from './intent.js';
-import { describeRuntimeError, findContainers, hostProblem, withTimeout } from '../actions/runtime-query.js';
+import { describeRuntimeError, findContainers, hostProblem, unitNounOf, withTimeout } from '../actions/runtime-query.js';
 import { resolveService, type ServiceTarget } from '../actions/targets.js';
 
 const USAGE = 'env <service> [env]';
@@ -27,7 +27,7 @@ export const envIntent = defineIntent({
     const found = (await findContainers([service], ctx.services)).get(service)!;
     if (!found.ok) return replies.error(`${hostProblem(found)}; cannot read ${service.name}.`);
     const container = found.containers[0];
-    if (!container) return replies.warning(`No container of ${service.name} (${env.name}) is there.`);
+    if (!container) return replies.warning(`No ${unitNounOf(ctx.services.runtimes, service.host)} of ${service.name} (${env.name}) is there.`);
     let vars: Record<string, string>;
     try {
       vars = await withTimeout(limits.hostTimeoutMs, (signal) => ctx.services.runtimes.get(service.host).env(container.id, { signal }));

@@ -97,6 +97,7 @@ export const statusIntent = defineIntent({
             continue;
           }
           b.text(`${label}: ${replicaLine(r.details)}`);
+          if (r.details.conditions?.length) b.context(r.details.conditions.join(' · '));
           const pods = [...r.details.pods].sort((x, y) => x.name.localeCompare(y.name));
           if (pods.length > 0 && pods.length <= podBudget) {
             podBudget -= pods.length;

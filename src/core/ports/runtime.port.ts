@@ -27,6 +27,11 @@ export interface ContainerInfo {
   startedAt: Date | null;
   restartCount: number;
   labels: Record<string, string>;
+  /**
+   * What `describe` would say of the unit, when the runtime had it at hand while finding it (Kubernetes
+   * reads the workload and its pods to find it), so `status` needs no second round of calls.
+   */
+  details?: UnitDetails;
 }
 
 export interface LogQuery {
@@ -209,12 +214,21 @@ export interface UnitDetails {
   ready: number;
   updated: number;
   available: number;
+  /** Rollout conditions worth showing, as `Progressing=True (NewReplicaSetAvailable)`. */
+  conditions?: string[];
+  /** The revision running (a Deployment's revision number, a ControllerRevision's name). */
+  revision?: string;
   pods: UnitReplica[];
 }
 
 export interface Runtime {
   /** Name of the host (target) as the config knows it. */
   readonly host: string;
+  /**
+   * What its operators call one unit, for the sentences that count them (`2 workloads replaced`):
+   * `container` (the default when absent), `workload`.
+   */
+  readonly unitNoun?: string;
   ping(opts?: CallOptions): Promise<void>;
   /** Units matching each selector, in the selectors' order. One list call per host where possible. */
   find(selectors: ContainerSelector[], opts?: CallOptions): Promise<ContainerInfo[][]>;

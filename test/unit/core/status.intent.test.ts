@@ -52,7 +52,7 @@ describe('status', () => {
     const started = Date.now();
     const reply = await h.say('status shop prod');
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(reply.text).toContain('no answer within 300 ms');
+    expect(reply.text).toContain('not answering after 300 ms');
     expect(reply.text).toContain('1.4.2');
   });
 

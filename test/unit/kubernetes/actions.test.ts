@@ -67,7 +67,7 @@ describe('a deploy across a Kubernetes cluster and a Docker host', () => {
     const steps = f.deployments.rows.flatMap((r) => r.steps.map((s) => s.text));
     expect(steps.filter((t) => t.startsWith('Replacing'))).toEqual([`Replacing 1/2: ${unit} → 1.4.2…`, 'Replacing 2/2: web-1 → 2.1.0…']);
     expect(steps).toContain(`Checking ${API}:1.4.2 for ${unit} on eu-cluster…`);
-    expect((await f.pendingActions.get(action.id))?.result).toBe('Now running api 1.4.2, web 2.1.0 (2 containers replaced).');
+    expect((await f.pendingActions.get(action.id))?.result).toBe('Now running api 1.4.2, web 2.1.0 (1 workload and 1 container replaced).');
   });
 
   it('undoes the cluster the way rollout undo does when the Docker host after it fails', async () => {
@@ -80,7 +80,7 @@ describe('a deploy across a Kubernetes cluster and a Docker host', () => {
     expect(d.metadata.annotations[UNDO_ANNOTATION]).toBeUndefined();
     expect(f.runtime.state()).toEqual([`web-1 ${WEB}:2.0.0`]);
     const result = (await f.pendingActions.get(action.id))?.result ?? '';
-    expect(result).toMatch(/^web-1 is not healthy on 2\.1\.0 .*Rolled back: 2 containers restored to the previous image\.$/);
+    expect(result).toMatch(/^web-1 is not healthy on 2\.1\.0 .*Rolled back: 1 container and 1 workload restored to the previous image\.$/);
   });
 });
 

@@ -148,6 +148,22 @@ describe('the plan and status of a workload', () => {
     expect(messages[0]!.text.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
   });
 
+  it('status shows the rollout condition and the current revision, reading each object once', async () => {
+    const { name, say } = world({ replicas: 2 });
+    await say('status shop prod'); // a first look; the revision changes below
+    await externalPatch(name, { spec: { template: { spec: { containers: [{ name: 'app', image: `${REPO}:1.1` }] } } } });
+    await until(async () => (await runtime.describe(`deployment/shop/${name}`)).conditions.join(), (c) => c.includes('NewReplicaSetAvailable') , 8_000);
+    await until(async () => (await runtime.describe(`deployment/shop/${name}`)).updated, (n) => n === 2);
+    const before = fake.requests.length;
+    const reply = await say('status shop prod');
+    expect(reply.text).toContain('api: 2/2 ready · 2 updated · 2 available · revision 2');
+    expect(reply.text).toContain('Progressing=True (NewReplicaSetAvailable)');
+    // Found and described in one round: the Deployment read once, its pods listed once.
+    const seen = fake.requests.slice(before).filter((r) => r.query.watch !== 'true');
+    expect(seen.filter((r) => r.path === `/apis/apps/v1/namespaces/shop/deployments/${name}`)).toHaveLength(1);
+    expect(seen.filter((r) => r.path === '/api/v1/namespaces/shop/pods')).toHaveLength(1);
+  });
+
   it('status lists no pods when there are many, and stays within one Telegram message', async () => {
     const { say } = world({ replicas: 30 });
     const reply = await say('status shop prod');

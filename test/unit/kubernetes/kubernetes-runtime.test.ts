@@ -294,7 +294,7 @@ describe('failures', () => {
     fake.forbid({ verb: 'patch', resource: 'deployments' });
     const p = progress();
     const prepared = await runtime.prepare(request(unit, '1.1'), p.sink);
-    expect(prepared).toEqual({ ok: false, result: `Stopped before touching any container: cluster eu-cluster refused Deckhand to patch deployments in namespace shop (${unit.split('/')[2]}): its account lacks that permission (RBAC).` });
+    expect(prepared).toEqual({ ok: false, result: `Stopped before touching any workload: cluster eu-cluster refused Deckhand to patch deployments in namespace shop (${unit.split('/')[2]}): its account lacks that permission (RBAC).` });
     fake.forbid({ verb: 'list', resource: 'pods' });
     const refused = await runtime.find([{ name: unit }]).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(KubernetesRefusedError);

@@ -28,14 +28,20 @@ beforeEach(() => {
   accepted = [];
 });
 
-/** The Bot API answers 429 (retry_after 3) until `rateLimitedUntil`, then 502 until `badGatewayUntil`, then OK. */
-function outage(rateLimitedUntil: number, badGatewayUntil: number): void {
+/**
+ * The Bot API answers 429 (retry_after 3) until `rateLimitedUntil`, then 502 until `badGatewayUntil` and
+ * (when given) until the reply `outlast` has been tried more than auto-retry's 6 times (so a slow machine cannot end the
+ * outage before an attempt cap would have shown), then OK.
+ */
+function outage(rateLimitedUntil: number, badGatewayUntil: number, outlast?: string): void {
+  let triesOfOutlast = 0;
   api.respond((call) => {
     const now = timers.now();
+    if (call.body.text === outlast) triesOfOutlast++;
     if (now < rateLimitedUntil) {
       return HttpResponse.json({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 3', parameters: { retry_after: 3 } }, { status: 429 });
     }
-    if (now < badGatewayUntil) return HttpResponse.json({ ok: false, error_code: 502, description: 'Bad Gateway' }, { status: 502 });
+    if (now < badGatewayUntil || (outlast !== undefined && triesOfOutlast <= 7)) return HttpResponse.json({ ok: false, error_code: 502, description: 'Bad Gateway' }, { status: 502 });
     accepted.push(call);
     return undefined;
   });
@@ -58,7 +64,7 @@ const texts = (calls: ApiCall[], method: string, chatId: number) =>
 
 describe('telegram replies through 429s and 502s', () => {
   it('delivers every reply exactly once after the Bot API recovers, in order per chat; a click’s answer is let go after its window', async () => {
-    outage(20_000, 30_000);
+    outage(20_000, 30_000, 'You said: status a1');
     const tg = adapter();
     const group = { id: -100200, type: 'supergroup' as const };
     const updates = [
