@@ -78,6 +78,13 @@ const actionsSchema = z
   })
   .prefault({});
 
+const promotionSchema = z
+  .strictObject({
+    /** How long the source environment must have run a version before `promote` takes it without --force. */
+    soak: duration(30 * 86_400_000).default(2 * 3_600_000),
+  })
+  .prefault({});
+
 const projectSchema = z.strictObject({
   description: z.string().optional(),
   freezes: z.array(freezeSchema).default([]),
@@ -155,6 +162,7 @@ export const configSchema = z.strictObject({
   rotations: z.array(rotationSchema).default([]),
   limits: limitsSchema,
   actions: actionsSchema,
+  promotion: promotionSchema,
   github: githubSchema,
   /** Scheduled morning reports, each to one chat. */
   reports: z

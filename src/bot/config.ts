@@ -23,6 +23,8 @@ export interface DeckhandConfig {
   /** How actions run, and how long a confirm button stays valid. */
   actions: ActionSettings & { confirmTtlMs: number };
   recurringFreezes: RecurringFreeze[];
+  /** `promote`: how long the source must have run a version (soak time) before it is promoted without --force. */
+  promotion: { soakMs: number };
   github: GitHubMapping | undefined;
   alertmanager: { projectLabel: string; url: string | undefined };
   /** Incident handling settings (labels, silence length, escalation, deploy linking). */
@@ -229,6 +231,7 @@ function build(c: RawConfig): Omit<DeckhandConfig, 'faq'> {
       healthGraceMs: c.actions.healthGrace,
       lockLeaseMs: c.actions.lockLease,
     },
+    promotion: { soakMs: c.promotion.soak },
     github: c.github,
     alertmanager: { projectLabel: c.alertmanager.projectLabel, url: c.alertmanager.url },
     incidents: {

@@ -18,6 +18,7 @@ import { wireIncidents } from './wire/incidents.js';
 import { wireInfrastructure } from './wire/infrastructure.js';
 import { lifecycle, type Lifecycle } from './wire/module.js';
 import { platformsModule, wirePlatforms, type WiredPlatforms } from './wire/platforms.js';
+import { wirePromotion } from './wire/promotion.js';
 import { wireReports } from './wire/reports.js';
 import { wireRuntimes } from './wire/runtimes.js';
 import { wireStores } from './wire/stores.js';
@@ -42,7 +43,11 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   // Every wired platform adds its delivery to the notifier; jobs and use cases push through it.
   const notifier = createNotifier({}, infra.logger);
   const runtimes = wireRuntimes(config, infra);
-  const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier, { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, changes: wireChanges(env, config, infra.logger) });
+  const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier, {
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    changes: wireChanges(env, config, infra.logger),
+    promotion: wirePromotion(env, config, infra.prisma, infra.logger),
+  });
   const incidents = wireIncidents(env, config, infra, stores, notifier, { server });
   const coreDeps: CoreDeps = {
     catalog: config.catalog,

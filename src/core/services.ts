@@ -20,6 +20,7 @@ import type { Metrics } from './ports/metrics.port.js';
 import type { Notifier } from './ports/notifier.port.js';
 import type { OncallOverrideStore } from './ports/oncall.port.js';
 import type { PendingActionStore } from './ports/pending-action.port.js';
+import type { ImageRegistry, InstallationKeys } from './ports/promotion.port.js';
 import type { RuntimeRegistry } from './ports/runtime.port.js';
 import type { Silencer } from './ports/silencer.port.js';
 
@@ -70,6 +71,16 @@ export interface ActionServices {
   outageClicks?: OutageClicks;
   /** Where a deploy plan finds the commits it brings (images' labels, CI records, the code host); none when absent. */
   changes?: ChangeSources;
+  /** What `promote` needs beyond a deploy; without it the command says promotion is not set up. */
+  promotion?: PromotionServices;
+}
+
+/** The registry check, the keyed hash of configuration values and the soak time of promotions. */
+export interface PromotionServices {
+  images: ImageRegistry;
+  keys: InstallationKeys;
+  /** How long the source environment must have run a version before it is promoted without --force. */
+  soakMs: number;
 }
 
 export interface Limits {

@@ -53,12 +53,32 @@ const storedBeforeRevisions = plannedServiceBase
 
 export const plannedServiceSchema = z.union([currentPlannedService, storedBeforeRevisions]);
 
+const envKey = z.string().max(300);
+const keyList = z.array(envKey).max(1000);
+
+/** A promotion's source, configuration diff (keys only) and checks, as shown at request time. */
+const promotionSchema = z.object({
+  from: name,
+  config: z.array(
+    z.object({
+      service: name,
+      missingInTarget: keyList,
+      missingInSource: keyList,
+      differing: keyList,
+      unknown: z.string().max(1000).optional(),
+    }),
+  ).max(100),
+  checks: z.array(z.object({ level: z.enum(['ok', 'warn', 'block']), text: z.string().max(1000) })).max(200),
+  inSync: z.array(name).max(100),
+});
+
 export const actionPlanSchema = z.object({
   kind: z.enum(['restart', 'deploy', 'rollback']),
   project: name,
   env: name,
   services: z.array(plannedServiceSchema).min(1).max(100),
   force: z.boolean(),
+  promotion: promotionSchema.optional(),
 });
 
 export const messageRefSchema = z.object({

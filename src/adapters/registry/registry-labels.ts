@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { ImageLabelsResult, ImageMetadata } from '../../core/ports/code-history.port.js';
+import type { ImagePresence, ImageRegistry } from '../../core/ports/promotion.port.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 
 const DEFAULT_TIMEOUT_MS = 3_000;
@@ -79,7 +80,7 @@ function tokenUrl(challenge: string | null): string | undefined {
   return url.toString();
 }
 
-export class RegistryLabels implements ImageMetadata {
+export class RegistryLabels implements ImageMetadata, ImageRegistry {
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
 
@@ -113,6 +114,27 @@ export class RegistryLabels implements ImageMetadata {
     }
   }
 
+  /** Whether the registry holds the image: one manifest HEAD (after an anonymous token if it asks), no pull. */
+  async exists(image: string): Promise<ImagePresence> {
+    const ref = parseImageRef(image);
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const response = await this.request(ref, `manifests/${ref.reference}`, { token: undefined }, signal, 'HEAD');
+      void response.body?.cancel().catch(() => undefined);
+      if (response.ok) {
+        const digest = response.headers.get('docker-content-digest');
+        return { status: 'present', ...(digest ? { digest } : {}) };
+      }
+      if (response.status === 404) return { status: 'missing', reason: `${ref.registry} has no such image (404)` };
+      const what = response.status === 401 || response.status === 403 ? `wants credentials for this image (${response.status})` : `answered ${response.status}`;
+      return { status: 'unknown', reason: `${ref.registry} ${what}` };
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      this.options.logger.warn({ err, registry: ref.registry }, 'cannot check an image in the registry');
+      return { status: 'unknown', reason: timedOut ? `${ref.registry} did not answer within ${this.timeoutMs / 1000} s` : `${ref.registry} could not be reached` };
+    }
+  }
+
   private base(ref: ImageRef): string {
     const plain = LOOPBACK.test(ref.registry) || (this.options.insecure ?? []).includes(ref.registry);
     return `${plain ? 'http' : 'https'}://${ref.registry}/v2/${ref.repository}`;
@@ -120,8 +142,19 @@ export class RegistryLabels implements ImageMetadata {
 
   /** GETs a manifest or blob as JSON; a 401 with a Bearer challenge is answered once with an anonymous token. */
   private async getJson(ref: ImageRef, path: string, session: { token: string | undefined }, signal: AbortSignal): Promise<unknown> {
+    const response = await this.request(ref, path, session, signal, 'GET');
+    if (!response.ok) {
+      void response.body?.cancel().catch(() => undefined);
+      const what = response.status === 404 ? 'has no such image (404)' : response.status === 401 || response.status === 403 ? `wants credentials for this image (${response.status})` : `answered ${response.status}`;
+      throw new RegistryRefusal(`${ref.registry} ${what}`);
+    }
+    return response.json();
+  }
+
+  /** One request; a 401 with a Bearer challenge is answered once with an anonymous token and retried. */
+  private async request(ref: ImageRef, path: string, session: { token: string | undefined }, signal: AbortSignal, method: 'GET' | 'HEAD'): Promise<Response> {
     const url = `${this.base(ref)}/${path}`;
-    const get = () => this.fetch(url, { headers: { accept: ACCEPT, ...(session.token ? { authorization: `Bearer ${session.token}` } : {}) }, signal });
+    const get = () => this.fetch(url, { method, headers: { accept: ACCEPT, ...(session.token ? { authorization: `Bearer ${session.token}` } : {}) }, signal });
     let response = await get();
     if (response.status === 401 && !session.token) {
       const realm = tokenUrl(response.headers.get('www-authenticate'));
@@ -133,11 +166,6 @@ export class RegistryLabels implements ImageMetadata {
         if (session.token) response = await get();
       }
     }
-    if (!response.ok) {
-      void response.body?.cancel().catch(() => undefined);
-      const what = response.status === 404 ? 'has no such image (404)' : response.status === 401 || response.status === 403 ? `wants credentials for this image (${response.status})` : `answered ${response.status}`;
-      throw new RegistryRefusal(`${ref.registry} ${what}`);
-    }
-    return response.json();
+    return response;
   }
 }

@@ -12,7 +12,7 @@ import { createActionProcessor } from '../../core/actions/action.processor.js';
 import { OutageClicks } from '../../core/actions/outage-clicks.js';
 import { findService } from '../../core/domain/catalog.js';
 import { personName } from '../../core/domain/people.js';
-import type { ActionServices } from '../../core/services.js';
+import type { ActionServices, PromotionServices } from '../../core/services.js';
 import type { ChangeSources } from '../../core/deploys/deploy-changes.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { RuntimeRegistry } from '../../core/ports/runtime.port.js';
@@ -31,6 +31,8 @@ export interface ActionsOptions {
   shutdownTimeoutMs?: number;
   /** Where deploy plans find the commits a deploy brings (see wire/changes.ts). */
   changes?: ChangeSources;
+  /** What `promote` needs beyond a deploy (see wire/promotion.ts). */
+  promotion?: PromotionServices;
 }
 
 export function wireActions(
@@ -79,6 +81,7 @@ export function wireActions(
       confirmTtlMs: config.actions.confirmTtlMs,
       outageClicks,
       ...(options.changes ? { changes: options.changes } : {}),
+      ...(options.promotion ? { promotion: options.promotion } : {}),
     },
     async start() {
       const recovered = await recovery();

@@ -41,6 +41,8 @@ export interface ActionRunDeps {
 export interface ActionOutcome {
   status: 'succeeded' | 'failed' | 'refused';
   deployments: 'succeeded' | 'failed' | 'rolled_back' | null;
+  /** Per service where they differ (a promotion stopped part-way); `deployments` for the others. */
+  byService?: Record<string, 'succeeded' | 'failed' | 'rolled_back'>;
   /** One or two chat-safe sentences. */
   result: string;
 }

@@ -11,12 +11,13 @@ import { revisionOf } from './revision.js';
 import { deployChanges } from '../deploys/deploy-changes.js';
 import { changesText } from './plan-changes.js';
 import { describeUnits, planDetailLines } from './unit-details.js';
+import { promotionReply } from '../promotions/promotion-reply.js';
 
 export const CONFIRM = 'act.confirm';
 export const CANCEL = 'act.cancel';
 
 /** A confirmable intent's answer: a plan to store behind buttons, or a reply refusing to plan. */
-export type PlanResult = { ok: true; plan: ActionPlan; notes?: string[] } | { ok: false; reply: Reply };
+export type PlanResult = { ok: true; plan: ActionPlan; notes?: string[] } | { ok: false; reply: Reply; outcome?: 'refused' };
 
 /** Target image/version for a service given what runs now; a string is a refusal. */
 export type TargetFor = (service: ServiceSpec, current: ContainerInfo) => { image: string; version: string } | string | Promise<{ image: string; version: string } | string>;
@@ -100,6 +101,8 @@ const VERB: Record<ActionKind, string> = { restart: 'Restart', deploy: 'Deploy',
 /** Exactly what will change, with the lock/freeze state and who may confirm. */
 export function describePlan(action: PendingAction, state: ActionState, personName: (id: string) => string, tz = 'UTC'): Reply {
   const { plan } = action;
+  // A promotion shows the source's versions, its configuration diff and its checks (lock and freeze among them).
+  if (plan.promotion) return promotionReply(plan, { action, tz, nameOf: personName });
   const b = new ReplyBuilder(plan.force ? 'warning' : 'info').header(`${VERB[plan.kind]} ${plan.project}/${plan.env}: ${plan.services.map((s) => s.service).join(', ')}`);
   const rows = plan.services.map((s) => [
     s.service,

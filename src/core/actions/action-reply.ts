@@ -12,6 +12,7 @@ const VERB: Record<ActionPlan['kind'], string> = { restart: 'Restart', deploy: '
 const SHOWN_STEPS = 12;
 
 export function actionTitle(plan: ActionPlan): string {
+  if (plan.promotion) return `Promote ${plan.project} ${plan.promotion.from} → ${plan.env}: ${plan.services.map((s) => `${s.service} ${s.currentVersion} → ${s.targetVersion}`).join(', ')}`;
   const services = plan.services
     .map((s) => (plan.kind === 'restart' ? s.service : `${s.service} ${s.currentVersion} → ${s.targetVersion}`))
     .join(', ');

@@ -12,6 +12,11 @@ export interface RunContext {
   progress: ActionProgress;
   /** Fires when Deckhand shuts down: runners check it between steps and stop (see shutting-down.ts). */
   signal?: AbortSignal;
+  /**
+   * Starts the deployment record of one service when it is about to be changed: a promotion records only
+   * the services it reached (the others never ran). Plain deploys start every record before running.
+   */
+  startRecord?: (service: string) => Promise<void>;
 }
 
 export function healthSettings(ctx: RunContext): HealthSettings {

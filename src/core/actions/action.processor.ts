@@ -1,7 +1,7 @@
 import { describeLock } from './action-state.js';
 import type { Deployment } from '../ports/deployment.port.js';
 import type { Lock } from '../ports/lock.port.js';
-import type { PendingAction } from '../ports/pending-action.port.js';
+import type { PendingAction, PlannedService } from '../ports/pending-action.port.js';
 import { auditAction } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
@@ -11,6 +11,7 @@ import type { RunContext } from './action-run.context.js';
 import { acquireDeployLease, type DeployLease } from './deploy-lock.lease.js';
 import { runDeploy } from './deploy.runner.js';
 import { runRestart } from './restart.runner.js';
+import { runPromotion } from '../promotions/promotion.runner.js';
 
 /** How a run is asked to stop: `signal` fires when the process shuts down (see runOptions). */
 export interface RunOptions {
@@ -58,7 +59,8 @@ async function processOnce(actionId: string, deps: ActionRunDeps, signal: AbortS
 async function execute(action: PendingAction, deps: ActionRunDeps, lease: DeployLease | null, overridden: Lock | null, signal: AbortSignal | undefined): Promise<void> {
   let records: Map<string, Deployment>;
   try {
-    records = await startRecords(action, deps);
+    // A promotion starts each service's record when it reaches it, so services it never reached have none.
+    records = action.plan.promotion ? new Map() : await startRecords(action, deps, action.plan.services);
   } catch (error) {
     // Records exist already (this action ran before) or the store is down: touch nothing, let the lease lapse.
     lease?.abandon();
@@ -67,7 +69,11 @@ async function execute(action: PendingAction, deps: ActionRunDeps, lease: Deploy
   }
   try {
     const progress = new ActionProgress(action, deps, records);
-    const ctx: RunContext = { action, deps, progress, ...(signal ? { signal } : {}) };
+    const startRecord = async (service: string) => {
+      const s = action.plan.services.filter((p) => p.service === service && !records.has(service));
+      for (const [name, d] of await startRecords(action, deps, s)) records.set(name, d);
+    };
+    const ctx: RunContext = { action, deps, progress, startRecord, ...(signal ? { signal } : {}) };
     if (overridden) await progress.step(`Running despite the manual lock: ${describeLock(overridden, 'UTC', name(deps))}`);
     await deps.notifier.announce(action.plan.project, startedAnnouncement(action, name(deps)), { key: `action:${action.id}:started` }).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot announce'));
     const outcome = await run(ctx);
@@ -79,18 +85,19 @@ async function execute(action: PendingAction, deps: ActionRunDeps, lease: Deploy
 
 async function run(ctx: RunContext): Promise<ActionOutcome> {
   try {
-    return ctx.action.plan.kind === 'restart' ? await runRestart(ctx) : await runDeploy(ctx);
+    if (ctx.action.plan.kind === 'restart') return await runRestart(ctx);
+    return ctx.action.plan.promotion ? await runPromotion(ctx) : await runDeploy(ctx);
   } catch (error) {
     ctx.deps.logger.error({ err: error, actionId: ctx.action.id }, 'action failed unexpectedly');
     return { status: 'failed', deployments: 'failed', result: `Stopped by an error: ${describeError(error)}.` };
   }
 }
 
-function startRecords(action: PendingAction, deps: ActionRunDeps): Promise<Map<string, Deployment>> {
+function startRecords(action: PendingAction, deps: ActionRunDeps, services: readonly PlannedService[]): Promise<Map<string, Deployment>> {
   const { plan } = action;
   const startedAt = deps.clock.now();
   const approvedBy = action.claimedBy !== null && action.claimedBy !== action.requestedBy ? action.claimedBy : null;
-  return plan.services.reduce(async (acc, s) => {
+  return services.reduce(async (acc, s) => {
     const map = await acc;
     const d = await deps.deployments.start({
       actionId: action.id,
@@ -117,7 +124,7 @@ async function conclude(ctx: RunContext, records: Map<string, Deployment>, outco
   const log = deps.logger.child({ actionId: action.id });
   const at = deps.clock.now();
   for (const d of records.values()) {
-    await deps.deployments.finish(d.id, outcome.deployments ?? 'failed', at, outcome.result).catch((e: unknown) => log.error({ err: e }, 'cannot finish deployment'));
+    await deps.deployments.finish(d.id, outcome.byService?.[d.service] ?? outcome.deployments ?? 'failed', at, outcome.result).catch((e: unknown) => log.error({ err: e }, 'cannot finish deployment'));
   }
   await deps.pendingActions.finish(action.id, outcome.status, outcome.result).catch((e: unknown) => log.error({ err: e }, 'cannot finish action'));
   await progress.finish(outcome);

@@ -67,21 +67,21 @@ function render(services: readonly PlannedService[], shown: number): string {
 /**
  * The changes of every service that has them, or undefined when none has (no code host mapped). Fewer
  * commit lines per service the more services change, and fewer again until the text fits MAX_CHANGES_CHARS
- * (down to the summaries and links alone); past that the text is cut at a line.
+ * (or `maxChars`), down to the summaries and links alone; past that the text is cut at a line.
  */
-export function changesText(services: readonly PlannedService[]): string | undefined {
+export function changesText(services: readonly PlannedService[], maxChars = MAX_CHANGES_CHARS): string | undefined {
   const withCommits = services.filter((s) => s.changes?.known && s.changes.commits.length > 0).length;
   if (!services.some((s) => s.changes !== undefined)) return undefined;
   const shown = Math.min(MAX_COMMITS_PER_SERVICE, Math.max(1, Math.floor(COMMIT_LINES_PER_PLAN / Math.max(1, withCommits))));
   for (let perService = shown; perService >= 0; perService--) {
     const text = render(services, perService);
-    if (text.length <= MAX_CHANGES_CHARS) return text;
+    if (text.length <= maxChars) return text;
   }
   const text = render(services, 0);
   const lines: string[] = [];
   let length = 0;
   for (const line of text.split('\n')) {
-    if (length + line.length + 1 > MAX_CHANGES_CHARS - 2) break;
+    if (length + line.length + 1 > maxChars - 2) break;
     lines.push(line);
     length += line.length + 1;
   }

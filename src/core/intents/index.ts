@@ -11,6 +11,7 @@ import { lockIntent, unlockIntent } from './lock.intent.js';
 import { logsIntent } from './logs.intent.js';
 import { morningIntent } from './morning.intent.js';
 import { oncallIntent } from './oncall.intent.js';
+import { promoteIntent } from './promote.intent.js';
 import { restartIntent } from './restart.intent.js';
 import { rollbackIntent } from './rollback.intent.js';
 import { statusIntent } from './status.intent.js';
@@ -25,6 +26,7 @@ export const allIntents: readonly AnyIntent[] = [
   restartIntent,
   deployIntent,
   rollbackIntent,
+  promoteIntent,
   deploysIntent,
   doraIntent,
   lockIntent,

@@ -8,7 +8,7 @@ import { findContainers, hostProblem } from '../actions/runtime-query.js';
 import { revisionOf, sameRevision, sameUnits } from '../actions/revision.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
-import type { PendingAction } from '../ports/pending-action.port.js';
+import type { PendingAction, PreflightCheck } from '../ports/pending-action.port.js';
 import { isStoreUnavailable } from '../ports/store-errors.js';
 import { finish, type Middleware, type PipelineContext } from './middleware.js';
 
@@ -137,11 +137,19 @@ async function confirm(ctx: PipelineContext, action: PendingAction, services: Co
     throw err;
   }
   if (plan.force) {
-    const what = `${plan.kind} of ${plan.project}/${plan.env} (${plan.services.map((s) => s.service).join(', ')})`;
-    await services.actions.notifier.announce(plan.project, replies.warning(`Forced ${what} approved by ${person.name}, overriding lock/freeze.`));
+    const list = plan.services.map((s) => s.service).join(', ');
+    const what = plan.promotion ? `promotion ${plan.promotion.from} → ${plan.env} of ${plan.project} (${list})` : `${plan.kind} of ${plan.project}/${plan.env} (${list})`;
+    const past = plan.promotion ? `past its warnings: ${forcedPast(plan.promotion.checks)}` : 'overriding lock/freeze';
+    await services.actions.notifier.announce(plan.project, replies.warning(`Forced ${what} approved by ${person.name}, ${past}.`));
   }
   const by = action.requestedBy === person.id ? `Confirmed by ${person.name}` : `Approved by ${person.name} (requested by ${nameOf(services, action.requestedBy)})`;
   finish(ctx, 'ok', new ReplyBuilder('info').text(`${by}; running now. Progress follows here.`).build(), 'approved');
+}
+
+/** The warnings an admin's --force passed, short (the announcement names them). */
+function forcedPast(checks: readonly PreflightCheck[]): string {
+  const warned = checks.filter((c) => c.level === 'warn').map((c) => c.text);
+  return warned.length > 0 ? warned.slice(0, 3).join('; ') + (warned.length > 3 ? ` and ${warned.length - 3} more` : '') : 'none were left';
 }
 
 /** Whether what runs now still matches what the requester was shown. */

@@ -17,7 +17,7 @@ export function confirmMiddleware(services: IntentServices): Middleware {
     const person = ctx.person!;
     const planned = await intent.plan(intentContext(ctx, services));
     if (!planned.ok) {
-      finish(ctx, 'invalid', planned.reply, planned.reply.text.slice(0, 200));
+      finish(ctx, planned.outcome ?? 'invalid', planned.reply, planned.reply.text.slice(0, 200));
       return;
     }
     const { plan } = planned;

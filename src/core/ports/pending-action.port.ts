@@ -18,6 +18,44 @@ export interface ActionPlan {
   services: PlannedService[];
   /** Admin override of lock/freeze, audited and announced. */
   force: boolean;
+  /**
+   * Set when the plan promotes what runs in another environment (`promote`): the services are deployed one
+   * after another, stopping at the first that fails. Absent for a plain deploy, rollback or restart.
+   */
+  promotion?: PromotionInfo;
+}
+
+/** What a promotion plan showed beyond the image changes: where from, the configuration diff, the checks. */
+export interface PromotionInfo {
+  /** The environment whose running versions are promoted (the plan's `env` is the target). */
+  from: string;
+  /** Per service: environment variable keys only (never values nor their hashes). */
+  config: ConfigDiff[];
+  /** Pre-flight checks as shown at request time. */
+  checks: PreflightCheck[];
+  /** Services left out because the target already runs what the source runs. */
+  inSync: string[];
+}
+
+export interface ConfigDiff {
+  service: string;
+  /** Keys set in the source environment and missing in the target. */
+  missingInTarget: string[];
+  /** Keys set in the target and missing in the source. */
+  missingInSource: string[];
+  /** Keys set in both whose values differ (compared by keyed hash). */
+  differing: string[];
+  /** Why the configuration could not be compared, if it could not. */
+  unknown?: string;
+}
+
+/** ✅ passes, ⚠️ needs an admin's --force, ⛔ blocks. */
+export type CheckLevel = 'ok' | 'warn' | 'block';
+
+export interface PreflightCheck {
+  level: CheckLevel;
+  /** One short chat-safe line naming what was checked and why it passed or not. */
+  text: string;
 }
 
 export interface PlannedService {
