@@ -13,7 +13,8 @@ import { OutageClicks } from '../../src/core/actions/outage-clicks.js';
 import { noopMetrics } from '../../src/core/ports/metrics.port.js';
 import { MemoryAuditLog } from '../fakes/memory-audit.js';
 import { MemoryIncidentStore } from '../fakes/memory-incidents.js';
-import type { IncidentServices } from '../../src/core/services.js';
+import type { IncidentServices, PromotionServices } from '../../src/core/services.js';
+import type { ChangeSources } from '../../src/core/deploys/deploy-changes.js';
 import type { IncidentStore } from '../../src/core/ports/incident.port.js';
 import type { Silencer } from '../../src/core/ports/silencer.port.js';
 import { MemoryOncallOverrideStore } from '../fakes/memory-oncall.js';
@@ -43,7 +44,7 @@ interface From {
  * (PostgreSQL, Alertmanager) behind the incident services; `faqFile` loads a FAQ (votes in memory unless
  * `faqVotes` puts a real store behind them).
  */
-export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore } = {}) {
+export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources } = {}) {
   const configFile = opts.configFile ?? new URL('../fixtures/config/core.yaml', import.meta.url);
   const config = parseConfig(readFileSync(configFile, 'utf8'));
   const runtimes = new MemoryRuntimeRegistry(config.catalog.hosts);
@@ -60,6 +61,8 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     recurringFreezes: config.recurringFreezes,
     confirmTtlMs: config.actions.confirmTtlMs,
     outageClicks: new OutageClicks(silentLogger),
+    ...(opts.promotion ? { promotion: opts.promotion } : {}),
+    ...(opts.changes ? { changes: opts.changes } : {}),
   };
   const incidents = {
     store: opts.incidentStore ?? new MemoryIncidentStore(),

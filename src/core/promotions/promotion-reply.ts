@@ -26,14 +26,19 @@ function keys(list: readonly string[]): string {
   return list.length > KEYS_SHOWN ? `${shown} +${list.length - KEYS_SHOWN}` : shown;
 }
 
-function configLine(d: ConfigDiff, to: string): string | undefined {
-  if (d.unknown) return `${d.service}: ${d.unknown}`;
-  const parts = [
+/** What differs for one service, without its name (so services that differ alike share one entry). */
+function configParts(d: ConfigDiff, to: string): string[] {
+  if (d.unknown) return [d.unknown];
+  return [
     d.missingInTarget.length > 0 ? `missing in ${to}: ${keys(d.missingInTarget)}` : '',
     d.missingInSource.length > 0 ? `only in ${to}: ${keys(d.missingInSource)}` : '',
     d.differing.length > 0 ? `values differ: ${keys(d.differing)}` : '',
   ].filter(Boolean);
-  return parts.length > 0 ? `${d.service}: ${parts.join('; ')}` : undefined;
+}
+
+function servicesNamed(names: readonly string[], total: number): string {
+  if (names.length === total && total > 1) return `all ${total} services`;
+  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
 }
 
 /** Lines kept while they fit `max` characters; the rest counted in a last line. */
@@ -53,10 +58,19 @@ function bounded(lines: readonly string[], max: number): string {
 }
 
 export function configText(config: readonly ConfigDiff[], from: string, to: string): string {
-  const lines = config.map((d) => configLine(d, to)).filter((l): l is string => l !== undefined);
-  const same = config.length - lines.length;
   const head = 'Configuration (keys only; values compared by keyed hash, never shown):';
-  if (lines.length === 0) return `${head}\nthe same in ${from} and ${to}.`;
+  const groups = new Map<string, { names: string[]; parts: string[] }>();
+  for (const d of config) {
+    const parts = configParts(d, to);
+    if (parts.length === 0) continue;
+    const key = parts.join('\n');
+    const group = groups.get(key) ?? { names: [], parts };
+    group.names.push(d.service);
+    groups.set(key, group);
+  }
+  if (groups.size === 0) return `${head}\nthe same in ${from} and ${to}.`;
+  const same = config.length - [...groups.values()].reduce((n, g) => n + g.names.length, 0);
+  const lines = [...groups.values()].map((g) => [`${servicesNamed(g.names, config.length)}:`, ...g.parts.map((p) => `  ${p}`)].join('\n'));
   const tail = same > 0 ? [`${same === 1 ? '1 other service is' : `${same} other services are`} the same.`] : [];
   return `${head}\n${bounded([...lines, ...tail], CONFIG_CHARS)}`;
 }
