@@ -20,6 +20,7 @@ import { PrismaPendingActionStore } from '../../src/adapters/prisma/pending-acti
 import type { PrismaClient } from '../../src/adapters/prisma/prisma-client.js';
 import { parseConfig, type DeckhandConfig } from '../../src/bot/config.js';
 import { allIntents } from '../../src/core/intents/index.js';
+import { findService } from '../../src/core/domain/catalog.js';
 import type { InboundEvent } from '../../src/core/messages/inbound.js';
 import type { Reply } from '../../src/core/messages/reply.js';
 import { createCore } from '../../src/core/pipeline/core.js';
@@ -30,6 +31,8 @@ import { noopMetrics } from '../../src/core/ports/metrics.port.js';
 import type { Notifier } from '../../src/core/ports/notifier.port.js';
 import type { MessageRef, PendingAction, PendingStatus } from '../../src/core/ports/pending-action.port.js';
 import type { RuntimeRegistry } from '../../src/core/ports/runtime.port.js';
+import type { PromotionServices } from '../../src/core/services.js';
+import type { ChangeSources } from '../../src/core/deploys/deploy-changes.js';
 import { createActionProcessor, type ActionProcessor } from '../../src/core/actions/action.processor.js';
 import type { ActionRunDeps, ActionSettings } from '../../src/core/actions/action-deps.js';
 import { recoverUnfinished } from '../../src/core/actions/action-recovery.js';
@@ -110,6 +113,7 @@ export function buildRunDeps(prisma: PrismaClient, config: DeckhandConfig, o: { 
     settings: o.settings,
     audit: new PrismaAuditLog(prisma),
     personName: (id) => config.catalog.people.find((p) => p.id === id)?.name ?? id,
+    probeFor: (project, env, service) => findService(config.catalog, project, env, service)?.probe,
   };
 }
 
@@ -125,6 +129,12 @@ export interface ActionsStackOptions {
   /** Start the in-process worker (default true). */
   worker?: boolean;
   logger?: Logger;
+  /** Another config than actionsConfigYaml's (labels may use the fixture's run id). */
+  yaml?: (runId: string, dockerUrl: string) => string;
+  /** What `promote` needs (built with the stack's PostgreSQL client). */
+  promotion?: (prisma: PrismaClient) => PromotionServices;
+  /** Where plans find the commits between versions. */
+  changes?: ChangeSources;
 }
 
 /** Fails with a clear message (never skips) when Redis does not answer. */
@@ -149,7 +159,7 @@ export async function createActionsStack(opts: ActionsStackOptions) {
   const db: TestDatabase = await createTestDatabase(`actions_${opts.name}`);
   const fixture = new PodmanFixture(docker, opts.name);
   const prefix = uniquePrefix(opts.name);
-  const yaml = actionsConfigYaml(fixture.runId);
+  const yaml = opts.yaml ? opts.yaml(fixture.runId, dockerHostUrl()) : actionsConfigYaml(fixture.runId);
   const config = parseConfig(yaml);
   let offsetMs = 0;
   const clock = { now: () => new Date(Date.now() + offsetMs) };
@@ -161,6 +171,7 @@ export async function createActionsStack(opts: ActionsStackOptions) {
   const deps = buildRunDeps(db.prisma, config, { notifier, clock, logger, settings, runtimes });
   const queue = new BullActionQueue({ connection, prefix });
   const freezes = new PrismaFreezeStore(db.prisma);
+  const incidents = new PrismaIncidentStore(db.prisma);
   const core: ChatCore = createCore({
     catalog: config.catalog,
     limits: config.limits,
@@ -170,8 +181,12 @@ export async function createActionsStack(opts: ActionsStackOptions) {
     logger,
     metrics: noopMetrics,
     intents: allIntents,
-    actions: { pending: deps.pendingActions, deployments: deps.deployments, locks: deps.locks, freezes, queue, notifier, recurringFreezes: config.recurringFreezes, confirmTtlMs: config.actions.confirmTtlMs },
-    incidents: { store: new PrismaIncidentStore(db.prisma), overrides: new PrismaOncallOverrideStore(db.prisma), settings: config.incidents },
+    actions: {
+      pending: deps.pendingActions, deployments: deps.deployments, locks: deps.locks, freezes, queue, notifier, recurringFreezes: config.recurringFreezes, confirmTtlMs: config.actions.confirmTtlMs,
+      ...(opts.promotion ? { promotion: opts.promotion(db.prisma) } : {}),
+      ...(opts.changes ? { changes: opts.changes } : {}),
+    },
+    incidents: { store: incidents, overrides: new PrismaOncallOverrideStore(db.prisma), settings: config.incidents },
   });
   const recovery = () => recoverUnfinished({ ...deps, isQueued: (id) => queue.isQueued(id), graceMs: 0 });
   const processor = opts.wrapProcessor?.(createActionProcessor(deps)) ?? createActionProcessor(deps);
@@ -228,7 +243,7 @@ export async function createActionsStack(opts: ActionsStackOptions) {
   }
 
   return {
-    docker, db, fixture, prefix, yaml, config, clock, notifier, deps, queue, freezes, core, settings, recovery, processor,
+    docker, db, fixture, prefix, yaml, config, clock, notifier, deps, queue, freezes, incidents, core, settings, recovery, processor,
     say, click, waitForAction, createReplicas, containers,
     /** Moves the stack's clock (expiry tests); 0 puts it back. */
     setClockOffset: (ms: number) => void (offsetMs = ms),

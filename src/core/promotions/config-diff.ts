@@ -7,16 +7,22 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ConfigDiff } from '../ports/pending-action.port.js';
 
+/**
+ * Keys every unit sets for itself (its own host name): they differ between any two units, so comparing them
+ * says nothing about the configuration.
+ */
+export const PER_UNIT_KEYS: ReadonlySet<string> = new Set(['HOSTNAME']);
+
 /** The purpose name of the key (InstallationKeys.key). */
 export const CONFIG_HASH_PURPOSE = 'config-hash';
 
 function keyedHashes(key: Uint8Array, vars: Readonly<Record<string, string>>): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  for (const [name, value] of Object.entries(vars)) out.set(name, createHmac('sha256', key).update(name).update('\0').update(value).digest());
+  for (const [name, value] of Object.entries(vars)) if (!PER_UNIT_KEYS.has(name)) out.set(name, createHmac('sha256', key).update(name).update('\0').update(value).digest());
   return out;
 }
 
-/** Keys of each side only, and keys set on both sides with different values; each list sorted. */
+/** Keys of each side only, and keys set on both sides with different values (PER_UNIT_KEYS left out); each list sorted. */
 export function configDiff(service: string, key: Uint8Array, source: Readonly<Record<string, string>>, target: Readonly<Record<string, string>>): ConfigDiff {
   const from = keyedHashes(key, source);
   const to = keyedHashes(key, target);

@@ -44,7 +44,6 @@ describe('a ten-service promotion plan fits one message', () => {
     expect(sent).toHaveLength(1);
     const body = sent[0]!;
     const message = String(body.text);
-    if (process.env.SHOW_PLAN) console.log(message.length, message);
     expect(message.length).toBeLessThanOrEqual(4096);
     const keyboard = (body.reply_markup as { inline_keyboard: { text: string }[][] }).inline_keyboard[0]!;
     expect(keyboard.map((b) => b.text)).toEqual(['Promote now', 'Cancel']);
