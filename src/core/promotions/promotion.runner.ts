@@ -10,7 +10,7 @@ import { healthSettings, signalOf, type RunContext } from '../actions/action-run
 import { probeOf } from '../actions/deploy.runner.js';
 import { rolloutPlan } from '../actions/plan-rollout.js';
 import { SHUTTING_DOWN, shuttingDown } from '../actions/shutting-down.js';
-import { plural } from '../domain/wording.js';
+import { countedIn } from '../actions/runtime-query.js';
 import { noteActionStarted } from '../incidents/incident-timeline.js';
 import type { PlannedService } from '../ports/pending-action.port.js';
 
@@ -28,7 +28,7 @@ export async function runPromotion(ctx: RunContext): Promise<ActionOutcome> {
   const health = healthSettings(ctx);
   const done: PlannedService[] = [];
   const byService: NonNullable<ActionOutcome['byService']> = {};
-  let changed = 0;
+  const changedOn: [string, number][] = [];
   for (const [i, s] of plan.services.entries()) {
     const rest = plan.services.slice(i);
     if (shuttingDown(ctx.signal)) return { status: 'failed', deployments: 'failed', byService, result: `${SHUTTING_DOWN} before ${s.service}. ${summary(done, rest)}` };
@@ -45,10 +45,10 @@ export async function runPromotion(ctx: RunContext): Promise<ActionOutcome> {
       return { status: 'failed', deployments: outcome.status, byService, result: `${s.service}: ${outcome.result} ${summary(done, rest)}` };
     }
     byService[s.service] = 'succeeded';
-    changed += outcome.changed;
+    changedOn.push(...outcome.changedOn);
     done.push(s);
     await ctx.progress.step(`${s.service} now runs ${s.targetVersion} in ${plan.env}`, s.service);
   }
   await ctx.progress.step(`Done in ${formatElapsed(ctx.progress.elapsedMs())}`);
-  return { status: 'succeeded', deployments: 'succeeded', byService, result: `${summary(done, [])} (${plural(changed, 'container')} replaced).` };
+  return { status: 'succeeded', deployments: 'succeeded', byService, result: `${summary(done, [])} (${countedIn(ctx.deps.runtimes, changedOn)} replaced).` };
 }
