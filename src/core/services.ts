@@ -23,6 +23,8 @@ import type { PendingActionStore } from './ports/pending-action.port.js';
 import type { ImageRegistry, InstallationKeys } from './ports/promotion.port.js';
 import type { RuntimeRegistry } from './ports/runtime.port.js';
 import type { Silencer } from './ports/silencer.port.js';
+import type { UsageStore } from './ports/usage.port.js';
+import type { CostSettings } from './cost/prices.js';
 
 /** Everything a use case may use. Nothing here calls a platform API. */
 export interface CoreServices {
@@ -36,12 +38,20 @@ export interface CoreServices {
   incidents: IncidentServices;
   /** The FAQ and its votes; undefined when the config names no FAQ file (`faq` says so). */
   faq?: FaqServices;
+  /** Measured use and prices (`cost`, `health`); absent where nothing is measured (then they say so). */
+  cost?: CostServices;
 }
 
 /** What `faq` and its buttons need. */
 export interface FaqServices {
   catalog: FaqCatalog;
   votes: FaqVoteStore;
+}
+
+/** What cost and health read: the sampler's measurements and the configured prices. */
+export interface CostServices {
+  usage: UsageStore;
+  settings: CostSettings;
 }
 
 /** What incidents, alert buttons and on-call need. */

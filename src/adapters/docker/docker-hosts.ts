@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { z } from 'zod';
+import { priceSchema } from '../../core/cost/prices.js';
 import type { ContainerSelector } from '../../core/domain/catalog.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { HostUnreachableError, type RuntimeRegistry } from '../../core/ports/runtime.port.js';
@@ -39,6 +40,8 @@ export const hostConfigSchema = z
     index: z.boolean().optional(),
     /** Full resync of the container index while its event stream is up; default 5 min. */
     indexResyncMs: z.number().int().min(1_000).max(86_400_000).optional(),
+    /** What use of this host costs (see `cost:` in the README); a project's own prices win. */
+    cost: priceSchema.optional(),
   })
   .strict()
   .refine((host) => host.tls === undefined || parseHostUrl(host.url)?.kind === 'tcp', {

@@ -17,7 +17,9 @@ import type {
   RolloutResult,
   Runtime,
   RuntimeActionResult,
+  UnitUsage,
 } from '../../core/ports/runtime.port.js';
+import { readUsage } from './docker-usage.js';
 import { LogNotKeptError } from '../../core/ports/runtime.port.js';
 import {
   matchesSelector,
@@ -244,6 +246,12 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
     const id = containerIdSchema.parse(containerId);
     const inspect = await engineCall(this.scope(opts, id), (signal) => this.inspect(id, signal));
     return parseEnvironment(inspect.Config.Env);
+  }
+
+  /** What each container uses now (see docker-usage.ts); containers removed meanwhile are left out. */
+  async usage(unitIds: readonly string[], opts: CallOptions = {}): Promise<UnitUsage[]> {
+    const ids = z.array(containerIdSchema).parse(unitIds);
+    return engineCall(this.scope(opts), (signal) => readUsage(this.docker, ids, signal));
   }
 
   async restartContainer(containerId: string, opts: CallOptions = {}): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { priceSchema } from '../../core/cost/prices.js';
 import type { ContainerSelector } from '../../core/domain/catalog.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { HostUnreachableError, type RuntimeRegistry } from '../../core/ports/runtime.port.js';
@@ -27,6 +28,8 @@ export const kubernetesHostSchema = z
     timeoutMs: z.number().int().positive().max(300_000).optional(),
     /** Deadline of each API call of an action (patch, read, list); default 30 s. */
     actionTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+    /** What use of this host costs (see `cost:` in the README); a project's own prices win. */
+    cost: priceSchema.optional(),
   })
   .strict()
   .refine((h) => (h.kubeconfig === undefined) !== (h.inCluster === undefined), { message: 'a kubernetes host needs `kubeconfig: <path>` or `inCluster: true`, one of them' })

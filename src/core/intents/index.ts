@@ -1,3 +1,4 @@
+import { costIntent } from './cost.intent.js';
 import { deployIntent } from './deploy.intent.js';
 import { deploysIntent } from './deploys.intent.js';
 import { doraIntent } from './dora.intent.js';
@@ -29,6 +30,7 @@ export const allIntents: readonly AnyIntent[] = [
   promoteIntent,
   deploysIntent,
   doraIntent,
+  costIntent,
   lockIntent,
   unlockIntent,
   freezeIntent,

@@ -221,6 +221,23 @@ export interface UnitDetails {
   pods: UnitReplica[];
 }
 
+/**
+ * What one unit uses, read from the runtime at `readAt` (the cost sampler turns counters into rates).
+ * CPU is a counter: the sampler divides its growth by the time between two reads.
+ */
+export interface UnitUsage {
+  unitId: string;
+  readAt: Date;
+  /** CPU time the unit has used since it started, in nanoseconds. */
+  cpuTotalNs: number;
+  /** Memory in use now (without the page cache the kernel may drop), in bytes. */
+  memoryBytes: number;
+  /** Disk it holds: its writable layer plus the volumes it mounts (a volume counted once per call), in bytes. */
+  storageBytes: number;
+  /** When the image it runs was built; null when the runtime does not say. */
+  imageCreatedAt: Date | null;
+}
+
 export interface Runtime {
   /** Name of the host (target) as the config knows it. */
   readonly host: string;
@@ -263,6 +280,12 @@ export interface Runtime {
    * The plan shown before Confirm and `status` use it when present; Docker has none.
    */
   describe?(unitId: string, opts?: CallOptions): Promise<UnitDetails>;
+  /**
+   * Optional: what each of the units uses now (CPU counter, memory, disk), for the cost sampler. Units that
+   * are gone by the time they are read are left out. A runtime without it is not sampled (the cost reply
+   * names its services as not measured).
+   */
+  usage?(unitIds: readonly string[], opts?: CallOptions): Promise<UnitUsage[]>;
 }
 
 /** Raised when an image cannot be fetched (missing tag, registry down, auth). Nothing was changed. */

@@ -1,0 +1,107 @@
+/**
+ * What containers use, for the cost sampler: the one-shot stats endpoint (`stream=false`: one read, no
+ * second sample to wait for) for the CPU counter and memory, inspect with `size=true` for the writable
+ * layer, the engine's disk usage report for volume sizes, and the image's created date.
+ */
+import type Docker from 'dockerode';
+import type { UnitUsage } from '../../core/ports/runtime.port.js';
+
+interface OneShotStats {
+  read?: string;
+  cpu_stats?: { cpu_usage?: { total_usage?: number } };
+  memory_stats?: { usage?: number; stats?: Record<string, number> };
+}
+
+interface SizedInspect {
+  Id: string;
+  Image?: string;
+  SizeRw?: number;
+  Mounts?: { Type?: string; Name?: string }[];
+}
+
+interface DiskUsage {
+  Volumes?: { Name?: string; UsageData?: { Size?: number } }[] | null;
+}
+
+const isGone = (error: unknown) => (error as { statusCode?: unknown }).statusCode === 404;
+
+/** Memory as `docker stats` shows it: usage without the inactive page cache (cgroup v2 and v1 names). */
+export function workingSetBytes(memory: OneShotStats['memory_stats']): number {
+  const usage = memory?.usage ?? 0;
+  const cache = memory?.stats?.['inactive_file'] ?? memory?.stats?.['total_inactive_file'] ?? 0;
+  return Math.max(0, usage - (cache < usage ? cache : 0));
+}
+
+function dial<T>(docker: Docker, path: string, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      { path, method: 'GET', abortSignal: signal, statusCodes: { 200: true, 404: 'no such object', 500: 'server error' } },
+      (error, data) => (error ? reject(error) : resolve(data as T)),
+    );
+  });
+}
+
+/** Volume name → bytes, from the engine's disk usage report; empty when the engine does not say. */
+async function volumeSizes(docker: Docker, signal: AbortSignal): Promise<Map<string, number>> {
+  const df = await dial<DiskUsage>(docker, '/system/df?', signal).catch(() => ({}) as DiskUsage);
+  const sizes = new Map<string, number>();
+  for (const v of df.Volumes ?? []) {
+    const size = v.UsageData?.Size ?? -1;
+    if (v.Name && size >= 0) sizes.set(v.Name, size);
+  }
+  return sizes;
+}
+
+async function imageCreated(docker: Docker, image: string, signal: AbortSignal, cache: Map<string, Promise<Date | null>>): Promise<Date | null> {
+  let created = cache.get(image);
+  if (!created) {
+    created = dial<{ Created?: string }>(docker, `/images/${encodeURIComponent(image)}/json`, signal)
+      .then((i) => (i.Created && !Number.isNaN(Date.parse(i.Created)) ? new Date(i.Created) : null))
+      .catch(() => null);
+    cache.set(image, created);
+  }
+  return created;
+}
+
+/** Usage of each container still there (a container removed meanwhile is left out). */
+export async function readUsage(docker: Docker, ids: readonly string[], signal: AbortSignal, now: () => Date = () => new Date()): Promise<UnitUsage[]> {
+  if (ids.length === 0) return [];
+  const volumes = await volumeSizes(docker, signal);
+  const images = new Map<string, Promise<Date | null>>();
+  const counted = new Set<string>();
+  const read = await Promise.all(
+    ids.map(async (id) => {
+      try {
+        const [stats, inspect] = await Promise.all([
+          dial<OneShotStats>(docker, `/containers/${encodeURIComponent(id)}/stats?stream=false&one-shot=true`, signal),
+          dial<SizedInspect>(docker, `/containers/${encodeURIComponent(id)}/json?size=true`, signal),
+        ]);
+        return { id, stats, inspect };
+      } catch (error) {
+        if (isGone(error)) return null;
+        throw error;
+      }
+    }),
+  );
+  const out: UnitUsage[] = [];
+  for (const r of read) {
+    if (r === null) continue;
+    // A volume mounted by several containers is counted once, on the first of them.
+    let volumeBytes = 0;
+    for (const m of r.inspect.Mounts ?? []) {
+      if (m.Type !== 'volume' || !m.Name || counted.has(m.Name)) continue;
+      counted.add(m.Name);
+      volumeBytes += volumes.get(m.Name) ?? 0;
+    }
+    const readAt = r.stats.read && Date.parse(r.stats.read) > 0 ? new Date(r.stats.read) : now();
+    out.push({
+      unitId: r.id,
+      readAt,
+      cpuTotalNs: r.stats.cpu_stats?.cpu_usage?.total_usage ?? 0,
+      memoryBytes: workingSetBytes(r.stats.memory_stats),
+      storageBytes: Math.max(0, r.inspect.SizeRw ?? 0) + volumeBytes,
+      imageCreatedAt: r.inspect.Image ? await imageCreated(docker, r.inspect.Image, signal, images) : null,
+    });
+  }
+  return out;
+}
