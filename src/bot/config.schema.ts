@@ -4,6 +4,7 @@ import { runtimeHostSchema } from '../adapters/runtimes.js';
 import { isValidCron } from '../adapters/bullmq/report-scheduler.js';
 import { reportScheduleSchemaFor } from '../core/reports/scheduled-report.js';
 import { isTimeZone } from '../core/domain/time-zone.js';
+import { priceSchema } from '../core/cost/prices.js';
 
 /** The YAML config file, as written by people. Cross-references are checked in config.ts. */
 
@@ -89,6 +90,8 @@ const projectSchema = z.strictObject({
   description: z.string().optional(),
   freezes: z.array(freezeSchema).default([]),
   environments: z.record(name, environmentSchema),
+  /** What this project's use costs (wins over its hosts' and the default prices). */
+  cost: priceSchema.optional(),
 });
 
 const grantSchema = z.strictObject({
@@ -170,6 +173,21 @@ export const configSchema = z.strictObject({
     .default([]),
   /** The FAQ file (`faq`): Markdown or YAML, relative to this config file. */
   faq: z.strictObject({ file: z.string().min(1, 'the path of a .md or .yaml file') }).optional(),
+  /** The cost sampler and the default prices (`cost` command, weekly cost reports, week-over-week warnings). */
+  cost: z
+    .strictObject({
+      /** Prices for services whose project and host have none. */
+      prices: priceSchema.optional(),
+      /** How often every container's use is read (once across replicas). */
+      sampleEvery: duration(3_600_000).refine((ms) => ms >= 10_000, 'at least 10s').default(300_000),
+      /** CPU cores at or under which an hour counts as idle. */
+      idleCpu: z.number().min(0).max(64).default(0.01),
+      /** Idle days before an environment is called idle. */
+      idleDays: z.number().int().min(1).max(60).default(7),
+      /** Week-over-week growth in percent that warns (the `cost` reply's ⚠️ and a push to the project's chats). */
+      anomalyGrowthPct: z.number().min(1).max(10_000).default(50),
+    })
+    .prefault({}),
   alertmanager: z
     .strictObject({
       /** The alert label that names the Deckhand project an alert belongs to. */

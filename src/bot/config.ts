@@ -12,6 +12,7 @@ import { configSchema, type HostConfig, type RawConfig } from './config.schema.j
 import { chatBindingPlatforms, chatPlatforms } from '../adapters/platforms.js';
 import type { FaqCatalog } from '../core/faq/faq-catalog.js';
 import { FaqFileError, loadFaqFile } from './faq-file.js';
+import { priceFor, type CostSettings } from '../core/cost/prices.js';
 
 
 /** GitHub repository → GitHub environment → Deckhand service, and deploy workflows. */
@@ -33,6 +34,8 @@ export interface DeckhandConfig {
   hosts: Record<string, HostConfig>;
   /** The FAQ read from `faq.file` at start; undefined when none is named. */
   faq: FaqCatalog | undefined;
+  /** Prices and the cost sampler's settings. */
+  cost: CostSettings;
 }
 
 /** A config that cannot be used. `problems` each name the place in the file and what was expected. */
@@ -184,6 +187,12 @@ function crossCheck(c: RawConfig): [Path, string][] {
       if (!ids.includes(m)) out.push([['rotations', i, 'secondaries', j], `unknown person "${m}" (people: ${ids.join(', ')})`]);
     });
   });
+  const costs = costSettingsOf(c);
+  for (const [p, project] of Object.entries(c.projects)) {
+    const hostsOf = Object.values(project.environments).flatMap((e) => Object.values(e.services).map(targetOf));
+    const currencies = new Set(hostsOf.map((h) => priceFor(costs, p, h)?.currency).filter((x) => x !== undefined));
+    if (currencies.size > 1) out.push([['projects', p], `its services are priced in ${[...currencies].join(' and ')}: one currency per project (set projects.${p}.cost)`]);
+  }
   if (c.limits.logs.defaultLines > c.limits.logs.maxLines) out.push([['limits', 'logs', 'defaultLines'], 'must not exceed maxLines']);
   return out;
 }
@@ -243,9 +252,24 @@ function build(c: RawConfig): Omit<DeckhandConfig, 'faq'> {
       linkDeployWithinMs: c.alertmanager.linkDeployWithin,
     },
     reports: c.reports,
+    cost: costSettingsOf(c),
     recurringFreezes: Object.entries(c.projects).flatMap(([project, p]) =>
       p.freezes.map((f) => ({ name: f.name, project, envs: f.envs, timezone: f.timezone, from: f.from, to: f.to })),
     ),
+  };
+}
+
+function costSettingsOf(c: RawConfig): CostSettings {
+  const byProject = Object.fromEntries(Object.entries(c.projects).flatMap(([p, project]) => (project.cost ? [[p, project.cost]] : [])));
+  const byHost = Object.fromEntries(Object.entries(c.hosts).flatMap(([h, host]) => (host.cost ? [[h, host.cost]] : [])));
+  return {
+    ...(c.cost.prices ? { prices: c.cost.prices } : {}),
+    byProject,
+    byHost,
+    sampleEveryMs: c.cost.sampleEvery,
+    idleCpuCores: c.cost.idleCpu,
+    idleDays: c.cost.idleDays,
+    anomalyGrowth: c.cost.anomalyGrowthPct / 100,
   };
 }
 

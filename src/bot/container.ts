@@ -12,6 +12,7 @@ import type { Env } from './env.js';
 import type { Logger } from './logger.js';
 import { wireActions } from './wire/actions.js';
 import { wireChanges } from './wire/changes.js';
+import { wireCost } from './wire/cost.js';
 import { wireDeploys } from './wire/deploys.js';
 import { wireHttp } from './wire/http.js';
 import { wireIncidents } from './wire/incidents.js';
@@ -49,6 +50,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     promotion: wirePromotion(env, config, infra.prisma, infra.logger),
   });
   const incidents = wireIncidents(env, config, infra, stores, notifier, { server });
+  const cost = wireCost(config, infra, runtimes.runtimes, notifier, { server });
   const coreDeps: CoreDeps = {
     catalog: config.catalog,
     limits: config.limits,
@@ -61,6 +63,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     actions: actions.services,
     incidents: incidents.services,
     ...(config.faq ? { faq: { catalog: config.faq, votes: stores.faqVotes } } : {}),
+    cost: cost.services,
   };
   const core = createCore(coreDeps);
   // Chat SDKs are loaded only when their platform is configured (Bolt alone is ~30 MB of resident memory).
@@ -75,7 +78,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     rateGate: infra.rateGate,
     metricsRegistry: infra.metricsRegistry,
   });
-  const modules = [infra, stores, runtimes, actions, incidents];
+  const modules = [infra, stores, runtimes, actions, incidents, cost];
   if (!server) return { core, platforms, ...lifecycle(modules, infra.logger) };
 
   const served = [

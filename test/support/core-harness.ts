@@ -13,7 +13,7 @@ import { OutageClicks } from '../../src/core/actions/outage-clicks.js';
 import { noopMetrics } from '../../src/core/ports/metrics.port.js';
 import { MemoryAuditLog } from '../fakes/memory-audit.js';
 import { MemoryIncidentStore } from '../fakes/memory-incidents.js';
-import type { IncidentServices, PromotionServices } from '../../src/core/services.js';
+import type { CostServices, IncidentServices, PromotionServices } from '../../src/core/services.js';
 import type { ChangeSources } from '../../src/core/deploys/deploy-changes.js';
 import type { IncidentStore } from '../../src/core/ports/incident.port.js';
 import type { Silencer } from '../../src/core/ports/silencer.port.js';
@@ -44,7 +44,7 @@ interface From {
  * (PostgreSQL, Alertmanager) behind the incident services; `faqFile` loads a FAQ (votes in memory unless
  * `faqVotes` puts a real store behind them).
  */
-export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources } = {}) {
+export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources; cost?: CostServices } = {}) {
   const configFile = opts.configFile ?? new URL('../fixtures/config/core.yaml', import.meta.url);
   const config = parseConfig(readFileSync(configFile, 'utf8'));
   const runtimes = new MemoryRuntimeRegistry(config.catalog.hosts);
@@ -84,6 +84,7 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     actions,
     incidents,
     ...(faq ? { faq } : {}),
+    ...(opts.cost ? { cost: opts.cost } : {}),
   });
   const base = (from: From) => ({
     platform: from.platform ?? 'telegram',

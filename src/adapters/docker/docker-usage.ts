@@ -32,10 +32,10 @@ export function workingSetBytes(memory: OneShotStats['memory_stats']): number {
   return Math.max(0, usage - (cache < usage ? cache : 0));
 }
 
-function dial<T>(docker: Docker, path: string, signal: AbortSignal): Promise<T> {
+function dial<T>(docker: Docker, path: string, signal: AbortSignal, options: Record<string, unknown> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
     docker.modem.dial(
-      { path, method: 'GET', abortSignal: signal, statusCodes: { 200: true, 404: 'no such object', 500: 'server error' } },
+      { path: `${path}?`, method: 'GET', options, abortSignal: signal, statusCodes: { 200: true, 404: 'no such object', 500: 'server error' } },
       (error, data) => (error ? reject(error) : resolve(data as T)),
     );
   });
@@ -43,7 +43,7 @@ function dial<T>(docker: Docker, path: string, signal: AbortSignal): Promise<T> 
 
 /** Volume name → bytes, from the engine's disk usage report; empty when the engine does not say. */
 async function volumeSizes(docker: Docker, signal: AbortSignal): Promise<Map<string, number>> {
-  const df = await dial<DiskUsage>(docker, '/system/df?', signal).catch(() => ({}) as DiskUsage);
+  const df = await dial<DiskUsage>(docker, '/system/df', signal).catch(() => ({}) as DiskUsage);
   const sizes = new Map<string, number>();
   for (const v of df.Volumes ?? []) {
     const size = v.UsageData?.Size ?? -1;
@@ -73,8 +73,8 @@ export async function readUsage(docker: Docker, ids: readonly string[], signal: 
     ids.map(async (id) => {
       try {
         const [stats, inspect] = await Promise.all([
-          dial<OneShotStats>(docker, `/containers/${encodeURIComponent(id)}/stats?stream=false&one-shot=true`, signal),
-          dial<SizedInspect>(docker, `/containers/${encodeURIComponent(id)}/json?size=true`, signal),
+          dial<OneShotStats>(docker, `/containers/${encodeURIComponent(id)}/stats`, signal, { stream: false }),
+          dial<SizedInspect>(docker, `/containers/${encodeURIComponent(id)}/json`, signal, { size: true }),
         ]);
         return { id, stats, inspect };
       } catch (error) {

@@ -23,7 +23,11 @@ export function changeText(change: number | null, amount: number | null = null):
   return `${pct > 0 ? '+' : ''}${pct}%`;
 }
 
-const num = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+/** Three significant digits or so: 168, 84.0, 0.17 (rounded first, so 9.9999 reads 10.0). */
+function num(value: number): string {
+  const n = Math.round(value * 100) / 100;
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
 
 function projectSection(b: ReplyBuilder, r: CostReport, p: ProjectCost): void {
   const days = PERIOD_DAYS[r.period];
@@ -64,7 +68,7 @@ export function costReply(r: CostReport, opts: CostReplyOptions = {}): Reply {
   const notes = [`${isoDay(r.from)} to ${isoDay(last)} (complete UTC days)`, 'CPU h: core-hours, MEM GBh: GB-hours, DISK GB: average held'];
   if (r.projects.some((p) => p.currency === null)) notes.push('no prices configured for some projects (cost: in the config)');
   if (opts.unmeasured && opts.unmeasured.length > 0) notes.push(`not measured (runtime cannot report use yet): ${opts.unmeasured.join(', ')}`);
-  b.context(notes.join(' · '));
+  for (const note of notes) b.context(note);
   const currencies = [...new Set(r.projects.map((p) => p.currency).filter((c) => c !== null))];
   b.chart({
     kind: 'bar',

@@ -11,6 +11,7 @@ import type { Platform } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 import { nameWord } from '../messages/words.js';
 import { gatherMorningData } from './morning-data.js';
+import { buildWeeklyCostReport } from '../cost/weekly-cost-report.js';
 
 /**
  * One `reports:` entry: which project's report goes to which chat, and when (cron in a time zone). The
@@ -26,6 +27,8 @@ export function reportScheduleSchemaFor(platforms: readonly [string, ...string[]
     /** Cron pattern, 5 fields (minute first) or 6 (second first), e.g. `0 9 * * 1-5`. */
     cron: z.string().min(9).max(120),
     timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC').default('UTC'),
+    /** What is sent: the morning report (absent or `morning`) or the weekly cost report (`cost`). */
+    kind: z.enum(['morning', 'cost']).optional(),
   });
 }
 
@@ -50,6 +53,7 @@ export type ReportRun = (schedule: ReportSchedule, firedAt: Date) => Promise<voi
 export async function buildScheduledReport(deps: ScheduledReportDeps, schedule: ReportSchedule, firedAt: Date): Promise<Reply> {
   const project = deps.services.catalog.projects.find((p) => p.name === schedule.project);
   if (!project) throw new Error(`report ${schedule.id}: unknown project ${schedule.project}`);
+  if (schedule.kind === 'cost') return buildWeeklyCostReport(deps.services, project, firedAt);
   const data = await gatherMorningData(project.name, project.environments, deps.services);
   return buildMorningReport({ ...data, since: deps.previousFire(schedule, firedAt), timezone: schedule.timezone });
 }
