@@ -1,0 +1,280 @@
+/**
+ * Scale benchmark (run: `npm run bench:scale`, i.e. `node --expose-gc --import tsx bench/scale.bench.ts`).
+ *
+ * 1,000 services on 10 Docker hosts: one Podman behind 10 Unix-socket proxies (each proxy is a host of its
+ * own to Deckhand: its own connection pool, event stream and container index), 1,000 small running
+ * containers (busybox `sleep`), one per service, ten projects of 100 services each, every project spread
+ * over all ten hosts. Measured through the real core built by the composition root (buildApp, started:
+ * audit to PostgreSQL, the real Docker runtimes), the reply rendered for Telegram (split into messages):
+ *
+ * 1. `status` of one 100-service project, answered from the live indexes, median and p99 (target p99 < 1 s),
+ *    interleaved with the same status from an app whose hosts have `index: false` (one filtered list per
+ *    host and 100 inspects, in parallel across hosts).
+ * 2. The same after one host goes away: its proxy is replaced by a socket that accepts and never answers
+ *    (a host that hangs). Status must answer within the host timeout (3 s, the default), the host named unreachable.
+ * 3. The indexes' memory per 1,000 containers: heap after GC grown by an app whose indexes hold the 1,000
+ *    containers, less what one more app with the same ten hosts and a catalog that selects none grows it by.
+ *
+ * Needs PostgreSQL, Redis and Podman (as for the integration tests), about 1,000 × 1 MB of memory for the
+ * containers' conmon processes, and a few minutes to create them (BENCH_SCALE_CONTAINERS scales it down,
+ * e.g. 200; BENCH_LOG=warn prints the apps' warnings). Removes its containers at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderTelegram } from '../src/adapters/telegram/telegram.renderer.js';
+import { parseConfig } from '../src/bot/config.js';
+import { buildApp } from '../src/bot/container.js';
+import { readEnv } from '../src/bot/env.js';
+import { createLogger } from '../src/bot/logger.js';
+import type { Reply } from '../src/core/messages/reply.js';
+import { createTestDatabase, type TestDatabase } from '../test/support/db.js';
+import { writeTempConfig } from '../test/support/e2e-bot.js';
+import { EngineProxy } from '../test/support/engine-proxy.js';
+import { dockerHostUrl, PodmanFixture, requireEngine } from '../test/support/podman.js';
+import { machine, ms, summarize, table } from './bench-stats.js';
+
+const HOSTS = 10;
+const CONTAINERS = Number(process.env.BENCH_SCALE_CONTAINERS ?? 1000);
+const PROJECTS = 10;
+const PER_PROJECT = CONTAINERS / PROJECTS;
+const WARMUP = 10;
+const RUNS = Number(process.env.BENCH_RUNS ?? 100);
+const RUNS_DOWN = Number(process.env.BENCH_RUNS_DOWN ?? 10);
+const HOST_TIMEOUT_MS = 3000;
+const CREATE_PARALLEL = 8;
+const USER_ID = 616161;
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+if (!Number.isInteger(PER_PROJECT) || PER_PROJECT < HOSTS) throw new Error(`BENCH_SCALE_CONTAINERS must be a multiple of ${PROJECTS} and at least ${PROJECTS * HOSTS}`);
+
+/** Service n of the whole installation: project n / PER_PROJECT, on host n % HOSTS. */
+const projectOf = (n: number) => Math.floor(n / PER_PROJECT);
+const hostOf = (n: number) => n % HOSTS;
+
+/**
+ * Ten hosts (each at its own URL), ten projects of PER_PROJECT services selected by label. `tag` picks
+ * the containers: the run's own (every service finds its container) or one no container carries.
+ */
+function configYaml(hostUrls: string[], tag: string, opts: { index: boolean }): string {
+  const lines = ['hosts:'];
+  hostUrls.forEach((url, h) => lines.push(`  h${h}: { url: "${url}"${opts.index ? '' : ', index: false'} }`));
+  lines.push('projects:');
+  for (let p = 0; p < PROJECTS; p++) {
+    lines.push(`  p${p}:`, '    environments:', '      prod:', '        services:');
+    for (let i = 0; i < PER_PROJECT; i++) {
+      const n = p * PER_PROJECT + i;
+      lines.push(`          svc-${n}: { host: h${hostOf(n)}, labels: { deckhand.scale: ${tag}, deckhand.scale.svc: svc-${n} } }`);
+    }
+  }
+  lines.push('people:', '  - id: alice', `    telegram: ${USER_ID}`, '    roles: [{ role: viewer, project: p0 }]', 'limits:', `  hostTimeoutMs: ${HOST_TIMEOUT_MS}`, '');
+  return lines.join('\n');
+}
+
+async function createContainers(podman: PodmanFixture): Promise<number> {
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    for (let n = next++; n < CONTAINERS; n = next++) {
+      await podman.create({ name: podman.name(`svc-${n}`), labels: { 'deckhand.scale': podman.runId, 'deckhand.scale.svc': `svc-${n}` }, Cmd: ['sleep', '7200'] });
+      if ((n + 1) % 100 === 0) process.stdout.write(`  ${n + 1}/${CONTAINERS} containers\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: CREATE_PARALLEL }, worker));
+  return (performance.now() - t0) / 1000;
+}
+
+/** A socket that accepts connections and never answers: a host that hangs (as a partitioned one does). */
+async function blackHole(path: string): Promise<{ close: () => Promise<void> }> {
+  await rm(path, { force: true });
+  const held = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    held.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => held.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, resolve);
+  });
+  return {
+    close: async () => {
+      for (const s of held) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(path, { force: true });
+    },
+  };
+}
+
+interface App {
+  status: (project: string) => Promise<Reply>;
+  stop: () => Promise<void>;
+}
+
+async function startApp(db: TestDatabase, yaml: string, configFile: string): Promise<App> {
+  const env = readEnv({ DATABASE_URL: db.url, DECKHAND_CONFIG: configFile, REDIS_URL, LOG_LEVEL: 'silent' });
+  const app = await buildApp(env, parseConfig(yaml, configFile), createLogger({ level: (process.env.BENCH_LOG as 'warn' | undefined) ?? 'silent' }), { shellOnly: true });
+  await app.start();
+  return {
+    status: (project) =>
+      app.core.handle({ kind: 'command', platform: 'telegram', platformUserId: String(USER_ID), chatId: String(USER_ID), chatType: 'private', text: `status ${project}`, receivedAt: new Date() }),
+    stop: () => app.stop(),
+  };
+}
+
+/** Asks for status until every service is found: the indexes are built in the background after start. */
+async function untilAllRunning(app: App, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reply = await app.status('p0');
+    if (allRunning(reply) === null) return;
+    if (Date.now() > deadline) throw new Error(`status never found every service:\n${reply.text.slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Status of p0 and its Telegram messages; `problem` says what the reply lacks of what the bench expects
+ * (a host that did not answer within the timeout on a loaded machine), counted rather than thrown.
+ */
+async function statusOnce(app: App, check: (reply: Reply) => string | null): Promise<{ ms: number; messages: number; problem: string | null }> {
+  const t0 = performance.now();
+  const reply = await app.status('p0');
+  const messages = renderTelegram(reply).length;
+  const elapsed = performance.now() - t0;
+  return { ms: elapsed, messages, problem: check(reply) };
+}
+
+const allRunning = (reply: Reply) => (reply.text.includes(`${PER_PROJECT} running`) ? null : `${PER_PROJECT} running`);
+const oneHostDown = (host: string) => (reply: Reply) => {
+  const up = PER_PROJECT - PER_PROJECT / HOSTS;
+  if (!reply.text.includes(`${up} running`)) return `${up} running`;
+  if (!reply.text.includes(`unreachable: ${host}`)) return `unreachable: ${host}`;
+  return null;
+};
+
+function heapMb(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench:scale does)');
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
+async function main(): Promise<void> {
+  const docker = await requireEngine();
+  const podman = new PodmanFixture(docker, 'bench-scale');
+  const db = await createTestDatabase('bench-scale');
+  const engineSocket = dockerHostUrl().replace(/^unix:\/\//, '');
+  const proxies: EngineProxy[] = [];
+  const apps: App[] = [];
+  const files: { remove: () => Promise<void> }[] = [];
+  let hole: { close: () => Promise<void> } | undefined;
+  console.log(`machine: ${machine()}`);
+  console.log(`engine: ${dockerHostUrl()} behind ${HOSTS} socket proxies (one host each) · ${CONTAINERS} containers, one per service · ${PROJECTS} projects × ${PER_PROJECT} services over all ${HOSTS} hosts · ${WARMUP} warm-up + ${RUNS} runs each, interleaved · host timeout ${HOST_TIMEOUT_MS} ms\n`);
+  try {
+    for (let h = 0; h < HOSTS; h++) proxies.push(await new EngineProxy(engineSocket).start());
+    const urls = proxies.map((p) => p.url);
+    const createdS = await createContainers(podman);
+    console.log(`created ${CONTAINERS} containers in ${createdS.toFixed(1)} s\n`);
+
+    // Memory of the indexes: two apps whose ten indexes select nothing (the second shows what one more app
+    // costs once the process has loaded everything), then one whose indexes hold every container.
+    const noneTag = `none-${randomUUID().slice(0, 8)}`;
+    const emptyConfig = await writeTempConfig(configYaml(urls, noneTag, { index: true }));
+    const indexedConfig = await writeTempConfig(configYaml(urls, podman.runId, { index: true }));
+    const directConfig = await writeTempConfig(configYaml(urls, podman.runId, { index: false }));
+    files.push(emptyConfig, indexedConfig, directConfig);
+    for (let i = 0; i < 2; i++) {
+      const empty = await startApp(db, configYaml(urls, noneTag, { index: true }), emptyConfig.file);
+      apps.push(empty);
+      await empty.status('p0');
+    }
+    const heapBefore = heapMb();
+    const emptyAgain = await startApp(db, configYaml(urls, noneTag, { index: true }), emptyConfig.file);
+    apps.push(emptyAgain);
+    await emptyAgain.status('p0');
+    const heapEmpty = heapMb();
+    const t0 = performance.now();
+    const indexed = await startApp(db, configYaml(urls, podman.runId, { index: true }), indexedConfig.file);
+    apps.push(indexed);
+    await untilAllRunning(indexed);
+    const indexedStartMs = performance.now() - t0;
+    const heapIndexed = heapMb();
+    const direct = await startApp(db, configYaml(urls, podman.runId, { index: false }), directConfig.file);
+    apps.push(direct);
+    await untilAllRunning(direct);
+
+    // 1. All hosts up, interleaved.
+    for (let i = 0; i < WARMUP; i++) {
+      await statusOnce(indexed, allRunning);
+      await statusOnce(direct, allRunning);
+    }
+    const up = { index: [] as number[], direct: [] as number[] };
+    const incomplete = { index: 0, direct: 0, downIndex: 0, downDirect: 0 };
+    let messages = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const order = i % 2 === 0 ? (['index', 'direct'] as const) : (['direct', 'index'] as const);
+      for (const s of order) {
+        const r = await statusOnce(s === 'index' ? indexed : direct, allRunning);
+        up[s].push(r.ms);
+        if (r.problem !== null) incomplete[s]++;
+        messages = r.messages;
+      }
+    }
+
+    // 2. Host h3 hangs: its proxy goes, a socket that never answers takes its place.
+    const gone = 3;
+    const goneProxy = proxies[gone]!;
+    await goneProxy.stop();
+    hole = await blackHole(goneProxy.socketPath);
+    const down = { index: [] as number[], direct: [] as number[] };
+    for (let i = 0; i < RUNS_DOWN; i++) {
+      for (const s of ['index', 'direct'] as const) {
+        const r = await statusOnce(s === 'index' ? indexed : direct, oneHostDown(`h${gone}`));
+        down[s].push(r.ms);
+        if (r.problem !== null) incomplete[s === 'index' ? 'downIndex' : 'downDirect']++;
+      }
+    }
+
+    const f = { upIndex: summarize(up.index), upDirect: summarize(up.direct), downIndex: summarize(down.index), downDirect: summarize(down.direct) };
+    const row = (what: string, x: ReturnType<typeof summarize>, target = '', met = ''): string[] => [what, String(x.n), ms(x.median), ms(x.p99), ms(x.min), ms(x.max), target, met];
+    console.log(table([
+      ['measure (status of a 100-service project on 10 hosts)', 'n', 'median', 'p99', 'min', 'max', 'target', 'met'],
+      row('all hosts up, from the indexes', f.upIndex, 'p99 < 1000 ms', f.upIndex.p99 < 1000 ? 'yes' : 'NO'),
+      row('all hosts up, direct (index: false)', f.upDirect),
+      row(`h${gone} hangs, from the indexes`, f.downIndex, `< ${HOST_TIMEOUT_MS} ms + 500`, f.downIndex.max < HOST_TIMEOUT_MS + 500 ? 'yes' : 'NO'),
+      row(`h${gone} hangs, direct (index: false)`, f.downDirect, `< ${HOST_TIMEOUT_MS} ms + 500`, f.downDirect.max < HOST_TIMEOUT_MS + 500 ? 'yes' : 'NO'),
+    ]));
+    console.log('');
+    // One more app costs (heapEmpty - heapBefore) with empty indexes; the indexed one costs that plus its indexes.
+    const appMb = heapEmpty - heapBefore;
+    const indexMb = heapIndexed - heapEmpty - appMb;
+    console.log(table([
+      ['other figures', 'value'],
+      ['index / direct, medians, all hosts up', (f.upIndex.median / f.upDirect.median).toFixed(3)],
+      ['Telegram messages per status reply', String(messages)],
+      ['replies missing a host (timeout), all up: index / direct', `${incomplete.index} / ${incomplete.direct} of ${RUNS} each`],
+      [`replies not naming only h${gone} unreachable, h${gone} hanging: index / direct`, `${incomplete.downIndex} / ${incomplete.downDirect} of ${RUNS_DOWN} each`],
+      [`heap of the indexes holding ${CONTAINERS} containers (after GC)`, `${indexMb.toFixed(1)} MB (${((indexMb * 1024) / CONTAINERS).toFixed(1)} KB per container; one more app with empty indexes: ${appMb.toFixed(1)} MB)`],
+      ['start of the indexed app to a status that finds every service', ms(indexedStartMs)],
+    ]));
+  } finally {
+    for (const app of apps.reverse()) await app.stop().catch(() => undefined);
+    await hole?.close();
+    for (const p of proxies) await p.stop().catch(() => undefined);
+    await podman.cleanup();
+    for (const f of files) await f.remove();
+    await db.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  },
+);
