@@ -17,6 +17,8 @@ export interface RunContext {
    * the services it reached (the others never ran). Plain deploys start every record before running.
    */
   startRecord?: (service: string) => Promise<void>;
+  /** Closes one service's record as succeeded before the action ends (a promotion, service by service). */
+  finishRecord?: (service: string, text: string) => Promise<void>;
 }
 
 export function healthSettings(ctx: RunContext): HealthSettings {

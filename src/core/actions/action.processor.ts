@@ -73,11 +73,19 @@ async function execute(action: PendingAction, deps: ActionRunDeps, lease: Deploy
       const s = action.plan.services.filter((p) => p.service === service && !records.has(service));
       for (const [name, d] of await startRecords(action, deps, s)) records.set(name, d);
     };
-    const ctx: RunContext = { action, deps, progress, startRecord, ...(signal ? { signal } : {}) };
+    // A promoted service's record is closed when it is promoted, so a crash later leaves it succeeded.
+    const finished = new Set<string>();
+    const finishRecord = async (service: string, text: string) => {
+      const d = records.get(service);
+      if (!d || finished.has(service)) return;
+      finished.add(service);
+      await deps.deployments.finish(d.id, 'succeeded', deps.clock.now(), text).catch((e: unknown) => deps.logger.error({ err: e, actionId: action.id }, 'cannot finish deployment'));
+    };
+    const ctx: RunContext = { action, deps, progress, startRecord, finishRecord, ...(signal ? { signal } : {}) };
     if (overridden) await progress.step(`Running despite the manual lock: ${describeLock(overridden, 'UTC', name(deps))}`);
     await deps.notifier.announce(action.plan.project, startedAnnouncement(action, name(deps)), { key: `action:${action.id}:started` }).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot announce'));
     const outcome = await run(ctx);
-    await conclude(ctx, records, outcome);
+    await conclude(ctx, new Map([...records].filter(([service]) => !finished.has(service))), outcome);
   } finally {
     await lease?.release();
   }

@@ -48,6 +48,7 @@ export async function runPromotion(ctx: RunContext): Promise<ActionOutcome> {
     changedOn.push(...outcome.changedOn);
     done.push(s);
     await ctx.progress.step(`${s.service} now runs ${s.targetVersion} in ${plan.env}`, s.service);
+    await ctx.finishRecord?.(s.service, `Promoted from ${plan.promotion?.from ?? 'another environment'}: now running ${s.targetVersion}.`);
   }
   await ctx.progress.step(`Done in ${formatElapsed(ctx.progress.elapsedMs())}`);
   return { status: 'succeeded', deployments: 'succeeded', byService, result: `${summary(done, [])} (${countedIn(ctx.deps.runtimes, changedOn)} replaced).` };

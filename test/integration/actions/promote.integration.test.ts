@@ -264,6 +264,9 @@ describe('promote on the real stack (PostgreSQL, Redis, Podman, registry; GitHub
     expect(await imagesIn('qa')).toEqual([`promo-api ${IMAGES.api15}`, `promo-web ${IMAGES.web30}`]);
     const records = (await stack.deps.deployments.recent({ project: 'shop', env: 'qa', limit: 10 })).filter((d) => d.actionId === id);
     expect(records.map((d) => [d.service, d.status]).sort()).toEqual([['api', 'succeeded'], ['web', 'rolled_back']]);
+    // api's record was closed when api was promoted, before web's began.
+    const [api, web] = ['api', 'web'].map((name) => records.find((d) => d.service === name)!);
+    expect(api!.finishedAt!.getTime()).toBeLessThanOrEqual(web!.startedAt.getTime());
     expect(stack.notifier.editsOf(request.messageId!).join('\n')).toMatch(/web did not succeed; stopping here/);
   });
 });
