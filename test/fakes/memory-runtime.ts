@@ -120,7 +120,9 @@ export class MemoryRuntime implements Runtime, ReplacementEngine {
 
   async logs(id: string, q: LogQuery, opts?: CallOptions): Promise<LogLine[]> {
     await this.gate('logs', opts);
-    return this.byRef(id).logLines.slice(-q.tail);
+    // Lines a test gave a time are kept to [since, until) as a runtime does; the time is handed out with `timestamps`.
+    const lines = this.byRef(id).logLines.filter((l) => !l.at || ((!q.since || l.at >= q.since) && (!q.until || l.at < q.until)));
+    return lines.slice(-q.tail).map(({ at, ...l }) => (q.timestamps && at ? { ...l, at } : l));
   }
 
   async env(id: string, opts?: CallOptions): Promise<Record<string, string>> {

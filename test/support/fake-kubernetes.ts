@@ -254,7 +254,7 @@ export class FakeKubernetes {
     return this.list('pods', namespace).filter((p) => sets.has(p.metadata.ownerReferences?.[0]?.name));
   }
 
-  /** Sets what a pod has logged (and what its previous container logged). */
+  /** Sets what a pod has logged (and what its previous container logged); a line may start with its RFC 3339 time. */
   setLogs(pod: string, current: string[], previous: string[] = []): void {
     this.logs.set(pod, { current, previous });
   }
@@ -343,6 +343,9 @@ export class FakeKubernetes {
       lines = logs.current;
     }
     if (query.tailLines !== undefined) lines = lines.slice(-Number(query.tailLines));
+    // A line set with a leading RFC 3339 time is the kubelet's record of when it was written: the API
+    // shows that time only with timestamps=true.
+    if (query.timestamps !== 'true') lines = lines.map((l) => l.replace(/^\d{4}-\d{2}-\d{2}T\S+ /, ''));
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(lines.map((l) => `${l}\n`).join(''));
   }

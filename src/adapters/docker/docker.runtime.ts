@@ -31,6 +31,7 @@ import { ContainerIndex, type IndexHealth } from './container-index.js';
 import { engineCall, type CallScope } from './docker-call.js';
 import { listSelected } from './engine-filters.js';
 import { demultiplexLogs, splitRawLogs } from './docker-log.demux.js';
+import { inRange, withTimestamp } from '../log-timestamps.js';
 import { ContainerReplacer, type EngineAccess } from './container-replacer.js';
 import { detectEngineKind, type EngineKind } from './engine-kind.js';
 import { waitForHealth, type HealthProbeState } from './health-wait.js';
@@ -55,6 +56,7 @@ const containerIdSchema = z
 const logQuerySchema = z.object({
   tail: z.number().int().nonnegative(),
   since: z.date().refine((d) => !Number.isNaN(d.getTime()), 'since must be a valid date').optional(),
+  until: z.date().refine((d) => !Number.isNaN(d.getTime()), 'until must be a valid date').optional(),
   timestamps: z.boolean().optional(),
   previous: z.boolean().optional(),
 });
@@ -239,7 +241,9 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
     const [inspect, payload] = await engineCall(this.scope(opts, id), (signal) =>
       Promise.all([this.inspect(id, signal), this.readLogs(id, checked, signal)]),
     );
-    return inspect.Config.Tty ? splitRawLogs(payload) : demultiplexLogs(payload);
+    const lines = inspect.Config.Tty ? splitRawLogs(payload) : demultiplexLogs(payload);
+    // The engine's since/until are whole seconds: the times on the lines make the range exact.
+    return checked.timestamps ? inRange(lines.map(withTimestamp), checked) : lines;
   }
 
   async env(containerId: string, opts: CallOptions = {}): Promise<Record<string, string>> {
@@ -360,8 +364,11 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
    * would turn a TTY container's single JSON log line into an object, so the stream is collected here.
    */
   private readLogs(id: string, query: z.infer<typeof logQuerySchema>, signal: AbortSignal): Promise<Buffer> {
-    const options: Record<string, unknown> = { stdout: true, stderr: true, follow: false, tail: query.tail };
+    // The engine takes `tail` from the end of the whole log before since/until: with an end, the range is
+    // read whole (a moment ± a window) and its last lines kept here.
+    const options: Record<string, unknown> = { stdout: true, stderr: true, follow: false, tail: query.until ? 'all' : query.tail };
     if (query.since) options.since = Math.floor(query.since.getTime() / 1000);
+    if (query.until) options.until = Math.ceil(query.until.getTime() / 1000);
     if (query.timestamps) options.timestamps = true;
     return new Promise((resolve, reject) => {
       this.docker.modem.dial(

@@ -37,6 +37,7 @@ export type PatchType = 'application/strategic-merge-patch+json' | 'application/
 
 export interface PodLogOptions {
   tailLines?: number;
+  limitBytes?: number;
   sinceSeconds?: number;
   timestamps?: boolean;
   previous?: boolean;

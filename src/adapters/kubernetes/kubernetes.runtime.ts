@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inRange, withTimestamp } from '../log-timestamps.js';
 import type { ContainerSelector } from '../../core/domain/catalog.js';
 import { silentLogger, type Logger } from '../../core/ports/logger.port.js';
 import {
@@ -52,9 +53,35 @@ const PLURAL: Record<WorkloadKind, string> = { deployment: 'deployments', statef
 const logQuerySchema = z.object({
   tail: z.number().int().nonnegative(),
   since: z.date().refine((d) => !Number.isNaN(d.getTime()), 'since must be a valid date').optional(),
+  until: z.date().refine((d) => !Number.isNaN(d.getTime()), 'until must be a valid date').optional(),
   timestamps: z.boolean().optional(),
   previous: z.boolean().optional(),
 });
+
+/** How much of a pod's log a query with an end time reads at most (the API cannot stop at a time). */
+const UNTIL_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * With timestamps, each line carries its time and its pod (`replica`) instead of a `[pod]` prefix in the
+ * text, and the pods' lines come in time order, so callers can merge them with other services' lines.
+ */
+function timedLines(texts: { pod: { name: string }; previous: boolean; text: string | null; note: string }[], q: z.infer<typeof logQuerySchema>): LogLine[] {
+  const out: LogLine[] = [];
+  for (const { pod, previous, text, note } of texts) {
+    const replica = previous ? `${pod.name} (previous)` : pod.name;
+    if (text === null) {
+      out.push({ stream: 'stdout', text: `(${note})`, replica });
+      continue;
+    }
+    const lines: LogLine[] = text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => ({ ...withTimestamp({ stream: 'stdout', text: l }), replica }));
+    out.push(...inRange(lines, q));
+  }
+  // Stable: lines of one time keep the pods' order.
+  return out.sort((a, b) => (a.at?.getTime() ?? 0) - (b.at?.getTime() ?? 0));
+}
 
 /** A log query; `previous` reads the previous (crashed) container's log of every pod. */
 export type KubernetesLogQuery = LogQuery;
@@ -132,8 +159,11 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
         const previous = q.previous === true || (pod.waiting !== undefined && pod.hasPrevious);
         if (q.previous === true && !pod.hasPrevious) return { pod, previous, text: null as string | null, note: 'no previous container' };
         try {
+          // The API has no end time: with one, the pod's log since `since` is read (bounded in bytes) and its
+          // last lines before the end kept here.
+          const range = q.until ? { limitBytes: UNTIL_LIMIT_BYTES } : { tailLines: q.tail };
           const text = await this.call('query', opts, { verb: 'get', resource: 'pods/log', namespace: ref.namespace, name: pod.name }, (api, signal) =>
-            api.podLog(ref.namespace, pod.name, container, { tailLines: q.tail, ...(sinceSeconds !== undefined ? { sinceSeconds } : {}), ...(q.timestamps ? { timestamps: true } : {}), ...(previous ? { previous: true } : {}) }, signal),
+            api.podLog(ref.namespace, pod.name, container, { ...range, ...(sinceSeconds !== undefined ? { sinceSeconds } : {}), ...(q.timestamps || q.until ? { timestamps: true } : {}), ...(previous ? { previous: true } : {}) }, signal),
           );
           return { pod, previous, text, note: '' };
         } catch (error) {
@@ -143,6 +173,7 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
         }
       }),
     );
+    if (q.timestamps || q.until) return timedLines(texts, q);
     const several = sorted.length > 1;
     for (const { pod, previous, text, note } of texts) {
       const prefix = several || previous ? `[${pod.name}${previous ? ', previous' : ''}] ` : '';

@@ -39,7 +39,12 @@ export interface LogQuery {
   tail: number;
   /** Only lines newer than this instant. */
   since?: Date;
-  /** Include per-line timestamps from the runtime. */
+  /**
+   * Only lines before this instant: the last `tail` lines of [since, until) however much was logged after
+   * (a runtime that cannot ask for the range reads it and keeps those lines itself).
+   */
+  until?: Date;
+  /** Each line's time from the runtime, as `LogLine.at` (the text then starts after the timestamp). */
   timestamps?: boolean;
   /**
    * The log of the unit's previous container, the one that crashed (Kubernetes keeps it per pod). A
@@ -51,6 +56,13 @@ export interface LogQuery {
 export interface LogLine {
   stream: 'stdout' | 'stderr';
   text: string;
+  /** When the runtime wrote it; set whenever `timestamps` was asked. */
+  at?: Date;
+  /**
+   * The replica the line came from, where one unit has several (a workload's pods); with `timestamps`
+   * the text carries no replica prefix of its own.
+   */
+  replica?: string;
 }
 
 export interface CallOptions {

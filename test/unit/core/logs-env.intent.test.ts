@@ -75,7 +75,7 @@ describe('logs', () => {
     expect((await h.say('logs api prod --lines 0')).text).toContain('--lines: must be at least 1.');
     expect((await h.say('logs api prod --lines many')).text).toContain('--lines: must be a whole number.');
     expect((await h.say('logs api prod --since yesterday')).text).toContain('--since: must be a duration such as 30s, 10m, 2h or 1d.');
-    expect((await h.say('logs api prod --follow')).text).toContain('Unknown option --follow. logs accepts --lines, --since, --grep, --previous.');
+    expect((await h.say('logs api prod --follow')).text).toContain('Unknown option --follow. logs accepts --lines, --since, --grep, --previous, --at, --window.');
     expect((await h.say('logs api prod --lines')).text).toContain('--lines needs a value');
     expect((await h.say('logs')).text).toContain('which service?');
     expect(h.audit.last().outcome).toBe('invalid');

@@ -133,6 +133,30 @@ describe('logs and env', () => {
     expect(previousOnly.filter((l) => l.endsWith('(no previous container)'))).toHaveLength(2);
   });
 
+  it('with timestamps, gives each line its time and pod instead of a prefix, the pods merged by time; with an end, reads since then and keeps the range', async () => {
+    const { name, unit } = deployment();
+    const pods = fake.pods('shop', name).map((p) => p.metadata.name as string).sort();
+    fake.setLogs(pods[0]!, ['2026-12-02T14:23:01.000000001Z req-1 in', '2026-12-02T14:23:03.5Z req-1 out']);
+    fake.setLogs(pods[1]!, ['2026-12-02T14:23:02.250Z req-2 in', '2026-12-02T14:25:00Z later']);
+    const lines = await runtime.logs(unit, { tail: 10, timestamps: true });
+    expect(lines).toEqual([
+      { stream: 'stdout', text: 'req-1 in', at: new Date('2026-12-02T14:23:01.000Z'), replica: pods[0] },
+      { stream: 'stdout', text: 'req-2 in', at: new Date('2026-12-02T14:23:02.250Z'), replica: pods[1] },
+      { stream: 'stdout', text: 'req-1 out', at: new Date('2026-12-02T14:23:03.500Z'), replica: pods[0] },
+      { stream: 'stdout', text: 'later', at: new Date('2026-12-02T14:25:00.000Z'), replica: pods[1] },
+    ]);
+    expect(fake.requests.filter((r) => r.path.endsWith('/log')).at(-1)!.query).toMatchObject({ timestamps: 'true', tailLines: '10' });
+
+    const ranged = await runtime.logs(unit, { tail: 10, timestamps: true, since: new Date('2026-12-02T14:23:02Z'), until: new Date('2026-12-02T14:24:00Z') });
+    expect(ranged.map((l) => l.text)).toEqual(['req-2 in', 'req-1 out']);
+    const query = fake.requests.filter((r) => r.path.endsWith('/log')).at(-1)!.query;
+    // The API has no end time: the range is read from `since` in full (bounded in bytes), not by tail.
+    expect(query).toMatchObject({ timestamps: 'true', limitBytes: String(4 * 1024 * 1024) });
+    expect(query).not.toHaveProperty('tailLines');
+    // Without timestamps the text is as before: no time, the pod in front.
+    expect((await runtime.logs(unit, { tail: 1 })).map((l) => l.text)).toEqual([`[${pods[0]}] req-1 out`, `[${pods[1]}] later`]);
+  });
+
   it('resolves ConfigMap values, names Secrets without reading them', async () => {
     fake.addConfigMap('shop', 'api-config', { LOG_LEVEL: 'debug', REGION: 'eu' });
     fake.addSecret('shop', 'api-db', { password: 'aHVudGVyMg==' });
