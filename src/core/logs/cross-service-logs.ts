@@ -8,7 +8,7 @@ import { maskText, secretValues } from '../domain/redact.js';
 import type { EnvironmentSpec, ServiceSpec } from '../domain/catalog.js';
 import { LogNotKeptError, RuntimeRefusedError, type ContainerInfo, type LogLine } from '../ports/runtime.port.js';
 import type { CoreServices } from '../services.js';
-import { describeRuntimeError, findContainers, withTimeout } from '../actions/runtime-query.js';
+import { describeRuntimeError, findContainers, hostProblem, withTimeout } from '../actions/runtime-query.js';
 import { capLines, type LogWindow } from './log-window.js';
 
 export interface CrossLogsRequest {
@@ -71,7 +71,7 @@ export async function crossServiceLogs(req: CrossLogsRequest, deps: CoreServices
   for (const service of req.env.services) {
     const r = found.get(service)!;
     if (!r.ok) {
-      const entry = unreachable.get(r.host) ?? { sentence: r.refusal ?? `Host ${r.host} (${r.problem})`, services: [] };
+      const entry = unreachable.get(r.host) ?? { sentence: hostProblem(r), services: [] };
       entry.services.push(service.name);
       unreachable.set(r.host, entry);
       continue;
@@ -89,7 +89,7 @@ export async function crossServiceLogs(req: CrossLogsRequest, deps: CoreServices
         deps.logger.warn({ err, host }, 'runtime logs failed');
         const services = [...new Set(units.map((u) => u.service.name))];
         const why = describeRuntimeError(err, deps.limits.hostTimeoutMs);
-        unreachable.set(host, { sentence: err instanceof RuntimeRefusedError ? why : `Host ${host} (${why})`, services });
+        unreachable.set(host, { sentence: err instanceof RuntimeRefusedError ? why : `Host ${host} is ${why}`, services });
       }
     }),
   );

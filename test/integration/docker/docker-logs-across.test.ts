@@ -85,7 +85,7 @@ describe('logs across the services of an environment, on Podman', () => {
     ]);
     expect(reply.text).not.toContain(SECRET);
     // The host that does not exist is named; the others answered.
-    expect(reply.text).toContain('⚠️ Host remote (unreachable): no lines from mailer.');
+    expect(reply.text).toContain('⚠️ Host remote is unreachable: no lines from mailer.');
     expect(reply.text).toContain('4 lines from api, worker, billing');
   });
 

@@ -60,13 +60,13 @@ describe('logs <project> <env> --grep: every service, merged by time', () => {
     h.runtimes.get('docker-2').unreachable = true;
     const reply = await h.say('logs shop prod --grep req-7');
     expect(reply.tone).toBe('warning');
-    expect(reply.text).toContain('⚠️ Host docker-2 (unreachable): no lines from web.');
+    expect(reply.text).toContain('⚠️ Host docker-2 is unreachable: no lines from web.');
     expect(code(reply).split('\n')).toHaveLength(3);
 
     h.runtimes.get('docker-2').unreachable = false;
     h.runtimes.get('docker-2').delayMs = 2_000; // the config's hostTimeoutMs is 300
     const slow = await h.say('logs shop prod --grep req-7');
-    expect(slow.text).toContain('⚠️ Host docker-2 (no answer within 300 ms): no lines from web.');
+    expect(slow.text).toContain('⚠️ Host docker-2 is not answering after 300 ms: no lines from web.');
     expect(code(slow)).toContain('api/shop-api-1 req-7 POST /pay');
   });
 
@@ -75,7 +75,7 @@ describe('logs <project> <env> --grep: every service, merged by time', () => {
     // docker-2 lists its containers, then never answers for their logs.
     vi.spyOn(h.runtimes.get('docker-2'), 'logs').mockImplementation(() => new Promise(() => {}));
     const reply = await h.say('logs shop prod --grep req-7');
-    expect(reply.text).toContain('⚠️ Host docker-2 (no answer within 300 ms): no lines from web.');
+    expect(reply.text).toContain('⚠️ Host docker-2 is not answering after 300 ms: no lines from web.');
     expect(code(reply).split('\n')).toHaveLength(3);
   });
 
