@@ -33,7 +33,8 @@ describe('help layout', () => {
       const wide = lines.filter((l) => l.length > NARROW_WIDTH);
       expect({ platform, wide }).toEqual({ platform, wide: [] });
       expect(lines, platform).toContain('logs <service> [env] [--lines N] [--since 10m] [--grep text]');
-      expect(lines, platform).toContain('    Recent log lines of a service (stdout and stderr,');
+      expect(lines, platform).toContain('    Log lines of a service, or of every service of an');
+      expect(lines, platform).toContain('logs <project> <env> --at 14:23 [--window 2m]');
     }
   });
 
