@@ -88,6 +88,8 @@ const promotionSchema = z
 
 const projectSchema = z.strictObject({
   description: z.string().optional(),
+  /** Times typed in chat (`deploy … at 22:00`) and calendar days are in this zone (default: the rotation's, else UTC). */
+  timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC').optional(),
   freezes: z.array(freezeSchema).default([]),
   environments: z.record(name, environmentSchema),
   /** What this project's use costs (wins over its hosts' and the default prices). */

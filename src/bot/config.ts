@@ -201,6 +201,7 @@ function build(c: RawConfig): Omit<DeckhandConfig, 'faq'> {
   const projects: ProjectSpec[] = Object.entries(c.projects).map(([pName, p]) => ({
     name: pName,
     description: p.description,
+    ...(p.timezone ? { timezone: p.timezone } : {}),
     environments: Object.entries(p.environments).map(([eName, e]) => ({
       name: eName,
       project: pName,

@@ -22,6 +22,7 @@ import { platformsModule, wirePlatforms, type WiredPlatforms } from './wire/plat
 import { wirePromotion } from './wire/promotion.js';
 import { wireReports } from './wire/reports.js';
 import { wireRuntimes } from './wire/runtimes.js';
+import { wireScheduled } from './wire/scheduled.js';
 import { wireStores } from './wire/stores.js';
 
 export interface App extends Lifecycle {
@@ -78,7 +79,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     rateGate: infra.rateGate,
     metricsRegistry: infra.metricsRegistry,
   });
-  const modules = [infra, stores, runtimes, actions, incidents, cost];
+  const modules = [infra, stores, runtimes, actions, incidents, cost, wireScheduled(infra, coreDeps, actions.scheduler)];
   if (!server) return { core, platforms, ...lifecycle(modules, infra.logger) };
 
   const served = [

@@ -9,10 +9,12 @@ import type { FaqCatalog } from './faq/faq-catalog.js';
 import type { RecurringFreeze } from './domain/freeze.js';
 import type { IncidentSettings } from './incidents/incident-settings.js';
 import type { ActionQueue } from './ports/action-queue.port.js';
+import type { ActionScheduler } from './ports/action-scheduler.port.js';
+import type { AuditLog } from './ports/audit.port.js';
 import type { Clock } from './ports/clock.port.js';
 import type { DeploymentStore } from './ports/deployment.port.js';
 import type { FaqVoteStore } from './ports/faq-vote.port.js';
-import type { FreezeStore } from './ports/freeze.port.js';
+import type { FreezeFeeds, FreezeStore } from './ports/freeze.port.js';
 import type { IncidentStore } from './ports/incident.port.js';
 import type { LockStore } from './ports/lock.port.js';
 import type { Logger } from './ports/logger.port.js';
@@ -81,6 +83,12 @@ export interface ActionServices {
   outageClicks?: OutageClicks;
   /** Where a deploy plan finds the commits it brings (images' labels, CI records, the code host); none when absent. */
   changes?: ChangeSources;
+  /** Delayed jobs of scheduled actions (`deploy … at 22:00`); without it, scheduling is refused. */
+  scheduler?: ActionScheduler;
+  /** Freeze periods from the projects' iCalendar feeds (besides the YAML windows and ad hoc ones). */
+  freezeFeeds?: FreezeFeeds;
+  /** Where the lifecycle events of scheduled actions (refused at run time, cancelled) are audited. */
+  audit?: AuditLog;
   /** What `promote` needs beyond a deploy; without it the command says promotion is not set up. */
   promotion?: PromotionServices;
 }

@@ -52,11 +52,61 @@ export function pendingActionStoreContract(make: () => Promise<PendingActionStor
     it('creates a pending action with a short URL-safe id and reads it back', async () => {
       const a = await store.create(request());
       const b = await store.create(request());
-      expect(a).toEqual({ ...request(), id: expect.stringMatching(/^[0-9A-Za-z]{1,16}$/), status: 'pending', claimedBy: null, claimedAt: null, message: null, result: null });
+      expect(a).toEqual({ ...request(), id: expect.stringMatching(/^[0-9A-Za-z]{1,16}$/), status: 'pending', claimedBy: null, claimedAt: null, message: null, result: null, runAt: null });
       expect(b.id).not.toBe(a.id);
       expect(await store.get(a.id)).toEqual(a);
       expect(await store.get('unknown0')).toBeNull();
       expect(await store.get('not an id')).toBeNull();
+    });
+
+    it('schedules a pending action once (approver recorded), and claims it at its run time once, keeping the approver', async () => {
+      const a = await store.create(request({ runAt: at(600) }));
+      expect(a.runAt).toEqual(at(600));
+      const [first, second] = await Promise.all([store.schedule(a.id, 'bob', at(1), at(600)), store.schedule(a.id, 'carol', at(1), at(600))]);
+      const won = [first, second].filter((x) => x !== null);
+      expect(won).toHaveLength(1);
+      expect(won[0]).toMatchObject({ status: 'scheduled', runAt: at(600), claimedAt: at(1) });
+      const approver = won[0]!.claimedBy;
+      // A scheduled action does not expire and cannot be claimed like a pending one.
+      expect(await store.expireDue(at(20))).toEqual([]);
+      expect(await store.claim(a.id, 'dave', at(2))).toBeNull();
+      expect(await store.scheduled()).toEqual([expect.objectContaining({ id: a.id })]);
+      // Only the run time it was scheduled for claims it, and only once.
+      expect(await store.claimScheduled(a.id, at(601), at(600))).toBeNull();
+      const runs = await Promise.all([store.claimScheduled(a.id, at(600), at(600)), store.claimScheduled(a.id, at(600), at(600))]);
+      expect(runs.filter((x) => x !== null)).toEqual([expect.objectContaining({ status: 'claimed', claimedBy: approver, claimedAt: at(600) })]);
+      expect(await store.scheduled()).toEqual([]);
+      expect(await store.unfinished()).toEqual([expect.objectContaining({ id: a.id })]);
+    });
+
+    it('refuses to schedule an expired or settled action; cancels a scheduled one; finishes it as refused once', async () => {
+      const late = await store.create(request());
+      expect(await store.schedule(late.id, 'bob', at(10), at(600))).toBeNull();
+      const a = await store.create(request());
+      await store.schedule(a.id, 'bob', at(1), at(600));
+      expect(await store.cancel(a.id, 'alice', at(300))).toMatchObject({ status: 'cancelled', claimedBy: 'alice' });
+      expect(await store.claimScheduled(a.id, at(600), at(600))).toBeNull();
+      const b = await store.create(request());
+      await store.schedule(b.id, 'bob', at(1), at(600));
+      await store.finish(b.id, 'refused', 'frozen');
+      await store.finish(b.id, 'succeeded', 'again');
+      expect(await store.get(b.id)).toMatchObject({ status: 'refused', result: 'frozen' });
+      // Undoing a schedule whose job could not be added puts it back to pending.
+      const c = await store.create(request());
+      await store.schedule(c.id, 'bob', at(1), at(600));
+      expect(await store.unclaim(c.id, 'bob', at(1))).toBe(true);
+      expect(await store.get(c.id)).toMatchObject({ status: 'pending', claimedBy: null });
+    });
+
+    it('lists actions by run time in a range, of one project or all, whatever their status', async () => {
+      const now = await store.create(request());
+      const a = await store.create(request({ runAt: at(60) }));
+      const b = await store.create(request({ runAt: at(30), plan: plan({ project: 'billing' }) }));
+      const c = await store.create(request({ runAt: at(120) }));
+      await store.cancel(c.id, 'alice', at(1));
+      expect((await store.scheduledBetween({ from: at(0), to: at(121) })).map((x) => x.id)).toEqual([b.id, a.id, c.id]);
+      expect((await store.scheduledBetween({ from: at(0), to: at(120), project: 'shop' })).map((x) => x.id)).toEqual([a.id]);
+      expect((await store.scheduledBetween({ from: at(0), to: at(1000) })).map((x) => x.id)).not.toContain(now.id);
     });
 
     it('refuses an action that expires before it was created', async () => {

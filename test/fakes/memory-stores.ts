@@ -4,6 +4,7 @@
  * return fresh rows, so tests cannot mutate stored state by accident.
  */
 import type { ActionQueue } from '../../src/core/ports/action-queue.port.js';
+import type { ActionScheduler } from '../../src/core/ports/action-scheduler.port.js';
 import type {
   Deployment,
   DeploymentQuery,
@@ -19,6 +20,7 @@ import type {
   NewPendingAction,
   PendingAction,
   PendingActionStore,
+  ScheduledQuery,
 } from '../../src/core/ports/pending-action.port.js';
 import type { Reply } from '../../src/core/messages/reply.js';
 
@@ -39,6 +41,7 @@ export class MemoryPendingActionStore implements PendingActionStore {
       claimedAt: null,
       message: null,
       result: null,
+      runAt: a.runAt ? new Date(a.runAt) : null,
     };
     this.rows.set(id, row);
     return clone(row);
@@ -60,7 +63,7 @@ export class MemoryPendingActionStore implements PendingActionStore {
 
   async unclaim(id: string, personId: string, claimedAt: Date): Promise<boolean> {
     const row = this.rows.get(id);
-    if (!row || row.status !== 'claimed' || row.claimedBy !== personId || row.claimedAt?.getTime() !== claimedAt.getTime()) return false;
+    if (!row || (row.status !== 'claimed' && row.status !== 'scheduled') || row.claimedBy !== personId || row.claimedAt?.getTime() !== claimedAt.getTime()) return false;
     row.status = 'pending';
     row.claimedBy = null;
     row.claimedAt = null;
@@ -70,11 +73,39 @@ export class MemoryPendingActionStore implements PendingActionStore {
   /** Like a claim: only a pending, unexpired action; the canceller is recorded in claimedBy/claimedAt. */
   async cancel(id: string, personId: string, now: Date): Promise<PendingAction | null> {
     const row = this.rows.get(id);
-    if (!row || row.status !== 'pending' || row.expiresAt.getTime() <= now.getTime()) return null;
+    const open = row && ((row.status === 'pending' && row.expiresAt.getTime() > now.getTime()) || row.status === 'scheduled');
+    if (!row || !open) return null;
     row.status = 'cancelled';
     row.claimedBy = personId;
     row.claimedAt = new Date(now);
     return clone(row);
+  }
+
+  async schedule(id: string, personId: string, now: Date, runAt: Date): Promise<PendingAction | null> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'pending' || row.expiresAt.getTime() <= now.getTime()) return null;
+    row.status = 'scheduled';
+    row.claimedBy = personId;
+    row.claimedAt = new Date(now);
+    row.runAt = new Date(runAt);
+    return clone(row);
+  }
+
+  async claimScheduled(id: string, runAt: Date, now: Date): Promise<PendingAction | null> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'scheduled' || row.runAt?.getTime() !== runAt.getTime()) return null;
+    row.status = 'claimed';
+    row.claimedAt = new Date(now);
+    return clone(row);
+  }
+
+  async scheduled(): Promise<PendingAction[]> {
+    return [...this.rows.values()].filter((r) => r.status === 'scheduled').sort(byRunAt).map(clone);
+  }
+
+  async scheduledBetween(q: ScheduledQuery): Promise<PendingAction[]> {
+    const inRange = (r: PendingAction) => !!r.runAt && r.runAt >= q.from && r.runAt < q.to;
+    return [...this.rows.values()].filter((r) => inRange(r) && (!q.project || r.plan.project === q.project)).sort(byRunAt).map(clone);
   }
 
   async refuse(id: string, result: string): Promise<boolean> {
@@ -88,7 +119,7 @@ export class MemoryPendingActionStore implements PendingActionStore {
   async finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void> {
     const row = this.rows.get(id);
     if (!row) throw new Error(`pending action ${id} not found`);
-    if (row.status !== 'pending' && row.status !== 'claimed') return;
+    if (row.status !== 'pending' && row.status !== 'claimed' && row.status !== 'scheduled') return;
     row.status = status;
     row.result = result;
   }
@@ -118,6 +149,10 @@ export class MemoryPendingActionStore implements PendingActionStore {
       .sort((a, b) => a.claimedAt!.getTime() - b.claimedAt!.getTime() || a.createdAt.getTime() - b.createdAt.getTime())
       .map(clone);
   }
+}
+
+function byRunAt(a: PendingAction, b: PendingAction): number {
+  return (a.runAt?.getTime() ?? 0) - (b.runAt?.getTime() ?? 0) || a.createdAt.getTime() - b.createdAt.getTime();
 }
 
 /** Ids are decimal text, as PostgreSQL's BIGSERIAL renders them; ties in time are broken by id, newest last. */
@@ -316,6 +351,13 @@ export class RecordingNotifier implements Notifier {
     this.announcements.push({ project, reply: clone(reply), key });
   }
 
+  /** Messages to one chat (Notifier.tell), with the chat and the push key. */
+  readonly told: { platform: string; chatId: string; reply: Reply; key?: string }[] = [];
+
+  async tell(chat: { platform: string; chatId: string }, reply: Reply, options?: { key?: string }): Promise<void> {
+    this.told.push({ platform: chat.platform, chatId: chat.chatId, reply: structuredClone(reply), ...(options?.key ? { key: options.key } : {}) });
+  }
+
   /** Texts of the edits of one message, oldest first. */
   editsOf(messageId: string): string[] {
     return this.edits.filter((e) => e.ref.messageId === messageId).map((e) => e.reply.text);
@@ -337,6 +379,30 @@ export class RecordingNotifier implements Notifier {
  * Records enqueued action ids; enqueueing the same id twice is a no-op, like the BullMQ job id (a finished
  * job is kept, so a late enqueue after the run is a no-op too). `drain` stands for the worker.
  */
+/** Delayed jobs kept in memory, one per action id as the BullMQ job id makes it; `due` runs what is due. */
+export class MemoryActionScheduler implements ActionScheduler {
+  readonly jobs = new Map<string, { runAt: Date; delayMs: number }>();
+
+  async schedule(actionId: string, runAt: Date, now: Date): Promise<void> {
+    if (!this.jobs.has(actionId)) this.jobs.set(actionId, { runAt: new Date(runAt), delayMs: Math.max(0, runAt.getTime() - now.getTime()) });
+  }
+
+  async unschedule(actionId: string): Promise<void> {
+    this.jobs.delete(actionId);
+  }
+
+  async isScheduled(actionId: string): Promise<boolean> {
+    return this.jobs.has(actionId);
+  }
+
+  /** Takes (removes) the jobs due at `now`, soonest first. */
+  take(now: Date): { actionId: string; runAt: Date }[] {
+    const due = [...this.jobs].filter(([, j]) => j.runAt <= now).sort((a, b) => a[1].runAt.getTime() - b[1].runAt.getTime());
+    for (const [id] of due) this.jobs.delete(id);
+    return due.map(([actionId, j]) => ({ actionId, runAt: j.runAt }));
+  }
+}
+
 export class MemoryActionQueue implements ActionQueue {
   readonly enqueued: string[] = [];
   private ran = 0;

@@ -23,7 +23,8 @@ import { allIntents } from '../../src/core/intents/index.js';
 import { findService } from '../../src/core/domain/catalog.js';
 import type { InboundEvent } from '../../src/core/messages/inbound.js';
 import type { Reply } from '../../src/core/messages/reply.js';
-import { createCore } from '../../src/core/pipeline/core.js';
+import { createCore, type CoreDeps } from '../../src/core/pipeline/core.js';
+import { BullActionScheduler } from '../../src/adapters/bullmq/bull-action-scheduler.js';
 import type { ChatCore } from '../../src/core/pipeline/chat-core.js';
 import type { Clock } from '../../src/core/ports/clock.port.js';
 import { silentLogger, type Logger } from '../../src/core/ports/logger.port.js';
@@ -87,6 +88,13 @@ export class RecordingNotifier implements Notifier {
   /** A keyed publish shows in the chat like an announcement (then edited in place); recorded as one. */
   async publish(project: string, _key: string, reply: Reply): Promise<void> {
     this.announcements.push({ project, reply: structuredClone(reply) });
+  }
+
+  /** Messages to one chat (Notifier.tell), with the chat and the push key. */
+  readonly told: { platform: string; chatId: string; reply: Reply; key?: string }[] = [];
+
+  async tell(chat: { platform: string; chatId: string }, reply: Reply, options?: { key?: string }): Promise<void> {
+    this.told.push({ platform: chat.platform, chatId: chat.chatId, reply: structuredClone(reply), ...(options?.key ? { key: options.key } : {}) });
   }
 
   /** Texts of the edits of one message, oldest first. */
@@ -172,7 +180,9 @@ export async function createActionsStack(opts: ActionsStackOptions) {
   const queue = new BullActionQueue({ connection, prefix });
   const freezes = new PrismaFreezeStore(db.prisma);
   const incidents = new PrismaIncidentStore(db.prisma);
-  const core: ChatCore = createCore({
+  // Scheduled actions' delayed jobs on the same Redis prefix (the workers are the test's to start).
+  const scheduler = new BullActionScheduler({ connection, prefix });
+  const coreDeps: CoreDeps = {
     catalog: config.catalog,
     limits: config.limits,
     runtimes,
@@ -185,9 +195,12 @@ export async function createActionsStack(opts: ActionsStackOptions) {
       pending: deps.pendingActions, deployments: deps.deployments, locks: deps.locks, freezes, queue, notifier, recurringFreezes: config.recurringFreezes, confirmTtlMs: config.actions.confirmTtlMs,
       ...(opts.promotion ? { promotion: opts.promotion(db.prisma) } : {}),
       ...(opts.changes ? { changes: opts.changes } : {}),
+      scheduler,
+      audit: deps.audit!,
     },
     incidents: { store: incidents, overrides: new PrismaOncallOverrideStore(db.prisma), settings: config.incidents },
-  });
+  };
+  const core: ChatCore = createCore(coreDeps);
   const recovery = () => recoverUnfinished({ ...deps, isQueued: (id) => queue.isQueued(id), graceMs: 0 });
   const processor = opts.wrapProcessor?.(createActionProcessor(deps)) ?? createActionProcessor(deps);
   const startWorker = (): ActionWorker =>
@@ -219,7 +232,7 @@ export async function createActionsStack(opts: ActionsStackOptions) {
     for (;;) {
       const action = await deps.pendingActions.get(id);
       if (action?.status === status) return action;
-      const settled = action && !['pending', 'claimed'].includes(action.status);
+      const settled = action && !['pending', 'scheduled', 'claimed'].includes(action.status);
       if (settled || Date.now() > until) throw new Error(`action ${id} is ${action?.status ?? 'missing'} (${action?.result ?? 'no result'}), expected ${status}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -243,7 +256,7 @@ export async function createActionsStack(opts: ActionsStackOptions) {
   }
 
   return {
-    docker, db, fixture, prefix, yaml, config, clock, notifier, deps, queue, freezes, incidents, core, settings, recovery, processor,
+    docker, db, fixture, prefix, yaml, config, clock, notifier, deps, queue, freezes, incidents, core, coreDeps, scheduler, settings, recovery, processor,
     say, click, waitForAction, createReplicas, containers,
     /** Moves the stack's clock (expiry tests); 0 puts it back. */
     setClockOffset: (ms: number) => void (offsetMs = ms),
@@ -252,6 +265,7 @@ export async function createActionsStack(opts: ActionsStackOptions) {
       await worker?.close();
       worker = undefined;
       await queue.close();
+      await scheduler.close();
       await obliterate(prefix).catch(() => undefined);
       await fixture.cleanup();
       await db.drop();

@@ -21,6 +21,7 @@ import { MemoryOncallOverrideStore } from '../fakes/memory-oncall.js';
 import { MemoryRuntimeRegistry } from '../fakes/memory-runtime.js';
 import {
   MemoryActionQueue,
+  MemoryActionScheduler,
   MemoryDeploymentStore,
   MemoryFreezeStore,
   MemoryLockStore,
@@ -63,6 +64,8 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     outageClicks: new OutageClicks(silentLogger),
     ...(opts.promotion ? { promotion: opts.promotion } : {}),
     ...(opts.changes ? { changes: opts.changes } : {}),
+    scheduler: new MemoryActionScheduler(),
+    audit,
   };
   const incidents = {
     store: opts.incidentStore ?? new MemoryIncidentStore(),
@@ -72,7 +75,7 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
   } satisfies IncidentServices;
   const faqVotes = opts.faqVotes ?? new MemoryFaqVoteStore();
   const faq = opts.faqFile ? { catalog: loadFaqFile(fileURLToPath(opts.faqFile)), votes: faqVotes } : undefined;
-  const core = createCore({
+  const services = {
     catalog: config.catalog,
     limits: config.limits,
     runtimes,
@@ -85,7 +88,8 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     incidents,
     ...(faq ? { faq } : {}),
     ...(opts.cost ? { cost: opts.cost } : {}),
-  });
+  };
+  const core = createCore(services);
   const base = (from: From) => ({
     platform: from.platform ?? 'telegram',
     platformUserId: from.user ?? '1001',
@@ -107,5 +111,5 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
   const advance = (ms: number) => {
     now = new Date(now.getTime() + ms);
   };
-  return { core, runtimes, audit, config, actions, incidents, faqVotes, say, click, setNow, advance, now: () => now };
+  return { core, services, runtimes, audit, config, actions, incidents, faqVotes, say, click, setNow, advance, now: () => now };
 }

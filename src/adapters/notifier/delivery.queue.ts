@@ -176,6 +176,11 @@ export class DeliveryQueue implements Notifier {
     await this.put(chatId, 'send', reply, { key: options?.key });
   }
 
+  /** Notifier.tell: a message to one chat of this platform (a scheduled action's requester). */
+  async tell(chat: { chatId: string }, reply: Reply, options?: PushOptions): Promise<void> {
+    await this.send(chat.chatId, reply, options);
+  }
+
   /**
    * Queues a reply to a command or click: a message of its own (never grouped), tried until the reply's
    * expiry (15 min), and the core told where its buttons were posted (`attach`, `onPosted`). Throws when the

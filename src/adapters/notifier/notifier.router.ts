@@ -39,6 +39,20 @@ export class NotifierRouter implements Notifier {
     }
   }
 
+  /** To one chat of one platform; where that platform's notifier cannot post to a chat, it is logged and dropped. */
+  async tell(chat: { platform: Platform; chatId: string }, reply: Reply, options?: PushOptions): Promise<void> {
+    const target = this.targets[chat.platform];
+    if (!target?.tell) {
+      this.logger.warn({ platform: chat.platform, chatId: chat.chatId }, 'no notifier can post to the chat; message dropped');
+      return;
+    }
+    try {
+      await target.tell(chat, reply, options);
+    } catch (err) {
+      this.logger.error({ err: summary(err), platform: chat.platform, chatId: chat.chatId }, 'message to a chat failed');
+    }
+  }
+
   async announce(project: string, reply: Reply, options?: PushOptions): Promise<void> {
     await this.everywhere((target) => target.announce(project, reply, options), { project }, 'announcement failed');
   }

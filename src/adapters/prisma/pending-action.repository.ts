@@ -8,6 +8,7 @@ import type {
   NewPendingAction,
   PendingAction,
   PendingActionStore,
+  ScheduledQuery,
 } from '../../core/ports/pending-action.port.js';
 import { systemClock, type Clock } from '../../core/ports/clock.port.js';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
@@ -60,6 +61,7 @@ export class PrismaPendingActionStore implements PendingActionStore {
           status: 'pending',
           createdAt: a.createdAt,
           expiresAt: a.expiresAt,
+          runAt: a.runAt ?? null,
         },
       }),
     );
@@ -82,7 +84,7 @@ export class PrismaPendingActionStore implements PendingActionStore {
   async unclaim(id: string, personId: string, claimedAt: Date): Promise<boolean> {
     if (!validId(id)) return false;
     const { count } = await this.prisma.pendingAction.updateMany({
-      where: { id, status: 'claimed', claimedBy: name.parse(personId), claimedAt },
+      where: { id, status: { in: ['claimed', 'scheduled'] }, claimedBy: name.parse(personId), claimedAt },
       data: { status: 'pending', claimedBy: null, claimedAt: null },
     });
     return count === 1;
@@ -91,7 +93,42 @@ export class PrismaPendingActionStore implements PendingActionStore {
   /** `pending` → `cancelled` where not expired; the canceller is recorded in claimedBy/claimedAt. */
   async cancel(id: string, personId: string, now: Date): Promise<PendingAction | null> {
     const by = name.parse(personId);
-    return this.fromPending(id, now, { status: 'cancelled', claimedBy: by, claimedAt: now, finishedAt: now });
+    if (!validId(id)) return null;
+    const rows = await this.prisma.pendingAction.updateManyAndReturn({
+      where: { id, OR: [{ status: 'pending', expiresAt: { gt: now } }, { status: 'scheduled' }] },
+      data: { status: 'cancelled', claimedBy: by, claimedAt: now, finishedAt: now },
+    });
+    return rows[0] ? toAction(rows[0]) : null;
+  }
+
+  /** `pending` → `scheduled` with its run time; the approver is recorded in claimedBy/claimedAt. */
+  async schedule(id: string, personId: string, now: Date, runAt: Date): Promise<PendingAction | null> {
+    const by = name.parse(personId);
+    return this.fromPending(id, now, { status: 'scheduled', claimedBy: by, claimedAt: now, runAt });
+  }
+
+  /** `scheduled` (at exactly `runAt`) → `claimed`, keeping the approver; null for all but the one winner. */
+  async claimScheduled(id: string, runAt: Date, now: Date): Promise<PendingAction | null> {
+    if (!validId(id)) return null;
+    const rows = await this.prisma.pendingAction.updateManyAndReturn({
+      where: { id, status: 'scheduled', runAt },
+      data: { status: 'claimed', claimedAt: now },
+    });
+    return rows[0] ? toAction(rows[0]) : null;
+  }
+
+  async scheduled(): Promise<PendingAction[]> {
+    const rows = await this.prisma.pendingAction.findMany({ where: { status: 'scheduled' }, orderBy: [{ runAt: 'asc' }, { createdAt: 'asc' }] });
+    return rows.map(toAction);
+  }
+
+  async scheduledBetween(q: ScheduledQuery): Promise<PendingAction[]> {
+    const rows = await this.prisma.pendingAction.findMany({
+      where: { runAt: { gte: q.from, lt: q.to }, ...(q.project ? { project: q.project } : {}) },
+      orderBy: [{ runAt: 'asc' }, { createdAt: 'asc' }],
+      take: 500,
+    });
+    return rows.map(toAction);
   }
 
   /**
@@ -109,7 +146,7 @@ export class PrismaPendingActionStore implements PendingActionStore {
   async finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void> {
     const data = { status: finalStatusSchema.parse(status), result: resultText.parse(result), finishedAt: this.clock.now() };
     const { count } = await this.prisma.pendingAction.updateMany({
-      where: { id, status: { in: ['pending', 'claimed'] } },
+      where: { id, status: { in: ['pending', 'scheduled', 'claimed'] } },
       data,
     });
     if (count === 0 && !(await this.exists(id))) throw new PendingActionNotFoundError(id);

@@ -96,10 +96,11 @@ export const newPendingActionSchema = z
     needsApproval: z.boolean(),
     createdAt: z.date(),
     expiresAt: z.date(),
+    runAt: z.date().nullish(),
   })
   .refine((a) => a.expiresAt > a.createdAt, 'expiresAt must be after createdAt');
 
-export const pendingStatusSchema = z.enum(['pending', 'claimed', 'succeeded', 'failed', 'cancelled', 'expired', 'refused']);
+export const pendingStatusSchema = z.enum(['pending', 'scheduled', 'claimed', 'succeeded', 'failed', 'cancelled', 'expired', 'refused']);
 
 export const finalStatusSchema = z.enum(['succeeded', 'failed', 'refused']);
 
@@ -118,6 +119,7 @@ export const pendingActionRowSchema = z.object({
   claimedAt: z.date().nullable(),
   message: messageRefSchema.nullable(),
   result: z.string().nullable(),
+  runAt: z.date().nullable(),
 });
 
 /** Result text shown in chat: short, single paragraph-ish; longer text is cut with an ellipsis. */

@@ -38,6 +38,11 @@ export class ShellNotifier implements Notifier {
     this.print(`[${project}]`, reply);
   }
 
+  /** The shell is one chat: a message to it prints like an announcement. */
+  async tell(_chat: { chatId: string }, reply: Reply): Promise<void> {
+    this.print('[message]', reply);
+  }
+
   async publish(project: string, key: string, reply: Reply): Promise<void> {
     const seen = this.published.has(key);
     this.print(seen ? `[update ${project}]` : `[${project}]`, reply);

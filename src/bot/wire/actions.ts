@@ -5,6 +5,7 @@
  */
 import { startActionWorker, type ActionWorker } from '../../adapters/bullmq/action.worker.js';
 import { BullActionQueue } from '../../adapters/bullmq/bull-action.queue.js';
+import { BullActionScheduler } from '../../adapters/bullmq/bull-action-scheduler.js';
 import { outageClicksKey, RedisOutageClicks } from '../../adapters/redis/outage-clicks.js';
 import type { ActionRunDeps } from '../../core/actions/action-deps.js';
 import { recoverUnfinished } from '../../core/actions/action-recovery.js';
@@ -14,6 +15,7 @@ import { findService } from '../../core/domain/catalog.js';
 import { personName } from '../../core/domain/people.js';
 import type { ActionServices, PromotionServices } from '../../core/services.js';
 import type { ChangeSources } from '../../core/deploys/deploy-changes.js';
+import type { FreezeFeeds } from '../../core/ports/freeze.port.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { RuntimeRegistry } from '../../core/ports/runtime.port.js';
 import { JOB_QUEUE } from '../../core/ports/store-errors.js';
@@ -33,6 +35,8 @@ export interface ActionsOptions {
   changes?: ChangeSources;
   /** What `promote` needs beyond a deploy (see wire/promotion.ts). */
   promotion?: PromotionServices;
+  /** Freeze periods from the projects' iCalendar feeds (see wire/freeze-feeds.ts). */
+  freezeFeeds?: FreezeFeeds;
 }
 
 export function wireActions(
@@ -42,9 +46,10 @@ export function wireActions(
   runtimes: RuntimeRegistry,
   notifier: Notifier,
   options: ActionsOptions = {},
-): Module & { services: ActionServices } {
+): Module & { services: ActionServices; scheduler: BullActionScheduler } {
   const { clock, logger, connection, prefix } = infra;
   const queue = new BullActionQueue({ connection, prefix });
+  const scheduler = new BullActionScheduler({ connection, prefix });
   const run: ActionRunDeps = {
     pendingActions: stores.pendingActions,
     deployments: stores.deployments,
@@ -70,6 +75,7 @@ export function wireActions(
   const closeWorker = () => (closing ??= worker?.close({ withinMs: options.shutdownTimeoutMs ?? 10_000 }) ?? Promise.resolve());
   return {
     name: 'actions',
+    scheduler,
     services: {
       pending: stores.pendingActions,
       deployments: stores.deployments,
@@ -82,6 +88,9 @@ export function wireActions(
       outageClicks,
       ...(options.changes ? { changes: options.changes } : {}),
       ...(options.promotion ? { promotion: options.promotion } : {}),
+      scheduler,
+      audit: stores.audit,
+      ...(options.freezeFeeds ? { freezeFeeds: options.freezeFeeds } : {}),
     },
     async start() {
       const recovered = await recovery();

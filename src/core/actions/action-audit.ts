@@ -8,7 +8,7 @@ export const SYSTEM_USER = 'deckhand';
 
 export type { ActionAuditEvent, ActionAuditIntent } from '../ports/audit.port.js';
 
-const OUTCOME: Record<ActionAuditEvent, AuditOutcome> = { ran: 'ok', failed: 'error', refused: 'refused', expired: 'ok', recovered: 'error' };
+const OUTCOME: Record<ActionAuditEvent, AuditOutcome> = { ran: 'ok', failed: 'error', refused: 'refused', expired: 'ok', recovered: 'error', scheduled: 'ok', cancelled: 'ok' };
 
 /** How an action ended, for the incident timeline; undefined for events where nothing ran. */
 const ENDED: Partial<Record<ActionAuditEvent, 'succeeded' | 'failed'>> = { ran: 'succeeded', failed: 'failed', recovered: 'failed' };

@@ -17,7 +17,7 @@ export const CONFIRM = 'act.confirm';
 export const CANCEL = 'act.cancel';
 
 /** A confirmable intent's answer: a plan to store behind buttons, or a reply refusing to plan. */
-export type PlanResult = { ok: true; plan: ActionPlan; notes?: string[] } | { ok: false; reply: Reply; outcome?: 'refused' };
+export type PlanResult = { ok: true; plan: ActionPlan; notes?: string[]; /** A scheduled action's run time. */ runAt?: Date } | { ok: false; reply: Reply; outcome?: 'refused' };
 
 /** Target image/version for a service given what runs now; a string is a refusal. */
 export type TargetFor = (service: ServiceSpec, current: ContainerInfo) => { image: string; version: string } | string | Promise<{ image: string; version: string } | string>;
@@ -117,15 +117,19 @@ export function describePlan(action: PendingAction, state: ActionState, personNa
   if (details.length > 0) b.text(details.join('\n'));
   const changes = plan.kind === 'restart' ? undefined : changesText(plan.services);
   if (changes) b.text(changes);
+  const runAt = action.runAt ?? null;
   const fields = [
     { label: 'Requested by', value: personName(action.requestedBy) },
-    { label: 'Lock', value: state.lock ? describeLock(state.lock, tz, personName) : 'none' },
-    { label: 'Freeze', value: state.freezes.length ? state.freezes.map((f) => describeFreeze(f, tz)).join('; ') : 'none' },
-    { label: 'Expires', value: formatLocal(action.expiresAt, tz) },
+    ...(runAt ? [{ label: 'Runs at', value: formatLocal(runAt, tz) }] : []),
+    { label: runAt ? 'Lock now' : 'Lock', value: state.lock ? describeLock(state.lock, tz, personName) : 'none' },
+    { label: runAt ? 'Freeze then' : 'Freeze', value: state.freezes.length ? state.freezes.map((f) => describeFreeze(f, tz)).join('; ') : 'none' },
+    { label: runAt ? 'Approve by' : 'Expires', value: formatLocal(action.expiresAt, tz) },
   ];
   if (plan.force) fields.push({ label: 'Force', value: forceValue(state) });
   b.fields(fields);
-  b.context(action.needsApproval ? 'Production: another operator must approve (four-eyes).' : 'Nothing runs until you confirm.');
+  if (runAt && state.freezes.length > 0 && !plan.force) b.text('⚠️ A freeze covers that time: unless it is lifted, this will not run then.');
+  const when = runAt ? ' Lock, freeze and the running version are checked again at the run time.' : '';
+  b.context(`${action.needsApproval ? 'Production: another operator must approve (four-eyes).' : runAt ? 'Nothing is scheduled until you confirm.' : 'Nothing runs until you confirm.'}${when}`);
   b.block({
     type: 'buttons',
     buttons: [

@@ -12,14 +12,16 @@ export interface ActionState {
   freezes: ActiveFreeze[];
 }
 
-export async function actionState(project: string, env: string, deps: CoreServices): Promise<ActionState> {
-  const now = deps.clock.now();
-  const [lock, adhoc] = await Promise.all([deps.actions.locks.get(project, env, now), deps.actions.freezes.active(project, env, now)]);
+/** The state now; with `at`, the lock held now and the freezes covering `at` (a scheduled action's run time). */
+export async function actionState(project: string, env: string, deps: CoreServices, at?: Date): Promise<ActionState> {
+  const now = at ?? deps.clock.now();
+  const [lock, adhoc] = await Promise.all([deps.actions.locks.get(project, env, deps.clock.now()), deps.actions.freezes.active(project, env, now)]);
   const recurring = deps.actions.recurringFreezes
     .filter((w) => w.project === project)
     .map((w) => recurringFreezeAt(w, env, now))
     .filter((f): f is ActiveFreeze => f !== null);
-  const freezes = [...recurring, ...adhoc.map((f) => ({ name: f.reason, reason: f.reason, until: f.until, source: 'adhoc' as const }))];
+  const feed = deps.actions.freezeFeeds?.active(project, env, now) ?? [];
+  const freezes = [...recurring, ...feed, ...adhoc.map((f) => ({ name: f.reason, reason: f.reason, until: f.until, source: 'adhoc' as const }))];
   return { lock, freezes };
 }
 

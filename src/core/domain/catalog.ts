@@ -37,6 +37,8 @@ export interface EnvironmentSpec {
 export interface ProjectSpec {
   name: string;
   description?: string;
+  /** IANA time zone of the project's people (times typed in chat, calendar days); see projectTimeZone. */
+  timezone?: string;
   environments: EnvironmentSpec[];
 }
 

@@ -19,7 +19,7 @@ export interface ActiveFreeze {
   name: string;
   reason: string;
   until: Date;
-  source: 'config' | 'adhoc';
+  source: 'config' | 'adhoc' | 'feed';
   /** Time zone to show `until` in (the window's own, for recurring windows). */
   timezone?: string;
 }

@@ -1,11 +1,10 @@
 import { hasRole } from '../domain/access.js';
-import { findService } from '../domain/catalog.js';
 import { formatLocal } from '../domain/rotation.js';
 import { CANCEL, CONFIRM } from '../actions/action-plan.js';
 import { actionState, blockers, requiredRole } from '../actions/action-state.js';
 import type { CoreServices } from '../services.js';
-import { findContainers, hostProblem } from '../actions/runtime-query.js';
-import { revisionOf, sameRevision, sameUnits } from '../actions/revision.js';
+import { changedSince } from '../actions/drift.js';
+import { scheduleAction, scheduledReply } from '../actions/scheduled-actions.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
 import type { PendingAction, PreflightCheck } from '../ports/pending-action.port.js';
@@ -50,6 +49,8 @@ function nameOf(services: CoreServices, id: string | null): string {
 function settledAnswer(action: PendingAction, services: CoreServices): Reply {
   const when = (d: Date | null) => (d ? formatLocal(d, 'UTC') : '');
   switch (action.status) {
+    case 'scheduled':
+      return replies.warning(`Already approved by ${nameOf(services, action.claimedBy)}; it runs ${when(action.runAt ?? null)}.`, `calendar cancel ${action.id} cancels it.`);
     case 'claimed': {
       // "approved" only where a second person had to approve; a plain confirm was just confirmed.
       const verb = action.needsApproval ? 'approved' : 'confirmed';
@@ -104,6 +105,7 @@ async function confirm(ctx: PipelineContext, action: PendingAction, services: Co
     finish(ctx, 'refused', replies.error('You cannot approve your own request here: another operator must (four-eyes).'), 'self-approval');
     return;
   }
+  if (action.runAt) return scheduleConfirmed(ctx, action, action.runAt, services);
   const blocked = blockers(plan, await actionState(plan.project, plan.env, services), person, (id) => nameOf(services, id), action.id);
   if (blocked.length > 0) {
     finish(ctx, 'refused', replies.error(`Cannot run now: ${blocked.join('; ')}.`, 'The request stays open until it expires.'), blocked.join('; '));
@@ -152,23 +154,27 @@ function forcedPast(checks: readonly PreflightCheck[]): string {
   return warned.length > 0 ? warned.slice(0, 3).join('; ') + (warned.length > 3 ? ` and ${warned.length - 3} more` : '') : 'none were left';
 }
 
-/** Whether what runs now still matches what the requester was shown. */
-async function changedSince(action: PendingAction, services: CoreServices): Promise<string | null> {
-  const specs = action.plan.services.map((p) => findService(services.catalog, action.plan.project, action.plan.env, p.service));
-  if (specs.some((s) => !s)) return 'The configuration changed since the request';
-  // Compared with the revision shown, so asked of the runtime itself, never its cache.
-  const found = await findContainers(specs.map((s) => s!), services, { fresh: true });
-  for (const [i, planned] of action.plan.services.entries()) {
-    const now = found.get(specs[i]!)!;
-    if (!now.ok) return hostProblem(now);
-    const images = new Set(now.containers.map((c) => c.image));
-    // The same units by name (what the runner changes), running the same revision when the plan pinned one
-    // (plans stored before revisions were pinned have none).
-    const same = sameUnits(now.containers, planned.units) && (!planned.revision || sameRevision(revisionOf(now.containers), planned.revision));
-    if (!same || images.size !== 1 || !images.has(planned.currentImage)) {
-      const nowVersion = now.containers[0]?.version ?? 'nothing';
-      return `${planned.service} changed since the request (now ${nowVersion}, was ${planned.currentVersion})`;
+/**
+ * Confirm/Approve of a scheduled action: approval is collected now; lock and freeze are judged at its run
+ * time (a lock now says nothing about tonight), the running version now and again then.
+ */
+async function scheduleConfirmed(ctx: PipelineContext, action: PendingAction, runAt: Date, services: CoreServices): Promise<void> {
+  const person = ctx.person!;
+  const drift = await changedSince(action, services);
+  if (drift) {
+    if (!(await services.actions.pending.refuse(action.id, drift))) {
+      const fresh = (await services.actions.pending.get(action.id)) ?? action;
+      finish(ctx, 'refused', settledAnswer(fresh, services), `already ${fresh.status}`);
+      return;
     }
+    finish(ctx, 'refused', replies.error(`${drift}; nothing was scheduled.`, 'Run the command again to see the current state.'), 'state changed');
+    return;
   }
-  return null;
+  const result = await scheduleAction(services, action, person, runAt);
+  if (!result.ok) {
+    const fresh = result.settled ? ((await services.actions.pending.get(action.id)) ?? action) : null;
+    finish(ctx, 'refused', fresh ? settledAnswer(fresh, services) : replies.error(result.reason), fresh ? `already ${fresh.status}` : result.reason);
+    return;
+  }
+  finish(ctx, 'ok', scheduledReply(result.action, person, services), `scheduled for ${runAt.toISOString()}`);
 }

@@ -1,4 +1,5 @@
 import { personName } from '../domain/people.js';
+import { projectTimeZone } from '../domain/time-zone.js';
 import { replies } from '../messages/reply-builder.js';
 import { describePlan } from '../actions/action-plan.js';
 import { actionState, blockers } from '../actions/action-state.js';
@@ -20,10 +21,11 @@ export function confirmMiddleware(services: IntentServices): Middleware {
       finish(ctx, planned.outcome ?? 'invalid', planned.reply, planned.reply.text.slice(0, 200));
       return;
     }
-    const { plan } = planned;
-    const state = await actionState(plan.project, plan.env, services);
+    const { plan, runAt } = planned;
+    // A scheduled action is judged on the freezes at its run time (and again then); a lock now does not block it.
+    const state = await actionState(plan.project, plan.env, services, runAt);
     const nameOf = (id: string) => personName(services.catalog.people, id);
-    const blocked = blockers(plan, state, person, nameOf);
+    const blocked = runAt ? [] : blockers(plan, state, person, nameOf);
     if (blocked.length > 0) {
       const hint = plan.force ? undefined : 'An admin may override a lock or freeze with --force.';
       finish(ctx, 'refused', replies.error(`Cannot ${plan.kind} now: ${blocked.join('; ')}.`, hint), blocked.join('; '));
@@ -39,8 +41,9 @@ export function confirmMiddleware(services: IntentServices): Middleware {
       needsApproval: env?.requireApproval ?? true,
       createdAt: now,
       expiresAt: new Date(now.getTime() + services.actions.confirmTtlMs),
+      ...(runAt ? { runAt } : {}),
     });
-    const tz = services.catalog.rotations.find((r) => r.project === plan.project)?.timezone ?? 'UTC';
+    const tz = projectTimeZone(services.catalog, plan.project);
     finish(ctx, 'ok', describePlan(action, state, nameOf, tz), `requested ${action.id}`);
   };
 }

@@ -10,7 +10,7 @@ export type AuditOutcome = 'ok' | 'refused' | 'invalid' | 'not_found' | 'error';
 export type AuditSource = 'webhook' | 'schedule';
 
 /** What happened to a confirmed action (restart, deploy, rollback) in its life after the click. */
-export type ActionAuditEvent = 'ran' | 'failed' | 'refused' | 'expired' | 'recovered';
+export type ActionAuditEvent = 'ran' | 'failed' | 'refused' | 'expired' | 'recovered' | 'scheduled' | 'cancelled';
 
 /** The intent of an action's lifecycle entry, e.g. `deploy.ran`, `restart.recovered`. */
 export type ActionAuditIntent = `${ActionKind}.${ActionAuditEvent}`;

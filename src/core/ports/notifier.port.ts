@@ -1,3 +1,4 @@
+import type { Platform } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 import type { MessageRef } from './pending-action.port.js';
 
@@ -25,4 +26,9 @@ export interface Notifier {
    * was posted is remembered durably (PostedMessageStore), so edits continue after a restart.
    */
   publish(project: string, key: string, reply: Reply, options?: PushOptions): Promise<void>;
+  /**
+   * Posts a new message to one chat (a scheduled action's requester is told there why it did not run).
+   * Optional: where a notifier cannot, callers fall back to `announce`.
+   */
+  tell?(chat: { platform: Platform; chatId: string }, reply: Reply, options?: PushOptions): Promise<void>;
 }

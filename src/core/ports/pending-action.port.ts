@@ -7,7 +7,11 @@ import type { CommitRelation, CommitSummary } from './code-history.port.js';
 
 export type ActionKind = 'restart' | 'deploy' | 'rollback';
 
-export type PendingStatus = 'pending' | 'claimed' | 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'refused';
+/**
+ * `scheduled`: approved, waiting for its run time (`runAt`); at that time it is checked again and becomes
+ * `claimed` (then runs like any confirmed action) or `refused`.
+ */
+export type PendingStatus = 'pending' | 'scheduled' | 'claimed' | 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'refused';
 
 /** What the action will do, frozen at request time and re-checked at click time. */
 export interface ActionPlan {
@@ -128,6 +132,8 @@ export interface PendingAction {
   message: MessageRef | null;
   /** Outcome text once finished (short, chat-safe). */
   result: string | null;
+  /** A scheduled action's run time; absent (or null) for an action that runs when confirmed. */
+  runAt?: Date | null;
 }
 
 export interface NewPendingAction {
@@ -138,6 +144,15 @@ export interface NewPendingAction {
   needsApproval: boolean;
   createdAt: Date;
   expiresAt: Date;
+  /** Set for a scheduled action (`deploy … at 22:00`): approved now, run at this time. */
+  runAt?: Date | null;
+}
+
+/** Which scheduled actions a calendar shows: run time in [from, to), of one project or all. */
+export interface ScheduledQuery {
+  from: Date;
+  to: Date;
+  project?: string;
 }
 
 export interface PendingActionStore {
@@ -150,19 +165,37 @@ export interface PendingActionStore {
    */
   claim(id: string, personId: string, now: Date): Promise<PendingAction | null>;
   /**
-   * Undoes a claim whose job could not be queued: conditional `claimed` → `pending`, only while it is still the
-   * claim `personId` made at `claimedAt` (claimedBy/claimedAt cleared). False when anything else happened to it.
+   * Undoes a claim (or a schedule) whose job could not be queued: conditional `claimed`/`scheduled` → `pending`,
+   * only while it is still the claim `personId` made at `claimedAt` (claimedBy/claimedAt cleared). False when
+   * anything else happened to it.
    */
   unclaim(id: string, personId: string, claimedAt: Date): Promise<boolean>;
-  /** Conditional `pending` → `cancelled`; null when it was no longer pending. */
+  /**
+   * Conditional `pending` → `cancelled` where not expired, or `scheduled` → `cancelled` (a scheduled action
+   * never expires); null when it was neither.
+   */
   cancel(id: string, personId: string, now: Date): Promise<PendingAction | null>;
+  /**
+   * Approves an action to run later: one conditional update from `pending` (not expired at `now`) to
+   * `scheduled` with `runAt`; the approver is recorded in claimedBy/claimedAt. Null for everyone but the winner.
+   */
+  schedule(id: string, personId: string, now: Date, runAt: Date): Promise<PendingAction | null>;
+  /**
+   * At its run time: one conditional update from `scheduled` (with exactly this `runAt`) to `claimed`
+   * (claimedAt = `now`, claimedBy kept: the approver). Null when it was cancelled, moved or taken already.
+   */
+  claimScheduled(id: string, runAt: Date, now: Date): Promise<PendingAction | null>;
+  /** Every action still `scheduled`, soonest first (start-up puts back their jobs). */
+  scheduled(): Promise<PendingAction[]>;
+  /** Actions with a run time in [from, to) whatever their status, soonest first (the calendar). */
+  scheduledBetween(q: ScheduledQuery): Promise<PendingAction[]>;
   /**
    * Conditional `pending` → `refused` with the reason (a click found the state changed): false when the
    * action was no longer pending (someone claimed or cancelled it meanwhile), so a running action is never
    * marked refused.
    */
   refuse(id: string, result: string): Promise<boolean>;
-  /** Sets a final status (`succeeded`, `failed`, `refused`) and the result text. */
+  /** Sets a final status (`succeeded`, `failed`, `refused`) and the result text (from pending, scheduled or claimed). */
   finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void>;
   /** Marks every pending action past its expiry as `expired` and returns them (for audit and message edits). */
   expireDue(now: Date): Promise<PendingAction[]>;

@@ -40,6 +40,7 @@ describe('PrismaPendingActionStore: create and read', () => {
       claimedAt: null,
       message: null,
       result: null,
+      runAt: null,
     });
     expect(await store.get(created.id)).toEqual(created);
   });
