@@ -11,6 +11,8 @@ import type { CoreServices } from '../services.js';
 import { defineIntent } from './intent.js';
 import { resolveProject, type ProjectTarget } from '../actions/targets.js';
 import { doraIncidents } from '../reports/dora-incidents.js';
+import { weeklyDeploys, weeklyDeploysChart, weeklyFrom } from '../domain/dora-weekly.js';
+import type { ChartSpec } from '../messages/reply.js';
 
 const USAGE = 'dora [project] [window]';
 const DEFAULT_DAYS = 30;
@@ -34,13 +36,13 @@ const pct = (rate: number) => `${(Math.round(rate * 1000) / 10).toString()}%`;
 const rate = (n: number) => (Math.round(n * 100) / 100).toString();
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
-export function doraReply(project: string, envs: string[], r: DoraReport): Reply {
+export function doraReply(project: string, envs: string[], r: DoraReport, chart?: ChartSpec): Reply {
   const lead = r.leadTime
     ? `median ${formatDuration(r.leadTime.medianMs)} (${r.leadTime.samples} of ${plural(r.deploys, 'deploy')} with a known commit time)`
     : 'n/a (no commit times known)';
   const cfr = r.changeFailure ? `${pct(r.changeFailure.rate)} (${r.changeFailure.failed} of ${plural(r.changeFailure.total, 'deploy')})` : 'n/a (no finished deploys)';
   const restore = r.timeToRestore ? `${describeRestore(r.timeToRestore)} (${plural(r.timeToRestore.samples, 'incident')})` : 'n/a (no resolved incidents)';
-  return new ReplyBuilder()
+  const builder = new ReplyBuilder()
     .header(`DORA metrics of ${project}, last ${r.days} days`)
     .fields([
       { label: 'Deployment frequency', value: `${plural(r.deploys, 'deploy')} (${rate(r.perDay)}/day, ${rate(r.perWeek)}/week)` },
@@ -49,8 +51,9 @@ export function doraReply(project: string, envs: string[], r: DoraReport): Reply
       { label: 'Time to restore', value: restore },
       { label: 'Incidents still open', value: String(r.openIncidents) },
     ])
-    .context(`Environments: ${envs.join(', ')} · ${day(r.from)} to ${day(r.to)} (UTC)`)
-    .build();
+    .context(`Environments: ${envs.join(', ')} · ${day(r.from)} to ${day(r.to)} (UTC)`);
+  if (chart) builder.chart(chart);
+  return builder.build();
 }
 
 export const doraIntent = defineIntent({
@@ -75,11 +78,17 @@ export const doraIntent = defineIntent({
     const envs = doraEnvs(target.envs.filter((e) => ctx.can({ role: 'viewer', project: e.project, env: e.name })));
     const store = ctx.services.actions.deployments;
     const now = ctx.services.clock.now();
-    const [perEnv, incidents] = await Promise.all([
+    const envNames = envs.map((e) => e.name);
+    const [perEnv, incidents, weekly] = await Promise.all([
       Promise.all(envs.map((e) => store.recent({ project: e.project, env: e.name, limit: MAX_RECORDS }))),
-      doraIncidents(ctx.services, target.project.name, envs.map((e) => e.name), days, now),
+      doraIncidents(ctx.services, target.project.name, envNames, days, now),
+      // The chart always covers the last 8 weeks, whatever the metrics' window.
+      envs.length === 0
+        ? Promise.resolve([])
+        : store.finishedBetween({ project: target.project.name, envs: envNames, kinds: ['deploy'], from: weeklyFrom(now), to: now, limit: MAX_RECORDS }),
     ]);
     const report = computeDora(perEnv.flat(), incidents, { days }, now);
-    return doraReply(target.project.name, envs.map((e) => e.name), report);
+    const chart = envs.length === 0 ? undefined : weeklyDeploysChart(target.project.name, weeklyDeploys(weekly, now, { truncated: weekly.length >= MAX_RECORDS }));
+    return doraReply(target.project.name, envNames, report, chart);
   },
 });

@@ -132,3 +132,51 @@ describe('dora intent', () => {
     expect((await h.say('dora billing', '1001')).tone).toBe('error');
   });
 });
+
+describe('dora chart: deploys per week', () => {
+  it('charts the last 8 calendar weeks (Monday, UTC) of the production deploys, whatever the window', async () => {
+    const h = doraHarness();
+    // NOW is Monday 2026-11-23 12:00Z: the current week began at 00:00 that day, the oldest on 2026-10-05.
+    await record(h, { finished: '2026-11-23T08:00:00Z' });
+    await record(h, { finished: '2026-11-22T23:59:00Z' }); // Sunday: the week before
+    await record(h, { finished: '2026-11-18T12:00:00Z', status: 'rolled_back' });
+    await record(h, { finished: '2026-11-17T12:00:00Z', status: 'failed' });
+    await record(h, { finished: '2026-10-05T00:00:00Z' }); // the oldest week's first instant
+    await record(h, { finished: '2026-10-04T23:59:00Z' }); // before the chart
+    await record(h, { finished: '2026-11-20T12:00:00Z', env: 'staging' }); // not production
+    await record(h, { finished: '2026-11-20T12:00:00Z', kind: 'restart' }); // not a deploy
+
+    const reply = await h.say('dora shop 7d');
+
+    expect(reply.chart).toEqual({
+      kind: 'bar',
+      title: 'Deploys per week, shop',
+      labels: ['10-05', '10-12', '10-19', '10-26', '11-02', '11-09', '11-16', '11-23'],
+      series: [
+        { name: 'succeeded', values: [1, 0, 0, 0, 0, 0, 1, 1] },
+        { name: 'failed or rolled back', values: [0, 0, 0, 0, 0, 0, 2, 0] },
+      ],
+      unit: 'deploys',
+    });
+  });
+
+  it('leaves weeks the records read may not cover as gaps, not as too few deploys', async () => {
+    const { weeklyDeploys } = await import('../../../src/core/domain/dora-weekly.js');
+    const h = doraHarness();
+    const a = await record(h, { finished: '2026-11-10T12:00:00Z' });
+    const b = await record(h, { finished: '2026-11-20T12:00:00Z' });
+    const rows = await h.actions.deployments.finishedBetween({ project: 'shop', from: new Date('2026-10-01T00:00:00Z'), to: new Date(NOW), limit: 10 });
+    expect(rows.map((r) => r.id)).toEqual([b.id, a.id]);
+    const cut = weeklyDeploys(rows, new Date(NOW), { truncated: true });
+    expect(cut.succeeded).toEqual([null, null, null, null, null, null, 1, 0]);
+    expect(weeklyDeploys(rows, new Date(NOW)).succeeded).toEqual([0, 0, 0, 0, 0, 1, 1, 0]);
+  });
+
+  it('charts only the environments the person may see', async () => {
+    const h = doraHarness();
+    await record(h, { finished: '2026-11-20T12:00:00Z' }); // prod: carol may not see it
+    await record(h, { finished: '2026-11-21T12:00:00Z', env: 'staging' });
+    const reply = await h.say('dora shop', '1003');
+    expect(reply.chart?.series[0]?.values).toEqual([0, 0, 0, 0, 0, 0, 1, 0]);
+  });
+});
