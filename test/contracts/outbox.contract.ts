@@ -187,5 +187,13 @@ export function outboxContract(make: () => Promise<OutboxStore>): void {
       const [row] = await store.waiting('telegram', '-1001', 1);
       expect(row!.payload).toEqual(payload);
     });
+
+    it('keeps a reply’s chart as its spec (drawn at send time), gaps included', async () => {
+      const chart = { kind: 'bar' as const, title: 'Deploys per week, shop', labels: ['11-16', '11-23'], series: [{ name: 'succeeded', values: [3, null] }], unit: 'deploys' };
+      const payload = { reply: { tone: 'info' as const, text: 'DORA', blocks: [], chart }, standalone: true };
+      await store.put(entry({ payload }));
+      const [row] = await store.take((await store.waiting('telegram', '-1001', 1)).map((r) => r.seq));
+      expect(row!.payload).toEqual(payload);
+    });
   });
 }

@@ -28,10 +28,21 @@ export interface PlanLimits {
 }
 
 const hasButtons = (reply: Reply) => reply.blocks.some((b) => b.type === 'buttons');
+/** A group is text only: a chart or a file would be lost in it. */
+const carriesFile = (reply: Reply) => reply.chart !== undefined || reply.attachment !== undefined;
 
-/** A row that may be grouped with others: an announcement, never a reply (`standalone`) or one whose buttons must stay. */
+/**
+ * A row that may be grouped with others: an announcement, never a reply (`standalone`), one whose buttons
+ * must stay, or one with a chart or file.
+ */
 function groupable(row: OutboxEntry, crowded: boolean): boolean {
-  return row.kind === 'send' && !row.payload.standalone && row.payload.attach === undefined && (crowded || !hasButtons(row.payload.reply));
+  return (
+    row.kind === 'send' &&
+    !row.payload.standalone &&
+    row.payload.attach === undefined &&
+    !carriesFile(row.payload.reply) &&
+    (crowded || !hasButtons(row.payload.reply))
+  );
 }
 
 /**

@@ -48,7 +48,7 @@ export class TelegramDeliveryTarget implements DeliveryTarget {
     const messageId = Number(parsed.messageId);
     const messages = renderTelegram(reply, this.opts.render);
     try {
-      const buttons = await editWithMessages(this.opts.api, chat, messageId, messages);
+      const buttons = await editWithMessages(this.opts.api, chat, messageId, messages, this.logger);
       return buttons === undefined ? {} : { buttons: String(buttons) };
     } catch (err) {
       if (!isUneditable(err)) throw err;
@@ -65,16 +65,16 @@ export class TelegramDeliveryTarget implements DeliveryTarget {
     return this.post(Number(chatId.parse(chat)), renderTelegram(reply, this.opts.render));
   }
 
-  /** Sends the messages in order; the first one's id, unless it is a bare document (nothing to edit later). */
+  /** Sends the messages in order; the first one's id, unless it is a bare document or a photo (no text to edit later). */
   private async post(chat: number, messages: TelegramMessage[]): Promise<Sent> {
     const [first, ...rest] = messages;
     if (!first || first.text === '') {
-      const buttons = await sendMessages(this.opts.api, chat, messages);
+      const buttons = await sendMessages(this.opts.api, chat, messages, this.logger);
       return buttons === undefined ? {} : { buttons: String(buttons) };
     }
     const options = first.reply_markup ? { ...TEXT_OPTIONS, reply_markup: first.reply_markup } : { ...TEXT_OPTIONS };
     const sent = await this.opts.api.sendMessage(chat, first.text, options);
-    const later = await sendMessages(this.opts.api, chat, first.document ? [{ text: '', document: first.document }, ...rest] : rest);
+    const later = await sendMessages(this.opts.api, chat, first.document ? [{ text: '', document: first.document }, ...rest] : rest, this.logger);
     const buttons = later ?? (first.reply_markup ? sent.message_id : undefined);
     return { first: String(sent.message_id), ...(buttons === undefined ? {} : { buttons: String(buttons) }) };
   }

@@ -21,11 +21,11 @@ export const TELEGRAM_LIMITS: RateLimits = {
   global: { limit: 30, windowMs: 1000 },
 };
 
-/** True when the reply renders as exactly one Telegram message (≤ 4096 characters, no overflow file). */
+/** True when the reply renders as exactly one Telegram message (≤ 4096 characters, no overflow file, no photo). */
 export function telegramFits(render?: RenderOptions): (reply: Reply) => boolean {
   return (reply) => {
     const messages = renderTelegram(reply, render);
-    return messages.length === 1 && messages[0]?.document === undefined;
+    return messages.length === 1 && messages[0]?.document === undefined && messages[0]?.photo === undefined;
   };
 }
 

@@ -68,7 +68,7 @@ async function handleCommand(deps: HandlerDeps, ctx: Context): Promise<void> {
     render: (reply) => renderTelegram(reply, deps.render),
     post: async (messages, reply) =>
       (await queued(deps, () => deps.outbox?.reply(String(chat), reply, { key, attach: pendingIdsOf(reply) }))) ??
-      keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply),
+      keyboardAt(chat, await sendMessages(ctx.api, chat, messages, deps.logger), reply),
   });
 }
 
@@ -103,12 +103,12 @@ async function handleCallback(deps: HandlerDeps, ctx: Context): Promise<void> {
     post: async (messages, reply) => {
       const inOutbox = await queued(deps, () => deps.outbox?.reply(String(chat), reply, { key, attach: pendingIdsOf(reply) }));
       await answerClick(deps, ctx);
-      return inOutbox ?? keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply);
+      return inOutbox ?? keyboardAt(chat, await sendMessages(ctx.api, chat, messages, deps.logger), reply);
     },
     replace: async (messages, reply) => {
       const inOutbox = await queued(deps, () => deps.outbox?.replyInPlace(clicked, reply, { key, attach: pendingIdsOf(reply) }));
       await answerClick(deps, ctx);
-      return inOutbox ?? keyboardAt(chat, await editWithMessages(ctx.api, chat, message.message_id, messages), reply);
+      return inOutbox ?? keyboardAt(chat, await editWithMessages(ctx.api, chat, message.message_id, messages, deps.logger), reply);
     },
   });
 }

@@ -1,6 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { formatDefinitions, formatTable } from '../../core/messages/reply-builder.js';
-import type { Block, Button, MentionPerson, Reply } from '../../core/messages/reply.js';
+import type { Block, Button, ChartSpec, MentionPerson, Reply } from '../../core/messages/reply.js';
 import { encodeCallbackData } from './telegram.callback-data.js';
 import { escapeHtml, escapedLines } from './telegram.html.js';
 import { type HtmlBlock, packMessages } from './telegram.splitter.js';
@@ -8,6 +8,8 @@ import { TELEGRAM } from './telegram.platform.js';
 
 /** Telegram's limit for a message text. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
+/** Telegram's limit for a photo's caption, counted after the HTML is parsed (what the reader sees). */
+export const TELEGRAM_CAPTION_LIMIT = 1024;
 
 /** A file to send with sendDocument; `caption` is already HTML. */
 export interface TelegramDocument {
@@ -17,13 +19,24 @@ export interface TelegramDocument {
 }
 
 /**
- * One outbound message in HTML parse mode. `text` may be empty only when `document` is set (the
- * message is then the document alone); a document is sent after its text.
+ * A chart to send with sendPhoto, drawn at send time (the outbox keeps the spec, not the PNG); `caption`
+ * is already HTML and is the whole reply when it fits a caption.
+ */
+export interface TelegramPhoto {
+  chart: ChartSpec;
+  caption?: string;
+}
+
+/**
+ * One outbound message in HTML parse mode. `text` may be empty only when `document` or `photo` is set (the
+ * message is then the photo, with the reply as its caption, or the document alone); a document is sent after
+ * its text (or photo).
  */
 export interface TelegramMessage {
   text: string;
   reply_markup?: InlineKeyboardMarkup;
   document?: TelegramDocument;
+  photo?: TelegramPhoto;
 }
 
 export interface RenderOptions {
@@ -60,7 +73,27 @@ export function renderTelegram(reply: Reply, options: RenderOptions = {}): Teleg
     if (last && !last.document) last.document = document;
     else messages.push({ text: '', document });
   }
-  return messages;
+  return reply.chart ? withChart(messages, reply.chart) : messages;
+}
+
+/**
+ * The chart as a photo: with the reply as its caption when the reply is one message without buttons whose
+ * text fits a caption, else as a photo of its own after the reply's messages. A message with buttons stays
+ * a text message, so progress can edit its text later.
+ */
+function withChart(messages: TelegramMessage[], chart: ChartSpec): TelegramMessage[] {
+  const [only] = messages;
+  if (messages.length === 1 && only && !only.reply_markup && only.text !== '' && captionLength(only.text) <= TELEGRAM_CAPTION_LIMIT) {
+    const photo: TelegramMessage = { text: '', photo: { chart, caption: only.text } };
+    if (only.document) photo.document = only.document;
+    return [photo];
+  }
+  return [...messages, { text: '', photo: { chart } }];
+}
+
+/** Characters of a caption as Telegram counts them: after parsing, so tags are free and an entity is one. */
+export function captionLength(html: string): number {
+  return html.replace(/<[^>]*>/g, '').replace(/&(?:amp|lt|gt|quot|#\d+);/g, '_').length;
 }
 
 function renderBlock(block: Block, limit: number): HtmlBlock | undefined {

@@ -33,6 +33,21 @@ function drainAll(rows: OutboxEntry[], maxQueued = 1000) {
 }
 
 describe('planNext: what a chat lane sends next', () => {
+  it('never groups an announcement with a chart or a file: a group is text only and would lose it', () => {
+    const chart = { kind: 'bar' as const, title: 'Cost per week', labels: ['11-23'], series: [{ name: 'shop', values: [12] }] };
+    const withChart = new ReplyBuilder().text('weekly cost').chart(chart).build();
+    const withFile = new ReplyBuilder().text('logs').attach({ filename: 'a.log', content: 'a' }).build();
+    const sent = drainAll([row(note(1)), row(withChart), row(note(2)), row(withFile), row(note(3))]);
+    expect(sent.map((d) => (d.kind === 'send' ? d.parts.map((p) => p.text.slice(0, 11)) : []))).toEqual([
+      [`note 1 ${'x'.repeat(4)}`],
+      ['weekly cost'],
+      [`note 2 ${'x'.repeat(4)}`],
+      ['logs'],
+      [`note 3 ${'x'.repeat(4)}`],
+    ]);
+    expect(sent[1]!.kind === 'send' && sent[1]!.parts[0]!.chart).toEqual(chart);
+  });
+
   it('groups waiting announcements into messages that each fit in 4096 characters, losing none', () => {
     const rows = Array.from({ length: 60 }, (_, n) => row(note(n)));
     const sent = drainAll(rows).map((d) => {

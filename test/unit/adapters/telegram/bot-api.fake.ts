@@ -24,8 +24,15 @@ export const BOT_INFO: UserFromGetMe = {
 
 export interface ApiCall {
   method: string;
-  /** JSON body, or for multipart the form fields (files as { filename, content }). */
+  /** JSON body, or for multipart the form fields (files as { filename, content, bytes }). */
   body: Record<string, unknown>;
+}
+
+/** A file part of a multipart call: its name, its content as UTF-8 text, and its exact bytes (a photo; not enumerable). */
+export interface UploadedFile {
+  filename: string;
+  content: string;
+  bytes: Buffer;
 }
 
 type Responder = (call: ApiCall) => Response | undefined;
@@ -58,7 +65,18 @@ async function readBody(request: Request): Promise<Record<string, unknown>> {
   if (type.includes('application/json')) return (await request.json()) as Record<string, unknown>;
   const boundary = /boundary=(\S+)/.exec(type)?.[1];
   if (!boundary) return {};
-  return parseMultipart(await request.text(), boundary);
+  const raw = Buffer.from(await request.arrayBuffer());
+  const text = parseMultipart(raw.toString('utf8'), boundary);
+  // latin1 maps each byte to one character, so the same split gives each file's exact bytes back.
+  const binary = parseMultipart(raw.toString('latin1'), boundary);
+  for (const [name, value] of Object.entries(text)) {
+    const file = binary[name];
+    if (typeof value === 'object' && value !== null && typeof file === 'object' && file !== null) {
+      // Not enumerable: tests comparing a file part as { filename, content } stay as they are.
+      Object.defineProperty(value, 'bytes', { value: Buffer.from((file as { content: string }).content, 'latin1'), enumerable: false });
+    }
+  }
+  return text;
 }
 
 /**
@@ -81,7 +99,7 @@ function parseMultipart(raw: string, boundary: string): Record<string, unknown> 
 }
 
 function defaultResult(call: ApiCall, messageId: number): unknown {
-  if (call.method === 'sendMessage' || call.method === 'sendDocument' || call.method === 'editMessageText') {
+  if (call.method === 'sendMessage' || call.method === 'sendDocument' || call.method === 'sendPhoto' || call.method === 'editMessageText') {
     return { message_id: messageId, date: 1_700_000_000, chat: { id: Number(call.body.chat_id), type: 'private' }, text: '' };
   }
   return true;
