@@ -2,11 +2,42 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { webApi } from '@slack/bolt';
 import { failureSummary, type FailureSummary } from '../notifier/delivery.errors.js';
+import { renderChart } from '../charts/chart.renderer.js';
 import { renderSlack, renderSlackFile } from './slack.renderer.js';
 import type { ReplyTarget } from './slack-reply.target.js';
 
-/** A public reply's attachment, uploaded as a file to the reply's channel (and thread). */
+/** Where a file goes: a channel, and the thread in it when there is one. */
+export interface FileDestination {
+  channel: string;
+  threadTs?: string;
+}
+
+/** A public reply's attachment and chart, uploaded as files to the reply's channel (and thread). */
 export async function uploadFile(client: webApi.WebClient, target: ReplyTarget, reply: Reply, logger: Logger): Promise<void> {
+  await uploadAttachment(client, target, reply, logger);
+  if (reply.chart && !(await uploadChart(client, target.files, reply.chart, logger))) {
+    await target.whisper(renderSlack({ tone: 'warning', text: 'Could not attach the chart.', blocks: [] }));
+  }
+}
+
+/**
+ * Draws the chart (here, at send time: an outbox row keeps the spec, not the PNG) and uploads it as a PNG
+ * with files.uploadV2. False when it could not be drawn or uploaded (logged); the reply's text is out already.
+ */
+export async function uploadChart(client: webApi.WebClient, to: FileDestination, chart: unknown, logger: Logger): Promise<boolean> {
+  try {
+    const { png, filename, altText } = await renderChart(chart);
+    const title = filename.replace(/\.png$/, '');
+    const upload = { channel_id: to.channel, filename, title, alt_text: altText, file: png };
+    await client.files.uploadV2(to.threadTs ? { ...upload, thread_ts: to.threadTs } : upload);
+    return true;
+  } catch (err) {
+    logger.warn({ err: errorSummary(err) }, 'slack chart upload failed');
+    return false;
+  }
+}
+
+async function uploadAttachment(client: webApi.WebClient, target: ReplyTarget, reply: Reply, logger: Logger): Promise<void> {
   const file = renderSlackFile(reply);
   if (!file) return;
   try {

@@ -7,6 +7,7 @@ import type { SlackMessage } from './slack-block.types.js';
 import type { DeliveryTarget, Sent } from '../notifier/delivery.queue.js';
 import { hasButtons } from './slack-reply.target.js';
 import { renderSlack } from './slack.renderer.js';
+import { uploadChart } from './slack-reply.delivery.js';
 
 export interface SlackDeliveryTargetOptions {
   /**
@@ -67,7 +68,10 @@ export class SlackDeliveryTarget implements DeliveryTarget {
    */
   async send(channel: string, reply: Reply): Promise<Sent> {
     if (!channelId.safeParse(channel).success) throw new Error(`malformed Slack channel id ${channel}`);
-    return this.post(channel, renderSlack(reply));
+    const sent = await this.post(channel, renderSlack(reply));
+    // The chart follows the text in the channel; a failed upload is logged, not retried (the text is out).
+    if (reply.chart) await uploadChart(this.opts.client, { channel }, reply.chart, this.logger);
+    return sent;
   }
 
   private async post(channel: string, messages: SlackMessage[]): Promise<Sent> {

@@ -31,7 +31,8 @@ export class SlackApiRecorder {
         // WebClient posts the file as multipart form data, field "body".
         const file = (await request.formData()).get('body');
         const content = typeof file === 'string' ? file : await file?.text();
-        this.calls.push({ url: request.url, at: Date.now(), body: { content } });
+        const bytes = typeof file === 'string' ? Buffer.from(file) : file ? Buffer.from(await file.arrayBuffer()) : undefined;
+        this.calls.push({ url: request.url, at: Date.now(), body: { content, bytes } });
         return HttpResponse.text('OK - 14');
       }),
       http.post('https://hooks.slack.com/*', async ({ request }) => {
