@@ -9,6 +9,7 @@ import type { Attachment, Button, Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import { type Logger, silentLogger } from '../../core/ports/logger.port.js';
 import { dispatchInbound, type PostedMessage } from '../inbound-dispatch.js';
+import { saveChart } from './shell.chart.js';
 import { pendingIdsOf } from '../notifier/message-attach.js';
 import { SHELL, shellPlatform } from './shell.platform.js';
 import { renderAttachmentNotice, renderInvalidChoice, renderShellReply, type RenderedShellReply } from './shell.renderer.js';
@@ -23,7 +24,7 @@ export interface ShellOptions {
   prompt?: string;
   /** Overrides TTY detection on `output` (prompt and colour only on a TTY). */
   tty?: boolean;
-  /** Folder for attachment files; default the OS temp dir. */
+  /** Folder for attachment and chart files; default the OS temp dir. */
   attachmentDir?: string;
   logger?: Logger;
 }
@@ -120,6 +121,7 @@ class ShellSession {
       const path = await saveAttachment(reply.attachment, this.settings.attachmentDir);
       text += `\n\n${renderAttachmentNotice(path, reply.attachment.content, reply.attachment.title)}`;
     }
+    if (reply.chart) text += `\n\n${await saveChart(reply.chart, this.settings.attachmentDir, this.opts.logger ?? silentLogger)}`;
     this.write(text);
     if (rendered.buttons.length === 0) return [];
     // Job progress reports on the reply that holds the buttons ("[update] …").

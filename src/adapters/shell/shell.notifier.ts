@@ -4,12 +4,16 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
 import { renderShellReply } from './shell.renderer.js';
+import { saveChart } from './shell.chart.js';
+import { silentLogger } from '../../core/ports/logger.port.js';
 
 export interface ShellNotifierOptions {
   /** The REPL's output (usually process.stdout). */
   output: Writable;
   /** ANSI colour (on a TTY). */
   color?: boolean;
+  /** Folder for chart files; default the OS temp dir. */
+  attachmentDir?: string;
 }
 
 const refSchema = z.object({ platform: z.literal('shell'), chatId: z.string().min(1), messageId: z.string().min(1) });
@@ -31,11 +35,11 @@ export class ShellNotifier implements Notifier {
 
   async edit(ref: MessageRef, reply: Reply): Promise<void> {
     refSchema.parse(ref);
-    this.print('[update]', reply);
+    await this.print('[update]', reply);
   }
 
   async announce(project: string, reply: Reply): Promise<void> {
-    this.print(`[${project}]`, reply);
+    await this.print(`[${project}]`, reply);
   }
 
   /** The shell is one chat: a message to it prints like an announcement. */
@@ -45,15 +49,16 @@ export class ShellNotifier implements Notifier {
 
   async publish(project: string, key: string, reply: Reply): Promise<void> {
     const seen = this.published.has(key);
-    this.print(seen ? `[update ${project}]` : `[${project}]`, reply);
+    await this.print(seen ? `[update ${project}]` : `[${project}]`, reply);
     if (seen) return;
     this.published.add(key);
     if (this.published.size > MAX_KEYS) this.published.delete(this.published.values().next().value!);
   }
 
-  private print(tag: string, reply: Reply): void {
+  private async print(tag: string, reply: Reply): Promise<void> {
     const withoutButtons = { ...reply, blocks: reply.blocks.filter((b) => b.type !== 'buttons') };
-    const { text } = renderShellReply(withoutButtons, { color: this.opts.color ?? false });
+    let { text } = renderShellReply(withoutButtons, { color: this.opts.color ?? false });
+    if (reply.chart) text += `\n\n${await saveChart(reply.chart, this.opts.attachmentDir, silentLogger)}`;
     this.opts.output.write(`${tag} ${text}\n\n`);
   }
 }
