@@ -16,6 +16,8 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production HTTP_PORT=8080 DECKHAND_CONFIG=/etc/deckhand/deckhand.yaml
+# Charts are drawn in the process (Skia): the slim image has no font for their titles and axis labels.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
