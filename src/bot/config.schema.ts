@@ -90,6 +90,8 @@ const projectSchema = z.strictObject({
   description: z.string().optional(),
   /** Times typed in chat (`deploy … at 22:00`) and calendar days are in this zone (default: the rotation's, else UTC). */
   timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC').optional(),
+  /** When releases go out (local `HH:MM`): a promotion plan offers "Schedule for tonight" at this time. */
+  releaseWindow: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:MM such as 22:00').optional(),
   freezes: z.array(freezeSchema).default([]),
   environments: z.record(name, environmentSchema),
   /** What this project's use costs (wins over its hosts' and the default prices). */

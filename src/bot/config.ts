@@ -202,6 +202,7 @@ function build(c: RawConfig): Omit<DeckhandConfig, 'faq'> {
     name: pName,
     description: p.description,
     ...(p.timezone ? { timezone: p.timezone } : {}),
+    ...(p.releaseWindow ? { releaseWindow: p.releaseWindow } : {}),
     environments: Object.entries(p.environments).map(([eName, e]) => ({
       name: eName,
       project: pName,

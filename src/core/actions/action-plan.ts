@@ -15,6 +15,8 @@ import { promotionReply } from '../promotions/promotion-reply.js';
 
 export const CONFIRM = 'act.confirm';
 export const CANCEL = 'act.cancel';
+/** A promotion's "Schedule for tonight": approve now, run when the project's release window next opens. */
+export const SCHEDULE = 'act.schedule';
 
 /** A confirmable intent's answer: a plan to store behind buttons, or a reply refusing to plan. */
 export type PlanResult = { ok: true; plan: ActionPlan; notes?: string[]; /** A scheduled action's run time. */ runAt?: Date } | { ok: false; reply: Reply; outcome?: 'refused' };
@@ -99,10 +101,10 @@ export function forceValue(state: ActionState): string {
 const VERB: Record<ActionKind, string> = { restart: 'Restart', deploy: 'Deploy', rollback: 'Roll back' };
 
 /** Exactly what will change, with the lock/freeze state and who may confirm. */
-export function describePlan(action: PendingAction, state: ActionState, personName: (id: string) => string, tz = 'UTC'): Reply {
+export function describePlan(action: PendingAction, state: ActionState, personName: (id: string) => string, tz = 'UTC', scheduleAt?: Date): Reply {
   const { plan } = action;
   // A promotion shows the source's versions, its configuration diff and its checks (lock and freeze among them).
-  if (plan.promotion) return promotionReply(plan, { action, tz, nameOf: personName });
+  if (plan.promotion) return promotionReply(plan, { action, tz, nameOf: personName, ...(scheduleAt && !action.runAt ? { scheduleAt } : {}) });
   const b = new ReplyBuilder(plan.force ? 'warning' : 'info').header(`${VERB[plan.kind]} ${plan.project}/${plan.env}: ${plan.services.map((s) => s.service).join(', ')}`);
   const rows = plan.services.map((s) => [
     s.service,

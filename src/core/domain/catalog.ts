@@ -39,6 +39,8 @@ export interface ProjectSpec {
   description?: string;
   /** IANA time zone of the project's people (times typed in chat, calendar days); see projectTimeZone. */
   timezone?: string;
+  /** Local time (`HH:MM`, in the project's time zone) releases go out: a promotion's "Schedule for tonight". */
+  releaseWindow?: string;
   environments: EnvironmentSpec[];
 }
 

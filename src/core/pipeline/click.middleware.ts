@@ -1,6 +1,7 @@
 import { hasRole } from '../domain/access.js';
 import { formatLocal } from '../domain/rotation.js';
-import { CANCEL, CONFIRM } from '../actions/action-plan.js';
+import { CANCEL, CONFIRM, SCHEDULE } from '../actions/action-plan.js';
+import { nextReleaseWindow } from '../promotions/release-window.js';
 import { actionState, blockers, requiredRole } from '../actions/action-state.js';
 import type { CoreServices } from '../services.js';
 import { changedSince } from '../actions/drift.js';
@@ -24,7 +25,7 @@ export function clickMiddleware(services: CoreServices): Middleware {
     const event = ctx.event;
     ctx.argsText = `${event.actionId} ${event.pendingId}`.slice(0, 100);
     ctx.auditIntent = 'action';
-    if (![CONFIRM, CANCEL].includes(event.actionId) || !PENDING_ID.test(event.pendingId)) {
+    if (![CONFIRM, CANCEL, SCHEDULE].includes(event.actionId) || !PENDING_ID.test(event.pendingId)) {
       finish(ctx, 'invalid', replies.warning('This button is no longer valid.', 'Run the command again to get fresh buttons.'), 'unknown action');
       return;
     }
@@ -35,9 +36,9 @@ export function clickMiddleware(services: CoreServices): Middleware {
       finish(ctx, 'invalid', replies.warning('This request no longer exists.', 'Run the command again.'), 'unknown pending action');
       return;
     }
-    ctx.auditIntent = `${action.plan.kind}.${event.actionId === CONFIRM ? 'confirm' : 'cancel'}`;
+    ctx.auditIntent = `${action.plan.kind}.${event.actionId === CONFIRM ? 'confirm' : event.actionId === SCHEDULE ? 'schedule' : 'cancel'}`;
     if (event.messageRef && !action.message) await services.actions.pending.attachMessage(action.id, event.messageRef);
-    await (event.actionId === CANCEL ? cancel(ctx, action, services) : confirm(ctx, action, services));
+    await (event.actionId === CANCEL ? cancel(ctx, action, services) : confirm(ctx, action, services, event.actionId === SCHEDULE));
   };
 }
 
@@ -89,10 +90,16 @@ async function cancel(ctx: PipelineContext, action: PendingAction, services: Cor
   finish(ctx, 'ok', new ReplyBuilder('info').text(`Cancelled by ${person.name}; nothing ran.`).build(), 'cancelled');
 }
 
-async function confirm(ctx: PipelineContext, action: PendingAction, services: CoreServices): Promise<void> {
+async function confirm(ctx: PipelineContext, action: PendingAction, services: CoreServices, tonight = false): Promise<void> {
   const person = ctx.person!;
   const { plan } = action;
   const now = services.clock.now();
+  // "Schedule for tonight" exists only on a promotion whose project has a release window.
+  const releaseAt = tonight && plan.promotion && !action.runAt ? nextReleaseWindow(services.catalog, plan.project, now) : undefined;
+  if (tonight && !releaseAt) {
+    finish(ctx, 'invalid', replies.warning('This button is no longer valid.', 'Run the command again to get fresh buttons.'), 'no release window');
+    return;
+  }
   if (action.status !== 'pending' || action.expiresAt <= now) {
     finish(ctx, 'refused', settledAnswer(action, services), `already ${action.status === 'pending' ? 'expired' : action.status}`);
     return;
@@ -106,6 +113,7 @@ async function confirm(ctx: PipelineContext, action: PendingAction, services: Co
     return;
   }
   if (action.runAt) return scheduleConfirmed(ctx, action, action.runAt, services);
+  if (releaseAt) return scheduleConfirmed(ctx, action, releaseAt, services);
   const blocked = blockers(plan, await actionState(plan.project, plan.env, services), person, (id) => nameOf(services, id), action.id);
   if (blocked.length > 0) {
     finish(ctx, 'refused', replies.error(`Cannot run now: ${blocked.join('; ')}.`, 'The request stays open until it expires.'), blocked.join('; '));

@@ -2,6 +2,7 @@ import { personName } from '../domain/people.js';
 import { projectTimeZone } from '../domain/time-zone.js';
 import { replies } from '../messages/reply-builder.js';
 import { describePlan } from '../actions/action-plan.js';
+import { nextReleaseWindow } from '../promotions/release-window.js';
 import { actionState, blockers } from '../actions/action-state.js';
 import type { IntentServices } from '../intents/intent.js';
 import { intentContext } from './execute.middleware.js';
@@ -44,6 +45,8 @@ export function confirmMiddleware(services: IntentServices): Middleware {
       ...(runAt ? { runAt } : {}),
     });
     const tz = projectTimeZone(services.catalog, plan.project);
-    finish(ctx, 'ok', describePlan(action, state, nameOf, tz), `requested ${action.id}`);
+    // A promotion may also be scheduled for the project's release window, where scheduling runs here.
+    const tonight = plan.promotion && services.actions.scheduler ? nextReleaseWindow(services.catalog, plan.project, now) : undefined;
+    finish(ctx, 'ok', describePlan(action, state, nameOf, tz, tonight), `requested ${action.id}`);
   };
 }

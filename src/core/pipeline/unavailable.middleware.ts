@@ -1,4 +1,4 @@
-import { CANCEL, CONFIRM } from '../actions/action-plan.js';
+import { CANCEL, CONFIRM, SCHEDULE } from '../actions/action-plan.js';
 import { replies } from '../messages/reply-builder.js';
 import { isStoreUnavailable, JOB_QUEUE } from '../ports/store-errors.js';
 import type { CoreServices } from '../services.js';
@@ -24,7 +24,7 @@ export function unavailableMiddleware(services: CoreServices): Middleware {
       const cause = err.cause instanceof Error ? err.cause.message : undefined;
       services.logger.warn({ err: { message: err.message, cause }, requestId: ctx.requestId, store: err.store }, 'store unavailable');
       const { event } = ctx;
-      if (event.kind === 'action' && [CONFIRM, CANCEL].includes(event.actionId)) await services.actions.outageClicks?.note(event.pendingId, services.clock.now(), err.store);
+      if (event.kind === 'action' && [CONFIRM, CANCEL, SCHEDULE].includes(event.actionId)) await services.actions.outageClicks?.note(event.pendingId, services.clock.now(), err.store);
       finish(ctx, 'error', replies.error(err.store === JOB_QUEUE ? QUEUE_UNAVAILABLE : DATABASE_UNAVAILABLE), `${err.store} unavailable`);
     }
   };

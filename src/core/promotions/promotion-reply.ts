@@ -3,7 +3,7 @@
  * (keys only), the pre-flight checks, and either Promote now / Cancel or why it cannot run. Sized so ten
  * services fit one chat message (Telegram 4096 characters, a Slack section 3000).
  */
-import { CANCEL, CONFIRM } from '../actions/action-plan.js';
+import { CANCEL, CONFIRM, SCHEDULE } from '../actions/action-plan.js';
 import type { NameOf } from '../actions/action-state.js';
 import { changesText } from '../actions/plan-changes.js';
 import { formatLocal } from '../domain/rotation.js';
@@ -87,6 +87,8 @@ export interface PromotionReplyOptions {
   action?: PendingAction;
   /** Why the plan cannot run (no buttons then). */
   verdict?: string;
+  /** When the project's release window next opens: the reply offers "Schedule for tonight" for then. */
+  scheduleAt?: Date;
   tz: string;
   nameOf: NameOf;
 }
@@ -117,6 +119,7 @@ export function promotionReply(plan: ActionPlan, opts: PromotionReplyOptions): R
     { label: 'Expires', value: formatLocal(action.expiresAt, opts.tz) },
   ];
   if (plan.force) fields.push({ label: 'Force', value: 'yes: past the warnings above (audited and announced)' });
+  if (opts.scheduleAt) fields.push({ label: 'Tonight', value: `${formatLocal(opts.scheduleAt, opts.tz)} (release window)` });
   b.fields(fields);
   b.context(
     `${action.needsApproval ? `${plan.env}: another operator must approve (four-eyes).` : 'Nothing runs until you confirm.'} Services go one after another; it stops at the first that fails.`,
@@ -125,7 +128,8 @@ export function promotionReply(plan: ActionPlan, opts: PromotionReplyOptions): R
     type: 'buttons',
     buttons: [
       { label: 'Promote now', actionId: CONFIRM, pendingId: action.id, style: 'primary' },
-      { label: 'Cancel', actionId: CANCEL, pendingId: action.id, style: 'danger' },
+      ...(opts.scheduleAt ? [{ label: 'Schedule for tonight', actionId: SCHEDULE, pendingId: action.id }] : []),
+      { label: 'Cancel', actionId: CANCEL, pendingId: action.id, style: 'danger' as const },
     ],
   });
   return b.build();
