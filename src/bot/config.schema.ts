@@ -29,6 +29,53 @@ const probeSchema = z.strictObject({
   timeout: duration(600_000).default(30_000),
 });
 
+/** A PromQL template whose range is written `[{{window}}]` (filled in per window by Deckhand). */
+const windowTemplate = z
+  .string()
+  .min(1)
+  .refine((q) => /\{\{\s*window\s*\}\}/.test(q), 'a PromQL expression with {{window}} where the range goes, e.g. rate(http_requests_total[{{window}}])');
+
+const sloSchema = z
+  .strictObject({
+    name,
+    /** Percent of good events (or of good time slices for a latency objective), e.g. 99.9. */
+    objective: z.number().gt(0, 'a percentage such as 99.9').lt(100, 'a percentage below 100, such as 99.9'),
+    window: duration(365 * 86_400_000).default(30 * 86_400_000),
+    /** Event SLI: good events and all events. */
+    good: windowTemplate.optional(),
+    total: windowTemplate.optional(),
+    /** Latency objective: the share of time slices whose quantile stays under a threshold. */
+    latency: z
+      .strictObject({
+        /** e.g. histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[{{window}}]))) */
+        query: windowTemplate,
+        /** The threshold in milliseconds (p99 under 300 ms: `under: 300`). */
+        under: z.number().positive('milliseconds, such as 300'),
+        unit: z.enum(['seconds', 'milliseconds']).default('seconds'),
+        slice: duration(86_400_000).default(60_000),
+      })
+      .optional(),
+  })
+  .refine((s) => (s.good !== undefined && s.total !== undefined) !== (s.latency !== undefined), {
+    message: 'an SLI: `good:` and `total:` (two PromQL expressions), or `latency: {query, under}`, one of them',
+  });
+
+const signalsSchema = z.strictObject({
+  traffic: z.string().min(1).optional(),
+  errors: z.string().min(1).optional(),
+  latency: z.string().min(1).optional(),
+  saturation: z.string().min(1).optional(),
+});
+
+const burnRuleSchema = z
+  .strictObject({
+    severity: z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'a word such as page or ticket').default('page'),
+    burnRate: z.number().positive('a factor such as 14.4'),
+    longWindow: duration(30 * 86_400_000),
+    shortWindow: duration(30 * 86_400_000),
+  })
+  .refine((r) => r.shortWindow < r.longWindow, { message: 'shortWindow must be shorter than longWindow', path: ['shortWindow'] });
+
 const serviceSchema = z
   .strictObject({
     /** The host (of any runtime kind) the service runs on; `target:` is the same field under its newer name. */
@@ -39,6 +86,10 @@ const serviceSchema = z
     image: z.string().min(1).optional(),
     /** HTTP probe checked after each replaced/restarted container is healthy. */
     probe: probeSchema.optional(),
+    /** Service level objectives (need `prometheus.url`). */
+    slos: z.array(sloSchema).optional(),
+    /** Golden-signal PromQL expressions shown by `status` (need `prometheus.url`). */
+    signals: signalsSchema.optional(),
   })
   .refine((s) => s.container !== undefined || (s.labels !== undefined && Object.keys(s.labels).length > 0), {
     message: 'a container selector: `container: <name>` or `labels: {key: value}`',
@@ -213,6 +264,23 @@ export const configSchema = z.strictObject({
       linkDeployWithin: duration(7 * 86_400_000).default(3_600_000),
     })
     .prefault({}),
+  /** The metrics server the SLOs and golden signals are read from. */
+  prometheus: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'an http(s) URL such as http://prometheus:9090')
+        .refine((u) => URL.canParse(u), 'an http(s) URL such as http://prometheus:9090'),
+      /** Each query of `slo` and of the burn-rate job. */
+      timeout: duration(60_000).default(3000),
+      /** Each query of `status` (it answers without the signals when they take longer). */
+      statusTimeout: duration(30_000).default(2000),
+      /** How often the burn-rate alerts are evaluated (once across replicas). */
+      evaluateEvery: duration(3_600_000).default(60_000),
+      /** Multi-window, multi-burn-rate alert rules; default the SRE workbook's (14.4x 1h/5m, 6x 6h/30m). */
+      burnAlerts: z.array(burnRuleSchema).min(1, 'at least one rule').optional(),
+    })
+    .optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

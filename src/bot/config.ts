@@ -9,6 +9,7 @@ import type { RecurringFreeze } from '../core/domain/freeze.js';
 import type { ActionSettings } from '../core/actions/action-deps.js';
 import type { ReportSchedule } from '../core/reports/scheduled-report.js';
 import { configSchema, type HostConfig, type RawConfig } from './config.schema.js';
+import { WORKBOOK_BURN_RULES, type BurnRule, type SloSpec } from '../core/domain/slo.js';
 import { chatBindingPlatforms, chatPlatforms } from '../adapters/platforms.js';
 import type { FaqCatalog } from '../core/faq/faq-catalog.js';
 import { FaqFileError, loadFaqFile } from './faq-file.js';
@@ -36,6 +37,16 @@ export interface DeckhandConfig {
   faq: FaqCatalog | undefined;
   /** Prices and the cost sampler's settings. */
   cost: CostSettings;
+  /** The metrics server of SLOs and golden signals; undefined when not configured. */
+  prometheus: PrometheusSettings | undefined;
+}
+
+export interface PrometheusSettings {
+  url: string;
+  timeoutMs: number;
+  statusTimeoutMs: number;
+  evaluateEveryMs: number;
+  burnRules: BurnRule[];
 }
 
 /** A config that cannot be used. `problems` each name the place in the file and what was expected. */
@@ -193,6 +204,18 @@ function crossCheck(c: RawConfig): [Path, string][] {
     const currencies = new Set(hostsOf.map((h) => priceFor(costs, p, h)?.currency).filter((x) => x !== undefined));
     if (currencies.size > 1) out.push([['projects', p], `its services are priced in ${[...currencies].join(' and ')}: one currency per project (set projects.${p}.cost)`]);
   }
+  for (const [p, project] of Object.entries(c.projects)) {
+    for (const [e, env] of Object.entries(project.environments)) {
+      for (const [s, svc] of Object.entries(env.services)) {
+        const at: Path = ['projects', p, 'environments', e, 'services', s];
+        if (!c.prometheus && svc.slos?.length) out.push([[...at, 'slos'], 'SLOs are read from Prometheus: set prometheus.url']);
+        if (!c.prometheus && svc.signals) out.push([[...at, 'signals'], 'golden signals are read from Prometheus: set prometheus.url']);
+        svc.slos?.forEach((slo, i) => {
+          if (svc.slos!.findIndex((x) => x.name === slo.name) !== i) out.push([[...at, 'slos', i, 'name'], `SLO ${slo.name} is declared twice`]);
+        });
+      }
+    }
+  }
   if (c.limits.logs.defaultLines > c.limits.logs.maxLines) out.push([['limits', 'logs', 'defaultLines'], 'must not exceed maxLines']);
   return out;
 }
@@ -216,6 +239,8 @@ function build(c: RawConfig): Omit<DeckhandConfig, 'faq'> {
         selector: { name: s.container, labels: s.labels },
         image: s.image,
         probe: s.probe ? { url: s.probe.url, timeoutMs: s.probe.timeout } : undefined,
+        ...(s.slos ? { slos: s.slos.map(sloSpec) } : {}),
+        ...(s.signals ? { signals: s.signals } : {}),
       })),
     })),
   }));
@@ -255,6 +280,13 @@ function build(c: RawConfig): Omit<DeckhandConfig, 'faq'> {
     },
     reports: c.reports,
     cost: costSettingsOf(c),
+    prometheus: c.prometheus && {
+      url: c.prometheus.url,
+      timeoutMs: c.prometheus.timeout,
+      statusTimeoutMs: c.prometheus.statusTimeout,
+      evaluateEveryMs: c.prometheus.evaluateEvery,
+      burnRules: c.prometheus.burnAlerts?.map((r) => ({ severity: r.severity, factor: r.burnRate, longMs: r.longWindow, shortMs: r.shortWindow })) ?? [...WORKBOOK_BURN_RULES],
+    },
     recurringFreezes: Object.entries(c.projects).flatMap(([project, p]) =>
       p.freezes.map((f) => ({ name: f.name, project, envs: f.envs, timezone: f.timezone, from: f.from, to: f.to })),
     ),
@@ -273,6 +305,16 @@ function costSettingsOf(c: RawConfig): CostSettings {
     idleDays: c.cost.idleDays,
     anomalyGrowth: c.cost.anomalyGrowthPct / 100,
   };
+}
+
+type RawSlo = NonNullable<RawConfig['projects'][string]['environments'][string]['services'][string]['slos']>[number];
+
+function sloSpec(s: RawSlo): SloSpec {
+  const sli: SloSpec['sli'] = s.latency
+    ? { kind: 'latency', query: s.latency.query, thresholdMs: s.latency.under, unit: s.latency.unit, sliceMs: s.latency.slice }
+    : { kind: 'ratio', good: s.good!, total: s.total! };
+  // 99.9 → 0.999 without the binary fraction 99.9 / 100 leaves (0.9990000000000001).
+  return { name: s.name, objective: Math.round(s.objective * 1e6) / 1e8, windowMs: s.window, sli };
 }
 
 /** The host a service runs on: `target:`, or `host:` as configs said before. */

@@ -23,6 +23,7 @@ import { wirePromotion } from './wire/promotion.js';
 import { wireReports } from './wire/reports.js';
 import { wireRuntimes } from './wire/runtimes.js';
 import { wireScheduled } from './wire/scheduled.js';
+import { sloServices, wireSloAlerts } from './wire/slo.js';
 import { wireStores } from './wire/stores.js';
 
 export interface App extends Lifecycle {
@@ -65,6 +66,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     incidents: incidents.services,
     ...(config.faq ? { faq: { catalog: config.faq, votes: stores.faqVotes } } : {}),
     cost: cost.services,
+    slo: sloServices(config),
   };
   const core = createCore(coreDeps);
   // Chat SDKs are loaded only when their platform is configured (Bolt alone is ~30 MB of resident memory).
@@ -86,6 +88,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     ...modules,
     wireDeploys(env, config, infra, stores, notifier),
     wireReports(config, infra, coreDeps, platforms),
+    wireSloAlerts(config, infra, coreDeps.slo, incidents.alertDeps),
   ];
   const chats = platformsModule(platforms, infra.logger, { drainMs: 3_000 });
   const http = wireHttp(env, logger, infra, [...served, chats]);

@@ -27,6 +27,7 @@ import type { RuntimeRegistry } from './ports/runtime.port.js';
 import type { Silencer } from './ports/silencer.port.js';
 import type { UsageStore } from './ports/usage.port.js';
 import type { CostSettings } from './cost/prices.js';
+import type { SloServices } from './slo/slo-assessment.js';
 
 /** Everything a use case may use. Nothing here calls a platform API. */
 export interface CoreServices {
@@ -38,6 +39,8 @@ export interface CoreServices {
   limits: Limits;
   actions: ActionServices;
   incidents: IncidentServices;
+  /** SLOs and golden signals; undefined without `prometheus.url` (the `slo` command says so). */
+  slo?: SloServices;
   /** The FAQ and its votes; undefined when the config names no FAQ file (`faq` says so). */
   faq?: FaqServices;
   /** Measured use and prices (`cost`, `health`); absent where nothing is measured (then they say so). */

@@ -6,6 +6,7 @@
 import { createAlertmanagerAlertSource } from '../../adapters/http/alertmanager.alerts.js';
 import { ALERTMANAGER_WEBHOOK_PATH, createAlertmanagerWebhookHandler } from '../../adapters/http/alertmanager.handler.js';
 import { createAlertmanagerSilencer } from '../../adapters/http/alertmanager.silencer.js';
+import type { AlertProcessorDeps } from '../../core/incidents/alert-notification.js';
 import { createIncidentServices } from '../../core/incidents/incident-services.js';
 import type { IncidentServices } from '../../core/services.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
@@ -18,7 +19,7 @@ import type { Infrastructure } from './infrastructure.js';
 import type { Module } from './module.js';
 import type { Stores } from './stores.js';
 
-export function wireIncidents(env: Env, config: DeckhandConfig, infra: Infrastructure, stores: Stores, notifier: Notifier, options: { server: boolean }): Module & { services: IncidentServices } {
+export function wireIncidents(env: Env, config: DeckhandConfig, infra: Infrastructure, stores: Stores, notifier: Notifier, options: { server: boolean }): Module & { services: IncidentServices; alertDeps: AlertProcessorDeps } {
   const { clock, logger } = infra;
   const { incidents, overrides, audit } = stores;
   const amUrl = config.alertmanager.url;
@@ -44,6 +45,8 @@ export function wireIncidents(env: Env, config: DeckhandConfig, infra: Infrastru
   const auth = options.server ? alertmanagerAuth(env) : undefined;
   return {
     name: 'incidents',
+    // The path Alertmanager's alerts take, for other alert sources (SLO burn-rate alerts).
+    alertDeps: services.alertDeps,
     services: { store: incidents, overrides, silencer: amUrl ? createAlertmanagerSilencer({ url: amUrl }) : undefined, settings: config.incidents },
     routes: auth ? [{ method: 'POST', path: ALERTMANAGER_WEBHOOK_PATH, handler: createAlertmanagerWebhookHandler({ ...services.alertDeps, auth }) }] : [],
     async start() {

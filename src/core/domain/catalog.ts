@@ -2,6 +2,7 @@
  * The operational catalog: projects → environments → services, people and their roles, chats and
  * rotations. Built from the validated YAML config by src/bot/config.ts; the core only reads it.
  */
+import type { GoldenSignalQueries, SloSpec } from './slo.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
 
@@ -23,6 +24,10 @@ export interface ServiceSpec {
   image?: string;
   /** HTTP probe after deploys and restarts: `{container}` in the URL is the container name. */
   probe?: { url: string; timeoutMs: number };
+  /** Service level objectives measured through the metrics server (`slo`, burn-rate alerts). */
+  slos?: SloSpec[];
+  /** Golden-signal expressions shown by `status`. */
+  signals?: GoldenSignalQueries;
 }
 
 export interface EnvironmentSpec {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { auditSystemChange, type SystemChangeIntent } from '../audit/system-change.js';
 import { applyAlerts, groupTitle, routeByProject, type AlertGroup, type ProjectSlice } from '../domain/alert-group.js';
-import type { AuditLog } from '../ports/audit.port.js';
+import type { AuditLog, AuditSource } from '../ports/audit.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Incident, IncidentStore, NewIncident } from '../ports/incident.port.js';
 import { linkRecentDeploy, type DeployLinkSettings } from './deploy-link.js';
@@ -24,7 +24,21 @@ export interface AlertProcessorDeps extends IncidentPostDeps {
   projects: ReadonlySet<string>;
   /** Where to find the deploy an opening incident is linked to; no linking without it. */
   deployLink?: DeployLinkSettings;
+  /**
+   * Who sent the alerts, for the audit entries and the opening timeline entry: Alertmanager's webhook unless
+   * said otherwise (the SLO burn-rate job raises its alerts through the same path).
+   */
+  origin?: AlertOrigin;
 }
+
+export interface AlertOrigin {
+  source: AuditSource;
+  actor: string;
+  /** Completes "Incident opened by …". */
+  name: string;
+}
+
+const ALERTMANAGER: AlertOrigin = { source: 'webhook', actor: 'alertmanager', name: 'Alertmanager' };
 
 export type IncidentChange = 'opened' | 'updated' | 'resolved' | 'unchanged' | 'ignored';
 
@@ -38,7 +52,7 @@ export interface ProcessOutcome {
 const AUDITED: Partial<Record<IncidentChange, SystemChangeIntent>> = { opened: 'incident.opened', updated: 'incident.updated', resolved: 'incident.resolved' };
 
 export async function processAlertGroup(deps: AlertProcessorDeps, group: AlertGroup): Promise<ProcessOutcome> {
-  const requestId = `alertmanager-${randomUUID().slice(0, 8)}`;
+  const requestId = `${(deps.origin ?? ALERTMANAGER).actor}-${randomUUID().slice(0, 8)}`;
   const { slices, unrouted } = routeByProject(group, deps.projectLabel, deps.projects);
   if (unrouted.length > 0) {
     deps.logger.warn({ groupKey: group.groupKey, unrouted: unrouted.length, label: deps.projectLabel }, 'alerts without a known project label');
@@ -71,9 +85,10 @@ async function audit(deps: AlertProcessorDeps, requestId: string, slice: Project
   const firing = slice.alerts.filter((a) => a.status === 'firing').length;
   const title = result.incident ? `: ${result.incident.title}` : '';
   const linked = result.incident?.deploymentId ? `; linked to deploy ${result.incident.deploymentId}` : '';
+  const origin = deps.origin ?? ALERTMANAGER;
   await auditSystemChange(deps, {
-    source: 'webhook',
-    actor: 'alertmanager',
+    source: origin.source,
+    actor: origin.actor,
     requestId,
     project: slice.project,
     intent,
@@ -136,7 +151,7 @@ function newIncident(deps: AlertProcessorDeps, group: AlertGroup, slice: Project
     title: groupTitle(group, deps.projectLabel),
     openedAt,
     alerts: change.alerts,
-    timeline: [{ at: openedAt, kind: 'opened', text: 'Incident opened by Alertmanager', by: null }, ...change.entries],
+    timeline: [{ at: openedAt, kind: 'opened', text: `Incident opened by ${(deps.origin ?? ALERTMANAGER).name}`, by: null }, ...change.entries],
   };
 }
 

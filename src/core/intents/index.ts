@@ -15,6 +15,7 @@ import { oncallIntent } from './oncall.intent.js';
 import { promoteIntent } from './promote.intent.js';
 import { restartIntent } from './restart.intent.js';
 import { rollbackIntent } from './rollback.intent.js';
+import { sloIntent } from './slo.intent.js';
 import { statusIntent } from './status.intent.js';
 import { whoamiIntent } from './whoami.intent.js';
 
@@ -31,6 +32,7 @@ export const allIntents: readonly AnyIntent[] = [
   deploysIntent,
   doraIntent,
   costIntent,
+  sloIntent,
   lockIntent,
   unlockIntent,
   freezeIntent,

@@ -7,6 +7,7 @@ import { findContainers, type ServiceContainers } from '../actions/runtime-query
 import { projectEnvArguments } from '../actions/targets.js';
 import { describeUnits, podRow, POD_COLUMNS, replicaLine, type DetailsResult } from '../actions/unit-details.js';
 import type { CoreServices } from '../services.js';
+import { readGoldenSignals, signalCells, SIGNAL_COLUMNS } from '../slo/golden-signals.js';
 
 /** Pods listed in one status reply at most (all workloads together), so it stays one Telegram message. */
 const MAX_POD_ROWS = 12;
@@ -73,7 +74,9 @@ export const statusIntent = defineIntent({
   async handle(ctx) {
     const { project } = ctx.args;
     const envs = ctx.args.envs.filter((e) => ctx.can({ role: 'viewer', project: project.name, env: e.name }));
-    const found = await findContainers(envs.flatMap((e) => e.services), ctx.services);
+    const services = envs.flatMap((e) => e.services);
+    // The golden signals are read alongside the runtimes, each query bounded by the short status timeout.
+    const [found, signals] = await Promise.all([findContainers(services, ctx.services), readGoldenSignals(ctx.services.slo, services)]);
     const now = ctx.services.clock.now();
     const tally: Tally = { running: 0, problems: 0, unreachable: new Set(), refusals: new Set() };
     const sections = envs.map((env) => ({ env, rows: envRows(env, found, now, tally) }));
@@ -86,9 +89,15 @@ export const statusIntent = defineIntent({
     if (tally.unreachable.size) summary.push(`unreachable: ${[...tally.unreachable].join(', ')}`);
     b.text(summary.join(' · '));
     for (const refusal of tally.refusals) b.text(`${refusal}.`);
+    if (signals?.problem) b.text(`Golden signals unavailable: ${signals.problem}.`);
     for (const [i, { env, rows }] of sections.entries()) {
       b.context(`${env.name}${env.production ? ' (production)' : ''}`);
       b.table(COLUMNS, rows.length ? rows : [['(no services configured)', '', '', '', '', '', '', '']]);
+      const signalRows = env.services.flatMap((s) => {
+        const v = signals?.values.get(s);
+        return v ? [[s.name, ...signalCells(v)]] : [];
+      });
+      if (signalRows.length > 0) b.table(SIGNAL_COLUMNS, signalRows);
       for (const { service, results } of details[i] ?? []) {
         for (const r of results) {
           const label = results.length > 1 ? `${service} (${r.unit})` : service;
