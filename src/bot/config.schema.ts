@@ -74,7 +74,7 @@ const burnRuleSchema = z
     longWindow: duration(30 * 86_400_000),
     shortWindow: duration(30 * 86_400_000),
   })
-  .refine((r) => r.shortWindow < r.longWindow, { message: 'shortWindow must be shorter than longWindow', path: ['shortWindow'] });
+  .refine((r) => r.shortWindow < r.longWindow, { message: 'a shortWindow shorter than the longWindow', path: ['shortWindow'] });
 
 const serviceSchema = z
   .strictObject({

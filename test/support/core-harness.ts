@@ -19,6 +19,7 @@ import type { IncidentStore } from '../../src/core/ports/incident.port.js';
 import type { Silencer } from '../../src/core/ports/silencer.port.js';
 import { MemoryOncallOverrideStore } from '../fakes/memory-oncall.js';
 import { MemoryRuntimeRegistry } from '../fakes/memory-runtime.js';
+import type { SloServices } from '../../src/core/slo/slo-assessment.js';
 import {
   MemoryActionQueue,
   MemoryActionScheduler,
@@ -43,9 +44,9 @@ interface From {
 /**
  * The real core over in-memory ports and a settable clock; `incidentStore` / `silencer` put real ones
  * (PostgreSQL, Alertmanager) behind the incident services; `faqFile` loads a FAQ (votes in memory unless
- * `faqVotes` puts a real store behind them).
+ * `faqVotes` puts a real store behind them); `slo` adds the SLO services (a fake time-series source).
  */
-export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources; cost?: CostServices } = {}) {
+export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources; cost?: CostServices; slo?: SloServices } = {}) {
   const configFile = opts.configFile ?? new URL('../fixtures/config/core.yaml', import.meta.url);
   const config = parseConfig(readFileSync(configFile, 'utf8'));
   const runtimes = new MemoryRuntimeRegistry(config.catalog.hosts);
@@ -88,6 +89,7 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     incidents,
     ...(faq ? { faq } : {}),
     ...(opts.cost ? { cost: opts.cost } : {}),
+    ...(opts.slo ? { slo: opts.slo } : {}),
   };
   const core = createCore(services);
   const base = (from: From) => ({

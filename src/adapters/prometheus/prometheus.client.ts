@@ -24,7 +24,8 @@ export interface PrometheusClientOptions {
 }
 
 /** Prometheus writes sample values as strings, with NaN and ±Inf spelled out. */
-const sampleValue = z.tuple([z.number(), z.string()]).transform(([t, v]) => ({ at: new Date(t * 1000), value: Number(v) }));
+const number = (v: string): number => (v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v));
+const sampleValue = z.tuple([z.number(), z.string()]).transform(([t, v]) => ({ at: new Date(t * 1000), value: number(v) }));
 const labels = z.record(z.string(), z.string());
 
 const dataSchema = z.discriminatedUnion('resultType', [

@@ -19,7 +19,7 @@ export interface SloReportDeps {
   logger: Logger;
 }
 
-const round1 = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toString() : (Math.round(n * 10) / 10).toString());
+const round1 = (n: number) => (Math.abs(n) >= 1000 ? Math.round(n).toString() : (Math.round(n * 10) / 10).toString());
 
 /** Budget time: `21.6 min`, or `1.2 s` for windows so short that the budget is under a minute (tests). */
 export function budgetTime(minutes: number, whole: number): string {
