@@ -4,7 +4,8 @@
  * half of it failing (a burn far above the page threshold), then good again. Burn-rate alerts evaluated on
  * real PromQL open one incident (incidents in PostgreSQL), posted through the Telegram delivery (grammY's
  * client, the Bot API intercepted) with the usual buttons, and resolve it once the short window stops
- * burning. `slo` and the golden signals of `status` read the same series. Windows are seconds long here
+ * burning; a latency objective (p99 under 300 ms per 3-second slice, from a histogram) does the same on
+ * its own incident. `slo` and the golden signals of `status` read the same series. Windows are seconds long here
  * (configurable for that); the defaults stay the workbook's.
  */
 import { execFileSync } from 'node:child_process';
@@ -39,6 +40,7 @@ const SETUP = fileURLToPath(new URL('../../../scripts/ci/setup-prometheus.sh', i
 /** Labels the series of this run apart from earlier runs' (Prometheus keeps them). */
 const RUN = randomBytes(4).toString('hex');
 const sel = (extra = '') => `deckhand_slo_test_requests_total{run="${RUN}"${extra}}`;
+const BUCKETS = `deckhand_slo_test_duration_seconds_bucket{run="${RUN}"}`;
 
 // The exporter's counters, driven by the test.
 const counters = { good: 0, bad: 0 };
@@ -52,6 +54,13 @@ const SLO: SloSpec = {
   windowMs: 120_000,
   sli: { kind: 'ratio', good: `sum(rate(${sel(',code="200"')}[{{window}}]))`, total: `sum(rate(${sel()}[{{window}}]))` },
 };
+/** p99 at or under 300 ms in 99% of 3-second slices; the failing requests are slow too (0.1 s to 0.5 s). */
+const LATENCY: SloSpec = {
+  name: 'latency',
+  objective: 0.99,
+  windowMs: 120_000,
+  sli: { kind: 'latency', query: `histogram_quantile(0.99, sum by (le) (rate(${BUCKETS}[{{window}}])))`, thresholdMs: 300, unit: 'seconds', sliceMs: 3000 },
+};
 const RULES: BurnRule[] = [{ severity: 'page', factor: 14.4, longMs: 20_000, shortMs: 5_000 }];
 const service: ServiceSpec = {
   name: 'api',
@@ -59,7 +68,7 @@ const service: ServiceSpec = {
   env: 'prod',
   host: 'local',
   selector: { name: 'api' },
-  slos: [SLO],
+  slos: [SLO, LATENCY],
   signals: {
     traffic: `sum(rate(${sel()}[5s]))`,
     errors: `sum(rate(${sel(',code="500"')}[5s])) / sum(rate(${sel()}[5s]))`,
@@ -85,6 +94,11 @@ beforeAll(async () => {
         '# TYPE deckhand_slo_test_requests_total counter',
         `deckhand_slo_test_requests_total{run="${RUN}",code="200"} ${counters.good}`,
         `deckhand_slo_test_requests_total{run="${RUN}",code="500"} ${counters.bad}`,
+        '# TYPE deckhand_slo_test_duration_seconds histogram',
+        `deckhand_slo_test_duration_seconds_bucket{run="${RUN}",le="0.1"} ${counters.good}`,
+        `deckhand_slo_test_duration_seconds_bucket{run="${RUN}",le="0.5"} ${counters.good + counters.bad}`,
+        `deckhand_slo_test_duration_seconds_bucket{run="${RUN}",le="+Inf"} ${counters.good + counters.bad}`,
+        `deckhand_slo_test_duration_seconds_count{run="${RUN}"} ${counters.good + counters.bad}`,
         '',
       ].join('\n'),
     );
@@ -139,23 +153,25 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 const texts = (method: string) => api.bodies(method).map((b) => String(b['text']));
 
 describe('SLO burn-rate alerts on a real Prometheus', () => {
-  it('opens one incident while the error budget burns and resolves it when the burn stops', async () => {
+  it('opens one incident per burning SLO (events and latency) and resolves each when the burn stops', async () => {
     // Given good traffic only, scraped for a while: measured, nothing burns.
     const healthy = await waitFor('a measured, healthy SLO', async () => {
       const run = await evaluateBurnAlerts(deps);
-      return run.measured === 1 && run.failed === 0 ? run : undefined;
+      return run.measured === 2 && run.failed === 0 ? run : undefined;
     });
     expect(healthy).toMatchObject({ burning: 0, opened: 0 });
-    expect(await store.findOpen('shop', burnGroupKey(service, SLO))).toBeNull();
+    expect(await store.openIncidents(['shop'])).toEqual([]);
 
     // When half the requests fail (error ratio 0.5: a burn of 50x against a 1% budget).
     ratePerTick = { good: 10, bad: 10 };
-    const opened = await waitFor('the burn-rate incident', async () => {
-      const run = await evaluateBurnAlerts(deps);
-      return run.opened > 0 ? run : undefined;
+    // Both SLOs burn (the failing requests are slow): each opens its own incident, once.
+    await waitFor('both burn-rate incidents', async () => {
+      await evaluateBurnAlerts(deps);
+      return (await store.openIncidents(['shop'])).length === 2 ? true : undefined;
     });
-    expect(opened).toMatchObject({ opened: 1, burning: 1 });
     const incident = (await store.findOpen('shop', burnGroupKey(service, SLO)))!;
+    const slow = (await store.findOpen('shop', burnGroupKey(service, LATENCY)))!;
+    expect(slow.title).toBe('ErrorBudgetBurn (service=api, env=prod, slo=latency)');
     expect(incident.title).toBe('ErrorBudgetBurn (service=api, env=prod, slo=availability)');
     expect(incident.timeline[0]!.text).toBe('Incident opened by an SLO burn-rate alert');
     expect(incident.alerts).toHaveLength(1);
@@ -165,7 +181,7 @@ describe('SLO burn-rate alerts on a real Prometheus', () => {
     );
 
     // Then the alert message goes out through the delivery, with the usual buttons.
-    const sent = await waitFor('the alert message', async () => api.bodies('sendMessage').find((b) => String(b['text']).includes('ErrorBudgetBurn')));
+    const sent = await waitFor('the alert message', async () => api.bodies('sendMessage').find((b) => String(b['text']).includes('slo=availability')));
     expect(String(sent['text'])).toContain('FIRING (1): ErrorBudgetBurn (service=api, env=prod, slo=availability) — shop');
     expect(String(sent['text'])).toMatch(/at this rate .*(is gone in|lasts) \d+ seconds?/i);
     const buttons = (sent['reply_markup'] as { inline_keyboard: { text: string }[][] }).inline_keyboard.flat().map((b) => b.text);
@@ -173,8 +189,8 @@ describe('SLO burn-rate alerts on a real Prometheus', () => {
 
     // And evaluating again while it still burns opens nothing new (one burn, one incident).
     const again = await evaluateBurnAlerts(deps);
-    expect(again).toMatchObject({ burning: 1, opened: 0, resolved: 0 });
-    expect((await store.openIncidents(['shop'])).map((i) => i.id)).toEqual([incident.id]);
+    expect(again).toMatchObject({ burning: 2, opened: 0, resolved: 0 });
+    expect((await store.openIncidents(['shop'])).map((i) => i.id).sort()).toEqual([incident.id, slow.id].sort());
 
     // `slo` reads the same series: the budget is being spent, the burn is above the threshold.
     const reply = await sloReply({ slo, clock: systemClock, logger: silentLogger }, 'shop', catalog.projects[0]!.environments);
@@ -182,6 +198,7 @@ describe('SLO burn-rate alerts on a real Prometheus', () => {
     expect(reply.text).toMatch(/attained \d+(\.\d+)?% · budget (left \d+(\.\d+)?% \([\d.]+ of 1\.2 s\)|overspent by [\d.]+% \([\d.]+ s over 1\.2 s\))/);
     expect(reply.text).toMatch(/burn 20s \d+(\.\d+)?x/);
     expect(reply.text).toContain('⚠️ burning above 14.4x over 20s and 5s (page)');
+    expect(reply.text).toMatch(/api latency: 99% over 2m\nattained \d+(\.\d+)?% · budget/);
     expect(reply.chart).toMatchObject({ kind: 'line', unit: '%', title: 'Error budget left over 2m' });
     expect(reply.chart!.labels).toHaveLength(30);
     const values = reply.chart!.series[0]!.values.filter((v): v is number => v !== null);
@@ -197,14 +214,14 @@ describe('SLO burn-rate alerts on a real Prometheus', () => {
 
     // When the failures stop, the short window stops burning within seconds: the incident resolves.
     ratePerTick = { good: 20, bad: 0 };
-    const resolved = await waitFor('the resolution', async () => {
-      const run = await evaluateBurnAlerts(deps);
-      return run.resolved > 0 ? run : undefined;
+    await waitFor('both resolutions', async () => {
+      await evaluateBurnAlerts(deps);
+      return (await store.openIncidents(['shop'])).length === 0 ? true : undefined;
     });
-    expect(resolved.resolved).toBe(1);
     expect(await store.get(incident.id)).toMatchObject({ status: 'resolved' });
+    expect(await store.get(slow.id)).toMatchObject({ status: 'resolved' });
     await waitFor('the postmortem', async () => (texts('sendMessage').some((t) => t.includes(`Postmortem draft: incident ${incident.id}`)) ? true : undefined));
-    await waitFor('the resolved edit', async () => (texts('editMessageText').some((t) => t.includes('RESOLVED: ErrorBudgetBurn')) ? true : undefined));
+    await waitFor('the resolved edit', async () => (texts('editMessageText').some((t) => t.includes('RESOLVED: ErrorBudgetBurn (service=api, env=prod, slo=availability)')) ? true : undefined));
     // Nothing fires any more, so the next run opens nothing.
     expect(await evaluateBurnAlerts(deps)).toMatchObject({ burning: 0, opened: 0, resolved: 0 });
   }, 150_000);
