@@ -3,7 +3,7 @@
  * alert job (a BullMQ job scheduler, so each evaluation runs once across replicas) that raises its alerts
  * through the incident path Alertmanager's alerts take.
  */
-import { startIntervalJob, type IntervalJob } from '../../adapters/bullmq/interval-scheduler.js';
+import { startIntervalJob, type IntervalJob } from '../../adapters/bullmq/interval-job.js';
 import { createPrometheusClient } from '../../adapters/prometheus/prometheus.client.js';
 import type { AlertProcessorDeps } from '../../core/incidents/alert-notification.js';
 import { servicesWithSlos } from '../../core/slo/burn-alerts.js';
@@ -32,7 +32,17 @@ export function wireSloAlerts(config: DeckhandConfig, infra: Infrastructure, slo
     async start() {
       if (!active || !slo) return;
       const run = createBurnAlertRun({ slo, catalog: config.catalog, alerts: alertDeps, settings: config.incidents, clock: infra.clock, logger: infra.logger });
-      job = await startIntervalJob({ name: BURN_JOB, everyMs, connection: infra.connection, prefix: infra.prefix, run, logger: infra.logger });
+      job = await startIntervalJob({
+        queue: `deckhand-${BURN_JOB}`,
+        id: BURN_JOB,
+        everyMs,
+        connection: infra.connection,
+        prefix: infra.prefix,
+        run: async () => {
+          await run();
+        },
+        logger: infra.logger,
+      });
     },
     stop: async () => job?.close(),
   };
