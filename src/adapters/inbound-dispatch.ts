@@ -5,7 +5,7 @@
  * how to post, replace or whisper. What the core needs to know of the platform (its user-id label) comes
  * from the platform's descriptor, put on the event here.
  */
-import type { InboundEvent } from '../core/messages/inbound.js';
+import type { AnyInboundEvent as InboundEvent } from '../core/messages/inbound.js';
 import type { Reply } from '../core/messages/reply.js';
 import type { ChatCore } from '../core/pipeline/chat-core.js';
 import { presentReply } from '../core/pipeline/presentation.js';

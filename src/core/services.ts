@@ -28,6 +28,7 @@ import type { Silencer } from './ports/silencer.port.js';
 import type { UsageStore } from './ports/usage.port.js';
 import type { CostSettings } from './cost/prices.js';
 import type { SloServices } from './slo/slo-assessment.js';
+import type { BugServices } from './support/bug-services.js';
 
 /** Everything a use case may use. Nothing here calls a platform API. */
 export interface CoreServices {
@@ -45,6 +46,8 @@ export interface CoreServices {
   faq?: FaqServices;
   /** Measured use and prices (`cost`, `health`); absent where nothing is measured (then they say so). */
   cost?: CostServices;
+  /** Bug reports in chat (`bug`, `bugs`); absent: those commands say they are not set up. */
+  bugs?: BugServices;
 }
 
 /** What `faq` and its buttons need. */

@@ -1,4 +1,6 @@
 import { costIntent } from './cost.intent.js';
+import { bugIntent } from './bug.intent.js';
+import { bugsIntent } from './bugs.intent.js';
 import { deployIntent } from './deploy.intent.js';
 import { deploysIntent } from './deploys.intent.js';
 import { doraIntent } from './dora.intent.js';
@@ -40,5 +42,7 @@ export const allIntents: readonly AnyIntent[] = [
   incidentIntent,
   morningIntent,
   faqIntent,
+  bugIntent,
+  bugsIntent,
   whoamiIntent,
 ];

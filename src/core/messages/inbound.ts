@@ -37,6 +37,8 @@ interface InboundBase {
 export interface CommandEvent extends InboundBase {
   kind: 'command';
   text: string;
+  /** What the platform can do for this command (see CommandAbilities); absent: neither. */
+  abilities?: CommandAbilities;
   /**
    * Words of `text` that mention an account of this platform, mapped to that account's id (Slack's
    * `<@U012AB3CD|ann>` → `U012AB3CD`). The platform recognises its own mention syntax; the core looks the
@@ -54,4 +56,38 @@ export interface ActionEvent extends InboundBase {
   messageRef?: { platform: Platform; chatId: string; messageId: string };
 }
 
+/**
+ * What a platform can do in answer to a command, as data so the core never branches on the platform:
+ * `form`: show the asker a form now (a Slack modal from the command's trigger id), answered by a FormEvent;
+ * `followUps`: the asker's next messages in this chat reach the core as MessageEvents (Telegram).
+ */
+export interface CommandAbilities {
+  form?: boolean;
+  followUps?: boolean;
+}
+
+/**
+ * A message that is not a command, from a person the core waits on for an answer (an open dialog). The
+ * platform hands one on only after `ChatCore.awaitsAnswer` said yes, so other chatter never reaches the core.
+ */
+export interface MessageEvent extends InboundBase {
+  kind: 'message';
+  text?: string;
+  /** A picture sent with it, as the platform holds it (Telegram file id). */
+  photo?: { ref: string };
+}
+
+/** A submitted form (see Reply.form): the form's action and id, the values by field id, files by field id. */
+export interface FormEvent extends InboundBase {
+  kind: 'form';
+  actionId: string;
+  formId: string;
+  values: Readonly<Record<string, string>>;
+  files?: Readonly<Record<string, readonly { ref: string; url?: string }[]>>;
+}
+
+/** What people type and click: every platform sends these. */
 export type InboundEvent = CommandEvent | ActionEvent;
+
+/** Everything the core takes: commands and clicks, and the answers to a dialog (messages, forms). */
+export type AnyInboundEvent = InboundEvent | MessageEvent | FormEvent;

@@ -70,6 +70,25 @@ export interface ChartSpec {
   unit?: string;
 }
 
+/** A field of a form: a text (one line or several), a choice among options, or a file (a screenshot). */
+export type FormField =
+  | { kind: 'text'; id: string; label: string; multiline?: boolean; maxLength: number; optional?: boolean }
+  | { kind: 'choice'; id: string; label: string; options: { value: string; label: string }[] }
+  | { kind: 'file'; id: string; label: string; optional: true; accept: string[] };
+
+/**
+ * A form the asker fills in at once (a Slack modal), on platforms that said they can (CommandAbilities.form).
+ * Its submission comes back as a FormEvent carrying `actionId` and `id`.
+ */
+export interface FormSpec {
+  actionId: string;
+  /** Server-side id the submission refers to (like a button's pending id). */
+  id: string;
+  title: string;
+  submit: string;
+  fields: FormField[];
+}
+
 /** Who sees a reply to a command or a click: only the person who asked, or the whole chat. */
 export type Visibility = 'private' | 'chat';
 
@@ -85,6 +104,8 @@ export interface Reply {
   attachment?: Attachment;
   /** A chart sent with the reply (see ChartSpec). */
   chart?: ChartSpec;
+  /** A form shown to the asker instead of a message (see FormSpec); `text` says what it is for. */
+  form?: FormSpec;
   /**
    * Who sees it (default `chat`). A platform that cannot show a reply to one person only (Telegram in a
    * group) shows it in the chat. Decided by the core (pipeline/presentation.ts), followed by every platform.

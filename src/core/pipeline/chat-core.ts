@@ -1,4 +1,4 @@
-import type { InboundEvent, Platform } from '../messages/inbound.js';
+import type { AnyInboundEvent, MessageEvent, Platform } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 
 /**
@@ -7,7 +7,12 @@ import type { Reply } from '../messages/reply.js';
  */
 export interface ChatCore {
   /** The reply always says who sees it and where it goes (`visibility`, `placement`: see presentation.ts). */
-  handle(event: InboundEvent): Promise<Reply>;
+  handle(event: AnyInboundEvent): Promise<Reply>;
+  /**
+   * Whether a message that is not a command is an answer the core waits for (the sender has a dialog open
+   * in this chat). Platforms hand such messages on as MessageEvents only then. Never throws. Absent: never.
+   */
+  awaitsAnswer?(event: Pick<MessageEvent, 'platform' | 'platformUserId' | 'chatId'>): Promise<boolean>;
   /** Commands for platform menus (Telegram setMyCommands, Slack help): name and one-line summary. */
   commands(): { name: string; summary: string }[];
   /**

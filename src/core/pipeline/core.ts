@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AnyIntent, IntentServices } from '../intents/intent.js';
 import type { CoreServices } from '../services.js';
-import type { InboundEvent } from '../messages/inbound.js';
+import type { AnyInboundEvent } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 import type { AuditLog } from '../ports/audit.port.js';
 import { auditMiddleware } from './audit.middleware.js';
@@ -18,6 +18,8 @@ import { faqClickMiddleware } from './faq-click.middleware.js';
 import { confirmMiddleware } from './confirm.middleware.js';
 import { presentReply } from './presentation.js';
 import { unavailableMiddleware } from './unavailable.middleware.js';
+import { bugDialogMiddleware, dialogDeps } from './bug-dialog.middleware.js';
+import { awaitsAnswer } from '../support/bug-dialog.js';
 
 export interface CoreDeps extends CoreServices {
   audit: AuditLog;
@@ -40,6 +42,7 @@ export function createCore(deps: CoreDeps): ChatCore {
     auditMiddleware(deps),
     unavailableMiddleware(deps),
     gateMiddleware(),
+    bugDialogMiddleware(services),
     incidentClickMiddleware(services),
     faqClickMiddleware(services),
     clickMiddleware(services),
@@ -50,7 +53,7 @@ export function createCore(deps: CoreDeps): ChatCore {
   ]);
 
   return {
-    async handle(event: InboundEvent): Promise<Reply> {
+    async handle(event: AnyInboundEvent): Promise<Reply> {
       const ctx: PipelineContext = {
         event,
         requestId: '',
@@ -69,6 +72,10 @@ export function createCore(deps: CoreDeps): ChatCore {
       }
       const reply = ctx.reply ?? { tone: 'error', text: `Something went wrong (request ${ctx.requestId}).`, blocks: [{ type: 'text', text: `Something went wrong (request ${ctx.requestId}).` }] };
       return presentReply(event, reply);
+    },
+    async awaitsAnswer(event) {
+      const bugs = dialogDeps(deps);
+      return bugs ? awaitsAnswer(bugs, deps.catalog, event) : false;
     },
     commands() {
       return deps.intents.map((i) => ({ name: i.name, summary: i.summary }));

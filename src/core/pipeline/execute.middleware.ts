@@ -4,8 +4,11 @@ import { finish, type Middleware, type PipelineContext } from './middleware.js';
 
 export function intentContext(ctx: PipelineContext, services: IntentServices): IntentContext<unknown> {
   const person = ctx.person!;
+  const { event } = ctx;
+  // Dialog answers (messages, forms) end in the bug dialog middleware; only commands and clicks get here.
+  if (event.kind !== 'command' && event.kind !== 'action') throw new Error(`a ${event.kind} event reached an intent`);
   return {
-    event: ctx.event,
+    event,
     person,
     chatProjects: ctx.chatProjects,
     args: ctx.args,

@@ -9,7 +9,7 @@ import type { Person } from '../domain/catalog.js';
 import { alertTarget, incidentActionOf, incidentEnv, type IncidentAction } from '../domain/incident-actions.js';
 import { acknowledgeIncident, silenceIncident, type IncidentResponseDeps } from '../incidents/incident-response.js';
 import type { CoreServices } from '../services.js';
-import type { CommandEvent, InboundEvent } from '../messages/inbound.js';
+import type { AnyInboundEvent, CommandEvent, InboundEvent } from '../messages/inbound.js';
 import { replies } from '../messages/reply-builder.js';
 import type { Incident } from '../ports/incident.port.js';
 import { finish, type Middleware, type Next, type PipelineContext } from './middleware.js';
@@ -112,7 +112,7 @@ async function requestAction(ctx: PipelineContext, next: Next, incident: Inciden
 }
 
 /** The event's common fields, without the click's own (action id, pending id, message). */
-function withoutAction(event: InboundEvent): Omit<CommandEvent, 'kind' | 'text'> {
+function withoutAction(event: AnyInboundEvent): Omit<CommandEvent, 'kind' | 'text'> {
   const { platform, platformUserId, userName, chatId, chatType, eventId, receivedAt } = event;
   return {
     platform,

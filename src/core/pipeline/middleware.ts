@@ -1,12 +1,12 @@
 import type { Person } from '../domain/catalog.js';
 import type { AnyIntent } from '../intents/intent.js';
-import type { InboundEvent } from '../messages/inbound.js';
+import type { AnyInboundEvent } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 import type { AuditOutcome } from '../ports/audit.port.js';
 
 /** State carried through the pipeline for one inbound event. */
 export interface PipelineContext {
-  readonly event: InboundEvent;
+  readonly event: AnyInboundEvent;
   requestId: string;
   readonly startedAt: number;
   person?: Person;

@@ -1,5 +1,5 @@
 import { keepsClickedMessage } from '../domain/incident-actions.js';
-import type { InboundEvent } from '../messages/inbound.js';
+import type { AnyInboundEvent } from '../messages/inbound.js';
 import type { Reply } from '../messages/reply.js';
 
 const hasButtons = (reply: Reply): boolean => reply.blocks.some((b) => b.type === 'buttons' && b.buttons.length > 0);
@@ -13,7 +13,7 @@ const hasButtons = (reply: Reply): boolean => reply.blocks.some((b) => b.type ==
  * - replace-clicked: the answer to a click takes the clicked message's place, except on an alert's living
  *   message (edited by the notifier), whose answers are new messages.
  */
-export function presentReply(event: InboundEvent, reply: Reply): Reply {
+export function presentReply(event: AnyInboundEvent, reply: Reply): Reply {
   const buttons = hasButtons(reply);
   const quiet = reply.tone === 'error' || (event.kind === 'action' && reply.tone === 'warning');
   const visibility = buttons ? 'chat' : (reply.visibility ?? (quiet ? 'private' : 'chat'));
