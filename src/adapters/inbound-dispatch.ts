@@ -31,6 +31,8 @@ export interface ReplyChannel<R> {
   replace?(rendered: R, reply: Reply): Promise<PostedMessage[]>;
   /** Only the asker sees it; absent where the platform cannot (then it is shown in the chat). */
   whisper?(rendered: R, reply: Reply): Promise<void>;
+  /** Shows the reply's form (Reply.form) to the asker; only platforms that announce the ability have it. */
+  form?(reply: Reply): Promise<void>;
 }
 
 export type DispatchStep = 'handle' | 'render' | 'deliver';
@@ -54,6 +56,8 @@ export interface InboundDispatch {
 
 export async function dispatchInbound<R>(d: InboundDispatch, inbound: InboundEvent, channel: ReplyChannel<R>): Promise<void> {
   const event: InboundEvent = { ...inbound, userIdLabel: d.platform.userIdLabel };
+  // A message that is not a command reaches the core only when it answers an open dialog of its sender.
+  if (event.kind === 'message' && !(await d.core.awaitsAnswer?.(event))) return;
   const answer = (err: unknown, step: DispatchStep): Reply => {
     const reply = d.failed?.(err, step, event);
     if (!reply) throw err;
@@ -94,6 +98,10 @@ async function deliver<R>(d: InboundDispatch, channel: ReplyChannel<R>, reply: R
 
 /** The reply's visibility and placement, as far as the platform can follow them. */
 async function send<R>(channel: ReplyChannel<R>, rendered: R, reply: Reply): Promise<PostedMessage[]> {
+  if (reply.form && channel.form) {
+    await channel.form(reply);
+    return [];
+  }
   if (reply.visibility === 'private' && channel.whisper) {
     await channel.whisper(rendered, reply);
     return [];

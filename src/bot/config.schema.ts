@@ -204,7 +204,9 @@ const githubSchema = z
     repos: z.record(
       z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a repository as owner/name'),
       z.strictObject({
-        environments: z.record(z.string().min(1), z.strictObject({ project: name, env: name, service: name })),
+        environments: z.record(z.string().min(1), z.strictObject({ project: name, env: name, service: name })).default({}),
+        /** The project whose bug reports (`bug`) are filed as issues here; one repository per project. */
+        bugs: name.optional(),
         /** Workflow file path → the GitHub environment it deploys to. */
         deployWorkflows: z.record(z.string().min(1), z.string().min(1)).default({}),
       }),

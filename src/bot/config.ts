@@ -164,6 +164,12 @@ function crossCheck(c: RawConfig): [Path, string][] {
       if (!r.environments[ghEnv]) out.push([['github', 'repos', repo, 'deployWorkflows', path], `environment "${ghEnv}" is not mapped under environments`]);
     }
   }
+  const bugRepos = Object.entries(c.github?.repos ?? {}).filter(([, r]) => r.bugs !== undefined);
+  for (const [repo, r] of bugRepos) {
+    if (!c.projects[r.bugs!]) out.push([['github', 'repos', repo, 'bugs'], `unknown project "${r.bugs}" (projects: ${projects.join(', ')})`]);
+    const first = bugRepos.find(([, o]) => o.bugs === r.bugs)![0];
+    if (first !== repo) out.push([['github', 'repos', repo, 'bugs'], `project ${r.bugs} already files its bug reports in ${first}`]);
+  }
   c.reports.forEach((r, i) => {
     if (!c.projects[r.project]) out.push([['reports', i, 'project'], `unknown project "${r.project}"`]);
     if (!chatBindingPlatforms.includes(r.platform)) out.push([['reports', i, 'platform'], `reports go to ${chatBindingPlatforms.join(' or ')} chats`]);

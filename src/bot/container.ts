@@ -11,6 +11,7 @@ import type { DeckhandConfig } from './config.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
 import { wireActions } from './wire/actions.js';
+import { wireBugs } from './wire/bugs.js';
 import { wireChanges } from './wire/changes.js';
 import { wireCost } from './wire/cost.js';
 import { wireDeploys } from './wire/deploys.js';
@@ -53,6 +54,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   });
   const incidents = wireIncidents(env, config, infra, stores, notifier, { server });
   const cost = wireCost(config, infra, runtimes.runtimes, notifier, { server });
+  const bugs = wireBugs(env, config, infra);
   const coreDeps: CoreDeps = {
     catalog: config.catalog,
     limits: config.limits,
@@ -67,6 +69,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     ...(config.faq ? { faq: { catalog: config.faq, votes: stores.faqVotes } } : {}),
     cost: cost.services,
     slo: sloServices(config),
+    bugs: bugs.services,
   };
   const core = createCore(coreDeps);
   // Chat SDKs are loaded only when their platform is configured (Bolt alone is ~30 MB of resident memory).
@@ -81,12 +84,12 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     rateGate: infra.rateGate,
     metricsRegistry: infra.metricsRegistry,
   });
-  const modules = [infra, stores, runtimes, actions, incidents, cost, wireScheduled(infra, coreDeps, actions.scheduler)];
+  const modules = [infra, stores, runtimes, actions, incidents, cost, wireScheduled(infra, coreDeps, actions.scheduler), bugs];
   if (!server) return { core, platforms, ...lifecycle(modules, infra.logger) };
 
   const served = [
     ...modules,
-    wireDeploys(env, config, infra, stores, notifier),
+    wireDeploys(env, config, infra, stores, notifier, bugs.services),
     wireReports(config, infra, coreDeps, platforms),
     wireSloAlerts(config, infra, coreDeps.slo, incidents.alertDeps),
   ];

@@ -14,7 +14,7 @@ const report = (over: Partial<NewBugReport> = {}): NewBugReport => ({
 });
 
 const issue = (over: Partial<IssueState> = {}): IssueState => ({
-  repo: 'acme/shop', number: 7, url: 'https://github.com/acme/shop/issues/7', title: 'Checkout fails', status: 'open', priority: 'high',
+  project: 'shop', repo: 'acme/shop', number: 7, url: 'https://github.com/acme/shop/issues/7', title: 'Checkout fails', status: 'open', priority: 'high',
   bug: true, author: 'alice-gh', createdAt: T0, updatedAt: min(1), ...over,
 });
 
@@ -99,6 +99,16 @@ export function bugReportStoreContract(make: () => Promise<BugReportStore>): voi
       expect(await store.applyIssue(issue({ status: 'open', updatedAt: min(4) }))).toMatchObject({ status: 'closed' });
       expect(await store.applyIssue(issue({ status: 'open', priority: 'critical', updatedAt: min(6) }))).toMatchObject({ status: 'open', priority: 'critical' });
       expect(await store.applyIssue(issue({ number: 99 }))).toBeNull();
+    });
+
+    it('takes the marker only for an unfiled report of the same project', async () => {
+      const filed = await store.create(report());
+      await store.linkIssue(filed.id, { repo: 'acme/shop', number: 7, url: 'https://github.com/acme/shop/issues/7' });
+      const billing = await store.create(report({ project: 'billing' }));
+      expect(await store.applyIssue(issue({ number: 8, reportId: filed.id, status: 'closed' }))).toBeNull();
+      expect(await store.applyIssue(issue({ number: 8, reportId: billing.id, status: 'closed' }))).toBeNull();
+      const [a, b] = await store.list({ projects: ['shop', 'billing'], limit: 10 });
+      expect([a?.status, b?.status]).toEqual(['open', 'open']);
     });
 
     it('lists newest first by project, reporter, status and priority', async () => {

@@ -68,8 +68,8 @@ export class MemoryBugReportStore implements BugReportStore {
 
   async applyIssue(s: IssueState): Promise<BugReport | null> {
     const row =
-      (s.reportId !== undefined ? this.rows.find((r) => r.id === s.reportId) : undefined) ??
-      this.rows.find((r) => r.issue?.repo === s.repo && r.issue.number === s.number);
+      this.rows.find((r) => r.issue?.repo === s.repo && r.issue.number === s.number) ??
+      (s.reportId !== undefined ? this.rows.find((r) => r.id === s.reportId && r.project === s.project && r.issue === null) : undefined);
     if (!row) return null;
     if (row.issueUpdatedAt && row.issueUpdatedAt > s.updatedAt) return clone(row);
     Object.assign(row, { status: s.status, priority: s.priority, title: s.title, issue: { repo: s.repo, number: s.number, url: s.url }, issueUpdatedAt: s.updatedAt, updatedAt: s.updatedAt });

@@ -15,6 +15,7 @@ import { MemoryAuditLog } from '../fakes/memory-audit.js';
 import { MemoryIncidentStore } from '../fakes/memory-incidents.js';
 import type { CostServices, IncidentServices, PromotionServices } from '../../src/core/services.js';
 import type { ChangeSources } from '../../src/core/deploys/deploy-changes.js';
+import type { BugServices } from '../../src/core/support/bug-services.js';
 import type { IncidentStore } from '../../src/core/ports/incident.port.js';
 import type { Silencer } from '../../src/core/ports/silencer.port.js';
 import { MemoryOncallOverrideStore } from '../fakes/memory-oncall.js';
@@ -46,7 +47,7 @@ interface From {
  * (PostgreSQL, Alertmanager) behind the incident services; `faqFile` loads a FAQ (votes in memory unless
  * `faqVotes` puts a real store behind them); `slo` adds the SLO services (a fake time-series source).
  */
-export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources; cost?: CostServices; slo?: SloServices } = {}) {
+export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources; cost?: CostServices; slo?: SloServices; bugs?: BugServices } = {}) {
   const configFile = opts.configFile ?? new URL('../fixtures/config/core.yaml', import.meta.url);
   const config = parseConfig(readFileSync(configFile, 'utf8'));
   const runtimes = new MemoryRuntimeRegistry(config.catalog.hosts);
@@ -90,6 +91,7 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     ...(faq ? { faq } : {}),
     ...(opts.cost ? { cost: opts.cost } : {}),
     ...(opts.slo ? { slo: opts.slo } : {}),
+    ...(opts.bugs ? { bugs: opts.bugs } : {}),
   };
   const core = createCore(services);
   const base = (from: From) => ({

@@ -12,7 +12,9 @@ import { createMemoryDedupe, type IsFirstSeen } from '../memory-dedupe.js';
 import { sendJson } from './http-response.js';
 import type { RouteHandler } from './http-router.js';
 import { containsNul, describeIssues, JSON_FAILURE_MESSAGE, jsonContentTypeProblem, parseJsonBody, readWebhookBody } from './webhook-body.js';
-import { deploymentStatusEventSchema, toCiDeploymentStatus, toCiWorkflowRun, workflowRunEventSchema } from './github-webhook.schema.js';
+import { deploymentStatusEventSchema, issuesEventSchema, toCiDeploymentStatus, toCiWorkflowRun, workflowRunEventSchema } from './github-webhook.schema.js';
+import { handleIssueEvent, ISSUE_ACTIONS, type IssueEventDeps } from '../../core/support/bug-issues.js';
+import { toIssueState } from './github-issues.mapper.js';
 import { verifyGitHubSignature } from './github-webhook.signature.js';
 
 export interface GitHubWebhookOptions extends CiEventDeps {
@@ -24,6 +26,11 @@ export interface GitHubWebhookOptions extends CiEventDeps {
   forgetSeen?: (delivery: string) => Promise<void>;
   /** Largest body accepted; default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * `issues` events keep the bug reports filed as issues current; absent: they are ignored like other
+   * events. `projectOf` names the project whose reports a repository takes (github.repos.<repo>.bugs).
+   */
+  issues?: { deps: IssueEventDeps; projectOf(repo: string): string | undefined };
 }
 
 const optionsSchema = z.object({
@@ -47,6 +54,23 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
   const logger = options.logger.child({ webhook: 'github' });
 
   /** Validates the payload and returns it as the core's CI event, or a short description of what is wrong. */
+  type Work = { ok: true; run: () => Promise<string> } | { ok: false; problem: string };
+  const ci = (event: Handled, payload: unknown, delivery: string): Work => {
+    const parsed = parse(event, payload);
+    return parsed.ok ? { ok: true, run: () => handleCiEvent(options, parsed.event, { source: 'github', deliveryId: `github-${delivery}` }) } : parsed;
+  };
+  /** An issues event: validated only for the actions that change a report; the rest are acknowledged. */
+  const issue = (payload: unknown): Work => {
+    const bugs = options.issues;
+    if (!bugs) return { ok: true, run: async () => 'ignored' };
+    const action = (payload as { action?: unknown } | null)?.action;
+    if (typeof action !== 'string' || !ISSUE_ACTIONS.has(action)) return { ok: true, run: async () => 'ignored' };
+    const parsed = issuesEventSchema.safeParse(payload);
+    if (!parsed.success) return { ok: false, problem: describeIssues(parsed.error) };
+    const project = bugs.projectOf(parsed.data.repository.full_name);
+    if (!project) return { ok: true, run: async () => 'ignored' };
+    return { ok: true, run: () => handleIssueEvent(bugs.deps, action, toIssueState(parsed.data, project)) };
+  };
   const parse = (event: Handled, payload: unknown): { ok: true; event: CiEvent } | { ok: false; problem: string } => {
     if (event === 'deployment_status') {
       const parsed = deploymentStatusEventSchema.safeParse(payload);
@@ -68,19 +92,20 @@ export function createGitHubWebhookHandler(options: GitHubWebhookOptions): Route
     if (!headers.success) return sendJson(res, 400, { error: 'missing or invalid X-GitHub-Event / X-GitHub-Delivery' });
     const { event, delivery } = headers.data;
     if (event === 'ping') return sendJson(res, 200, { status: 'pong' });
-    if (!HANDLED.has(event)) return sendJson(res, 202, { status: 'ignored', event });
+    const issues = event === 'issues' && options.issues !== undefined;
+    if (!HANDLED.has(event) && !issues) return sendJson(res, 202, { status: 'ignored', event });
     // GitHub can also send application/x-www-form-urlencoded; the hook must be set to application/json.
     const wrongType = jsonContentTypeProblem(req.headers['content-type']);
     if (wrongType) return sendJson(res, 400, { error: wrongType });
     const payload = parseJsonBody(raw);
     if (!payload.ok) return sendJson(res, 400, { error: JSON_FAILURE_MESSAGE[payload.reason] });
     if (containsNul(payload.value)) return sendJson(res, 400, { error: 'body contains a NUL character' });
-    const work = parse(event as Handled, payload.value);
+    const work = issues ? issue(payload.value) : ci(event as Handled, payload.value, delivery);
     if (!work.ok) return sendJson(res, 400, { error: `invalid ${event} payload`, detail: work.problem });
     if (!(await isFirstSeen(delivery))) return sendJson(res, 200, { status: 'duplicate', delivery });
-    let outcome: Awaited<ReturnType<typeof handleCiEvent>>;
+    let outcome: string;
     try {
-      outcome = await handleCiEvent(options, work.event, { source: 'github', deliveryId: `github-${delivery}` });
+      outcome = await work.run();
     } catch (err) {
       // Not handled: a redelivery must not be taken for a duplicate. 503, so GitHub shows it as failed.
       await (options.forgetSeen ?? forgetLocal)(delivery).catch(() => undefined);

@@ -134,3 +134,23 @@ export function toCiWorkflowRun(e: WorkflowRunEvent): CiWorkflowRun {
     },
   };
 }
+
+/** `issues` events: the issue as it is now (state, labels, title), for the bug reports filed as issues. */
+export const issuesEventSchema = z.object({
+  action: text(50),
+  issue: z.object({
+    number: z.number().int().positive(),
+    html_url: z.url(),
+    title: text(1000),
+    state: z.enum(['open', 'closed']),
+    body: z.string().max(262_144).nullable().optional(),
+    labels: z.array(z.object({ name: text(100) })).default([]),
+    user: login.nullable().optional(),
+    created_at: isoTime,
+    updated_at: isoTime,
+  }),
+  repository: repositorySchema,
+  sender: login.optional(),
+});
+
+export type IssuesEvent = z.infer<typeof issuesEventSchema>;

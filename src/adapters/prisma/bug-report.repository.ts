@@ -145,8 +145,10 @@ export class PrismaBugReportStore implements BugReportStore {
   }
 
   async applyIssue(s: IssueState): Promise<BugReport | null> {
-    const target = s.reportId !== undefined ? await this.prisma.bugReport.findUnique({ where: { id: s.reportId } }) : null;
-    const row = target ?? (await this.prisma.bugReport.findFirst({ where: { githubRepo: s.repo, githubNumber: s.number } }));
+    const filed = await this.prisma.bugReport.findFirst({ where: { githubRepo: s.repo, githubNumber: s.number } });
+    // The marker is text anyone who can edit the issue can write: it names only an unfiled report of the project.
+    const marked = filed || s.reportId === undefined ? null : await this.prisma.bugReport.findFirst({ where: { id: s.reportId, project: s.project, githubNumber: null } });
+    const row = filed ?? marked;
     if (!row) return null;
     const updated = await this.prisma.bugReport.updateManyAndReturn({
       where: { id: row.id, OR: [{ issueUpdatedAt: null }, { issueUpdatedAt: { lte: s.updatedAt } }] },

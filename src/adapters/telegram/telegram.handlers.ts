@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Composer, type Context } from 'grammy';
 import type { Chat } from 'grammy/types';
 import { replies } from '../../core/messages/reply-builder.js';
-import type { ActionEvent, ChatType, CommandEvent } from '../../core/messages/inbound.js';
+import type { ActionEvent, ChatType, CommandEvent, MessageEvent } from '../../core/messages/inbound.js';
 import type { Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
 import type { Logger } from '../../core/ports/logger.port.js';
@@ -46,6 +46,8 @@ export function createTelegramHandlers(deps: HandlerDeps): Composer<Context> {
     deps.logger.debug({ updateId: ctx.update.update_id }, 'dropping redelivered telegram update');
   });
   composer.on('message:text', (ctx) => handleCommand(deps, ctx));
+  // Photos (and pictures sent as files) answer a dialog's screenshot question; nothing else reads them.
+  composer.on(['message:photo', 'message:document'], (ctx) => handleMessage(deps, ctx));
   composer.on('callback_query', (ctx) => handleCallback(deps, ctx));
   return composer;
 }
@@ -55,11 +57,13 @@ async function handleCommand(deps: HandlerDeps, ctx: Context): Promise<void> {
   const chatType = message && toChatType(message.chat.type);
   if (!message?.text || !message.from || !chatType) return;
   const text = parseCommand(message.text, ctx.me.username);
-  if (text === undefined) return;
+  if (text === undefined) return handleMessage(deps, ctx);
   const event: CommandEvent = {
     kind: 'command',
     ...base(deps, ctx, message.from, message.chat, chatType),
     text,
+    // The asker's next messages in this chat reach the bot (in a group with privacy mode on: their replies to it).
+    abilities: { followUps: true },
   };
   const chat = message.chat.id;
   const key = replyKey(ctx);
@@ -69,6 +73,31 @@ async function handleCommand(deps: HandlerDeps, ctx: Context): Promise<void> {
     post: async (messages, reply) =>
       (await queued(deps, () => deps.outbox?.reply(String(chat), reply, { key, attach: pendingIdsOf(reply) }))) ??
       keyboardAt(chat, await sendMessages(ctx.api, chat, messages, deps.logger), reply),
+  });
+}
+
+/** A message that is not a command: handed on as an answer when its sender has a dialog open in this chat. */
+async function handleMessage(deps: HandlerDeps, ctx: Context): Promise<void> {
+  const message = ctx.message;
+  const chatType = message && toChatType(message.chat.type);
+  if (!message?.from || !chatType || message.from.is_bot) return;
+  const largest = message.photo?.at(-1);
+  const picture = message.document?.mime_type?.startsWith('image/') ? message.document : undefined;
+  const photoRef = largest?.file_id ?? picture?.file_id;
+  const event: MessageEvent = {
+    kind: 'message',
+    ...base(deps, ctx, message.from, message.chat, chatType),
+    ...(message.text !== undefined ? { text: message.text } : message.caption !== undefined ? { text: message.caption } : {}),
+    ...(photoRef ? { photo: { ref: photoRef } } : {}),
+  };
+  if (event.text === undefined && !event.photo) return;
+  const chat = message.chat.id;
+  const key = replyKey(ctx);
+  await dispatchInbound(inbound(deps), event, {
+    render: (reply) => renderTelegram(reply, deps.render),
+    post: async (messages, reply) =>
+      (await queued(deps, () => deps.outbox?.reply(String(chat), reply, { key, attach: pendingIdsOf(reply) }))) ??
+      keyboardAt(chat, await sendMessages(ctx.api, chat, messages), reply),
   });
 }
 

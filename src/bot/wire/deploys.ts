@@ -7,8 +7,10 @@ import type { Env } from '../env.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { Module } from './module.js';
 import type { Stores } from './stores.js';
+import type { BugServices } from '../../core/support/bug-services.js';
+import { bugRepos } from './bugs.js';
 
-export function wireDeploys(env: Env, config: DeckhandConfig, infra: Infrastructure, stores: Stores, notifier: Notifier): Module {
+export function wireDeploys(env: Env, config: DeckhandConfig, infra: Infrastructure, stores: Stores, notifier: Notifier, bugs?: BugServices): Module {
   const github = config.github;
   if (!github) return { name: 'deploys' };
   if (!env.GITHUB_WEBHOOK_SECRET) {
@@ -32,6 +34,8 @@ export function wireDeploys(env: Env, config: DeckhandConfig, infra: Infrastruct
       return t ? { ...t, image: findService(config.catalog, t.project, t.env, t.service)?.image } : null;
     },
     deployWorkflow: (repo, wf) => github.repos[repo]?.deployWorkflows[wf.path] ?? null,
+    // Bug reports filed as issues follow them (state, priority label).
+    ...(bugs ? { issues: { deps: { reports: bugs.reports, clock: infra.clock }, projectOf: bugRepos(github).projectOf } } : {}),
   });
   return { name: 'deploys', routes: [{ method: 'POST', path: '/webhooks/github', handler }] };
 }

@@ -94,6 +94,8 @@ export type NewBugReport = Omit<BugReport, 'id' | 'status' | 'issue' | 'updatedA
 
 /** What an `issues` webhook says about an issue now (its labels, state and title). */
 export interface IssueState {
+  /** The project whose reports the repository takes. */
+  project: string;
   repo: string;
   number: number;
   url: string;
@@ -125,8 +127,9 @@ export interface BugReportStore {
   /** Records the issue the report was filed as. */
   linkIssue(id: number, issue: IssueLink): Promise<void>;
   /**
-   * Applies an issue's state to the report filed as it (found by the report id of the marker, else by
-   * repo and number) unless a newer state was applied already. Null when no report is filed as it.
+   * Applies an issue's state to the report filed as it (found by repo and number, else by the report id of
+   * the marker when that report is of the project and not filed as another issue) unless a newer state was
+   * applied already. Null when no report is filed as it.
    */
   applyIssue(state: IssueState): Promise<BugReport | null>;
   /** Newest first. */
