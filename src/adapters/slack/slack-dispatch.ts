@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
-import type { InboundEvent } from '../../core/messages/inbound.js';
+import type { AnyInboundEvent as InboundEvent } from '../../core/messages/inbound.js';
 import { replies } from '../../core/messages/reply-builder.js';
 import type { Reply } from '../../core/messages/reply.js';
 import type { ChatCore } from '../../core/pipeline/chat-core.js';
@@ -26,7 +26,7 @@ export interface DispatchDeps {
  * channel), the rest in the channel, a click's answer in place of the clicked message unless the core says
  * otherwise. Any failure is logged and answered privately with a short reference, never a stack trace.
  */
-export async function dispatch(deps: DispatchDeps, client: webApi.WebClient, event: InboundEvent, target: ReplyTarget): Promise<void> {
+export async function dispatch(deps: DispatchDeps, client: webApi.WebClient, event: InboundEvent, target: ReplyTarget, form?: (reply: Reply) => Promise<void>): Promise<void> {
   const log = deps.logger;
   const withFile = async (posted: PostedMessage[], reply: Reply) => {
     await uploadFile(client, target, reply, log);
@@ -37,6 +37,7 @@ export async function dispatch(deps: DispatchDeps, client: webApi.WebClient, eve
     post: async (messages, reply) => withFile(await target.publish(messages), reply),
     whisper: (messages) => target.whisper(messages),
   };
+  if (form) channel.form = form;
   const replace = target.replace;
   if (replace) channel.replace = async (messages, reply) => withFile(await replace(messages), reply);
   await dispatchInbound(

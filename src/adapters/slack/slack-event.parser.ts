@@ -93,6 +93,8 @@ export function commandEventFromSlash(p: SlashCommandPayload, receivedAt: Date):
   };
   if (p.user_name) event.userName = p.user_name;
   if (p.trigger_id) event.eventId = p.trigger_id;
+  // Its trigger id opens a modal (views.open) for the next 3 seconds.
+  if (p.trigger_id) event.abilities = { form: true };
   return withMentions(event);
 }
 
@@ -153,10 +155,18 @@ export const eventEnvelopeSchema = z.object({
   event: z.looseObject({ type: z.string().min(1).max(100) }),
 });
 
+/** A submitted modal as far as routing needs it (slack-form.ts checks the rest). */
+const viewSubmissionCheck = z.object({
+  type: z.literal('view_submission'),
+  user: z.object({ id }),
+  view: z.looseObject({ callback_id: z.string().min(1).max(255), private_metadata: z.string().max(3000), state: z.looseObject({ values: z.record(z.string(), z.unknown()) }) }),
+});
+
 /** The request kinds this app answers; any other signed request is acknowledged and ignored. */
 const requestSchemas = new Map<string, z.ZodType>([
   ['event_callback', eventEnvelopeSchema],
   ['block_actions', blockActionSchema],
+  ['view_submission', viewSubmissionCheck],
 ]);
 
 export type SlackRequestCheck =

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { App } from '@slack/bolt';
+import type { App, webApi } from '@slack/bolt';
 import { z } from 'zod';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { failureSummary } from '../notifier/delivery.errors.js';
@@ -16,6 +16,8 @@ import {
   slashCommandSchema,
 } from './slack-event.parser.js';
 import { actionTarget, mentionTarget, slashTarget } from './slack-reply.target.js';
+import { formEventFromSubmission, formView, viewSubmissionSchema } from './slack-form.js';
+import type { Reply } from '../../core/messages/reply.js';
 
 export interface ListenerDeps extends DispatchDeps {
   commandName: string;
@@ -91,7 +93,14 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
     const parsed = slashCommandSchema.safeParse(body);
     if (!parsed.success) return invalid(deps.logger, 'slash command', parsed.error);
     const event = commandEventFromSlash(parsed.data, deps.now());
-    await dispatch(deps, client, event, slashTarget(respond, client, event.chatId));
+    const trigger = parsed.data.trigger_id;
+    // A reply that is a form opens as a modal from the command's trigger id.
+    const openForm = trigger
+      ? async (reply: Reply) => {
+          if (reply.form) await client.views.open({ trigger_id: trigger, view: formView(reply.form, event.chatId) as unknown as webApi.ViewsOpenArguments['view'] });
+        }
+      : undefined;
+    await dispatch(deps, client, event, slashTarget(respond, client, event.chatId), openForm);
   });
 }
 
@@ -103,6 +112,18 @@ export function registerMention(app: App, deps: ListenerDeps): void {
     const event = commandEventFromMention(parsed.data, deps.now(), context.botUserId);
     const e = parsed.data.event;
     await dispatch(deps, client, event, mentionTarget(client, e.channel, e.user, e.thread_ts));
+  });
+}
+
+/** A submitted modal (a form of the core's): ack at once (the modal closes), then the answer goes to the channel it came from. */
+export function registerViews(app: App, deps: ListenerDeps): void {
+  app.view({ type: 'view_submission' }, async ({ ack, body, client }) => {
+    await ack();
+    const parsed = viewSubmissionSchema.safeParse(body);
+    if (!parsed.success) return invalid(deps.logger, 'view submission', parsed.error);
+    const event = formEventFromSubmission(parsed.data, deps.now());
+    if (!event) return deps.logger.warn({ callbackId: parsed.data.view.callback_id }, 'ignored slack view submission that is not one of our forms');
+    await dispatch(deps, client, event, mentionTarget(client, event.chatId, event.platformUserId));
   });
 }
 

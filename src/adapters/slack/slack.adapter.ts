@@ -5,7 +5,7 @@ import type { Logger } from '../../core/ports/logger.port.js';
 import { createMemoryDedupe, type IsFirstSeen } from '../memory-dedupe.js';
 import { ReplyLanes, type ReplyLanesOptions } from '../notifier/delivery.reply-lanes.js';
 import type { DeliveryTimers } from '../notifier/delivery.timers.js';
-import { registerActions, registerCommand, registerDedupe, registerMention, type ListenerDeps } from './slack-listeners.js';
+import { registerActions, registerCommand, registerDedupe, registerMention, registerViews, type ListenerDeps } from './slack-listeners.js';
 import { SlackHttpReceiver, type SlackRequestListener } from './slack-http.receiver.js';
 import { boltLogger } from './slack-logger.bridge.js';
 
@@ -102,6 +102,7 @@ export function createSlackAdapter(opts: SlackAdapterOptions): SlackAdapter {
   registerCommand(app, deps);
   registerMention(app, deps);
   registerActions(app, deps);
+  registerViews(app, deps);
 
   return lifecycle(app, receiver, config.port, logger, deps.lanes!);
 }

@@ -53,6 +53,8 @@ export class SlackApiRecorder {
         return { ok: true, upload_url: 'https://files.slack.com/upload/v1/ABC123', file_id: 'F0FILE1' };
       case 'files.completeUploadExternal':
         return { ok: true, files: [{ id: 'F0FILE1', title: form.title ?? 'web.log' }] };
+      case 'views.open':
+        return { ok: true, view: { id: 'V0FORM1', type: 'modal', callback_id: JSON.parse(form.view ?? '{}').callback_id } };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: '1700000000.000200' };
       default:

@@ -56,6 +56,8 @@ describe('telegram adapter: commands', () => {
         eventId: String(update.update_id),
         receivedAt: RECEIVED_AT,
         text: 'status shop prod',
+        // The person's next messages here reach the bot: a dialog (bug) may ask question by question.
+        abilities: { followUps: true },
       },
     ]);
     expect(api.calls).toEqual([
