@@ -50,6 +50,8 @@ export interface MorningReportData {
   locks: Lock[];
   freezes: { env: string; freeze: ActiveFreeze }[];
   dora: { envs: string[]; report: DoraReport };
+  /** Open critical bug reports of the project and the oldest of them; absent where bug reports are not wired. */
+  criticalBugs?: { count: number; oldest: { ref: string; title: string; createdAt: Date }[] };
 }
 
 const pct = (rate: number) => `${(Math.round(rate * 1000) / 10).toString()}%`;
@@ -134,6 +136,15 @@ function guardsSection(b: ReplyBuilder, data: MorningReportData, name: (id: stri
   b.table(['ENV', 'STATE', 'DETAIL'], rows);
 }
 
+function bugsSection(b: ReplyBuilder, data: MorningReportData): void {
+  const bugs = data.criticalBugs;
+  if (!bugs) return;
+  b.text(`Critical bugs: ${bugs.count} open`);
+  if (bugs.count === 0) return;
+  const rows = bugs.oldest.map((r) => [r.ref, r.title.length > 30 ? `${r.title.slice(0, 29)}…` : r.title, formatDuration(data.now.getTime() - r.createdAt.getTime())]);
+  b.table(['BUG', 'TITLE', 'OPEN FOR'], rows);
+}
+
 function doraSection(b: ReplyBuilder, data: MorningReportData): void {
   const r = data.dora.report;
   b.text(`DORA, last ${r.days} days (${data.dora.envs.join(', ') || 'no environments'})`);
@@ -157,6 +168,7 @@ export function buildMorningReport(data: MorningReportData): Reply {
   incidentsSection(b, data);
   onCallSection(b, data);
   guardsSection(b, data, name);
+  bugsSection(b, data);
   doraSection(b, data);
   return b.build();
 }

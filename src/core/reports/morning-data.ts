@@ -11,6 +11,7 @@ import { findContainers, type ServiceContainers } from '../actions/runtime-query
 import type { CoreServices } from '../services.js';
 import { projectOnCall } from '../oncall/oncall-now.js';
 import { doraIncidents } from './dora-incidents.js';
+import { reportRef } from '../support/bug-filing.js';
 
 const DAY_MS = 86_400_000;
 const DORA_DAYS = 30;
@@ -69,6 +70,7 @@ export async function gatherMorningData(project: string, envs: EnvironmentSpec[]
   ]);
   const doraRecords = perEnv.filter((_, i) => doraEnvs.includes(envs[i]!)).flat();
   const onCall = await onCallToday(project, services, now, people);
+  const critical = services.bugs && (await services.bugs.reports.openCritical(project, 3));
   return {
     project,
     now,
@@ -82,5 +84,6 @@ export async function gatherMorningData(project: string, envs: EnvironmentSpec[]
     locks: states.flatMap((s) => (s.lock ? [s.lock] : [])),
     freezes: states.flatMap((s, i) => s.freezes.map((freeze) => ({ env: envs[i]!.name, freeze }))),
     dora: { envs: doraEnvs.map((e) => e.name), report: computeDora(doraRecords, doraIncidentList, { days: DORA_DAYS }, now) },
+    ...(critical ? { criticalBugs: { count: critical.count, oldest: critical.oldest.map((r) => ({ ref: reportRef(r), title: r.title, createdAt: r.createdAt })) } } : {}),
   };
 }

@@ -157,3 +157,26 @@ describe('buildMorningReport', () => {
     expect(buildMorningReport(data({ deployments: [failed], since: new Date('2026-11-22T11:00:00Z') })).tone).toBe('info');
   });
 });
+
+describe('morning report: critical bugs', () => {
+  it('says how many critical bugs are open and lists the oldest three, only where bug reports are wired', () => {
+    const oldest = [
+      { ref: '#12', title: 'Checkout says 500 for every card that was saved', createdAt: new Date('2026-11-20T12:00:00Z') },
+      { ref: 'B3', title: 'Login loops', createdAt: new Date('2026-11-23T06:00:00Z') },
+    ];
+    const reply = buildMorningReport(data({ criticalBugs: { count: 4, oldest } }));
+    const at = reply.blocks.findIndex((b) => b.type === 'text' && b.text === 'Critical bugs: 4 open');
+    expect(at).toBeGreaterThan(0);
+    expect(reply.blocks[at + 1]).toEqual({
+      type: 'table',
+      columns: ['BUG', 'TITLE', 'OPEN FOR'],
+      rows: [
+        ['#12', 'Checkout says 500 for every c…', '2d 19h'],
+        ['B3', 'Login loops', '1h'],
+      ],
+    });
+    const none = buildMorningReport(data({ criticalBugs: { count: 0, oldest: [] } }));
+    expect(none.blocks.filter((b) => b.type === 'text' && b.text.startsWith('Critical bugs'))).toEqual([{ type: 'text', text: 'Critical bugs: 0 open' }]);
+    expect(buildMorningReport(data()).text).not.toContain('Critical bugs');
+  });
+});

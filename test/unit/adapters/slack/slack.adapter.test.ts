@@ -124,6 +124,8 @@ describe('slash command', () => {
         text: 'status shop prod',
         eventId: slash.trigger_id,
         receivedAt: NOW,
+        // Its trigger_id can open a modal (a form the core answers with, e.g. bug).
+        abilities: { form: true },
       },
     ]);
   });

@@ -161,3 +161,34 @@ describe('bug dialog (core, in-memory stores, fixed clock)', () => {
     expect(r.text).toContain('A bug report cannot be taken this way.');
   });
 });
+
+describe('bugs (list with status)', () => {
+  it('shows operators every report of their projects, everyone else their own, with the filters', async () => {
+    const t = setup();
+    const at = (h: number) => new Date(Date.parse('2026-11-23T00:00:00Z') + h * 3_600_000);
+    const base = { project: 'shop', platform: 'telegram', chatId: '1001', doing: 'd', expected: 'e', happened: 'h', screenshot: null } as const;
+    await t.reports.create({ ...base, reporterId: 'bob', title: 'Search is slow', priority: 'medium', createdAt: at(1) });
+    const crit = await t.reports.create({ ...base, reporterId: 'alice', title: 'Checkout says 500', priority: 'critical', createdAt: at(2) });
+    await t.reports.linkIssue(crit.id, { repo: 'acme/shop', number: 12, url: 'https://github.com/acme/shop/issues/12' });
+    await t.reports.create({ ...base, reporterId: 'dave', title: 'Typo on the about page', priority: 'low', createdAt: at(3) });
+    await t.reports.applyIssue({ project: 'shop', repo: 'acme/shop', number: 12, url: 'u', title: 'Checkout says 500', status: 'open', priority: 'critical', bug: true, author: 'a', createdAt: at(2), updatedAt: at(4) });
+
+    const rows = (r: Reply) => r.blocks.flatMap((b) => (b.type === 'table' ? b.rows : []));
+    // Dave is an operator of shop: every report
+    const all = await t.h.say('bugs', { user: '1004' });
+    expect(rows(all)).toEqual([
+      ['B3', 'low', 'open', 'Typo on the about page'],
+      ['#12', 'critical', 'open', 'Checkout says 500'],
+      ['B1', 'medium', 'open', 'Search is slow'],
+    ]);
+    expect(rows(await t.h.say('bugs critical', { user: '1004' }))).toEqual([['#12', 'critical', 'open', 'Checkout says 500']]);
+    expect(rows(await t.h.say('bugs shop mine', { user: '1004' }))).toEqual([['B3', 'low', 'open', 'Typo on the about page']]);
+    // Bob is a viewer of shop: his own reports only, and he is told so
+    const own = await t.h.say('bugs shop', { user: '1002' });
+    expect(rows(own)).toEqual([['B1', 'medium', 'open', 'Search is slow']]);
+    expect(own.text).toContain('In shop you see only your own reports.');
+    expect((await t.h.say('bugs critical', { user: '1002' })).text).toContain('No critical bug reports in shop, billing.');
+    expect((await t.h.say('bugs nope', { user: '1004' })).text).toContain('Unknown project "nope"');
+    expect((await t.h.say('bugs open critical', { user: '1004' })).text).toContain('Too many arguments.');
+  });
+});
