@@ -42,6 +42,8 @@ let adapter: SlackAdapter;
 let server: Server;
 let client: SignedSlackClient;
 let triggers = 0;
+/** The first chart loads Skia and Chart.js: on a loaded machine that takes seconds, not waitFor's default 1 s. */
+const DRAWN = { timeout: 20_000 };
 
 beforeAll(async () => {
   msw.listen({ onUnhandledRequest: 'error' });
@@ -77,7 +79,7 @@ function expectUpload(calls: RecordedCall[], complete: Record<string, unknown>):
 describe('slack charts', () => {
   it('uploads the chart as a PNG in the mention’s thread after the message (files.uploadV2)', async () => {
     await client.event({ ...mention, event_id: 'EvChart1', event: { ...mention.event, thread_ts: '1515449000.000001' } });
-    await vi.waitFor(() => expect(api.traffic()).toHaveLength(4));
+    await vi.waitFor(() => expect(api.traffic()).toHaveLength(4), DRAWN);
     const [post, ...upload] = api.traffic();
     expect(post!.url).toBe(`${API}/chat.postMessage`);
     expect(post!.body).toMatchObject({ thread_ts: '1515449000.000001', text: 'DORA metrics of shop' });
@@ -94,7 +96,7 @@ describe('slack charts', () => {
 
   it('uploads a slash command’s chart to its channel, and says so privately when the upload fails', async () => {
     await client.command({ ...slash, text: 'dora shop', trigger_id: `${slash.trigger_id}.${++triggers}` });
-    await vi.waitFor(() => expect(api.traffic()).toHaveLength(4));
+    await vi.waitFor(() => expect(api.traffic()).toHaveLength(4), DRAWN);
     const [answer, ...upload] = api.traffic();
     expect(answer).toMatchObject({ url: slash.response_url, body: { response_type: 'in_channel', text: 'DORA metrics of shop' } });
     expectUpload(upload, { channel_id: 'C2147483705' });
@@ -103,7 +105,7 @@ describe('slack charts', () => {
     api.reset();
     api.queued.set('files.getUploadURLExternal', [HttpResponse.json({ ok: false, error: 'not_in_channel' })]);
     await client.command({ ...slash, text: 'dora shop', trigger_id: `${slash.trigger_id}.${++triggers}` });
-    await vi.waitFor(() => expect(api.traffic()).toHaveLength(3));
+    await vi.waitFor(() => expect(api.traffic()).toHaveLength(3), DRAWN);
     const whisper = api.traffic()[2]!;
     expect(whisper).toMatchObject({ url: slash.response_url, body: { response_type: 'ephemeral', text: 'Could not attach the chart.' } });
     expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'slack chart upload failed' }));
