@@ -5,17 +5,14 @@
  * requests). GitHub's compare API is intercepted at the network too. No configuration value is ever sent.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackAdapter } from '../../../src/adapters/slack/slack.adapter.js';
 import { createTelegramAdapter } from '../../../src/adapters/telegram/telegram.adapter.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import { githubTen, SECRET_VALUES, SERVICES, tenServiceHarness } from '../../support/promotion-world.js';
 import { BOT_INFO, TOKEN, createBotApi } from '../adapters/telegram/bot-api.fake.js';
-import { API, SlackApiRecorder } from '../adapters/slack/slack-api.recorder.js';
-import { SignedSlackClient } from '../adapters/slack/slack-signed.client.js';
+import { SlackApiRecorder } from '../adapters/slack/slack-api.recorder.js';
+import { pollUntil, serveSlack } from '../adapters/slack/served-slack.js';
 
 const server = setupServer(githubTen.handler);
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -62,11 +59,9 @@ describe('a ten-service promotion plan fits one message', () => {
     const SECRET = 'promotion-signing-secret-0123456';
     const slack = new SlackApiRecorder();
     server.use(...slack.handlers());
-    const adapter = createSlackAdapter({ botToken: 'xoxb-test-token', signingSecret: SECRET, apiUrl: API, core: h.core, logger: silentLogger, retryConfig: { retries: 0 } });
-    const http: Server = createServer(adapter.requestListener);
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const served = await serveSlack(h.core, SECRET);
     try {
-      const client = new SignedSlackClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, SECRET);
+      const { client } = served;
       const slash = JSON.parse(readFileSync(new URL('../../fixtures/slack/slash-command.json', import.meta.url), 'utf8')) as Record<string, string>;
       const res = await client.command({ ...slash, user_id: 'U0ALICE', channel_id: 'C0SHOP', channel_name: 'payments', text: 'promote payments staging prod --force' });
       expect(res.status).toBe(200);
@@ -85,16 +80,10 @@ describe('a ten-service promotion plan fits one message', () => {
       expect(all).toMatch(/values differ: DATABASE_PASSWORD/);
       noSecret(slack.calls);
     } finally {
-      await new Promise((resolve) => http.close(resolve));
+      await served.close();
     }
   });
 });
 
-async function until<T>(what: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const v = what();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('timed out waiting');
-}
+/** Waits up to 3 s. */
+const until = <T>(what: () => T | undefined) => pollUntil(what, 300);

@@ -4,16 +4,13 @@
  * chat.postMessage whose ts is remembered for progress.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackAdapter } from '../../../../src/adapters/slack/slack.adapter.js';
-import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import type { Incident } from '../../../../src/core/ports/incident.port.js';
 import { coreHarness, NOW } from '../../../support/core-harness.js';
-import { API, SlackApiRecorder } from './slack-api.recorder.js';
-import { SignedSlackClient } from './slack-signed.client.js';
+import { SlackApiRecorder } from './slack-api.recorder.js';
+import { pollUntil as until, serveSlack, type ServedSlack } from './served-slack.js';
+import type { SignedSlackClient } from './slack-signed.client.js';
 
 const SECRET = 'alert-buttons-signing-secret-0123';
 const blockActions = JSON.parse(readFileSync(new URL('../../../fixtures/slack/block-actions.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -25,16 +22,14 @@ const ALERT_TS = '1700000000.000077';
 const h = coreHarness();
 const api = new SlackApiRecorder();
 const msw = setupServer(...api.handlers());
-let server: Server;
+let served: ServedSlack;
 let client: SignedSlackClient;
 let incident: Incident;
 
 beforeAll(async () => {
   msw.listen({ onUnhandledRequest: 'error' });
-  const adapter = createSlackAdapter({ botToken: 'xoxb-test-token', signingSecret: SECRET, apiUrl: API, core: h.core, logger: silentLogger, retryConfig: { retries: 0 } });
-  server = createServer(adapter.requestListener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  client = new SignedSlackClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, SECRET);
+  served = await serveSlack(h.core, SECRET);
+  client = served.client;
   h.runtimes.get('docker-1').add({ name: 'api-1', labels: { app: 'shop-api', env: 'prod' }, image: 'reg/shop/api:1.4.2', version: '1.4.2' });
   const at = new Date(NOW);
   const labels = { alertname: 'HighErrorRate', project: 'shop', service: 'api', env: 'prod' };
@@ -49,18 +44,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await served.close();
   msw.close();
 });
-
-async function until<T>(what: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const v = what();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('timed out waiting');
-}
 
 function clickBy(user: string, actionId: string, ts = ALERT_TS) {
   const actions = [{ ...(blockActions.actions as object[])[0], action_id: actionId, value: incident.id }];

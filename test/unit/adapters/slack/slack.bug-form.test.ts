@@ -1,17 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubIssues } from '../../../../src/adapters/github/github-issues.js';
-import { createSlackAdapter } from '../../../../src/adapters/slack/slack.adapter.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { DEFAULT_DIALOG_TTL_MS } from '../../../../src/core/support/bug-services.js';
 import { MemoryBugDialogStore, MemoryBugReportStore } from '../../../fakes/memory-bugs.js';
 import { coreHarness } from '../../../support/core-harness.js';
-import { API, SlackApiRecorder } from './slack-api.recorder.js';
-import { SignedSlackClient } from './slack-signed.client.js';
+import { SlackApiRecorder } from './slack-api.recorder.js';
+import { pollUntil, serveSlack, type ServedSlack } from './served-slack.js';
+import type { SignedSlackClient } from './slack-signed.client.js';
 
 // The real core behind Bolt's real HTTP receiver; Slack's and GitHub's servers are msw.
 const SECRET = 'bug-form-signing-secret-0123456';
@@ -31,30 +29,23 @@ const msw = setupServer(
     return HttpResponse.json({ id: 9, number: 88, state: 'open', title: 'x', html_url: 'https://github.com/acme/shop/issues/88', labels: [] }, { status: 201 });
   }),
 );
-let server: Server;
+let served: ServedSlack;
 let client: SignedSlackClient;
 let triggers = 0;
 
+/** Waits up to 3 s. */
+const until = <T>(what: () => T | undefined) => pollUntil(what, 300);
+
 beforeAll(async () => {
   msw.listen({ onUnhandledRequest: 'error' });
-  const adapter = createSlackAdapter({ botToken: 'xoxb-test-token', signingSecret: SECRET, apiUrl: API, core: h.core, logger: silentLogger, retryConfig: { retries: 0 } });
-  server = createServer(adapter.requestListener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  client = new SignedSlackClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, SECRET);
-});
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  msw.close();
+  served = await serveSlack(h.core, SECRET);
+  client = served.client;
 });
 
-async function until<T>(what: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const v = what();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('timed out waiting');
-}
+afterAll(async () => {
+  await served.close();
+  msw.close();
+});
 
 /** A view_submission as Slack posts it (the fields Bolt and Deckhand read, plus some they do not). */
 function submission(view: { callback_id: string; private_metadata: string }, values: Record<string, Record<string, unknown>>) {

@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackAdapter } from '../../../../src/adapters/slack/slack.adapter.js';
-import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { coreHarness } from '../../../support/core-harness.js';
-import { API, SlackApiRecorder } from './slack-api.recorder.js';
-import { SignedSlackClient } from './slack-signed.client.js';
+import { SlackApiRecorder } from './slack-api.recorder.js';
+import { pollUntil, serveSlack, type ServedSlack } from './served-slack.js';
+import type { SignedSlackClient } from './slack-signed.client.js';
 
 // The real core with the fixture FAQ behind Bolt's real HTTP receiver; Slack's servers are msw.
 const SECRET = 'faq-signing-secret-0123456789abcd';
@@ -19,30 +16,22 @@ let clicks = 0;
 const h = coreHarness({ faqFile: new URL('../../../fixtures/faq/faq.md', import.meta.url) });
 const api = new SlackApiRecorder();
 const msw = setupServer(...api.handlers());
-let server: Server;
+let served: ServedSlack;
 let client: SignedSlackClient;
+
+/** Waits up to 10 s. */
+const until = <T>(what: () => T | undefined) => pollUntil(what, 1000);
 
 beforeAll(async () => {
   msw.listen({ onUnhandledRequest: 'error' });
-  const adapter = createSlackAdapter({ botToken: 'xoxb-test-token', signingSecret: SECRET, apiUrl: API, core: h.core, logger: silentLogger, retryConfig: { retries: 0 } });
-  server = createServer(adapter.requestListener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  client = new SignedSlackClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, SECRET);
+  served = await serveSlack(h.core, SECRET);
+  client = served.client;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await served.close();
   msw.close();
 });
-
-async function until<T>(what: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 1000; i++) {
-    const v = what();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('timed out waiting');
-}
 
 type Blocks = { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[];
 
