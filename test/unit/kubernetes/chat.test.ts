@@ -152,8 +152,8 @@ describe('the plan and status of a workload', () => {
     const { name, say } = world({ replicas: 2 });
     await say('status shop prod'); // a first look; the revision changes below
     await externalPatch(name, { spec: { template: { spec: { containers: [{ name: 'app', image: `${REPO}:1.1` }] } } } });
-    await until(async () => (await runtime.describe(`deployment/shop/${name}`)).conditions.join(), (c) => c.includes('NewReplicaSetAvailable') , 8_000);
-    await until(async () => (await runtime.describe(`deployment/shop/${name}`)).updated, (n) => n === 2);
+    // Wait for the new revision itself: the condition and the updated count already read so before the patch.
+    await until(async () => runtime.describe(`deployment/shop/${name}`), (d) => d.revision === '2' && d.rollout.done && d.updated === 2 && d.ready === 2 && d.conditions.join().includes('NewReplicaSetAvailable'), 8_000);
     const before = fake.requests.length;
     const reply = await say('status shop prod');
     expect(reply.text).toContain('api: 2/2 ready · 2 updated · 2 available · revision 2');
