@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ActionEvent, ChatType, CommandEvent } from '../../core/messages/inbound.js';
+import { clickedActionId } from './slack-action-id.js';
 import { unescapeMrkdwn } from './slack-mrkdwn.js';
 import { SLACK } from './slack.platform.js';
 
@@ -130,7 +131,7 @@ export function actionEventFromBlockAction(p: BlockActionPayload, receivedAt: Da
     platformUserId: p.user.id,
     chatId,
     chatType: chatTypeOf(chatId, p.channel?.name),
-    actionId: action.action_id,
+    actionId: clickedActionId(action.action_id),
     pendingId: action.value,
     receivedAt,
   };

@@ -1,4 +1,5 @@
 import type { Block, MentionPerson, Reply } from '../../core/messages/reply.js';
+import { uniqueActionIds } from './slack-action-id.js';
 import { mapBlock, type RenderedBlock } from './slack-block.mapper.js';
 import { escapeMrkdwn, splitEscaped } from './slack-mrkdwn.js';
 import { SLACK_LIMITS as L, type SlackFileUpload, type SlackMessage } from './slack-block.types.js';
@@ -8,7 +9,8 @@ export type { SlackBlock, SlackFileUpload, SlackMessage } from './slack-block.ty
 
 /**
  * Renders a neutral Reply as one or more Slack messages (pure). Each message holds at most 50 blocks and
- * 40,000 characters of text; its `text` is the mrkdwn-escaped plain fallback of exactly its own blocks.
+ * 40,000 characters of text; its `text` is the mrkdwn-escaped plain fallback of exactly its own blocks, and
+ * no action_id occurs twice in it (slack-action-id.ts).
  */
 export function renderSlack(reply: Reply): SlackMessage[] {
   const rendered = reply.blocks.length > 0 ? reply.blocks.flatMap(renderBlock) : mapBlock({ type: 'text', text: reply.text });
@@ -88,5 +90,5 @@ function toMessage(blocks: RenderedBlock[]): SlackMessage {
     .map((b) => b.fallback)
     .filter((t) => t.length > 0)
     .join('\n\n');
-  return { text, blocks: blocks.map((b) => b.block) };
+  return { text, blocks: uniqueActionIds(blocks.map((b) => b.block)) };
 }

@@ -8,6 +8,26 @@ export interface RecordedCall {
   at: number;
   /** Web API calls are form-encoded (blocks as a JSON string); response_url posts are JSON. */
   body: Record<string, unknown>;
+  /** Slack's error when it refused the call (e.g. `invalid_blocks` for a repeated action_id). */
+  rejected?: string;
+}
+
+/**
+ * The first action_id that occurs twice among a message's blocks: Slack refuses such a message
+ * (`invalid_blocks`), wherever the blocks come from (Web API form field or response_url JSON).
+ */
+export function repeatedActionId(blocks: unknown): string | undefined {
+  const parsed: unknown = typeof blocks === 'string' ? JSON.parse(blocks) : blocks;
+  if (!Array.isArray(parsed)) return undefined;
+  const seen = new Set<string>();
+  for (const block of parsed as { elements?: { action_id?: unknown }[] }[]) {
+    for (const e of block.elements ?? []) {
+      if (typeof e.action_id !== 'string') continue;
+      if (seen.has(e.action_id)) return e.action_id;
+      seen.add(e.action_id);
+    }
+  }
+  return undefined;
 }
 
 /** msw handlers standing in for Slack's servers (only the network is replaced), recording every call. */
@@ -22,7 +42,12 @@ export class SlackApiRecorder {
       http.post(`${API}/:method`, async ({ request, params }) => {
         const method = String(params.method);
         const form = Object.fromEntries(new URLSearchParams(await request.text()));
-        this.calls.push({ url: `${API}/${method}`, at: Date.now(), body: { ...form, authorization: request.headers.get('authorization') } });
+        const call: RecordedCall = { url: `${API}/${method}`, at: Date.now(), body: { ...form, authorization: request.headers.get('authorization') } };
+        this.calls.push(call);
+        if (repeatedActionId(form.blocks) !== undefined) {
+          call.rejected = 'invalid_blocks';
+          return HttpResponse.json({ ok: false, error: 'invalid_blocks' });
+        }
         const next = this.queued.get(method)?.shift();
         if (next) return next;
         return HttpResponse.json(this.answer(method, form));
@@ -36,7 +61,12 @@ export class SlackApiRecorder {
         return HttpResponse.text('OK - 14');
       }),
       http.post('https://hooks.slack.com/*', async ({ request }) => {
-        this.calls.push({ url: request.url, at: Date.now(), body: (await request.json()) as Record<string, unknown> });
+        const call: RecordedCall = { url: request.url, at: Date.now(), body: (await request.json()) as Record<string, unknown> };
+        this.calls.push(call);
+        if (repeatedActionId(call.body.blocks) !== undefined) {
+          call.rejected = 'invalid_blocks';
+          return HttpResponse.text('invalid_blocks', { status: 400 });
+        }
         return HttpResponse.text('ok');
       }),
     ];

@@ -48,10 +48,16 @@ describe('slack: faq through signed requests', () => {
     const posted = await until(() => api.traffic().find((c) => c.url.endsWith('/chat.postMessage')));
     const blocks = JSON.parse(String(posted.body.blocks)) as Blocks;
     const buttons = blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements!);
+    expect(posted.rejected).toBeUndefined();
     expect(buttons).toHaveLength(6);
-    expect(buttons.slice(0, 2).map((b) => [b.action_id, b.text.text])).toEqual([
+    // Slack refuses a message that repeats an action_id, so the second and third entries' votes are numbered.
+    expect(buttons.map((b) => [b.action_id, b.text.text])).toEqual([
       ['faq.yes', '1 👍 Yes'],
       ['faq.no', '1 👎 No'],
+      ['faq.yes#2', '2 👍 Yes'],
+      ['faq.no#2', '2 👎 No'],
+      ['faq.yes#3', '3 👍 Yes'],
+      ['faq.no#3', '3 👎 No'],
     ]);
     expect(buttons[0]!.value).toMatch(/^[A-Za-z0-9_-]{10}$/);
     expect(String(posted.body.text)).toContain('Why is my deploy waiting for approval?');
@@ -66,6 +72,13 @@ describe('slack: faq through signed requests', () => {
     const changed = await until(() => api.traffic().find((c) => c.url.startsWith('https://hooks.slack.com/')));
     expect(changed.body).toMatchObject({ response_type: 'ephemeral', text: 'Your vote is now "no". 0 of 1 found it helpful.' });
     expect(await h.faqVotes.tally([buttons[0]!.value])).toEqual(new Map([[buttons[0]!.value, { helpful: 0, notHelpful: 1 }]]));
+
+    // A repeated button's numbered action_id is still the vote it was.
+    api.reset();
+    await clickBy('U0BOB', buttons[4]!);
+    const third = await until(() => api.traffic().find((c) => c.url.startsWith('https://hooks.slack.com/')));
+    expect(third.body).toMatchObject({ response_type: 'ephemeral', text: 'Thanks, glad it helped. 1 of 1 found it helpful.' });
+    expect(await h.faqVotes.tally([buttons[4]!.value])).toEqual(new Map([[buttons[4]!.value, { helpful: 1, notHelpful: 0 }]]));
   });
 
   it('lists the categories as buttons and replaces the message with a category\'s questions', async () => {
@@ -73,17 +86,31 @@ describe('slack: faq through signed requests', () => {
     await client.command({ ...slash, trigger_id: 'faq.categories.1', user_id: 'U0ALICE', channel_id: 'C0SHOP', channel_name: 'shop', text: 'faq' });
     const posted = await until(() => api.traffic().find((c) => c.url.endsWith('/chat.postMessage')));
     const categories = (JSON.parse(String(posted.body.blocks)) as Blocks).filter((b) => b.type === 'actions').flatMap((b) => b.elements!);
+    expect(posted.rejected).toBeUndefined();
     expect(categories.map((b) => [b.action_id, b.text.text])).toEqual([
       ['faq.cat', 'Deploys'],
-      ['faq.cat', 'Access'],
-      ['faq.cat', 'Logs'],
+      ['faq.cat#2', 'Access'],
+      ['faq.cat#3', 'Logs'],
     ]);
 
     api.reset();
     await clickBy('U0ALICE', categories[2]!);
     const replaced = await until(() => api.traffic().find((c) => c.url.startsWith('https://hooks.slack.com/')));
+    expect(replaced.rejected).toBeUndefined();
     expect(replaced.body).toMatchObject({ replace_original: true });
     expect(String(replaced.body.text)).toContain('1. Where are the logs of a crashed container?');
+    const questions = (replaced.body.blocks as Blocks).filter((b) => b.type === 'actions').flatMap((b) => b.elements!);
+    expect(questions.map((b) => [b.action_id, b.text.text])).toEqual([
+      ['faq.q', '1'],
+      ['faq.q#2', '2'],
+      ['faq.top', 'All categories'],
+    ]);
+
+    api.reset();
+    await clickBy('U0ALICE', questions[1]!);
+    const answer = await until(() => api.traffic().find((c) => c.url.endsWith('/chat.postMessage')));
+    expect(answer.rejected).toBeUndefined();
+    expect(String(answer.body.text)).toContain('How do I follow a request id across services?');
   });
 
   it('refuses a request signed with another secret', async () => {

@@ -147,6 +147,20 @@ describe('renderSlack golden output', () => {
     expect(msgs[1]?.text).toBe('t'.repeat(3000));
   });
 
+  it('numbers repeated action ids within a message (Slack refuses repeats), afresh in each message', () => {
+    const b = new ReplyBuilder();
+    const button = (n: number) => ({ label: `${n}`, actionId: 'faq.q', pendingId: `e${n}` });
+    b.block({ type: 'buttons', buttons: [button(1), button(2), { label: 'Top', actionId: 'faq.top', pendingId: 'all' }] });
+    b.block({ type: 'buttons', buttons: [button(3)] });
+    for (let i = 0; i < 48; i++) b.divider();
+    b.block({ type: 'buttons', buttons: [button(4), button(5)] });
+    const ids = renderSlack(b.build()).map((m) => m.blocks.flatMap((blk) => (blk.type === 'actions' ? blk.elements.map((e) => `${e.action_id}=${e.value}`) : [])));
+    expect(ids).toEqual([
+      ['faq.q=e1', 'faq.q#2=e2', 'faq.top=all', 'faq.q#3=e3'],
+      ['faq.q=e4', 'faq.q#2=e5'],
+    ]);
+  });
+
   it('describes an attachment as a file upload', () => {
     const reply = new ReplyBuilder().text('logs attached').attach({ filename: 'web.log', content: 'line1\nline2' }).build();
     expect(renderSlackFile(reply)).toEqual({ filename: 'web.log', content: 'line1\nline2', title: 'web.log' });
