@@ -30,3 +30,17 @@ export function inRange(lines: LogLine[], query: Pick<LogQuery, 'since' | 'until
   const kept = lines.filter((l) => !l.at || ((!since || l.at >= since) && (!until || l.at < until)));
   return query.tail >= kept.length ? kept : kept.slice(kept.length - query.tail);
 }
+
+/** How much of a unit's log a query with an end time reads at most (neither API stops at a time). */
+export const RANGE_READ_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The marker line (`LogLine.cut`) saying a range was read only up to its last line: the reader stopped at
+ * `limitBytes`. Undefined when no line was read with a time.
+ */
+export function cutLine(lines: readonly LogLine[], limitBytes: number, replica?: string): LogLine | undefined {
+  const last = lines.findLast((l) => l.at !== undefined)?.at;
+  if (!last) return undefined;
+  const size = limitBytes >= 1024 * 1024 ? `${Math.round(limitBytes / (1024 * 1024))} MiB` : `${limitBytes} bytes`;
+  return { stream: 'stdout', text: `more than ${size} of log in the range`, at: last, cut: true, ...(replica ? { replica } : {}) };
+}

@@ -31,7 +31,7 @@ import { ContainerIndex, type IndexHealth } from './container-index.js';
 import { engineCall, type CallScope } from './docker-call.js';
 import { listSelected } from './engine-filters.js';
 import { demultiplexLogs, splitRawLogs } from './docker-log.demux.js';
-import { inRange, withTimestamp } from '../log-timestamps.js';
+import { cutLine, inRange, RANGE_READ_LIMIT_BYTES, withTimestamp } from '../log-timestamps.js';
 import { ContainerReplacer, type EngineAccess } from './container-replacer.js';
 import { detectEngineKind, type EngineKind } from './engine-kind.js';
 import { waitForHealth, type HealthProbeState } from './health-wait.js';
@@ -92,6 +92,8 @@ export interface DockerRuntimeOptions {
    * asks the engine.
    */
   index?: { selectors: readonly ContainerSelector[]; resyncIntervalMs?: number; reconnect?: { initialMs: number; maxMs: number } };
+  /** Most bytes of log a query with an end time reads (default RANGE_READ_LIMIT_BYTES, 4 MiB). */
+  rangeLogLimitBytes?: number;
 }
 
 /** What the readiness check of a host reports beside "reachable": the index is not live, status is slower. */
@@ -115,6 +117,7 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
   private readonly log: Logger;
   private engineKind: Promise<EngineKind> | undefined;
   private readonly index: ContainerIndex | undefined;
+  private readonly rangeLogLimitBytes: number;
 
   constructor(
     readonly host: string,
@@ -122,6 +125,7 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
     options: DockerRuntimeOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.rangeLogLimitBytes = options.rangeLogLimitBytes ?? RANGE_READ_LIMIT_BYTES;
     // A host configured with a long timeoutMs keeps it for actions too (it applied to both before).
     this.actionTimeoutMs = options.actionTimeoutMs ?? Math.max(DEFAULT_ACTION_TIMEOUT_MS, this.timeoutMs);
     this.pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
@@ -238,12 +242,18 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
       // Docker restarts a container in place and its one log goes on: nothing of a crashed run is kept apart.
       throw new LogNotKeptError(this.host, 'Docker keeps no previous container log: a restarted container writes on in the same log, so logs without --previous shows the lines before the restart');
     }
-    const [inspect, payload] = await engineCall(this.scope(opts, id), (signal) =>
+    const [inspect, { payload, cut }] = await engineCall(this.scope(opts, id), (signal) =>
       Promise.all([this.inspect(id, signal), this.readLogs(id, checked, signal)]),
     );
     const lines = inspect.Config.Tty ? splitRawLogs(payload) : demultiplexLogs(payload);
+    // A read stopped at its bound ends inside a line: that line is left out.
+    if (cut) lines.pop();
+    if (!checked.timestamps) return lines;
     // The engine's since/until are whole seconds: the times on the lines make the range exact.
-    return checked.timestamps ? inRange(lines.map(withTimestamp), checked) : lines;
+    const timed = lines.map(withTimestamp);
+    const kept = inRange(timed, checked);
+    const marker = cut ? cutLine(timed, this.rangeLogLimitBytes) : undefined;
+    return marker ? [...kept, marker] : kept;
   }
 
   async env(containerId: string, opts: CallOptions = {}): Promise<Record<string, string>> {
@@ -363,9 +373,9 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
    * Reads the logs as a byte stream. dockerode's buffered mode JSON-parses the body when it can, which
    * would turn a TTY container's single JSON log line into an object, so the stream is collected here.
    */
-  private readLogs(id: string, query: z.infer<typeof logQuerySchema>, signal: AbortSignal): Promise<Buffer> {
+  private readLogs(id: string, query: z.infer<typeof logQuerySchema>, signal: AbortSignal): Promise<{ payload: Buffer; cut: boolean }> {
     // The engine takes `tail` from the end of the whole log before since/until: with an end, the range is
-    // read whole (a moment ± a window) and its last lines kept here.
+    // read from its start (a moment ± a window), at most rangeLogLimitBytes of it, and its last lines kept here.
     const options: Record<string, unknown> = { stdout: true, stderr: true, follow: false, tail: query.until ? 'all' : query.tail };
     if (query.since) options.since = Math.floor(query.since.getTime() / 1000);
     if (query.until) options.until = Math.ceil(query.until.getTime() / 1000);
@@ -382,7 +392,7 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
         },
         (error, response) => {
           if (error) reject(error);
-          else collect(response as IncomingMessage, signal).then(resolve, reject);
+          else collect(response as IncomingMessage, signal, query.until ? this.rangeLogLimitBytes : Infinity).then(resolve, reject);
         },
       );
     });
@@ -405,15 +415,26 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-async function collect(response: IncomingMessage, signal: AbortSignal): Promise<Buffer> {
+/** The response's body, at most `limit` bytes of it (`cut` when there was more: the rest is not read). */
+async function collect(response: IncomingMessage, signal: AbortSignal, limit: number): Promise<{ payload: Buffer; cut: boolean }> {
   const onAbort = (): void => {
     response.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const chunks: Buffer[] = [];
-    for await (const chunk of response) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    let size = 0;
+    for await (const chunk of response) {
+      const buffer = chunk as Buffer;
+      if (size + buffer.length > limit) {
+        chunks.push(buffer.subarray(0, limit - size));
+        response.destroy();
+        return { payload: Buffer.concat(chunks), cut: true };
+      }
+      chunks.push(buffer);
+      size += buffer.length;
+    }
+    return { payload: Buffer.concat(chunks), cut: false };
   } finally {
     signal.removeEventListener('abort', onAbort);
   }

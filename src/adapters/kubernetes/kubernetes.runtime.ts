@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inRange, withTimestamp } from '../log-timestamps.js';
+import { cutLine, inRange, RANGE_READ_LIMIT_BYTES, withTimestamp } from '../log-timestamps.js';
 import type { ContainerSelector } from '../../core/domain/catalog.js';
 import { silentLogger, type Logger } from '../../core/ports/logger.port.js';
 import {
@@ -58,8 +58,6 @@ const logQuerySchema = z.object({
   previous: z.boolean().optional(),
 });
 
-/** How much of a pod's log a query with an end time reads at most (the API cannot stop at a time). */
-const UNTIL_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /**
  * With timestamps, each line carries its time and its pod (`replica`) instead of a `[pod]` prefix in the
@@ -73,11 +71,15 @@ function timedLines(texts: { pod: { name: string }; previous: boolean; text: str
       out.push({ stream: 'stdout', text: `(${note})`, replica });
       continue;
     }
-    const lines: LogLine[] = text
+    // A log that filled limitBytes was cut inside its last line: that line is left out and the cut said.
+    const cut = q.until !== undefined && Buffer.byteLength(text) >= RANGE_READ_LIMIT_BYTES;
+    const lines: LogLine[] = (cut ? text.slice(0, text.lastIndexOf('\n') + 1) : text)
       .split('\n')
       .filter((l) => l !== '')
       .map((l) => ({ ...withTimestamp({ stream: 'stdout', text: l }), replica }));
     out.push(...inRange(lines, q));
+    const marker = cut ? cutLine(lines, RANGE_READ_LIMIT_BYTES, replica) : undefined;
+    if (marker) out.push(marker);
   }
   // Stable: lines of one time keep the pods' order.
   return out.sort((a, b) => (a.at?.getTime() ?? 0) - (b.at?.getTime() ?? 0));
@@ -161,7 +163,7 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
         try {
           // The API has no end time: with one, the pod's log since `since` is read (bounded in bytes) and its
           // last lines before the end kept here.
-          const range = q.until ? { limitBytes: UNTIL_LIMIT_BYTES } : { tailLines: q.tail };
+          const range = q.until ? { limitBytes: RANGE_READ_LIMIT_BYTES } : { tailLines: q.tail };
           const text = await this.call('query', opts, { verb: 'get', resource: 'pods/log', namespace: ref.namespace, name: pod.name }, (api, signal) =>
             api.podLog(ref.namespace, pod.name, container, { ...range, ...(sinceSeconds !== undefined ? { sinceSeconds } : {}), ...(q.timestamps || q.until ? { timestamps: true } : {}), ...(previous ? { previous: true } : {}) }, signal),
           );

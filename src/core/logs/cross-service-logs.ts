@@ -106,6 +106,10 @@ export async function crossServiceLogs(req: CrossLogsRequest, deps: CoreServices
     let last = 0;
     for (const l of r.lines) {
       const at = l.at;
+      if (l.cut) {
+        problems.push(`The log of ${r.service.name} (${l.replica ?? r.unit.name}) has ${l.text}: it was read up to ${at ? `${at.toISOString().slice(11, 19)} UTC` : 'its bound'} only, later lines are missing`);
+        continue;
+      }
       if (at && (at < since || (until && at >= until))) continue;
       last = at?.getTime() ?? last;
       const text = maskText(l.text, secrets);

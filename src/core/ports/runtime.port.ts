@@ -63,6 +63,12 @@ export interface LogLine {
    * the text carries no replica prefix of its own.
    */
   replica?: string;
+  /**
+   * Set on the one line a runtime adds after the others when it stopped reading a range (`until`) at its
+   * bound before the range's end: not the unit's output, its text says what the bound was and `at` is the
+   * time of the last line read.
+   */
+  cut?: true;
 }
 
 export interface CallOptions {

@@ -24,6 +24,9 @@ const SECRET = 'sk_live_9fQ2xLm4Tz8RwB1c';
 const script = (offset: number, line: string) =>
   `echo "boot $HOSTNAME"; while [ $(date +%s) -lt ${t0 + offset} ]; do sleep 0.1; done; echo "${line}"; echo "unrelated tick"; sleep 300`;
 
+/** At t0 + 1 s, 400 numbered lines of 60 bytes: far more than the small read bound of the last test. */
+const chatty = `while [ $(date +%s) -lt $((T0 + 1)) ]; do sleep 0.1; done; i=0; while [ $i -lt 400 ]; do i=$((i+1)); printf 'chatty line %04d %s\\n' $i ${'0123456789'.repeat(4)}; done; sleep 300`;
+
 beforeAll(async () => {
   docker = await requireEngine();
   fixture = new PodmanFixture(docker, 'docker-logs-across');
@@ -37,6 +40,7 @@ beforeAll(async () => {
     make('worker-1', 'worker', 2, 'req-42 worker: job picked'),
     make('billing-1', 'billing', 4, `req-42 billing: charged with ${SECRET}`, [`STRIPE_SECRET_KEY=${SECRET}`]),
     make('api-2', 'api', 6, 'req-42 api: 200 OK'),
+    fixture.create({ name: `${app}-chatty-1`, Cmd: ['sh', '-c', chatty.replace('T0', String(t0))], labels: { app, svc: 'chatty' }, StopTimeout: 1 }),
   ]);
   await waitFor(
     'the last request line',
@@ -116,5 +120,38 @@ describe('logs across the services of an environment, on Podman', () => {
     expect(request?.at).toEqual(new Date((t0 + 2) * 1000));
     const until = await runtime.logs(id, { tail: 10, timestamps: true, since: new Date((t0 - 60) * 1000), until: new Date((t0 + 2) * 1000) });
     expect(until.map((l) => l.text)).toEqual([expect.stringMatching(/^boot /)]);
+  });
+
+  it('reads a range at most to its byte bound and says where it stopped', async () => {
+    const id = (await docker.getContainer(`${app}-chatty-1`).inspect()).Id;
+    const since = new Date((t0 - 60) * 1000);
+    const until = new Date((t0 + 60) * 1000);
+    const whole = await runtime.logs(id, { tail: 1000, timestamps: true, since, until });
+    expect(whole.filter((l) => l.text.startsWith('chatty line'))).toHaveLength(400);
+    expect(whole.some((l) => l.cut)).toBe(false);
+
+    const bounded = new DockerRuntime('local', engineClient(), { timeoutMs: 10_000, rangeLogLimitBytes: 4096 });
+    const lines = await bounded.logs(id, { tail: 1000, timestamps: true, since, until });
+    const read = lines.filter((l) => !l.cut);
+    // Each line is 8 bytes of frame header, ~31 of timestamp and 60 of text: about 40 fit in 4 KiB, all whole.
+    expect(read.length).toBeGreaterThan(20);
+    expect(read.length).toBeLessThan(60);
+    for (const l of read.filter((x) => x.text.startsWith('chatty'))) expect(l.text).toMatch(/^chatty line \d{4} 0123456789012345678901234567890123456789$/);
+    expect(lines.at(-1)).toEqual({ stream: 'stdout', text: 'more than 4096 bytes of log in the range', at: read.at(-1)!.at, cut: true });
+
+    const reply = await runtimeCore(
+      `
+hosts:
+  local: { url: ${dockerHostUrl()} }
+projects:
+  shop:
+    environments:
+      prod:
+        services:
+          chatty: { host: local, labels: { app: ${app}, svc: chatty } }
+`,
+      { local: bounded },
+    ).say(`logs shop prod --at ${hms(t0 + 1)} --window 1m`);
+    expect(reply.text).toContain(`⚠️ The log of chatty (${app}-chatty-1) has more than 4096 bytes of log in the range: it was read up to ${read.at(-1)!.at!.toISOString().slice(11, 19)} UTC only, later lines are missing.`);
   });
 });
