@@ -25,7 +25,8 @@ export const sample = (over: Partial<UsageSample> = {}): UsageSample => ({
  * The UsageStore contract, run against the in-memory fake (unit) and PrismaUsageStore (integration).
  * `make` returns an empty store. What the sampler and reports rely on: a run written twice counts once,
  * compaction sums samples into their service's UTC hour (and adds to an hour compacted before), only
- * samples before the cut-off move, daily rows sum hours per UTC day, and marks round-trip.
+ * samples before the cut-off move, daily rows sum hours per UTC day (and count the hours measured), and
+ * marks round-trip.
  */
 export function usageStoreContract(make: () => Promise<UsageStore>): void {
   describe('UsageStore contract', () => {
@@ -47,6 +48,7 @@ export function usageStoreContract(make: () => Promise<UsageStore>): void {
         {
           project: 'shop', env: 'prod', service: 'api', day: new Date('2026-12-01T00:00:00Z'),
           seconds: 900,
+          hours: 1,
           cpuCoreSeconds: 0.5 * 300 + 1.5 * 300 + 0.25 * 300,
           memoryByteSeconds: 3 * 300 * 2 ** 30,
           storageByteSeconds: 3 * 300 * 2 * 2 ** 30,
@@ -67,6 +69,8 @@ export function usageStoreContract(make: () => Promise<UsageStore>): void {
       await store.record([sample({ at: at(20) })], []); // a late run of the compacted hour
       expect(await store.compact(at(120))).toBe(2);
       expect((await store.daily(range))[0]?.seconds).toBe(900);
+      // Minutes 10, 20 (one hour) and 70 (the next): the day was measured in two of its hours.
+      expect((await store.daily(range))[0]?.hours).toBe(2);
       expect(await store.compact(at(120))).toBe(0);
     });
 

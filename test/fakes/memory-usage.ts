@@ -105,10 +105,11 @@ export class MemoryUsageStore implements UsageStore {
       const key = `${day.toISOString()}/${h.project}/${h.env}/${h.service}`;
       const d = days.get(key);
       if (!d) {
-        days.set(key, { project: h.project, env: h.env, service: h.service, day, seconds: h.seconds, cpuCoreSeconds: h.cpuCoreSeconds, memoryByteSeconds: h.memoryByteSeconds, storageByteSeconds: h.storageByteSeconds, maxCpuCores: h.maxCpuCores, restarts: h.restarts, unhealthySeconds: h.unhealthySeconds, imageCreatedAt: h.imageCreatedAt });
+        days.set(key, { project: h.project, env: h.env, service: h.service, day, seconds: h.seconds, hours: 1, cpuCoreSeconds: h.cpuCoreSeconds, memoryByteSeconds: h.memoryByteSeconds, storageByteSeconds: h.storageByteSeconds, maxCpuCores: h.maxCpuCores, restarts: h.restarts, unhealthySeconds: h.unhealthySeconds, imageCreatedAt: h.imageCreatedAt });
         continue;
       }
       d.seconds += h.seconds;
+      d.hours += 1;
       d.cpuCoreSeconds += h.cpuCoreSeconds;
       d.memoryByteSeconds += h.memoryByteSeconds;
       d.storageByteSeconds += h.storageByteSeconds;

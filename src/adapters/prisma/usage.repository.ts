@@ -35,6 +35,7 @@ interface DayRow {
   service: string;
   day: Date;
   seconds: bigint | number;
+  hours: bigint | number;
   cpu: number;
   mem: number;
   disk: number;
@@ -99,7 +100,7 @@ export class PrismaUsageStore implements UsageStore {
     if (q.projects.length === 0) return [];
     const rows = await this.prisma.$queryRaw<DayRow[]>`
       SELECT "project", "env", "service", date_trunc('day', "hour" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS "day",
-        SUM("seconds") AS "seconds", SUM("cpu_core_seconds") AS "cpu", SUM("memory_byte_seconds") AS "mem",
+        SUM("seconds") AS "seconds", COUNT(*) AS "hours", SUM("cpu_core_seconds") AS "cpu", SUM("memory_byte_seconds") AS "mem",
         SUM("storage_byte_seconds") AS "disk", MAX("max_cpu_cores") AS "max_cpu", SUM("restarts") AS "restarts",
         SUM("unhealthy_seconds") AS "unhealthy", MIN("image_created_at") AS "image_created_at"
       FROM "usage_hour"
@@ -114,6 +115,7 @@ export class PrismaUsageStore implements UsageStore {
       service: r.service,
       day: r.day,
       seconds: Number(r.seconds),
+      hours: Number(r.hours),
       cpuCoreSeconds: Number(r.cpu),
       memoryByteSeconds: Number(r.mem),
       storageByteSeconds: Number(r.disk),

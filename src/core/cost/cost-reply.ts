@@ -1,7 +1,7 @@
 /** The cost report as a chat Reply (table, warnings, idle environments, chart) and as a CSV file. */
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
-import { CHART_WEEKS, grewTooFast, PERIOD_DAYS, type CostReport, type ProjectCost } from './cost-report.js';
+import { CHART_WEEKS, grewTooFast, MIN_COVERAGE, PERIOD_DAYS, type CostReport, type ProjectCost } from './cost-report.js';
 
 const SYMBOLS: Record<string, string> = { USD: '$', EUR: '€', GBP: '£', JPY: '¥' };
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -29,10 +29,19 @@ function num(value: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
 
+/** What the period is compared with: the change, or why there is none. */
+function versus(p: ProjectCost, days: number): string {
+  const c = p.coverage;
+  if (!c.comparable) {
+    const [share, which] = c.before < MIN_COVERAGE ? [c.before, `the ${days} days before`] : [c.now, `these ${days} days`];
+    return ` (not enough history to compare: ${Math.floor(share * 100)}% of ${which} measured)`;
+  }
+  return p.previousAmount === null ? '' : ` (${changeText(p.change, p.total.amount)} vs the ${days} days before)`;
+}
+
 function projectSection(b: ReplyBuilder, r: CostReport, p: ProjectCost): void {
   const days = PERIOD_DAYS[r.period];
-  const vs = p.previousAmount === null ? '' : ` (${changeText(p.change, p.total.amount)} vs the ${days} days before)`;
-  b.text(`${p.project}: ${money(p.total.amount, p.currency)}${vs}`);
+  b.text(`${p.project}: ${money(p.total.amount, p.currency)}${versus(p, days)}`);
   if (grewTooFast(p, r.anomalyGrowth)) {
     const w = p.weekOverWeek;
     b.text(`⚠️ ${p.project} grew ${changeText(w.growth)} week over week (${money(w.previous, p.currency)} → ${money(w.amount, p.currency)})`);
@@ -40,7 +49,7 @@ function projectSection(b: ReplyBuilder, r: CostReport, p: ProjectCost): void {
   if (p.envs.length > 0) {
     b.table(
       ['ENV', 'CPU h', 'MEM GBh', 'DISK GB', 'COST', 'CHANGE'],
-      p.envs.map((e) => [e.env, num(e.cpuCoreHours), num(e.memoryGbHours), num(e.storageGbAvg), money(e.amount, p.currency), changeText(e.change, e.amount)]),
+      p.envs.map((e) => [e.env, num(e.cpuCoreHours), num(e.memoryGbHours), num(e.storageGbAvg), money(e.amount, p.currency), p.coverage.comparable ? changeText(e.change, e.amount) : '-']),
     );
   } else {
     b.text('Nothing measured in this period yet.');

@@ -32,9 +32,22 @@ export interface Usage {
 export interface EnvCost extends Usage {
   env: string;
   previousAmount: number | null;
-  /** (amount − previous) / previous; null without a previous amount above zero. */
+  /** (amount − previous) / previous; null without a previous amount above zero, or without enough history. */
   change: number | null;
 }
+
+/**
+ * How much of two periods the sampler measured (0–1 each). A change is computed only when both reach
+ * MIN_COVERAGE: a period measured for two days of seven is no base to compare a whole one with.
+ */
+export interface Coverage {
+  now: number;
+  before: number;
+  comparable: boolean;
+}
+
+/** Share of both periods that must be measured for a change between them to be shown. */
+export const MIN_COVERAGE = 0.8;
 
 export interface IdleEnv {
   env: string;
@@ -52,8 +65,10 @@ export interface ProjectCost {
   total: Usage;
   previousAmount: number | null;
   change: number | null;
+  /** How much of the period and of the one before was measured; `change` and the envs' need both. */
+  coverage: Coverage;
   envs: EnvCost[];
-  weekOverWeek: { amount: number | null; previous: number | null; growth: number | null };
+  weekOverWeek: { amount: number | null; previous: number | null; growth: number | null; coverage: Coverage };
   idle: IdleEnv[];
   /** One amount per chart week, oldest first (null: nothing measured that week). */
   weekly: (number | null)[];
@@ -104,6 +119,24 @@ export function usageOf(days: readonly UsageDay[], price: Pricing, periodDays: n
 }
 
 const within = (d: UsageDay, from: Date, to: Date) => d.day.getTime() >= from.getTime() && d.day.getTime() < to.getTime();
+
+/**
+ * Share of the hours in [from, to) in which the days' project was measured: per day the most hours any of
+ * its services was (the sampler reads every service of a run at once).
+ */
+export function measuredShare(days: readonly UsageDay[], from: Date, to: Date): number {
+  const perDay = new Map<number, number>();
+  for (const d of days) if (within(d, from, to)) perDay.set(d.day.getTime(), Math.max(perDay.get(d.day.getTime()) ?? 0, d.hours));
+  const total = (to.getTime() - from.getTime()) / (HOUR_S * 1000);
+  const hours = [...perDay.values()].reduce((a, b) => a + b, 0);
+  return total > 0 ? Math.min(1, hours / total) : 0;
+}
+
+function coverageOf(days: readonly UsageDay[], before: Date, from: Date, to: Date): Coverage {
+  const now = measuredShare(days, from, to);
+  const previous = measuredShare(days, before, from);
+  return { now, before: previous, comparable: now >= MIN_COVERAGE && previous >= MIN_COVERAGE };
+}
 
 /** (now − before) / before; null when there is nothing to compare with. */
 export function growth(now: number | null, before: number | null): number | null {
@@ -158,18 +191,22 @@ export function costReport(input: {
     const mine = input.days.filter((d) => d.project === p.name && p.envs.includes(d.env));
     const currency = p.envs.map((e) => mine.find((d) => d.env === e)).map((d) => d && price(d.project, d.env, d.service)?.currency).find((c) => c !== undefined)
       ?? settings.byProject[p.name]?.currency ?? settings.prices?.currency ?? null;
+    // The project's coverage decides for its environments too: an environment measured only lately is new.
+    const coverage = coverageOf(mine, prevFrom, from, to);
+    const change = (now: number | null, before: number | null) => (coverage.comparable ? growth(now, before) : null);
     const envs = p.envs
       .filter((e) => mine.some((d) => d.env === e))
       .map((env): EnvCost => {
         const days = mine.filter((d) => d.env === env);
         const now = usageOf(days.filter((d) => within(d, from, to)), price, n);
         const before = usageOf(days.filter((d) => within(d, prevFrom, from)), price, n).amount;
-        return { env, ...now, previousAmount: before, change: growth(now.amount, before) };
+        return { env, ...now, previousAmount: before, change: change(now.amount, before) };
       });
     const total = usageOf(mine.filter((d) => within(d, from, to)), price, n);
     const previousAmount = usageOf(mine.filter((d) => within(d, prevFrom, from)), price, n).amount;
     const week = usageOf(mine.filter((d) => within(d, weekFrom, to)), price, 7).amount;
     const prevWeek = usageOf(mine.filter((d) => within(d, prevWeekFrom, weekFrom)), price, 7).amount;
+    const weekCoverage = coverageOf(mine, prevWeekFrom, weekFrom, to);
     const weekly = weekStarts.map((start) => {
       const inWeek = mine.filter((d) => within(d, start, new Date(start.getTime() + 7 * DAY_MS)));
       return inWeek.length === 0 ? null : (usageOf(inWeek, price, 7).amount ?? 0);
@@ -179,9 +216,10 @@ export function costReport(input: {
       currency,
       total,
       previousAmount,
-      change: growth(total.amount, previousAmount),
+      change: change(total.amount, previousAmount),
+      coverage,
       envs,
-      weekOverWeek: { amount: week, previous: prevWeek, growth: growth(week, prevWeek) },
+      weekOverWeek: { amount: week, previous: prevWeek, growth: weekCoverage.comparable ? growth(week, prevWeek) : null, coverage: weekCoverage },
       idle: idleEnvs(mine, to, settings, price),
       weekly,
     };

@@ -42,6 +42,8 @@ export interface UsageDay {
   day: Date;
   /** Unit-seconds observed (two replicas for an hour: 7200). */
   seconds: number;
+  /** Hours of the day in which the service was measured at all (0–24): how much of the day the rows cover. */
+  hours: number;
   cpuCoreSeconds: number;
   memoryByteSeconds: number;
   storageByteSeconds: number;

@@ -18,24 +18,29 @@ export interface DayUse {
   maxCpu?: number;
   restarts?: number;
   unhealthyS?: number;
+  /** Hours measured, the last ones of the day (default 24: the whole day). */
+  hours?: number;
 }
 
-/** One unit running the whole day at a steady use. */
+/** One unit running the day (or its last `hours`) at a steady use, one hourly row per hour measured. */
 export function addDay(store: MemoryUsageStore, u: DayUse): void {
-  const s = 86_400;
-  store.addHour({
-    project: u.project ?? 'shop',
-    env: u.env ?? 'prod',
-    service: u.service ?? 'api',
-    hour: new Date(`${u.day}T00:00:00Z`),
-    seconds: s,
-    cpuCoreSeconds: u.cores * s,
-    memoryByteSeconds: u.memGb * GB * s,
-    storageByteSeconds: (u.diskGb ?? 0) * GB * s,
-    maxCpuCores: u.maxCpu ?? u.cores,
-    restarts: u.restarts ?? 0,
-    unhealthySeconds: u.unhealthyS ?? 0,
-  });
+  const s = 3_600;
+  const hours = u.hours ?? 24;
+  for (let h = 24 - hours; h < 24; h++) {
+    store.addHour({
+      project: u.project ?? 'shop',
+      env: u.env ?? 'prod',
+      service: u.service ?? 'api',
+      hour: new Date(Date.parse(`${u.day}T00:00:00Z`) + h * s * 1000),
+      seconds: s,
+      cpuCoreSeconds: u.cores * s,
+      memoryByteSeconds: u.memGb * GB * s,
+      storageByteSeconds: (u.diskGb ?? 0) * GB * s,
+      maxCpuCores: u.maxCpu ?? u.cores,
+      restarts: h === 23 ? (u.restarts ?? 0) : 0,
+      unhealthySeconds: h === 23 ? (u.unhealthyS ?? 0) : 0,
+    });
+  }
 }
 
 /** `2026-11-16` … for `n` days from `first`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pricing, costReport, idleEnvs, growth, type CostReport } from '../../../../src/core/cost/cost-report.js';
-import { costCsv, csvField, money, changeText } from '../../../../src/core/cost/cost-reply.js';
+import { costCsv, costReply, csvField, money, changeText } from '../../../../src/core/cost/cost-reply.js';
 import { priceFor } from '../../../../src/core/cost/prices.js';
 import { MemoryUsageStore } from '../../../fakes/memory-usage.js';
 import { addDay, days, settings, shopHistory, SHOP_PRICE } from './cost-fixture.js';
@@ -96,6 +96,36 @@ describe('week over week', () => {
     const p = (await report(store, 'month')).projects[0]!;
     expect(p.weekOverWeek.growth).toBeCloseTo(p.weekOverWeek.amount! / p.weekOverWeek.previous! - 1, 9);
     expect(p.weekOverWeek.growth).toBeGreaterThan(0.5);
+  });
+
+  it('compares nothing when the week before was measured for under 80% of its hours', async () => {
+    // The sampler started on 11-14 at noon: 36 of the week's 168 hours, at the same use as since.
+    const store = new MemoryUsageStore();
+    addDay(store, { day: '2026-11-14', cores: 1, memGb: 1, hours: 12 });
+    addDay(store, { day: '2026-11-15', cores: 1, memGb: 1 });
+    for (const day of days('2026-11-16', 7)) addDay(store, { day, cores: 1, memGb: 1 });
+    const r = await report(store);
+    const p = r.projects[0]!;
+    expect(p.weekOverWeek.previous).toBeGreaterThan(0);
+    expect(p.weekOverWeek.growth).toBeNull();
+    expect(p.weekOverWeek.coverage).toEqual({ now: 1, before: 36 / 168, comparable: false });
+    expect(p.change).toBeNull();
+    expect(p.envs[0]!.change).toBeNull();
+    const reply = costReply(r);
+    expect(reply.tone).toBe('info');
+    expect(reply.text).toContain('shop: $10.08 (not enough history to compare: 21% of the 7 days before measured)');
+    expect(reply.text).not.toContain('grew');
+  });
+
+  it('compares a week whose week before was measured for 80% of its hours or more', async () => {
+    const store = new MemoryUsageStore();
+    // 11-09 measured from 00:00 to 10:00 is missing: 158 of 168 hours.
+    addDay(store, { day: '2026-11-09', cores: 1, memGb: 1, hours: 14 });
+    for (const day of days('2026-11-10', 6)) addDay(store, { day, cores: 1, memGb: 1 });
+    for (const day of days('2026-11-16', 7)) addDay(store, { day, cores: 1, memGb: 1 });
+    const p = (await report(store)).projects[0]!;
+    expect(p.weekOverWeek.coverage.comparable).toBe(true);
+    expect(p.weekOverWeek.growth).toBeCloseTo(168 / 158 - 1, 9);
   });
 
   it('has no growth without a previous amount above zero', () => {

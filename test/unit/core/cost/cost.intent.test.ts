@@ -5,7 +5,7 @@ import type { Reply } from '../../../../src/core/messages/reply.js';
 import { buildScheduledReport } from '../../../../src/core/reports/scheduled-report.js';
 import { coreHarness } from '../../../support/core-harness.js';
 import { MemoryUsageStore } from '../../../fakes/memory-usage.js';
-import { settings, shopHistory } from './cost-fixture.js';
+import { addDay, days, settings, shopHistory } from './cost-fixture.js';
 
 function costHarness() {
   const usage = new MemoryUsageStore();
@@ -98,6 +98,17 @@ describe('week-over-week warning', () => {
     expect(notifier.pushes[0]).toMatchObject({ project: 'shop', key: 'cost-anomaly:shop:2026-11-23' });
     expect(notifier.pushes[0]!.reply.blocks[0]).toEqual({ type: 'header', text: '⚠️ Cost of shop grew +124% week over week' });
     expect(anomalyKey('shop', isoWeekStart(new Date('2026-11-29T23:59:00Z')))).toBe('cost-anomaly:shop:2026-11-23');
+  });
+
+  it('is not pushed when the week before was only partly measured', async () => {
+    // The sampler started on Sunday 11-15: that day at 0.25 cores, then a week at 1 core (+300% on paper).
+    const usage = new MemoryUsageStore();
+    addDay(usage, { day: '2026-11-15', cores: 0.25, memGb: 1 });
+    for (const day of days('2026-11-16', 7)) addDay(usage, { day, cores: 1, memGb: 1 });
+    const h = coreHarness({ cost: { usage, settings: settings() } });
+    const notifier = new KeyedNotifier();
+    expect(await pushCostAnomalies({ catalog: h.config.catalog, cost: { usage, settings: settings() }, notifier }, new Date('2026-11-23T12:00:00Z'))).toEqual([]);
+    expect(notifier.pushes).toEqual([]);
   });
 
   it('is not pushed under the threshold', async () => {
