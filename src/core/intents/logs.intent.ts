@@ -21,11 +21,11 @@ import {
   MAX_SINCE_MS,
   MAX_WINDOW_MS,
   parseMoment,
-  projectTimeZone,
   resolveMoment,
   sinceWindow,
   type MomentSpec,
 } from '../logs/log-window.js';
+import { projectTimeZone } from '../domain/time-zone.js';
 
 const SERVICE_USAGE = 'logs <service> [env] [--lines N] [--since 10m] [--grep text] [--previous]';
 const ENV_USAGE = 'logs <project> <env> --grep text [--since 15m] | logs <project> <env> --at 14:23 [--window 2m]';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EnvironmentSpec } from '../domain/catalog.js';
 import { personName } from '../domain/people.js';
 import { hint } from '../domain/suggest.js';
+import { projectTimeZone } from '../domain/time-zone.js';
 import { replies } from '../messages/reply-builder.js';
 import { serviceWord } from '../messages/words.js';
 import { requiredRole } from '../actions/action-state.js';
@@ -68,7 +69,7 @@ export const promoteIntent = defineIntent({
   requires: (a: PromoteArgs) => ({ role: requiredRole(a), project: a.to.project, env: a.to.name }),
   plan: (ctx) => {
     const { catalog } = ctx.services;
-    const tz = catalog.rotations.find((r) => r.project === ctx.args.to.project)?.timezone ?? 'UTC';
+    const tz = projectTimeZone(catalog, ctx.args.to.project);
     return planPromotion({ ...ctx.args, personId: ctx.person.id, nameOf: (id) => personName(catalog.people, id), tz }, ctx.services);
   },
 });

@@ -1,11 +1,10 @@
 /**
  * The time range of `logs <project> <env>`: `--since 15m` (up to now) or `--at 14:23 [--window 2m]` (the
- * moment ± the window). A clock time is read in the project's time zone (its on-call rotation's, as the
- * confirm prompt and on-call do; UTC without one) and means the last such moment: `--at 23:50` typed at
+ * moment ± the window). A clock time is read in the project's time zone (domain/time-zone.ts, as the
+ * confirm prompt does) and means the last such moment: `--at 23:50` typed at
  * 00:10 is yesterday's.
  */
 import { DateTime } from 'luxon';
-import type { Catalog } from '../domain/catalog.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 
 export const DEFAULT_SINCE_MS = 15 * 60_000;
@@ -42,11 +41,6 @@ export function resolveMoment(spec: MomentSpec, now: Date, zone: string): Date |
   const local = DateTime.fromJSDate(now, { zone });
   const today = local.set(time);
   return (today > local ? today.minus({ days: 1 }) : today).toJSDate();
-}
-
-/** The project's time zone: its on-call rotation's, else UTC. */
-export function projectTimeZone(catalog: Pick<Catalog, 'rotations'>, project: string): string {
-  return catalog.rotations.find((r) => r.project === project)?.timezone ?? 'UTC';
 }
 
 /** A `--since` / `--window` value within its bound, or the sentence saying what is accepted. */

@@ -90,12 +90,13 @@ export function soakCheck(from: string, soakMs: number, services: readonly { ser
  * The target's lock and freezes: a running action's deploy lock blocks; someone else's manual lock and a
  * freeze need an admin's --force (as for deploy); the requester's own lock passes.
  */
-export function targetCheck(target: string, state: ActionState, personId: string, nameOf: NameOf): PreflightCheck[] {
+/** `tz`: the target project's time zone, for the lock's and freezes' times. */
+export function targetCheck(target: string, state: ActionState, personId: string, nameOf: NameOf, tz: string): PreflightCheck[] {
   const out: PreflightCheck[] = [];
   const { lock } = state;
-  if (lock?.kind === 'deploy') out.push({ level: 'block', text: `${target} is ${describeLock(lock, 'UTC', nameOf)}` });
-  else if (lock && !heldByPerson(lock, personId)) out.push({ level: 'warn', text: `${target} is ${describeLock(lock, 'UTC', nameOf)}` });
-  for (const f of state.freezes) out.push({ level: 'warn', text: `${target} is ${describeFreeze(f)}` });
+  if (lock?.kind === 'deploy') out.push({ level: 'block', text: `${target} is ${describeLock(lock, tz, nameOf)}` });
+  else if (lock && !heldByPerson(lock, personId)) out.push({ level: 'warn', text: `${target} is ${describeLock(lock, tz, nameOf)}` });
+  for (const f of state.freezes) out.push({ level: 'warn', text: `${target} is ${describeFreeze(f, tz)}` });
   if (out.length === 0) out.push({ level: 'ok', text: `${target} is not locked or frozen${lock ? ' (your own lock)' : ''}` });
   return out;
 }

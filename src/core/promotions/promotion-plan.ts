@@ -86,7 +86,7 @@ export async function planPromotion(req: PromotionRequest, deps: CoreServices): 
     healthCheck(from.name, moving.map((s) => ({ service: s.pair.from.name, containers: s.source }))),
     ...incidentsCheck(from.name, incidents, now, INCIDENT_WINDOW_MS),
     ...soakCheck(from.name, promotion.soakMs, moving.map((s, i) => ({ service: s.pair.from.name, since: runningSince(s.source[0]!.version, histories[i]!, s.source) })), now),
-    ...targetCheck(to.name, state, req.personId, req.nameOf),
+    ...targetCheck(to.name, state, req.personId, req.nameOf, req.tz),
     { level: 'ok', text: `what runs in ${to.name} is checked again when Promote now is clicked` },
   ];
   const plan: ActionPlan = {

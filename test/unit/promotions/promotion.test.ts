@@ -8,6 +8,7 @@ import { healthCheck, runningSince, soakCheck, spoken, targetCheck } from '../..
 import type { ContainerInfo } from '../../../src/core/ports/runtime.port.js';
 import type { Deployment } from '../../../src/core/ports/deployment.port.js';
 import { coreHarness } from '../../support/core-harness.js';
+import { formatLocal } from '../../../src/core/domain/rotation.js';
 
 const KEY = new Uint8Array(32).fill(1);
 
@@ -58,10 +59,10 @@ describe('pre-flight checks', () => {
   it('a running action’s lock blocks, someone else’s lock and a freeze warn, one’s own lock passes', () => {
     const since = new Date('2026-12-01T10:00:00Z');
     const name = (id: string) => id.toUpperCase();
-    expect(targetCheck('prod', { lock: { project: 'shop', env: 'prod', kind: 'deploy', holder: { kind: 'action', id: 'pa1' }, since, reason: null } as never, freezes: [] }, 'bob', name)[0]!.level).toBe('block');
-    expect(targetCheck('prod', { lock: { project: 'shop', env: 'prod', kind: 'manual', holder: { kind: 'person', id: 'carol' }, since, reason: 'db' } as never, freezes: [] }, 'bob', name)[0]).toMatchObject({ level: 'warn', text: expect.stringMatching(/^prod is locked by CAROL/) });
-    expect(targetCheck('prod', { lock: { project: 'shop', env: 'prod', kind: 'manual', holder: { kind: 'person', id: 'bob' }, since, reason: null } as never, freezes: [] }, 'bob', name)).toEqual([{ level: 'ok', text: 'prod is not locked or frozen (your own lock)' }]);
-    expect(targetCheck('prod', { lock: null, freezes: [{ name: 'Weekend', reason: 'Weekend', until: since, source: 'adhoc' }] }, 'bob', name)[0]!.level).toBe('warn');
+    expect(targetCheck('prod', { lock: { project: 'shop', env: 'prod', kind: 'deploy', holder: { kind: 'action', id: 'pa1' }, since, reason: null } as never, freezes: [] }, 'bob', name, 'UTC')[0]!.level).toBe('block');
+    expect(targetCheck('prod', { lock: { project: 'shop', env: 'prod', kind: 'manual', holder: { kind: 'person', id: 'carol' }, since, reason: 'db' } as never, freezes: [] }, 'bob', name, 'UTC')[0]).toMatchObject({ level: 'warn', text: expect.stringMatching(/^prod is locked by CAROL/) });
+    expect(targetCheck('prod', { lock: { project: 'shop', env: 'prod', kind: 'manual', holder: { kind: 'person', id: 'bob' }, since, reason: null } as never, freezes: [] }, 'bob', name, 'UTC')).toEqual([{ level: 'ok', text: 'prod is not locked or frozen (your own lock)' }]);
+    expect(targetCheck('prod', { lock: null, freezes: [{ name: 'Weekend', reason: 'Weekend', until: since, source: 'adhoc' }] }, 'bob', name, 'UTC')[0]!.level).toBe('warn');
   });
 });
 
@@ -81,6 +82,19 @@ describe('promote command', () => {
     // Carol operates staging only; Bob only views shop.
     expect((await h.say('promote shop staging prod', { user: '1003' })).text).toMatch(/^You need the operator role on shop\/prod to run promote./);
     expect((await h.say('promote shop staging prod', { user: '1002' })).text).toMatch(/^You need the operator role on shop\/prod to run promote./);
+  });
+
+  it("prints the target's lock in the project's time zone", async () => {
+    const h = coreHarness({ promotion });
+    // projects.shop.timezone goes before the rotation's Europe/Berlin.
+    (h.config.catalog.projects.find((p) => p.name === 'shop') as { timezone?: string }).timezone = 'Asia/Tokyo';
+    const rt = h.runtimes.get('docker-1');
+    rt.add({ name: 'api-staging', labels: { app: 'shop-api', env: 'staging' }, image: 'reg/shop/api:1.5', version: '1.5', startedAt: new Date(h.now().getTime() - 2 * 3_600_000), health: 'healthy' });
+    rt.add({ name: 'api-prod', labels: { app: 'shop-api', env: 'prod' }, image: 'reg/shop/api:1.4', version: '1.4' });
+    await h.say('lock shop prod db migration', { user: '1001' });
+
+    const plan = await h.say('promote shop staging prod api', { user: '1004' });
+    expect(plan.text).toContain(`prod is locked by Alice since ${formatLocal(h.now(), 'Asia/Tokyo')} (db migration)`);
   });
 
   it('plans with a warning for a short soak, and Promote now for an admin with --force', async () => {

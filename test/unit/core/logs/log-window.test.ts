@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aroundWindow, boundedDuration, capLines, MAX_SINCE_MS, MAX_WINDOW_MS, parseMoment, projectTimeZone, resolveMoment } from '../../../../src/core/logs/log-window.js';
+import { aroundWindow, boundedDuration, capLines, MAX_SINCE_MS, MAX_WINDOW_MS, parseMoment, resolveMoment } from '../../../../src/core/logs/log-window.js';
 import { splitTimestamp } from '../../../../src/adapters/log-timestamps.js';
 
 describe('--at', () => {
@@ -27,12 +27,6 @@ describe('--at', () => {
   it('is the moment ± the window', () => {
     const at = new Date('2026-11-23T11:50:00Z');
     expect(aroundWindow(at, 120_000)).toEqual({ since: new Date('2026-11-23T11:48:00Z'), until: new Date('2026-11-23T11:52:00Z'), around: at });
-  });
-
-  it("uses the project's rotation time zone, UTC without one", () => {
-    const rotations = [{ project: 'shop', timezone: 'Europe/Berlin' }] as Parameters<typeof projectTimeZone>[0]['rotations'];
-    expect(projectTimeZone({ rotations }, 'shop')).toBe('Europe/Berlin');
-    expect(projectTimeZone({ rotations }, 'billing')).toBe('UTC');
   });
 });
 

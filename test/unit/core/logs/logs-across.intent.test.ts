@@ -116,6 +116,16 @@ describe('logs <project> <env> --at: every service around a moment', () => {
     expect(reply.text).toContain('around Mon 23 Nov 12:50:02 ± 1s (Europe/Berlin)');
   });
 
+  it("reads the time in projects.<p>.timezone, which goes before the rotation's", async () => {
+    const h = shop();
+    (h.config.catalog.projects.find((p) => p.name === 'shop') as { timezone?: string }).timezone = 'Asia/Tokyo';
+    const logs = vi.spyOn(h.runtimes.get('docker-1'), 'logs');
+    // 20:50:02 in Tokyo is 11:50:02 UTC.
+    const reply = await h.say('logs shop prod --at 20:50:02 --window 1s');
+    expect(logs.mock.calls[0]![1]).toMatchObject({ since: at('11:50:01.000'), until: at('11:50:03.000') });
+    expect(reply.text).toContain('around Mon 23 Nov 20:50:02 ± 1s (Asia/Tokyo)');
+  });
+
   it('keeps the lines nearest the moment under the cap', async () => {
     const h = shop();
     const reply = await h.say('logs shop prod --at 12:50:02 --lines 2');
