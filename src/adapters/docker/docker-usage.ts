@@ -1,7 +1,10 @@
 /**
- * What containers use, for the cost sampler: the one-shot stats endpoint (`stream=false`: one read, no
- * second sample to wait for) for the CPU counter and memory, inspect with `size=true` for the writable
- * layer, the engine's disk usage report for volume sizes, and the image's created date.
+ * What containers use, for the cost sampler: the stats endpoint read once (`stream=false`, and
+ * `one-shot=true` so the engine does not wait a second for a second sample to compute rates we do not
+ * use) for the CPU counter and memory, inspect with `size=true` for the writable layer, the engine's disk
+ * usage report for volume sizes, and the image's created date. At most USAGE_CONCURRENCY containers of a
+ * host are read at once: a host with hundreds of containers is not sent hundreds of cgroup reads and
+ * `size=true` walks together.
  */
 import type Docker from 'dockerode';
 import type { UnitUsage } from '../../core/ports/runtime.port.js';
@@ -21,6 +24,23 @@ interface SizedInspect {
 
 interface DiskUsage {
   Volumes?: { Name?: string; UsageData?: { Size?: number } }[] | null;
+}
+
+/** Containers of one host read at the same time. */
+export const USAGE_CONCURRENCY = 4;
+
+/** `run` over every item, at most `limit` at a time, the results in the items' order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await run(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 const isGone = (error: unknown) => (error as { statusCode?: unknown }).statusCode === 404;
@@ -69,20 +89,18 @@ export async function readUsage(docker: Docker, ids: readonly string[], signal: 
   const volumes = await volumeSizes(docker, signal);
   const images = new Map<string, Promise<Date | null>>();
   const counted = new Set<string>();
-  const read = await Promise.all(
-    ids.map(async (id) => {
-      try {
-        const [stats, inspect] = await Promise.all([
-          dial<OneShotStats>(docker, `/containers/${encodeURIComponent(id)}/stats`, signal, { stream: false }),
-          dial<SizedInspect>(docker, `/containers/${encodeURIComponent(id)}/json`, signal, { size: true }),
-        ]);
-        return { id, stats, inspect };
-      } catch (error) {
-        if (isGone(error)) return null;
-        throw error;
-      }
-    }),
-  );
+  const read = await mapLimited(ids, USAGE_CONCURRENCY, async (id) => {
+    try {
+      const [stats, inspect] = await Promise.all([
+        dial<OneShotStats>(docker, `/containers/${encodeURIComponent(id)}/stats`, signal, { stream: false, 'one-shot': true }),
+        dial<SizedInspect>(docker, `/containers/${encodeURIComponent(id)}/json`, signal, { size: true }),
+      ]);
+      return { id, stats, inspect };
+    } catch (error) {
+      if (isGone(error)) return null;
+      throw error;
+    }
+  });
   const out: UnitUsage[] = [];
   for (const r of read) {
     if (r === null) continue;
