@@ -14,6 +14,7 @@ import { describeRestore, type DoraReport } from './dora.js';
 import { formatDuration } from './duration.js';
 import type { ActiveFreeze } from './freeze.js';
 import { formatLocal } from './rotation.js';
+import { HEALTH_ATTENTION_BELOW } from '../health/health-score.js';
 
 /** A service that is not running healthily: `exited`, `unhealthy`, `missing`, `unreachable`, … */
 export interface ServiceProblem {
@@ -50,6 +51,8 @@ export interface MorningReportData {
   locks: Lock[];
   freezes: { env: string; freeze: ActiveFreeze }[];
   dora: { envs: string[]; report: DoraReport };
+  /** One line per service whose health score is below HEALTH_ATTENTION_BELOW, worst first (see core/health); absent or empty: none. */
+  health?: string[];
   /** Open critical bug reports of the project and the oldest of them; absent where bug reports are not wired. */
   criticalBugs?: { count: number; oldest: { ref: string; title: string; createdAt: Date }[] };
 }
@@ -74,6 +77,12 @@ function servicesSection(b: ReplyBuilder, data: MorningReportData): void {
   }
   b.text(`Services: ${problems.length} of ${total} need attention`);
   b.table(['ENV', 'SERVICE', 'PROBLEM', 'HOST'], problems.map((p) => [p.env, p.service, p.problem, p.host]));
+}
+
+function healthSection(b: ReplyBuilder, data: MorningReportData): void {
+  const lines = data.health ?? [];
+  if (lines.length === 0) return;
+  b.text(`Health below ${HEALTH_ATTENTION_BELOW}: ${plural(lines.length, 'service')} ("health" says why)\n${lines.join('\n')}`);
 }
 
 function deploysSection(b: ReplyBuilder, data: MorningReportData, name: (id: string | null) => string): void {
@@ -164,6 +173,7 @@ export function buildMorningReport(data: MorningReportData): Reply {
     .header(`Morning report: ${data.project}`)
     .context(formatLocal(data.now, data.timezone));
   servicesSection(b, data);
+  healthSection(b, data);
   deploysSection(b, data, name);
   incidentsSection(b, data);
   onCallSection(b, data);

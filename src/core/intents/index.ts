@@ -7,6 +7,7 @@ import { doraIntent } from './dora.intent.js';
 import { envIntent } from './env.intent.js';
 import { faqIntent } from './faq.intent.js';
 import { freezeIntent } from './freeze.intent.js';
+import { healthIntent } from './health.intent.js';
 import { helpIntent } from './help.intent.js';
 import { incidentIntent } from './incident.intent.js';
 import type { AnyIntent } from './intent.js';
@@ -35,6 +36,7 @@ export const allIntents: readonly AnyIntent[] = [
   doraIntent,
   costIntent,
   sloIntent,
+  healthIntent,
   lockIntent,
   unlockIntent,
   freezeIntent,

@@ -12,6 +12,8 @@ import type { CoreServices } from '../services.js';
 import { projectOnCall } from '../oncall/oncall-now.js';
 import { doraIncidents } from './dora-incidents.js';
 import { reportRef } from '../support/bug-filing.js';
+import { assessHealth } from '../health/health-data.js';
+import { healthAttentionLines } from '../health/health-reply.js';
 
 const DAY_MS = 86_400_000;
 const DORA_DAYS = 30;
@@ -61,12 +63,13 @@ export async function gatherMorningData(project: string, envs: EnvironmentSpec[]
   const store = services.actions.deployments;
   const prod = envs.filter((e) => e.production);
   const doraEnvs = prod.length > 0 ? prod : envs;
-  const [health, perEnv, states, incidents, doraIncidentList] = await Promise.all([
+  const [health, perEnv, states, incidents, doraIncidentList, scored] = await Promise.all([
     serviceHealth(envs, services),
     Promise.all(envs.map((e) => store.recent({ project, env: e.name, limit: MAX_RECORDS }))),
     Promise.all(envs.map((e) => actionState(project, e.name, services))),
     openIncidents(project, envs, services),
     doraIncidents(services, project, doraEnvs.map((e) => e.name), DORA_DAYS, now),
+    assessHealth(services, project, envs),
   ]);
   const doraRecords = perEnv.filter((_, i) => doraEnvs.includes(envs[i]!)).flat();
   const onCall = await onCallToday(project, services, now, people);
@@ -83,6 +86,7 @@ export async function gatherMorningData(project: string, envs: EnvironmentSpec[]
     onCall,
     locks: states.flatMap((s) => (s.lock ? [s.lock] : [])),
     freezes: states.flatMap((s, i) => s.freezes.map((freeze) => ({ env: envs[i]!.name, freeze }))),
+    health: healthAttentionLines(scored),
     dora: { envs: doraEnvs.map((e) => e.name), report: computeDora(doraRecords, doraIncidentList, { days: DORA_DAYS }, now) },
     ...(critical ? { criticalBugs: { count: critical.count, oldest: critical.oldest.map((r) => ({ ref: reportRef(r), title: r.title, createdAt: r.createdAt })) } } : {}),
   };

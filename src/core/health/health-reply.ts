@@ -1,0 +1,75 @@
+/**
+ * The `health` reply and the morning report's health lines. One table row per service (worst first), the
+ * points each signal cost, the trend against 30 days ago, the three most urgent actions, and the reasons of
+ * the worst few services in full; short enough for one Telegram message with 30 services.
+ */
+import { ReplyBuilder } from '../messages/reply-builder.js';
+import type { Reply } from '../messages/reply.js';
+import type { EnvironmentSpec } from '../domain/catalog.js';
+import { plural } from '../domain/wording.js';
+import { HEALTH_ATTENTION_BELOW, HEALTH_WEIGHTS, SIGNAL_NAMES, urgentActions, type HealthScore, type HealthSignal } from './health-score.js';
+import { TREND_DAYS, type ServiceHealth } from './health-data.js';
+
+/** Services whose reasons are spelled out under the table (the lowest scores below the threshold). */
+const DETAILED = 5;
+export const NO_TREND = 'none yet';
+
+/** `restarts -15, image age -10`; `-` when nothing cost points. */
+export function lostPoints(h: HealthScore): string {
+  return h.deductions.length === 0 ? '-' : h.deductions.map((d) => `${SIGNAL_NAMES[d.signal]} -${d.points}`).join(', ');
+}
+
+/** `+5`, `-8`, `=` against the score 30 days ago, or `none yet`. */
+export function trendOf(s: ServiceHealth): string {
+  if (!s.past) return NO_TREND;
+  const delta = s.health.score - s.past.score;
+  return delta === 0 ? '=' : delta > 0 ? `+${delta}` : String(delta);
+}
+
+const worstFirst = (a: ServiceHealth, b: ServiceHealth) => a.health.score - b.health.score || a.service.localeCompare(b.service);
+
+export function weightsLine(): string {
+  const parts = (Object.keys(HEALTH_WEIGHTS) as HealthSignal[]).map((k) => `${SIGNAL_NAMES[k]} ${HEALTH_WEIGHTS[k].weight}`);
+  return `Weights (points a signal can cost): ${parts.join(', ')}.`;
+}
+
+export interface HealthReplyOptions {
+  /** Restarts, unhealthy time and image age come from the cost sampler; false where it does not run. */
+  sampled: boolean;
+}
+
+export function healthReply(project: string, envs: readonly EnvironmentSpec[], scored: readonly ServiceHealth[], options: HealthReplyOptions): Reply {
+  const below = scored.filter((s) => s.health.score < HEALTH_ATTENTION_BELOW);
+  const b = new ReplyBuilder(below.length > 0 ? 'warning' : 'success').header(`Health of ${project}`);
+  b.text(`${plural(scored.length, 'service')} · ${below.length === 0 ? 'none' : below.length} below ${HEALTH_ATTENTION_BELOW}`);
+  for (const env of envs) {
+    const rows = scored.filter((s) => s.env === env.name).sort(worstFirst);
+    b.context(`${env.name}${env.production ? ' (production)' : ''}`);
+    b.table(['SERVICE', 'SCORE', 'TREND', 'LOST'], rows.length ? rows.map((s) => [s.service, String(s.health.score), trendOf(s), lostPoints(s.health)]) : [['(no services configured)', '', '', '']]);
+  }
+  const label = (s: ServiceHealth) => (envs.length > 1 ? `${s.service} (${s.env})` : s.service);
+  const actions = urgentActions(scored.map((s) => ({ label: label(s), health: s.health })));
+  if (actions.length > 0) b.text(`Most urgent:\n${actions.map((a, i) => `${i + 1}. ${a}`).join('\n')}`);
+  const detailed = [...below].sort(worstFirst).slice(0, DETAILED);
+  if (detailed.length > 0) {
+    b.definitions(detailed.map((s) => ({ term: `${label(s)}: ${s.health.score}`, description: s.health.deductions.map((d) => `${d.reason} (-${d.points} of ${d.weight})`).join('; ') })));
+  }
+  const notes: string[] = [];
+  if (!options.sampled) notes.push('Restarts, unhealthy time and image age are not measured here (the cost sampler runs with the server).');
+  else {
+    const unsampled = scored.filter((s) => s.health.unmeasured.includes('restarts')).map(label);
+    if (unsampled.length > 0) notes.push(`No sampler readings in 7 days of: ${unsampled.join(', ')}.`);
+  }
+  notes.push(`Trend: against the score ${TREND_DAYS} days ago from the same records; "${NO_TREND}" where they do not reach back that far.`);
+  notes.push(weightsLine());
+  b.context(notes.join('\n'));
+  return b.build();
+}
+
+/** The morning report's lines: one per service below the threshold, worst first; empty when none is. */
+export function healthAttentionLines(scored: readonly ServiceHealth[]): string[] {
+  return scored
+    .filter((s) => s.health.score < HEALTH_ATTENTION_BELOW)
+    .sort(worstFirst)
+    .map((s) => `${s.env}/${s.service} ${s.health.score} (${trendOf(s)}): ${lostPoints(s.health)}`);
+}
