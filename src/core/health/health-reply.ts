@@ -3,20 +3,27 @@
  * points each signal cost, the trend against 30 days ago, the three most urgent actions, and the reasons of
  * the worst few services in full; short enough for one Telegram message with 30 services.
  */
-import { ReplyBuilder } from '../messages/reply-builder.js';
-import type { Reply } from '../messages/reply.js';
+import { formatDefinitions, ReplyBuilder } from '../messages/reply-builder.js';
+import type { Definition, Reply } from '../messages/reply.js';
 import type { EnvironmentSpec } from '../domain/catalog.js';
 import { plural } from '../domain/wording.js';
 import { HEALTH_ATTENTION_BELOW, HEALTH_WEIGHTS, SIGNAL_NAMES, urgentActions, type HealthScore, type HealthSignal } from './health-score.js';
 import { TREND_DAYS, type ServiceHealth } from './health-data.js';
 
-/** Services whose reasons are spelled out under the table (the lowest scores below the threshold). */
+/** Services whose reasons are spelled out under the table (the lowest scores below the threshold)… */
 const DETAILED = 5;
+/** …while the reply stays this short (one Telegram message of 4096 characters, with room for markup). */
+const TEXT_BUDGET = 3_600;
+/** Signals named per table row; the rest are counted (`+2 more`). */
+const ROW_SIGNALS = 3;
 export const NO_TREND = 'none yet';
 
-/** `restarts -15, image age -10`; `-` when nothing cost points. */
-export function lostPoints(h: HealthScore): string {
-  return h.deductions.length === 0 ? '-' : h.deductions.map((d) => `${SIGNAL_NAMES[d.signal]} -${d.points}`).join(', ');
+/** `restarts -15, image age -10` (the largest few, then `+2 more`); `-` when nothing cost points. */
+export function lostPoints(h: HealthScore, most = ROW_SIGNALS): string {
+  if (h.deductions.length === 0) return '-';
+  const named = h.deductions.slice(0, most).map((d) => `${SIGNAL_NAMES[d.signal]} -${d.points}`);
+  const rest = h.deductions.length - named.length;
+  return `${named.join(', ')}${rest > 0 ? ` +${rest} more` : ''}`;
 }
 
 /** `+5`, `-8`, `=` against the score 30 days ago, or `none yet`. */
@@ -50,10 +57,6 @@ export function healthReply(project: string, envs: readonly EnvironmentSpec[], s
   const label = (s: ServiceHealth) => (envs.length > 1 ? `${s.service} (${s.env})` : s.service);
   const actions = urgentActions(scored.map((s) => ({ label: label(s), health: s.health })));
   if (actions.length > 0) b.text(`Most urgent:\n${actions.map((a, i) => `${i + 1}. ${a}`).join('\n')}`);
-  const detailed = [...below].sort(worstFirst).slice(0, DETAILED);
-  if (detailed.length > 0) {
-    b.definitions(detailed.map((s) => ({ term: `${label(s)}: ${s.health.score}`, description: s.health.deductions.map((d) => `${d.reason} (-${d.points} of ${d.weight})`).join('; ') })));
-  }
   const notes: string[] = [];
   if (!options.sampled) notes.push('Restarts, unhealthy time and image age are not measured here (the cost sampler runs with the server).');
   else {
@@ -62,7 +65,18 @@ export function healthReply(project: string, envs: readonly EnvironmentSpec[], s
   }
   notes.push(`Trend: against the score ${TREND_DAYS} days ago from the same records; "${NO_TREND}" where they do not reach back that far.`);
   notes.push(weightsLine());
-  b.context(notes.join('\n'));
+  const note = notes.join('\n');
+  // The reasons in full, worst service first, as many as the budget leaves room for.
+  const details: Definition[] = [];
+  let room = TEXT_BUDGET - b.build().text.length - note.length;
+  for (const s of [...below].sort(worstFirst).slice(0, DETAILED)) {
+    const item = { term: `${label(s)}: ${s.health.score}`, description: s.health.deductions.map((d) => `${d.reason} (-${d.points} of ${d.weight})`).join('; ') };
+    room -= formatDefinitions([item]).length + 1;
+    if (room < 0) break;
+    details.push(item);
+  }
+  if (details.length > 0) b.definitions(details);
+  b.context(note);
   return b.build();
 }
 
