@@ -10,7 +10,7 @@ import { plural } from '../domain/wording.js';
 import { HEALTH_ATTENTION_BELOW, HEALTH_WEIGHTS, SIGNAL_NAMES, urgentActions, type HealthScore, type HealthSignal } from './health-score.js';
 import { TREND_DAYS, type ServiceHealth } from './health-data.js';
 
-/** Services whose reasons are spelled out under the table (the lowest scores below the threshold)… */
+/** Services whose reasons are spelled out under the table (the lowest scores that lost points)… */
 const DETAILED = 5;
 /** …while the reply stays this short (one Telegram message of 4096 characters, with room for markup). */
 const TEXT_BUDGET = 3_600;
@@ -69,7 +69,7 @@ export function healthReply(project: string, envs: readonly EnvironmentSpec[], s
   // The reasons in full, worst service first, as many as the budget leaves room for.
   const details: Definition[] = [];
   let room = TEXT_BUDGET - b.build().text.length - note.length;
-  for (const s of [...below].sort(worstFirst).slice(0, DETAILED)) {
+  for (const s of scored.filter((x) => x.health.deductions.length > 0).sort(worstFirst).slice(0, DETAILED)) {
     const item = { term: `${label(s)}: ${s.health.score}`, description: s.health.deductions.map((d) => `${d.reason} (-${d.points} of ${d.weight})`).join('; ') };
     room -= formatDefinitions([item]).length + 1;
     if (room < 0) break;

@@ -90,7 +90,10 @@ describe('health command', () => {
     const defs = reply.blocks.find((b) => b.type === 'definitions');
     expect(defs).toEqual({
       type: 'definitions',
-      items: [{ term: 'api (prod): 60', description: '7 restarts in 7 days (-15 of 15); runs 1.4, staging replaced it with 1.5 (-10 of 10); median time to restore 2h (-6 of 10); 1 incident in 30 days (-5 of 15); image built 100 days ago (-4 of 10)' }],
+      items: [
+        { term: 'api (prod): 60', description: '7 restarts in 7 days (-15 of 15); runs 1.4, staging replaced it with 1.5 (-10 of 10); median time to restore 2h (-6 of 10); 1 incident in 30 days (-5 of 15); image built 100 days ago (-4 of 10)' },
+        { term: 'web (prod): 85', description: '1 of 2 deploys failed (50%) (-15 of 15)' },
+      ],
     });
     expect(reply.text).toContain('No sampler readings in 7 days of: api (staging), web (prod).');
     expect(reply.text).toContain('Weights (points a signal can cost): restarts 15, unhealthy 15, incidents 15, restore 10, failed deploys 15, image age 10, behind 10, SLO 10.');
