@@ -17,6 +17,8 @@ import { buildMorningReport } from '../../../../src/core/domain/morning-report.j
 import { MemoryUsageStore } from '../../../fakes/memory-usage.js';
 import { coreHarness } from '../../../support/core-harness.js';
 import { days } from '../cost/cost-fixture.js';
+import { WORKBOOK_BURN_RULES } from '../../../../src/core/domain/slo.js';
+import { FakeTimeSeries } from '../slo/fake-timeseries.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -118,6 +120,25 @@ describe('health command', () => {
     expect(tables(reply)).toEqual([[['api', '100', 'none yet', '-'], ['web', '100', 'none yet', '-']]]);
     expect(reply.tone).toBe('success');
     expect(reply.text).toContain('Restarts, unhealthy time and image age are not measured here');
+  });
+
+  it('costs the share of error budget the worst SLO spent, now and 30 days ago, and leaves it out while Prometheus is down', async () => {
+    // Availability spent half its 30-day budget (0.05% errors of 0.1%), latency a fifth of its 7 days'.
+    const source = new FakeTimeSeries({ '30d': 0.0005, '7d': 0.002 });
+    const h = coreHarness({ configFile: new URL('../../../fixtures/config/slo.yaml', import.meta.url), slo: { source, burnRules: WORKBOOK_BURN_RULES, timeoutMs: 1000, statusTimeoutMs: 200 } });
+    h.setNow(NOW.toISOString());
+    await deployed(h, { env: 'prod', service: 'api', version: '1.4', at: '2026-10-01T10:00:00Z' });
+
+    const reply = await h.say('health shop prod', { user: '1001' });
+
+    expect(tables(reply)).toEqual([[['api', '95', '=', 'SLO -5'], ['web', '100', 'none yet', '-']]]);
+    expect(reply.text).toContain('SLO availability: 50% of error budget left (-5 of 10)');
+    const past = new Date(NOW.getTime() - 30 * DAY).toISOString();
+    expect(new Set(source.instants.map((q) => q.at?.toISOString()))).toEqual(new Set([NOW.toISOString(), past]));
+
+    source.down = true;
+    const down = await h.say('health shop prod', { user: '1001' });
+    expect(tables(down)).toEqual([[['api', '100', '=', '-'], ['web', '100', 'none yet', '-']]]);
   });
 
   it('lists the services below 70 in the morning report, one line each', async () => {
