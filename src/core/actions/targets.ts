@@ -99,6 +99,11 @@ export function resolveService(
   return { ok: true, args: inEnv[0]! };
 }
 
+/** Of the environments a `[project] [env]` target addresses, the ones the person may see (viewer). */
+export function viewerEnvs(t: ProjectTarget, can: (r: Requirement) => boolean): EnvironmentSpec[] {
+  return t.envs.filter((e) => can({ role: 'viewer', project: t.project.name, env: e.name }));
+}
+
 /**
  * The `[project] [env]` arguments of read-only intents (status, deploys): schema, argv mapping,
  * resolution and the viewer requirement on what was named.

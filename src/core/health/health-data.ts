@@ -104,7 +104,7 @@ function signalsAt(s: ServiceSpec, records: Records, services: HealthServices, a
   };
 }
 
-/** Each SLO's budget left at `at`; undefined without SLOs, a metrics server, or an answer from it. */
+/** Each SLO's budget left at `at`; undefined without SLOs, a metrics server or events; `unavailable` when it does not answer. */
 async function slosAt(services: HealthServices, s: ServiceSpec, at: Date): Promise<HealthSignals['slos']> {
   const slo = services.slo;
   if (!slo || !s.slos?.length) return undefined;
@@ -119,7 +119,7 @@ async function slosAt(services: HealthServices, s: ServiceSpec, at: Date): Promi
     return flat.length > 0 ? flat : undefined;
   } catch (err) {
     services.logger.warn({ err, project: s.project, service: s.name }, 'health could not measure the SLOs');
-    return undefined;
+    return 'unavailable';
   }
 }
 

@@ -63,6 +63,8 @@ export function healthReply(project: string, envs: readonly EnvironmentSpec[], s
     const unsampled = scored.filter((s) => s.health.unmeasured.includes('restarts')).map(label);
     if (unsampled.length > 0) notes.push(`No sampler readings in 7 days of: ${unsampled.join(', ')}.`);
   }
+  const noSlo = scored.filter((s) => s.health.unmeasured.includes('SLO')).map(label);
+  if (noSlo.length > 0) notes.push(`SLOs not measured (Prometheus did not answer): ${noSlo.join(', ')}.`);
   notes.push(`Trend: against the score ${TREND_DAYS} days ago from the same records; "${NO_TREND}" where they do not reach back that far.`);
   notes.push(weightsLine());
   const note = notes.join('\n');

@@ -55,8 +55,11 @@ export interface HealthSignals {
   changeFailure: { failed: number; total: number } | null;
   /** The environment whose newer successful deploy replaced the version running here. */
   superseded: { env: string; running: string; newer: string } | null;
-  /** Each configured SLO's share of error budget left (1 = untouched, ≤ 0 = spent); undefined: none measured. */
-  slos?: { name: string; left: number }[];
+  /**
+   * Each configured SLO's share of error budget left (1 = untouched, ≤ 0 = spent); undefined: no SLO or no
+   * events to measure; `unavailable`: the metrics server did not answer.
+   */
+  slos?: { name: string; left: number }[] | 'unavailable';
 }
 
 export interface Deduction {
@@ -135,7 +138,8 @@ export function scoreHealth(s: HealthSignals, at: Date, target: { project: strin
     add({ signal: 'superseded', points: w.superseded.weight, reason: `runs ${running}, ${from} replaced it with ${newer}`, action: `bring ${service} up to ${newer}: promote ${project} ${from} ${env} ${service}` });
   }
 
-  if (s.slos && s.slos.length > 0) {
+  if (s.slos === 'unavailable') unmeasured.push('SLO');
+  else if (s.slos && s.slos.length > 0) {
     const worst = s.slos.reduce((a, b) => (b.left < a.left ? b : a));
     const spent = Math.min(1, 1 - worst.left);
     add({

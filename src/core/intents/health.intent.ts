@@ -1,5 +1,5 @@
 /** `health [project] [env]`: a 0-100 score per service from the signals Deckhand stores, with the reasons. */
-import { projectEnvArguments } from '../actions/targets.js';
+import { projectEnvArguments, viewerEnvs } from '../actions/targets.js';
 import { assessHealth } from '../health/health-data.js';
 import { healthReply } from '../health/health-reply.js';
 import { defineIntent } from './intent.js';
@@ -14,7 +14,7 @@ export const healthIntent = defineIntent({
   ...projectEnvArguments(USAGE),
   async handle(ctx) {
     const { project } = ctx.args;
-    const envs = ctx.args.envs.filter((e) => ctx.can({ role: 'viewer', project: project.name, env: e.name }));
+    const envs = viewerEnvs(ctx.args, (r) => ctx.can(r));
     const scored = await assessHealth(ctx.services, project.name, envs);
     return healthReply(project.name, envs, scored, { sampled: ctx.services.cost !== undefined });
   },

@@ -1,5 +1,5 @@
 /** `slo [project] [env]`: attainment, error budget left and burn rates of the project's SLOs. */
-import { projectEnvArguments } from '../actions/targets.js';
+import { projectEnvArguments, viewerEnvs } from '../actions/targets.js';
 import { sloReply } from '../slo/slo-report.js';
 import { defineIntent } from './intent.js';
 
@@ -13,7 +13,7 @@ export const sloIntent = defineIntent({
   ...projectEnvArguments(USAGE),
   async handle(ctx) {
     const { project } = ctx.args;
-    const envs = ctx.args.envs.filter((e) => ctx.can({ role: 'viewer', project: project.name, env: e.name }));
+    const envs = viewerEnvs(ctx.args, (r) => ctx.can(r));
     return sloReply(ctx.services, project.name, envs);
   },
 });

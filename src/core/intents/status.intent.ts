@@ -4,7 +4,7 @@ import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { ContainerInfo } from '../ports/runtime.port.js';
 import { defineIntent } from './intent.js';
 import { findContainers, type ServiceContainers } from '../actions/runtime-query.js';
-import { projectEnvArguments } from '../actions/targets.js';
+import { projectEnvArguments, viewerEnvs } from '../actions/targets.js';
 import { describeUnits, podRow, POD_COLUMNS, replicaLine, type DetailsResult } from '../actions/unit-details.js';
 import type { CoreServices } from '../services.js';
 import { readGoldenSignals, signalCells, SIGNAL_COLUMNS } from '../slo/golden-signals.js';
@@ -73,7 +73,7 @@ export const statusIntent = defineIntent({
   ...projectEnvArguments(USAGE),
   async handle(ctx) {
     const { project } = ctx.args;
-    const envs = ctx.args.envs.filter((e) => ctx.can({ role: 'viewer', project: project.name, env: e.name }));
+    const envs = viewerEnvs(ctx.args, (r) => ctx.can(r));
     const services = envs.flatMap((e) => e.services);
     // The golden signals are read alongside the runtimes, each query bounded by the short status timeout.
     const [found, signals] = await Promise.all([findContainers(services, ctx.services), readGoldenSignals(ctx.services.slo, services)]);

@@ -89,6 +89,7 @@ describe('health score', () => {
     const { usage: _usage, ...rest } = quiet;
     expect(scoreHealth(rest, AT, target)).toEqual({ score: 100, deductions: [], unmeasured: ['restarts', 'unhealthy time', 'image age'] });
     expect(score({ usage: { ...quiet.usage!, imageCreatedAt: null } }).unmeasured).toEqual(['image age']);
+    expect(score({ slos: 'unavailable' })).toEqual({ score: 100, deductions: [], unmeasured: ['SLO'] });
   });
 
   it('adds every signal up, largest deduction first', () => {

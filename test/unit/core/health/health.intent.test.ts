@@ -139,6 +139,7 @@ describe('health command', () => {
     source.down = true;
     const down = await h.say('health shop prod', { user: '1001' });
     expect(tables(down)).toEqual([[['api', '100', '=', '-'], ['web', '100', 'none yet', '-']]]);
+    expect(down.text).toContain('SLOs not measured (Prometheus did not answer): api.');
   });
 
   it('lists the services below 70 in the morning report, one line each', async () => {
