@@ -2,7 +2,8 @@ import type { Catalog, EnvironmentSpec, ProjectSpec, ServiceSpec } from '../doma
 import { hint, orList } from '../domain/suggest.js';
 import { replies } from '../messages/reply-builder.js';
 import { z } from 'zod';
-import type { Requirement, Resolution, ResolveContext } from '../intents/intent.js';
+import { defineIntent, type IntentServices, type Requirement, type Resolution, type ResolveContext } from '../intents/intent.js';
+import type { Reply } from '../messages/reply.js';
 import type { Argv } from '../messages/argv.js';
 import { nameWord } from '../messages/words.js';
 
@@ -116,4 +117,24 @@ export function projectEnvArguments(usage: string) {
       resolveProject(catalog, chatProjects, input.project, input.env, usage),
     requires: (t: ProjectTarget): Requirement => ({ role: 'viewer', project: t.project.name, env: t.envNamed ? t.envs[0]!.name : undefined }),
   };
+}
+
+/** A read-only `<name> [project] [env]` report (`slo`, `health`): what it is called and how it answers. */
+export interface ProjectReport {
+  name: string;
+  summary: string;
+  usage: string;
+  answer(services: IntentServices, project: string, envs: EnvironmentSpec[]): Promise<Reply>;
+}
+
+/** The intent of such a report: viewer, the usual arguments, answered for the environments the person may see. */
+export function projectReportIntent(report: ProjectReport) {
+  return defineIntent({
+    name: report.name,
+    summary: report.summary,
+    usage: report.usage,
+    minRole: 'viewer',
+    ...projectEnvArguments(report.usage),
+    handle: (ctx) => report.answer(ctx.services, ctx.args.project.name, viewerEnvs(ctx.args, (r) => ctx.can(r))),
+  });
 }
