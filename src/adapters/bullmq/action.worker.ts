@@ -76,6 +76,10 @@ export function startActionWorker(opts: ActionWorkerOptions): ActionWorker {
     worker,
     async close(closeOpts) {
       stopping.abort(new Error('the action worker is closing'));
+      // Closing before BullMQ's connections are up leaves ioredis rejecting their pending commands with
+      // "Connection is closed" where nobody listens (an unhandled rejection, which ends a Node process).
+      // So let the start finish first, but never let a Redis outage hold the shutdown up.
+      await untilReadyOrTimeout(worker, READY_BEFORE_CLOSE_MS);
       const withinMs = closeOpts?.withinMs;
       if (withinMs === undefined) return worker.close();
       // Take no new job at once; the running ones get until the deadline to stop on their own.
@@ -92,4 +96,16 @@ export function startActionWorker(opts: ActionWorkerOptions): ActionWorker {
       await worker.close(finished === 'late');
     },
   };
+}
+
+const READY_BEFORE_CLOSE_MS = 2_000;
+
+async function untilReadyOrTimeout(worker: Worker, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([worker.waitUntilReady().then(() => undefined, () => undefined), late]);
+  clearTimeout(timer);
 }

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ContainerNotFoundError, HostUnreachableError } from '../../core/ports/runtime.port.js';
 import { raceAbort } from '../race-abort.js';
 
@@ -55,11 +56,30 @@ export async function engineCall<T>(scope: CallScope, run: (signal: AbortSignal)
   const signal = scope.signal ? AbortSignal.any([deadline, scope.signal]) : deadline;
   // One signal serves every request of the operation (e.g. an inspect per container), each adding a listener.
   setMaxListeners(0, signal);
-  try {
-    return await raceAbort(run(signal), signal);
-  } catch (error) {
-    throw translateError(error, scope, deadline);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await raceAbort(run(signal), signal);
+    } catch (error) {
+      if (attempt < WRITE_FAILURE_ATTEMPTS && isWriteFailure(error) && !signal.aborted) {
+        await sleep(WRITE_FAILURE_PAUSE_MS * attempt, undefined, { signal }).catch(() => undefined);
+        if (!signal.aborted) continue;
+      }
+      throw translateError(error, scope, deadline);
+    }
   }
+}
+
+/**
+ * EPIPE means the request could not be written: the engine closed the (kept-alive) connection as we sent,
+ * so it never saw the request and sending it again on a fresh connection is safe for any call. A busy
+ * Podman does this now and then; without the retry a deploy step failed with "connection closed" for a
+ * request the engine never received. Connection resets are not retried: the engine may have acted.
+ */
+const WRITE_FAILURE_ATTEMPTS = 3;
+const WRITE_FAILURE_PAUSE_MS = 100;
+
+function isWriteFailure(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as EngineError).code === 'EPIPE';
 }
 
 
