@@ -3,7 +3,7 @@
  * promotion's "Schedule for tonight"). Generic over the action: whatever kind the action processor runs.
  *
  *   pending ──Confirm/Approve──► scheduled (runAt, approver in claimedBy) ──delayed job at runAt──►
- *     lock, freeze, drift checked again ──ok──► claimed ──► the action queue, as any confirmed action
+ *     lock, freeze, drift (and a promotion's source) checked again ──ok──► claimed ──► the action queue, as any confirmed action
  *                                        └─fails─► refused; the requester is told why in their chat
  *
  * The delayed job's id is derived from the action's id (ActionScheduler), so one job exists however many
@@ -24,6 +24,7 @@ import { auditAction } from './action-audit.js';
 import { actionState, blockers, requiredRole } from './action-state.js';
 import { actionTitle, resultReply } from './action-reply.js';
 import { changedSince } from './drift.js';
+import { promotionRunTimeProblems } from '../promotions/promotion-plan.js';
 
 /** How far ahead an action may be scheduled. */
 export const MAX_SCHEDULE_AHEAD_MS = 30 * 86_400_000;
@@ -76,7 +77,7 @@ export function scheduledReply(action: PendingAction, approver: Person, services
   return new ReplyBuilder('success')
     .header(`Scheduled: ${actionTitle(action.plan)}`)
     .text(`${by}; runs ${formatLocal(action.runAt!, tz)}.`)
-    .context(`Lock, freeze and the running version are checked again then. Cancel: calendar cancel ${action.id}`)
+    .context(`${action.plan.promotion ? `Lock, freeze, the running version and the health and incidents of ${action.plan.promotion.from}` : 'Lock, freeze and the running version'} are checked again then. Cancel: calendar cancel ${action.id}`)
     .build();
 }
 
@@ -126,11 +127,19 @@ export async function runTimeProblems(action: PendingAction, services: CoreServi
   if (!requester) return ['its requester is no longer configured'];
   const role = requiredRole(plan);
   if (!hasRole(requester, role, plan.project, plan.env)) return [`${requester.name} no longer has the ${role} role on ${plan.project}/${plan.env}`];
+  // Four-eyes: the approval counts only while the approver still holds the role.
+  if (action.claimedBy !== null && action.claimedBy !== requester.id) {
+    const approver = services.catalog.people.find((p) => p.id === action.claimedBy);
+    if (!approver || !hasRole(approver, role, plan.project, plan.env)) {
+      return [`its approver ${approver?.name ?? action.claimedBy} no longer has the ${role} role on ${plan.project}/${plan.env}`];
+    }
+  }
   const name = (id: string) => personName(services.catalog.people, id);
   const blocked = blockers(plan, await actionState(plan.project, plan.env, services), requester, name, action.id);
   if (blocked.length > 0) return blocked;
   const drift = await changedSince(action, services);
-  return drift ? [drift] : [];
+  if (drift) return [drift];
+  return promotionRunTimeProblems(plan, services);
 }
 
 async function refuseScheduled(action: PendingAction, problems: string[], services: CoreServices): Promise<void> {

@@ -176,19 +176,49 @@ async function configDiffs(sides: readonly Side[], deps: CoreServices, keys: Non
   );
 }
 
+/**
+ * What stops a scheduled promotion at its run time, besides what stops any scheduled action (lock, freeze,
+ * drift of the target): the source may have gone bad since the plan was approved, hours earlier. An incident
+ * opened on a promoted service in the source, or a source unit no longer healthy (or unreadable), refuses it.
+ */
+export async function promotionRunTimeProblems(plan: ActionPlan, deps: CoreServices): Promise<string[]> {
+  const promotion = plan.promotion;
+  if (!promotion) return [];
+  const from = deps.catalog.projects.find((p) => p.name === plan.project)?.environments.find((e) => e.name === promotion.from);
+  if (!from) return [`the source environment ${promotion.from} is no longer configured`];
+  const specs = plan.services.map((s) => from.services.find((f) => f.name === s.service));
+  const missing = plan.services.filter((_, i) => specs[i] === undefined).map((s) => s.service);
+  if (missing.length > 0) return [`${missing.join(', ')} no longer configured in ${from.name}`];
+  const present = specs.filter((s): s is ServiceSpec => s !== undefined);
+  const found = await findContainers(present, deps, { fresh: true });
+  const units: { service: string; containers: ContainerInfo[] }[] = [];
+  for (const spec of present) {
+    const r = found.get(spec)!;
+    if (!r.ok) return [`${hostProblem(r)}; cannot check ${spec.name} in ${from.name}`];
+    units.push({ service: spec.name, containers: r.containers });
+  }
+  const now = deps.clock.now();
+  const incidents = await incidentsIn(from, new Set(present.map((s) => s.name)), deps, now);
+  const checks = [healthCheck(from.name, units), ...incidentsCheck(from.name, incidents, now, INCIDENT_WINDOW_MS)];
+  return checks.filter((c) => c.level === 'block').map((c) => c.text);
+}
+
 /** Incidents of the project opened in the window, or still open, whose alerts name a promoted service in the source. */
 async function incidentsOf(req: PromotionRequest, sides: readonly Side[], deps: CoreServices, now: Date): Promise<{ incident: Incident; service: string }[]> {
+  return incidentsIn(req.from, new Set(sides.map((s) => s.pair.from.name)), deps, now);
+}
+
+async function incidentsIn(from: EnvironmentSpec, names: ReadonlySet<string>, deps: CoreServices, now: Date): Promise<{ incident: Incident; service: string }[]> {
   const store = deps.incidents.store;
-  const project = [req.from.project];
+  const project = [from.project];
   const [recent, open] = await Promise.all([
     store.between({ projects: project, from: new Date(now.getTime() - INCIDENT_WINDOW_MS), to: new Date(now.getTime() + 1) }),
     store.openIncidents(project),
   ]);
   const byId = new Map<string, Incident>([...recent, ...open].map((i) => [i.id, i]));
-  const names = new Set(sides.map((s) => s.pair.from.name));
   const out: { incident: Incident; service: string }[] = [];
   for (const incident of [...byId.values()].sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime())) {
-    const service = concerns(incident, names, req.from.name, deps.incidents.settings);
+    const service = concerns(incident, names, from.name, deps.incidents.settings);
     if (service) out.push({ incident, service });
   }
   return out;

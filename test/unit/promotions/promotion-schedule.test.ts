@@ -70,4 +70,65 @@ describe('Schedule for tonight', () => {
     expect(h.actions.queue.enqueued).toEqual([id]);
     expect((await h.actions.pending.get(id))?.plan.promotion?.from).toBe('staging');
   });
+
+  /** Dave asks, Alice approves for tonight; returns the action id once scheduled. */
+  async function scheduledTonight(h: ReturnType<typeof harness>): Promise<string> {
+    const request = await h.say('promote shop staging prod', DAVE);
+    const id = request.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))[0]!.pendingId!;
+    await h.click(request, 'Schedule for tonight', ALICE);
+    expect((await h.actions.pending.get(id))?.status).toBe('scheduled');
+    h.setNow('2026-11-23T21:00:05Z');
+    return id;
+  }
+
+  async function runDue(h: ReturnType<typeof harness>): Promise<string[]> {
+    const runs: string[] = [];
+    for (const job of h.actions.scheduler.take(h.now())) runs.push(await runScheduledAction(h.services, job.actionId, job.runAt));
+    return runs;
+  }
+
+  it('does not run when the source went unhealthy after the approval, and says so', async () => {
+    const h = harness();
+    const id = await scheduledTonight(h);
+    const source = h.runtimes.get('docker-1').add({ name: 'api-s2', labels: { app: 'shop-api', env: 'staging' }, image: 'reg/shop/api:1.5', version: '1.5', health: 'unhealthy' });
+    expect(source.health).toBe('unhealthy');
+
+    expect(await runDue(h)).toEqual(['refused']);
+    expect(h.actions.queue.enqueued).toEqual([]);
+    const action = await h.actions.pending.get(id);
+    expect(action?.status).toBe('refused');
+    expect(action?.result).toContain('not healthy in staging: api-s2 (unhealthy)');
+  });
+
+  it('does not run when an incident opened on the service in the source after the approval', async () => {
+    const h = harness();
+    const id = await scheduledTonight(h);
+    await h.incidents.store.open({
+      project: 'shop',
+      groupKey: '{}:{alertname="ApiErrors"}',
+      title: 'ApiErrors: 5xx above 2%',
+      openedAt: new Date('2026-11-23T20:30:00Z'),
+      alerts: [{ fingerprint: 'fp-1', name: 'ApiErrors', status: 'firing', summary: '5xx above 2%', startsAt: new Date('2026-11-23T20:30:00Z'), endsAt: null, labels: { alertname: 'ApiErrors', service: 'api', env: 'staging' } }],
+      timeline: [],
+    });
+
+    expect(await runDue(h)).toEqual(['refused']);
+    expect(h.actions.queue.enqueued).toEqual([]);
+    expect((await h.actions.pending.get(id))?.result).toMatch(/incident .* on api in staging, opened 30 min ago/);
+  });
+
+  it('does not run when the approver no longer holds the role (four-eyes counts at the run time too)', async () => {
+    const h = harness();
+    const id = await scheduledTonight(h);
+    const alice = h.services.catalog.people.find((p) => p.id === 'alice')!;
+    const roles = alice.roles;
+    (alice as { roles: unknown }).roles = [];
+    try {
+      expect(await runDue(h)).toEqual(['refused']);
+    } finally {
+      (alice as { roles: unknown }).roles = roles;
+    }
+    expect(h.actions.queue.enqueued).toEqual([]);
+    expect((await h.actions.pending.get(id))?.result).toMatch(/its approver Alice no longer has the operator role on shop\/prod/);
+  });
 });
