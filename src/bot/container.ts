@@ -84,7 +84,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     rateGate: infra.rateGate,
     metricsRegistry: infra.metricsRegistry,
   });
-  const modules = [infra, stores, runtimes, actions, incidents, cost, wireScheduled(infra, coreDeps, actions.scheduler), bugs];
+  const modules = [infra, stores, runtimes, actions, incidents, cost, wireScheduled(infra, coreDeps, actions.scheduler, { server }), bugs];
   if (!server) return { core, platforms, ...lifecycle(modules, infra.logger) };
 
   const served = [
