@@ -102,6 +102,13 @@ export function usageStoreContract(make: () => Promise<UsageStore>): void {
       expect([...marks.entries()]).toEqual([['c1', { host: 'docker-1', unitId: 'c1', readAt: at(5), cpuTotalNs: 8e9, restartCount: 2 }]]);
     });
 
+    it('never moves a mark back to an older reading (a late or repeated run writes after a newer one)', async () => {
+      const newer = { host: 'docker-1', unitId: 'c1', readAt: at(10), cpuTotalNs: 9e9, restartCount: 3 };
+      await store.record([], [newer]);
+      await store.record([], [{ host: 'docker-1', unitId: 'c1', readAt: at(5), cpuTotalNs: 8e9, restartCount: 2 }]);
+      expect((await store.marks('docker-1', ['c1'])).get('c1')).toEqual(newer);
+    });
+
     it('remembers a sent week-over-week warning per project and week', async () => {
       const week = new Date('2026-11-30T00:00:00Z');
       expect(await store.anomalySent('shop', week)).toBe(false);

@@ -41,7 +41,11 @@ export class MemoryUsageStore implements UsageStore {
       const key = `${s.at.toISOString()}/${s.host}/${s.unitId}`;
       if (!this.samples.has(key)) this.samples.set(key, { ...s });
     }
-    for (const m of marks) this.unitMarks.set(`${m.host}/${m.unitId}`, { ...m });
+    for (const m of marks) {
+      const key = `${m.host}/${m.unitId}`;
+      const old = this.unitMarks.get(key);
+      if (!old || old.readAt < m.readAt) this.unitMarks.set(key, { ...m });
+    }
   }
 
   /** Adds an hourly row directly (unit tests of reports over weeks of history). */

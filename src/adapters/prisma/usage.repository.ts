@@ -1,7 +1,8 @@
 /**
  * UsageStore on PostgreSQL: samples in usage_sample (primary key (at, host, unit) so a repeated run counts
  * once), compacted under a transaction-scoped advisory lock into usage_hour (one row per service and hour,
- * sums added on conflict), the units' last readings in usage_unit, sent warnings in cost_anomaly.
+ * sums added on conflict; moved and deleted by one statement), the units' last readings in usage_unit
+ * (never moved back to an older one), sent warnings in cost_anomaly.
  */
 import { z } from 'zod';
 import type { UnitMark, UsageDay, UsageQuery, UsageSample, UsageStore } from '../../core/ports/usage.port.js';
@@ -63,9 +64,15 @@ export class PrismaUsageStore implements UsageStore {
           skipDuplicates: true,
         });
       }
+      // A mark moves forward only: a late or repeated run (older readings) must not put back an older
+      // counter, or the next rate would be taken over the wrong interval.
       for (const m of marks) {
-        const data = { readAt: m.readAt, cpuTotalNs: m.cpuTotalNs, restartCount: m.restartCount };
-        await tx.usageUnit.upsert({ where: { host_unitId: { host: m.host, unitId: m.unitId } }, create: { host: m.host, unitId: m.unitId, ...data }, update: data });
+        await tx.$executeRaw`
+          INSERT INTO "usage_unit" ("host", "unit_id", "read_at", "cpu_total_ns", "restart_count")
+          VALUES (${m.host}, ${m.unitId}, ${m.readAt}, ${m.cpuTotalNs}, ${m.restartCount})
+          ON CONFLICT ("host", "unit_id") DO UPDATE SET
+            "read_at" = EXCLUDED."read_at", "cpu_total_ns" = EXCLUDED."cpu_total_ns", "restart_count" = EXCLUDED."restart_count"
+          WHERE "usage_unit"."read_at" < EXCLUDED."read_at"`;
       }
     });
   }
@@ -73,26 +80,34 @@ export class PrismaUsageStore implements UsageStore {
   async compact(before: Date): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${COMPACTION_LOCK})`;
-      await tx.$executeRaw`
-        INSERT INTO "usage_hour" AS h ("project", "env", "service", "hour", "seconds", "cpu_core_seconds", "memory_byte_seconds",
-          "storage_byte_seconds", "max_cpu_cores", "restarts", "unhealthy_seconds", "image_created_at")
-        SELECT "project", "env", "service", date_trunc('hour', "at" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-          SUM("seconds"), SUM("cpu_cores" * "seconds"), SUM("memory_bytes"::float8 * "seconds"), SUM("storage_bytes"::float8 * "seconds"),
-          MAX("cpu_cores"), SUM("restarts"), SUM(CASE WHEN "unhealthy" THEN "seconds" ELSE 0 END), MIN("image_created_at")
-        FROM "usage_sample" WHERE "at" < ${before}
-        GROUP BY 1, 2, 3, 4
-        ON CONFLICT ("project", "env", "service", "hour") DO UPDATE SET
-          "seconds" = h."seconds" + EXCLUDED."seconds",
-          "cpu_core_seconds" = h."cpu_core_seconds" + EXCLUDED."cpu_core_seconds",
-          "memory_byte_seconds" = h."memory_byte_seconds" + EXCLUDED."memory_byte_seconds",
-          "storage_byte_seconds" = h."storage_byte_seconds" + EXCLUDED."storage_byte_seconds",
-          "max_cpu_cores" = GREATEST(h."max_cpu_cores", EXCLUDED."max_cpu_cores"),
-          "restarts" = h."restarts" + EXCLUDED."restarts",
-          "unhealthy_seconds" = h."unhealthy_seconds" + EXCLUDED."unhealthy_seconds",
-          "image_created_at" = LEAST(h."image_created_at", EXCLUDED."image_created_at")`;
-      const moved = await tx.$executeRaw`DELETE FROM "usage_sample" WHERE "at" < ${before}`;
+      // One statement: the rows summed into usage_hour are exactly the rows deleted. As two statements (an
+      // INSERT … SELECT, then a DELETE) each took its own snapshot, so a sample committed in between was
+      // deleted without being counted.
+      const [row] = await tx.$queryRaw<{ moved: bigint }[]>`
+        WITH moved AS (
+          DELETE FROM "usage_sample" WHERE "at" < ${before}
+          RETURNING "project", "env", "service", "at", "seconds", "cpu_cores", "memory_bytes", "storage_bytes", "restarts", "unhealthy", "image_created_at"
+        ), hours AS (
+          INSERT INTO "usage_hour" AS h ("project", "env", "service", "hour", "seconds", "cpu_core_seconds", "memory_byte_seconds",
+            "storage_byte_seconds", "max_cpu_cores", "restarts", "unhealthy_seconds", "image_created_at")
+          SELECT "project", "env", "service", date_trunc('hour', "at" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+            SUM("seconds"), SUM("cpu_cores" * "seconds"), SUM("memory_bytes"::float8 * "seconds"), SUM("storage_bytes"::float8 * "seconds"),
+            MAX("cpu_cores"), SUM("restarts"), SUM(CASE WHEN "unhealthy" THEN "seconds" ELSE 0 END), MIN("image_created_at")
+          FROM moved
+          GROUP BY 1, 2, 3, 4
+          ON CONFLICT ("project", "env", "service", "hour") DO UPDATE SET
+            "seconds" = h."seconds" + EXCLUDED."seconds",
+            "cpu_core_seconds" = h."cpu_core_seconds" + EXCLUDED."cpu_core_seconds",
+            "memory_byte_seconds" = h."memory_byte_seconds" + EXCLUDED."memory_byte_seconds",
+            "storage_byte_seconds" = h."storage_byte_seconds" + EXCLUDED."storage_byte_seconds",
+            "max_cpu_cores" = GREATEST(h."max_cpu_cores", EXCLUDED."max_cpu_cores"),
+            "restarts" = h."restarts" + EXCLUDED."restarts",
+            "unhealthy_seconds" = h."unhealthy_seconds" + EXCLUDED."unhealthy_seconds",
+            "image_created_at" = LEAST(h."image_created_at", EXCLUDED."image_created_at")
+        )
+        SELECT COUNT(*) AS "moved" FROM moved`;
       await tx.$executeRaw`DELETE FROM "usage_unit" WHERE "read_at" < ${new Date(before.getTime() - MARK_TTL_MS)}`;
-      return moved;
+      return Number(row?.moved ?? 0);
     });
   }
 
