@@ -14,7 +14,7 @@ import { planNext, type Dispatch } from './delivery.plan.js';
 import { PostedRefs } from './delivery.posted-refs.js';
 import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
 import { isStoreUnavailable } from '../../core/ports/store-errors.js';
-import type { NewOutboxEntry, OutboxEnd, OutboxEntry, OutboxStore } from './outbox.port.js';
+import type { AfterCommit, NewOutboxEntry, OutboxEnd, OutboxEntry, OutboxStore } from './outbox.port.js';
 
 /** What a platform call posted, where the platform gave ids. */
 export interface Sent {
@@ -28,6 +28,15 @@ export interface Sent {
 export interface DeliveryTarget {
   send(chatId: string, reply: Reply): Promise<Sent>;
   edit(ref: MessageRef, reply: Reply): Promise<Sent>;
+}
+
+/** How a push is put: its key, the message or publish key it edits, the reply's buttons, how long it is tried. */
+interface PutExtra {
+  target?: string;
+  key?: string;
+  attach?: string[];
+  standalone?: boolean;
+  ttlMs?: number;
 }
 
 /** Where a reply with buttons was posted, for the core (notifier/message-attach.ts). */
@@ -235,15 +244,39 @@ export class DeliveryQueue implements Notifier {
     }
   }
 
-  private async put(
-    chatId: string,
-    kind: NewOutboxEntry['kind'],
-    reply: Reply,
-    extra: { target?: string; key?: string; attach?: string[]; standalone?: boolean; ttlMs?: number; direct?: boolean },
-  ): Promise<void> {
+  /**
+   * This queue's pushes as part of a unit of work: rows built as this queue builds them, written to `outbox`
+   * (the unit's transaction), so they go out once it commits and never when it rolls back. A push that cannot
+   * be written throws (nothing waits in memory: the unit fails instead); the loop is woken after the commit.
+   */
+  within(outbox: OutboxStore, afterCommit: AfterCommit): Notifier {
+    const write = async (chatId: string, kind: NewOutboxEntry['kind'], reply: Reply, extra: PutExtra) => {
+      const entry = this.entryFor(chatId, kind, reply, extra);
+      this.count(kind, await outbox.put(entry));
+      this.counters.accepted += 1;
+      afterCommit(() => this.wake());
+    };
+    const chats = (project: string) => new Set(this.opts.chatsFor(project));
+    return {
+      edit: async (ref, reply, options) => {
+        const parsed = refSchema.parse(ref);
+        await write(parsed.chatId, 'edit', reply, { target: parsed.messageId, key: options?.key });
+      },
+      announce: async (project, reply, options) => {
+        for (const chatId of chats(project)) await write(chatId, 'send', reply, { key: options?.key });
+      },
+      publish: async (project, key, reply, options) => {
+        const target = keySchema.parse(key);
+        for (const chatId of chats(project)) await write(chatId, 'publish', reply, { target, key: options?.key });
+      },
+      tell: (chat, reply, options) => write(chat.chatId, 'send', reply, { key: options?.key }),
+    };
+  }
+
+  private entryFor(chatId: string, kind: NewOutboxEntry['kind'], reply: Reply, extra: PutExtra): NewOutboxEntry {
     const now = this.timers.now();
     const key = extra.key === undefined ? randomUUID() : `${keySchema.parse(extra.key)}:${this.settings.platform}:${chatId}`;
-    const entry: NewOutboxEntry = {
+    return {
       key,
       platform: this.settings.platform,
       chatId,
@@ -253,6 +286,10 @@ export class DeliveryQueue implements Notifier {
       at: now,
       expiresAt: now + (extra.ttlMs ?? this.settings.pushTtlMs),
     };
+  }
+
+  private async put(chatId: string, kind: NewOutboxEntry['kind'], reply: Reply, extra: PutExtra & { direct?: boolean }): Promise<void> {
+    const entry = this.entryFor(chatId, kind, reply, extra);
     if (extra.direct) {
       this.count(kind, await this.opts.outbox.put(entry));
       this.counters.accepted += 1;

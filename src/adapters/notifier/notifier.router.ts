@@ -3,6 +3,7 @@ import type { Reply } from '../../core/messages/reply.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import type { Notifier, PushOptions } from '../../core/ports/notifier.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
+import { isTransactional, type AfterCommit, type OutboxStore } from './outbox.port.js';
 
 export type PlatformNotifiers = Partial<Record<Platform, Notifier>>;
 
@@ -59,6 +60,44 @@ export class NotifierRouter implements Notifier {
 
   async publish(project: string, key: string, reply: Reply, options?: PushOptions): Promise<void> {
     await this.everywhere((target) => target.publish(project, key, reply, options), { project, key }, 'publish failed');
+  }
+
+  /**
+   * The pushes of one unit of work (UnitOfWork): each platform's are written to `outbox`, the unit's view of
+   * it, where its notifier writes to the outbox (TransactionalNotifier), else handed to it once the unit
+   * committed. Unlike this router's own pushes, one that cannot be queued throws, so the unit rolls back.
+   */
+  within(outbox: OutboxStore, afterCommit: AfterCommit): Notifier {
+    const bound: PlatformNotifiers = {};
+    for (const [platform, target] of Object.entries(this.targets) as [Platform, Notifier | undefined][]) {
+      if (target) bound[platform] = isTransactional(target) ? target.within(outbox, afterCommit) : this.afterCommitOf(target, afterCommit);
+    }
+    const all = () => Object.values(bound).filter((t): t is Notifier => t !== undefined);
+    return {
+      edit: async (ref, reply, options) => {
+        const target = bound[ref.platform];
+        if (target) await target.edit(ref, reply, options);
+        else this.logger.warn({ platform: ref.platform, chatId: ref.chatId }, 'no notifier for the platform; edit dropped');
+      },
+      tell: async (chat, reply, options) => {
+        const target = bound[chat.platform];
+        if (target?.tell) await target.tell(chat, reply, options);
+        else this.logger.warn({ platform: chat.platform, chatId: chat.chatId }, 'no notifier can post to the chat; message dropped');
+      },
+      announce: async (project, reply, options) => void (await Promise.all(all().map((t) => t.announce(project, reply, options)))),
+      publish: async (project, key, reply, options) => void (await Promise.all(all().map((t) => t.publish(project, key, reply, options)))),
+    };
+  }
+
+  /** A notifier that keeps no outbox (the shell's): its pushes of a unit are made once the unit committed. */
+  private afterCommitOf(target: Notifier, afterCommit: AfterCommit): Notifier {
+    const later = (push: () => Promise<void>) => afterCommit(() => void push().catch((err: unknown) => this.logger.error({ err: summary(err) }, 'push after commit failed')));
+    return {
+      edit: async (ref, reply, options) => later(() => target.edit(ref, reply, options)),
+      announce: async (project, reply, options) => later(() => target.announce(project, reply, options)),
+      publish: async (project, key, reply, options) => later(() => target.publish(project, key, reply, options)),
+      tell: async (chat, reply, options) => later(async () => target.tell?.(chat, reply, options)),
+    };
   }
 
   /** Runs the push on every platform at once; a platform failing is logged and does not stop the others. */

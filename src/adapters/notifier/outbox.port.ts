@@ -8,6 +8,7 @@
  * latest reply wins). Times are milliseconds since the epoch, on the clock of the delivery queue.
  */
 import type { Reply } from '../../core/messages/reply.js';
+import type { Notifier } from '../../core/ports/notifier.port.js';
 
 export type OutboxKind =
   /** A new message in the chat (announcement, report, a reply that goes through the outbox). */
@@ -92,3 +93,14 @@ export interface OutboxStore {
   /** Forgets ended rows that ended before `before` (their keys may be queued again after that). */
   prune(before: number): Promise<number>;
 }
+
+/** Registers what runs once a unit of work committed (never when it rolled back). */
+export type AfterCommit = (callback: () => void) => void;
+
+/** A notifier whose pushes can be written as part of a unit of work (UnitOfWork), to that unit's view of the outbox. */
+export interface TransactionalNotifier extends Notifier {
+  within(outbox: OutboxStore, afterCommit: AfterCommit): Notifier;
+}
+
+export const isTransactional = (notifier: Notifier): notifier is TransactionalNotifier =>
+  typeof (notifier as Partial<TransactionalNotifier>).within === 'function';

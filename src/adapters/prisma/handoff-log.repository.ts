@@ -4,12 +4,12 @@
  */
 import { z } from 'zod';
 import type { HandoffLog } from '../../core/ports/oncall.port.js';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { PrismaDb } from './prisma-client.js';
 
 const rotationKey = z.string().min(1).max(200);
 
 export class PrismaHandoffLog implements HandoffLog {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: PrismaDb) {}
 
   async claim(rotation: string, handoffAt: Date, now: Date): Promise<boolean> {
     const { count } = await this.prisma.handoffAnnouncement.createMany({

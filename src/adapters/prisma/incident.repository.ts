@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { Incident, IncidentAlert, IncidentStore, IncidentWindow, NewIncident, OpenClaim, TimelineEntry } from '../../core/ports/incident.port.js';
-import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { PrismaDb } from './prisma-client.js';
 import { withFreshId } from './prisma-errors.js';
 import { newShortId, shortIdSchema } from './short-id.js';
 
@@ -66,7 +67,7 @@ function toIncident(row: Prisma.IncidentModel): Incident {
 const deploymentIdSchema = z.string().regex(/^\d{1,18}$/, 'a deployment id');
 
 export class PrismaIncidentStore implements IncidentStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: PrismaDb) {}
 
   async openOrGet(incident: NewIncident): Promise<OpenClaim> {
     const data = newIncidentSchema.parse(incident);

@@ -3,9 +3,11 @@
  * share it: a chat's lane is taken by one conditional upsert (a lapsed lease may be taken over), so exactly
  * one holder delivers a chat at a time and keeps its order; keys are unique, so a push put twice (a retried
  * job, a second replica) is queued once; a waiting edit or publish is coalesced by one UPDATE of its row.
+ * Built on a transaction (PrismaUnitOfWork), a put is part of it: its row exists only if the transaction commits.
  */
 import { z } from 'zod';
-import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { PrismaDb } from './prisma-client.js';
 import type { NewOutboxEntry, OutboxEnd, OutboxEntry, OutboxStore, PutOutcome } from '../notifier/outbox.port.js';
 import { isUniqueViolation } from './prisma-errors.js';
 
@@ -38,7 +40,7 @@ interface Row {
 const PUT_TRIES = 4;
 
 export class PrismaOutbox implements OutboxStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: PrismaDb) {}
 
   async put(entry: NewOutboxEntry): Promise<PutOutcome> {
     const e = entrySchema.parse(entry);
@@ -53,16 +55,15 @@ export class PrismaOutbox implements OutboxStore {
             AND "state" = 'waiting' AND NOT EXISTS (SELECT 1 FROM "outbox_message" WHERE "key" = ${e.key})`;
         if (coalesced > 0) return 'coalesced';
       }
-      try {
-        const inserted = await this.prisma.$executeRaw`
-          INSERT INTO "outbox_message" ("key", "platform", "chat_id", "kind", "target", "payload", "put_at", "expires_at")
-          VALUES (${e.key}, ${e.platform}, ${e.chatId}, ${e.kind}, ${e.target ?? null}, ${payload}::jsonb, ${e.at}, ${e.expiresAt})
-          ON CONFLICT ("key") DO NOTHING`;
-        return inserted === 1 ? 'queued' : 'duplicate';
-      } catch (err) {
-        // Another put of the same message inserted its waiting row in between: coalesce into it.
-        if (!isUniqueViolation(err)) throw err;
-      }
+      // Any conflict does nothing rather than raise: inside a unit of work's transaction an error would abort it.
+      const inserted = await this.prisma.$executeRaw`
+        INSERT INTO "outbox_message" ("key", "platform", "chat_id", "kind", "target", "payload", "put_at", "expires_at")
+        VALUES (${e.key}, ${e.platform}, ${e.chatId}, ${e.kind}, ${e.target ?? null}, ${payload}::jsonb, ${e.at}, ${e.expiresAt})
+        ON CONFLICT DO NOTHING`;
+      if (inserted === 1) return 'queued';
+      const [seen] = await this.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "outbox_message" WHERE "key" = ${e.key}`;
+      if (Number(seen?.n ?? 0) > 0) return 'duplicate';
+      // Not the key: another put of the same message inserted its waiting row in between; coalesce into it.
     }
     throw new Error(`outbox: could not queue ${e.kind} for chat ${e.chatId} (kept racing a concurrent put)`);
   }

@@ -11,7 +11,8 @@ import type {
   ScheduledQuery,
 } from '../../core/ports/pending-action.port.js';
 import { systemClock, type Clock } from '../../core/ports/clock.port.js';
-import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { PrismaDb } from './prisma-client.js';
 import {
   finalStatusSchema,
   messageRefSchema,
@@ -40,7 +41,7 @@ const validId = (id: string): boolean => shortIdSchema.safeParse(id).success;
 export class PrismaPendingActionStore implements PendingActionStore {
   /** `clock` only stamps finishedAt on finish (the other transitions take `now` from the caller). */
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly prisma: PrismaDb,
     private readonly clock: Clock = systemClock,
   ) {}
 

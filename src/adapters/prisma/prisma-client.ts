@@ -2,11 +2,14 @@
 import { setFlagsFromString } from 'node:v8';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../../generated/prisma/client.js';
+import { PrismaClient, type Prisma } from '../../generated/prisma/client.js';
 import { parseDatabaseTarget, poolConfigFor } from './database-target.js';
 import { asStoreError } from './prisma-errors.js';
 
 export type { PrismaClient };
+
+/** What a repository queries: the client, or one interactive transaction's view of it (a unit of work). */
+export type PrismaDb = Prisma.TransactionClient;
 
 export interface PrismaClientOptions {
   /** PostgreSQL schema; wins over the URL's `?schema=`; default `public`. */
