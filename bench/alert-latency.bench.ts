@@ -21,6 +21,7 @@ import { ALERTMANAGER_WEBHOOK_PATH, createAlertmanagerWebhookHandler } from '../
 import { createHttpServer } from '../src/adapters/http/http-server.js';
 import { createTelegramDelivery } from '../src/adapters/telegram/telegram.delivery.js';
 import { createNotifier } from '../src/adapters/notifier/notifier.router.js';
+import { prismaUnit } from '../test/support/prisma-unit.js';
 import { PrismaAuditLog } from '../src/adapters/prisma/audit.repository.js';
 import { PrismaIncidentStore } from '../src/adapters/prisma/incident.repository.js';
 import { PrismaOutbox } from '../src/adapters/prisma/outbox.repository.js';
@@ -107,11 +108,13 @@ const { queue } = createTelegramDelivery({
 queue.start();
 // `settings` and `catalog` feed the alert message's buttons (being added to the processor's deps as this
 // bench was written; a variable, not a literal, so the bench compiles with and without them).
+const notifier = createNotifier({ telegram: queue }, silentLogger);
 const webhookOptions = {
   auth: { bearerToken: BEARER },
   incidents: new PrismaIncidentStore(db.prisma),
   audit: new PrismaAuditLog(db.prisma),
-  notifier: createNotifier({ telegram: queue }, silentLogger),
+  notifier,
+  unit: prismaUnit(db.prisma, notifier),
   clock: systemClock,
   logger: silentLogger,
   projects: new Set(projects),

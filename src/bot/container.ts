@@ -25,7 +25,7 @@ import { wireReports } from './wire/reports.js';
 import { wireRuntimes } from './wire/runtimes.js';
 import { wireScheduled } from './wire/scheduled.js';
 import { sloServices, wireSloAlerts } from './wire/slo.js';
-import { wireStores } from './wire/stores.js';
+import { wireStores, wireUnitOfWork } from './wire/stores.js';
 
 export interface App extends Lifecycle {
   core: ChatCore;
@@ -46,13 +46,14 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const stores = wireStores(infra, { server });
   // Every wired platform adds its delivery to the notifier; jobs and use cases push through it.
   const notifier = createNotifier({}, infra.logger);
+  const unit = wireUnitOfWork(infra, notifier);
   const runtimes = wireRuntimes(config, infra);
   const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier, {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     changes: wireChanges(env, config, infra.logger),
     promotion: wirePromotion(env, config, infra.prisma, infra.logger),
   });
-  const incidents = wireIncidents(env, config, infra, stores, notifier, { server });
+  const incidents = wireIncidents(env, config, infra, stores, notifier, unit, { server });
   const cost = wireCost(config, infra, runtimes.runtimes, notifier, { server });
   const bugs = wireBugs(env, config, infra);
   const coreDeps: CoreDeps = {

@@ -43,12 +43,12 @@ export class MemoryUnitOfWork implements UnitOfWork {
   }
 }
 
-type State = Map<unknown, unknown> | Set<unknown> | unknown[] | number | string | boolean | null;
+type State = Map<unknown, unknown> | Set<unknown> | unknown[];
 
-const isState = (v: unknown): v is State =>
-  v instanceof Map || v instanceof Set || Array.isArray(v) || v === null || ['number', 'string', 'boolean'].includes(typeof v);
+/** Rows are kept in collections; flags (`failNext`) and counters are not state a rollback undoes (nor are PostgreSQL's sequences). */
+const isState = (v: unknown): v is State => v instanceof Map || v instanceof Set || Array.isArray(v);
 
-/** Copies a fake's own state (its maps, sets, arrays and counters) and returns what puts it back in place. */
+/** Copies a fake's rows (its maps, sets and arrays) and returns what puts them back in place. */
 function snapshot(store: object): () => void {
   const fields = store as Record<string, unknown>;
   const saved = Object.entries(fields).flatMap(([name, value]) => (isState(value) ? [[name, structuredClone(value)] as const] : []));
@@ -63,8 +63,6 @@ function snapshot(store: object): () => void {
         for (const v of copy) current.add(v);
       } else if (Array.isArray(current) && Array.isArray(copy)) {
         current.splice(0, current.length, ...copy);
-      } else {
-        fields[name] = copy;
       }
     }
   };

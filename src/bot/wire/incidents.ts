@@ -10,6 +10,7 @@ import type { AlertProcessorDeps } from '../../core/incidents/alert-notification
 import { createIncidentServices } from '../../core/incidents/incident-services.js';
 import type { IncidentServices } from '../../core/services.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
+import type { UnitOfWork } from '../../core/ports/unit-of-work.port.js';
 import { escalationSweeper } from '../../jobs/escalation.sweeper.js';
 import { handoffAnnouncer } from '../../jobs/handoff.announcer.js';
 import { incidentReconciler } from '../../jobs/incident-reconciler.js';
@@ -19,7 +20,7 @@ import type { Infrastructure } from './infrastructure.js';
 import type { Module } from './module.js';
 import type { Stores } from './stores.js';
 
-export function wireIncidents(env: Env, config: DeckhandConfig, infra: Infrastructure, stores: Stores, notifier: Notifier, options: { server: boolean }): Module & { services: IncidentServices; alertDeps: AlertProcessorDeps } {
+export function wireIncidents(env: Env, config: DeckhandConfig, infra: Infrastructure, stores: Stores, notifier: Notifier, unit: UnitOfWork, options: { server: boolean }): Module & { services: IncidentServices; alertDeps: AlertProcessorDeps } {
   const { clock, logger } = infra;
   const { incidents, overrides, audit } = stores;
   const amUrl = config.alertmanager.url;
@@ -28,6 +29,7 @@ export function wireIncidents(env: Env, config: DeckhandConfig, infra: Infrastru
     overrides,
     handoffs: stores.handoffs,
     notifier,
+    unit,
     clock,
     logger,
     audit,

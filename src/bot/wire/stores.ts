@@ -12,6 +12,8 @@ import { PrismaPendingActionStore } from '../../adapters/prisma/pending-action.r
 import { PrismaOutbox } from '../../adapters/prisma/outbox.repository.js';
 import { PrismaPostedMessages } from '../../adapters/prisma/posted-message.repository.js';
 import { PrismaProcessedEvents } from '../../adapters/prisma/processed-event.repository.js';
+import { PrismaUnitOfWork } from '../../adapters/prisma/unit-of-work.js';
+import type { NotifierRouter } from '../../adapters/notifier/notifier.router.js';
 import { auditSpoolKey, SpooledAuditLog } from '../../adapters/prisma/spooled-audit.js';
 import { periodic } from '../../jobs/periodic.js';
 import type { Infrastructure } from './infrastructure.js';
@@ -37,6 +39,14 @@ function storesOf({ prisma, clock }: Infrastructure, audit: SpooledAuditLog) {
     processed: new PrismaProcessedEvents(prisma),
     faqVotes: new PrismaFaqVoteStore(prisma),
   };
+}
+
+/**
+ * State changes and their pushes written together: one transaction whose pushes are outbox rows of every
+ * platform the notifier delivers to (see core/ports/unit-of-work.port.ts).
+ */
+export function wireUnitOfWork({ prisma, clock }: Infrastructure, notifier: NotifierRouter): PrismaUnitOfWork {
+  return new PrismaUnitOfWork(prisma, { clock, notifierFor: (outbox, afterCommit) => notifier.within(outbox, afterCommit) });
 }
 
 export function wireStores(infra: Infrastructure, options: { server: boolean }): Stores & Module {

@@ -2,7 +2,9 @@
  * Turns one Alertmanager notification into incident changes and chat messages: per project of the group,
  * open the incident (first firing alert) or fold the alerts into it; publish the group's state whenever it
  * changed (one message per incident and chat, edited in place: `incidentMessageKey`), and post a
- * postmortem draft once every alert has resolved. Every change is audited with `alertmanager` as the actor.
+ * postmortem draft once every alert has resolved. Each project's change and its messages are one unit of
+ * work: both are written or neither (a notification that fails is answered with an error, and Alertmanager
+ * sends it again). Every change is audited with `alertmanager` as the actor.
  */
 import { randomUUID } from 'node:crypto';
 import { auditSystemChange, type SystemChangeIntent } from '../audit/system-change.js';
@@ -10,11 +12,15 @@ import { applyAlerts, groupTitle, routeByProject, type AlertGroup, type ProjectS
 import type { AuditLog, AuditSource } from '../ports/audit.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Incident, IncidentStore, NewIncident } from '../ports/incident.port.js';
+import type { UnitOfWork } from '../ports/unit-of-work.port.js';
 import { linkRecentDeploy, type DeployLinkSettings } from './deploy-link.js';
-import { livingPost, postIncident, resolveIncident, type IncidentPost, type IncidentPostDeps } from './incident-posts.js';
+import { livingPost, pushIncident, resolveIncident, type IncidentPost, type IncidentPostDeps } from './incident-posts.js';
 
 export interface AlertProcessorDeps extends IncidentPostDeps {
+  /** Where the open incident is read (committed state); its changes are written through `unit`. */
   incidents: IncidentStore;
+  /** Writes an incident change and its messages together. */
+  unit: UnitOfWork;
   clock: Clock;
   /** Every incident this notification opens, updates or resolves gets an entry. */
   audit: AuditLog;
@@ -45,8 +51,6 @@ export type IncidentChange = 'opened' | 'updated' | 'resolved' | 'unchanged' | '
 export interface ProcessOutcome {
   incidents: { project: string; id: string | null; change: IncidentChange }[];
   unrouted: number;
-  /** False when at least one chat message could not be posted (the incident is recorded anyway). */
-  notified: boolean;
 }
 
 const AUDITED: Partial<Record<IncidentChange, SystemChangeIntent>> = { opened: 'incident.opened', updated: 'incident.updated', resolved: 'incident.resolved' };
@@ -57,15 +61,12 @@ export async function processAlertGroup(deps: AlertProcessorDeps, group: AlertGr
   if (unrouted.length > 0) {
     deps.logger.warn({ groupKey: group.groupKey, unrouted: unrouted.length, label: deps.projectLabel }, 'alerts without a known project label');
   }
-  const outcome: ProcessOutcome = { incidents: [], unrouted: unrouted.length, notified: true };
+  const outcome: ProcessOutcome = { incidents: [], unrouted: unrouted.length };
   for (const slice of slices) {
     const startedAt = deps.clock.now().getTime();
     const result = await applySlice(deps, group, slice);
     const durationMs = deps.clock.now().getTime() - startedAt;
     outcome.incidents.push({ project: slice.project, id: result.id, change: result.change });
-    for (const p of result.posts) {
-      if (!(await postIncident(deps, slice.project, p))) outcome.notified = false;
-    }
     await audit(deps, requestId, slice, result, durationMs);
   }
   return outcome;
@@ -103,37 +104,50 @@ async function audit(deps: AlertProcessorDeps, requestId: string, slice: Project
  * once (Alertmanager in HA mode sends it from every peer) changes the incident once: one replica opens the
  * group (the store's claim), the others fold the same alerts into that incident and find nothing new.
  * When another writer changed the incident between the read and the write, the next round reads it again.
+ * Each round's write and its messages are one unit of work; the read before it is not part of it.
  */
 async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice): Promise<SliceResult> {
   const now = deps.clock.now();
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    let existing = await deps.incidents.findOpen(slice.project, group.groupKey);
-    if (!existing) {
-      const opening = newIncident(deps, group, slice, now);
-      if (!opening) return { id: null, change: 'ignored', posts: [] };
-      const claim = await deps.incidents.openOrGet(opening);
-      if (claim.opened) {
-        const linked = deps.deployLink ? await linkRecentDeploy(deps, deps.deployLink, claim.incident) : claim.incident;
-        return { id: linked.id, change: 'opened', posts: [living(deps, linked)], incident: linked };
-      }
-      existing = claim.incident;
-    }
-    const change = applyAlerts(existing.alerts, slice.alerts, now);
-    if (change.entries.length === 0) return { id: existing.id, change: 'unchanged', posts: [] };
-    if (!change.allResolved) {
-      // False when resolved meanwhile (the reconciler, another replica: these alerts then open a new incident)
-      // or when its alert states changed since the read (another replica wrote this notification already).
-      if (!(await deps.incidents.updateIfUnchanged(existing.id, existing.alerts, change.alerts, change.entries))) continue;
-      // Rendered from a fresh read, so an acknowledgement or silence made meanwhile is not undone on the message.
-      const updated: Incident = (await deps.incidents.get(existing.id)) ?? { ...existing, alerts: change.alerts, timeline: [...existing.timeline, ...change.entries] };
-      return { id: existing.id, change: 'updated', posts: [living(deps, updated)], incident: updated };
-    }
-    const resolved = await resolveIncident(deps, existing.id, now, change.alerts, change.entries);
-    if (!resolved) return { id: existing.id, change: 'unchanged', posts: [] };
-    return { id: resolved.incident.id, change: 'resolved', posts: resolved.posts, incident: resolved.incident };
+    const read = await deps.incidents.findOpen(slice.project, group.groupKey);
+    const written = await deps.unit.run(async ({ incidents, notifier }) => {
+      const inUnit: AlertProcessorDeps = { ...deps, incidents, notifier };
+      const result = await writeRound(inUnit, group, slice, read, now);
+      for (const p of result?.posts ?? []) await pushIncident(inUnit, slice.project, p);
+      return result;
+    });
+    if (written) return written;
   }
   // Every round lost to another writer: Alertmanager re-sends the notification when it is not accepted.
   throw new Error(`incident of ${slice.project} group ${group.groupKey} changed by other writers ${MAX_ROUNDS} times while applying a notification`);
+}
+
+/** One round's conditional write given what was read; null when another writer changed the incident since. */
+async function writeRound(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice, read: Incident | null, now: Date): Promise<SliceResult | null> {
+  let existing = read;
+  if (!existing) {
+    const opening = newIncident(deps, group, slice, now);
+    if (!opening) return { id: null, change: 'ignored', posts: [] };
+    const claim = await deps.incidents.openOrGet(opening);
+    if (claim.opened) {
+      const linked = deps.deployLink ? await linkRecentDeploy(deps, deps.deployLink, claim.incident) : claim.incident;
+      return { id: linked.id, change: 'opened', posts: [living(deps, linked)], incident: linked };
+    }
+    existing = claim.incident;
+  }
+  const change = applyAlerts(existing.alerts, slice.alerts, now);
+  if (change.entries.length === 0) return { id: existing.id, change: 'unchanged', posts: [] };
+  if (!change.allResolved) {
+    // False when resolved meanwhile (the reconciler, another replica: these alerts then open a new incident)
+    // or when its alert states changed since the read (another replica wrote this notification already).
+    if (!(await deps.incidents.updateIfUnchanged(existing.id, existing.alerts, change.alerts, change.entries))) return null;
+    // Rendered from a fresh read, so an acknowledgement or silence made meanwhile is not undone on the message.
+    const updated: Incident = (await deps.incidents.get(existing.id)) ?? { ...existing, alerts: change.alerts, timeline: [...existing.timeline, ...change.entries] };
+    return { id: existing.id, change: 'updated', posts: [living(deps, updated)], incident: updated };
+  }
+  const resolved = await resolveIncident(deps, existing.id, now, change.alerts, change.entries);
+  if (!resolved) return { id: existing.id, change: 'unchanged', posts: [] };
+  return { id: resolved.incident.id, change: 'resolved', posts: resolved.posts, incident: resolved.incident };
 }
 
 /** Rounds of read, decide and conditional write before a notification is given up (another writer won each). */

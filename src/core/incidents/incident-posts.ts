@@ -52,11 +52,16 @@ export async function resolveIncident(
   return { incident: resolved, posts: [livingPost(deps, resolved, now), { reply: postmortemReply(resolved, deps.nameOf) }] };
 }
 
+/** Posts to the project's chats; throws when it cannot be queued (inside a unit of work: the unit rolls back). */
+export async function pushIncident(deps: Pick<IncidentPostDeps, 'notifier'>, project: string, { reply, key }: IncidentPost): Promise<void> {
+  if (key) await deps.notifier.publish(project, key, reply);
+  else await deps.notifier.announce(project, reply);
+}
+
 /** Posts to the project's chats; false (and logged) when it could not be posted. */
-export async function postIncident(deps: IncidentPostDeps, project: string, { reply, key }: IncidentPost): Promise<boolean> {
+export async function postIncident(deps: IncidentPostDeps, project: string, post: IncidentPost): Promise<boolean> {
   try {
-    if (key) await deps.notifier.publish(project, key, reply);
-    else await deps.notifier.announce(project, reply);
+    await pushIncident(deps, project, post);
     return true;
   } catch (err) {
     deps.logger.error({ err, project }, 'could not post an alert message');

@@ -13,6 +13,7 @@ import type { IncidentStore } from '../ports/incident.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { Notifier } from '../ports/notifier.port.js';
 import type { HandoffLog, OncallOverrideStore } from '../ports/oncall.port.js';
+import type { UnitOfWork } from '../ports/unit-of-work.port.js';
 import type { AlertProcessorDeps } from './alert-notification.js';
 import type { EscalationDeps } from './escalation.js';
 import { republishOpenIncidents, type IncidentPostDeps } from './incident-posts.js';
@@ -26,6 +27,8 @@ export interface IncidentServiceDeps {
   /** Which handoffs were announced (shared by replicas). */
   handoffs: HandoffLog;
   notifier: Notifier;
+  /** Writes a state change and its messages together (an incident and its alert message, a page). */
+  unit: UnitOfWork;
   clock: Clock;
   logger: Logger;
   audit: AuditLog;
@@ -54,6 +57,7 @@ export function createIncidentServices(deps: IncidentServiceDeps): IncidentServi
   const alertDeps: AlertProcessorDeps = {
     ...posts,
     incidents: deps.incidents,
+    unit: deps.unit,
     clock: deps.clock,
     audit: deps.audit,
     projectLabel: deps.settings.projectLabel,

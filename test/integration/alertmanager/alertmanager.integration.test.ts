@@ -15,6 +15,7 @@ import { systemClock } from '../../../src/core/ports/clock.port.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import { RecordingNotifier } from '../../fakes/memory-stores.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { prismaUnit } from '../../support/prisma-unit.js';
 
 const PORT = 19094;
 const RECEIVER = `http://127.0.0.1:${PORT}${ALERTMANAGER_WEBHOOK_PATH}`;
@@ -34,6 +35,7 @@ beforeAll(async () => {
     auth: { bearerToken: TOKEN, basic: { username: 'alertmanager', password: 'basic-secret-pass' } },
     incidents: store,
     notifier,
+    unit: prismaUnit(db.prisma, notifier),
     audit: new PrismaAuditLog(db.prisma),
     clock: systemClock,
     logger: silentLogger,

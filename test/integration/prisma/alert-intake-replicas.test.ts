@@ -12,6 +12,7 @@ import { processAlertGroup, type AlertProcessorDeps } from '../../../src/core/in
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import { RecordingNotifier } from '../../fakes/memory-stores.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { prismaUnit } from '../../support/prisma-unit.js';
 
 let db: TestDatabase;
 const clients: PrismaClient[] = [];
@@ -62,6 +63,7 @@ function replica(notifier: RecordingNotifier, now: Date, gate?: () => Promise<vo
   return {
     incidents,
     notifier,
+    unit: prismaUnit(prisma, notifier),
     audit: new PrismaAuditLog(prisma),
     clock: { now: () => now },
     logger: silentLogger,

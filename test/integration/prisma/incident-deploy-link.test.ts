@@ -13,6 +13,7 @@ import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import { RecordingNotifier } from '../../fakes/memory-stores.js';
 import { MemoryAuditLog } from '../../fakes/memory-audit.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { prismaUnit } from '../../support/prisma-unit.js';
 
 let db: TestDatabase;
 let incidents: PrismaIncidentStore;
@@ -56,6 +57,7 @@ function deps(now: Date): AlertProcessorDeps {
   const base: AlertProcessorDeps = {
     incidents,
     notifier: new RecordingNotifier(),
+    unit: prismaUnit(db.prisma, new RecordingNotifier()),
     audit: new MemoryAuditLog(),
     clock: { now: () => now },
     logger: silentLogger,

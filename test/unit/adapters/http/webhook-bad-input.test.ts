@@ -9,6 +9,7 @@ import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { MemoryDeploymentStore, RecordingNotifier } from '../../../fakes/memory-stores.js';
 import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
+import { MemoryUnitOfWork } from '../../../fakes/memory-unit-of-work.js';
 
 /** Malformed input to the Alertmanager and GitHub webhooks is a 4xx (or a 2xx and ignored), never a 5xx. */
 
@@ -30,6 +31,7 @@ async function start() {
     auth: { bearerToken: TOKEN },
     incidents,
     notifier,
+    unit: new MemoryUnitOfWork({ incidents, notifier }),
     audit: new MemoryAuditLog(),
     clock: { now: () => new Date('2026-11-23T12:00:00Z') },
     logger: silentLogger,

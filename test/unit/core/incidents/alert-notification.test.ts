@@ -6,6 +6,7 @@ import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { RecordingNotifier } from '../../../fakes/memory-stores.js';
 import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
+import { MemoryUnitOfWork } from '../../../fakes/memory-unit-of-work.js';
 
 const T0 = new Date('2026-11-23T12:00:00Z');
 const min = (m: number) => new Date(T0.getTime() + m * 60_000);
@@ -19,6 +20,7 @@ function setup() {
     incidents,
     audit,
     notifier,
+    unit: new MemoryUnitOfWork({ incidents, notifier }),
     clock: { now: () => now },
     logger: silentLogger,
     projectLabel: 'project',
@@ -56,7 +58,7 @@ describe('processAlertGroup', () => {
   it('opens one incident per group and posts one message for the group, not one per alert', async () => {
     const { deps, incidents, notifier } = setup();
     const out = await processAlertGroup(deps, group([alert('a1'), alert('a2')]));
-    expect(out).toEqual({ incidents: [{ project: 'shop', id: expect.any(String), change: 'opened' }], unrouted: 0, notified: true });
+    expect(out).toEqual({ incidents: [{ project: 'shop', id: expect.any(String), change: 'opened' }], unrouted: 0 });
     const incident = await incidents.get(out.incidents[0]!.id!);
     expect(incident).toMatchObject({ project: 'shop', status: 'open', title: 'HighErrorRate', openedAt: T0 });
     expect(incident!.timeline.map((e) => e.kind)).toEqual(['opened', 'firing', 'firing']);
@@ -166,15 +168,27 @@ describe('processAlertGroup', () => {
     expect(again.incidents[0]!.id).not.toBe(first.incidents[0]!.id);
   });
 
-  it('does not route alerts of unknown projects and still records the incident when a post fails', async () => {
-    const { deps, incidents, notifier } = setup();
-    notifier.failNext = true;
+  it('does not route alerts of unknown projects', async () => {
+    const { deps, incidents } = setup();
     const stray = alert('zz', { labels: { alertname: 'HighErrorRate', project: 'other' } });
     const out = await processAlertGroup(deps, group([alert('a1'), stray]));
     expect(out.unrouted).toBe(1);
-    expect(out.notified).toBe(false);
     expect(incidents.rows.size).toBe(1);
     expect([...incidents.rows.values()][0]!.alerts.map((a) => a.fingerprint)).toEqual(['a1']);
+  });
+
+  it('records no incident when its message cannot be queued, and opens it with its message when the notification comes again', async () => {
+    const { deps, incidents, notifier, audit } = setup();
+    notifier.failNext = true;
+    await expect(processAlertGroup(deps, group([alert('a1')]))).rejects.toThrow('notifier unavailable');
+    expect(incidents.rows.size).toBe(0);
+    expect(notifier.announcements).toHaveLength(0);
+    expect(audit.entries).toHaveLength(0);
+    // Alertmanager sends a notification it got no 2xx for again.
+    const out = await processAlertGroup(deps, group([alert('a1')]));
+    expect(out.incidents[0]!.change).toBe('opened');
+    expect(incidents.rows.size).toBe(1);
+    expect(notifier.announcements).toHaveLength(1);
   });
 });
 

@@ -9,6 +9,7 @@ import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { MemoryDeploymentStore, RecordingNotifier } from '../../../fakes/memory-stores.js';
 import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
+import { MemoryUnitOfWork } from '../../../fakes/memory-unit-of-work.js';
 
 const OPENED = new Date('2026-11-23T12:00:00Z');
 const min = (m: number) => new Date(OPENED.getTime() + m * 60_000);
@@ -148,6 +149,7 @@ describe('processAlertGroup with deploy linking', () => {
     const deps: AlertProcessorDeps = {
       incidents,
       notifier: new RecordingNotifier(),
+      unit: new MemoryUnitOfWork({ incidents }),
       audit: new MemoryAuditLog(),
       clock: { now: () => now },
       logger: silentLogger,

@@ -8,6 +8,7 @@ import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { RecordingNotifier } from '../../../fakes/memory-stores.js';
 import { FakeTimeSeries } from './fake-timeseries.js';
+import { MemoryUnitOfWork } from '../../../fakes/memory-unit-of-work.js';
 
 const T0 = new Date('2026-12-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -31,7 +32,7 @@ function setup() {
   const deps: BurnAlertDeps = {
     slo: { source, burnRules: WORKBOOK_BURN_RULES, timeoutMs: 1000, statusTimeoutMs: 500 },
     catalog,
-    alerts: { incidents, notifier, audit, clock, logger: silentLogger, projectLabel: 'project', projects: new Set(['shop']), nameOf: (id) => id, catalog, settings },
+    alerts: { incidents, notifier, unit: new MemoryUnitOfWork({ incidents, notifier }), audit, clock, logger: silentLogger, projectLabel: 'project', projects: new Set(['shop']), nameOf: (id) => id, catalog, settings },
     settings,
     clock,
     logger: silentLogger,
