@@ -1,8 +1,9 @@
 /**
  * Escalation of unacknowledged incidents: after `escalateAfterMs` the primary on call is mentioned in the
  * project's chats, after twice that the secondary. Each step is a conditional update of the incident's
- * level (IncidentStore.escalate), so with several replicas every page is posted exactly once; each page is
- * audited with `deckhand` as the actor.
+ * level (IncidentStore.escalate), so with several replicas every page is posted exactly once; the step and
+ * its page are one unit of work (a page that cannot be queued leaves the level as it was, and the next
+ * sweep pages again). Each page is audited with `deckhand` as the actor.
  */
 import { auditSystemChange, BOT_ACTOR } from '../audit/system-change.js';
 import type { Person, RotationSpec } from '../domain/catalog.js';
@@ -14,17 +15,19 @@ import type { AuditLog } from '../ports/audit.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Incident, IncidentStore, TimelineEntry } from '../ports/incident.port.js';
 import { silentLogger, type Logger } from '../ports/logger.port.js';
-import type { Notifier } from '../ports/notifier.port.js';
 import type { OncallOverrideStore } from '../ports/oncall.port.js';
+import type { UnitOfWork } from '../ports/unit-of-work.port.js';
 import { projectOnCall } from '../oncall/oncall-now.js';
 
 /** 1: the primary on call was paged; 2: the secondary too. */
 export const MAX_ESCALATION_LEVEL = 2;
 
 export interface EscalationDeps {
+  /** Where the incidents to page for are found; the steps are written through `unit`. */
   incidents: IncidentStore;
   overrides: OncallOverrideStore;
-  notifier: Notifier;
+  /** Writes an escalation step and its page together. */
+  unit: UnitOfWork;
   clock: Clock;
   logger?: Logger;
   audit?: AuditLog;
@@ -82,11 +85,13 @@ export function escalation(deps: EscalationDeps): Escalation {
     let posted = 0;
     for (let level = incident.escalationLevel; level < dueLevel(incident.openedAt, now, after); level++) {
       const page = await pageFor(incident, level + 1, now);
-      if (!(await deps.incidents.escalate(incident.id, level, page.entry))) break;
+      const stepped = await deps.unit.run(async ({ incidents, notifier }) => {
+        if (!(await incidents.escalate(incident.id, level, page.entry))) return false;
+        await notifier.announce(incident.project, page.reply, { key: `page:${incident.id}:${level + 1}` });
+        return true;
+      });
+      if (!stepped) break;
       posted++;
-      await deps.notifier
-        .announce(incident.project, page.reply, { key: `page:${incident.id}:${level + 1}` })
-        .catch((error: unknown) => logger.warn({ err: error, incidentId: incident.id, level: level + 1 }, 'cannot post escalation page'));
       await auditSystemChange(
         { audit: deps.audit, clock: deps.clock, logger },
         {

@@ -69,8 +69,8 @@ export function createIncidentServices(deps: IncidentServiceDeps): IncidentServi
   return {
     alertDeps,
     reconciliation: deps.alerts ? { ...posts, incidents, alerts: deps.alerts, clock, audit } : undefined,
-    escalation: { incidents, overrides, notifier, clock, logger, audit, rotations, people, escalateAfterMs: deps.settings.escalateAfterMs },
-    handoff: { overrides, notifier, clock, logger, audit, rotations, people, handoffs: deps.handoffs },
+    escalation: { incidents, overrides, unit: deps.unit, clock, logger, audit, rotations, people, escalateAfterMs: deps.settings.escalateAfterMs },
+    handoff: { overrides, unit: deps.unit, clock, logger, audit, rotations, people },
     republishOpen: (now) => republishOpenIncidents({ ...posts, incidents }, deps.catalog.projects.map((p) => p.name), now),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * On-call handoff announcements: shortly after each handoff, one message in the project's chats saying who
  * hands over to whom. HandoffLog.claim makes it once per handoff across replicas and restarts; handoffs older
- * than the window (e.g. at start-up after downtime) are never announced. Each announcement is audited with
+ * than the window (e.g. at start-up after downtime) are never announced. The claim and the announcement are
+ * one unit of work, so a claimed handoff always has its announcement queued. Each announcement is audited with
  * `deckhand` as the actor.
  */
 import { createHash } from 'node:crypto';
@@ -14,17 +15,17 @@ import type { Reply } from '../messages/reply.js';
 import type { AuditLog } from '../ports/audit.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import { silentLogger, type Logger } from '../ports/logger.port.js';
-import type { Notifier } from '../ports/notifier.port.js';
-import type { HandoffLog, OncallOverride, OncallOverrideStore } from '../ports/oncall.port.js';
+import type { OncallOverride, OncallOverrideStore } from '../ports/oncall.port.js';
+import type { UnitOfWork } from '../ports/unit-of-work.port.js';
 
 export const DEFAULT_HANDOFF_WINDOW_MS = 15 * 60_000;
 
 export interface HandoffDeps {
   rotations: readonly RotationSpec[];
   people: readonly Person[];
-  handoffs: HandoffLog;
   overrides: OncallOverrideStore;
-  notifier: Notifier;
+  /** Claims a handoff (HandoffLog) and queues its announcement together. */
+  unit: UnitOfWork;
   clock: Clock;
   logger?: Logger;
   audit?: AuditLog;
@@ -69,10 +70,15 @@ export function handoffAnnouncements(deps: HandoffDeps): HandoffAnnouncements {
     const at = lastHandoffAt(spec, now);
     if (!at || now.getTime() - at.getTime() >= windowMs) return false;
     const key = rotationKey(spec);
-    if (!(await deps.handoffs.claim(key, at, now))) return false;
     const override = await deps.overrides.activeAt(spec.project, now);
     const reply = handoffReply(spec, at, deps.people, override);
-    await deps.notifier.announce(spec.project, reply, { key: `handoff:${key}:${at.getTime()}` }).catch((error: unknown) => logger.warn({ err: error, project: spec.project }, 'cannot announce on-call handoff'));
+    // The claim and its announcement commit together: an announcement that cannot be queued leaves the handoff unclaimed for the next sweep.
+    const claimed = await deps.unit.run(async ({ handoffs, notifier }) => {
+      if (!(await handoffs.claim(key, at, now))) return false;
+      await notifier.announce(spec.project, reply, { key: `handoff:${key}:${at.getTime()}` });
+      return true;
+    });
+    if (!claimed) return false;
     await auditSystemChange(
       { audit: deps.audit, clock: deps.clock, logger },
       { source: 'schedule', actor: BOT_ACTOR, requestId: `handoff-${key}-${at.getTime()}`, project: spec.project, intent: 'oncall.handoff', args: spec.project, detail: reply.text },

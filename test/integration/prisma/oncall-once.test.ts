@@ -2,7 +2,6 @@
  * Once-only pages and handoff announcements with two replicas (each its own Prisma client) on one database.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PrismaHandoffLog } from '../../../src/adapters/prisma/handoff-log.repository.js';
 import { PrismaIncidentStore } from '../../../src/adapters/prisma/incident.repository.js';
 import { PrismaOncallOverrideStore } from '../../../src/adapters/prisma/oncall-override.repository.js';
 import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/prisma-client.js';
@@ -11,6 +10,7 @@ import { escalationSweeper } from '../../../src/jobs/escalation.sweeper.js';
 import { handoffAnnouncer } from '../../../src/jobs/handoff.announcer.js';
 import { RecordingNotifier } from '../../fakes/memory-stores.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { prismaUnit } from '../../support/prisma-unit.js';
 import { incident, minutes, people, shopRotation, T0 } from '../../unit/core/oncall/oncall-fixture.js';
 
 const AFTER = 10 * 60_000;
@@ -33,11 +33,11 @@ const mentioned = (reply: Reply) => reply.blocks.flatMap((b) => (b.type === 'men
 
 /** One replica: its own client, stores and sweeper/announcer, all posting to the shared notifier. */
 function replica(prisma: PrismaClient, notifier: RecordingNotifier) {
-  const deps = { incidents: new PrismaIncidentStore(prisma), overrides: new PrismaOncallOverrideStore(prisma), notifier, clock, rotations: [shopRotation], people };
+  const deps = { incidents: new PrismaIncidentStore(prisma), overrides: new PrismaOncallOverrideStore(prisma), unit: prismaUnit(prisma, notifier), clock, rotations: [shopRotation], people };
   return {
     ...deps,
     sweeper: escalationSweeper({ ...deps, escalateAfterMs: AFTER }),
-    announcer: handoffAnnouncer({ ...deps, handoffs: new PrismaHandoffLog(prisma) }),
+    announcer: handoffAnnouncer(deps),
   };
 }
 

@@ -3,6 +3,7 @@ import { escalation } from '../../../../src/core/incidents/escalation.js';
 import { escalationSweeper, type EscalationSweeper } from '../../../../src/jobs/escalation.sweeper.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
 import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
+import { MemoryUnitOfWork } from '../../../fakes/memory-unit-of-work.js';
 import { incident, minutes, oncallFixture, people, shopRotation, T0 } from '../oncall/oncall-fixture.js';
 
 const AFTER = 10 * 60_000;
@@ -108,14 +109,16 @@ describe('escalation sweeper', () => {
     expect(f.notifier.announcements.map((a) => mentioned(a.reply))).toEqual([['Alice'], ['Bob']]);
   });
 
-  it('keeps paging when a chat post fails (the level is recorded)', async () => {
+  it('records no step when its page cannot be queued, and pages on the next sweep', async () => {
     const f = setup();
     const { id } = await f.incidents.open(incident());
     f.notifier.failNext = true;
+    expect(await f.sweeper.run(minutes(10))).toBe(0);
+    expect((await f.incidents.get(id))!.escalationLevel).toBe(0);
+    expect(f.notifier.announcements).toHaveLength(0);
     expect(await f.sweeper.run(minutes(10))).toBe(1);
     expect((await f.incidents.get(id))!.escalationLevel).toBe(1);
-    expect(await f.sweeper.run(minutes(20))).toBe(1);
-    expect(f.notifier.announcements).toHaveLength(1);
+    expect(f.notifier.announcements.map((a) => mentioned(a.reply))).toEqual([['Alice']]);
   });
 
   it('runs on its timer and stop waits for the sweep in progress', async () => {
@@ -129,7 +132,7 @@ describe('escalation sweeper', () => {
     let paging!: () => void;
     const paged = new Promise<void>((r) => (paging = r));
     const slowNotifier = { ...f.notifier, announce: async () => (paging(), gate), edit: async () => {}, publish: async () => {} };
-    running = escalationSweeper({ ...f, audit, notifier: slowNotifier, rotations: [shopRotation], people, escalateAfterMs: AFTER, intervalMs: 10 });
+    running = escalationSweeper({ ...f, audit, unit: new MemoryUnitOfWork({ incidents: f.incidents, notifier: slowNotifier }), rotations: [shopRotation], people, escalateAfterMs: AFTER, intervalMs: 10 });
     running.start();
     await vi.advanceTimersByTimeAsync(10);
     await paged;

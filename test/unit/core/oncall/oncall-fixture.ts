@@ -4,6 +4,7 @@ import type { NewIncident } from '../../../../src/core/ports/incident.port.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { MemoryHandoffLog, MemoryOncallOverrideStore } from '../../../fakes/memory-oncall.js';
 import { RecordingNotifier } from '../../../fakes/memory-stores.js';
+import { MemoryUnitOfWork } from '../../../fakes/memory-unit-of-work.js';
 
 export const T0 = new Date('2026-11-23T12:00:00Z');
 export const minutes = (m: number) => new Date(T0.getTime() + m * 60_000);
@@ -32,11 +33,15 @@ export function incident(project = 'shop', openedAt = T0): NewIncident {
 
 export function oncallFixture() {
   let now = T0;
+  const incidents = new MemoryIncidentStore();
+  const handoffs = new MemoryHandoffLog();
+  const notifier = new RecordingNotifier();
   return {
-    incidents: new MemoryIncidentStore(),
+    incidents,
     overrides: new MemoryOncallOverrideStore(),
-    handoffs: new MemoryHandoffLog(),
-    notifier: new RecordingNotifier(),
+    handoffs,
+    notifier,
+    unit: new MemoryUnitOfWork({ incidents, handoffs, notifier }),
     clock: { now: () => now },
     setNow(at: Date) {
       now = at;
