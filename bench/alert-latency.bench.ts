@@ -114,7 +114,7 @@ const webhookOptions = {
   incidents: new PrismaIncidentStore(db.prisma),
   audit: new PrismaAuditLog(db.prisma),
   notifier,
-  unit: prismaUnit(db.prisma, notifier),
+  unit: prismaUnit(db.prisma, notifier, { pushes: 'outbox' }),
   clock: systemClock,
   logger: silentLogger,
   projects: new Set(projects),

@@ -48,7 +48,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const notifier = createNotifier({}, infra.logger);
   const unit = wireUnitOfWork(infra, notifier);
   const runtimes = wireRuntimes(config, infra);
-  const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier, {
+  const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier, unit, {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     changes: wireChanges(env, config, infra.logger),
     promotion: wirePromotion(env, config, infra.prisma, infra.logger),

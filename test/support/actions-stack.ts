@@ -41,6 +41,7 @@ import { connection, obliterate, uniquePrefix } from '../integration/bullmq/redi
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { dockerHostUrl, PodmanFixture, requireEngine } from './podman.js';
 import { ensureTestImages, WEB_REPO } from './registry.js';
+import { prismaUnit } from './prisma-unit.js';
 
 /** Who may do what (telegram user ids): two admins, two operators and a viewer of project `shop`. */
 export const PEOPLE = { alice: '1001', dave: '1002', bob: '1003', carol: '1004', vic: '1005' } as const;
@@ -116,6 +117,7 @@ export function buildRunDeps(prisma: PrismaClient, config: DeckhandConfig, o: { 
     locks: new PrismaLockStore(prisma, o.clock),
     runtimes,
     notifier: o.notifier,
+    unit: prismaUnit(prisma, o.notifier, { clock: o.clock }),
     clock: o.clock,
     logger: o.logger,
     settings: o.settings,

@@ -1,16 +1,32 @@
 /**
- * A PrismaUnitOfWork for tests: its pushes go to `notifier` — a NotifierRouter writes them as outbox rows of
- * the unit's transaction (give its delivery queues a PrismaOutbox on the same database), any other notifier
- * (a RecordingNotifier) gets them once the unit committed.
+ * A PrismaUnitOfWork for tests. `pushes: 'outbox'` writes the unit's pushes as outbox rows of its transaction
+ * (the router's delivery queues must deliver from a PrismaOutbox on the same database); 'after-commit' hands
+ * them to `notifier` once the unit committed (a RecordingNotifier, or queues over an in-memory outbox).
  */
 import { createNotifier, NotifierRouter } from '../../src/adapters/notifier/notifier.router.js';
 import type { PrismaClient } from '../../src/adapters/prisma/prisma-client.js';
 import { PrismaUnitOfWork } from '../../src/adapters/prisma/unit-of-work.js';
-import { systemClock } from '../../src/core/ports/clock.port.js';
+import { systemClock, type Clock } from '../../src/core/ports/clock.port.js';
 import { silentLogger } from '../../src/core/ports/logger.port.js';
 import type { Notifier } from '../../src/core/ports/notifier.port.js';
 
-export function prismaUnit(prisma: PrismaClient, notifier: Notifier): PrismaUnitOfWork {
-  const router = notifier instanceof NotifierRouter ? notifier : createNotifier({ telegram: notifier }, silentLogger);
-  return new PrismaUnitOfWork(prisma, { clock: systemClock, notifierFor: (outbox, afterCommit) => router.within(outbox, afterCommit) });
+export function prismaUnit(prisma: PrismaClient, notifier: Notifier, opts: { pushes?: 'outbox' | 'after-commit'; clock?: Clock } = {}): PrismaUnitOfWork {
+  const pushes = opts.pushes ?? 'after-commit';
+  if (pushes === 'outbox' && !(notifier instanceof NotifierRouter)) throw new Error('outbox pushes need the NotifierRouter of the delivery queues');
+  const router =
+    pushes === 'outbox'
+      ? (notifier as NotifierRouter)
+      : // A plain notifier (no `within`): the router hands it the pushes once the unit committed.
+        createNotifier(
+          {
+            telegram: {
+              edit: (ref, reply, options) => notifier.edit(ref, reply, options),
+              announce: (project, reply, options) => notifier.announce(project, reply, options),
+              publish: (project, key, reply, options) => notifier.publish(project, key, reply, options),
+              tell: async (chat, reply, options) => notifier.tell?.(chat, reply, options),
+            },
+          },
+          silentLogger,
+        );
+  return new PrismaUnitOfWork(prisma, { clock: opts.clock ?? systemClock, notifierFor: (outbox, afterCommit) => router.within(outbox, afterCommit) });
 }

@@ -17,6 +17,7 @@ import type { ActionServices, PromotionServices } from '../../core/services.js';
 import type { ChangeSources } from '../../core/deploys/deploy-changes.js';
 import type { FreezeFeeds } from '../../core/ports/freeze.port.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
+import type { UnitOfWork } from '../../core/ports/unit-of-work.port.js';
 import type { RuntimeRegistry } from '../../core/ports/runtime.port.js';
 import { JOB_QUEUE } from '../../core/ports/store-errors.js';
 import { startExpirySweeper, type ExpirySweeper } from '../../jobs/expiry.sweeper.js';
@@ -45,6 +46,7 @@ export function wireActions(
   stores: Stores,
   runtimes: RuntimeRegistry,
   notifier: Notifier,
+  unit: UnitOfWork,
   options: ActionsOptions = {},
 ): Module & { services: ActionServices; scheduler: BullActionScheduler } {
   const { clock, logger, connection, prefix } = infra;
@@ -56,6 +58,7 @@ export function wireActions(
     locks: stores.locks,
     runtimes,
     notifier,
+    unit,
     clock,
     logger,
     settings: config.actions,

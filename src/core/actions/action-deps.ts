@@ -7,6 +7,7 @@ import type { Logger } from '../ports/logger.port.js';
 import type { Notifier } from '../ports/notifier.port.js';
 import type { PendingActionStore } from '../ports/pending-action.port.js';
 import type { RuntimeRegistry } from '../ports/runtime.port.js';
+import type { UnitOfWork } from '../ports/unit-of-work.port.js';
 import type { HttpProbe } from '../ports/runtime.port.js';
 
 export interface ActionSettings {
@@ -25,6 +26,8 @@ export interface ActionRunDeps {
   locks: LockStore;
   runtimes: RuntimeRegistry;
   notifier: Notifier;
+  /** Ends an action and queues its result message and announcement together. */
+  unit: UnitOfWork;
   clock: Clock;
   logger: Logger;
   settings: ActionSettings;

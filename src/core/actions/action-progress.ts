@@ -1,6 +1,7 @@
 import type { Deployment } from '../ports/deployment.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { PendingAction } from '../ports/pending-action.port.js';
+import type { Reply } from '../messages/reply.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { progressReply, resultReply } from './action-reply.js';
 
@@ -38,9 +39,9 @@ export class ActionProgress {
     await this.edit(progressReply(this.action, this.steps, this.elapsedMs(), this.name));
   }
 
-  /** Edits the final result into the message and returns it. */
-  async finish(outcome: ActionOutcome): Promise<void> {
-    await this.edit(resultReply(this.action, outcome, this.steps, this.elapsedMs(), this.name));
+  /** The final result, as the confirm message shows it once the action ended. */
+  result(outcome: ActionOutcome): Reply {
+    return resultReply(this.action, outcome, this.steps, this.elapsedMs(), this.name);
   }
 
   private readonly name = (id: string): string => this.deps.personName?.(id) ?? id;

@@ -2,7 +2,8 @@ import type { PendingAction } from '../ports/pending-action.port.js';
 import { auditAction } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
-import { finishedAnnouncement, resultReply } from './action-reply.js';
+import { finishWithMessages } from './action-end.js';
+import { resultReply } from './action-reply.js';
 import { countedIn, unitNounOf } from './runtime-query.js';
 import { holderOf } from './deploy-lock.lease.js';
 
@@ -46,12 +47,10 @@ async function recoverOne(action: PendingAction, deps: RecoveryDeps): Promise<Re
   const running = (await deps.deployments.running()).filter((d) => d.actionId === action.id);
   for (const d of running) await deps.deployments.finish(d.id, 'failed', now, result);
   await deps.locks.release(action.plan.project, action.plan.env, holderOf(action.id));
-  await deps.pendingActions.finish(action.id, 'failed', result);
   const outcome: ActionOutcome = { status: 'failed', deployments: 'failed', result };
   const elapsed = action.claimedAt ? now.getTime() - action.claimedAt.getTime() : 0;
   const name = (id: string) => deps.personName?.(id) ?? id;
-  if (action.message) await deps.notifier.edit(action.message, resultReply(action, outcome, [], elapsed, name)).catch((e: unknown) => log.warn({ err: e }, 'cannot edit action message'));
-  await deps.notifier.announce(action.plan.project, finishedAnnouncement(action, outcome, elapsed), { key: `action:${action.id}:finished` }).catch((e: unknown) => log.warn({ err: e }, 'cannot announce'));
+  await finishWithMessages(deps, action, outcome, resultReply(action, outcome, [], elapsed, name), elapsed);
   await auditAction(deps, action, 'recovered', result);
   log.warn({ restored, problems }, 'recovered an action cut short by a restart');
   return { actionId: action.id, restored, problems };

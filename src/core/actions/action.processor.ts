@@ -6,7 +6,8 @@ import { auditAction } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import { ActionProgress } from './action-progress.js';
-import { finishedAnnouncement, resultReply, startedAnnouncement } from './action-reply.js';
+import { finishWithMessages } from './action-end.js';
+import { resultReply, startedAnnouncement } from './action-reply.js';
 import type { RunContext } from './action-run.context.js';
 import { acquireDeployLease, type DeployLease } from './deploy-lock.lease.js';
 import { runDeploy } from './deploy.runner.js';
@@ -134,9 +135,9 @@ async function conclude(ctx: RunContext, records: Map<string, Deployment>, outco
   for (const d of records.values()) {
     await deps.deployments.finish(d.id, outcome.byService?.[d.service] ?? outcome.deployments ?? 'failed', at, outcome.result).catch((e: unknown) => log.error({ err: e }, 'cannot finish deployment'));
   }
-  await deps.pendingActions.finish(action.id, outcome.status, outcome.result).catch((e: unknown) => log.error({ err: e }, 'cannot finish action'));
-  await progress.finish(outcome);
-  await deps.notifier.announce(action.plan.project, finishedAnnouncement(action, outcome, progress.elapsedMs()), { key: `action:${action.id}:finished` }).catch((e: unknown) => log.warn({ err: e }, 'cannot announce'));
+  // The end, its result message and its announcement commit together; when they cannot, the action stays
+  // claimed and unfinished, and recovery ends it (with its messages) at the next start.
+  await finishWithMessages(deps, action, outcome, progress.result(outcome), progress.elapsedMs()).catch((e: unknown) => log.error({ err: e }, 'cannot finish action'));
   await auditAction(deps, action, outcome.status === 'succeeded' ? 'ran' : 'failed', outcome.result, progress.elapsedMs());
   log.info({ status: outcome.status, result: outcome.result }, 'action finished');
 }

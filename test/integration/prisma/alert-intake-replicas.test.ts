@@ -7,10 +7,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PrismaAuditLog } from '../../../src/adapters/prisma/audit.repository.js';
 import { PrismaIncidentStore } from '../../../src/adapters/prisma/incident.repository.js';
 import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/prisma-client.js';
-import type { AlertGroup, GroupAlert } from '../../../src/core/domain/alert-group.js';
 import { processAlertGroup, type AlertProcessorDeps } from '../../../src/core/incidents/alert-notification.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import { RecordingNotifier } from '../../fakes/memory-stores.js';
+import { shopAlert, shopGroup } from '../../support/alert-group.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { prismaUnit } from '../../support/prisma-unit.js';
 
@@ -75,25 +75,8 @@ function replica(notifier: RecordingNotifier, now: Date, gate?: () => Promise<vo
   };
 }
 
-const alert = (fingerprint: string, startsAt = T0): GroupAlert => ({
-  status: 'firing',
-  labels: { alertname: 'HighErrorRate', project: 'shop', service: 'api' },
-  annotations: { summary: 'api 5xx above 5%' },
-  startsAt,
-  endsAt: null,
-  fingerprint,
-});
-
-const group = (alerts: GroupAlert[]): AlertGroup => ({
-  groupKey: '{}:{alertname="HighErrorRate", project="shop"}',
-  status: 'firing',
-  receiver: 'deckhand',
-  groupLabels: { alertname: 'HighErrorRate', project: 'shop' },
-  commonLabels: { alertname: 'HighErrorRate', project: 'shop' },
-  commonAnnotations: {},
-  truncatedAlerts: 0,
-  alerts,
-});
+const alert = (fingerprint: string, startsAt = T0) => shopAlert(fingerprint, startsAt);
+const group = shopGroup;
 
 const auditedIntents = async (): Promise<string[]> =>
   (await db.pool.query<{ intent: string }>('SELECT intent FROM audit_log ORDER BY id')).rows.map((r) => r.intent);

@@ -9,7 +9,6 @@ import { createNotifier } from '../../../src/adapters/notifier/notifier.router.j
 import { PrismaAuditLog } from '../../../src/adapters/prisma/audit.repository.js';
 import { PrismaPostedMessages } from '../../../src/adapters/prisma/posted-message.repository.js';
 import { createTelegramDelivery } from '../../../src/adapters/telegram/telegram.delivery.js';
-import type { AlertGroup } from '../../../src/core/domain/alert-group.js';
 import { processAlertGroup, type AlertProcessorDeps } from '../../../src/core/incidents/alert-notification.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import type { UnitOfWork } from '../../../src/core/ports/unit-of-work.port.js';
@@ -21,6 +20,7 @@ import { PrismaPendingActionStore } from '../../../src/adapters/prisma/pending-a
 import { PrismaUnitOfWork } from '../../../src/adapters/prisma/unit-of-work.js';
 import { systemClock } from '../../../src/core/ports/clock.port.js';
 import { shopQueue, unitOfWorkContract, waitingTexts } from '../../contracts/unit-of-work.contract.js';
+import { shopAlert, shopGroup } from '../../support/alert-group.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
 let db: TestDatabase;
@@ -54,16 +54,7 @@ unitOfWorkContract(async () => {
 });
 
 const T0 = new Date('2026-12-02T12:00:00Z');
-const firing: AlertGroup = {
-  groupKey: '{}:{alertname="HighErrorRate", project="shop"}',
-  status: 'firing',
-  receiver: 'deckhand',
-  groupLabels: { alertname: 'HighErrorRate', project: 'shop' },
-  commonLabels: { alertname: 'HighErrorRate', project: 'shop' },
-  commonAnnotations: {},
-  truncatedAlerts: 0,
-  alerts: [{ status: 'firing', labels: { alertname: 'HighErrorRate', project: 'shop', service: 'api' }, annotations: { summary: 'api 5xx above 5%' }, startsAt: T0, endsAt: null, fingerprint: 'a1' }],
-};
+const firing = shopGroup([shopAlert('a1', T0)]);
 
 /** A replica's Telegram delivery over the shared outbox (not started), the Bot API answered by the fake. */
 const telegramQueue = () =>

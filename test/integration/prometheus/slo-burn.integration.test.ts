@@ -34,7 +34,6 @@ import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { testTelegramDelivery } from '../../support/started-delivery.js';
 import { TOKEN, createBotApi } from '../../unit/adapters/telegram/bot-api.fake.js';
 import { prismaUnit } from '../../support/prisma-unit.js';
-import { PrismaOutbox } from '../../../src/adapters/prisma/outbox.repository.js';
 
 const PROMETHEUS = 'http://127.0.0.1:19090';
 const EXPORTER_PORT = 19095;
@@ -116,7 +115,7 @@ beforeAll(async () => {
   msw.use(api.handler, http.all(`${PROMETHEUS}/*`, () => passthrough()));
   db = await createTestDatabase('slo_burn');
   store = new PrismaIncidentStore(db.prisma);
-  const delivery = testTelegramDelivery({ token: TOKEN, posted: new PrismaPostedMessages(db.prisma), outbox: new PrismaOutbox(db.prisma), chatsFor: () => ['-1001'], logger: silentLogger, timers: scaledTimers(40) });
+  const delivery = testTelegramDelivery({ token: TOKEN, posted: new PrismaPostedMessages(db.prisma), chatsFor: () => ['-1001'], logger: silentLogger, timers: scaledTimers(40) });
   const notifier = createNotifier({ telegram: delivery.queue }, silentLogger);
   slo = { source: createPrometheusClient({ url: PROMETHEUS, timeoutMs: 3000 }), burnRules: RULES, timeoutMs: 3000, statusTimeoutMs: 2000 };
   const alerts: AlertProcessorDeps = {

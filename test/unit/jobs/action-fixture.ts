@@ -9,6 +9,7 @@ import {
   RecordingNotifier,
 } from '../../fakes/memory-stores.js';
 import { MemoryRuntime, MemoryRuntimeRegistry } from '../../fakes/memory-runtime.js';
+import { MemoryUnitOfWork } from '../../fakes/memory-unit-of-work.js';
 
 export const IMAGE = 'localhost:5000/shop/api';
 export const MESSAGE = { platform: 'telegram' as const, chatId: '-100', messageId: '42' };
@@ -39,6 +40,7 @@ export function actionFixture() {
     locks,
     runtimes: new MemoryRuntimeRegistry([runtime]),
     notifier,
+    unit: new MemoryUnitOfWork({ pendingActions, notifier }),
     clock,
     logger: silentLogger,
     settings: { lockLeaseMs: 60_000, healthTimeoutMs: 5_000, healthGraceMs: 1_000 },

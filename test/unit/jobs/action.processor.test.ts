@@ -1,12 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionAuditIntent } from '../../../src/core/ports/audit.port.js';
 import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
+import type { Notifier } from '../../../src/core/ports/notifier.port.js';
 import { actionFixture, IMAGE } from './action-fixture.js';
 
 const v1 = `${IMAGE}:1.4.1`;
 const v2 = `${IMAGE}:1.4.2`;
 
 describe('action processor: deploy', () => {
+  it('leaves the action unfinished, with no result message, when its end cannot be queued with its announcement', async () => {
+    const f = actionFixture();
+    const action = await f.claimed('deploy');
+    const notifier: Notifier = f.notifier;
+    const announce = notifier.announce.bind(notifier);
+    notifier.announce = async (project, reply, options) => {
+      if (options?.key === `action:${action.id}:finished`) throw new Error('outbox not writable');
+      await announce(project, reply, options);
+    };
+
+    await createActionProcessor(f.deps)(action.id);
+
+    // The end was rolled back with its messages: recovery finds the action and ends it at the next start.
+    expect((await f.pendingActions.get(action.id))?.status).toBe('claimed');
+    expect((await f.pendingActions.unfinished()).map((a) => a.id)).toEqual([action.id]);
+    expect(f.notifier.editsOf('42').at(-1)).not.toContain('(succeeded)');
+    expect(f.notifier.announcements.some((a) => a.reply.text.includes('succeeded after'))).toBe(false);
+  });
+
   it('deploys 3 replicas one at a time, edits progress and records a succeeded deployment', async () => {
     const f = actionFixture();
     const action = await f.claimed('deploy');

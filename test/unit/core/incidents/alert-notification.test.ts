@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { processAlertGroup, type AlertProcessorDeps } from '../../../../src/core/incidents/alert-notification.js';
 import { isAuthorized } from '../../../../src/adapters/http/alertmanager.auth.js';
-import type { AlertGroup, GroupAlert } from '../../../../src/core/domain/alert-group.js';
+import type { GroupAlert } from '../../../../src/core/domain/alert-group.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { RecordingNotifier } from '../../../fakes/memory-stores.js';
 import { MemoryAuditLog } from '../../../fakes/memory-audit.js';
 import { MemoryUnitOfWork } from '../../../fakes/memory-unit-of-work.js';
+import { shopGroup } from '../../../support/alert-group.js';
 
 const T0 = new Date('2026-11-23T12:00:00Z');
 const min = (m: number) => new Date(T0.getTime() + m * 60_000);
@@ -43,16 +44,7 @@ const alert = (fingerprint: string, over: Partial<GroupAlert> = {}): GroupAlert 
 });
 const resolved = (fingerprint: string, m: number) => alert(fingerprint, { status: 'resolved', endsAt: min(m) });
 
-const group = (alerts: GroupAlert[]): AlertGroup => ({
-  groupKey: '{}:{alertname="HighErrorRate", project="shop"}',
-  status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
-  receiver: 'deckhand',
-  groupLabels: { alertname: 'HighErrorRate', project: 'shop' },
-  commonLabels: { alertname: 'HighErrorRate', project: 'shop' },
-  commonAnnotations: {},
-  truncatedAlerts: 0,
-  alerts,
-});
+const group = shopGroup;
 
 describe('processAlertGroup', () => {
   it('opens one incident per group and posts one message for the group, not one per alert', async () => {
