@@ -193,7 +193,7 @@ export async function cancelScheduled(services: CoreServices, id: string, person
     return { ok: false, reply: replies.error(`Only ${personName(services.catalog.people, action.requestedBy)} (who asked) or an admin of ${plan.project}/${plan.env} may cancel ${id}.`) };
   }
   const cancelled = await services.actions.pending.cancel(id, person.id, services.clock.now());
-  if (!cancelled) return { ok: false, reply: replies.warning(`${id} is ${action.status === 'pending' ? 'expired' : action.status}; nothing to cancel.`, action.result ?? undefined) };
+  if (!cancelled) return { ok: false, reply: replies.warning(`${id} ${notCancellable(action.status)}; nothing to cancel.`, action.result ?? undefined) };
   await services.actions.scheduler?.unschedule(id).catch((e: unknown) => services.logger.warn({ err: e, actionId: id }, 'cannot remove the job of a cancelled action (it will do nothing)'));
   const tz = projectTimeZone(services.catalog, plan.project);
   const text = `Cancelled by ${person.name}; it will not run at ${formatLocal(action.runAt, tz)}.`;
@@ -203,6 +203,14 @@ export async function cancelScheduled(services: CoreServices, id: string, person
   }
   await auditAction(auditDeps(services), cancelled, 'cancelled', text);
   return { ok: true, reply: new ReplyBuilder('success').text(`${actionTitle(plan)}: ${text}`).build() };
+}
+
+/** Why an action that is no longer pending or scheduled cannot be cancelled, in words. */
+function notCancellable(status: PendingAction['status']): string {
+  if (status === 'claimed') return 'is running already';
+  if (status === 'succeeded' || status === 'failed') return `already ran (${status})`;
+  if (status === 'pending') return 'expired';
+  return `was ${status} already`;
 }
 
 const auditDeps = (services: CoreServices) => ({ clock: services.clock, logger: services.logger, ...(services.actions.audit ? { audit: services.actions.audit } : {}) });

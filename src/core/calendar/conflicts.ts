@@ -73,7 +73,7 @@ function inFreeze(p: PlannedDeploy, ctx: ConflictContext): Conflict | null {
     at: p.at,
     ids: [p.id],
     text: `${p.project}/${p.env} ${p.services.join(', ')} (${p.id}) at ${time(p.at, ctx.timezone)} is inside the freeze ${covering.map((c) => c.name).join(', ')}`,
-    recommendation: `it will be refused then: schedule it after ${time(last.until, ctx.timezone)} (calendar cancel ${p.id})`,
+    recommendation: `it will be refused then: schedule it after ${DateTime.fromJSDate(last.until, { zone: ctx.timezone }).toFormat('ccc d LLL HH:mm')} (calendar cancel ${p.id})`,
   };
 }
 

@@ -4,6 +4,7 @@
  * a DORA snapshot. Pure: the `morning` intent and the scheduled job gather the data and this turns it into
  * a Reply.
  */
+import { DateTime } from 'luxon';
 import { plural } from './wording.js';
 import { ReplyBuilder } from '../messages/reply-builder.js';
 import type { Reply } from '../messages/reply.js';
@@ -33,6 +34,16 @@ export interface OnCallToday {
   timezone: string;
 }
 
+/** A deploy planned for today, as the morning report lists it. */
+export interface PlannedToday {
+  id: string;
+  at: Date;
+  /** e.g. `Deploy shop/prod: api 1.4.2 → 1.5.0`. */
+  what: string;
+  requestedBy: string;
+  status: 'pending' | 'scheduled';
+}
+
 export interface MorningReportData {
   project: string;
   now: Date;
@@ -53,6 +64,11 @@ export interface MorningReportData {
   dora: { envs: string[]; report: DoraReport };
   /** One line per service whose health score is below HEALTH_ATTENTION_BELOW, worst first (see core/health); absent or empty: none. */
   health?: string[];
+  /**
+   * Deploys planned for today (scheduled, or awaiting their approval) and the conflicts among them (see
+   * core/calendar); absent where scheduling is not wired. Shown only when something is planned.
+   */
+  planned?: { today: PlannedToday[]; conflicts: { text: string; recommendation: string }[] };
   /** Open critical bug reports of the project and the oldest of them; absent where bug reports are not wired. */
   criticalBugs?: { count: number; oldest: { ref: string; title: string; createdAt: Date }[] };
 }
@@ -145,6 +161,16 @@ function guardsSection(b: ReplyBuilder, data: MorningReportData, name: (id: stri
   b.table(['ENV', 'STATE', 'DETAIL'], rows);
 }
 
+function plannedSection(b: ReplyBuilder, data: MorningReportData, name: (id: string | null) => string): void {
+  const planned = data.planned;
+  // Nothing planned says nothing: most mornings have no scheduled deploy.
+  if (!planned || planned.today.length === 0) return;
+  const hm = (at: Date) => DateTime.fromJSDate(at, { zone: data.timezone }).toFormat('HH:mm');
+  const rows = planned.today.map((p) => `${hm(p.at)} ${p.what} · ${name(p.requestedBy)}${p.status === 'pending' ? ' · awaiting approval' : ''} · ${p.id}`);
+  b.text(`Planned today: ${planned.today.length}\n${rows.join('\n')}`);
+  if (planned.conflicts.length > 0) b.text(`Conflicts: ${planned.conflicts.length}\n${planned.conflicts.map((c) => `⚠️ ${c.text} → ${c.recommendation}`).join('\n')}`);
+}
+
 function bugsSection(b: ReplyBuilder, data: MorningReportData): void {
   const bugs = data.criticalBugs;
   if (!bugs) return;
@@ -168,7 +194,8 @@ function doraSection(b: ReplyBuilder, data: MorningReportData): void {
 /** The report as one Reply: a warning when a service needs attention, an incident is open or a deploy failed since `since`. */
 export function buildMorningReport(data: MorningReportData): Reply {
   const name = (id: string | null) => (id ? (data.people[id] ?? id) : '-');
-  const attention = data.services.problems.length > 0 || data.incidents.length > 0 || deploymentsSince(data.deployments, data.since).some(isFailure);
+  const attention =
+    data.services.problems.length > 0 || data.incidents.length > 0 || deploymentsSince(data.deployments, data.since).some(isFailure) || (data.planned?.conflicts.length ?? 0) > 0;
   const b = new ReplyBuilder(attention ? 'warning' : 'info')
     .header(`Morning report: ${data.project}`)
     .context(formatLocal(data.now, data.timezone));
@@ -178,6 +205,7 @@ export function buildMorningReport(data: MorningReportData): Reply {
   incidentsSection(b, data);
   onCallSection(b, data);
   guardsSection(b, data, name);
+  plannedSection(b, data, name);
   bugsSection(b, data);
   doraSection(b, data);
   return b.build();

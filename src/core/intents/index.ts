@@ -1,3 +1,4 @@
+import { calendarIntent } from './calendar.intent.js';
 import { costIntent } from './cost.intent.js';
 import { bugIntent } from './bug.intent.js';
 import { bugsIntent } from './bugs.intent.js';
@@ -33,6 +34,7 @@ export const allIntents: readonly AnyIntent[] = [
   rollbackIntent,
   promoteIntent,
   deploysIntent,
+  calendarIntent,
   doraIntent,
   costIntent,
   sloIntent,

@@ -41,4 +41,6 @@ export interface FreezeFeeds {
   active(project: string, env: string, at: Date): ActiveFreeze[];
   /** Periods overlapping [from, to) of the project, soonest first (the calendar). */
   between(project: string, from: Date, to: Date): FeedFreeze[];
+  /** What is wrong with the project's feeds now, one chat-safe line each (a feed that cannot be read, since when). */
+  problems(project: string): string[];
 }

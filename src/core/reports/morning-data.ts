@@ -14,6 +14,10 @@ import { doraIncidents } from './dora-incidents.js';
 import { reportRef } from '../support/bug-filing.js';
 import { assessHealth } from '../health/health-data.js';
 import { healthAttentionLines } from '../health/health-reply.js';
+import { DateTime } from 'luxon';
+import { projectConflicts } from '../calendar/calendar.js';
+import { actionTitle } from '../actions/action-reply.js';
+import { projectTimeZone } from '../domain/time-zone.js';
 
 const DAY_MS = 86_400_000;
 const DORA_DAYS = 30;
@@ -56,6 +60,18 @@ async function openIncidents(project: string, envs: EnvironmentSpec[], services:
   return open.filter((i) => incidentInEnvs(i, names, services.incidents.settings.envLabel));
 }
 
+/** Today's planned deploys (the project's local day) and their conflicts; absent where nothing schedules. */
+async function plannedToday(project: string, envs: EnvironmentSpec[], services: CoreServices, now: Date): Promise<MorningReportData['planned']> {
+  if (!services.actions.scheduler) return undefined;
+  const day = DateTime.fromJSDate(now, { zone: projectTimeZone(services.catalog, project) }).startOf('day');
+  const names = envs.map((e) => e.name);
+  const { actions, conflicts } = await projectConflicts(project, names, day.toJSDate(), day.plus({ days: 1 }).toJSDate(), services);
+  const today = actions.flatMap((a) =>
+    (a.status === 'pending' || a.status === 'scheduled') && a.runAt && a.runAt >= now ? [{ id: a.id, at: a.runAt, what: actionTitle(a.plan), requestedBy: a.requestedBy, status: a.status }] : [],
+  );
+  return { today, conflicts: conflicts.filter((c) => c.at >= now).map(({ text, recommendation }) => ({ text, recommendation })) };
+}
+
 /** Gathers everything the report shows about the environments the person may see. */
 export async function gatherMorningData(project: string, envs: EnvironmentSpec[], services: CoreServices): Promise<MorningReportData> {
   const now = services.clock.now();
@@ -74,6 +90,7 @@ export async function gatherMorningData(project: string, envs: EnvironmentSpec[]
   const doraRecords = perEnv.filter((_, i) => doraEnvs.includes(envs[i]!)).flat();
   const onCall = await onCallToday(project, services, now, people);
   const critical = services.bugs && (await services.bugs.reports.openCritical(project, 3));
+  const planned = await plannedToday(project, envs, services, now);
   return {
     project,
     now,
@@ -88,6 +105,7 @@ export async function gatherMorningData(project: string, envs: EnvironmentSpec[]
     freezes: states.flatMap((s, i) => s.freezes.map((freeze) => ({ env: envs[i]!.name, freeze }))),
     health: healthAttentionLines(scored),
     dora: { envs: doraEnvs.map((e) => e.name), report: computeDora(doraRecords, doraIncidentList, { days: DORA_DAYS }, now) },
+    ...(planned ? { planned } : {}),
     ...(critical ? { criticalBugs: { count: critical.count, oldest: critical.oldest.map((r) => ({ ref: reportRef(r), title: r.title, createdAt: r.createdAt })) } } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Block, Reply } from '../../../src/core/messages/reply.js';
 import type { Deployment, NewDeployment } from '../../../src/core/ports/deployment.port.js';
 import { coreHarness, NOW } from '../../support/core-harness.js';
+import { pendingIdOf } from '../../support/actions-stack.js';
 
 /** The harness's stores and catalog with `morning` registered (until the lead adds it to allIntents), on a settable clock. */
 function morningHarness() {
@@ -230,5 +231,30 @@ describe('morning intent', () => {
     expect(denied.tone).toBe('error');
     expect(h.audit.last()).toMatchObject({ intent: 'morning', personId: 'alice' });
     expect(h.audit.last()?.outcome).not.toBe('ok');
+  });
+
+  it("lists today's planned deploys and their conflicts (only when something is planned)", async () => {
+    const h = morningHarness();
+    healthyShop(h);
+    const schedule = async (text: string, user: string) => {
+      const r = await h.say(text, user);
+      await h.click(r, 'Confirm', { user });
+      return pendingIdOf(r)!;
+    };
+    const carols = await schedule('deploy api staging 1.5.0 at 22:00', '1003');
+    const daves = await schedule('deploy api staging 1.5.1 at 22:30', '1004');
+    // Tomorrow's is not today's.
+    await schedule('deploy api staging 1.5.2 at tomorrow 10:00', '1004');
+
+    const reply = await h.say('morning shop');
+    expect(reply.tone).toBe('warning');
+    expect(reply.text).toContain(`Planned today: 2\n22:00 Deploy shop/staging: api 1.0.0 → 1.5.0 · Carol · ${carols}\n22:30 Deploy shop/staging: api 1.0.0 → 1.5.1 · Dave · ${daves}`);
+    expect(reply.text).toContain(`Conflicts: 1\n⚠️ shop/staging api: ${carols} at Mon 22:00 and ${daves} at Mon 22:30 are within an hour → coordinate: @Carol, @Dave, or move one an hour apart`);
+    expect(reply.text).not.toContain('1.5.2');
+
+    await h.say(`calendar cancel ${daves}`, '1004');
+    const after = await h.say('morning shop');
+    expect(after.text).toContain('Planned today: 1');
+    expect(after.text).not.toContain('Conflicts:');
   });
 });

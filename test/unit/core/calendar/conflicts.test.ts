@@ -58,7 +58,7 @@ describe('conflicts between planned deploys (fixed dates, Berlin)', () => {
         at: at('2026-11-27T19:00:00Z'),
         ids: ['pa1'],
         text: 'shop/prod api (pa1) at Fri 20:00 is inside the freeze Weekend freeze',
-        recommendation: 'it will be refused then: schedule it after Mon 09:00 (calendar cancel pa1)',
+        recommendation: 'it will be refused then: schedule it after Mon 30 Nov 09:00 (calendar cancel pa1)',
       },
     ]);
   });
