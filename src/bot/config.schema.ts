@@ -121,6 +121,18 @@ const freezeSchema = z.strictObject({
   envs: z.array(name).default([]),
 });
 
+/** An iCalendar feed of freeze periods: each event (recurrences expanded) freezes the environments. */
+const freezeFeedSchema = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'an http(s) URL of an .ics feed' }).optional(),
+    /** A file path, relative to this config. */
+    file: z.string().min(1).optional(),
+    envs: z.array(name).default([]),
+    refresh: duration(7 * 86_400_000).default(3_600_000),
+    timeout: duration(120_000).default(10_000),
+  })
+  .refine((f) => (f.url === undefined) !== (f.file === undefined), { message: 'give either url or file (one of the two)' });
+
 const actionsSchema = z
   .strictObject({
     confirmTtl: duration(24 * 3_600_000).default(300_000),
@@ -144,6 +156,8 @@ const projectSchema = z.strictObject({
   /** When releases go out (local `HH:MM`): a promotion plan offers "Schedule for tonight" at this time. */
   releaseWindow: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:MM such as 22:00').optional(),
   freezes: z.array(freezeSchema).default([]),
+  /** iCalendar feeds (.ics URLs or files) whose events are freezes too (public holidays, a release calendar). */
+  freezeFeeds: z.array(freezeFeedSchema).max(20).default([]),
   environments: z.record(name, environmentSchema),
   /** What this project's use costs (wins over its hosts' and the default prices). */
   cost: priceSchema.optional(),

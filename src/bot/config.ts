@@ -19,12 +19,24 @@ import { priceFor, type CostSettings } from '../core/cost/prices.js';
 /** GitHub repository → GitHub environment → Deckhand service, and deploy workflows. */
 export type GitHubMapping = NonNullable<RawConfig['github']>;
 
+/** One iCalendar freeze feed of a project. */
+export interface FreezeFeedSpec {
+  project: string;
+  /** Environments its events freeze; empty = all. */
+  envs: string[];
+  source: { kind: 'url'; url: string } | { kind: 'file'; path: string };
+  refreshMs: number;
+  timeoutMs: number;
+}
+
 export interface DeckhandConfig {
   catalog: Catalog;
   limits: Limits;
   /** How actions run, and how long a confirm button stays valid. */
   actions: ActionSettings & { confirmTtlMs: number };
   recurringFreezes: RecurringFreeze[];
+  /** The projects' iCalendar freeze feeds (file paths resolved against the config file). */
+  freezeFeeds: FreezeFeedSpec[];
   /** `promote`: how long the source must have run a version (soak time) before it is promoted without --force. */
   promotion: { soakMs: number };
   github: GitHubMapping | undefined;
@@ -99,7 +111,20 @@ export function parseConfig(text: string, file = 'config.yaml'): DeckhandConfig 
   if (!parsed.success) throw new ConfigError(file, formatIssues(parsed.error, where));
   const problems = crossCheck(parsed.data).map(([path, msg]) => `${where(path)}${path.join('.')}: ${msg}`);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return { ...build(parsed.data), faq: faqOf(parsed.data, file, where) };
+  return { ...build(parsed.data), faq: faqOf(parsed.data, file, where), freezeFeeds: freezeFeedsOf(parsed.data, file) };
+}
+
+/** Each project's freeze feeds; a file is relative to the config file (read later, by the feed refresher). */
+function freezeFeedsOf(c: RawConfig, file: string): FreezeFeedSpec[] {
+  return Object.entries(c.projects).flatMap(([project, p]) =>
+    p.freezeFeeds.map((f) => ({
+      project,
+      envs: f.envs,
+      source: f.url !== undefined ? { kind: 'url' as const, url: f.url } : { kind: 'file' as const, path: resolve(dirname(file), f.file!) },
+      refreshMs: f.refresh,
+      timeoutMs: f.timeout,
+    })),
+  );
 }
 
 /** The FAQ file, relative to the config file; its problems are the config's (named by their line there). */
@@ -152,6 +177,11 @@ function crossCheck(c: RawConfig): [Path, string][] {
     project.freezes.forEach((f, i) =>
       f.envs.forEach((e, j) => {
         if (!project.environments[e]) out.push([['projects', p, 'freezes', i, 'envs', j], `project ${p} has no environment "${e}"`]);
+      }),
+    );
+    project.freezeFeeds.forEach((f, i) =>
+      f.envs.forEach((e, j) => {
+        if (!project.environments[e]) out.push([['projects', p, 'freezeFeeds', i, 'envs', j], `project ${p} has no environment "${e}"`]);
       }),
     );
   }
@@ -226,7 +256,7 @@ function crossCheck(c: RawConfig): [Path, string][] {
   return out;
 }
 
-function build(c: RawConfig): Omit<DeckhandConfig, 'faq'> {
+function build(c: RawConfig): Omit<DeckhandConfig, 'faq' | 'freezeFeeds'> {
   const projects: ProjectSpec[] = Object.entries(c.projects).map(([pName, p]) => ({
     name: pName,
     description: p.description,

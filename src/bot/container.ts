@@ -11,6 +11,7 @@ import type { DeckhandConfig } from './config.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
 import { wireActions } from './wire/actions.js';
+import { wireFreezeFeeds } from './wire/freeze-feeds.js';
 import { wireBugs } from './wire/bugs.js';
 import { wireChanges } from './wire/changes.js';
 import { wireCost } from './wire/cost.js';
@@ -48,8 +49,10 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   const notifier = createNotifier({}, infra.logger);
   const unit = wireUnitOfWork(infra, notifier);
   const runtimes = wireRuntimes(config, infra);
+  const freezeFeeds = wireFreezeFeeds(config, infra);
   const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier, unit, {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    ...(freezeFeeds.feeds ? { freezeFeeds: freezeFeeds.feeds } : {}),
     changes: wireChanges(env, config, infra.logger),
     promotion: wirePromotion(env, config, infra.prisma, infra.logger),
   });
@@ -85,7 +88,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     rateGate: infra.rateGate,
     metricsRegistry: infra.metricsRegistry,
   });
-  const modules = [infra, stores, runtimes, actions, incidents, cost, wireScheduled(infra, coreDeps, actions.scheduler, { server }), bugs];
+  const modules = [infra, stores, runtimes, freezeFeeds.module, actions, incidents, cost, wireScheduled(infra, coreDeps, actions.scheduler, { server }), bugs];
   if (!server) return { core, platforms, ...lifecycle(modules, infra.logger) };
 
   const served = [

@@ -17,6 +17,7 @@ import type { CostServices, IncidentServices, PromotionServices } from '../../sr
 import type { ChangeSources } from '../../src/core/deploys/deploy-changes.js';
 import type { BugServices } from '../../src/core/support/bug-services.js';
 import type { IncidentStore } from '../../src/core/ports/incident.port.js';
+import type { FreezeFeeds } from '../../src/core/ports/freeze.port.js';
 import type { Silencer } from '../../src/core/ports/silencer.port.js';
 import { MemoryOncallOverrideStore } from '../fakes/memory-oncall.js';
 import { MemoryRuntimeRegistry } from '../fakes/memory-runtime.js';
@@ -47,7 +48,7 @@ interface From {
  * (PostgreSQL, Alertmanager) behind the incident services; `faqFile` loads a FAQ (votes in memory unless
  * `faqVotes` puts a real store behind them); `slo` adds the SLO services (a fake time-series source).
  */
-export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources; cost?: CostServices; slo?: SloServices; bugs?: BugServices } = {}) {
+export function coreHarness(opts: { freezeFeeds?: FreezeFeeds; configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources; cost?: CostServices; slo?: SloServices; bugs?: BugServices } = {}) {
   const configFile = opts.configFile ?? new URL('../fixtures/config/core.yaml', import.meta.url);
   const config = parseConfig(readFileSync(configFile, 'utf8'));
   const runtimes = new MemoryRuntimeRegistry(config.catalog.hosts);
@@ -68,6 +69,7 @@ export function coreHarness(opts: { configFile?: URL; incidentStore?: IncidentSt
     ...(opts.changes ? { changes: opts.changes } : {}),
     scheduler: new MemoryActionScheduler(),
     audit,
+    ...(opts.freezeFeeds ? { freezeFeeds: opts.freezeFeeds } : {}),
   };
   const incidents = {
     store: opts.incidentStore ?? new MemoryIncidentStore(),

@@ -149,8 +149,9 @@ function lines(data: CalendarData): Line[] {
 }
 
 function freezeLine(f: FreezePeriod, dayStart: DateTime, dayEnd: DateTime, tz: string): string {
-  const starts = f.from >= dayStart.toJSDate();
-  const ends = f.until <= dayEnd.toJSDate();
+  // Begins or ends within the day (a period from midnight to midnight is all day).
+  const starts = f.from > dayStart.toJSDate();
+  const ends = f.until < dayEnd.toJSDate();
   const hm = (d: Date) => DateTime.fromJSDate(d, { zone: tz }).toFormat('HH:mm');
   const when = starts && ends ? `${hm(f.from)}–${hm(f.until)}` : starts ? `from ${hm(f.from)}` : ends ? `until ${hm(f.until)}` : 'all day';
   return `❄️ ${when} ${f.name}${f.envs.length > 0 ? ` (${f.envs.join(', ')})` : ''}`;
