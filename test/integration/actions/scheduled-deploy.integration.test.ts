@@ -131,4 +131,24 @@ describe('scheduled deploys on the real stack (PostgreSQL, Redis, Podman)', { ti
     expect(await stagingImages()).toEqual([`${WEB_IMAGES.v1} running`, `${WEB_IMAGES.v1} running`]);
     expect(runs.filter((r) => r.actionId === id).map((r) => [r.replica, r.result])).toEqual([['C', 'started']]);
   });
+
+  it('calendar cancel: refused for another operator, done by the requester (the delayed job leaves Redis), audited, shown by calendar', async () => {
+    const { id, runAt, messageId } = await schedule('3.0');
+    expect(await jobState(id)).toBe('delayed');
+
+    expect((await stack.say(`calendar cancel ${id}`, 'carol')).text).toContain(`Only Bob (who asked) or an admin of shop/staging may cancel ${id}.`);
+    expect(await jobState(id)).toBe('delayed');
+
+    expect((await stack.say(`calendar cancel ${id}`, 'bob')).text).toContain('Cancelled by Bob; it will not run at');
+    expect(await jobState(id)).toBeUndefined();
+    expect(await stack.deps.pendingActions.get(id)).toMatchObject({ status: 'cancelled' });
+    expect(stack.notifier.editsOf(messageId).at(-1)).toContain('(cancelled)');
+    const audited = await stack.db.pool.query(`SELECT intent, outcome FROM audit_log WHERE request_id = $1`, [`action-${id}`]);
+    expect(audited.rows).toEqual(expect.arrayContaining([{ intent: 'deploy.cancelled', outcome: 'ok' }]));
+    expect((await stack.say(`calendar cancel ${id}`, 'bob')).text).toContain(`${id} was cancelled already; nothing to cancel.`);
+
+    // The calendar reads it back from PostgreSQL as cancelled, at its run time (the stack's project is in UTC).
+    const calendar = await stack.say('calendar shop', 'vic');
+    expect(calendar.text).toMatch(new RegExp(`${hhmm(runAt)} 🚫 staging web .* · Bob · cancelled · ${id}`));
+  });
 });
