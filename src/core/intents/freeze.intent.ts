@@ -12,6 +12,7 @@ const USAGE = 'freeze [list] | freeze add <project> <env|all> <duration> <reason
 type FreezeArgs = { mode: 'list'; projects: string[] } | { mode: 'add'; target: ProjectTarget; allEnvs: boolean; durationMs: number; reason: string };
 
 const MAX_FREEZE_MS = 30 * 86_400_000;
+const FEED_AHEAD_MS = 14 * 86_400_000;
 
 export const freezeIntent = defineIntent({
   name: 'freeze',
@@ -64,6 +65,12 @@ export const freezeIntent = defineIntent({
     }
     for (const w of (await actions.freezes.upcoming(now)).filter((f) => projects.includes(f.project))) {
       rows.push([w.project, w.env ?? 'all', `${formatLocal(w.from, 'UTC')} → ${formatLocal(w.until, 'UTC')}`, w.reason, w.from <= now ? 'now' : 'planned']);
+    }
+    // Feed freezes of the next two weeks (a feed may hold years of holidays).
+    for (const project of projects) {
+      for (const f of actions.freezeFeeds?.between(project, now, new Date(now.getTime() + FEED_AHEAD_MS)) ?? []) {
+        rows.push([project, f.envs.join(',') || 'all', `${formatLocal(f.from, 'UTC')} → ${formatLocal(f.until, 'UTC')}`, f.name, f.from <= now ? 'now' : 'feed']);
+      }
     }
     if (rows.length === 0) return replies.info('No freeze windows.');
     return new ReplyBuilder().header('Freeze windows').table(['PROJECT', 'ENV', 'WHEN', 'WHY', 'STATE'], rows).build();

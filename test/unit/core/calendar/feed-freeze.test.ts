@@ -61,4 +61,12 @@ describe('a freeze from an iCalendar feed', () => {
     expect((await h.actions.pending.get(id))?.result).toContain('shop/staging is frozen until Tue 24 Nov 14:00 GMT+1 (Release train freeze)');
     expect(h.actions.queue.enqueued).toEqual([]);
   });
+
+  it('freeze lists the feed freezes of the next two weeks', async () => {
+    const { h } = await harness();
+    const list = await h.say('freeze', CAROL);
+    expect(list.text).toContain('Release train freeze');
+    expect(list.text).toContain('Company day');
+    expect(list.text).not.toContain('Release train freeze (moved)');
+  });
 });
