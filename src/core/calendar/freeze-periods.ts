@@ -5,7 +5,7 @@
  * instant in [from, until) of an environment it names, or of every environment when it names none.
  */
 import { DateTime } from 'luxon';
-import type { RecurringFreeze } from '../domain/freeze.js';
+import { minuteOfWeek, WEEK_MINUTES, type RecurringFreeze } from '../domain/freeze.js';
 import type { FreezeWindow } from '../ports/freeze.port.js';
 import type { CoreServices } from '../services.js';
 
@@ -17,13 +17,6 @@ export interface FreezePeriod {
   until: Date;
   source: 'config' | 'adhoc' | 'feed';
 }
-
-const WEEK_MINUTES = 7 * 24 * 60;
-
-const minuteOfWeek = (day: number, time: string) => {
-  const [h, m] = time.split(':').map(Number);
-  return (day - 1) * 24 * 60 + (h ?? 0) * 60 + (m ?? 0);
-};
 
 /** The occurrences of a weekly window that overlap [from, to). */
 export function recurringPeriods(w: RecurringFreeze, from: Date, to: Date): FreezePeriod[] {

@@ -24,9 +24,10 @@ export interface ActiveFreeze {
   timezone?: string;
 }
 
-const WEEK_MINUTES = 7 * 24 * 60;
+export const WEEK_MINUTES = 7 * 24 * 60;
 
-function minuteOfWeek(day: number, time: string): number {
+/** Minutes since Monday 00:00 of an ISO weekday and local HH:MM. */
+export function minuteOfWeek(day: number, time: string): number {
   const [h, m] = time.split(':').map(Number);
   return (day - 1) * 24 * 60 + (h ?? 0) * 60 + (m ?? 0);
 }
