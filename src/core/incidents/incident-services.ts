@@ -68,7 +68,7 @@ export function createIncidentServices(deps: IncidentServiceDeps): IncidentServi
   const { rotations, people } = deps.catalog;
   return {
     alertDeps,
-    reconciliation: deps.alerts ? { ...posts, incidents, alerts: deps.alerts, clock, audit } : undefined,
+    reconciliation: deps.alerts ? { ...posts, incidents, unit: deps.unit, alerts: deps.alerts, clock, audit } : undefined,
     escalation: { incidents, overrides, unit: deps.unit, clock, logger, audit, rotations, people, escalateAfterMs: deps.settings.escalateAfterMs },
     handoff: { overrides, unit: deps.unit, clock, logger, audit, rotations, people },
     republishOpen: (now) => republishOpenIncidents({ ...posts, incidents }, deps.catalog.projects.map((p) => p.name), now),

@@ -3,8 +3,8 @@
  * silenced alert and drops the alert from its group, so the webhook never says it resolved and the incident
  * would stay open forever. Each run compares every open incident with a silence with the alerts
  * Alertmanager still holds (by fingerprint): alerts it no longer lists resolved. Writes are conditional
- * (IncidentStore.updateIfUnchanged / resolve), so with several replicas each change is posted once; an
- * error asking Alertmanager changes nothing. Each change is audited with `deckhand` as the actor.
+ * (IncidentStore.updateIfUnchanged / resolve), so with several replicas each change is posted once, and
+ * each is one unit of work with its messages; an error asking Alertmanager changes nothing. Each change is audited with `deckhand` as the actor.
  */
 import { auditSystemChange, BOT_ACTOR } from '../audit/system-change.js';
 import { commonLabels } from '../domain/alert-group.js';
@@ -13,13 +13,16 @@ import type { AuditLog } from '../ports/audit.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Incident, IncidentAlert, IncidentStore, TimelineEntry } from '../ports/incident.port.js';
 import { silentLogger } from '../ports/logger.port.js';
-import { livingPost, postIncident, resolveIncident, type IncidentPost, type IncidentPostDeps } from './incident-posts.js';
+import type { UnitOfWork } from '../ports/unit-of-work.port.js';
+import { livingPost, pushIncident, resolveIncident, type IncidentPost, type IncidentPostDeps } from './incident-posts.js';
 
 /** Prometheus re-sends firing alerts every minute or so; an Alertmanager younger than this may not hold them yet. */
 export const DEFAULT_RESTART_GRACE_MS = 5 * 60_000;
 
 export interface SilencedReconciliationDeps extends Omit<IncidentPostDeps, 'logger'> {
+  /** Where silenced incidents are read; a change is written with its messages through `unit`. */
   incidents: IncidentStore;
+  unit: UnitOfWork;
   alerts: AlertSource;
   clock: Clock;
   logger?: IncidentPostDeps['logger'];
@@ -66,12 +69,12 @@ export function silencedReconciliation(deps: SilencedReconciliationDeps): Silenc
   };
 
   /** Writes the change (conditionally) and says what the one caller that wrote it must post. */
-  const write = async (incident: Incident, change: ReturnType<typeof resolveGone>, now: Date): Promise<{ outcome: Outcome; posts: IncidentPost[] }> => {
+  const write = async (incidents: IncidentStore, incident: Incident, change: ReturnType<typeof resolveGone>, now: Date): Promise<{ outcome: Outcome; posts: IncidentPost[] }> => {
     if (change.alerts.every((a) => a.status === 'resolved')) {
-      const resolved = await resolveIncident({ ...postDeps, incidents: deps.incidents }, incident.id, now, change.alerts, change.entries);
+      const resolved = await resolveIncident({ ...postDeps, incidents }, incident.id, now, change.alerts, change.entries);
       return resolved ? { outcome: 'resolved', posts: resolved.posts } : { outcome: 'unchanged', posts: [] };
     }
-    if (!(await deps.incidents.updateIfUnchanged(incident.id, incident.alerts, change.alerts, change.entries))) return { outcome: 'unchanged', posts: [] };
+    if (!(await incidents.updateIfUnchanged(incident.id, incident.alerts, change.alerts, change.entries))) return { outcome: 'unchanged', posts: [] };
     const updated: Incident = { ...incident, alerts: change.alerts, timeline: [...incident.timeline, ...change.entries] };
     return { outcome: 'updated', posts: [livingPost(postDeps, updated, now)] };
   };
@@ -85,8 +88,12 @@ export function silencedReconciliation(deps: SilencedReconciliationDeps): Silenc
     if (!incident || incident.status !== 'open') return 'unchanged';
     const change = resolveGone(incident.alerts, gone, now);
     if (change.entries.length === 0) return 'unchanged';
-    const { outcome, posts } = await write(incident, change, now);
-    for (const post of posts) await postIncident(postDeps, incident.project, post);
+    // The change and its messages commit together (a message that cannot be queued leaves the change for the next pass).
+    const outcome = await deps.unit.run(async ({ incidents, notifier }) => {
+      const written = await write(incidents, incident, change, now);
+      for (const post of written.posts) await pushIncident({ notifier }, incident.project, post);
+      return written.outcome;
+    });
     if (outcome !== 'unchanged') {
       await auditSystemChange(
         { audit: deps.audit, clock: deps.clock, logger },

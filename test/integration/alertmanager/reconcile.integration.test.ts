@@ -17,6 +17,7 @@ import { incidentReconciler } from '../../../src/jobs/incident-reconciler.js';
 import { RecordingNotifier } from '../../fakes/memory-stores.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { startPrivateAlertmanager, type PrivateAlertmanager } from '../../support/e2e-alertmanager.js';
+import { prismaUnit } from '../../support/prisma-unit.js';
 
 let alertmanager: PrivateAlertmanager;
 let receiver: Server;
@@ -133,6 +134,7 @@ describe('alerts resolved while silenced → real Alertmanager', () => {
     const notifier = new RecordingNotifier();
     const deps = {
       incidents: store,
+      unit: prismaUnit(db.prisma, notifier),
       alerts: createAlertmanagerAlertSource({ url: alertmanager.url }),
       notifier,
       clock: systemClock,

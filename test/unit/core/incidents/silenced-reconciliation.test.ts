@@ -11,6 +11,7 @@ import { incidentReconciler, type IncidentReconciler } from '../../../../src/job
 import { FakeAlertSource } from '../../../fakes/memory-alert-source.js';
 import { MemoryIncidentStore } from '../../../fakes/memory-incidents.js';
 import { RecordingNotifier } from '../../../fakes/memory-stores.js';
+import { MemoryUnitOfWork } from '../../../fakes/memory-unit-of-work.js';
 
 const T0 = new Date('2026-11-23T12:00:00Z');
 const min = (m: number) => new Date(T0.getTime() + m * 60_000);
@@ -47,6 +48,7 @@ function setup() {
   const logs: string[] = [];
   const deps = {
     incidents,
+    unit: new MemoryUnitOfWork({ incidents, notifier }),
     alerts: source,
     notifier,
     clock: { now: () => now },
@@ -106,6 +108,17 @@ describe('incident reconciler', () => {
 
     expect(await f.reconciler.run(min(31))).toEqual({ updated: [], resolved: [] });
     expect(f.notifier.announcements).toHaveLength(1);
+  });
+
+  it('leaves the incident open when its messages cannot be queued, and resolves it with them on the next pass', async () => {
+    const f = setup();
+    const id = await f.silenced();
+    f.notifier.failNext = true;
+    expect(await f.reconciler.run(min(42))).toEqual({ updated: [], resolved: [] });
+    expect((await f.incidents.get(id))?.status).toBe('open');
+    expect(f.notifier.announcements).toEqual([]);
+    expect(await f.reconciler.run(min(43))).toEqual({ updated: [], resolved: [id] });
+    expect(f.notifier.published(KEY(id))).toEqual([expect.stringMatching(/^RESOLVED: HighErrorRate — shop/)]);
   });
 
   it('resolves the incident once when no alert is left, with the living message and the postmortem once', async () => {
