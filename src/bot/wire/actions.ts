@@ -3,6 +3,7 @@
  * actions in this process. At start, what a previous run left half-done is recovered before new jobs are
  * taken; unconfirmed actions expire on a sweep.
  */
+import { projectTimeZone } from '../../core/domain/time-zone.js';
 import { startActionWorker, type ActionWorker } from '../../adapters/bullmq/action.worker.js';
 import { BullActionQueue } from '../../adapters/bullmq/bull-action.queue.js';
 import { BullActionScheduler } from '../../adapters/bullmq/bull-action-scheduler.js';
@@ -64,6 +65,7 @@ export function wireActions(
     settings: config.actions,
     audit: stores.audit,
     personName: (id) => personName(config.catalog.people, id),
+    timeZone: (project) => projectTimeZone(config.catalog, project),
     incidents: stores.incidents,
     probeFor: (project, env, service) => findService(config.catalog, project, env, service)?.probe,
   };

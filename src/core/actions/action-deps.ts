@@ -36,6 +36,8 @@ export interface ActionRunDeps {
   probeFor?: (project: string, env: string, service: string) => HttpProbe | undefined;
   /** Display name of a person id (defaults to the id). */
   personName?: (personId: string) => string;
+  /** The project's time zone, in which a lock's time is told (defaults to UTC). */
+  timeZone?: (project: string) => string;
   /** Open incidents of the project get an entry when a deploy starts and when any action ends. */
   incidents?: IncidentStore;
 }

@@ -2,6 +2,7 @@ import { hasRole } from '../domain/access.js';
 import type { Person, Role } from '../domain/catalog.js';
 import { recurringFreezeAt, type ActiveFreeze } from '../domain/freeze.js';
 import { formatLocal } from '../domain/rotation.js';
+import { projectTimeZone } from '../domain/time-zone.js';
 import type { ActionPlan } from '../ports/pending-action.port.js';
 import { actionHolder, heldByPerson, sameHolder, type Lock, type LockHolder } from '../ports/lock.port.js';
 import type { CoreServices } from '../services.js';
@@ -10,6 +11,8 @@ import type { CoreServices } from '../services.js';
 export interface ActionState {
   lock: Lock | null;
   freezes: ActiveFreeze[];
+  /** The project's time zone, in which the lock's and freezes' times are told (UTC when unset). */
+  timezone?: string;
 }
 
 /** The state now; with `at`, the lock held now and the freezes covering `at` (a scheduled action's run time). */
@@ -22,7 +25,7 @@ export async function actionState(project: string, env: string, deps: CoreServic
     .filter((f): f is ActiveFreeze => f !== null);
   const feed = deps.actions.freezeFeeds?.active(project, env, now) ?? [];
   const freezes = [...recurring, ...feed, ...adhoc.map((f) => ({ name: f.reason, reason: f.reason, until: f.until, source: 'adhoc' as const }))];
-  return { lock, freezes };
+  return { lock, freezes, timezone: projectTimeZone(deps.catalog, project) };
 }
 
 /** The role an action needs; forcing past a lock or freeze needs admin. */
@@ -56,14 +59,15 @@ export function describeFreeze(f: ActiveFreeze, tz = 'UTC'): string {
 export function blockers(plan: ActionPlan, state: ActionState, person: Person, nameOf: NameOf, actionId?: string): string[] {
   const out: string[] = [];
   const { lock } = state;
+  const tz = state.timezone ?? 'UTC';
   if (lock && !(actionId !== undefined && sameHolder(lock.holder, actionHolder(actionId)))) {
     const running = lock.kind === 'deploy';
     const ownManual = lock.kind === 'manual' && heldByPerson(lock, person.id);
-    if (running) out.push(`${plan.project}/${plan.env} is ${describeLock(lock, 'UTC', nameOf)}`);
-    else if (!ownManual && plan.kind !== 'restart' && !plan.force) out.push(`${plan.project}/${plan.env} is ${describeLock(lock, 'UTC', nameOf)}`);
+    if (running) out.push(`${plan.project}/${plan.env} is ${describeLock(lock, tz, nameOf)}`);
+    else if (!ownManual && plan.kind !== 'restart' && !plan.force) out.push(`${plan.project}/${plan.env} is ${describeLock(lock, tz, nameOf)}`);
   }
   if (plan.kind !== 'restart' && !plan.force) {
-    for (const f of state.freezes) out.push(`${plan.project}/${plan.env} is ${describeFreeze(f)}`);
+    for (const f of state.freezes) out.push(`${plan.project}/${plan.env} is ${describeFreeze(f, tz)}`);
   }
   if (plan.force && !hasRole(person, 'admin', plan.project, plan.env)) out.push('--force needs the admin role');
   return out;

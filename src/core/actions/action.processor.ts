@@ -83,7 +83,7 @@ async function execute(action: PendingAction, deps: ActionRunDeps, lease: Deploy
       await deps.deployments.finish(d.id, 'succeeded', deps.clock.now(), text).catch((e: unknown) => deps.logger.error({ err: e, actionId: action.id }, 'cannot finish deployment'));
     };
     const ctx: RunContext = { action, deps, progress, startRecord, finishRecord, ...(signal ? { signal } : {}) };
-    if (overridden) await progress.step(`Running despite the manual lock: ${describeLock(overridden, 'UTC', name(deps))}`);
+    if (overridden) await progress.step(`Running despite the manual lock: ${describeLock(overridden, tz(deps, action.plan.project), name(deps))}`);
     await deps.notifier.announce(action.plan.project, startedAnnouncement(action, name(deps)), { key: `action:${action.id}:started` }).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot announce'));
     const outcome = await run(ctx);
     await conclude(ctx, new Map([...records].filter(([service]) => !finished.has(service))), outcome);
@@ -143,7 +143,7 @@ async function conclude(ctx: RunContext, records: Map<string, Deployment>, outco
 }
 
 async function refuse(action: PendingAction, deps: ActionRunDeps, heldBy: Lock): Promise<void> {
-  const outcome: ActionOutcome = { status: 'refused', deployments: null, result: `Refused: ${action.plan.project}/${action.plan.env} is ${describeLock(heldBy, 'UTC', name(deps))}. Nothing ran.` };
+  const outcome: ActionOutcome = { status: 'refused', deployments: null, result: `Refused: ${action.plan.project}/${action.plan.env} is ${describeLock(heldBy, tz(deps, action.plan.project), name(deps))}. Nothing ran.` };
   await deps.pendingActions.finish(action.id, 'refused', outcome.result);
   if (action.message) {
     await deps.notifier.edit(action.message, resultReply(action, outcome, [], 0, name(deps))).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot edit action message'));
@@ -152,3 +152,4 @@ async function refuse(action: PendingAction, deps: ActionRunDeps, heldBy: Lock):
 }
 
 const name = (deps: ActionRunDeps) => (id: string) => deps.personName?.(id) ?? id;
+const tz = (deps: ActionRunDeps, project: string): string => deps.timeZone?.(project) ?? 'UTC';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { projectTimeZone } from '../domain/time-zone.js';
 import { personName } from '../domain/people.js';
 import { nameWord } from '../messages/words.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
@@ -37,7 +38,7 @@ export const lockIntent = defineIntent({
     const now = ctx.services.clock.now();
     const result = await ctx.services.actions.locks.acquire({ project, env, kind: 'manual', holder: personHolder(ctx.person.id), reason: ctx.args.reason, leaseUntil: null }, now);
     const nameOf = (id: string) => personName(ctx.services.catalog.people, id);
-    if (!result.ok) return replies.error(`${project}/${env} is already ${describeLock(result.heldBy, 'UTC', nameOf)}.`);
+    if (!result.ok) return replies.error(`${project}/${env} is already ${describeLock(result.heldBy, projectTimeZone(ctx.services.catalog, project), nameOf)}.`);
     const reply = new ReplyBuilder('warning').text(`${project}/${env} locked by ${ctx.person.name}: ${ctx.args.reason}`).context(`Deploys and rollbacks by others are refused until: unlock ${project} ${env}`).build();
     await ctx.services.actions.notifier.announce(project, reply);
     return reply;

@@ -138,3 +138,13 @@ describe('scheduled deploys: deploy … at <time>', () => {
     expect(h.actions.queue.enqueued).toEqual([]);
   });
 });
+
+describe('locks are told in the project time zone', () => {
+  it('names the lock time in the project time zone when a deploy is refused and when a second lock is refused', async () => {
+    const { h } = harness();
+    expect((await h.say('lock shop prod db migration', DAVE)).text).toContain('locked by Dave');
+    const refused = await h.say('deploy api prod 1.5.0', ALICE);
+    expect(refused.text).toMatch(/shop\/prod is locked by Dave since Mon 23 Nov 13:00 GMT\+1 \(db migration\)/);
+    expect((await h.say('lock shop prod again', ALICE)).text).toContain('is already locked by Dave since Mon 23 Nov 13:00 GMT+1');
+  });
+});
