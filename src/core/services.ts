@@ -25,6 +25,7 @@ import type { PendingActionStore } from './ports/pending-action.port.js';
 import type { ImageRegistry, InstallationKeys } from './ports/promotion.port.js';
 import type { RuntimeRegistry } from './ports/runtime.port.js';
 import type { Silencer } from './ports/silencer.port.js';
+import type { UnitOfWork } from './ports/unit-of-work.port.js';
 import type { UsageStore } from './ports/usage.port.js';
 import type { CostSettings } from './cost/prices.js';
 import type { SloServices } from './slo/slo-assessment.js';
@@ -69,6 +70,8 @@ export interface IncidentServices {
   /** Alertmanager's silences API; undefined when no Alertmanager URL is configured (the button says so). */
   silencer?: Silencer;
   settings: IncidentSettings;
+  /** Writes an acknowledgement or a silence together with the republished alert message. */
+  unit: UnitOfWork;
 }
 
 /** What the safe actions and the confirm flow need. */

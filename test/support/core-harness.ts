@@ -21,6 +21,9 @@ import type { FreezeFeeds } from '../../src/core/ports/freeze.port.js';
 import type { Silencer } from '../../src/core/ports/silencer.port.js';
 import { MemoryOncallOverrideStore } from '../fakes/memory-oncall.js';
 import { MemoryRuntimeRegistry } from '../fakes/memory-runtime.js';
+import { MemoryUnitOfWork } from '../fakes/memory-unit-of-work.js';
+import type { Notifier } from '../../src/core/ports/notifier.port.js';
+import type { UnitOfWork } from '../../src/core/ports/unit-of-work.port.js';
 import type { SloServices } from '../../src/core/slo/slo-assessment.js';
 import {
   MemoryActionQueue,
@@ -45,10 +48,11 @@ interface From {
 
 /**
  * The real core over in-memory ports and a settable clock; `incidentStore` / `silencer` put real ones
- * (PostgreSQL, Alertmanager) behind the incident services; `faqFile` loads a FAQ (votes in memory unless
+ * (PostgreSQL, Alertmanager) behind the incident services, with `unit` the unit of work over them (in memory
+ * over the harness's stores and notifier unless given); `faqFile` loads a FAQ (votes in memory unless
  * `faqVotes` puts a real store behind them); `slo` adds the SLO services (a fake time-series source).
  */
-export function coreHarness(opts: { freezeFeeds?: FreezeFeeds; configFile?: URL; incidentStore?: IncidentStore; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources; cost?: CostServices; slo?: SloServices; bugs?: BugServices } = {}) {
+export function coreHarness(opts: { freezeFeeds?: FreezeFeeds; configFile?: URL; incidentStore?: IncidentStore; unit?: (notifier: Notifier) => UnitOfWork; silencer?: Silencer; faqFile?: URL; faqVotes?: FaqVoteStore; promotion?: PromotionServices; changes?: ChangeSources; cost?: CostServices; slo?: SloServices; bugs?: BugServices } = {}) {
   const configFile = opts.configFile ?? new URL('../fixtures/config/core.yaml', import.meta.url);
   const config = parseConfig(readFileSync(configFile, 'utf8'));
   const runtimes = new MemoryRuntimeRegistry(config.catalog.hosts);
@@ -71,11 +75,13 @@ export function coreHarness(opts: { freezeFeeds?: FreezeFeeds; configFile?: URL;
     audit,
     ...(opts.freezeFeeds ? { freezeFeeds: opts.freezeFeeds } : {}),
   };
+  const store = opts.incidentStore ?? new MemoryIncidentStore();
   const incidents = {
-    store: opts.incidentStore ?? new MemoryIncidentStore(),
+    store,
     overrides: new MemoryOncallOverrideStore(),
     silencer: opts.silencer,
     settings: config.incidents,
+    unit: opts.unit?.(actions.notifier) ?? new MemoryUnitOfWork({ incidents: store, pendingActions: actions.pending, notifier: actions.notifier }),
   } satisfies IncidentServices;
   const faqVotes = opts.faqVotes ?? new MemoryFaqVoteStore();
   const faq = opts.faqFile ? { catalog: loadFaqFile(fileURLToPath(opts.faqFile)), votes: faqVotes } : undefined;

@@ -10,6 +10,7 @@ import type { Runtime } from '../../src/core/ports/runtime.port.js';
 import { MemoryAuditLog } from '../fakes/memory-audit.js';
 import { MemoryIncidentStore } from '../fakes/memory-incidents.js';
 import { MemoryOncallOverrideStore } from '../fakes/memory-oncall.js';
+import { MemoryUnitOfWork } from '../fakes/memory-unit-of-work.js';
 import {
   MemoryActionQueue,
   MemoryDeploymentStore,
@@ -29,6 +30,8 @@ export function runtimeCore(configYaml: string, runtimes: Record<string, Runtime
   const config = parseConfig(configYaml + people);
   const clock = { now: () => new Date() };
   const queue = new MemoryActionQueue();
+  const notifier = new RecordingNotifier();
+  const incidents = new MemoryIncidentStore();
   const core = createCore({
     catalog: config.catalog,
     limits: config.limits,
@@ -51,12 +54,12 @@ export function runtimeCore(configYaml: string, runtimes: Record<string, Runtime
       locks: new MemoryLockStore(clock),
       freezes: new MemoryFreezeStore(),
       queue,
-      notifier: new RecordingNotifier(),
+      notifier,
       recurringFreezes: config.recurringFreezes,
       confirmTtlMs: config.actions.confirmTtlMs,
       outageClicks: new OutageClicks(silentLogger),
     },
-    incidents: { store: new MemoryIncidentStore(), overrides: new MemoryOncallOverrideStore(), settings: config.incidents },
+    incidents: { store: incidents, overrides: new MemoryOncallOverrideStore(), settings: config.incidents, unit: new MemoryUnitOfWork({ incidents, notifier }) },
   });
   const base = { platform: 'telegram', platformUserId: '1001', chatId: '1001', chatType: 'private' } as const;
   const say = (text: string) => core.handle({ kind: 'command', text, ...base, receivedAt: new Date() } as InboundEvent);

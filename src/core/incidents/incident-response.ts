@@ -1,8 +1,9 @@
 /**
  * What responders do from an alert message: acknowledge the incident (stops the paging) and silence its
- * alerts in Alertmanager. Both record the change conditionally, republish the living alert message and
- * answer with a reply plus the outcome the audit entry records. Authorization is the caller's (the click
- * pipeline checks the operator role first).
+ * alerts in Alertmanager. Both record the change conditionally and republish the living alert message in
+ * one unit of work (a message that cannot be queued leaves the incident as it was, and the responder is told
+ * to click again), and answer with a reply plus the outcome the audit entry records. Authorization is the
+ * caller's (the click pipeline checks the operator role first).
  */
 import { alertGroupReply, incidentMessageKey } from '../domain/alert-group.reply.js';
 import { commonLabels } from '../domain/alert-group.js';
@@ -16,15 +17,19 @@ import type { Incident, IncidentStore } from '../ports/incident.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { Notifier } from '../ports/notifier.port.js';
 import type { Silencer } from '../ports/silencer.port.js';
+import { isStoreUnavailable } from '../ports/store-errors.js';
+import type { UnitOfWork } from '../ports/unit-of-work.port.js';
 import type { IncidentSettings } from './incident-settings.js';
 
 export interface IncidentResponseDeps {
+  /** Where the incident is read back; its changes are written through `unit`. */
   store: IncidentStore;
+  /** Writes an acknowledgement or a silence together with the republished alert message. */
+  unit: UnitOfWork;
   /** Alertmanager's silences API; undefined when no Alertmanager URL is configured. */
   silencer?: Silencer;
   settings: IncidentSettings;
   catalog: Pick<Catalog, 'projects' | 'people'>;
-  notifier: Notifier;
   clock: Clock;
   logger: Logger;
 }
@@ -40,18 +45,33 @@ const when = (at: Date) => formatLocal(at, 'UTC');
 
 const nameIn = (deps: IncidentResponseDeps) => (id: string) => deps.catalog.people.find((p) => p.id === id)?.name ?? id;
 
-/** Republishes the living alert message; a failure is logged, the recorded change stands. */
-async function republish(incident: Incident, deps: IncidentResponseDeps): Promise<void> {
+/** Republishes the living alert message inside the unit: when it cannot be queued the unit, and so the change, fails. */
+async function republish(incident: Incident, notifier: Notifier, deps: IncidentResponseDeps): Promise<void> {
   const reply = alertGroupReply(incident, { nameOf: nameIn(deps), settings: deps.settings, catalog: deps.catalog, now: deps.clock.now() });
-  try {
-    await deps.notifier.publish(incident.project, incidentMessageKey(incident.id), reply);
-  } catch (err) {
-    deps.logger.warn({ err, incident: incident.id }, 'could not update the alert message');
-  }
+  await notifier.publish(incident.project, incidentMessageKey(incident.id), reply);
+}
+
+/**
+ * The answer when the unit failed, so nothing was recorded. A database outage is rethrown for the pipeline's
+ * outage sentence; anything else (the alert message could not be queued) is logged and answered here.
+ */
+function notRecorded(err: unknown, what: string, incident: Incident, deps: IncidentResponseDeps): ResponseResult {
+  if (isStoreUnavailable(err)) throw err;
+  deps.logger.warn({ err, incident: incident.id }, `could not record the ${what} with its alert message`);
+  return { outcome: 'error', reply: replies.error(`Could not record the ${what}: the alert message could not be updated, so nothing was changed.`, 'Try again in a minute.'), detail: `${what} not recorded` };
 }
 
 export async function acknowledgeIncident(deps: IncidentResponseDeps, incident: Incident, person: Person): Promise<ResponseResult> {
-  const acked = await deps.store.acknowledge(incident.id, person.id, deps.clock.now());
+  let acked: Incident | null;
+  try {
+    acked = await deps.unit.run(async ({ incidents, notifier }) => {
+      const done = await incidents.acknowledge(incident.id, person.id, deps.clock.now());
+      if (done) await republish(done, notifier, deps);
+      return done;
+    });
+  } catch (err) {
+    return notRecorded(err, 'acknowledgement', incident, deps);
+  }
   if (!acked) {
     const fresh = (await deps.store.get(incident.id)) ?? incident;
     const answer = fresh.acknowledgedBy
@@ -59,7 +79,6 @@ export async function acknowledgeIncident(deps: IncidentResponseDeps, incident: 
       : `Incident ${incident.id} is resolved; nothing to do.`;
     return { outcome: 'refused', reply: replies.warning(answer), detail: fresh.acknowledgedBy ? 'already acknowledged' : 'incident resolved' };
   }
-  await republish(acked, deps);
   return { outcome: 'ok', reply: new ReplyBuilder('success').text(`Acknowledged by ${person.name}; escalation stopped.`).build(), detail: 'acknowledged' };
 }
 
@@ -81,7 +100,11 @@ function silenceRefusal(incident: Incident, deps: IncidentResponseDeps): Respons
   return undefined;
 }
 
-/** Silences the incident's common labels for `silenceMs`; records and republishes only once Alertmanager said yes. */
+/**
+ * Silences the incident's common labels for `silenceMs`; records and republishes (one unit) only once
+ * Alertmanager said yes, and takes the silence back when it is not recorded (lost a race, or the unit failed)
+ * so Alertmanager never mutes alerts for a silence the incident does not know.
+ */
 export async function silenceIncident(deps: IncidentResponseDeps, incident: Incident, person: Person): Promise<ResponseResult> {
   const refusal = silenceRefusal(incident, deps);
   if (refusal) return refusal;
@@ -103,15 +126,26 @@ export async function silenceIncident(deps: IncidentResponseDeps, incident: Inci
     return { outcome: 'error', reply: replies.error(`Could not create the silence: ${reason}.`, 'Nothing was recorded; try again or silence it in Alertmanager.'), detail: reason };
   }
   const entry = { at: startsAt, kind: 'silence' as const, text: `Silenced until ${when(endsAt)} (silence ${silenceId})`, by: person.id };
-  if (!(await store.setSilence(incident.id, silenceId, endsAt, entry))) {
+  const takeBack = () => silencer.expire(silenceId).catch((err: unknown) => deps.logger.warn({ err, silenceId, incident: incident.id }, 'could not expire a silence that was not recorded'));
+  let recorded: boolean;
+  try {
+    recorded = await deps.unit.run(async ({ incidents, notifier }) => {
+      if (!(await incidents.setSilence(incident.id, silenceId, endsAt, entry))) return false;
+      const updated = (await incidents.get(incident.id)) ?? { ...incident, silenceId, silencedUntil: endsAt, timeline: [...incident.timeline, entry] };
+      await republish(updated, notifier, deps);
+      return true;
+    });
+  } catch (err) {
+    await takeBack();
+    return notRecorded(err, 'silence', incident, deps);
+  }
+  if (!recorded) {
     // Another click's silence won (or the incident closed meanwhile): take ours back so only one is tracked.
-    await silencer.expire(silenceId).catch((err: unknown) => deps.logger.warn({ err, silenceId, incident: incident.id }, 'could not expire a duplicate silence'));
+    await takeBack();
     const fresh = (await store.get(incident.id)) ?? incident;
     const text = fresh.silencedUntil ? `Already silenced until ${when(fresh.silencedUntil)} (silence ${fresh.silenceId ?? '?'}).` : `Incident ${incident.id} is resolved; nothing to do.`;
     return { outcome: 'refused', reply: replies.warning(text), detail: 'silenced meanwhile' };
   }
-  const updated = (await store.get(incident.id)) ?? { ...incident, silenceId, silencedUntil: endsAt, timeline: [...incident.timeline, entry] };
-  await republish(updated, deps);
   const answer = new ReplyBuilder('success').text(`Silenced until ${when(endsAt)} by ${person.name} (silence ${silenceId}).`).build();
   return { outcome: 'ok', reply: answer, detail: `silence ${silenceId}`.slice(0, 200) };
 }

@@ -39,7 +39,6 @@ export function incidentClickMiddleware(services: CoreServices): Middleware {
 const responseDeps = (services: CoreServices): IncidentResponseDeps => ({
   ...services.incidents,
   catalog: services.catalog,
-  notifier: services.actions.notifier,
   clock: services.clock,
   logger: services.logger,
 });

@@ -13,6 +13,7 @@ import { PrismaIncidentStore } from '../../../src/adapters/prisma/incident.repos
 import { alertGroupReply } from '../../../src/core/domain/alert-group.reply.js';
 import { coreHarness } from '../../support/core-harness.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { prismaUnit } from '../../support/prisma-unit.js';
 
 const ALERTMANAGER = 'http://127.0.0.1:9093';
 const SETUP = fileURLToPath(new URL('../../../scripts/ci/setup-alertmanager.sh', import.meta.url));
@@ -52,7 +53,7 @@ afterAll(async () => {
 });
 
 function harness() {
-  const h = coreHarness({ incidentStore: store, silencer: createAlertmanagerSilencer({ url: ALERTMANAGER, timeoutMs: 5_000 }) });
+  const h = coreHarness({ incidentStore: store, unit: (notifier) => prismaUnit(db.prisma, notifier), silencer: createAlertmanagerSilencer({ url: ALERTMANAGER, timeoutMs: 5_000 }) });
   h.setNow(new Date().toISOString());
   return h;
 }

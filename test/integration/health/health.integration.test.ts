@@ -30,6 +30,7 @@ import { noopMetrics } from '../../../src/core/ports/metrics.port.js';
 import { MemoryActionQueue, RecordingNotifier } from '../../fakes/memory-stores.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { dockerHostUrl, PodmanFixture, requireEngine } from '../../support/podman.js';
+import { prismaUnit } from '../../support/prisma-unit.js';
 
 const DAY = 86_400_000;
 const AHEAD = 100 * DAY;
@@ -82,7 +83,7 @@ beforeAll(async () => {
       pending: new PrismaPendingActionStore(db.prisma, clock), deployments, locks: new PrismaLockStore(db.prisma, clock), freezes: new PrismaFreezeStore(db.prisma),
       queue: new MemoryActionQueue(), notifier: new RecordingNotifier(), recurringFreezes: config.recurringFreezes, confirmTtlMs: config.actions.confirmTtlMs,
     },
-    incidents: { store: incidents, overrides: new PrismaOncallOverrideStore(db.prisma), settings: config.incidents },
+    incidents: { store: incidents, overrides: new PrismaOncallOverrideStore(db.prisma), settings: config.incidents, unit: prismaUnit(db.prisma, new RecordingNotifier(), { clock }) },
     cost: { usage, settings: DEFAULT_COST_SETTINGS },
   });
   // The sampler reads the running container now and "30 days ago" (both in the clock's time), and the

@@ -33,6 +33,7 @@ import { migrateDeploy } from '../../../scripts/db/migrate-commands.js';
 import { MemoryRuntimeRegistry } from '../../fakes/memory-runtime.js';
 import { MemoryActionQueue, RecordingNotifier } from '../../fakes/memory-stores.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.js';
+import { prismaUnit } from '../../support/prisma-unit.js';
 
 const ALICE = '1001'; // admin of shop
 const DAVE = '1004'; // operator of shop
@@ -88,7 +89,7 @@ function bot() {
     metrics: noopMetrics,
     intents: allIntents,
     actions,
-    incidents: { store: new PrismaIncidentStore(prisma), overrides: new PrismaOncallOverrideStore(prisma), settings: config.incidents },
+    incidents: { store: new PrismaIncidentStore(prisma), overrides: new PrismaOncallOverrideStore(prisma), settings: config.incidents, unit: prismaUnit(prisma, actions.notifier) },
   });
   let sent = 0;
   const base = (user: string) => ({ platform: 'telegram', platformUserId: user, chatId: user, chatType: 'private', receivedAt: new Date() });

@@ -68,14 +68,20 @@ describe('Acknowledge', () => {
     expect(h.audit.last()).toMatchObject({ intent: 'incident.ack', outcome: 'refused', detail: 'already acknowledged' });
   });
 
-  it('keeps the acknowledgement when the alert message cannot be updated', async () => {
+  it('records no acknowledgement when the alert message cannot be queued, and both on the next click', async () => {
     const h = setup();
     const incident = await h.open();
     h.actions.notifier.failNext = true;
     const reply = await h.click(h.message(incident), 'Acknowledge', DAVE);
-    expect(reply.text).toBe('Acknowledged by Dave; escalation stopped.');
-    expect(await h.stored(incident.id)).toMatchObject({ acknowledgedBy: 'dave' });
+    expect(reply.tone).toBe('error');
+    expect(reply.text).toBe('Could not record the acknowledgement: the alert message could not be updated, so nothing was changed.\n\nTry again in a minute.');
+    expect(await h.stored(incident.id)).toMatchObject({ acknowledgedBy: null, acknowledgedAt: null });
     expect(h.published()).toEqual([]);
+    expect(h.audit.last()).toMatchObject({ intent: 'incident.ack', outcome: 'error', detail: 'acknowledgement not recorded' });
+
+    expect((await h.click(h.message(incident), 'Acknowledge', DAVE)).text).toBe('Acknowledged by Dave; escalation stopped.');
+    expect(await h.stored(incident.id)).toMatchObject({ acknowledgedBy: 'dave' });
+    expect(h.published().map((p) => p.key)).toEqual([`incident:${incident.id}`]);
   });
 
   it('fails closed when the alerts name no environment of the catalog: an operator of one environment may not act', async () => {
@@ -162,6 +168,25 @@ describe('Silence', () => {
     expect(reply.text).toBe('Already silenced until Mon 23 Nov 13:00 UTC (silence sil-other).');
     expect(silencer.expired).toEqual(['sil-1']);
     expect(await h.stored(incident.id)).toMatchObject({ silenceId: 'sil-other' });
+  });
+
+  it('records no silence and takes it back from Alertmanager when the alert message cannot be queued', async () => {
+    const h = setup();
+    const silencer = new RecordingSilencer();
+    h.incidents.silencer = silencer;
+    const incident = await h.open();
+    h.actions.notifier.failNext = true;
+    const reply = await h.click(h.message(incident), 'Silence 1h', DAVE);
+    expect(reply.text).toBe('Could not record the silence: the alert message could not be updated, so nothing was changed.\n\nTry again in a minute.');
+    expect(silencer.expired).toEqual(['sil-1']);
+    const stored = await h.stored(incident.id);
+    expect(stored).toMatchObject({ silenceId: null, silencedUntil: null });
+    expect(stored.timeline.map((e) => e.kind)).toEqual(['opened']);
+    expect(h.published()).toEqual([]);
+
+    expect((await h.click(h.message(incident), 'Silence 1h', DAVE)).text).toBe('Silenced until Mon 23 Nov 13:00 UTC by Dave (silence sil-2).');
+    expect(await h.stored(incident.id)).toMatchObject({ silenceId: 'sil-2' });
+    expect(h.published()).toHaveLength(1);
   });
 
   it('refuses to silence alerts of different names, whose common labels would mute the whole project', async () => {

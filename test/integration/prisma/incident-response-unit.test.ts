@@ -1,0 +1,97 @@
+/**
+ * Acknowledge and Silence on PostgreSQL through PrismaUnitOfWork: a unit that fails before its commit leaves
+ * neither the incident's change nor the republished alert message (no outbox row), the silence is taken back
+ * from Alertmanager; a committed click leaves both, the message as one outbox row under the incident's key.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaIncidentStore } from '../../../src/adapters/prisma/incident.repository.js';
+import { PrismaOutbox } from '../../../src/adapters/prisma/outbox.repository.js';
+import { PrismaUnitOfWork } from '../../../src/adapters/prisma/unit-of-work.js';
+import type { Person } from '../../../src/core/domain/catalog.js';
+import { acknowledgeIncident, silenceIncident, type IncidentResponseDeps } from '../../../src/core/incidents/incident-response.js';
+import { systemClock } from '../../../src/core/ports/clock.port.js';
+import type { Incident } from '../../../src/core/ports/incident.port.js';
+import { silentLogger } from '../../../src/core/ports/logger.port.js';
+import type { UnitOfWork } from '../../../src/core/ports/unit-of-work.port.js';
+import { shopQueue } from '../../contracts/unit-of-work.contract.js';
+import { RecordingSilencer } from '../../fakes/memory-silencer.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+
+let db: TestDatabase;
+let store: PrismaIncidentStore;
+let unit: PrismaUnitOfWork;
+
+beforeAll(async () => {
+  db = await createTestDatabase('incident_response_unit');
+  store = new PrismaIncidentStore(db.prisma);
+  const queue = shopQueue(new PrismaOutbox(db.prisma), '-1001');
+  unit = new PrismaUnitOfWork(db.prisma, { clock: systemClock, notifierFor: (tx, afterCommit) => queue.within(tx, afterCommit) });
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+const DAVE = { id: 'dave', name: 'Dave' } as Person;
+const T0 = new Date('2026-12-02T12:00:00Z');
+
+/** Runs the work, then dies before the commit, as a replica killed mid-unit would. */
+const crashing: UnitOfWork = {
+  run: (work) =>
+    unit.run(async (stores) => {
+      await work(stores);
+      throw new Error('replica died before the commit');
+    }),
+};
+
+const deps = (u: UnitOfWork, silencer?: RecordingSilencer): IncidentResponseDeps => ({
+  store,
+  unit: u,
+  ...(silencer ? { silencer } : {}),
+  settings: { serviceLabel: 'service', envLabel: 'env', silenceMs: 3_600_000 },
+  catalog: { projects: [], people: [] },
+  clock: { now: () => T0 },
+  logger: silentLogger,
+});
+
+async function opened(): Promise<Incident> {
+  await db.pool.query('TRUNCATE incident, outbox_message, outbox_lane CASCADE');
+  const labels = { alertname: 'HighErrorRate', project: 'shop', service: 'api' };
+  return store.open({
+    project: 'shop',
+    groupKey: 'g1',
+    title: 'HighErrorRate',
+    openedAt: T0,
+    alerts: [{ fingerprint: 'f1', name: 'HighErrorRate', status: 'firing', summary: 'api 5xx', startsAt: T0, endsAt: null, labels }],
+    timeline: [{ at: T0, kind: 'opened', text: 'opened', by: null }],
+  });
+}
+
+const outboxRows = async () => (await db.pool.query<{ kind: string; target: string }>('SELECT kind, target FROM outbox_message')).rows;
+
+describe('incident responses through the unit of work (PostgreSQL)', () => {
+  it('acknowledges with the republished message together, or neither', async () => {
+    const incident = await opened();
+    const failed = await acknowledgeIncident(deps(crashing), incident, DAVE);
+    expect(failed).toMatchObject({ outcome: 'error', detail: 'acknowledgement not recorded' });
+    expect(await store.get(incident.id)).toMatchObject({ acknowledgedBy: null });
+    expect(await outboxRows()).toEqual([]);
+
+    expect(await acknowledgeIncident(deps(unit), incident, DAVE)).toMatchObject({ outcome: 'ok' });
+    expect(await store.get(incident.id)).toMatchObject({ acknowledgedBy: 'dave' });
+    expect(await outboxRows()).toEqual([{ kind: 'publish', target: `incident:${incident.id}` }]);
+  });
+
+  it('records a silence with the republished message together, or neither and takes the silence back', async () => {
+    const incident = await opened();
+    const silencer = new RecordingSilencer();
+    expect(await silenceIncident(deps(crashing, silencer), incident, DAVE)).toMatchObject({ outcome: 'error', detail: 'silence not recorded' });
+    expect(silencer.expired).toEqual(['sil-1']);
+    expect(await store.get(incident.id)).toMatchObject({ silenceId: null, silencedUntil: null });
+    expect(await outboxRows()).toEqual([]);
+
+    expect(await silenceIncident(deps(unit, silencer), incident, DAVE)).toMatchObject({ outcome: 'ok', detail: 'silence sil-2' });
+    expect(silencer.expired).toEqual(['sil-1']);
+    expect(await store.get(incident.id)).toMatchObject({ silenceId: 'sil-2' });
+    expect(await outboxRows()).toEqual([{ kind: 'publish', target: `incident:${incident.id}` }]);
+  });
+});
