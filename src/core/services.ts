@@ -41,6 +41,11 @@ export interface CoreServices {
   limits: Limits;
   actions: ActionServices;
   incidents: IncidentServices;
+  /**
+   * Writes a state change and the messages it causes together (an acknowledgement and its alert message, a
+   * refused action's end and its messages); see ports/unit-of-work.port.ts.
+   */
+  unit: UnitOfWork;
   /** SLOs and golden signals; undefined without `prometheus.url` (the `slo` command says so). */
   slo?: SloServices;
   /** The FAQ and its votes; undefined when the config names no FAQ file (`faq` says so). */
@@ -70,8 +75,6 @@ export interface IncidentServices {
   /** Alertmanager's silences API; undefined when no Alertmanager URL is configured (the button says so). */
   silencer?: Silencer;
   settings: IncidentSettings;
-  /** Writes an acknowledgement or a silence together with the republished alert message. */
-  unit: UnitOfWork;
 }
 
 /** What the safe actions and the confirm flow need. */

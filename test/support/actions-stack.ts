@@ -200,7 +200,8 @@ export async function createActionsStack(opts: ActionsStackOptions) {
       scheduler,
       audit: deps.audit!,
     },
-    incidents: { store: incidents, overrides: new PrismaOncallOverrideStore(db.prisma), settings: config.incidents, unit: deps.unit },
+    incidents: { store: incidents, overrides: new PrismaOncallOverrideStore(db.prisma), settings: config.incidents },
+    unit: deps.unit,
   };
   const core: ChatCore = createCore(coreDeps);
   const recovery = () => recoverUnfinished({ ...deps, isQueued: (id) => queue.isQueued(id), graceMs: 0 });

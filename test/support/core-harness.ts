@@ -81,8 +81,8 @@ export function coreHarness(opts: { freezeFeeds?: FreezeFeeds; configFile?: URL;
     overrides: new MemoryOncallOverrideStore(),
     silencer: opts.silencer,
     settings: config.incidents,
-    unit: opts.unit?.(actions.notifier) ?? new MemoryUnitOfWork({ incidents: store, pendingActions: actions.pending, notifier: actions.notifier }),
   } satisfies IncidentServices;
+  const unit = opts.unit?.(actions.notifier) ?? new MemoryUnitOfWork({ incidents: store, pendingActions: actions.pending, notifier: actions.notifier });
   const faqVotes = opts.faqVotes ?? new MemoryFaqVoteStore();
   const faq = opts.faqFile ? { catalog: loadFaqFile(fileURLToPath(opts.faqFile)), votes: faqVotes } : undefined;
   const services = {
@@ -96,6 +96,7 @@ export function coreHarness(opts: { freezeFeeds?: FreezeFeeds; configFile?: URL;
     intents: allIntents,
     actions,
     incidents,
+    unit,
     ...(faq ? { faq } : {}),
     ...(opts.cost ? { cost: opts.cost } : {}),
     ...(opts.slo ? { slo: opts.slo } : {}),

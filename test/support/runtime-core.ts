@@ -59,7 +59,8 @@ export function runtimeCore(configYaml: string, runtimes: Record<string, Runtime
       confirmTtlMs: config.actions.confirmTtlMs,
       outageClicks: new OutageClicks(silentLogger),
     },
-    incidents: { store: incidents, overrides: new MemoryOncallOverrideStore(), settings: config.incidents, unit: new MemoryUnitOfWork({ incidents, notifier }) },
+    incidents: { store: incidents, overrides: new MemoryOncallOverrideStore(), settings: config.incidents },
+    unit: new MemoryUnitOfWork({ incidents, notifier }),
   });
   const base = { platform: 'telegram', platformUserId: '1001', chatId: '1001', chatType: 'private' } as const;
   const say = (text: string) => core.handle({ kind: 'command', text, ...base, receivedAt: new Date() } as InboundEvent);

@@ -49,7 +49,7 @@ export function wireIncidents(env: Env, config: DeckhandConfig, infra: Infrastru
     name: 'incidents',
     // The path Alertmanager's alerts take, for other alert sources (SLO burn-rate alerts).
     alertDeps: services.alertDeps,
-    services: { store: incidents, overrides, silencer: amUrl ? createAlertmanagerSilencer({ url: amUrl }) : undefined, settings: config.incidents, unit },
+    services: { store: incidents, overrides, silencer: amUrl ? createAlertmanagerSilencer({ url: amUrl }) : undefined, settings: config.incidents },
     routes: auth ? [{ method: 'POST', path: ALERTMANAGER_WEBHOOK_PATH, handler: createAlertmanagerWebhookHandler({ ...services.alertDeps, auth }) }] : [],
     async start() {
       for (const sweep of sweeps) sweep.start();

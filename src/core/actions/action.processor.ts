@@ -6,7 +6,7 @@ import { auditAction } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import { ActionProgress } from './action-progress.js';
-import { finishWithMessages } from './action-end.js';
+import { finishWithMessages, refuseWithMessages } from './action-end.js';
 import { resultReply, startedAnnouncement } from './action-reply.js';
 import type { RunContext } from './action-run.context.js';
 import { acquireDeployLease, type DeployLease } from './deploy-lock.lease.js';
@@ -144,9 +144,12 @@ async function conclude(ctx: RunContext, records: Map<string, Deployment>, outco
 
 async function refuse(action: PendingAction, deps: ActionRunDeps, heldBy: Lock): Promise<void> {
   const outcome: ActionOutcome = { status: 'refused', deployments: null, result: `Refused: ${action.plan.project}/${action.plan.env} is ${describeLock(heldBy, tz(deps, action.plan.project), name(deps))}. Nothing ran.` };
-  await deps.pendingActions.finish(action.id, 'refused', outcome.result);
-  if (action.message) {
-    await deps.notifier.edit(action.message, resultReply(action, outcome, [], 0, name(deps))).catch((e: unknown) => deps.logger.warn({ err: e }, 'cannot edit action message'));
+  try {
+    await refuseWithMessages(deps, action, outcome.result, resultReply(action, outcome, [], 0, name(deps)));
+  } catch (e) {
+    // Nothing was recorded: the action stays claimed, and recovery ends it with its messages.
+    deps.logger.error({ err: e, actionId: action.id }, 'cannot refuse action');
+    return;
   }
   await auditAction(deps, action, 'refused', outcome.result);
 }

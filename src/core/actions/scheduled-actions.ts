@@ -21,6 +21,7 @@ import type { Reply } from '../messages/reply.js';
 import type { PendingAction } from '../ports/pending-action.port.js';
 import type { CoreServices } from '../services.js';
 import { auditAction } from './action-audit.js';
+import { refuseWithMessages } from './action-end.js';
 import { actionState, blockers, requiredRole } from './action-state.js';
 import { actionTitle, resultReply } from './action-reply.js';
 import { changedSince } from './drift.js';
@@ -147,18 +148,16 @@ async function refuseScheduled(action: PendingAction, problems: string[], servic
   const tz = projectTimeZone(services.catalog, plan.project);
   const name = (id: string) => personName(services.catalog.people, id);
   const result = `Did not run at ${formatLocal(action.runAt!, tz)}: ${problems.join('; ')}. Nothing changed.`;
-  await services.actions.pending.finish(action.id, 'refused', result);
   const outcome = { status: 'refused' as const, deployments: null, result };
-  const notifier = services.actions.notifier;
-  if (action.message) await notifier.edit(action.message, resultReply(action, outcome, [], 0, name)).catch((e: unknown) => services.logger.warn({ err: e }, 'cannot edit action message'));
   const told = new ReplyBuilder('warning')
     .mention([mentionOf(services.catalog.people, action.requestedBy)], `your scheduled ${actionTitle(plan)} did not run.`)
     .text(`${problems.join('; ')}. Nothing changed.`)
     .context(`Scheduled ${action.id} for ${formatLocal(action.runAt!, tz)}. Run the command again when it can go.`)
     .build();
   const key = { key: `scheduled:${action.id}:refused` };
-  await (notifier.tell ? notifier.tell({ platform: action.platform, chatId: action.chatId }, told, key) : notifier.announce(plan.project, told, key)).catch((e: unknown) =>
-    services.logger.warn({ err: e }, 'cannot tell the requester'),
+  // One unit: when it cannot be written the job fails and BullMQ runs it again, the row still `scheduled`.
+  await refuseWithMessages(services, action, result, resultReply(action, outcome, [], 0, name), (notifier) =>
+    notifier.tell ? notifier.tell({ platform: action.platform, chatId: action.chatId }, told, key) : notifier.announce(plan.project, told, key),
   );
   await auditAction(auditDeps(services), action, 'refused', result);
   services.logger.info({ actionId: action.id, problems }, 'scheduled action refused at its run time');

@@ -38,6 +38,7 @@ export function incidentClickMiddleware(services: CoreServices): Middleware {
 
 const responseDeps = (services: CoreServices): IncidentResponseDeps => ({
   ...services.incidents,
+  unit: services.unit,
   catalog: services.catalog,
   clock: services.clock,
   logger: services.logger,

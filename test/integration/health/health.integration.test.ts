@@ -83,7 +83,8 @@ beforeAll(async () => {
       pending: new PrismaPendingActionStore(db.prisma, clock), deployments, locks: new PrismaLockStore(db.prisma, clock), freezes: new PrismaFreezeStore(db.prisma),
       queue: new MemoryActionQueue(), notifier: new RecordingNotifier(), recurringFreezes: config.recurringFreezes, confirmTtlMs: config.actions.confirmTtlMs,
     },
-    incidents: { store: incidents, overrides: new PrismaOncallOverrideStore(db.prisma), settings: config.incidents, unit: prismaUnit(db.prisma, new RecordingNotifier(), { clock }) },
+    incidents: { store: incidents, overrides: new PrismaOncallOverrideStore(db.prisma), settings: config.incidents },
+    unit: prismaUnit(db.prisma, new RecordingNotifier(), { clock }),
     cost: { usage, settings: DEFAULT_COST_SETTINGS },
   });
   // The sampler reads the running container now and "30 days ago" (both in the clock's time), and the

@@ -89,7 +89,8 @@ function bot() {
     metrics: noopMetrics,
     intents: allIntents,
     actions,
-    incidents: { store: new PrismaIncidentStore(prisma), overrides: new PrismaOncallOverrideStore(prisma), settings: config.incidents, unit: prismaUnit(prisma, actions.notifier) },
+    incidents: { store: new PrismaIncidentStore(prisma), overrides: new PrismaOncallOverrideStore(prisma), settings: config.incidents },
+    unit: prismaUnit(prisma, actions.notifier),
   });
   let sent = 0;
   const base = (user: string) => ({ platform: 'telegram', platformUserId: user, chatId: user, chatType: 'private', receivedAt: new Date() });

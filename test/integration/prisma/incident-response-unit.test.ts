@@ -47,7 +47,7 @@ const deps = (u: UnitOfWork, silencer?: RecordingSilencer): IncidentResponseDeps
   store,
   unit: u,
   ...(silencer ? { silencer } : {}),
-  settings: { serviceLabel: 'service', envLabel: 'env', silenceMs: 3_600_000 },
+  settings: { projectLabel: 'project', serviceLabel: 'service', envLabel: 'env', silenceMs: 3_600_000, escalateAfterMs: 600_000, linkDeployWithinMs: 1_800_000 },
   catalog: { projects: [], people: [] },
   clock: { now: () => T0 },
   logger: silentLogger,

@@ -119,6 +119,24 @@ describe('action processor: deploy', () => {
     expect(f.audit.last()).toMatchObject({ intent: 'deploy.refused' satisfies ActionAuditIntent, outcome: 'refused' });
   });
 
+  it('leaves a refused action claimed, with no result message and no audit entry, when its refusal cannot be queued', async () => {
+    const f = actionFixture();
+    await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'manual', holder: { kind: 'person', id: 'bob' }, reason: 'db migration', leaseUntil: null }, new Date('2026-11-23T11:00:00Z'));
+    const action = await f.claimed('deploy');
+    const audited = f.audit.entries.length;
+    f.notifier.failNext = true;
+
+    await createActionProcessor(f.deps)(action.id);
+
+    // Rolled back together: recovery ends the action with its messages at the next start.
+    expect(await f.pendingActions.get(action.id)).toMatchObject({ status: 'claimed', result: null });
+    expect(f.notifier.editsOf('42')).toEqual([]);
+    expect(f.audit.entries).toHaveLength(audited);
+    await createActionProcessor(f.deps)(action.id);
+    expect(await f.pendingActions.get(action.id)).toMatchObject({ status: 'refused' });
+    expect(f.notifier.editsOf('42').at(-1)).toContain('(refused)');
+  });
+
   it('refuses while another action holds a live deploy lock, even when forced', async () => {
     const f = actionFixture();
     await f.locks.acquire({ project: 'shop', env: 'prod', kind: 'deploy', holder: { kind: 'action', id: 'other' }, reason: 'deploy other', leaseUntil: new Date('2026-11-23T12:05:00Z') }, f.clock.now());

@@ -94,6 +94,29 @@ describe('scheduled deploys: deploy … at <time>', () => {
     expect(h.audit.entries.at(-1)).toMatchObject({ intent: 'deploy.refused', outcome: 'refused' });
   });
 
+  it('keeps the action scheduled when its refusal messages cannot be queued; the job run again refuses it with them', async () => {
+    const { h } = harness();
+    const request = await h.say('deploy api prod 1.5.0 at 2026-11-27 20:00', ALICE);
+    const id = pendingIdOf(request)!;
+    await h.core.attachMessage(id, { platform: 'telegram', chatId: '-100500', messageId: '77' });
+    await h.click(request, 'Approve', DAVE);
+    h.setNow('2026-11-27T19:00:05Z');
+    const [job] = h.actions.scheduler.take(h.now());
+    h.actions.notifier.failNext = true;
+    await expect(runScheduledAction(h.services, job!.actionId, job!.runAt)).rejects.toThrow('notifier unavailable');
+    expect(await h.actions.pending.get(id)).toMatchObject({ status: 'scheduled', result: null });
+    expect(h.actions.notifier.told).toEqual([]);
+    expect(h.actions.notifier.editsOf('77')).toEqual([]);
+    expect(h.audit.entries.at(-1)).not.toMatchObject({ intent: 'deploy.refused' });
+
+    // BullMQ runs the failed job again.
+    expect(await runScheduledAction(h.services, job!.actionId, job!.runAt)).toBe('refused');
+    expect(await h.actions.pending.get(id)).toMatchObject({ status: 'refused' });
+    expect(h.actions.notifier.told.map((t) => t.key)).toEqual([`scheduled:${id}:refused`]);
+    expect(h.actions.notifier.editsOf('77')).toHaveLength(1);
+    expect(h.audit.entries.at(-1)).toMatchObject({ intent: 'deploy.refused', outcome: 'refused' });
+  });
+
   it('refuses at the run time for a lock taken meanwhile, for drift, and when Deckhand missed the time', async () => {
     const { h, d1 } = harness();
     const schedule = async (at: string) => {

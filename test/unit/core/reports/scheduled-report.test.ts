@@ -27,6 +27,7 @@ function setup() {
     limits: h.config.limits,
     actions: h.actions,
     incidents: h.incidents,
+    unit: h.services.unit,
   };
   const sent: { platform: Platform; chatId: string; reply: Reply }[] = [];
   const run = createMorningReportRun({

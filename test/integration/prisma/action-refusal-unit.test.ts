@@ -1,0 +1,59 @@
+/**
+ * A refused action on PostgreSQL through PrismaUnitOfWork: the `refused` status, the confirm message's edit
+ * and the words to the requester are one transaction. A unit that dies before its commit leaves the action
+ * as it was and no outbox row; the committed one leaves the status and both rows.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaOutbox } from '../../../src/adapters/prisma/outbox.repository.js';
+import { PrismaPendingActionStore } from '../../../src/adapters/prisma/pending-action.repository.js';
+import { PrismaUnitOfWork } from '../../../src/adapters/prisma/unit-of-work.js';
+import { refuseWithMessages } from '../../../src/core/actions/action-end.js';
+import { systemClock } from '../../../src/core/ports/clock.port.js';
+import type { UnitOfWork } from '../../../src/core/ports/unit-of-work.port.js';
+import { request } from '../../contracts/pending-action-store.contract.js';
+import { shopQueue } from '../../contracts/unit-of-work.contract.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+
+let db: TestDatabase;
+let unit: PrismaUnitOfWork;
+let pending: PrismaPendingActionStore;
+
+beforeAll(async () => {
+  db = await createTestDatabase('action_refusal_unit');
+  pending = new PrismaPendingActionStore(db.prisma);
+  const queue = shopQueue(new PrismaOutbox(db.prisma), '-1001');
+  unit = new PrismaUnitOfWork(db.prisma, { clock: systemClock, notifierFor: (tx, afterCommit) => queue.within(tx, afterCommit) });
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+const crashing: UnitOfWork = {
+  run: (work) =>
+    unit.run(async (stores) => {
+      await work(stores);
+      throw new Error('replica died before the commit');
+    }),
+};
+
+const rows = async () => (await db.pool.query<{ kind: string; chat_id: string }>('SELECT kind, chat_id FROM outbox_message ORDER BY seq')).rows;
+
+describe('a refused action through the unit of work (PostgreSQL)', () => {
+  it('keeps the refusal, its result edit and the words to the requester together, or none of them', async () => {
+    const created = await pending.create(request());
+    await pending.attachMessage(created.id, { platform: 'telegram', chatId: '-1001', messageId: '77' });
+    const action = (await pending.claim(created.id, 'dave', created.createdAt))!;
+    const result = { tone: 'warning' as const, text: 'Deploy (refused)', blocks: [] };
+    const told = { tone: 'warning' as const, text: 'your deploy did not run', blocks: [] };
+    const refuse = (u: UnitOfWork) =>
+      refuseWithMessages({ unit: u }, action, 'Refused: locked. Nothing ran.', result, (notifier) => notifier.tell!({ platform: 'telegram', chatId: '-1001' }, told, { key: `scheduled:${action.id}:refused` }));
+
+    await expect(refuse(crashing)).rejects.toThrow('replica died before the commit');
+    expect(await pending.get(action.id)).toMatchObject({ status: 'claimed', result: null });
+    expect(await rows()).toEqual([]);
+
+    await refuse(unit);
+    expect(await pending.get(action.id)).toMatchObject({ status: 'refused', result: 'Refused: locked. Nothing ran.' });
+    expect((await rows()).map((r) => r.kind).sort()).toEqual(['edit', 'send']);
+  });
+});
