@@ -198,6 +198,22 @@ export function pendingActionStoreContract(make: () => Promise<PendingActionStor
       expect(await store.claim(early.id, 'bob', at(1))).toBeNull();
     });
 
+    it('lists the actions due at `now` without changing them, and expires one of them once, only while it is due', async () => {
+      const late = await store.create(request({ expiresAt: at(8) }));
+      const early = await store.create(request({ expiresAt: at(3) }));
+      const notYet = await store.create(request({ expiresAt: at(20) }));
+      const claimed = await store.create(request({ expiresAt: at(2) }));
+      await store.claim(claimed.id, 'bob', at(1));
+      expect((await store.due(at(8))).map((a) => [a.id, a.status])).toEqual([[early.id, 'pending'], [late.id, 'pending']]);
+      expect(await store.expire(notYet.id, at(8))).toBeNull();
+      expect(await store.expire(claimed.id, at(8))).toBeNull();
+      expect(await store.expire(early.id, at(8))).toMatchObject({ id: early.id, status: 'expired' });
+      expect(await store.expire(early.id, at(8))).toBeNull();
+      expect(await store.claim(early.id, 'bob', at(1))).toBeNull();
+      expect((await store.due(at(8))).map((a) => a.id)).toEqual([late.id]);
+      expect(await store.expire('unknown0', at(8))).toBeNull();
+    });
+
     it('moves the expiry of a pending action later, never earlier, and leaves settled actions alone', async () => {
       const { id } = await store.create(request({ expiresAt: at(10) }));
       expect(await store.extendExpiry(id, at(5))).toBe(false);

@@ -130,6 +130,17 @@ export class MemoryPendingActionStore implements PendingActionStore {
     return due.sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime()).map(clone);
   }
 
+  async due(now: Date): Promise<PendingAction[]> {
+    return [...this.rows.values()].filter((r) => r.status === 'pending' && r.expiresAt.getTime() <= now.getTime()).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime()).map(clone);
+  }
+
+  async expire(id: string, now: Date): Promise<PendingAction | null> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'pending' || row.expiresAt.getTime() > now.getTime()) return null;
+    row.status = 'expired';
+    return clone(row);
+  }
+
   async extendExpiry(id: string, until: Date): Promise<boolean> {
     const row = this.rows.get(id);
     if (!row || row.status !== 'pending' || row.expiresAt.getTime() >= until.getTime()) return false;

@@ -162,6 +162,21 @@ export class PrismaPendingActionStore implements PendingActionStore {
     return rows.map(toAction).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
   }
 
+  async due(now: Date): Promise<PendingAction[]> {
+    const rows = await this.prisma.pendingAction.findMany({ where: { status: 'pending', expiresAt: { lte: now } }, orderBy: [{ expiresAt: 'asc' }, { createdAt: 'asc' }], take: 500 });
+    return rows.map(toAction);
+  }
+
+  /** One conditional UPDATE: only a pending action due at `now`. */
+  async expire(id: string, now: Date): Promise<PendingAction | null> {
+    if (!validId(id)) return null;
+    const rows = await this.prisma.pendingAction.updateManyAndReturn({
+      where: { id, status: 'pending', expiresAt: { lte: now } },
+      data: { status: 'expired', finishedAt: now },
+    });
+    return rows[0] ? toAction(rows[0]) : null;
+  }
+
   /** One conditional UPDATE: only a pending action whose expiry is before `until`. */
   async extendExpiry(id: string, until: Date): Promise<boolean> {
     if (!validId(id)) return false;

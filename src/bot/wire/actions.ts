@@ -101,7 +101,7 @@ export function wireActions(
       const recovered = await recovery();
       if (recovered.length) logger.warn({ recovered: recovered.map((r) => r.actionId) }, 'finished actions interrupted by a restart');
       worker = startActionWorker({ prefix, connection, processor: createActionProcessor(run), logger, onAbandoned: async () => void (await recovery()) });
-      sweeper = startExpirySweeper({ pendingActions: stores.pendingActions, notifier, audit: stores.audit, clock, logger, outageClicks, intervalMs: 15_000 });
+      sweeper = startExpirySweeper({ pendingActions: stores.pendingActions, unit, audit: stores.audit, clock, logger, outageClicks, intervalMs: 15_000 });
     },
     async drain() {
       void closeWorker().catch(() => undefined);

@@ -199,6 +199,13 @@ export interface PendingActionStore {
   finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void>;
   /** Marks every pending action past its expiry as `expired` and returns them (for audit and message edits). */
   expireDue(now: Date): Promise<PendingAction[]>;
+  /** Pending actions past their expiry at `now`, soonest expiry first; read only (each is then `expire`d). */
+  due(now: Date): Promise<PendingAction[]>;
+  /**
+   * One conditional update from `pending` whose expiry is at or before `now` to `expired`; null when it was
+   * not (claimed, cancelled, given more time, or expired by another replica first).
+   */
+  expire(id: string, now: Date): Promise<PendingAction | null>;
   /**
    * Conditional: a still-pending action's expiry moves later, to `until` (never earlier). False when it is no
    * longer pending or already expires at or after `until`. Gives back the time an outage took from a click.

@@ -104,7 +104,7 @@ function bot() {
     sent++;
     return core.handle({ kind: 'action', actionId: button.actionId, pendingId: button.pendingId, ...base(user) } as InboundEvent);
   };
-  const sweep = () => expireDue({ pendingActions: actions.pending, notifier: actions.notifier, clock, outageClicks: actions.outageClicks });
+  const sweep = () => expireDue({ pendingActions: actions.pending, unit: prismaUnit(prisma, actions.notifier), clock, outageClicks: actions.outageClicks });
   return { audit, actions, say, click, sweep, sent: () => sent };
 }
 

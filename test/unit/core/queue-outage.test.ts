@@ -20,7 +20,7 @@ function queueOutageHarness() {
     enqueue: (id: string) => (redis.down ? Promise.reject(new QueueUnavailableError()) : queue.enqueue(id)),
   });
   h.actions.outageClicks = new OutageClicks(silentLogger, { probes: { [JOB_QUEUE]: async () => (redis.probes++, !redis.down) } });
-  const sweep = () => expireDue({ pendingActions: h.actions.pending, notifier: h.actions.notifier, audit: h.audit, clock: { now: () => h.now() }, outageClicks: h.actions.outageClicks });
+  const sweep = () => expireDue({ pendingActions: h.actions.pending, unit: h.services.unit, audit: h.audit, clock: { now: () => h.now() }, outageClicks: h.actions.outageClicks });
   return { ...h, redis, rows, queue, sweep };
 }
 

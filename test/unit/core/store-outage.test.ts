@@ -18,7 +18,7 @@ function outageHarness() {
   h.actions.locks = unavailableWhile(stores.locks, () => db.down);
   h.actions.freezes = unavailableWhile(stores.freezes, () => db.down);
   h.actions.deployments = unavailableWhile(stores.deployments, () => db.down);
-  const sweep = () => expireDue({ pendingActions: h.actions.pending, notifier: h.actions.notifier, audit: h.audit, clock: { now: () => h.now() }, outageClicks: h.actions.outageClicks });
+  const sweep = () => expireDue({ pendingActions: h.actions.pending, unit: h.services.unit, audit: h.audit, clock: { now: () => h.now() }, outageClicks: h.actions.outageClicks });
   return { ...h, db, rows: stores.pending.rows, sweep };
 }
 

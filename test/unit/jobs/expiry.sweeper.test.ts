@@ -17,7 +17,7 @@ describe('expiry sweeper', () => {
     const due = await f.pendingActions.create({ ...base, expiresAt: new Date(f.clock.now().getTime() + 60_000) });
     await f.pendingActions.attachMessage(due.id, MESSAGE);
     const later = await f.pendingActions.create({ ...base, expiresAt: new Date(f.clock.now().getTime() + 600_000) });
-    sweeper = startExpirySweeper({ pendingActions: f.pendingActions, notifier: f.notifier, audit: f.audit, clock: f.clock, intervalMs: 60_000 });
+    sweeper = startExpirySweeper({ pendingActions: f.pendingActions, unit: f.deps.unit, audit: f.audit, clock: f.clock, intervalMs: 60_000 });
 
     expect(await sweeper.sweep()).toBe(0);
     f.clock.advance(61_000);
@@ -39,7 +39,7 @@ describe('expiry sweeper', () => {
     await f.pendingActions.create({ ...action, createdAt: new Date(f.clock.now().getTime() - 2), expiresAt: new Date(f.clock.now().getTime() - 1) });
     const expired = () => [...f.pendingActions.rows.values()].filter((r) => r.status === 'expired');
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    sweeper = startExpirySweeper({ pendingActions: f.pendingActions, notifier: f.notifier, clock: f.clock, intervalMs: 20 });
+    sweeper = startExpirySweeper({ pendingActions: f.pendingActions, unit: f.deps.unit, clock: f.clock, intervalMs: 20 });
 
     // Nothing sweeps before the interval has passed; the first tick expires the due action.
     await vi.advanceTimersByTimeAsync(19);

@@ -7,6 +7,7 @@ import { JOB_QUEUE } from '../../../../src/core/ports/store-errors.js';
 import { MemorySharedOutageClicks } from '../../../fakes/memory-outage-clicks.js';
 import { MemoryPendingActionStore, RecordingNotifier } from '../../../fakes/memory-stores.js';
 import { unavailableWhile } from '../../../fakes/unavailable-store.js';
+import { MemoryUnitOfWork } from '../../../fakes/memory-unit-of-work.js';
 
 const T0 = new Date('2026-11-23T12:00:00Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1_000);
@@ -30,7 +31,7 @@ function replicas() {
   const replica = () => new OutageClicks(silentLogger, { shared, probes: { [JOB_QUEUE]: async () => !queue.down } });
   const a = replica();
   const b = replica();
-  const sweep = (clicks: OutageClicks, now: Date) => expireDue({ pendingActions: pending, notifier: new RecordingNotifier(), clock: { now: () => now }, outageClicks: clicks });
+  const sweep = (clicks: OutageClicks, now: Date) => expireDue({ pendingActions: pending, unit: new MemoryUnitOfWork({ pendingActions: pending, notifier: new RecordingNotifier() }), clock: { now: () => now }, outageClicks: clicks });
   return { rows, db, pending, shared, queue, a, b, sweep };
 }
 
