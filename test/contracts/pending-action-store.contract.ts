@@ -68,7 +68,8 @@ export function pendingActionStoreContract(make: () => Promise<PendingActionStor
       expect(won[0]).toMatchObject({ status: 'scheduled', runAt: at(600), claimedAt: at(1) });
       const approver = won[0]!.claimedBy;
       // A scheduled action does not expire and cannot be claimed like a pending one.
-      expect(await store.expireDue(at(20))).toEqual([]);
+      expect(await store.due(at(20))).toEqual([]);
+      expect(await store.expire(a.id, at(20))).toBeNull();
       expect(await store.claim(a.id, 'dave', at(2))).toBeNull();
       expect(await store.scheduled()).toEqual([expect.objectContaining({ id: a.id })]);
       // Only the run time it was scheduled for claims it, and only once.
@@ -184,20 +185,6 @@ export function pendingActionStoreContract(make: () => Promise<PendingActionStor
       await expect(store.finish('unknown0', 'failed', 'x')).rejects.toThrow();
     });
 
-    it('expires every pending action due at `now` once, soonest expiry first, and leaves the others', async () => {
-      const late = await store.create(request({ expiresAt: at(8) }));
-      const early = await store.create(request({ expiresAt: at(3) }));
-      const notYet = await store.create(request({ expiresAt: at(20) }));
-      const claimed = await store.create(request({ expiresAt: at(2) }));
-      await store.claim(claimed.id, 'bob', at(1));
-      const expired = await store.expireDue(at(8));
-      expect(expired.map((a) => [a.id, a.status])).toEqual([[early.id, 'expired'], [late.id, 'expired']]);
-      expect(await store.expireDue(at(9))).toEqual([]);
-      expect((await store.get(notYet.id))!.status).toBe('pending');
-      expect((await store.get(claimed.id))!.status).toBe('claimed');
-      expect(await store.claim(early.id, 'bob', at(1))).toBeNull();
-    });
-
     it('lists the actions due at `now` without changing them, and expires one of them once, only while it is due', async () => {
       const late = await store.create(request({ expiresAt: at(8) }));
       const early = await store.create(request({ expiresAt: at(3) }));
@@ -224,7 +211,7 @@ export function pendingActionStoreContract(make: () => Promise<PendingActionStor
       expect(await store.extendExpiry(id, at(30))).toBe(false);
       expect((await store.get(id))!.expiresAt).toEqual(at(15));
       const expired = await store.create(request({ expiresAt: at(2) }));
-      await store.expireDue(at(3));
+      await store.expire(expired.id, at(3));
       expect(await store.extendExpiry(expired.id, at(30))).toBe(false);
       expect(await store.get(expired.id)).toMatchObject({ status: 'expired', expiresAt: at(2) });
       expect(await store.extendExpiry('unknown0', at(30))).toBe(false);

@@ -124,12 +124,6 @@ export class MemoryPendingActionStore implements PendingActionStore {
     row.result = result;
   }
 
-  async expireDue(now: Date): Promise<PendingAction[]> {
-    const due = [...this.rows.values()].filter((r) => r.status === 'pending' && r.expiresAt.getTime() <= now.getTime());
-    for (const r of due) r.status = 'expired';
-    return due.sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime()).map(clone);
-  }
-
   async due(now: Date): Promise<PendingAction[]> {
     return [...this.rows.values()].filter((r) => r.status === 'pending' && r.expiresAt.getTime() <= now.getTime()).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime()).map(clone);
   }

@@ -153,15 +153,6 @@ export class PrismaPendingActionStore implements PendingActionStore {
     if (count === 0 && !(await this.exists(id))) throw new PendingActionNotFoundError(id);
   }
 
-  /** Marks every pending action with expiresAt ≤ now as `expired`, in one UPDATE, and returns them. */
-  async expireDue(now: Date): Promise<PendingAction[]> {
-    const rows = await this.prisma.pendingAction.updateManyAndReturn({
-      where: { status: 'pending', expiresAt: { lte: now } },
-      data: { status: 'expired', finishedAt: now },
-    });
-    return rows.map(toAction).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
-  }
-
   async due(now: Date): Promise<PendingAction[]> {
     const rows = await this.prisma.pendingAction.findMany({ where: { status: 'pending', expiresAt: { lte: now } }, orderBy: [{ expiresAt: 'asc' }, { createdAt: 'asc' }], take: 500 });
     return rows.map(toAction);

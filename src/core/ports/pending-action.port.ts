@@ -197,8 +197,6 @@ export interface PendingActionStore {
   refuse(id: string, result: string): Promise<boolean>;
   /** Sets a final status (`succeeded`, `failed`, `refused`) and the result text (from pending, scheduled or claimed). */
   finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void>;
-  /** Marks every pending action past its expiry as `expired` and returns them (for audit and message edits). */
-  expireDue(now: Date): Promise<PendingAction[]>;
   /** Pending actions past their expiry at `now`, soonest expiry first; read only (each is then `expire`d). */
   due(now: Date): Promise<PendingAction[]>;
   /**
