@@ -9,6 +9,9 @@ import { PrismaUnitOfWork } from '../../src/adapters/prisma/unit-of-work.js';
 import { systemClock, type Clock } from '../../src/core/ports/clock.port.js';
 import { silentLogger } from '../../src/core/ports/logger.port.js';
 import type { Notifier } from '../../src/core/ports/notifier.port.js';
+import type { UnitOfWork } from '../../src/core/ports/unit-of-work.port.js';
+import { PrismaOutbox } from '../../src/adapters/prisma/outbox.repository.js';
+import { shopQueue } from '../contracts/unit-of-work.contract.js';
 
 export function prismaUnit(prisma: PrismaClient, notifier: Notifier, opts: { pushes?: 'outbox' | 'after-commit'; clock?: Clock } = {}): PrismaUnitOfWork {
   const pushes = opts.pushes ?? 'after-commit';
@@ -29,4 +32,21 @@ export function prismaUnit(prisma: PrismaClient, notifier: Notifier, opts: { pus
           silentLogger,
         );
   return new PrismaUnitOfWork(prisma, { clock: opts.clock ?? systemClock, notifierFor: (outbox, afterCommit) => router.within(outbox, afterCommit) });
+}
+
+/** A PrismaUnitOfWork whose pushes are outbox rows (project `shop` → telegram chat `chatId`) that nobody delivers. */
+export function outboxUnit(prisma: PrismaClient, chatId = '-1001'): PrismaUnitOfWork {
+  const queue = shopQueue(new PrismaOutbox(prisma), chatId);
+  return new PrismaUnitOfWork(prisma, { clock: systemClock, notifierFor: (tx, afterCommit) => queue.within(tx, afterCommit) });
+}
+
+/** `unit`, except that each run does its work and then dies before the commit, as a replica killed mid-unit would. */
+export function crashingUnit(unit: UnitOfWork): UnitOfWork {
+  return {
+    run: (work) =>
+      unit.run(async (stores) => {
+        await work(stores);
+        throw new Error('replica died before the commit');
+      }),
+  };
 }

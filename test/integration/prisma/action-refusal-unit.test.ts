@@ -4,15 +4,13 @@
  * as it was and no outbox row; the committed one leaves the status and both rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrismaOutbox } from '../../../src/adapters/prisma/outbox.repository.js';
 import { PrismaPendingActionStore } from '../../../src/adapters/prisma/pending-action.repository.js';
 import { PrismaUnitOfWork } from '../../../src/adapters/prisma/unit-of-work.js';
 import { refuseWithMessages } from '../../../src/core/actions/action-end.js';
-import { systemClock } from '../../../src/core/ports/clock.port.js';
 import type { UnitOfWork } from '../../../src/core/ports/unit-of-work.port.js';
 import { request } from '../../contracts/pending-action-store.contract.js';
-import { shopQueue } from '../../contracts/unit-of-work.contract.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { crashingUnit, outboxUnit } from '../../support/prisma-unit.js';
 
 let db: TestDatabase;
 let unit: PrismaUnitOfWork;
@@ -21,20 +19,12 @@ let pending: PrismaPendingActionStore;
 beforeAll(async () => {
   db = await createTestDatabase('action_refusal_unit');
   pending = new PrismaPendingActionStore(db.prisma);
-  const queue = shopQueue(new PrismaOutbox(db.prisma), '-1001');
-  unit = new PrismaUnitOfWork(db.prisma, { clock: systemClock, notifierFor: (tx, afterCommit) => queue.within(tx, afterCommit) });
+  unit = outboxUnit(db.prisma);
 });
 afterAll(async () => {
   await db?.drop();
 });
 
-const crashing: UnitOfWork = {
-  run: (work) =>
-    unit.run(async (stores) => {
-      await work(stores);
-      throw new Error('replica died before the commit');
-    }),
-};
 
 const rows = async () => (await db.pool.query<{ kind: string; chat_id: string }>('SELECT kind, chat_id FROM outbox_message ORDER BY seq')).rows;
 
@@ -48,7 +38,7 @@ describe('a refused action through the unit of work (PostgreSQL)', () => {
     const refuse = (u: UnitOfWork) =>
       refuseWithMessages({ unit: u }, action, 'Refused: locked. Nothing ran.', result, (notifier) => notifier.tell!({ platform: 'telegram', chatId: '-1001' }, told, { key: `scheduled:${action.id}:refused` }));
 
-    await expect(refuse(crashing)).rejects.toThrow('replica died before the commit');
+    await expect(refuse(crashingUnit(unit))).rejects.toThrow('replica died before the commit');
     expect(await pending.get(action.id)).toMatchObject({ status: 'claimed', result: null });
     expect(await rows()).toEqual([]);
 

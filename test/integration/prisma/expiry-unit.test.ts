@@ -4,15 +4,13 @@
  * two replicas sweeping at once expire it once, with one edit row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrismaOutbox } from '../../../src/adapters/prisma/outbox.repository.js';
 import { PrismaPendingActionStore } from '../../../src/adapters/prisma/pending-action.repository.js';
 import { PrismaUnitOfWork } from '../../../src/adapters/prisma/unit-of-work.js';
 import { expireDue } from '../../../src/core/actions/expire-due.js';
-import { systemClock } from '../../../src/core/ports/clock.port.js';
 import type { UnitOfWork } from '../../../src/core/ports/unit-of-work.port.js';
 import { request } from '../../contracts/pending-action-store.contract.js';
-import { shopQueue } from '../../contracts/unit-of-work.contract.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { crashingUnit, outboxUnit } from '../../support/prisma-unit.js';
 
 let db: TestDatabase;
 let pending: PrismaPendingActionStore;
@@ -21,22 +19,12 @@ const units: PrismaUnitOfWork[] = [];
 beforeAll(async () => {
   db = await createTestDatabase('expiry_unit');
   pending = new PrismaPendingActionStore(db.prisma);
-  for (let i = 0; i < 2; i++) {
-    const queue = shopQueue(new PrismaOutbox(db.prisma), '-1001');
-    units.push(new PrismaUnitOfWork(db.prisma, { clock: systemClock, notifierFor: (tx, afterCommit) => queue.within(tx, afterCommit) }));
-  }
+  units.push(outboxUnit(db.prisma), outboxUnit(db.prisma));
 });
 afterAll(async () => {
   await db?.drop();
 });
 
-const crashing: UnitOfWork = {
-  run: (work) =>
-    units[0]!.run(async (stores) => {
-      await work(stores);
-      throw new Error('replica died before the commit');
-    }),
-};
 
 const editRows = async () => (await db.pool.query<{ kind: string; target: string }>("SELECT kind, target FROM outbox_message WHERE kind = 'edit'")).rows;
 
@@ -47,7 +35,7 @@ describe('the expiry sweep through the unit of work (PostgreSQL)', () => {
     const clock = { now: () => new Date(created.expiresAt.getTime() + 1_000) };
     const sweep = (unit: UnitOfWork) => expireDue({ pendingActions: new PrismaPendingActionStore(db.prisma), unit, clock });
 
-    expect(await sweep(crashing)).toBe(0);
+    expect(await sweep(crashingUnit(units[0]!))).toBe(0);
     expect(await pending.get(created.id)).toMatchObject({ status: 'pending' });
     expect(await editRows()).toEqual([]);
 

@@ -5,17 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaIncidentStore } from '../../../src/adapters/prisma/incident.repository.js';
-import { PrismaOutbox } from '../../../src/adapters/prisma/outbox.repository.js';
 import { PrismaUnitOfWork } from '../../../src/adapters/prisma/unit-of-work.js';
 import type { Person } from '../../../src/core/domain/catalog.js';
 import { acknowledgeIncident, silenceIncident, type IncidentResponseDeps } from '../../../src/core/incidents/incident-response.js';
-import { systemClock } from '../../../src/core/ports/clock.port.js';
 import type { Incident } from '../../../src/core/ports/incident.port.js';
 import { silentLogger } from '../../../src/core/ports/logger.port.js';
 import type { UnitOfWork } from '../../../src/core/ports/unit-of-work.port.js';
-import { shopQueue } from '../../contracts/unit-of-work.contract.js';
 import { RecordingSilencer } from '../../fakes/memory-silencer.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { crashingUnit, outboxUnit } from '../../support/prisma-unit.js';
 
 let db: TestDatabase;
 let store: PrismaIncidentStore;
@@ -24,8 +22,7 @@ let unit: PrismaUnitOfWork;
 beforeAll(async () => {
   db = await createTestDatabase('incident_response_unit');
   store = new PrismaIncidentStore(db.prisma);
-  const queue = shopQueue(new PrismaOutbox(db.prisma), '-1001');
-  unit = new PrismaUnitOfWork(db.prisma, { clock: systemClock, notifierFor: (tx, afterCommit) => queue.within(tx, afterCommit) });
+  unit = outboxUnit(db.prisma);
 });
 afterAll(async () => {
   await db?.drop();
@@ -34,14 +31,6 @@ afterAll(async () => {
 const DAVE = { id: 'dave', name: 'Dave' } as Person;
 const T0 = new Date('2026-12-02T12:00:00Z');
 
-/** Runs the work, then dies before the commit, as a replica killed mid-unit would. */
-const crashing: UnitOfWork = {
-  run: (work) =>
-    unit.run(async (stores) => {
-      await work(stores);
-      throw new Error('replica died before the commit');
-    }),
-};
 
 const deps = (u: UnitOfWork, silencer?: RecordingSilencer): IncidentResponseDeps => ({
   store,
@@ -71,7 +60,7 @@ const outboxRows = async () => (await db.pool.query<{ kind: string; target: stri
 describe('incident responses through the unit of work (PostgreSQL)', () => {
   it('acknowledges with the republished message together, or neither', async () => {
     const incident = await opened();
-    const failed = await acknowledgeIncident(deps(crashing), incident, DAVE);
+    const failed = await acknowledgeIncident(deps(crashingUnit(unit)), incident, DAVE);
     expect(failed).toMatchObject({ outcome: 'error', detail: 'acknowledgement not recorded' });
     expect(await store.get(incident.id)).toMatchObject({ acknowledgedBy: null });
     expect(await outboxRows()).toEqual([]);
@@ -84,7 +73,7 @@ describe('incident responses through the unit of work (PostgreSQL)', () => {
   it('records a silence with the republished message together, or neither and takes the silence back', async () => {
     const incident = await opened();
     const silencer = new RecordingSilencer();
-    expect(await silenceIncident(deps(crashing, silencer), incident, DAVE)).toMatchObject({ outcome: 'error', detail: 'silence not recorded' });
+    expect(await silenceIncident(deps(crashingUnit(unit), silencer), incident, DAVE)).toMatchObject({ outcome: 'error', detail: 'silence not recorded' });
     expect(silencer.expired).toEqual(['sil-1']);
     expect(await store.get(incident.id)).toMatchObject({ silenceId: null, silencedUntil: null });
     expect(await outboxRows()).toEqual([]);
