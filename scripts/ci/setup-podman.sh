@@ -156,19 +156,37 @@ start_registry() {
     return
   fi
   mkdir -p "$REGISTRY_STORAGE" "$LOG_DIR"
-  setsid nohup docker-registry serve "$CONF_DIR/registry.yml" >>"$LOG_DIR/registry.log" 2>&1 </dev/null &
+  (cd / && exec setsid nohup docker-registry serve "$CONF_DIR/registry.yml" >>"$LOG_DIR/registry.log" 2>&1 </dev/null) &
   wait_for registry_answers "registry on $REGISTRY_ADDR"
   say "started registry on $REGISTRY_ADDR (pid $!, log $LOG_DIR/registry.log)"
 }
 
+# A service started from a directory that was removed since (an earlier checkout) answers _ping, but every
+# container it starts fails: conmon inherits the working directory ("Failed to get working directory", the
+# API answers "write child: broken pipe"). Such a service is stopped and started again.
+service_cwd_gone() {
+  local pid
+  for pid in $(pgrep -f "podman system service.*$PODMAN_SOCKET" || true); do
+    case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in *' (deleted)') return 0 ;; esac
+  done
+  return 1
+}
+
 start_service() {
-  if socket_answers; then
+  if socket_answers && ! service_cwd_gone; then
     say "podman service already answering on $PODMAN_SOCKET"
     return
   fi
+  if service_cwd_gone; then
+    say "podman service runs in a removed directory; restarting it"
+    pkill -f "podman system service.*$PODMAN_SOCKET" || true
+    sleep 1
+  fi
   mkdir -p "$LOG_DIR"
   rm -f "$PODMAN_SOCKET" # a stale socket file from a dead service
-  setsid nohup podman system service --time=0 "unix://$PODMAN_SOCKET" >>"$LOG_DIR/podman-service.log" 2>&1 </dev/null &
+  # Started from / so that no checkout's removal can pull the directory from under it (see above).
+  # exec: no shell is left behind holding this script's stdout open.
+  (cd / && exec setsid nohup podman system service --time=0 "unix://$PODMAN_SOCKET" >>"$LOG_DIR/podman-service.log" 2>&1 </dev/null) &
   wait_for socket_answers "podman service on $PODMAN_SOCKET"
   say "started podman service on unix://$PODMAN_SOCKET (pid $!, log $LOG_DIR/podman-service.log)"
 }
