@@ -11,9 +11,10 @@ import { auditSystemChange, type SystemChangeIntent } from '../audit/system-chan
 import { applyAlerts, groupTitle, routeByProject, type AlertGroup, type ProjectSlice } from '../domain/alert-group.js';
 import type { AuditLog, AuditSource } from '../ports/audit.port.js';
 import type { Clock } from '../ports/clock.port.js';
+import type { Deployment } from '../ports/deployment.port.js';
 import type { Incident, IncidentStore, NewIncident } from '../ports/incident.port.js';
 import type { UnitOfWork } from '../ports/unit-of-work.port.js';
-import { linkRecentDeploy, type DeployLinkSettings } from './deploy-link.js';
+import { linkDeploy, recentDeployFor, type DeployLinkSettings } from './deploy-link.js';
 import { livingPost, pushIncident, resolveIncident, type IncidentPost, type IncidentPostDeps } from './incident-posts.js';
 
 export interface AlertProcessorDeps extends IncidentPostDeps {
@@ -110,9 +111,12 @@ async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: Pr
   const now = deps.clock.now();
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const read = await deps.incidents.findOpen(slice.project, group.groupKey);
+    const opening = read ? null : newIncident(deps, group, slice, now);
+    // Read before the unit, so its transaction waits for no second connection (see recentDeployFor).
+    const deploy = opening && deps.deployLink ? await recentDeployFor(deps, deps.deployLink, opening) : undefined;
     const written = await deps.unit.run(async ({ incidents, notifier }) => {
       const inUnit: AlertProcessorDeps = { ...deps, incidents, notifier };
-      const result = await writeRound(inUnit, group, slice, read, now);
+      const result = await writeRound(inUnit, slice, read, opening, deploy, now);
       for (const p of result?.posts ?? []) await pushIncident(inUnit, slice.project, p);
       return result;
     });
@@ -123,14 +127,20 @@ async function applySlice(deps: AlertProcessorDeps, group: AlertGroup, slice: Pr
 }
 
 /** One round's conditional write given what was read; null when another writer changed the incident since. */
-async function writeRound(deps: AlertProcessorDeps, group: AlertGroup, slice: ProjectSlice, read: Incident | null, now: Date): Promise<SliceResult | null> {
+async function writeRound(
+  deps: AlertProcessorDeps,
+  slice: ProjectSlice,
+  read: Incident | null,
+  opening: NewIncident | null,
+  deploy: Deployment | undefined,
+  now: Date,
+): Promise<SliceResult | null> {
   let existing = read;
   if (!existing) {
-    const opening = newIncident(deps, group, slice, now);
     if (!opening) return { id: null, change: 'ignored', posts: [] };
     const claim = await deps.incidents.openOrGet(opening);
     if (claim.opened) {
-      const linked = deps.deployLink ? await linkRecentDeploy(deps, deps.deployLink, claim.incident) : claim.incident;
+      const linked = deploy ? await linkDeploy(deps, deploy, claim.incident) : claim.incident;
       return { id: linked.id, change: 'opened', posts: [living(deps, linked)], incident: linked };
     }
     existing = claim.incident;

@@ -1,11 +1,11 @@
 /**
  * The link step of opening an incident: the newest deploy or rollback of the project (Deckhand's own or a
  * CI deploy, whatever its outcome) that finished shortly before the incident opened is linked to it, in the
- * environment the alerts name when they name one. Linking is best effort: a failure is logged and the
- * incident stays open without a link.
+ * environment the alerts name when they name one. Finding the deploy is best effort: a failed read is logged
+ * and the incident opens without a link.
  */
 import { alertEnvs, linkEntry, LINKABLE_KINDS } from '../domain/incident-deploys.js';
-import type { DeploymentStore } from '../ports/deployment.port.js';
+import type { Deployment, DeploymentStore } from '../ports/deployment.port.js';
 import type { Incident, IncidentStore } from '../ports/incident.port.js';
 import type { Logger } from '../ports/logger.port.js';
 
@@ -23,23 +23,39 @@ export interface DeployLinkDeps {
   nameOf: (personId: string) => string;
 }
 
-/** Links the deploy, if there is one, and returns the incident as it now is (with the entry and the id). */
-export async function linkRecentDeploy(deps: DeployLinkDeps, settings: DeployLinkSettings, incident: Incident): Promise<Incident> {
+/**
+ * The deploy to link to an incident opening with these alerts at `openedAt`, or undefined (none, or the
+ * read failed: logged, the incident opens without a link). Read before the incident's unit of work, on the
+ * shared connection pool: a read inside the unit would hold its transaction's connection while waiting for a
+ * second one, and a burst of alert groups would then starve the pool.
+ */
+export async function recentDeployFor(
+  deps: Pick<DeployLinkDeps, 'logger'>,
+  settings: DeployLinkSettings,
+  opening: Pick<Incident, 'project' | 'alerts' | 'openedAt'>,
+): Promise<Deployment | undefined> {
   try {
     const [deploy] = await settings.deployments.finishedBetween({
-      project: incident.project,
-      envs: alertEnvs(incident.alerts, settings.envLabel),
+      project: opening.project,
+      envs: alertEnvs(opening.alerts, settings.envLabel),
       kinds: LINKABLE_KINDS,
-      from: new Date(incident.openedAt.getTime() - settings.withinMs),
-      to: incident.openedAt,
+      from: new Date(opening.openedAt.getTime() - settings.withinMs),
+      to: opening.openedAt,
       limit: 1,
     });
-    if (!deploy) return incident;
-    const entry = linkEntry(deploy, incident.openedAt, deps.nameOf);
-    if (!(await deps.incidents.linkDeployment(incident.id, deploy.id, entry))) return incident;
-    return { ...incident, deploymentId: deploy.id, timeline: [...incident.timeline, entry] };
+    return deploy;
   } catch (err) {
-    deps.logger.warn({ err, incidentId: incident.id }, 'could not link the incident to a recent deploy');
-    return incident;
+    deps.logger.warn({ err, project: opening.project }, 'could not read the recent deploys to link to an incident');
+    return undefined;
   }
+}
+
+/**
+ * Links `deploy` to the incident just opened (inside its unit of work) and returns the incident as it now is.
+ * A failure is not caught: inside a transaction it has aborted the unit anyway, which is then retried whole.
+ */
+export async function linkDeploy(deps: DeployLinkDeps, deploy: Deployment, incident: Incident): Promise<Incident> {
+  const entry = linkEntry(deploy, incident.openedAt, deps.nameOf);
+  if (!(await deps.incidents.linkDeployment(incident.id, deploy.id, entry))) return incident;
+  return { ...incident, deploymentId: deploy.id, timeline: [...incident.timeline, entry] };
 }

@@ -14,6 +14,7 @@ import { RecordingNotifier } from '../../fakes/memory-stores.js';
 import { MemoryAuditLog } from '../../fakes/memory-audit.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { prismaUnit } from '../../support/prisma-unit.js';
+import { createPrismaClient } from '../../../src/adapters/prisma/prisma-client.js';
 
 let db: TestDatabase;
 let incidents: PrismaIncidentStore;
@@ -113,6 +114,26 @@ describe('linking an opening incident to a recent deploy (PostgreSQL)', () => {
     const again = await incidents.get(id);
     expect(again!.deploymentId).toBe(prod.id);
     expect(again!.timeline.filter((e) => e.kind === 'deploy')).toHaveLength(1);
+  });
+
+  it('opens and links alert groups arriving together on a one-connection pool: the unit waits for no second connection', async () => {
+    const prod = await finished(-12);
+    // The deploy is read before the incident's transaction; read inside it, each opening would hold the
+    // only connection while waiting for another, and time out.
+    const one = createPrismaClient(db.url, { poolMax: 1 });
+    try {
+      const tight: AlertProcessorDeps = {
+        ...deps(min(1)),
+        incidents: new PrismaIncidentStore(one),
+        unit: prismaUnit(one, new RecordingNotifier()),
+        deployLink: { deployments: new PrismaDeploymentStore(one), withinMs: 3_600_000, envLabel: 'env' },
+      };
+      const outs = await Promise.all(['p1', 'p2', 'p3'].map((key, i) => processAlertGroup(tight, group(key, [alert(`c${i}`, 'prod')]))));
+      const ids = outs.map((o) => o.incidents[0]!.id!);
+      for (const id of ids) expect((await incidents.get(id))!.deploymentId).toBe(prod.id);
+    } finally {
+      await one.$disconnect();
+    }
   });
 
   it('takes any environment when the alerts name none, and links nothing outside the window', async () => {

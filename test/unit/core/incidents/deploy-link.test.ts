@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linkRecentDeploy, type DeployLinkSettings } from '../../../../src/core/incidents/deploy-link.js';
+import { linkDeploy, recentDeployFor, type DeployLinkSettings } from '../../../../src/core/incidents/deploy-link.js';
 import { processAlertGroup, type AlertProcessorDeps } from '../../../../src/core/incidents/alert-notification.js';
 import { externalDeployEntry, linkedDeployEntry } from '../../../../src/core/domain/incident-deploys.js';
 import type { Deployment, NewDeployment } from '../../../../src/core/ports/deployment.port.js';
@@ -60,11 +60,15 @@ function setup() {
     }));
     return incidents.open({ project: 'shop', groupKey: `g${++groups}`, title: 'HighErrorRate', openedAt: OPENED, alerts, timeline: [] });
   };
-  const link = async (incident: Incident, over: Partial<DeployLinkSettings> = {}) => linkRecentDeploy(deps, { ...settings, ...over }, incident);
+  // Found before the incident's unit of work, linked inside it, as alert intake does.
+  const link = async (incident: Incident, over: Partial<DeployLinkSettings> = {}) => {
+    const deploy = await recentDeployFor(deps, { ...settings, ...over }, incident);
+    return deploy ? linkDeploy(deps, deploy, incident) : incident;
+  };
   return { incidents, deployments, deployed, open, link, warnings };
 }
 
-describe('linkRecentDeploy', () => {
+describe('recentDeployFor + linkDeploy', () => {
   it('links the newest deploy finished within the window before the incident opened, with a timeline entry', async () => {
     const { incidents, deployed, open, link } = setup();
     await deployed(-50);
@@ -137,7 +141,7 @@ describe('linkRecentDeploy', () => {
     };
     const other = await open();
     expect(await link(other)).toEqual(other);
-    expect(warnings).toEqual(['could not link the incident to a recent deploy']);
+    expect(warnings).toEqual(['could not read the recent deploys to link to an incident']);
   });
 });
 
