@@ -18,6 +18,47 @@ export async function finishWithMessages(deps: Pick<ActionRunDeps, 'unit'>, acti
   });
 }
 
+/** Pauses between the tries of an action's end before it is written without its unit. */
+export const END_RETRY_PAUSES_MS = [200, 800, 2_000];
+
+/**
+ * The processor's end of an action: the unit, tried again after short pauses; when it still cannot be
+ * written (an outbox row refused, a database blip), the final status is written alone and the messages pushed
+ * as plain best-effort pushes. Left claimed instead, the action would show as running until the next start,
+ * whose recovery would then report a finished deploy as cut short by a restart. Throws only when even the
+ * status alone cannot be written (the database is away); recovery then ends it at the next start.
+ */
+export async function endAction(
+  deps: Pick<ActionRunDeps, 'unit' | 'pendingActions' | 'notifier' | 'logger'>,
+  action: PendingAction,
+  outcome: ActionOutcome,
+  result: Reply,
+  elapsedMs: number,
+  pausesMs: readonly number[] = END_RETRY_PAUSES_MS,
+): Promise<void> {
+  const log = deps.logger.child({ actionId: action.id });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await finishWithMessages(deps, action, outcome, result, elapsedMs);
+      return;
+    } catch (err) {
+      if (attempt >= pausesMs.length) {
+        log.error({ err }, 'cannot write the end of the action with its messages; writing the end alone');
+        break;
+      }
+      log.warn({ err, attempt: attempt + 1 }, 'cannot write the end of the action with its messages; trying again');
+      await new Promise((resolve) => setTimeout(resolve, pausesMs[attempt]));
+    }
+  }
+  await deps.pendingActions.finish(action.id, outcome.status, outcome.result);
+  if (action.message) {
+    await deps.notifier.edit(action.message, result, { key: `action:${action.id}:result` }).catch((e: unknown) => log.warn({ err: e }, 'cannot edit action message'));
+  }
+  await deps.notifier
+    .announce(action.plan.project, finishedAnnouncement(action, outcome, elapsedMs), { key: `action:${action.id}:finished` })
+    .catch((e: unknown) => log.warn({ err: e }, 'cannot announce the end of the action'));
+}
+
 /**
  * A refusal (nothing ran) as one unit: the `refused` status with its reason, the confirm message edited to
  * `result`, and what `tell` pushes (the requester told why). Throws when the unit could not be written.

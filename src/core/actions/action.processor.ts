@@ -6,7 +6,7 @@ import { auditAction } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { describeError } from './action-errors.js';
 import { ActionProgress } from './action-progress.js';
-import { finishWithMessages, refuseWithMessages } from './action-end.js';
+import { endAction, refuseWithMessages } from './action-end.js';
 import { resultReply, startedAnnouncement } from './action-reply.js';
 import type { RunContext } from './action-run.context.js';
 import { acquireDeployLease, type DeployLease } from './deploy-lock.lease.js';
@@ -135,9 +135,9 @@ async function conclude(ctx: RunContext, records: Map<string, Deployment>, outco
   for (const d of records.values()) {
     await deps.deployments.finish(d.id, outcome.byService?.[d.service] ?? outcome.deployments ?? 'failed', at, outcome.result).catch((e: unknown) => log.error({ err: e }, 'cannot finish deployment'));
   }
-  // The end, its result message and its announcement commit together; when they cannot, the action stays
-  // claimed and unfinished, and recovery ends it (with its messages) at the next start.
-  await finishWithMessages(deps, action, outcome, progress.result(outcome), progress.elapsedMs()).catch((e: unknown) => log.error({ err: e }, 'cannot finish action'));
+  // The end, its result message and its announcement commit together (tried again, then the end alone);
+  // only when not even the end can be written does the action stay claimed, for recovery at the next start.
+  await endAction(deps, action, outcome, progress.result(outcome), progress.elapsedMs()).catch((e: unknown) => log.error({ err: e }, 'cannot finish action'));
   await auditAction(deps, action, outcome.status === 'succeeded' ? 'ran' : 'failed', outcome.result, progress.elapsedMs());
   log.info({ status: outcome.status, result: outcome.result }, 'action finished');
 }

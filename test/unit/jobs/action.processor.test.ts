@@ -1,3 +1,5 @@
+import type { UnitOfWork } from '../../../src/core/ports/unit-of-work.port.js';
+import { recoverUnfinished } from '../../../src/core/actions/action-recovery.js';
 import { describe, expect, it } from 'vitest';
 import type { ActionAuditIntent } from '../../../src/core/ports/audit.port.js';
 import { createActionProcessor } from '../../../src/core/actions/action.processor.js';
@@ -8,7 +10,7 @@ const v1 = `${IMAGE}:1.4.1`;
 const v2 = `${IMAGE}:1.4.2`;
 
 describe('action processor: deploy', () => {
-  it('leaves the action unfinished, with no result message, when its end cannot be queued with its announcement', async () => {
+  it('writes the end alone, with its result edit, when its announcement can never be queued with it', async () => {
     const f = actionFixture();
     const action = await f.claimed('deploy');
     const notifier: Notifier = f.notifier;
@@ -20,12 +22,12 @@ describe('action processor: deploy', () => {
 
     await createActionProcessor(f.deps)(action.id);
 
-    // The end was rolled back with its messages: recovery finds the action and ends it at the next start.
-    expect((await f.pendingActions.get(action.id))?.status).toBe('claimed');
-    expect((await f.pendingActions.unfinished()).map((a) => a.id)).toEqual([action.id]);
-    expect(f.notifier.editsOf('42').at(-1)).not.toContain('(succeeded)');
+    // Not left claimed: recovery would report the finished deploy as cut short by a restart.
+    expect((await f.pendingActions.get(action.id))?.status).toBe('succeeded');
+    expect(await f.pendingActions.unfinished()).toEqual([]);
+    expect(f.notifier.editsOf('42').at(-1)).toContain('(succeeded)');
     expect(f.notifier.announcements.some((a) => a.reply.text.includes('succeeded after'))).toBe(false);
-  });
+  }, 15_000);
 
   it('deploys 3 replicas one at a time, edits progress and records a succeeded deployment', async () => {
     const f = actionFixture();
@@ -269,6 +271,33 @@ describe('action processor: restart and single run', () => {
     expect(f.deployments.rows).toEqual([]);
     expect(f.notifier.edits).toEqual([]);
   });
+
+  it('ends a deploy whose end unit fails twice by trying it again: one result edit, one announcement', async () => {
+    const f = actionFixture();
+    const action = await f.claimed('deploy', { replicas: 1 });
+    const inner = f.deps.unit;
+    let failures = 2;
+    const flaky: UnitOfWork = { run: (work) => (failures-- > 0 ? Promise.reject(new Error('outbox refused the row')) : inner.run(work)) };
+
+    await createActionProcessor({ ...f.deps, unit: flaky })(action.id);
+
+    expect((await f.pendingActions.get(action.id))?.status).toBe('succeeded');
+    expect(f.notifier.editsOf('42').filter((t) => t.includes('(succeeded)'))).toHaveLength(1);
+    expect(f.notifier.announcements.filter((a) => a.reply.text.includes('succeeded after'))).toHaveLength(1);
+  });
+
+  it('writes the end alone when its unit keeps failing, so recovery never reports the finished deploy as cut short', async () => {
+    const f = actionFixture();
+    const action = await f.claimed('deploy', { replicas: 1 });
+    const broken: UnitOfWork = { run: () => Promise.reject(new Error('outbox refused the row')) };
+
+    await createActionProcessor({ ...f.deps, unit: broken })(action.id);
+
+    expect(await f.pendingActions.get(action.id)).toMatchObject({ status: 'succeeded' });
+    expect(f.notifier.editsOf('42').at(-1)).toContain('(succeeded)');
+    expect(f.notifier.announcements.filter((a) => a.reply.text.includes('succeeded after'))).toHaveLength(1);
+    expect(await recoverUnfinished({ ...f.deps, isQueued: async () => false })).toEqual([]);
+  }, 15_000);
 
   it('keeps deploying when the chat cannot be edited', async () => {
     const f = actionFixture();
