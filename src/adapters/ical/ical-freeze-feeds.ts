@@ -40,19 +40,24 @@ const MAX_BYTES = 5 * 1024 * 1024;
 
 interface FeedState {
   spec: FeedSpec;
-  /** Chat-safe name: a file's base name, a URL's host and last path segment (never its query: tokens live there). */
+  /** Chat-safe name: a file's base name, a URL's host and its place in the list (no path or query: tokens live there). */
   label: string;
   /** The last calendar that parsed, and when it was read. */
   good: { calendar: ICAL.Component; at: Date } | null;
   periods: FeedFreeze[];
   problem: { reason: string; since: Date } | null;
+  /** A read is under way: a refresh due meanwhile is skipped, so an older answer never replaces a newer one. */
+  reading: boolean;
 }
 
-export function feedLabel(source: FeedSpec['source']): string {
+/**
+ * A feed's name in chat and logs. A URL is named by its host and its number among the project's feeds only:
+ * calendar providers put the secret in the path as often as in the query (a Nextcloud public calendar ends in
+ * `/public-calendars/<token>`, a Google private address in `/private-<token>/basic.ics`).
+ */
+export function feedLabel(source: FeedSpec['source'], nth: number): string {
   if (source.kind === 'file') return basename(source.path);
-  const url = new URL(source.url);
-  const last = url.pathname.split('/').filter(Boolean).at(-1);
-  return last ? `${url.host}/…/${last}` : url.host;
+  return `${new URL(source.url).host} (feed ${nth})`;
 }
 
 /** Why reading failed, in a few chat-safe words (no stack, no URL). */
@@ -73,7 +78,10 @@ export class IcalFreezeFeeds implements FreezeFeeds {
     specs: readonly FeedSpec[],
     private readonly deps: { clock: Clock; logger: Logger; fetch?: typeof fetch },
   ) {
-    this.feeds = specs.map((spec) => ({ spec, label: feedLabel(spec.source), good: null, periods: [], problem: null }));
+    this.feeds = specs.map((spec, i) => {
+      const nth = specs.slice(0, i + 1).filter((s) => s.project === spec.project).length;
+      return { spec, label: feedLabel(spec.source, nth), good: null, periods: [], problem: null, reading: false };
+    });
   }
 
   get specs(): readonly FeedSpec[] {
@@ -88,6 +96,19 @@ export class IcalFreezeFeeds implements FreezeFeeds {
   /** Reads feed `i` again; on failure its last good copy stays (re-expanded around now). Never throws. */
   async refresh(i: number): Promise<void> {
     const feed = this.feeds[i]!;
+    if (feed.reading) return;
+    feed.reading = true;
+    try {
+      await this.refreshFeed(feed);
+    } catch (err) {
+      // A copy that no longer expands (it parsed before): logged, never thrown into a timer.
+      this.deps.logger.error({ err, feed: feed.label, project: feed.spec.project }, 'freeze feed could not be expanded');
+    } finally {
+      feed.reading = false;
+    }
+  }
+
+  private async refreshFeed(feed: FeedState): Promise<void> {
     const now = this.deps.clock.now();
     try {
       const text = await this.read(feed.spec);

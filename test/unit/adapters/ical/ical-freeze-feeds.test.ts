@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IcalFreezeFeeds, type FeedSpec } from '../../../../src/adapters/ical/ical-freeze-feeds.js';
+import { feedLabel, IcalFreezeFeeds, type FeedSpec } from '../../../../src/adapters/ical/ical-freeze-feeds.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/ical/release-calendar.ics', import.meta.url));
@@ -85,11 +85,18 @@ describe('iCalendar freeze feeds (ical.js)', () => {
     expect(f.active('shop', 'prod', at('2026-11-24T09:30:00Z'))).toHaveLength(1);
     mode = 'slow';
     await f.refreshAll();
-    expect(f.problems('shop')[0]).toContain('Freeze feed calendar.example/…/basic.ics cannot be read since Mon 23 Nov 13:00 GMT+1 (no answer within 300 ms)');
+    expect(f.problems('shop')[0]).toContain('Freeze feed calendar.example (feed 1) cannot be read since Mon 23 Nov 13:00 GMT+1 (no answer within 300 ms)');
     mode = 'error';
     await f.refreshAll();
     expect(f.problems('shop')[0]).toContain('(HTTP 503); its freezes are from the copy read');
     expect(f.problems('shop').join('')).not.toMatch(/s3cret|secret-id/);
     expect(f.active('shop', 'prod', at('2026-11-24T09:30:00Z'))).toHaveLength(1);
+  });
+});
+
+describe('feed names in chat and logs', () => {
+  it('name a URL by its host and number only: the path can be the secret', () => {
+    expect(feedLabel({ kind: 'url', url: 'https://cloud.example.com/remote.php/dav/public-calendars/S3cr3tT0k3n?export' }, 2)).toBe('cloud.example.com (feed 2)');
+    expect(feedLabel({ kind: 'url', url: 'https://calendar.example/ical/private-abc123/basic.ics' }, 1)).not.toContain('abc123');
   });
 });
