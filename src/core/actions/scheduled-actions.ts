@@ -184,8 +184,10 @@ export async function restoreScheduled(services: CoreServices): Promise<string[]
  * `calendar cancel <id>`: the requester or an admin of the project/env cancels a scheduled (or not yet
  * approved) action. One conditional update; its job is removed, its message edited and the cancel audited.
  */
-export async function cancelScheduled(services: CoreServices, id: string, person: Person): Promise<{ ok: boolean; reply: Reply }> {
-  const action = await services.actions.pending.get(id);
+export async function cancelScheduled(services: CoreServices, id: string, person: Person, chatProjects?: readonly string[]): Promise<{ ok: boolean; reply: Reply }> {
+  const found = await services.actions.pending.get(id);
+  // Only the chat's projects: an id of another project is answered as unknown, so ids cannot be probed across projects.
+  const action = found && (chatProjects === undefined || chatProjects.includes(found.plan.project)) ? found : null;
   if (!action?.runAt) return { ok: false, reply: replies.error(`No scheduled action ${id}.`, 'calendar lists them with their ids.') };
   const { plan } = action;
   if (action.requestedBy !== person.id && !hasRole(person, 'admin', plan.project, plan.env)) {

@@ -54,7 +54,7 @@ export const calendarIntent = defineIntent({
   // Cancelling is checked against the action itself (its requester, or an admin of its project/env).
   requires: (a: CalendarArgs) => (a.mode === 'cancel' ? null : { role: 'viewer', project: a.target.project.name }),
   async handle(ctx) {
-    if (ctx.args.mode === 'cancel') return (await cancelScheduled(ctx.services, ctx.args.id, ctx.person)).reply;
+    if (ctx.args.mode === 'cancel') return (await cancelScheduled(ctx.services, ctx.args.id, ctx.person, ctx.chatProjects)).reply;
     const { project } = ctx.args.target;
     const envs = project.environments.filter((e) => ctx.can({ role: 'viewer', project: project.name, env: e.name }));
     return calendarReply(await gatherCalendar(project.name, envs, ctx.args.week, ctx.services, ctx.person.id));

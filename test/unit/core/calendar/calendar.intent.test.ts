@@ -1,3 +1,4 @@
+import { cancelScheduled } from '../../../../src/core/actions/scheduled-actions.js';
 import { describe, expect, it } from 'vitest';
 import { coreHarness } from '../../../support/core-harness.js';
 import { pendingIdOf } from '../../../support/actions-stack.js';
@@ -100,6 +101,13 @@ describe('calendar cancel <id>', () => {
     const id = await schedule('deploy api staging 1.5.0 at 22:00', CAROL);
     expect(h.actions.scheduler.jobs.has(id)).toBe(true);
 
+    // From a chat of other projects the id is unknown: nothing about it is told, so ids cannot be probed.
+    const alice = h.services.catalog.people.find((p) => p.id === 'alice')!;
+    const elsewhere = await cancelScheduled(h.services, id, alice, ['billing']);
+    expect(elsewhere).toMatchObject({ ok: false });
+    expect(elsewhere.reply.text).toContain(`No scheduled action ${id}.`);
+    expect(elsewhere.reply.text).not.toContain('Carol');
+    expect(h.actions.scheduler.jobs.has(id)).toBe(true);
     expect((await h.say(`calendar cancel ${id}`, DAVE)).text).toContain(`Only Carol (who asked) or an admin of shop/staging may cancel ${id}.`);
     expect((await h.say(`calendar cancel ${id}`, BOB)).text).toContain('Only Carol');
     expect(h.actions.scheduler.jobs.has(id)).toBe(true);
