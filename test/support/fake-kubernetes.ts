@@ -347,7 +347,9 @@ export class FakeKubernetes {
     // shows that time only with timestamps=true.
     if (query.timestamps !== 'true') lines = lines.map((l) => l.replace(/^\d{4}-\d{2}-\d{2}T\S+ /, ''));
     res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end(lines.map((l) => `${l}\n`).join(''));
+    const body = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+    // limitBytes cuts the log at that many bytes, inside a line if it falls there, as the kubelet does.
+    res.end(query.limitBytes !== undefined ? body.subarray(0, Number(query.limitBytes)) : body);
   }
 
   private watch(res: ServerResponse, plural: string, namespace: string, query: Record<string, string>): void {

@@ -78,7 +78,11 @@ function timedLines(texts: { pod: { name: string }; previous: boolean; text: str
       .filter((l) => l !== '')
       .map((l) => ({ ...withTimestamp({ stream: 'stdout', text: l }), replica }));
     out.push(...inRange(lines, q));
-    const marker = cut ? cutLine(lines, RANGE_READ_LIMIT_BYTES, replica) : undefined;
+    // The API has no end time, so the read runs past `until`: it missed lines of the window only when its
+    // last line is still before the window's end.
+    const lastAt = lines.findLast((l) => l.at !== undefined)?.at;
+    const missed = cut && q.until !== undefined && (lastAt === undefined || lastAt.getTime() < q.until.getTime());
+    const marker = missed ? cutLine(lines, RANGE_READ_LIMIT_BYTES, replica) : undefined;
     if (marker) out.push(marker);
   }
   // Stable: lines of one time keep the pods' order.

@@ -157,6 +157,25 @@ describe('logs and env', () => {
     expect((await runtime.logs(unit, { tail: 1 })).map((l) => l.text)).toEqual([`[${pods[0]}] req-1 out`, `[${pods[1]}] later`]);
   });
 
+  it('says a ranged read was cut only when the 4 MiB ended before the window did', async () => {
+    const { name, unit } = deployment({ replicas: 1 });
+    const [pod] = fake.pods('shop', name).map((p) => p.metadata.name as string);
+    const pad = 'x'.repeat(100);
+    // 14:00:00 onwards, a line every 10 ms: about 45,000 lines (4.7 MB) to 14:07:30.
+    const lines = Array.from({ length: 45_000 }, (_, i) => `${new Date(Date.UTC(2026, 11, 2, 14, 0, 0) + i * 10).toISOString()} line ${i} ${pad}`);
+    fake.setLogs(pod!, lines);
+    const window = { tail: 10, timestamps: true, since: new Date('2026-12-02T14:00:00Z') };
+
+    // The window ends at 14:01: the read (to 4 MiB, past 14:01) holds all of it.
+    const whole = await runtime.logs(unit, { ...window, until: new Date('2026-12-02T14:01:00Z') });
+    expect(whole.some((l) => l.cut)).toBe(false);
+    expect(whole.at(-1)!.at!.getTime()).toBeLessThan(Date.parse('2026-12-02T14:01:00Z'));
+
+    // The window ends at 14:10: the 4 MiB ran out inside it, and that is said.
+    const cut = await runtime.logs(unit, { ...window, until: new Date('2026-12-02T14:10:00Z') });
+    expect(cut.filter((l) => l.cut)).toHaveLength(1);
+  });
+
   it('resolves ConfigMap values, names Secrets without reading them', async () => {
     fake.addConfigMap('shop', 'api-config', { LOG_LEVEL: 'debug', REGION: 'eu' });
     fake.addSecret('shop', 'api-db', { password: 'aHVudGVyMg==' });
