@@ -3,6 +3,7 @@ import { nameWord } from '../messages/words.js';
 import { parseDuration, formatDuration } from '../domain/duration.js';
 import { recurringFreezeAt } from '../domain/freeze.js';
 import { formatLocal } from '../domain/rotation.js';
+import { projectTimeZone } from '../domain/time-zone.js';
 import { ReplyBuilder, replies } from '../messages/reply-builder.js';
 import { defineIntent, type Resolution } from './intent.js';
 import { resolveProject, type ProjectTarget } from '../actions/targets.js';
@@ -64,12 +65,14 @@ export const freezeIntent = defineIntent({
       rows.push([w.project, w.envs.join(',') || 'all', `${dayName(w.from.day)} ${w.from.time} → ${dayName(w.to.day)} ${w.to.time} ${w.timezone}`, w.name, activeNow ? 'now' : 'weekly']);
     }
     for (const w of (await actions.freezes.upcoming(now)).filter((f) => projects.includes(f.project))) {
-      rows.push([w.project, w.env ?? 'all', `${formatLocal(w.from, 'UTC')} → ${formatLocal(w.until, 'UTC')}`, w.reason, w.from <= now ? 'now' : 'planned']);
+      const tz = projectTimeZone(catalog, w.project);
+      rows.push([w.project, w.env ?? 'all', `${formatLocal(w.from, tz)} → ${formatLocal(w.until, tz)}`, w.reason, w.from <= now ? 'now' : 'planned']);
     }
     // Feed freezes of the next two weeks (a feed may hold years of holidays).
     for (const project of projects) {
+      const tz = projectTimeZone(catalog, project);
       for (const f of actions.freezeFeeds?.between(project, now, new Date(now.getTime() + FEED_AHEAD_MS)) ?? []) {
-        rows.push([project, f.envs.join(',') || 'all', `${formatLocal(f.from, 'UTC')} → ${formatLocal(f.until, 'UTC')}`, f.name, f.from <= now ? 'now' : 'feed']);
+        rows.push([project, f.envs.join(',') || 'all', `${formatLocal(f.from, tz)} → ${formatLocal(f.until, tz)}`, f.name, f.from <= now ? 'now' : 'feed']);
       }
     }
     if (rows.length === 0) return replies.info('No freeze windows.');

@@ -197,6 +197,8 @@ describe('locks and freezes', () => {
     const list = await h.say('freeze', BOB);
     expect(list.text).toContain('Weekend freeze');
     expect(list.text).toContain('release party');
+    // In the project's time zone, like the plans and freezes that refer to it.
+    expect(list.text).toMatch(/Mon 23 Nov 13:00 GMT\+1 → Mon 23 Nov 15:00 GMT\+1/);
   });
 });
 
