@@ -36,6 +36,8 @@ const BEHIND_MS = 40 * 86_400_000;
 /** … to this long after (scheduled actions reach 30 days ahead). */
 const AHEAD_MS = 62 * 86_400_000;
 const MAX_OCCURRENCES = 5_000;
+/** Most occurrences of one series stepped through (from its DTSTART) to reach the window. */
+const MAX_STEPS = 500_000;
 const MAX_BYTES = 5 * 1024 * 1024;
 
 interface FeedState {
@@ -201,10 +203,15 @@ export function expand(calendar: ICAL.Component, spec: Pick<FeedSpec, 'project' 
       continue;
     }
     const it = event.iterator();
-    for (let n = 0, next = it.next(); next && n < MAX_OCCURRENCES; n++, next = it.next()) {
+    // Occurrences before the window are stepped over under a far larger budget than those kept: a daily series
+    // that began years ago still reaches today (5,000 steps from DTSTART would end in 13 years).
+    let kept = 0;
+    for (let steps = 0, next = it.next(); next && steps < MAX_STEPS && kept < MAX_OCCURRENCES; steps++, next = it.next()) {
       const o = event.getOccurrenceDetails(next);
       const start = instant(o.startDate, tzid, spec.timezone);
       if (start.getTime() >= to) break;
+      if (instant(o.endDate, tzid, spec.timezone).getTime() <= from) continue;
+      kept++;
       if (String(o.item.component.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') continue;
       push(cleanName(o.item.summary), start, instant(o.endDate, tzid, spec.timezone));
     }

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
+import ICAL from 'ical.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { feedLabel, IcalFreezeFeeds, type FeedSpec } from '../../../../src/adapters/ical/ical-freeze-feeds.js';
+import { expand, feedLabel, IcalFreezeFeeds, type FeedSpec } from '../../../../src/adapters/ical/ical-freeze-feeds.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/ical/release-calendar.ics', import.meta.url));
@@ -98,5 +99,27 @@ describe('feed names in chat and logs', () => {
   it('name a URL by its host and number only: the path can be the secret', () => {
     expect(feedLabel({ kind: 'url', url: 'https://cloud.example.com/remote.php/dav/public-calendars/S3cr3tT0k3n?export' }, 2)).toBe('cloud.example.com (feed 2)');
     expect(feedLabel({ kind: 'url', url: 'https://calendar.example/ical/private-abc123/basic.ics' }, 1)).not.toContain('abc123');
+  });
+});
+
+describe('recurring feed events', () => {
+  it('reach today from a daily series that began 26 years ago', () => {
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//test//EN',
+      'BEGIN:VEVENT',
+      'UID:nightly-freeze@test',
+      'DTSTAMP:20000101T000000Z',
+      'DTSTART:20000101T220000Z',
+      'DTEND:20000101T230000Z',
+      'RRULE:FREQ=DAILY',
+      'SUMMARY:Nightly batch freeze',
+      'END:VEVENT',
+      'END:VCALENDAR',
+    ].join('\r\n');
+    const calendar = new ICAL.Component(ICAL.parse(ics));
+    const periods = expand(calendar, { project: 'shop', envs: [], timezone: 'UTC' }, new Date('2026-11-23T12:00:00Z'));
+    expect(periods.some((p) => p.from.getTime() === Date.parse('2026-11-23T22:00:00Z'))).toBe(true);
   });
 });
