@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../../core/ports/logger.port.js';
+import { raceAbort } from '../race-abort.js';
 import { ACTION_QUEUE, actionIdOfJob, actionJobSchema, type ActionJob } from '../../core/ports/action-queue.port.js';
 
 export interface ActionWorkerOptions {
@@ -79,7 +80,7 @@ export function startActionWorker(opts: ActionWorkerOptions): ActionWorker {
       // Closing before BullMQ's connections are up leaves ioredis rejecting their pending commands with
       // "Connection is closed" where nobody listens (an unhandled rejection, which ends a Node process).
       // So let the start finish first, but never let a Redis outage hold the shutdown up.
-      await untilReadyOrTimeout(worker, READY_BEFORE_CLOSE_MS);
+      await raceAbort(worker.waitUntilReady(), AbortSignal.timeout(READY_BEFORE_CLOSE_MS)).catch(() => undefined);
       const withinMs = closeOpts?.withinMs;
       if (withinMs === undefined) return worker.close();
       // Take no new job at once; the running ones get until the deadline to stop on their own.
@@ -99,13 +100,3 @@ export function startActionWorker(opts: ActionWorkerOptions): ActionWorker {
 }
 
 const READY_BEFORE_CLOSE_MS = 2_000;
-
-async function untilReadyOrTimeout(worker: Worker, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  await Promise.race([worker.waitUntilReady().then(() => undefined, () => undefined), late]);
-  clearTimeout(timer);
-}
