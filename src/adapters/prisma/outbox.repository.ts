@@ -4,9 +4,16 @@
  * one holder delivers a chat at a time and keeps its order; keys are unique, so a push put twice (a retried
  * job, a second replica) is queued once; a waiting edit or publish is coalesced by one UPDATE of its row.
  * Built on a transaction (PrismaUnitOfWork), a put is part of it: its row exists only if the transaction commits.
+ *
+ * A chat's rows are numbered in the order they commit, so a lane holder that reads row n has every earlier
+ * row of the chat already (numbered at insert, a transaction holding row n open while a later one commits
+ * row n+1 would let n+1 go first). Every numbering of a chat's row happens under the chat's transaction-scoped
+ * advisory lock: a plain put takes it inside its own INSERT (the statement is its transaction), and a unit's
+ * transaction numbers its rows afresh just before it commits (`numberForCommit`), taking the locks of its
+ * chats in one global order, so units never deadlock on them and never hold one while their work runs.
  */
 import { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client.js';
+import { Prisma } from '../../generated/prisma/client.js';
 import type { PrismaDb } from './prisma-client.js';
 import type { NewOutboxEntry, OutboxEnd, OutboxEntry, OutboxStore, PutOutcome } from '../notifier/outbox.port.js';
 import { isUniqueViolation } from './prisma-errors.js';
@@ -39,8 +46,48 @@ interface Row {
 /** How many times a put races a concurrent coalesce or insert of the same message before giving up. */
 const PUT_TRIES = 4;
 
+/** The advisory lock key of a chat's numbering (a hash: two chats sharing one only wait for each other). */
+const chatLock = (platform: string, chatId: string) => Prisma.sql`hashtextextended(${chatId}::text, hashtext(${platform}::text))`;
+
+export interface PrismaOutboxOptions {
+  /**
+   * The outbox of one unit's transaction: rows are inserted without the chat lock and numbered when the unit
+   * calls `numberForCommit` last; without that call they would keep their insert-time numbers.
+   */
+  unit?: boolean;
+}
+
 export class PrismaOutbox implements OutboxStore {
-  constructor(private readonly prisma: PrismaDb) {}
+  /** Rows this unit inserted (unit outboxes only), numbered again before the commit. */
+  private readonly inserted: bigint[] = [];
+
+  constructor(
+    private readonly prisma: PrismaDb,
+    private readonly options: PrismaOutboxOptions = {},
+  ) {}
+
+  /**
+   * A unit's last statements before its commit: takes the locks of the chats it inserted rows for (in the
+   * order of their keys) and gives those rows new numbers, in their insert order. Each lock is held until the
+   * commit, so no row of those chats is numbered by anyone else in between: the numbers follow commit order.
+   */
+  async numberForCommit(): Promise<void> {
+    if (!this.options.unit) throw new Error('numberForCommit is for the outbox of a unit of work');
+    const mine = this.inserted.splice(0);
+    if (mine.length === 0) return;
+    const locks = await this.prisma.$queryRaw<{ k: bigint }[]>`
+      SELECT DISTINCT hashtextextended("chat_id", hashtext("platform")) AS k FROM "outbox_message" WHERE "seq" = ANY(${mine}::bigint[])`;
+    for (const k of locks.map((l) => l.k).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      await this.prisma.$executeRaw`SELECT pg_advisory_xact_lock(${k}::bigint)`;
+    }
+    const fresh = await this.prisma.$queryRaw<{ seq: bigint }[]>`
+      SELECT nextval(pg_get_serial_sequence('"outbox_message"', 'seq')) AS seq FROM generate_series(1, ${mine.length}::int)`;
+    const older = [...mine].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const newer = fresh.map((r) => r.seq).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    await this.prisma.$executeRaw`
+      UPDATE "outbox_message" AS m SET "seq" = r."new"
+      FROM unnest(${older}::bigint[], ${newer}::bigint[]) AS r("old", "new") WHERE m."seq" = r."old"`;
+  }
 
   async put(entry: NewOutboxEntry): Promise<PutOutcome> {
     const e = entrySchema.parse(entry);
@@ -56,16 +103,31 @@ export class PrismaOutbox implements OutboxStore {
         if (coalesced > 0) return 'coalesced';
       }
       // Any conflict does nothing rather than raise: inside a unit of work's transaction an error would abort it.
-      const inserted = await this.prisma.$executeRaw`
-        INSERT INTO "outbox_message" ("key", "platform", "chat_id", "kind", "target", "payload", "put_at", "expires_at")
-        VALUES (${e.key}, ${e.platform}, ${e.chatId}, ${e.kind}, ${e.target ?? null}, ${payload}::jsonb, ${e.at}, ${e.expiresAt})
-        ON CONFLICT DO NOTHING`;
-      if (inserted === 1) return 'queued';
+      const inserted = await this.insert(e, payload);
+      if (inserted !== undefined) {
+        if (this.options.unit) this.inserted.push(inserted);
+        return 'queued';
+      }
       const [seen] = await this.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "outbox_message" WHERE "key" = ${e.key}`;
       if (Number(seen?.n ?? 0) > 0) return 'duplicate';
       // Not the key: another put of the same message inserted its waiting row in between; coalesce into it.
     }
     throw new Error(`outbox: could not queue ${e.kind} for chat ${e.chatId} (kept racing a concurrent put)`);
+  }
+
+  /** Inserts the row (nothing on any conflict); its seq, or undefined when nothing was inserted. */
+  private async insert(e: z.infer<typeof entrySchema>, payload: string): Promise<bigint | undefined> {
+    const values = Prisma.sql`${e.key}::text, ${e.platform}::text, ${e.chatId}::text, ${e.kind}::text, ${e.target ?? null}::text, ${payload}::jsonb, ${e.at}::bigint, ${e.expiresAt}::bigint`;
+    const columns = Prisma.sql`"key", "platform", "chat_id", "kind", "target", "payload", "put_at", "expires_at"`;
+    // A unit's row is numbered again before its commit; a plain put's statement is its own transaction, so the
+    // chat's lock is taken in it (materialized: it is taken before the row draws its number).
+    const rows = this.options.unit
+      ? await this.prisma.$queryRaw<{ seq: bigint }[]>`
+          INSERT INTO "outbox_message" (${columns}) VALUES (${values}) ON CONFLICT DO NOTHING RETURNING "seq"`
+      : await this.prisma.$queryRaw<{ seq: bigint }[]>`
+          WITH "chat_lock" AS MATERIALIZED (SELECT pg_advisory_xact_lock(${chatLock(e.platform, e.chatId)}))
+          INSERT INTO "outbox_message" (${columns}) SELECT ${values} FROM "chat_lock" ON CONFLICT DO NOTHING RETURNING "seq"`;
+    return rows[0]?.seq;
   }
 
   async claimLanes(platform: string, holder: string, opts: { now: number; leaseMs: number; limit: number; skip?: readonly string[] }): Promise<string[]> {

@@ -1,7 +1,9 @@
 /**
  * UnitOfWork on PostgreSQL: one interactive transaction per unit. The stores handed to the work are the
  * repositories built on the transaction, and its pushes are outbox rows written in it (`notifierFor`), so the
- * state change and its messages commit together: a crash or an error before the commit leaves neither.
+ * state change and its messages commit together: a crash or an error before the commit leaves neither. The
+ * rows are numbered in their chats just before the commit (see outbox.repository.ts): a unit that stays open
+ * holds back no other push to its chats, and its rows go after every row of those chats committed before it.
  */
 import type { Clock } from '../../core/ports/clock.port.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
@@ -39,12 +41,16 @@ export class PrismaUnitOfWork implements UnitOfWork {
         async (tx) => {
           // A retried transaction starts over: nothing of a rolled-back attempt runs after the commit.
           committed.length = 0;
-          return work({
+          const outbox = new PrismaOutbox(tx, { unit: true });
+          const done = await work({
             incidents: new PrismaIncidentStore(tx),
             pendingActions: new PrismaPendingActionStore(tx, this.options.clock),
             handoffs: new PrismaHandoffLog(tx),
-            notifier: this.options.notifierFor(new PrismaOutbox(tx), (callback) => committed.push(callback)),
+            notifier: this.options.notifierFor(outbox, (callback) => committed.push(callback)),
           });
+          // Last: the unit's rows take their chats' places now, in the order the transaction commits.
+          await outbox.numberForCommit();
+          return done;
         },
         { maxWait: MAX_WAIT_MS, timeout: this.options.timeoutMs ?? 10_000 },
       );
