@@ -248,13 +248,20 @@ export class DeliveryQueue implements Notifier {
    * This queue's pushes as part of a unit of work: rows built as this queue builds them, written to `outbox`
    * (the unit's transaction), so they go out once it commits and never when it rolls back. A push that cannot
    * be written throws (nothing waits in memory: the unit fails instead); the loop is woken after the commit.
+   * Pushes of the same chat still kept in memory from an outage are written in the unit first, so they keep
+   * their place ahead of it (and stay in memory if it rolls back).
    */
   within(outbox: OutboxStore, afterCommit: AfterCommit): Notifier {
     const write = async (chatId: string, kind: NewOutboxEntry['kind'], reply: Reply, extra: PutExtra) => {
       const entry = this.entryFor(chatId, kind, reply, extra);
+      // The chat's pushes still kept in memory go first, in the same unit (they leave memory once it commits).
+      const older = await this.writeSpooled(chatId, outbox);
       this.count(kind, await outbox.put(entry));
       this.counters.accepted += 1;
-      afterCommit(() => this.wake());
+      afterCommit(() => {
+        this.unspool(older);
+        this.wake();
+      });
     };
     const chats = (project: string) => new Set(this.opts.chatsFor(project));
     return {
@@ -291,6 +298,7 @@ export class DeliveryQueue implements Notifier {
   private async put(chatId: string, kind: NewOutboxEntry['kind'], reply: Reply, extra: PutExtra & { direct?: boolean }): Promise<void> {
     const entry = this.entryFor(chatId, kind, reply, extra);
     if (extra.direct) {
+      this.unspool(await this.writeSpooled(chatId, this.opts.outbox));
       this.count(kind, await this.opts.outbox.put(entry));
       this.counters.accepted += 1;
       return this.wake();
@@ -327,6 +335,24 @@ export class DeliveryQueue implements Notifier {
     }
   }
 
+  /**
+   * Writes the pushes of `chatId` kept in memory to `outbox`, in order, ahead of a push that does not wait
+   * behind the memory (a unit's, a reply): written after them, they would reach the chat first. Returns
+   * them, to be taken out of memory once their write holds (`unspool`); a key written twice is queued once.
+   */
+  private async writeSpooled(chatId: string, outbox: OutboxStore): Promise<NewOutboxEntry[]> {
+    const older = this.spool.filter((e) => e.chatId === chatId);
+    for (const entry of older) this.count(entry.kind, await outbox.put(entry));
+    return older;
+  }
+
+  private unspool(entries: readonly NewOutboxEntry[]): void {
+    for (const entry of entries) {
+      const at = this.spool.indexOf(entry);
+      if (at >= 0) this.spool.splice(at, 1);
+    }
+  }
+
   /** Writes pushes kept in memory, in order; stops at the first outage error (the outbox is still away). */
   private async flushSpool(): Promise<void> {
     while (this.spool.length > 0) {
@@ -339,7 +365,8 @@ export class DeliveryQueue implements Notifier {
         this.counters.failed += 1;
         this.logger.error({ err: failureSummary(err), chatId: entry.chatId, kind: entry.kind }, 'the outbox refused a push; dropped');
       }
-      this.spool.shift();
+      // By identity: a unit or a reply may have written (and taken out) pushes of its chat meanwhile.
+      this.unspool([entry]);
     }
   }
 

@@ -6,6 +6,9 @@ import { replies } from '../../../../src/core/messages/reply-builder.js';
 import { StoreUnavailableError } from '../../../../src/core/ports/store-errors.js';
 import { MemoryOutbox } from '../../../fakes/memory-outbox.js';
 import { MemoryPostedMessages } from '../../../fakes/memory-posted-messages.js';
+import { createTelegramDelivery } from '../../../../src/adapters/telegram/telegram.delivery.js';
+import type { UnitOfWork } from '../../../../src/core/ports/unit-of-work.port.js';
+import { MemoryUnitOfWork } from '../../../fakes/memory-unit-of-work.js';
 import { testTelegramDelivery } from '../../../support/started-delivery.js';
 import { TOKEN, createBotApi } from '../telegram/bot-api.fake.js';
 import { recordingLogger } from '../telegram/recording-core.js';
@@ -76,5 +79,76 @@ describe('DeliveryQueue over an outbox that fails', () => {
     await queue.announce('shop', replies.info('stranded'));
     await queue.stop();
     expect(log.entries.some((e) => e.level === 'error' && e.msg === 'stopping while the outbox was unwritable: pushes kept in memory are lost')).toBe(true);
+  });
+});
+
+describe('pushes kept in memory and the pushes that do not wait behind them', () => {
+  /** A queue not started yet (nothing flushes its memory until `start`), and a unit of work whose pushes are the queue's. */
+  function unstarted(outbox: FlakyOutbox) {
+    const api = createBotApi();
+    server.use(api.handler);
+    const { queue } = createTelegramDelivery({ token: TOKEN, posted: new MemoryPostedMessages(), outbox, chatsFor: () => ['42'], logger: recordingLogger().logger, timers: scaledTimers(40) });
+    const committed: (() => void)[] = [];
+    const memory = new MemoryUnitOfWork({ notifier: queue.within(outbox, (callback) => committed.push(callback)) }, [outbox]);
+    const unit: UnitOfWork = {
+      run: async (work) => {
+        committed.length = 0;
+        const done = await memory.run(work);
+        for (const callback of committed.splice(0)) callback();
+        return done;
+      },
+    };
+    const deliver = async () => {
+      queue.start();
+      try {
+        await queue.drain();
+      } finally {
+        await queue.stop();
+      }
+    };
+    return { queue, unit, deliver, sent: () => api.bodies('sendMessage').map((b) => b.text).join('\n') };
+  }
+
+  async function outage(outbox: FlakyOutbox, queue: { announce: (p: string, r: ReturnType<typeof replies.info>) => Promise<void> }) {
+    outbox.down = true;
+    for (const n of [1, 2]) await queue.announce('shop', replies.info(`during ${n}`));
+    outbox.down = false;
+  }
+
+  it('a unit’s push to a chat with pushes in memory is delivered after them', async () => {
+    const outbox = new FlakyOutbox();
+    const { queue, unit, deliver, sent } = unstarted(outbox);
+    await outage(outbox, queue);
+    await unit.run(({ notifier }) => notifier.announce('shop', replies.info('from the unit')));
+    expect(await queue.pending()).toBe(3);
+    await deliver();
+    expect(sent()).toMatch(/during 1[\s\S]*during 2[\s\S]*from the unit/);
+    expect(queue.stats()).toMatchObject({ delivered: 3, duplicates: 0, failed: 0 });
+  });
+
+  it('a unit that rolls back leaves the pushes in memory to go out later, once each', async () => {
+    const outbox = new FlakyOutbox();
+    const { queue, unit, deliver, sent } = unstarted(outbox);
+    await outage(outbox, queue);
+    await expect(
+      unit.run(async ({ notifier }) => {
+        await notifier.announce('shop', replies.info('rolled back'));
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    await unit.run(({ notifier }) => notifier.announce('shop', replies.info('committed')));
+    await deliver();
+    expect(sent()).toMatch(/during 1[\s\S]*during 2[\s\S]*committed/);
+    expect(sent()).not.toContain('rolled back');
+    expect(sent().match(/during 1/g)).toHaveLength(1);
+  });
+
+  it('a reply to a chat with pushes in memory is delivered after them', async () => {
+    const outbox = new FlakyOutbox();
+    const { queue, deliver, sent } = unstarted(outbox);
+    await outage(outbox, queue);
+    await queue.reply('42', replies.info('the reply'), { key: 'reply:1' });
+    await deliver();
+    expect(sent()).toMatch(/during 1[\s\S]*during 2[\s\S]*the reply/);
   });
 });
