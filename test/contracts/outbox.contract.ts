@@ -188,6 +188,21 @@ export function outboxContract(make: () => Promise<OutboxStore>): void {
       expect(row!.payload).toEqual(payload);
     });
 
+    it('keeps a reply’s address (where in the chat it goes) whole, and a coalesced edit takes the newer one', async () => {
+      const address = { threadTs: '1700000000.000100', responseUrl: 'https://hooks.slack.com/actions/T1/1/abc', only: 'U1', replaceOriginal: false };
+      const payload = { reply: { tone: 'info' as const, text: 'Done', blocks: [] }, address, standalone: true };
+      await store.put(entry({ platform: 'slack', chatId: 'C1', payload }));
+      const [row] = await store.take((await store.waiting('slack', 'C1', 1)).map((r) => r.seq));
+      expect(row!.payload).toEqual(payload);
+
+      const edit = (text: string, addr?: typeof address) =>
+        entry({ platform: 'slack', chatId: 'C2', kind: 'edit', target: '1700000000.000200', payload: { reply: { tone: 'info', text, blocks: [] }, ...(addr ? { address: addr } : {}) } });
+      await store.put(edit('first', address));
+      await store.put(edit('second'));
+      const [edited] = await store.waiting('slack', 'C2', 5);
+      expect(edited!.payload).toEqual({ reply: { tone: 'info', text: 'second', blocks: [] } });
+    });
+
     it('keeps a reply’s chart as its spec (drawn at send time), gaps included', async () => {
       const chart = { kind: 'bar' as const, title: 'Deploys per week, shop', labels: ['11-16', '11-23'], series: [{ name: 'succeeded', values: [3, null] }], unit: 'deploys' };
       const payload = { reply: { tone: 'info' as const, text: 'DORA', blocks: [], chart }, standalone: true };

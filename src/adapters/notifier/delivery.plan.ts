@@ -1,14 +1,14 @@
 import type { Reply } from '../../core/messages/reply.js';
 import { tryAppend } from './delivery.grouping.js';
-import type { OutboxEntry } from './outbox.port.js';
+import type { OutboxAddress, OutboxEntry } from './outbox.port.js';
 
 /**
  * What a chat's lane sends next, from the chat's waiting outbox rows (in order): one platform call standing
  * for one row, or for several (announcements grouped into one message; edits of one message coalesced).
  */
 export type Dispatch =
-  | { kind: 'send'; parts: Reply[]; seqs: number[]; attach?: string[] }
-  | { kind: 'edit'; messageId: string; reply: Reply; seqs: number[]; attach?: string[] }
+  | { kind: 'send'; parts: Reply[]; seqs: number[]; attach?: string[]; address?: OutboxAddress }
+  | { kind: 'edit'; messageId: string; reply: Reply; seqs: number[]; attach?: string[]; address?: OutboxAddress }
   | { kind: 'publish'; key: string; reply: Reply; seqs: number[] };
 
 export interface NextStep {
@@ -39,6 +39,7 @@ function groupable(row: OutboxEntry, crowded: boolean): boolean {
   return (
     row.kind === 'send' &&
     !row.payload.standalone &&
+    row.payload.address === undefined &&
     row.payload.attach === undefined &&
     !carriesFile(row.payload.reply) &&
     (crowded || !hasButtons(row.payload.reply))
@@ -58,7 +59,9 @@ export function planNext(rows: readonly OutboxEntry[], now: number, limits: Plan
   if (!head) return { expired, absorbed: 0 };
   const crowded = live.length >= limits.maxQueued;
   if (head.kind === 'send') {
-    if (!groupable(head, crowded)) return { expired, dispatch: { kind: 'send', parts: [head.payload.reply], seqs: [head.seq], attach: head.payload.attach }, absorbed: 0 };
+    if (!groupable(head, crowded)) {
+      return { expired, dispatch: { kind: 'send', parts: [head.payload.reply], seqs: [head.seq], attach: head.payload.attach, address: head.payload.address }, absorbed: 0 };
+    }
     const parts = [head.payload.reply];
     const seqs = [head.seq];
     for (const next of rest) {
@@ -72,7 +75,7 @@ export function planNext(rows: readonly OutboxEntry[], now: number, limits: Plan
   const seqs = [head.seq, ...same.map((r) => r.seq)];
   const dispatch: Dispatch =
     head.kind === 'edit'
-      ? { kind: 'edit', messageId: head.target ?? '', reply: latest.payload.reply, seqs, attach: latest.payload.attach }
+      ? { kind: 'edit', messageId: head.target ?? '', reply: latest.payload.reply, seqs, attach: latest.payload.attach, address: latest.payload.address }
       : { kind: 'publish', key: head.target ?? '', reply: latest.payload.reply, seqs };
   return { expired, dispatch, absorbed: same.length };
 }

@@ -14,7 +14,7 @@ import { planNext, type Dispatch } from './delivery.plan.js';
 import { PostedRefs } from './delivery.posted-refs.js';
 import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
 import { isStoreUnavailable } from '../../core/ports/store-errors.js';
-import type { AfterCommit, NewOutboxEntry, OutboxEnd, OutboxEntry, OutboxStore } from './outbox.port.js';
+import type { AfterCommit, NewOutboxEntry, OutboxAddress, OutboxEnd, OutboxEntry, OutboxStore } from './outbox.port.js';
 
 /** What a platform call posted, where the platform gave ids. */
 export interface Sent {
@@ -24,10 +24,20 @@ export interface Sent {
   buttons?: string;
 }
 
-/** What the queue hands a push to: one chat at a time; it throws on failure (see `classifyFailure`). */
+/**
+ * What the queue hands a push to: one chat at a time; it throws on failure (see `classifyFailure`). A reply
+ * put with an address (where in the chat, in the platform's terms) is handed over with it.
+ */
 export interface DeliveryTarget {
-  send(chatId: string, reply: Reply): Promise<Sent>;
-  edit(ref: MessageRef, reply: Reply): Promise<Sent>;
+  send(chatId: string, reply: Reply, address?: OutboxAddress): Promise<Sent>;
+  edit(ref: MessageRef, reply: Reply, address?: OutboxAddress): Promise<Sent>;
+}
+
+/** How a reply is put: its deterministic key, the pending ids of its buttons, where in the chat it goes. */
+export interface ReplyOptions {
+  key: string;
+  attach?: string[];
+  address?: OutboxAddress;
 }
 
 /** How a push is put: its key, the message or publish key it edits, the reply's buttons, how long it is tried. */
@@ -35,6 +45,7 @@ interface PutExtra {
   target?: string;
   key?: string;
   attach?: string[];
+  address?: OutboxAddress;
   standalone?: boolean;
   ttlMs?: number;
 }
@@ -195,14 +206,14 @@ export class DeliveryQueue implements Notifier {
    * expiry (15 min), and the core told where its buttons were posted (`attach`, `onPosted`). Throws when the
    * outbox cannot be written (the caller sends the reply itself rather than leave it in memory).
    */
-  async reply(chatId: string, reply: Reply, options: { key: string; attach?: string[] }): Promise<void> {
-    await this.put(chatId, 'send', reply, { key: options.key, attach: options.attach, standalone: true, ttlMs: this.settings.replyTtlMs, direct: true });
+  async reply(chatId: string, reply: Reply, options: ReplyOptions): Promise<void> {
+    await this.put(chatId, 'send', reply, { ...options, standalone: true, ttlMs: this.settings.replyTtlMs, direct: true });
   }
 
   /** A reply that replaces the clicked message (the click's answer), through the outbox like `reply`. */
-  async replyInPlace(ref: MessageRef, reply: Reply, options: { key: string; attach?: string[] }): Promise<void> {
+  async replyInPlace(ref: MessageRef, reply: Reply, options: ReplyOptions): Promise<void> {
     const parsed = refSchema.parse(ref);
-    await this.put(parsed.chatId, 'edit', reply, { target: parsed.messageId, key: options.key, attach: options.attach, ttlMs: this.settings.replyTtlMs, direct: true });
+    await this.put(parsed.chatId, 'edit', reply, { ...options, target: parsed.messageId, ttlMs: this.settings.replyTtlMs, direct: true });
   }
 
   stats(): DeliveryStats {
@@ -289,7 +300,12 @@ export class DeliveryQueue implements Notifier {
       chatId,
       kind,
       ...(extra.target === undefined ? {} : { target: extra.target }),
-      payload: { reply, ...(extra.attach ? { attach: extra.attach } : {}), ...(extra.standalone ? { standalone: true } : {}) },
+      payload: {
+        reply,
+        ...(extra.address ? { address: extra.address } : {}),
+        ...(extra.attach ? { attach: extra.attach } : {}),
+        ...(extra.standalone ? { standalone: true } : {}),
+      },
       at: now,
       expiresAt: now + (extra.ttlMs ?? this.settings.pushTtlMs),
     };
@@ -534,10 +550,10 @@ export class DeliveryQueue implements Notifier {
   private async dispatch(chatId: string, dispatch: Dispatch): Promise<Sent> {
     const platform = this.settings.platform;
     if (dispatch.kind === 'edit') {
-      const sent = await this.opts.target.edit({ platform, chatId, messageId: dispatch.messageId }, dispatch.reply);
+      const sent = await this.opts.target.edit({ platform, chatId, messageId: dispatch.messageId }, dispatch.reply, dispatch.address);
       return { first: sent.first ?? dispatch.messageId, ...(sent.buttons === undefined ? {} : { buttons: sent.buttons }) };
     }
-    if (dispatch.kind === 'send') return this.opts.target.send(chatId, groupReplies(dispatch.parts));
+    if (dispatch.kind === 'send') return this.opts.target.send(chatId, groupReplies(dispatch.parts), dispatch.address);
     return this.publishIn(chatId, dispatch.key, dispatch.reply);
   }
 
@@ -600,6 +616,6 @@ function withTaken(planned: Dispatch, taken: readonly OutboxEntry[]): Dispatch |
   if (!head || !last || head.seq !== planned.seqs[0]) return undefined;
   const seqs = rows.map((r) => r.seq);
   if (planned.kind === 'send') return { ...planned, seqs, parts: rows.map((r) => r.payload.reply) };
-  if (planned.kind === 'edit') return { ...planned, seqs, reply: last.payload.reply, attach: last.payload.attach };
+  if (planned.kind === 'edit') return { ...planned, seqs, reply: last.payload.reply, attach: last.payload.attach, address: last.payload.address };
   return { ...planned, seqs, reply: last.payload.reply };
 }

@@ -18,8 +18,16 @@ export type OutboxKind =
   /** The living message of `target` (a publish key): posted once in the chat, edited afterwards. */
   | 'publish';
 
+/**
+ * Where exactly in the chat a row goes, in the platform's own terms (Slack: the thread, the one user who
+ * sees it, the event's response_url); opaque to the queue, validated by the platform's delivery target.
+ */
+export type OutboxAddress = Readonly<Record<string, string | boolean>>;
+
 export interface OutboxPayload {
   reply: Reply;
+  /** Set only on replies (never grouped): see OutboxAddress. */
+  address?: OutboxAddress;
   /** Pending-action ids of the reply's buttons, told to the core once the message is posted (replies). */
   attach?: string[];
   /** Never grouped with other rows (a reply to a command or click stays a message of its own). */

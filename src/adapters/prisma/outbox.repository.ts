@@ -24,7 +24,12 @@ const entrySchema = z.object({
   chatId: z.string().min(1).max(64),
   kind: z.enum(['send', 'edit', 'publish']),
   target: z.string().min(1).max(200).optional(),
-  payload: z.object({ reply: z.object({ text: z.string(), blocks: z.array(z.unknown()) }).passthrough(), attach: z.array(z.string()).optional(), standalone: z.boolean().optional() }),
+  payload: z.object({
+    reply: z.object({ text: z.string(), blocks: z.array(z.unknown()) }).passthrough(),
+    address: z.record(z.string().min(1).max(64), z.union([z.string().max(2_000), z.boolean()])).optional(),
+    attach: z.array(z.string()).optional(),
+    standalone: z.boolean().optional(),
+  }),
   at: z.number().int().nonnegative(),
   expiresAt: z.number().int().nonnegative(),
 });

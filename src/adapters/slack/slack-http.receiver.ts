@@ -9,6 +9,9 @@ import { checkSlackRequest } from './slack-event.parser.js';
 /** Context key (Bolt `customProperties`) holding sha256 of the request's timestamp and signature. */
 export const SIGNATURE_HASH = 'requestSignatureHash';
 
+/** Context key (Bolt `customProperties`) holding when the request arrived (ms since the epoch): Slack's 3 s count from about then. */
+export const RECEIVED_AT = 'requestReceivedAt';
+
 /**
  * Node's request listener, returning a promise that settles once the request is fully handled: answered, and
  * its listeners (the core's decision and the reply's delivery) finished. It never rejects.
@@ -67,6 +70,7 @@ export class SlackHttpReceiver implements Receiver {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const log = this.opts.logger;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method !== 'POST' || path !== this.opts.path) return void res.writeHead(404).end();
@@ -108,11 +112,11 @@ export class SlackHttpReceiver implements Receiver {
         log.warn({ what: check.what, issues: check.issues.slice(0, 10) }, 'ignored an invalid slack request');
         return http.buildContentResponse(res, undefined);
       case 'handle':
-        return this.dispatch(req, res, verified, body as Record<string, unknown>);
+        return this.dispatch(req, res, verified, body as Record<string, unknown>, receivedAt);
     }
   }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse, verified: BufferedIncomingMessage, body: Record<string, unknown>): Promise<void> {
+  private async dispatch(req: IncomingMessage, res: ServerResponse, verified: BufferedIncomingMessage, body: Record<string, unknown>, receivedAt: number): Promise<void> {
     if (!this.app) throw new Error('the slack receiver was not initialised by an App');
     const responder = new HTTPResponseAck({
       logger: this.opts.boltLogger,
@@ -133,7 +137,7 @@ export class SlackHttpReceiver implements Receiver {
         ack,
         retryNum: http.extractRetryNumFromHTTPRequest(req),
         retryReason: http.extractRetryReasonFromHTTPRequest(req),
-        customProperties: { [SIGNATURE_HASH]: signatureHash(req) },
+        customProperties: { [SIGNATURE_HASH]: signatureHash(req), [RECEIVED_AT]: receivedAt },
       });
       if (!acked) {
         // No listener took it (another slash command, an event type without a listener): answer, do not retry.

@@ -14,10 +14,16 @@ export interface FileDestination {
 
 /** A public reply's attachment and chart, uploaded as files to the reply's channel (and thread). */
 export async function uploadFile(client: webApi.WebClient, target: ReplyTarget, reply: Reply, logger: Logger): Promise<void> {
-  await uploadAttachment(client, target, reply, logger);
-  if (reply.chart && !(await uploadChart(client, target.files, reply.chart, logger))) {
-    await target.whisper(renderSlack({ tone: 'warning', text: 'Could not attach the chart.', blocks: [] }));
-  }
+  await uploadFiles(client, target.files, reply, logger, (text) => target.whisper(renderSlack({ tone: 'warning', text, blocks: [] })));
+}
+
+/**
+ * A reply's attachment and chart, uploaded to `to` after its text; one that could not be uploaded is
+ * logged and `tell` says so (to the asker, privately): the text is out already, so it is not retried.
+ */
+export async function uploadFiles(client: webApi.WebClient, to: FileDestination, reply: Reply, logger: Logger, tell: (text: string) => Promise<void>): Promise<void> {
+  await uploadAttachment(client, to, reply, logger, tell);
+  if (reply.chart && !(await uploadChart(client, to, reply.chart, logger))) await tell('Could not attach the chart.');
 }
 
 /**
@@ -37,16 +43,16 @@ export async function uploadChart(client: webApi.WebClient, to: FileDestination,
   }
 }
 
-async function uploadAttachment(client: webApi.WebClient, target: ReplyTarget, reply: Reply, logger: Logger): Promise<void> {
+async function uploadAttachment(client: webApi.WebClient, to: FileDestination, reply: Reply, logger: Logger, tell: (text: string) => Promise<void>): Promise<void> {
   const file = renderSlackFile(reply);
   if (!file) return;
   try {
-    const { channel, threadTs } = target.files;
+    const { channel, threadTs } = to;
     const upload = { channel_id: channel, filename: file.filename, title: file.title, content: file.content };
     await client.files.uploadV2(threadTs ? { ...upload, thread_ts: threadTs } : upload);
   } catch (err) {
     logger.warn({ err: errorSummary(err), filename: file.filename }, 'slack file upload failed');
-    await target.whisper(renderSlack({ tone: 'warning', text: `Could not attach ${file.filename}.`, blocks: [] }));
+    await tell(`Could not attach ${file.filename}.`);
   }
 }
 

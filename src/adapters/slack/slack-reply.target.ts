@@ -1,6 +1,9 @@
 import type { RespondFn, webApi } from '@slack/bolt';
+import type { MessageRef } from '../../core/ports/pending-action.port.js';
+import { slackAddress, type SlackAddress } from './slack-address.js';
 import { currentReplyJob } from '../notifier/delivery.reply-lanes.js';
 import type { SlackMessage } from './slack-block.types.js';
+import { responseUrlFailure } from './slack-response-url.js';
 
 type WebClient = webApi.WebClient;
 
@@ -21,6 +24,16 @@ export interface ReplyTarget {
   whisper(messages: SlackMessage[]): Promise<void>;
   /** Channel (and thread) that public file uploads go to. */
   files: { channel: string; threadTs?: string };
+  /** The same places as outbox addresses (slack-address.ts), for the reply's row. */
+  durable: DurableRoutes;
+}
+
+/** Where the outbox sends one interaction's reply: SlackDeliveryTarget follows these as the methods above do. */
+export interface DurableRoutes {
+  publish: SlackAddress;
+  whisper: SlackAddress;
+  /** A click: the clicked message when it can be edited (else the address replaces it through response_url or follows it). */
+  replace?: { ref?: MessageRef; address: SlackAddress };
 }
 
 /** A message with buttons must be editable later (progress), so it goes out with chat.postMessage. */
@@ -43,19 +56,6 @@ function retried<T>(what: string, call: () => Promise<T>): Promise<T> {
   return job ? job.call(what, call) : call();
 }
 
-/** A response_url post that failed in a way a retry can fix, in the Web API's error terms (see classifyFailure). */
-class ResponseUrlRetryable extends Error {
-  override readonly name = 'ResponseUrlRetryable';
-  constructor(
-    readonly code: 'slack_webapi_rate_limited_error' | 'slack_webapi_http_error' | 'slack_webapi_request_error',
-    message: string,
-    readonly statusCode?: number,
-    readonly retryAfter?: number,
-  ) {
-    super(message);
-  }
-}
-
 interface HttpFailureShape {
   message?: unknown;
   response?: { status?: unknown; headers?: Record<string, unknown> };
@@ -76,12 +76,9 @@ function retriedRespond(respond: RespondFn): RespondFn {
         const e = (typeof err === 'object' && err !== null ? err : {}) as HttpFailureShape;
         const text = typeof e.message === 'string' ? e.message : 'response_url post failed';
         const status = e.response?.status;
-        if (status === 429) {
-          const after = Number(e.response?.headers?.['retry-after']);
-          throw new ResponseUrlRetryable('slack_webapi_rate_limited_error', text, status, Number.isFinite(after) ? after : undefined);
+        if (status === 429 || (typeof status === 'number' && status >= 500) || (status === undefined && e.request !== undefined)) {
+          throw responseUrlFailure(typeof status === 'number' ? status : undefined, e.response?.headers?.['retry-after'], text);
         }
-        if (typeof status === 'number' && status >= 500) throw new ResponseUrlRetryable('slack_webapi_http_error', text, status);
-        if (status === undefined && e.request !== undefined) throw new ResponseUrlRetryable('slack_webapi_request_error', text);
         throw err;
       }
     });
@@ -93,7 +90,7 @@ async function post(client: WebClient, channel: string, m: SlackMessage, extra: 
 }
 
 /** The bot cannot post where it is not a member (e.g. a slash command in someone's DM); response_url still works. */
-function cannotPost(err: unknown): boolean {
+export function cannotPost(err: unknown): boolean {
   const code = (err as { data?: { error?: unknown } }).data?.error;
   return code === 'not_in_channel' || code === 'channel_not_found';
 }
@@ -103,7 +100,7 @@ function cannotPost(err: unknown): boolean {
  * chat.postMessage so their ts is known and progress can edit them (falling back to response_url where the
  * bot cannot post).
  */
-export function slashTarget(unretried: RespondFn, client: WebClient, channel: string): ReplyTarget {
+export function slashTarget(unretried: RespondFn, client: WebClient, channel: string, asked: { user: string; responseUrl: string }): ReplyTarget {
   const respond = retriedRespond(unretried);
   const send = (responseType: 'in_channel' | 'ephemeral', m: SlackMessage) =>
     respond({ response_type: responseType, text: m.text, blocks: m.blocks });
@@ -130,6 +127,10 @@ export function slashTarget(unretried: RespondFn, client: WebClient, channel: st
       for (const m of messages) await send('ephemeral', m);
     },
     files: { channel },
+    durable: {
+      publish: { responseUrl: asked.responseUrl, asker: asked.user },
+      whisper: { responseUrl: asked.responseUrl, only: asked.user },
+    },
   };
 }
 
@@ -146,6 +147,7 @@ export function mentionTarget(client: WebClient, channel: string, user: string, 
       for (const m of messages) await retried('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, ...thread, text: m.text, blocks: m.blocks }));
     },
     files: threadTs ? { channel, threadTs } : { channel },
+    durable: { publish: slackAddress({ threadTs, asker: user }), whisper: slackAddress({ threadTs, only: user }) },
   };
 }
 
@@ -162,8 +164,9 @@ export interface ClickedMessage {
  * it is (an alert's living message); further messages follow in the channel (with chat.postMessage when
  * they carry buttons). Private answers leave the original untouched.
  */
-export function actionTarget(client: WebClient, clicked: ClickedMessage, unretried?: RespondFn): ReplyTarget {
-  const { channel, user } = clicked;
+export function actionTarget(client: WebClient, clicked: ClickedMessage, unretried?: RespondFn, responseUrl?: string): ReplyTarget {
+  const { channel, user, messageTs } = clicked;
+  const url = unretried ? responseUrl : undefined;
   const respond = unretried && retriedRespond(unretried);
   const follow = async (messages: SlackMessage[], posted: PostedMessage[]) => {
     for (const m of messages) {
@@ -188,6 +191,13 @@ export function actionTarget(client: WebClient, clicked: ClickedMessage, unretri
       }
     },
     files: { channel },
+    durable: {
+      publish: slackAddress({ responseUrl: url, asker: user, replaceOriginal: url ? false : undefined }),
+      whisper: slackAddress({ responseUrl: url, only: user, replaceOriginal: url ? false : undefined }),
+      replace: messageTs
+        ? { ref: { platform: 'slack', chatId: channel, messageId: messageTs }, address: slackAddress({ responseUrl: url, asker: user }) }
+        : { address: slackAddress({ responseUrl: url, asker: user, replaceOriginal: url ? true : undefined }) },
+    },
   };
 }
 

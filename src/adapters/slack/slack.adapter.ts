@@ -8,6 +8,7 @@ import type { DeliveryTimers } from '../notifier/delivery.timers.js';
 import { registerActions, registerCommand, registerDedupe, registerMention, registerViews, type ListenerDeps } from './slack-listeners.js';
 import { SlackHttpReceiver, type SlackRequestListener } from './slack-http.receiver.js';
 import { boltLogger } from './slack-logger.bridge.js';
+import type { ReplyOutbox } from './slack-dispatch.js';
 
 import { SLACK_EVENTS_PATH } from './slack.platform.js';
 
@@ -49,6 +50,12 @@ export interface SlackAdapterOptions {
   retryConfig?: webApi.RetryOptions;
   /** How replies are retried past that: inline wait, expiry (15 min), backoff, and the clock they run on. */
   replies?: Omit<ReplyLanesOptions, 'platform' | 'logger' | 'timers'> & { timers?: DeliveryTimers };
+  /**
+   * Where replies go (the platform's DeliveryQueue over the outbox): public replies, private ones and click
+   * answers are rows before the request is acknowledged; absent, or when the outbox cannot be written,
+   * replies are sent inline through the lanes.
+   */
+  outbox?: ReplyOutbox;
   now?: () => Date;
 }
 
@@ -97,6 +104,7 @@ export function createSlackAdapter(opts: SlackAdapterOptions): SlackAdapter {
     isFirstSeen: opts.isFirstSeen ?? createMemoryDedupe(),
     now: opts.now ?? (() => new Date()),
     lanes: new ReplyLanes({ platform: 'slack', logger, ...opts.replies }),
+    ...(opts.outbox ? { outbox: opts.outbox } : {}),
   };
   registerDedupe(app, deps);
   registerCommand(app, deps);

@@ -38,17 +38,9 @@ export const slackPlatform = {
   async wire(e, ctx) {
     const token = e.SLACK_BOT_TOKEN!;
     const [{ createSlackAdapter }, { createSlackDelivery, SLACK_LIMITS }] = await Promise.all([import('./slack.adapter.js'), import('./slack.delivery.js')]);
-    const adapter = createSlackAdapter({
-      botToken: token,
-      signingSecret: e.SLACK_SIGNING_SECRET,
-      appToken: e.SLACK_APP_TOKEN,
-      commandName: e.SLACK_COMMAND,
-      apiUrl: e.SLACK_API_URL,
-      core: ctx.core,
-      logger: ctx.logger,
-      isFirstSeen: (key) => ctx.isFirstSeen(key),
-    });
-    // Pushes go through per-channel queues that keep Slack's limits; direct replies use the adapter's own client.
+    // Every outbound message goes through the outbox, delivered per channel within Slack's limits; replies
+    // too (the listener writes them there, then acknowledges the request), except when the outbox cannot be
+    // written: those are sent at once on the adapter's own client and retried in its per-channel reply lanes.
     const { queue } = createSlackDelivery({
       token,
       apiUrl: e.SLACK_API_URL,
@@ -59,6 +51,17 @@ export const slackPlatform = {
       logger: ctx.logger,
       // The limits are the bot token's, whichever replica sends: kept in Redis when there is one.
       gate: ctx.rateGate?.(`slack:${secretDigest(token)}`, SLACK_LIMITS),
+    });
+    const adapter = createSlackAdapter({
+      botToken: token,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      commandName: e.SLACK_COMMAND,
+      apiUrl: e.SLACK_API_URL,
+      core: ctx.core,
+      logger: ctx.logger,
+      isFirstSeen: (key) => ctx.isFirstSeen(key),
+      outbox: queue,
     });
     const listener = adapter.requestListener;
     return {
