@@ -43,10 +43,12 @@ export interface DispatchOptions {
 }
 
 /**
- * Calls the core (after the platform event was acknowledged) and delivers its reply as the core says:
- * private replies only to the asker (ephemeral, never a file upload: a file would be visible to the whole
- * channel), the rest in the channel, a click's answer in place of the clicked message unless the core says
- * otherwise. Any failure is logged and answered privately with a short reference, never a stack trace.
+ * Calls the core and delivers its reply as the core says: private replies only to the asker (ephemeral,
+ * never a file upload: a file would be visible to the whole channel), the rest in the channel, a click's
+ * answer in place of the clicked message unless the core says otherwise. The reply is an outbox row first
+ * (keyed by `opts.key`), sent inline only when it cannot be; the request is acknowledged (`opts.accepted`)
+ * once the row is written, before an inline send, and in any case when this returns. Any failure is logged
+ * and answered privately with a short reference, never a stack trace.
  */
 export async function dispatch(deps: DispatchDeps, client: webApi.WebClient, event: InboundEvent, target: ReplyTarget, opts: DispatchOptions = {}): Promise<void> {
   const log = deps.logger;
