@@ -7,10 +7,12 @@ const HOUR = 3_600_000;
 
 /**
  * The ProcessedEvents contract (redelivered Slack and Telegram events, GitHub deliveries), run against the
- * in-memory fake (unit) and PrismaProcessedEvents (integration). `make` returns an empty store whose
- * "seen at" times and prune cutoff follow `clock`.
+ * in-memory fake (unit), PrismaProcessedEvents and RedisProcessedEvents (integration). `make` returns an
+ * empty store whose "seen at" times and prune cutoff follow `clock`. A store whose keys expire on their own
+ * (Redis: a TTL per key, not `prune`) passes `expiresItself` and proves its expiry in its own tests.
  */
-export function processedEventsContract(make: (clock: { now(): Date }) => Promise<ProcessedEvents>): void {
+export function processedEventsContract(make: (clock: { now(): Date }) => Promise<ProcessedEvents>, options: { expiresItself?: boolean } = {}): void {
+  const prunes = options.expiresItself ? it.skip : it;
   describe('ProcessedEvents contract', () => {
     let now: Date;
     let events: ProcessedEvents;
@@ -37,7 +39,7 @@ export function processedEventsContract(make: (clock: { now(): Date }) => Promis
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
-    it('prunes what was seen before now − ttl, by the clock, and then accepts it again', async () => {
+    prunes('prunes what was seen before now − ttl, by the clock, and then accepts it again', async () => {
       await events.firstSeen('slack', 'old');
       now = at(60);
       await events.firstSeen('slack', 'recent');
@@ -58,7 +60,7 @@ export function processedEventsContract(make: (clock: { now(): Date }) => Promis
       await events.forget('github', 'never-seen');
     });
 
-    it('keeps an event seen exactly at the cutoff', async () => {
+    prunes('keeps an event seen exactly at the cutoff', async () => {
       await events.firstSeen('slack', 'edge');
       now = at(60);
       expect(await events.prune(HOUR)).toBe(0);

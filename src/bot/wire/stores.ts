@@ -1,4 +1,7 @@
-/** The PostgreSQL stores behind the core's ports, and the pruning of processed-event keys (server mode). */
+/**
+ * The PostgreSQL stores behind the core's ports, the redelivery checks in Redis (server mode; the table is
+ * their fallback), and the pruning of the table's processed-event keys (server mode).
+ */
 import { Redis } from 'ioredis';
 import { PrismaAuditLog } from '../../adapters/prisma/audit.repository.js';
 import { PrismaDeploymentStore } from '../../adapters/prisma/deployment.repository.js';
@@ -13,18 +16,34 @@ import { PrismaOutbox } from '../../adapters/prisma/outbox.repository.js';
 import { PrismaPostedMessages } from '../../adapters/prisma/posted-message.repository.js';
 import { PrismaProcessedEvents } from '../../adapters/prisma/processed-event.repository.js';
 import { PrismaUnitOfWork } from '../../adapters/prisma/unit-of-work.js';
+import { REDIS_DEDUPE_CLIENT, RedisProcessedEvents } from '../../adapters/redis/processed-events.js';
 import type { NotifierRouter } from '../../adapters/notifier/notifier.router.js';
 import { auditSpoolKey, SpooledAuditLog } from '../../adapters/prisma/spooled-audit.js';
 import { periodic } from '../../jobs/periodic.js';
+import type { ProcessedEvents } from '../../core/ports/processed-events.port.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { Module } from './module.js';
 
-/** How long a processed platform event (update id, event id, signed request) is remembered. */
-const PROCESSED_EVENT_TTL_MS = 24 * 60 * 60_000;
+const HOUR = 60 * 60_000;
+
+/**
+ * How long a processed event is remembered in Redis, by platform: past the time its sender may deliver it
+ * again. Telegram keeps an update it could not deliver for at most 24 h; Slack retries three times within
+ * about 5 minutes (and the receiver refuses a signed request older than 5 minutes); a GitHub delivery can
+ * be redelivered from the hook's page for 3 days. Alertmanager is not here: it resends by repeat_interval,
+ * and its incidents are kept once by their own conditional writes in PostgreSQL, not by a dedupe key.
+ */
+const REDELIVERY_TTL_MS = { telegram: 24 * HOUR, slack: HOUR, github: 72 * HOUR, default: 24 * HOUR };
+
+/** Rows in processed_event (written while Redis could not answer, or by the shell) live as long as the longest key. */
+const PROCESSED_EVENT_TTL_MS = Math.max(...Object.values(REDELIVERY_TTL_MS));
+
+/** After Redis failed to answer, the table is asked too for this long (redeliveries come within minutes). */
+const RECHECK_AFTER_REDIS_FAILED_MS = 15 * 60_000;
 
 export type Stores = ReturnType<typeof storesOf>;
 
-function storesOf({ prisma, clock }: Infrastructure, audit: SpooledAuditLog) {
+function storesOf({ prisma, clock }: Infrastructure, audit: SpooledAuditLog, processed: ProcessedEvents) {
   return {
     audit,
     pendingActions: new PrismaPendingActionStore(prisma, clock),
@@ -36,7 +55,7 @@ function storesOf({ prisma, clock }: Infrastructure, audit: SpooledAuditLog) {
     handoffs: new PrismaHandoffLog(prisma),
     posted: new PrismaPostedMessages(prisma),
     outbox: new PrismaOutbox(prisma),
-    processed: new PrismaProcessedEvents(prisma),
+    processed,
     faqVotes: new PrismaFaqVoteStore(prisma),
   };
 }
@@ -54,14 +73,22 @@ export function wireStores(infra: Infrastructure, options: { server: boolean }):
   const spoolRedis = options.server ? new Redis({ ...infra.connection, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
   spoolRedis?.on('error', () => {}); // each failed spool write logs its own warning
   const audit = new SpooledAuditLog(new PrismaAuditLog(infra.prisma), { redis: spoolRedis, listKey: auditSpoolKey(infra.prefix), logger: infra.logger });
-  const stores = storesOf(infra, audit);
-  // Dedupe keys only need to outlive redeliveries: Slack signs for 5 minutes, Telegram keeps an update 24 h.
+  // The redelivery check is the first thing a webhook waits for: one Redis command instead of an INSERT.
+  const dedupeRedis = options.server ? new Redis({ ...infra.connection, ...REDIS_DEDUPE_CLIENT }) : undefined;
+  dedupeRedis?.on('error', () => {}); // the store logs when it falls back to the table and when Redis is back
+  const table = new PrismaProcessedEvents(infra.prisma, infra.clock);
+  const processed = dedupeRedis
+    ? new RedisProcessedEvents({ redis: dedupeRedis, prefix: infra.prefix, fallback: table, ttlMs: REDELIVERY_TTL_MS, recheckMs: RECHECK_AFTER_REDIS_FAILED_MS, logger: infra.logger })
+    : table;
+  const stores = storesOf(infra, audit, processed);
   const prune = options.server ? periodic('processed-event prune', 10 * 60_000, () => stores.processed.prune(PROCESSED_EVENT_TTL_MS), infra.logger) : undefined;
   return {
     ...stores,
     name: 'stores',
     start: async () => {
       await spoolRedis?.connect().catch((err: Error) => infra.logger.warn({ err: { message: err.message } }, 'redis not reachable yet for the audit spool'));
+      // Until it connects (it keeps trying) the redelivery checks go to the table.
+      await dedupeRedis?.connect().catch(() => undefined);
       audit.start();
       prune?.start();
     },
@@ -71,6 +98,7 @@ export function wireStores(infra: Infrastructure, options: { server: boolean }):
     },
     close: async () => {
       spoolRedis?.disconnect();
+      dedupeRedis?.disconnect();
     },
   };
 }
