@@ -3,7 +3,7 @@ export type IsFirstSeen<K = string> = (eventId: K) => boolean | Promise<boolean>
 
 /**
  * Default in-process redelivery filter for the chat adapters and webhooks: an LRU of the last `capacity`
- * ids (a hit refreshes the id). With several replicas, pass a shared store instead (PrismaProcessedEvents).
+ * ids (a hit refreshes the id). With several replicas, pass a shared store instead (RedisProcessedEvents).
  */
 export function createMemoryDedupe<K = string>(capacity = 10_000): ((eventId: K) => boolean) & { forget(eventId: K): void } {
   const seen = new Map<K, true>();

@@ -279,3 +279,22 @@ export class FakeTelegramApi {
     return [200, { ok: true, result: { message_id: existing.messageId, date: now, edit_date: now, chat: chatOf(chatId), from: FAKE_BOT, text } }];
   }
 }
+
+/** A text command as Telegram posts it to the webhook, from `from` in `chat`. */
+export function commandUpdate(updateId: number, from: object, chat: { id: number }, text: string) {
+  return {
+    update_id: updateId,
+    message: { message_id: updateId, date: Math.floor(Date.now() / 1000), chat, from, text, entities: [{ type: 'bot_command', offset: 0, length: text.split(' ')[0]!.length }] },
+  };
+}
+
+/** Posts an update to the bot's webhook with its secret token, as Telegram does; resolves with the answer's status. */
+export async function postWebhookUpdate(base: string, secret: string, update: unknown): Promise<number> {
+  const res = await fetch(`${base}/telegram/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+    body: JSON.stringify(update),
+    signal: AbortSignal.timeout(15_000),
+  });
+  return res.status;
+}

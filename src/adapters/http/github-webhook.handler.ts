@@ -20,7 +20,7 @@ import { verifyGitHubSignature } from './github-webhook.signature.js';
 export interface GitHubWebhookOptions extends CiEventDeps {
   /** The webhook secret configured on GitHub. */
   secret: string;
-  /** True once per delivery id (share one across replicas, e.g. PrismaProcessedEvents); default in-memory. */
+  /** True once per delivery id (share one across replicas, e.g. RedisProcessedEvents); default in-memory. */
   isFirstSeen?: IsFirstSeen;
   /** Forgets a delivery whose handling failed, so GitHub's redelivery of it is handled (with `isFirstSeen`). */
   forgetSeen?: (delivery: string) => Promise<void>;
