@@ -49,7 +49,7 @@ export interface SlackReplica {
   close(): Promise<void>;
 }
 
-export async function slackReplica(opts: { core: ChatCore; outbox: OutboxStore; logger: Logger; timers: DeliveryTimers; holder?: string }): Promise<SlackReplica> {
+export async function slackReplica(opts: { core: ChatCore; outbox: OutboxStore; logger: Logger; timers: DeliveryTimers; holder?: string; inlineWaitMs?: number }): Promise<SlackReplica> {
   const { queue } = testSlackDelivery({
     token: 'xoxb-test-token',
     apiUrl: `${API}/`,
@@ -68,7 +68,7 @@ export async function slackReplica(opts: { core: ChatCore; outbox: OutboxStore; 
     core: opts.core,
     logger: opts.logger,
     retryConfig: { retries: 0 },
-    replies: { timers: opts.timers },
+    replies: { timers: opts.timers, ...(opts.inlineWaitMs === undefined ? {} : { inlineWaitMs: opts.inlineWaitMs }) },
     outbox: queue,
   });
   const handling: Promise<void>[] = [];

@@ -186,6 +186,33 @@ describe('slack replies through the outbox', () => {
     expect(posts(`${API}/chat.postMessage`)).toEqual([]);
   });
 
+  it('acknowledges within Slack’s 3 s while the outbox is slow to take the reply, and still sends it once written', async () => {
+    const outbox = new MemoryOutbox();
+    const slow: OutboxStore = new Proxy(outbox, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (prop !== 'put' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          await new Promise((r) => setTimeout(r, 3_500));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    // The handler waits for its reply's lane longer than Slack waits for the ack: only the ack's own bound answers.
+    const a = await slackReplica({ core, outbox: slow, logger: log.logger, timers, inlineWaitMs: 10 * 60_000 });
+    replicas.push(a);
+    const started = Date.now();
+    const res = await a.client.command({ ...slash, trigger_id: 'trig.slow.1' });
+    const tookMs = Date.now() - started;
+    expect(res.status).toBe(200);
+    expect(tookMs).toBeGreaterThanOrEqual(1_500);
+    expect(tookMs).toBeLessThan(3_000);
+    expect(outbox.rows).toEqual([]);
+    await Promise.all(a.handling);
+    await a.queue.drain();
+    expect(posts(RESPONSE_URL)).toHaveLength(1);
+  });
+
   it('sends the reply inline through the lanes when the outbox cannot be written', async () => {
     const down = unavailableWhile(new MemoryOutbox(), () => true);
     const a = await replica(down);
