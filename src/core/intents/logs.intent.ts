@@ -190,7 +190,7 @@ async function handleEnvLogs(args: EnvLogsArgs, services: CoreServices) {
     if (!at) return replies.error(`There is no such time as ${args.moment.text} in ${zone}.`, `--at takes ${AT_EXAMPLES}.`);
     window = aroundWindow(at, args.moment.windowMs);
   }
-  const result = await crossServiceLogs({ env: args.env, window, cap: args.cap, ...(args.grep ? { grep: args.grep } : {}) }, services);
+  const result = await crossServiceLogs({ env: args.env, window, cap: args.cap, zone, ...(args.grep ? { grep: args.grep } : {}) }, services);
   return envLogsReply({ env: args.env, grep: args.grep, window, zone, sinceMs: args.sinceMs, windowMs: args.moment?.windowMs, inline: services.limits.inlineLogLines, cap: args.cap }, result);
 }
 

@@ -4,6 +4,7 @@
  * are merged by time with the service and replica in front, so one request id can be followed from
  * service to service. A host that does not answer is named; the others still answer.
  */
+import { DateTime } from 'luxon';
 import { maskText, secretValues } from '../domain/redact.js';
 import type { EnvironmentSpec, ServiceSpec } from '../domain/catalog.js';
 import { LogNotKeptError, RuntimeRefusedError, type ContainerInfo, type LogLine } from '../ports/runtime.port.js';
@@ -18,6 +19,8 @@ export interface CrossLogsRequest {
   grep?: string;
   /** Most lines in the answer (all services together). */
   cap: number;
+  /** The project's time zone (IANA), for the times the problems name. */
+  zone: string;
 }
 
 export interface MergedLine {
@@ -107,7 +110,7 @@ export async function crossServiceLogs(req: CrossLogsRequest, deps: CoreServices
     for (const l of r.lines) {
       const at = l.at;
       if (l.cut) {
-        problems.push(`The log of ${r.service.name} (${l.replica ?? r.unit.name}) has ${l.text}: it was read up to ${at ? `${at.toISOString().slice(11, 19)} UTC` : 'its bound'} only, later lines are missing`);
+        problems.push(`The log of ${r.service.name} (${l.replica ?? r.unit.name}) has ${l.text}: it was read up to ${at ? `${DateTime.fromJSDate(at, { zone: req.zone }).toFormat('HH:mm:ss')} ${req.zone}` : 'its bound'} only, later lines are missing`);
         continue;
       }
       if (at && (at < since || (until && at >= until))) continue;

@@ -126,6 +126,18 @@ describe('logs <project> <env> --at: every service around a moment', () => {
     expect(reply.text).toContain('around Mon 23 Nov 20:50:02 ± 1s (Asia/Tokyo)');
   });
 
+  it("says where a bounded log stopped in the project's time zone", async () => {
+    const h = shop();
+    h.runtimes.get('docker-1').add({
+      name: 'shop-chatty-1',
+      labels: { app: 'shop-api', env: 'prod' },
+      logLines: [line('11:50:01.500', 'chatty'), { stream: 'stdout', text: 'more than 4 MiB of log in the range', at: at('11:50:01.500'), cut: true }],
+    });
+    const reply = await h.say('logs shop prod --at 12:50:02 --window 1s');
+    expect(reply.text).toContain('The log of api (shop-chatty-1) has more than 4 MiB of log in the range: it was read up to 12:50:01 Europe/Berlin only');
+    expect(reply.text).not.toContain('UTC');
+  });
+
   it('keeps the lines nearest the moment under the cap', async () => {
     const h = shop();
     const reply = await h.say('logs shop prod --at 12:50:02 --lines 2');
