@@ -52,8 +52,10 @@ export function wireIncidents(env: Env, config: DeckhandConfig, infra: Infrastru
     services: { store: incidents, overrides, silencer: amUrl ? createAlertmanagerSilencer({ url: amUrl }) : undefined, settings: config.incidents },
     routes: auth ? [{ method: 'POST', path: ALERTMANAGER_WEBHOOK_PATH, handler: createAlertmanagerWebhookHandler({ ...services.alertDeps, auth }) }] : [],
     async start() {
-      for (const sweep of sweeps) sweep.start();
+      // Timed work belongs to the server replicas (as the cost sampler and the reports do): a shell pointed
+      // at a deployment's database must not page people or announce handoffs from a laptop.
       if (!options.server) return;
+      for (const sweep of sweeps) sweep.start();
       // Alert messages whose last push was still queued when the previous process stopped catch up here.
       await services.republishOpen(clock.now()).catch((err: unknown) => logger.warn({ err }, 'could not republish the messages of open incidents'));
     },
