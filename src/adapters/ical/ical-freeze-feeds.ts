@@ -9,7 +9,7 @@
  * Times: a DATE (all-day) or floating time is in the project's time zone; a time with a TZID in that IANA
  * zone when the runtime knows it (else the project's); a UTC time as it is.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
@@ -130,16 +130,13 @@ export class IcalFreezeFeeds implements FreezeFeeds {
 
   private async read(spec: FeedSpec): Promise<string> {
     if (spec.source.kind === 'file') {
-      const text = await readFile(spec.source.path, { encoding: 'utf8', signal: AbortSignal.timeout(spec.timeoutMs) });
-      if (text.length > MAX_BYTES) throw new FeedError('larger than 5 MB');
-      return text;
+      if ((await stat(spec.source.path)).size > MAX_BYTES) throw new FeedError('larger than 5 MB');
+      return readFile(spec.source.path, { encoding: 'utf8', signal: AbortSignal.timeout(spec.timeoutMs) });
     }
     const res = await (this.deps.fetch ?? fetch)(spec.source.url, { signal: AbortSignal.timeout(spec.timeoutMs), headers: { accept: 'text/calendar' }, redirect: 'follow' });
     if (!res.ok) throw new FeedError(`HTTP ${res.status}`);
     if (Number(res.headers.get('content-length') ?? 0) > MAX_BYTES) throw new FeedError('larger than 5 MB');
-    const text = await res.text();
-    if (text.length > MAX_BYTES) throw new FeedError('larger than 5 MB');
-    return text;
+    return readBounded(res);
   }
 
   active(project: string, env: string, at: Date): ActiveFreeze[] {
@@ -217,4 +214,26 @@ export function expand(calendar: ICAL.Component, spec: Pick<FeedSpec, 'project' 
     }
   }
   return out.sort((a, b) => a.from.getTime() - b.from.getTime());
+}
+
+/**
+ * The body as text, read chunk by chunk and given up past MAX_BYTES: a server that sends no Content-Length
+ * (chunked) cannot make the process hold more than 5 MB of it.
+ */
+async function readBounded(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BYTES) {
+      void reader.cancel().catch(() => undefined);
+      throw new FeedError('larger than 5 MB');
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }

@@ -95,6 +95,45 @@ describe('iCalendar freeze feeds (ical.js)', () => {
   });
 });
 
+describe('feed size bound', () => {
+  it('stops reading a body sent without Content-Length once it passes 5 MB, keeping the last good copy', async () => {
+    const body = (await import('node:fs')).readFileSync(FIXTURE, 'utf8');
+    const chunk = new Uint8Array(64 * 1024).fill(0x41);
+    const total = 160; // 10 MB in 64 KiB chunks
+    let pulled = 0;
+    let big = false;
+    server.use(
+      http.get('https://calendar.example/big.ics', () => {
+        if (!big) return new HttpResponse(body, { headers: { 'content-type': 'text/calendar' } });
+        const stream = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (pulled++ >= total) controller.close();
+            else controller.enqueue(chunk);
+          },
+        });
+        return new HttpResponse(stream, { headers: { 'content-type': 'text/calendar' } });
+      }),
+    );
+    const { f } = feeds({ kind: 'url', url: 'https://calendar.example/big.ics' }, undefined, { timeoutMs: 5_000 });
+    await f.refreshAll();
+    big = true;
+    await f.refreshAll();
+    expect(f.problems('shop')[0]).toContain('(larger than 5 MB)');
+    expect(f.active('shop', 'prod', at('2026-11-24T09:30:00Z'))).toHaveLength(1);
+    // 5 MB is 80 chunks; a few more may be pulled ahead by the stream, never the whole 10 MB.
+    expect(pulled).toBeLessThan(100);
+  });
+
+  it('refuses a file larger than 5 MB without reading it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feeds-'));
+    const file = join(dir, 'big.ics');
+    writeFileSync(file, 'A'.repeat(5 * 1024 * 1024 + 1));
+    const { f } = feeds({ kind: 'file', path: file });
+    await f.refreshAll();
+    expect(f.problems('shop')[0]).toContain('(larger than 5 MB)');
+  });
+});
+
 describe('feed names in chat and logs', () => {
   it('name a URL by its host and number only: the path can be the secret', () => {
     expect(feedLabel({ kind: 'url', url: 'https://cloud.example.com/remote.php/dav/public-calendars/S3cr3tT0k3n?export' }, 2)).toBe('cloud.example.com (feed 2)');
