@@ -130,6 +130,8 @@ export function describePlan(action: PendingAction, state: ActionState, personNa
   if (plan.force) fields.push({ label: 'Force', value: forceValue(state) });
   b.fields(fields);
   if (runAt && state.freezes.length > 0 && !plan.force) b.text('⚠️ A freeze covers that time: unless it is lifted, this will not run then.');
+  // "Freeze: none" is only as good as the feeds read: say when one of them is not.
+  if (state.feedProblems?.length) b.text(state.feedProblems.map((p) => `⚠️ ${p}`).join('\n'));
   const when = runAt ? ' Lock, freeze and the running version are checked again at the run time.' : '';
   b.context(`${action.needsApproval ? 'Production: another operator must approve (four-eyes).' : runAt ? 'Nothing is scheduled until you confirm.' : 'Nothing runs until you confirm.'}${when}`);
   b.block({

@@ -13,6 +13,8 @@ export interface ActionState {
   freezes: ActiveFreeze[];
   /** The project's time zone, in which the lock's and freezes' times are told (UTC when unset). */
   timezone?: string;
+  /** Freeze feeds of the project that cannot be read now: their freezes are from an older copy, or unknown. */
+  feedProblems?: string[];
 }
 
 /** The state now; with `at`, the lock held now and the freezes covering `at` (a scheduled action's run time). */
@@ -25,7 +27,8 @@ export async function actionState(project: string, env: string, deps: CoreServic
     .filter((f): f is ActiveFreeze => f !== null);
   const feed = deps.actions.freezeFeeds?.active(project, env, now) ?? [];
   const freezes = [...recurring, ...feed, ...adhoc.map((f) => ({ name: f.reason, reason: f.reason, until: f.until, source: 'adhoc' as const }))];
-  return { lock, freezes, timezone: projectTimeZone(deps.catalog, project) };
+  const feedProblems = deps.actions.freezeFeeds?.problems(project) ?? [];
+  return { lock, freezes, timezone: projectTimeZone(deps.catalog, project), ...(feedProblems.length > 0 ? { feedProblems } : {}) };
 }
 
 /** The role an action needs; forcing past a lock or freeze needs admin. */

@@ -97,6 +97,7 @@ export function targetCheck(target: string, state: ActionState, personId: string
   if (lock?.kind === 'deploy') out.push({ level: 'block', text: `${target} is ${describeLock(lock, tz, nameOf)}` });
   else if (lock && !heldByPerson(lock, personId)) out.push({ level: 'warn', text: `${target} is ${describeLock(lock, tz, nameOf)}` });
   for (const f of state.freezes) out.push({ level: 'warn', text: `${target} is ${describeFreeze(f, tz)}` });
+  for (const p of state.feedProblems ?? []) out.push({ level: 'warn', text: p });
   if (out.length === 0) out.push({ level: 'ok', text: `${target} is not locked or frozen${lock ? ' (your own lock)' : ''}` });
   return out;
 }

@@ -3,6 +3,9 @@
  * count: a deploy is refused, a scheduled deploy is refused at its run time, the calendar shows it and the
  * conflict; a restart still goes.
  */
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { IcalFreezeFeeds } from '../../../../src/adapters/ical/ical-freeze-feeds.js';
@@ -68,5 +71,22 @@ describe('a freeze from an iCalendar feed', () => {
     expect(list.text).toContain('Release train freeze');
     expect(list.text).toContain('Company day');
     expect(list.text).not.toContain('Release train freeze (moved)');
+  });
+
+  it('a deploy plan says when a feed cannot be read: "Freeze: none" is only as good as the copy it comes from', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'feed-')), 'release.ics');
+    copyFileSync(FIXTURE, file);
+    const now = new Date('2026-11-23T12:00:00Z');
+    const feeds = new IcalFreezeFeeds([{ project: 'shop', envs: [], source: { kind: 'file', path: file }, refreshMs: 3_600_000, timeoutMs: 1_000, timezone: 'Europe/Berlin' }], { clock: { now: () => now }, logger: silentLogger });
+    await feeds.refreshAll();
+    const h = coreHarness({ freezeFeeds: feeds });
+    h.runtimes.get('docker-1').add({ name: 'api-s', id: 'api-s-id', labels: { app: 'shop-api', env: 'staging' }, image: 'reg/shop/api:1.4.2', version: '1.4.2' });
+    expect((await h.say('deploy api staging 1.5.0', CAROL)).text).not.toContain('Freeze feed');
+
+    writeFileSync(file, 'not a calendar');
+    await feeds.refreshAll();
+    const plan = await h.say('deploy api staging 1.5.0', CAROL);
+    expect(plan.text).toContain('⚠️ Freeze feed release.ics cannot be read since Mon 23 Nov 13:00 GMT+1 (not valid iCalendar); its freezes are from the copy read Mon 23 Nov 13:00 GMT+1.');
+    expect(pendingIdOf(plan)).toBeTruthy();
   });
 });
