@@ -133,6 +133,24 @@ export function runtimeContract(make: () => Promise<RuntimeWorld>, timeoutMs = 5
       expect(await running(committed.selector)).toEqual([`${committed.units[0]} ${w.images.next} running`]);
     }, timeoutMs * 8);
 
+    it('reports what every unit of a service uses, when the runtime reports use', async (ctx) => {
+      if (!w.runtime.usage) return ctx.skip();
+      const { selector } = await w.service(2);
+      const ids = ((await w.runtime.find([selector]))[0] ?? []).map((u) => u.id);
+      expect(ids).toHaveLength(2);
+      const reads = await w.runtime.usage(ids);
+      expect(reads.map((r) => r.unitId).sort()).toEqual([...ids].sort());
+      for (const r of reads) {
+        // A running unit holds some memory; CPU comes as a counter or as a rate, never negative.
+        expect(r.memoryBytes).toBeGreaterThan(0);
+        expect(r.storageBytes).toBeGreaterThanOrEqual(0);
+        expect(r.cpuTotalNs).toBeGreaterThanOrEqual(0);
+        if (r.cpuCores !== undefined) expect(r.cpuCores).toBeGreaterThanOrEqual(0);
+        expect(Number.isNaN(r.readAt.getTime())).toBe(false);
+      }
+      expect(await w.runtime.usage([])).toEqual([]);
+    }, timeoutMs);
+
     it('restarts every unit, each healthy again, on the same image', async () => {
       const { selector, units } = await w.service(2);
       const p = progress();

@@ -17,6 +17,8 @@ import { join } from 'node:path';
  * `<name>-<ordinal>` replaced from the highest ordinal down, one at a time, OrderedReady, including its
  * known issue: a broken pod is waited for even after the template is reverted) and the DaemonSet controller
  * (one pod per node of node-1 and node-2, replaced one at a time, an unavailable one of an old revision at once).
+ * It serves the metrics API as metrics-server does (PodMetrics of running pods, by label selector), or
+ * not (`metricsServer`), and PersistentVolumeClaims; pods can crash and restart or lose their readiness.
  */
 
 type Obj = Record<string, any>;
@@ -56,8 +58,9 @@ const COLLECTIONS: Record<string, { group: string; plural: string }> = {
   pods: { group: 'v1', plural: 'pods' },
   configmaps: { group: 'v1', plural: 'configmaps' },
   secrets: { group: 'v1', plural: 'secrets' },
+  persistentvolumeclaims: { group: 'v1', plural: 'persistentvolumeclaims' },
 };
-const KIND: Record<string, string> = { deployments: 'Deployment', statefulsets: 'StatefulSet', daemonsets: 'DaemonSet', replicasets: 'ReplicaSet', controllerrevisions: 'ControllerRevision', pods: 'Pod', configmaps: 'ConfigMap', secrets: 'Secret' };
+const KIND: Record<string, string> = { deployments: 'Deployment', statefulsets: 'StatefulSet', daemonsets: 'DaemonSet', replicasets: 'ReplicaSet', controllerrevisions: 'ControllerRevision', pods: 'Pod', configmaps: 'ConfigMap', secrets: 'Secret', persistentvolumeclaims: 'PersistentVolumeClaim' };
 
 interface Watcher {
   plural: string;
@@ -77,6 +80,18 @@ export class FakeKubernetes {
   paused = false;
   /** Requests whose path matches are never answered (a cluster that hangs). */
   stall: RegExp | undefined;
+  /**
+   * The metrics API (metrics.k8s.io, an APIService backed by metrics-server): `served`; `absent` (no
+   * metrics-server installed: the group's paths are 404 like any unknown path); `down` (the APIService is
+   * registered but its backend does not answer: 503).
+   */
+  metricsServer: 'served' | 'absent' | 'down' = 'served';
+  /** Usage per pod and container as metrics-server would report it; running containers without one report DEFAULT_USAGE. */
+  private readonly usage = new Map<string, Record<string, Record<string, string>>>();
+  /** Pods metrics-server has not scraped yet (it lists a pod a minute or so after it starts). */
+  private readonly unscraped = new Set<string>();
+  /** Pods whose readiness probe fails: the kubelet keeps them running and not ready. */
+  private readonly unready = new Set<string>();
   private readonly store = new Map<string, Obj>();
   private readonly events: { rv: number; plural: string; type: string; object: Obj }[] = [];
   private readonly watchers = new Set<Watcher>();
@@ -259,6 +274,49 @@ export class FakeKubernetes {
     this.logs.set(pod, { current, previous });
   }
 
+  /** What metrics-server reports for a pod's containers (`{ app: { cpu: '250m', memory: '64Mi' } }`); values are sent as given. */
+  setUsage(pod: string, containers: Record<string, Record<string, string>>): void {
+    this.usage.set(pod, containers);
+  }
+
+  notScrapedYet(pod: string): void {
+    this.unscraped.add(pod);
+  }
+
+  /** A bound PersistentVolumeClaim of `capacity` (a quantity, e.g. `10Gi`). */
+  addClaim(namespace: string, name: string, capacity: string): void {
+    this.put('persistentvolumeclaims', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: this.meta(namespace, name),
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: capacity } }, volumeName: `pvc-${name}`, storageClassName: 'standard' },
+      status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: capacity } },
+    });
+  }
+
+  /** The pod's first container crashes and the kubelet restarts it `times` times (it runs again after). */
+  crash(namespace: string, pod: string, times = 1): void {
+    const p = this.get('pods', namespace, pod);
+    if (!p) throw new Error(`no pod ${namespace}/${pod}`);
+    const cs = p.status.containerStatuses[0];
+    const now = new Date().toISOString();
+    cs.restartCount += times;
+    cs.lastState = { terminated: { exitCode: 137, reason: 'OOMKilled', startedAt: cs.state?.running?.startedAt ?? now, finishedAt: now } };
+    cs.state = { running: { startedAt: now } };
+    this.put('pods', p);
+  }
+
+  /** The pod's readiness probe starts failing: it keeps running, the Ready condition turns False now. */
+  failReadiness(namespace: string, pod: string): void {
+    const p = this.get('pods', namespace, pod);
+    if (!p) throw new Error(`no pod ${namespace}/${pod}`);
+    this.unready.add(pod);
+    const now = new Date(Date.now() + 1).toISOString();
+    p.status.containerStatuses[0].ready = false;
+    p.status.conditions = [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]', lastTransitionTime: now }];
+    this.put('pods', p);
+  }
+
   /** The resourceVersion of the latest change. */
   get resourceVersion(): number {
     return this.rv;
@@ -279,6 +337,8 @@ export class FakeKubernetes {
     if (this.stall?.test(url.pathname)) return;
     if (req.headers.authorization !== 'Bearer test-token') return this.status(res, 401, 'Unauthorized', 'Unauthorized');
     if (url.pathname === '/version') return this.send(res, 200, { major: '1', minor: '31', gitVersion: 'v1.31.0-fake', platform: 'linux/amd64' });
+    const metrics = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?$/.exec(url.pathname);
+    if (metrics && this.metricsServer !== 'absent') return this.podMetrics(res, metrics[1]!, metrics[2], query);
     const m = /^\/(?:api\/v1|apis\/apps\/v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?(?:\/(log))?$/.exec(url.pathname);
     if (!m || !COLLECTIONS[m[2]!]) return this.status(res, 404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
     const [, namespace, plural, name, sub] = m as unknown as [string, string, string, string | undefined, string | undefined];
@@ -301,6 +361,40 @@ export class FakeKubernetes {
       return this.send(res, 200, { ...found, metadata: { ...found.metadata, deletionTimestamp: new Date().toISOString() } });
     }
     return this.status(res, 405, 'MethodNotAllowed', 'method not allowed');
+  }
+
+  /**
+   * metrics-server's answer: a PodMetrics per pod whose containers run (others have no metrics yet), the
+   * pod's labels, the time of its last scrape and the window it averaged over; 503 from the aggregator
+   * when the backend is down, 403 as RBAC words it for the metrics.k8s.io group.
+   */
+  private podMetrics(res: ServerResponse, namespace: string, name: string | undefined, query: Record<string, string>): void {
+    if (this.metricsServer === 'down') return this.status(res, 503, 'ServiceUnavailable', 'the server is currently unable to handle the request (get pods.metrics.k8s.io)');
+    const verb = name === undefined ? 'list' : 'get';
+    if (this.forbidden.some((f) => f.verb === verb && f.resource === 'pods.metrics.k8s.io')) {
+      return this.status(res, 403, 'Forbidden', `pods.metrics.k8s.io is forbidden: User "system:serviceaccount:deckhand:deckhand" cannot ${verb} resource "pods" in API group "metrics.k8s.io" in the namespace "${namespace}"`);
+    }
+    const timestamp = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    const toMetrics = (pod: Obj): Obj | undefined => {
+      const running = (pod.status.containerStatuses ?? []).filter((c: Obj) => c.state?.running);
+      if (running.length === 0 || this.unscraped.has(pod.metadata.name)) return undefined;
+      const set = this.usage.get(pod.metadata.name);
+      return {
+        kind: 'PodMetrics',
+        apiVersion: 'metrics.k8s.io/v1beta1',
+        metadata: { name: pod.metadata.name, namespace, creationTimestamp: new Date().toISOString(), labels: pod.metadata.labels },
+        timestamp,
+        window: '15.012s',
+        containers: running.map((c: Obj) => ({ name: c.name, usage: set?.[c.name] ?? DEFAULT_USAGE })),
+      };
+    };
+    if (name !== undefined) {
+      const pod = this.get('pods', namespace, name);
+      const m = pod && toMetrics(pod);
+      return m ? this.send(res, 200, m) : this.status(res, 404, 'NotFound', `podmetrics.metrics.k8s.io "${name}" not found`);
+    }
+    const items = this.list('pods', namespace, query.labelSelector).flatMap((p) => toMetrics(p) ?? []);
+    return this.send(res, 200, { kind: 'PodMetricsList', apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items });
   }
 
   private patch(res: ServerResponse, plural: string, found: Obj, type: string, body: string, dryRun: boolean): void {
@@ -455,7 +549,7 @@ export class FakeKubernetes {
     const cs = pod.status.containerStatuses[0];
     const behaviour = behaviourOf(cs.image);
     if (cs.ready) return;
-    if (behaviour === 'stuck') return;
+    if (behaviour === 'stuck' || this.unready.has(pod.metadata.name)) return;
     const now = new Date().toISOString();
     if (behaviour === 'crash') {
       // The kubelet backs off: after a few restarts the pod stays in CrashLoopBackOff for a while.
@@ -705,6 +799,9 @@ export class FakeKubernetes {
     this.logs.set(name, behaviourOf(image) === 'crash' ? { current: [], previous: [`starting ${image}`, 'panic: cannot read /etc/app/config.yaml'] } : { current: [`starting ${image}`, 'listening on :8080'], previous: [] });
   }
 }
+
+/** What metrics-server reports of a running container nobody set a usage for: a quiet one. */
+export const DEFAULT_USAGE = { cpu: '2m', memory: '8Mi' };
 
 function behaviourOf(image: string): 'healthy' | 'crash' | 'stuck' {
   const tag = image.slice(image.lastIndexOf(':') + 1);

@@ -26,6 +26,9 @@ export interface KubeApi {
   podLog(namespace: string, pod: string, container: string, options: PodLogOptions, signal: AbortSignal): Promise<string>;
   readConfigMap(namespace: string, name: string, signal: AbortSignal): Promise<Json>;
   deletePod(namespace: string, name: string, signal: AbortSignal): Promise<void>;
+  /** PodMetrics of the pods a label selector picks (metrics.k8s.io/v1beta1, served by metrics-server). */
+  listPodMetrics(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]>;
+  listPersistentVolumeClaims(namespace: string, signal: AbortSignal): Promise<Json[]>;
   /**
    * Watches one workload from `resourceVersion`; `onDone` is called once when the stream ends (the server
    * closed it, the connection dropped, or `stop` was called). Resolves with the way to stop it.
@@ -79,6 +82,7 @@ class ClientKubeApi implements KubeApi {
   private readonly apps: k8s.AppsV1Api;
   private readonly core: k8s.CoreV1Api;
   private readonly versionApi: k8s.VersionApi;
+  private readonly custom: k8s.CustomObjectsApi;
   private readonly watcher: k8s.Watch;
 
   constructor(
@@ -88,6 +92,7 @@ class ClientKubeApi implements KubeApi {
     this.apps = kc.makeApiClient(client.AppsV1Api);
     this.core = kc.makeApiClient(client.CoreV1Api);
     this.versionApi = kc.makeApiClient(client.VersionApi);
+    this.custom = kc.makeApiClient(client.CustomObjectsApi);
     this.watcher = new client.Watch(kc);
   }
 
@@ -158,6 +163,18 @@ class ClientKubeApi implements KubeApi {
 
   async deletePod(namespace: string, name: string, signal: AbortSignal): Promise<void> {
     await this.core.deleteNamespacedPod({ name, namespace }, options(signal));
+  }
+
+  /**
+   * Through CustomObjectsApi rather than the client's Metrics class: that one takes no label selector and
+   * no signal, so every call would fetch the whole namespace and outlive its deadline.
+   */
+  async listPodMetrics(namespace: string, labelSelector: string, signal: AbortSignal): Promise<Json[]> {
+    return items(await bodyOf(signal, undefined, (o) => this.custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace, plural: 'pods', labelSelector }, o)));
+  }
+
+  async listPersistentVolumeClaims(namespace: string, signal: AbortSignal): Promise<Json[]> {
+    return items(await bodyOf(signal, undefined, (o) => this.core.listNamespacedPersistentVolumeClaim({ namespace }, o)));
   }
 
   async watchWorkload(kind: WorkloadKind, namespace: string, name: string, resourceVersion: string, onEvent: (e: WatchEvent) => void, onDone: (err: unknown) => void): Promise<{ stop(): void }> {

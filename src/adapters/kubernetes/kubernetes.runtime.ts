@@ -17,10 +17,12 @@ import {
   type RolloutResult,
   type Runtime,
   type RuntimeActionResult,
+  type UnitUsage,
 } from '../../core/ports/runtime.port.js';
 import { connect, type ClusterAccess, type Json, type KubeApi, type PatchType } from './kube-client.js';
-import { kubeCall, KubernetesApiError, KubernetesNotFoundError, type CallWhat } from './kube-call.js';
+import { kubeCall, KubernetesApiError, KubernetesNotFoundError, KubernetesRefusedError, type CallWhat } from './kube-call.js';
 import { containerEnv } from './pod-env.js';
+import { claimsOf, claimSizes, toUsage, type UnitPods } from './pod-usage.js';
 import { parseUnit, parseWorkloadRef, unitName, WORKLOAD_KINDS, type WorkloadKind, type WorkloadRef } from './workload-ref.js';
 import {
   boundContainer,
@@ -225,6 +227,77 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
     return this.statusOf(parseUnit(unitId), 'query', opts);
   }
 
+  // ── What the cost sampler reads ─────────────────────────────────────────────────────────────
+
+  /**
+   * What each workload uses now, from the metrics API (see pod-usage.ts); workloads gone meanwhile, and
+   * ones whose pods have no metrics yet, are left out. A cluster that does not serve the metrics API
+   * (no metrics-server: 404), whose metrics-server is down (503) or that refuses Deckhand the metrics
+   * (403) gives no readings and is logged once until that changes, so its services show as not measured
+   * instead of the sampler failing every fire.
+   */
+  async usage(unitIds: readonly string[], opts: CallOptions = {}): Promise<UnitUsage[]> {
+    const units = (
+      await Promise.all(
+        unitIds.map(async (unitId) => {
+          const ref = parseUnit(unitId);
+          try {
+            const w = await this.readWorkload(ref, 'query', opts);
+            const { owned } = await this.podsOfWorkload(ref, w, 'query', opts);
+            const pods = owned.filter((p) => !p.metadata.deletionTimestamp);
+            return { unitId, pods, namespace: ref.namespace, selector: podSelector(w), ...(ref.container !== undefined ? { container: ref.container } : {}) };
+          } catch (error) {
+            if (error instanceof KubernetesNotFoundError) return null;
+            throw error;
+          }
+        }),
+      )
+    ).filter((u): u is UnitPods & { selector: string } => u !== null);
+    if (units.length === 0) return [];
+    let metrics: unknown[][];
+    try {
+      metrics = await Promise.all(
+        units.map((u) => this.call('query', opts, { verb: 'list', resource: 'pods.metrics.k8s.io', namespace: u.namespace }, (api, signal) => api.listPodMetrics(u.namespace, u.selector, signal))),
+      );
+    } catch (error) {
+      const problem = metricsProblem(error);
+      if (problem === undefined) throw error;
+      this.usageProblem(problem, error);
+      return [];
+    }
+    this.usageProblem(undefined);
+    const namespaces = [...new Set(units.filter((u) => u.pods.some((p) => claimsOf(p).length > 0)).map((u) => u.namespace))];
+    const claims = new Map<string, number>();
+    for (const namespace of namespaces) {
+      try {
+        const list = await this.call('query', opts, { verb: 'list', resource: 'persistentvolumeclaims', namespace }, (api, signal) => api.listPersistentVolumeClaims(namespace, signal));
+        // Claims are named per namespace: the key keeps two namespaces' `data` apart.
+        for (const [name, bytes] of claimSizes(list, this.log)) claims.set(`${namespace}/${name}`, bytes);
+      } catch (error) {
+        if (!(error instanceof KubernetesRefusedError)) throw error;
+        this.warnOnce(`claims:${namespace}`, { namespace }, 'Deckhand may not list persistentvolumeclaims here (RBAC): disk is not counted for its workloads');
+      }
+    }
+    return toUsage(units, metrics.flat(), claims, this.now(), this.log);
+  }
+
+  private lastUsageProblem: string | undefined;
+  private readonly warned = new Set<string>();
+
+  /** Logs why usage cannot be read, once until the reason changes; `undefined`: it can be read again. */
+  private usageProblem(problem: string | undefined, error?: unknown): void {
+    if (problem === this.lastUsageProblem) return;
+    if (problem === undefined) this.log.info({}, 'usage readable again from the metrics API');
+    else this.log.warn({ err: error }, `usage not measured: ${problem}`);
+    this.lastUsageProblem = problem;
+  }
+
+  private warnOnce(key: string, fields: Record<string, unknown>, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log.warn(fields, message);
+  }
+
   // ── The engine the rollout steps use ────────────────────────────────────────────────────────
 
   async statusOf(ref: WorkloadRef, timing: Timing, opts: CallOptions = {}): Promise<WorkloadStatus> {
@@ -408,7 +481,7 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
   }
 
   /** The workload's pods (owned by it or its ReplicaSets) and, among them, those of the revision being rolled out. */
-  private async podsOfWorkload(ref: WorkloadRef, w: WorkloadObject, timing: Timing, opts: CallOptions): Promise<{ pods: PodSummary[]; newPods: PodSummary[]; revision?: string }> {
+  private async podsOfWorkload(ref: WorkloadRef, w: WorkloadObject, timing: Timing, opts: CallOptions): Promise<{ pods: PodSummary[]; newPods: PodSummary[]; owned: PodObject[]; revision?: string }> {
     const selector = podSelector(w);
     let revision: string | undefined;
     const container = boundContainer(ref, w.spec.template)?.name ?? '';
@@ -439,7 +512,7 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
       revision = newest?.metadata.name;
     }
     const summary = (p: PodObject) => podSummary(p, container);
-    return { pods: owned.map(summary), newPods: fresh.map(summary), ...(revision !== undefined ? { revision } : {}) };
+    return { pods: owned.map(summary), newPods: fresh.map(summary), owned, ...(revision !== undefined ? { revision } : {}) };
   }
 
   private async replicaSets(ref: WorkloadRef, w: WorkloadObject, timing: Timing, opts: CallOptions = {}): Promise<ReplicaSetObject[]> {
@@ -537,3 +610,10 @@ function imagePatch(container: { name: string }, image: string, from: string): J
   return { metadata: { annotations: { [UNDO_ANNOTATION]: from } }, spec: { template: { spec: { containers: [{ name: container.name, image }] } } } };
 }
 
+/** Why the metrics API gives no readings, when that is the cluster's setup rather than a failure of the call. */
+function metricsProblem(error: unknown): string | undefined {
+  if (error instanceof KubernetesNotFoundError) return 'the cluster does not serve the metrics API (metrics.k8s.io): install metrics-server';
+  if (error instanceof KubernetesRefusedError) return 'Deckhand may not list pods in metrics.k8s.io (RBAC): grant it list on pods.metrics.k8s.io';
+  if (error instanceof KubernetesApiError && error.code === 503) return 'the metrics API did not answer (503): metrics-server is not running';
+  return undefined;
+}

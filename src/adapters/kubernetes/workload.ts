@@ -71,8 +71,8 @@ export interface ContainerStatus {
 
 export interface PodObject {
   metadata: { name: string; labels?: Record<string, string>; creationTimestamp?: string; deletionTimestamp?: string; ownerReferences?: { kind: string; name: string; uid: string }[] };
-  spec?: { nodeName?: string; containers?: ContainerSpec[] };
-  status?: { phase?: string; startTime?: string; containerStatuses?: ContainerStatus[] };
+  spec?: { nodeName?: string; containers?: ContainerSpec[]; volumes?: { name: string; persistentVolumeClaim?: { claimName?: string } }[] };
+  status?: { phase?: string; startTime?: string; conditions?: (Condition & { lastTransitionTime?: string })[]; containerStatuses?: ContainerStatus[] };
 }
 
 /** One pod as `status` describes it. */
@@ -88,6 +88,11 @@ export interface PodSummary {
   waiting?: string;
   /** The bound container ended at least once: its previous log is there (`logs --previous`). */
   hasPrevious: boolean;
+  /**
+   * The pod was ready and lost it while its container kept running (its readiness probe fails): the
+   * Ready condition turned False after the container started. A pod still starting never was ready.
+   */
+  lostReadiness: boolean;
 }
 
 /** What `status` says of a workload: replicas, rollout condition, current revision, its pods. */
@@ -181,6 +186,13 @@ export function rolloutState(kind: WorkloadKind, w: WorkloadObject, newPods: rea
   return { done: true };
 }
 
+function lostReadiness(pod: PodObject, cs: ContainerStatus | undefined): boolean {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const started = Date.parse(cs?.state?.running?.startedAt ?? '');
+  const turned = Date.parse(ready?.lastTransitionTime ?? '');
+  return ready?.status === 'False' && Number.isFinite(started) && Number.isFinite(turned) && turned > started;
+}
+
 export function podSummary(pod: PodObject, container: string): PodSummary {
   const statuses = pod.status?.containerStatuses ?? [];
   const cs = statuses.find((c) => c.name === container) ?? statuses[0];
@@ -195,6 +207,7 @@ export function podSummary(pod: PodObject, container: string): PodSummary {
     startedAt: startedAt ? new Date(startedAt) : null,
     image: spec?.image ?? cs?.image ?? '',
     hasPrevious: cs?.lastState?.terminated !== undefined,
+    lostReadiness: lostReadiness(pod, cs),
   };
   const waiting = cs?.state?.waiting?.reason ?? (cs?.state?.terminated ? (cs.state.terminated.reason ?? 'Terminated') : undefined);
   if (waiting !== undefined) summary.waiting = waiting;
@@ -239,7 +252,8 @@ export function versionOf(image: string): string {
 
 /**
  * The workload as one unit of the port: running while any replica is ready, healthy once every desired
- * replica is updated and ready, unhealthy when the rollout failed or a pod crash-loops. `imageId` is the
+ * replica is updated and ready, unhealthy when the rollout failed, a pod crash-loops or a pod lost its
+ * readiness (its probe fails; the cost sampler counts that time as unhealthy). `imageId` is the
  * image of the template's container, so two looks see the same revision until the image changes (a
  * restart keeps it); `restartCount` adds up the pods' restarts, `startedAt` is the oldest pod's start.
  */
@@ -252,7 +266,8 @@ export function toUnitInfo(status: WorkloadStatus, labels: Record<string, string
   else state = status.pods.length > 0 ? 'created' : 'unknown';
   let health: HealthState;
   const crashing = status.pods.some((p) => p.waiting !== undefined && WAITING_FAILURES.has(p.waiting));
-  if ((status.rollout.done === false && status.rollout.failed === true) || crashing || status.conditions.some((c) => c.startsWith('ReplicaFailure=True'))) health = 'unhealthy';
+  const lost = status.pods.some((p) => p.lostReadiness && p.phase !== 'Terminating');
+  if ((status.rollout.done === false && status.rollout.failed === true) || crashing || lost || status.conditions.some((c) => c.startsWith('ReplicaFailure=True'))) health = 'unhealthy';
   else if (status.rollout.done && ready >= desired) health = 'healthy';
   else health = 'starting';
   const starts = status.pods.map((p) => p.startedAt?.getTime()).filter((t): t is number => t !== undefined);
@@ -274,5 +289,5 @@ export function toUnitInfo(status: WorkloadStatus, labels: Record<string, string
 /** The port's view of a workload's status (what the plan and `status` show beyond ContainerInfo). */
 export function unitDetails(s: WorkloadStatus): UnitDetails {
   const { namespace, strategy, desired, ready, updated, available, conditions, revision } = s;
-  return { namespace, strategy, desired, ready, updated, available, conditions, revision, pods: s.pods.map(({ hasPrevious: _, ...pod }) => pod) };
+  return { namespace, strategy, desired, ready, updated, available, conditions, revision, pods: s.pods.map(({ hasPrevious: _, lostReadiness: __, ...pod }) => pod) };
 }

@@ -33,13 +33,16 @@ export interface SampleRun {
 /**
  * A reading as a sample: CPU cores from the counter's growth since the unit's previous reading (within
  * three intervals; older marks and a counter that went back, i.e. a new container, fall back to the
- * average since the unit started), restarts since then.
+ * average since the unit started), or the rate the runtime measured when it gives one; restarts since
+ * the previous reading.
  */
 export function toSample(at: Date, unit: ContainerInfo, spec: ServiceSpec, read: UnitUsage, mark: UnitMark | undefined, intervalMs: number): UsageSample {
   const sinceMark = mark ? read.readAt.getTime() - mark.readAt.getTime() : 0;
   const fresh = mark !== undefined && sinceMark > 0 && sinceMark <= 3 * intervalMs;
   let cpuCores = 0;
-  if (fresh && read.cpuTotalNs >= mark.cpuTotalNs) {
+  if (read.cpuCores !== undefined) {
+    cpuCores = read.cpuCores;
+  } else if (fresh && read.cpuTotalNs >= mark.cpuTotalNs) {
     cpuCores = (read.cpuTotalNs - mark.cpuTotalNs) / (sinceMark * 1e6);
   } else if (unit.startedAt) {
     const ran = read.readAt.getTime() - unit.startedAt.getTime();

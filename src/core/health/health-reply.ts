@@ -62,6 +62,10 @@ export function healthReply(project: string, envs: readonly EnvironmentSpec[], s
   else {
     const unsampled = scored.filter((s) => s.health.unmeasured.includes('restarts')).map(label);
     if (unsampled.length > 0) notes.push(`No sampler readings in 7 days of: ${unsampled.join(', ')}.`);
+    // Sampled, yet no build date: the runtime does not report one (Kubernetes names an image and its
+    // digest only), so the signal is unknown, not 0.
+    const undated = scored.filter((s) => s.health.unmeasured.includes('image age') && !s.health.unmeasured.includes('restarts')).map(label);
+    if (undated.length > 0) notes.push(`Image age not measured (their runtime does not say when an image was built): ${undated.join(', ')}.`);
   }
   const noSlo = scored.filter((s) => s.health.unmeasured.includes('SLO')).map(label);
   if (noSlo.length > 0) notes.push(`SLOs not measured (Prometheus did not answer): ${noSlo.join(', ')}.`);

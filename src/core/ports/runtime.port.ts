@@ -246,8 +246,14 @@ export interface UnitDetails {
 export interface UnitUsage {
   unitId: string;
   readAt: Date;
-  /** CPU time the unit has used since it started, in nanoseconds. */
+  /** CPU time the unit has used since it started, in nanoseconds (0 from a runtime that gives `cpuCores`). */
   cpuTotalNs: number;
+  /**
+   * CPU cores in use now, averaged over the runtime's own short window, from a runtime that measures a
+   * rate instead of keeping a counter (Kubernetes' metrics API). When set, the sampler takes it as the
+   * average of the interval the reading stands for, and ignores `cpuTotalNs`.
+   */
+  cpuCores?: number;
   /** Memory in use now (without the page cache the kernel may drop), in bytes. */
   memoryBytes: number;
   /** Disk it holds: its writable layer plus the volumes it mounts (a volume counted once per call), in bytes. */

@@ -234,6 +234,7 @@ describe('the Kubernetes manifests', () => {
     expect([...grants].sort()).toEqual(
       [
         'core/pods:get', 'core/pods:list', 'core/pods:watch', 'core/pods/log:get', 'core/configmaps:get',
+        'metrics.k8s.io/pods:list', 'core/persistentvolumeclaims:list',
         'apps/replicasets:get', 'apps/replicasets:list', 'apps/replicasets:watch',
         'apps/controllerrevisions:get', 'apps/controllerrevisions:list', 'apps/controllerrevisions:watch',
         'apps/deployments:get', 'apps/deployments:list', 'apps/deployments:watch', 'apps/deployments:patch',

@@ -72,7 +72,9 @@ beforeAll(async () => {
     replicas: 2,
     labels: { team: 'pay' },
     env: [{ name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'api-config', key: 'LOG_LEVEL' } } }],
+    podSpec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'api-data' } }] },
   });
+  fake.addClaim('shop', 'api-data', '1Gi');
   const unit = 'deployment/shop/api';
 
   // Given every operation the runtime has, on a cluster that refuses nothing…
@@ -92,6 +94,8 @@ beforeAll(async () => {
   expect(rolledBack.status).toBe('succeeded');
   if (rolledBack.status === 'succeeded') await rolledBack.commit();
   await runtime.recover([{ service: 'api', units: [unit] }]);
+  // The cost sampler's read: the pods' metrics and the claims they mount.
+  expect((await runtime.usage([unit]))[0]).toMatchObject({ unitId: unit, storageBytes: 2 ** 30 });
 
   // …these are the requests it made.
   requests = fake.requests.map(attributesOf).filter((a): a is Attributes => a !== null);
@@ -100,8 +104,8 @@ afterAll(() => fake.close());
 
 describe('the chart Role and the Kubernetes runtime', () => {
   it('the runtime made requests of every kind it needs', () => {
-    const kinds = new Set(requests.map((a) => `${a.verb} ${a.resource}`));
-    for (const k of ['get deployments', 'list deployments', 'watch deployments', 'patch deployments', 'list pods', 'get pods/log', 'list replicasets', 'get configmaps']) expect(kinds).toContain(k);
+    const kinds = new Set(requests.map((a) => `${a.verb} ${a.group ? `${a.group}/` : ''}${a.resource}`));
+    for (const k of ['get apps/deployments', 'list apps/deployments', 'watch apps/deployments', 'patch apps/deployments', 'list pods', 'get pods/log', 'list apps/replicasets', 'get configmaps', 'list metrics.k8s.io/pods', 'list persistentvolumeclaims']) expect(kinds).toContain(k);
   });
 
   it('allows every request the runtime makes in a namespace it is given', () => {
@@ -124,6 +128,17 @@ describe('the chart Role and the Kubernetes runtime', () => {
     const patches = requests.filter((a) => a.resource === 'deployments' && a.verb === 'patch');
     expect(patches.length).toBeGreaterThan(0);
     expect(patches.filter((a) => allowed(other, a))).toEqual([]);
+  });
+
+  it('grants the metrics API and claims no more than the listing the sampler does', () => {
+    const granted = roles({ namespaces: ['shop'] });
+    const ask = (group: string, resource: string, verb: string) => allowed(granted, { namespace: 'shop', group, resource, name: undefined, verb });
+    expect(ask('metrics.k8s.io', 'pods', 'list')).toBe(true);
+    expect(ask('metrics.k8s.io', 'pods', 'watch')).toBe(false);
+    expect(ask('metrics.k8s.io', 'nodes', 'list')).toBe(false);
+    expect(ask('', 'persistentvolumeclaims', 'list')).toBe(true);
+    expect(ask('', 'persistentvolumeclaims', 'patch')).toBe(false);
+    expect(ask('', 'persistentvolumes', 'list')).toBe(false);
   });
 
   it('the check refuses what a rule does not grant', () => {

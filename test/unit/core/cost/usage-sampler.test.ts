@@ -33,6 +33,16 @@ describe('a reading as a sample', () => {
   });
 });
 
+describe('a reading with a rate', () => {
+  it('takes the cores the runtime measured as the interval\'s average, whatever the counter says', () => {
+    const mark = { host: 'k8s', unitId: 'c1', readAt: at(-300), cpuTotalNs: 0, restartCount: 2 };
+    const s = toSample(T, unit({ restartCount: 5 }), spec, read({ cpuTotalNs: 0, cpuCores: 0.75 }), mark, 300_000);
+    expect(s).toMatchObject({ seconds: 300, restarts: 3, cpuCores: 0.75 });
+    // A first reading too: no counter to divide, the rate stands for one interval.
+    expect(toSample(T, unit({ startedAt: null }), spec, read({ cpuCores: 0.2 }), undefined, 300_000)).toMatchObject({ seconds: 300, cpuCores: 0.2 });
+  });
+});
+
 describe('a sampler run', () => {
   it('reads running units of hosts that report use, skips hosts that cannot, and remembers the readings', async () => {
     const reading: Runtime['usage'] = async (ids) => ids.map((id) => read({ unitId: id, cpuTotalNs: 30e9 }));
