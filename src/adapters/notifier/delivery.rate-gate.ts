@@ -7,7 +7,7 @@ export interface RateWindow {
 }
 
 /** While every slot is taken by calls still in flight, how often to look again. */
-const IN_FLIGHT_POLL_MS = 5;
+export const IN_FLIGHT_POLL_MS = 5;
 
 /**
  * A sliding-window counter. A call holds a slot from its start and is stamped with its completion time, so

@@ -1,22 +1,86 @@
 /**
- * A platform's rate limits (per chat and per bot) kept in Redis, so that every replica sending with one bot
- * token counts against the same windows, and a 429's `retry_after` seen by one replica holds that chat (or
- * the bot) for all of them. The windows are counted by rate-limiter-flexible (an atomic INCR-with-expiry per
- * window and key); a pause is a key set with PX, looked at before each call.
+ * A platform's rate limits (per chat, per group and per bot) kept in Redis, so that every replica sending
+ * with one bot token counts against the same windows, and a 429's `retry_after` seen by one replica holds
+ * that chat (or the bot) for all of them. A pause is a key set with PX.
  *
- * Each window is fixed: it opens at the first call counted in it and lasts `windowMs` (whole seconds: the
- * limiter's expiry is set in seconds). A window of one call is closed again from the call's end, so the
- * platform, which sees the request somewhere between its start and its end, never sees two within the window
- * (as the in-process gate stamps a call with its completion time).
+ * Every window slides, as in the in-process gate (notifier/delivery.rate-gate.ts): a call holds a slot from
+ * its start and is stamped with its completion time, so the platform, which sees each request somewhere
+ * between the two and counts over a sliding window, never sees more than the limit within any window. Each
+ * window is a sorted set of calls per key (`<key>:calls:chat:<limit>per<ms>:<chat>`,
+ * `<key>:calls:bot:<limit>per<ms>`). One script (TAKE) looks at the pauses, drops the calls that ended a
+ * window ago, counts, and only when every window of the call has room adds the call to all of them at once,
+ * scored `start + IN_FLIGHT_LEASE_MS` while it is in flight; RELEASE re-scores it to its completion time.
+ * Both read Redis's clock, the one clock all replicas share. A fixed-window counter (rate-limiter-flexible's
+ * RateLimiterRedis, used here before) lets up to the limit at the end of one window and the limit again at
+ * the start of the next reach the platform within one window.
  *
- * When Redis cannot be asked, the call goes through the in-process gate instead (with one warning per outage):
- * delivery never stops for Redis; only the limits are then kept per replica until it is back.
+ * A call still in flight after IN_FLIGHT_LEASE_MS (its replica died mid-call, or a very slow upload) is
+ * counted as if it had ended then, so a dead replica's slots come free again; a release after that stamps
+ * the call again with its real end.
+ *
+ * When Redis cannot be asked (refused at once while disconnected; REDIS_CALL_TIMEOUT_MS when it does not
+ * answer), the call goes through the in-process gate instead, and so do the calls of the next
+ * REDIS_RETRY_MS, with one warning per outage: delivery never stops for Redis, and it is never unlimited;
+ * only the limits are then kept per replica until it is back.
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { z } from 'zod';
 import type { Logger } from '../../core/ports/logger.port.js';
-import { RateGate, type RateLimits, type RateWindow, type SendGate } from '../notifier/delivery.rate-gate.js';
+import { IN_FLIGHT_POLL_MS, RateGate, type RateLimits, type RateWindow, type SendGate } from '../notifier/delivery.rate-gate.js';
 import { systemTimers, type DeliveryTimers } from '../notifier/delivery.timers.js';
+import { raceAbort } from '../race-abort.js';
+
+/** How long an unreleased call holds its slots before it counts as ended (see the header). */
+export const IN_FLIGHT_LEASE_MS = 60_000;
+/** How long to wait for Redis's answer before this call goes through the in-process gate. */
+export const REDIS_CALL_TIMEOUT_MS = 2_000;
+/** After Redis failed, calls go through the in-process gate without asking it for this long. */
+export const REDIS_RETRY_MS = 1_000;
+
+// KEYS[1], KEYS[2]: the chat's and the bot's pause; KEYS[3..]: the call's windows (sorted sets of calls).
+// ARGV[1]: the call; ARGV[2]: in-flight lease ms; ARGV[3]: poll ms; then limit and window ms per window.
+// {1, 0}: the call holds a slot in every window; {0, ms}: nothing taken, ask again in ms.
+const TAKE = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local lease, poll = tonumber(ARGV[2]), tonumber(ARGV[3])
+local wait = math.max(0, redis.call('PTTL', KEYS[1]), redis.call('PTTL', KEYS[2]))
+if wait > 0 then return {0, wait} end
+for i = 3, #KEYS do
+  local limit, window = tonumber(ARGV[2 * i - 2]), tonumber(ARGV[2 * i - 1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+  local excess = redis.call('ZCARD', KEYS[i]) - limit + 1
+  if excess > 0 then
+    local score = tonumber(redis.call('ZRANGE', KEYS[i], excess - 1, excess - 1, 'WITHSCORES')[2])
+    local w = poll
+    if score <= now then w = score + window - now end
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 then return {0, wait} end
+for i = 3, #KEYS do
+  redis.call('ZADD', KEYS[i], now + lease, ARGV[1])
+  redis.call('PEXPIRE', KEYS[i], lease + tonumber(ARGV[2 * i - 1]))
+end
+return {1, 0}
+`;
+
+// KEYS: the call's windows; ARGV[1]: the call; then the window ms per window. Stamps the call with now.
+const RELEASE = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  local window = tonumber(ARGV[i + 1])
+  redis.call('ZADD', KEYS[i], now, ARGV[1])
+  if redis.call('PTTL', KEYS[i]) < window then redis.call('PEXPIRE', KEYS[i], window) end
+end
+return 1
+`;
+
+const takeReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number().int().nonnegative()]);
 
 export interface SharedRateGateOptions {
   redis: Redis;
@@ -36,9 +100,10 @@ export function rateGateKey(prefix: string | undefined, name: string): string {
   return `${prefix ?? 'bull'}:deckhand:rate:{${name}}`;
 }
 
+/** A window of one call: its sorted set and its limit. */
 interface Counted {
+  key: string;
   window: RateWindow;
-  limiter: RateLimiterRedis;
 }
 
 /** Thrown inside the gate when Redis failed; the call then goes through the in-process gate. */
@@ -48,102 +113,96 @@ export class SharedRateGate implements SendGate {
   private readonly timers: DeliveryTimers;
   private readonly local: RateGate;
   private readonly logger: Logger;
-  private readonly chatWindows = new Map<string, Counted>();
   private readonly global: Counted[];
+  /** Names this replica's calls in the sorted sets. */
+  private readonly id = randomUUID();
+  private calls = 0;
   private degraded = false;
+  /** By the gate's clock: until then, calls go through the in-process gate without asking Redis. */
+  private skipRedisUntil = 0;
 
   constructor(private readonly opts: SharedRateGateOptions) {
     this.timers = opts.timers ?? systemTimers;
     this.local = new RateGate(opts.limits, this.timers);
     this.logger = opts.logger.child({ component: 'rate-gate' });
-    this.global = [opts.limits.global].flat().map((w) => this.counted('bot', w));
+    this.global = [opts.limits.global].flat().map((w) => ({ key: this.windowKey('bot', w), window: w }));
   }
 
   async acquire(chatId: string): Promise<() => void> {
-    try {
-      const taken = await this.acquireShared(chatId);
+    const windows = [...this.opts.limits.chatWindows(chatId).map((w) => ({ key: this.windowKey('chat', w, chatId), window: w })), ...this.global];
+    const call = `${this.id}:${(this.calls += 1)}`;
+    if (this.timers.now() < this.skipRedisUntil) return this.local.acquire(chatId);
+    for (;;) {
+      let wait: number;
+      try {
+        wait = await this.take(windows, chatId, call);
+      } catch (err) {
+        if (!(err instanceof RedisDown)) throw err;
+        this.fellBack(err);
+        return this.local.acquire(chatId);
+      }
       this.recovered();
-      return taken;
-    } catch (err) {
-      if (!(err instanceof RedisDown)) throw err;
-      this.fellBack(err);
-      return this.local.acquire(chatId);
+      if (wait === 0) break;
+      await this.timers.sleep(wait);
     }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      void this.release(windows, call);
+    };
   }
 
   async pause(chatId: string | undefined, ms: number): Promise<void> {
     const wait = Math.max(1, Math.ceil(ms));
     await this.local.pause(chatId, wait);
     try {
-      await this.opts.redis.set(this.pauseKey(chatId), '1', 'PX', wait);
+      await this.ask(this.opts.redis.set(this.pauseKey(chatId), '1', 'PX', wait));
       this.recovered();
     } catch (err) {
-      this.fellBack(new RedisDown(message(err)));
+      this.fellBack(err instanceof Error ? err : new RedisDown(String(err)));
     }
   }
 
-  /**
-   * Waits out the pauses, then takes a slot in each of the chat's windows, then in each of the bot's. A
-   * rejected window is waited for and the round starts again; the chat's slots, once taken, are kept while
-   * the bot's are waited for, unless that took so long that they lapsed.
-   */
-  private async acquireShared(chatId: string): Promise<() => void> {
-    const own = this.opts.limits.chatWindows(chatId).map((w) => this.chatCounted(w));
-    const shortest = Math.min(...own.map((c) => c.window.windowMs));
-    for (;;) {
-      await this.waitPauses(chatId);
-      if (!(await this.take(own, chatId))) continue;
-      const tookAt = this.timers.now();
-      while (!(await this.take(this.global, 'all')));
-      if (own.length === 0 || this.timers.now() - tookAt < shortest) break;
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      void this.closeSingles(own, chatId);
-    };
-  }
-
-  /** One slot in every window, in order; on a full one, waits until it opens and answers false. */
-  private async take(counted: readonly Counted[], key: string): Promise<boolean> {
-    for (const c of counted) {
-      try {
-        await c.limiter.consume(key, 1);
-      } catch (res) {
-        if (!(res instanceof RateLimiterRes)) throw new RedisDown(message(res));
-        await this.timers.sleep(Math.max(1, res.msBeforeNext));
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** A one-call window (1 message/s) is counted again from the call's end. */
-  private async closeSingles(own: readonly Counted[], chatId: string): Promise<void> {
-    const singles = [...own.map((c) => [c, chatId] as const), ...this.global.map((c) => [c, 'all'] as const)].filter(([c]) => c.window.limit === 1);
+  /** One TAKE: 0 when the call now holds its slots, else how long to wait before asking again. */
+  private async take(windows: readonly Counted[], chatId: string, call: string): Promise<number> {
+    const keys = [this.pauseKey(chatId), this.pauseKey(undefined), ...windows.map((w) => w.key)];
+    const args = [call, IN_FLIGHT_LEASE_MS, IN_FLIGHT_POLL_MS, ...windows.flatMap((w) => [w.window.limit, w.window.windowMs])];
+    const pending = this.opts.redis.eval(TAKE, keys.length, ...keys, ...args);
+    let reply: unknown;
     try {
-      await Promise.all(singles.map(([c, key]) => c.limiter.block(key, c.window.windowMs / 1000)));
+      reply = await this.ask(pending);
     } catch (err) {
-      this.fellBack(new RedisDown(message(err instanceof RateLimiterRes ? 'rejected' : err)));
+      // Taken after we stopped waiting: give the slots back rather than hold them for the lease.
+      pending.then(
+        (late) => {
+          if (takeReply.safeParse(late).data?.[0] === 1) void this.release(windows, call);
+        },
+        () => undefined,
+      );
+      throw err;
+    }
+    const parsed = takeReply.safeParse(reply);
+    if (!parsed.success) throw new RedisDown('unexpected answer from the rate gate script');
+    const [took, wait] = parsed.data;
+    return took === 1 ? 0 : Math.max(1, wait);
+  }
+
+  /** Stamps the call with its completion time; when Redis cannot be asked, it stays counted until its lease ends. */
+  private async release(windows: readonly Counted[], call: string): Promise<void> {
+    try {
+      await this.ask(this.opts.redis.eval(RELEASE, windows.length, ...windows.map((w) => w.key), call, ...windows.map((w) => w.window.windowMs)));
+    } catch (err) {
+      this.fellBack(err instanceof Error ? err : new RedisDown(String(err)));
     }
   }
 
-  private async waitPauses(chatId: string): Promise<void> {
-    for (;;) {
-      let ttls: (number | null)[];
-      try {
-        const replies = await this.opts.redis.pipeline().pttl(this.pauseKey(chatId)).pttl(this.pauseKey(undefined)).exec();
-        ttls = (replies ?? []).map(([err, ttl]) => {
-          if (err) throw err;
-          return Number(ttl);
-        });
-      } catch (err) {
-        throw new RedisDown(message(err));
-      }
-      const wait = Math.max(0, ...ttls.map((t) => t ?? 0));
-      if (wait <= 0) return;
-      await this.timers.sleep(wait);
+  /** A Redis command within REDIS_CALL_TIMEOUT_MS; any failure as RedisDown. */
+  private async ask<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await raceAbort(command, AbortSignal.timeout(REDIS_CALL_TIMEOUT_MS));
+    } catch (err) {
+      throw new RedisDown(err instanceof Error ? err.message : String(err));
     }
   }
 
@@ -151,30 +210,16 @@ export class SharedRateGate implements SendGate {
     return chatId === undefined ? `${this.opts.key}:pause:bot` : `${this.opts.key}:pause:chat:${chatId}`;
   }
 
-  private chatCounted(window: RateWindow): Counted {
-    const name = `${window.limit}per${window.windowMs}`;
-    let counted = this.chatWindows.get(name);
-    if (!counted) {
-      counted = this.counted('chat', window);
-      this.chatWindows.set(name, counted);
+  private windowKey(scope: 'chat' | 'bot', window: RateWindow, chatId?: string): string {
+    if (!(window.limit >= 1 && Number.isInteger(window.limit)) || !(window.windowMs >= 1 && Number.isInteger(window.windowMs))) {
+      throw new RangeError('a shared rate window has a whole positive limit and length in ms');
     }
-    return counted;
-  }
-
-  private counted(scope: 'chat' | 'bot', window: RateWindow): Counted {
-    if (window.windowMs < 1000 || window.windowMs % 1000 !== 0) throw new RangeError('a shared rate window lasts whole seconds');
-    const limiter = new RateLimiterRedis({
-      storeClient: this.opts.redis,
-      keyPrefix: `${this.opts.key}:${scope}:${window.limit}per${window.windowMs}`,
-      points: window.limit,
-      duration: window.windowMs / 1000,
-      // Fail at once while disconnected (the in-process gate takes over) instead of queueing the command.
-      rejectIfRedisNotReady: true,
-    });
-    return { window, limiter };
+    const name = `${this.opts.key}:calls:${scope}:${window.limit}per${window.windowMs}`;
+    return chatId === undefined ? name : `${name}:${chatId}`;
   }
 
   private fellBack(err: Error): void {
+    this.skipRedisUntil = this.timers.now() + REDIS_RETRY_MS;
     if (this.degraded) return;
     this.degraded = true;
     this.logger.warn({ err: { message: err.message } }, 'redis unreachable: platform limits are kept by this replica alone until it is back');
@@ -185,8 +230,4 @@ export class SharedRateGate implements SendGate {
     this.degraded = false;
     this.logger.info({}, 'redis reachable again: platform limits are shared by the replicas again');
   }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -4,12 +4,13 @@
  * Bot API client) sending to one fake Bot API that enforces 1 message/s per chat and answers 429 above it.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { secretDigest } from '../../../src/adapters/redis/lease.js';
-import { SharedRateGate, rateGateKey } from '../../../src/adapters/redis/shared-rate-gate.js';
+import { REDIS_CALL_TIMEOUT_MS, SharedRateGate, rateGateKey } from '../../../src/adapters/redis/shared-rate-gate.js';
 import { TELEGRAM_LIMITS, createTelegramDelivery } from '../../../src/adapters/telegram/telegram.delivery.js';
 import { systemTimers } from '../../../src/adapters/notifier/delivery.timers.js';
 import { ReplyBuilder } from '../../../src/core/messages/reply-builder.js';
@@ -47,10 +48,11 @@ afterAll(async () => {
 });
 
 describe('SharedRateGate on Redis', () => {
-  rateGateContract(async (limits) => ({
-    gate: new SharedRateGate({ redis: await connect(), key: rateGateKey(prefix, `contract-${randomUUID()}`), limits, logger: silentLogger }),
-    now: () => systemTimers.now(),
-  }));
+  rateGateContract(async (limits) => {
+    const key = rateGateKey(prefix, `contract-${randomUUID()}`);
+    const gate = async () => new SharedRateGate({ redis: await connect(), key, limits, logger: silentLogger });
+    return { gate: await gate(), now: () => systemTimers.now(), sleep: (ms) => systemTimers.sleep(ms), replica: gate };
+  });
 
   it('keys carry the queue prefix and a digest of the bot token, never the token', async () => {
     const redis = await connect();
@@ -90,6 +92,39 @@ describe('SharedRateGate on Redis', () => {
     expect(log.entries.filter((e) => e.level === 'warn' && e.msg?.startsWith('redis unreachable'))).toHaveLength(1);
     expect(log.entries.filter((e) => e.level === 'error')).toEqual([]);
   });
+
+  it('keeps the in-process limits when Redis accepts the connection but never answers', async () => {
+    // Given a "Redis" that takes the connection and never says anything (a stopped server, a lost network)
+    const silent = createServer((socket) => socket.on('data', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const hung = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableReadyCheck: false, disableClientInfo: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+    hung.on('error', () => undefined);
+    await hung.connect();
+    const log = recordingLogger();
+    const gate = new SharedRateGate({ redis: hung, key: rateGateKey(prefix, `hung-${randomUUID()}`), limits: TELEGRAM_LIMITS, logger: log.logger });
+    try {
+      // When two calls go to one chat
+      const t0 = systemTimers.now();
+      const starts: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const release = await gate.acquire('42');
+        starts.push(systemTimers.now());
+        release();
+      }
+
+      // Then the first went once Redis had been given up on, and the second (not asking Redis again so soon)
+      // still kept 1/s for the chat
+      expect(starts[0]! - t0).toBeGreaterThanOrEqual(REDIS_CALL_TIMEOUT_MS - 5);
+      expect(starts[0]! - t0).toBeLessThan(REDIS_CALL_TIMEOUT_MS + 1000);
+      expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(1000 - 5);
+      expect(starts[1]! - starts[0]!).toBeLessThan(REDIS_CALL_TIMEOUT_MS);
+      expect(log.entries.filter((e) => e.level === 'warn' && e.msg?.startsWith('redis unreachable'))).toHaveLength(1);
+    } finally {
+      hung.disconnect();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 20_000);
 });
 
 interface Arrival {

@@ -40,7 +40,8 @@ describe('RateGate', () => {
 describe('RateGate (in process)', () => {
   rateGateContract(async (limits) => {
     const timers = scaledTimers(20);
-    return { gate: new RateGate(limits, timers), now: () => timers.now() };
+    const gate = new RateGate(limits, timers);
+    return { gate, now: () => timers.now(), sleep: (ms) => timers.sleep(ms), replica: async () => gate };
   });
 });
 
