@@ -28,6 +28,7 @@ const server = setupServer();
 const clients: Redis[] = [];
 const prefix = uniquePrefix('rate-gate');
 const GATE_NAME = `telegram:${secretDigest(TOKEN)}`;
+const TELEGRAM_BOT_LIMIT = [TELEGRAM_LIMITS.global].flat()[0]!;
 
 /** A connection as the bot opens it (no offline queue: commands fail at once while disconnected). */
 async function connect(): Promise<Redis> {
@@ -136,8 +137,9 @@ interface Arrival {
 
 /**
  * The Bot API as Telegram enforces it: a message to a chat less than a second after the last one it let
- * through answers 429 with `retry_after` 1. `first429` answers the first call to that chat 429 with the
- * given retry_after, whatever the timing.
+ * through, or the 31st of the bot within a sliding second (counted on arrival), answers 429 with
+ * `retry_after` 1. `first429` answers the first call to that chat 429 with the given retry_after, whatever
+ * the timing.
  */
 function limitEnforcingApi(first429?: { chat: string; retryAfter: number }) {
   const api = createBotApi();
@@ -150,7 +152,8 @@ function limitEnforcingApi(first429?: { chat: string; retryAfter: number }) {
     const text = String(call.body.text ?? '');
     const retryAfter = first429 && chat === first429.chat && !forced ? ((forced = true), first429.retryAfter) : undefined;
     const last = lastOk.get(chat);
-    if (retryAfter !== undefined || (last !== undefined && at - last < 1000)) {
+    const botSecond = arrivals.filter((x) => x.status === 'ok' && x.at > at - 1000).length;
+    if (retryAfter !== undefined || (last !== undefined && at - last < 1000) || botSecond >= TELEGRAM_BOT_LIMIT.limit) {
       arrivals.push({ chat, at, text, status: '429' });
       const s = retryAfter ?? 1;
       return HttpResponse.json({ ok: false, error_code: 429, description: `Too Many Requests: retry after ${s}`, parameters: { retry_after: s } }, { status: 429 });
@@ -204,6 +207,29 @@ describe('two replicas sharing the limits through Redis', () => {
       expect(times).toHaveLength(6);
       for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(1000);
     }
+    expect(a.stats().rateLimited + b.stats().rateLimited).toBe(0);
+  }, 30_000);
+
+  it('keep the bot-wide 30/s as the Bot API counts it, over a sliding second on arrival: no 429', async () => {
+    // Given two replicas with one bot token, and a Bot API that enforces 30/s for the bot and 1/s per chat
+    const key = rateGateKey(prefix, `${GATE_NAME}-${randomUUID()}`);
+    const [a, b] = [await replica(key), await replica(key)];
+    const { arrivals } = limitEnforcingApi();
+
+    // When each sends one message to each of 40 private chats at once (80 messages, well over 30 in a second)
+    const sent: string[] = [];
+    for (let c = 0; c < 40; c++) {
+      for (const [name, q] of [['a', a], ['b', b]] as const) {
+        const text = `${name}-${c}`;
+        sent.push(text);
+        await q.send(String(1000 + c), message(text));
+      }
+    }
+    await Promise.all([a.drain(), b.drain()]);
+
+    // Then all arrived and none was refused: no 31 of them within any second
+    expect(arrivals.filter((x) => x.status === '429')).toEqual([]);
+    expect(arrivals.map((x) => x.text).sort()).toEqual([...sent].sort());
     expect(a.stats().rateLimited + b.stats().rateLimited).toBe(0);
   }, 30_000);
 
