@@ -210,5 +210,26 @@ export function outboxContract(make: () => Promise<OutboxStore>): void {
       const [row] = await store.take((await store.waiting('telegram', '-1001', 1)).map((r) => r.seq));
       expect(row!.payload).toEqual(payload);
     });
+
+    it('keeps the parts of a row being sent that are out, until it ends, and forgets them when a newer reply is coalesced in', async () => {
+      await store.put(entry({ kind: 'edit', target: '7', key: 'e1' }));
+      const [row] = await store.waiting('telegram', '-1001', 1);
+      await store.progress(row!.seq, ['7']);
+      expect((await store.waiting('telegram', '-1001', 1))[0]!.parts ?? []).toEqual([]); // not being sent: nothing recorded
+      await store.take([row!.seq]);
+      await store.progress(row!.seq, ['7']);
+      await store.progress(row!.seq, ['7', '8']);
+      expect((await store.take([row!.seq]))[0]!.parts).toEqual(['7', '8']);
+      // A retry puts it back to waiting with its parts; a newer edit coalesced into it renders anew.
+      await store.retryLater(row!.seq, { notBefore: 0, error: '429', countsAsFailure: false });
+      expect((await store.waiting('telegram', '-1001', 1))[0]!.parts).toEqual(['7', '8']);
+      expect(await store.put(entry({ kind: 'edit', target: '7', key: 'e2' }))).toBe('coalesced');
+      expect((await store.waiting('telegram', '-1001', 1))[0]!.parts ?? []).toEqual([]);
+      await store.take([row!.seq]);
+      await store.progress(row!.seq, ['7', '9']);
+      await store.finish([row!.seq], { state: 'sent', messageId: '7' }, T0);
+      await store.progress(row!.seq, ['7', '9', '10']);
+      expect(await store.backlog('telegram')).toBe(0);
+    });
   });
 }

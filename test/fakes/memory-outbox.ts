@@ -34,6 +34,7 @@ export class MemoryOutbox implements OutboxStore {
       if (waiting) {
         waiting.payload = structuredClone(entry.payload);
         waiting.expiresAt = Math.max(waiting.expiresAt, entry.expiresAt);
+        delete waiting.parts;
         return 'coalesced';
       }
     }
@@ -87,6 +88,11 @@ export class MemoryOutbox implements OutboxStore {
       const { state: _s, endedAt: _e, messageId: _m, lastError: _l, ...entry } = structuredClone(r);
       return entry;
     });
+  }
+
+  async progress(seq: number, parts: readonly string[]): Promise<void> {
+    const row = this.live.find((r) => r.seq === seq && r.state === 'sending');
+    if (row) row.parts = [...parts];
   }
 
   async finish(seqs: readonly number[], end: OutboxEnd, now: number): Promise<void> {

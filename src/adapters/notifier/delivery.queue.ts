@@ -10,6 +10,7 @@ import type { MessageRef } from '../../core/ports/pending-action.port.js';
 import type { PostedMessageStore } from '../../core/ports/posted-message.port.js';
 import { backoffMs, classifyFailure, failureSummary } from './delivery.errors.js';
 import { groupReplies } from './delivery.grouping.js';
+import type { PartProgress } from './delivery.parts.js';
 import { planNext, type Dispatch } from './delivery.plan.js';
 import { PostedRefs } from './delivery.posted-refs.js';
 import { systemTimers, type DeliveryTimers } from './delivery.timers.js';
@@ -26,11 +27,13 @@ export interface Sent {
 
 /**
  * What the queue hands a push to: one chat at a time; it throws on failure (see `classifyFailure`). A reply
- * put with an address (where in the chat, in the platform's terms) is handed over with it.
+ * that takes several calls posts them with `postParts` (notifier/delivery.parts.ts): `progress` says which an
+ * earlier try of the row posted already, and records each new one in the row. A put with an address (where in
+ * the chat, in the platform's terms) is handed over with it.
  */
 export interface DeliveryTarget {
-  send(chatId: string, reply: Reply, address?: OutboxAddress): Promise<Sent>;
-  edit(ref: MessageRef, reply: Reply, address?: OutboxAddress): Promise<Sent>;
+  send(chatId: string, reply: Reply, address?: OutboxAddress, progress?: PartProgress): Promise<Sent>;
+  edit(ref: MessageRef, reply: Reply, address?: OutboxAddress, progress?: PartProgress): Promise<Sent>;
 }
 
 /** How a reply is put: its deterministic key, the pending ids of its buttons, where in the chat it goes. */
@@ -492,7 +495,7 @@ export class DeliveryQueue implements Notifier {
     const keepAlive = this.keepLane(chatId);
     let sent: Sent;
     try {
-      sent = await this.dispatch(chatId, dispatch);
+      sent = await this.dispatch(chatId, dispatch, this.progressOf(chatId, dispatch, rows));
     } catch (err) {
       return this.onFailure(chatId, dispatch, rows, err);
     } finally {
@@ -547,22 +550,39 @@ export class DeliveryQueue implements Notifier {
     return { timer, lost: () => lost };
   }
 
-  private async dispatch(chatId: string, dispatch: Dispatch): Promise<Sent> {
+  /**
+   * The parts of the call's reply posted by an earlier try, kept in the row whose reply the call renders: the
+   * one row of a send (a group fits one message, and may be grouped otherwise next time), the latest row of
+   * coalesced edits or publishes (a newer row coalesced next time renders its own reply, from its start).
+   */
+  private progressOf(chatId: string, dispatch: Dispatch, rows: readonly OutboxEntry[]): PartProgress | undefined {
+    const seq = dispatch.kind === 'send' ? (dispatch.seqs.length === 1 ? dispatch.seqs[0] : undefined) : dispatch.seqs[dispatch.seqs.length - 1];
+    if (seq === undefined) return undefined;
+    const posted = rows.find((r) => r.seq === seq)?.parts ?? [];
+    return {
+      posted,
+      // Not recording a part is no failure of the call (the part is out): only a takeover would post it again.
+      record: (ids) =>
+        this.opts.outbox.progress(seq, ids).catch((err: unknown) => this.logger.warn({ err: failureSummary(err), chatId }, 'recording a posted part failed')),
+    };
+  }
+
+  private async dispatch(chatId: string, dispatch: Dispatch, progress: PartProgress | undefined): Promise<Sent> {
     const platform = this.settings.platform;
     if (dispatch.kind === 'edit') {
-      const sent = await this.opts.target.edit({ platform, chatId, messageId: dispatch.messageId }, dispatch.reply, dispatch.address);
+      const sent = await this.opts.target.edit({ platform, chatId, messageId: dispatch.messageId }, dispatch.reply, dispatch.address, progress);
       return { first: sent.first ?? dispatch.messageId, ...(sent.buttons === undefined ? {} : { buttons: sent.buttons }) };
     }
-    if (dispatch.kind === 'send') return this.opts.target.send(chatId, groupReplies(dispatch.parts), dispatch.address);
-    return this.publishIn(chatId, dispatch.key, dispatch.reply);
+    if (dispatch.kind === 'send') return this.opts.target.send(chatId, groupReplies(dispatch.parts), dispatch.address, progress);
+    return this.publishIn(chatId, dispatch.key, dispatch.reply, progress);
   }
 
   /** Edits the key's message in the chat; posts it (and remembers where) when there is none yet or it is gone. */
-  private async publishIn(chatId: string, key: string, reply: Reply): Promise<Sent> {
+  private async publishIn(chatId: string, key: string, reply: Reply, progress: PartProgress | undefined): Promise<Sent> {
     const known = await this.refs.find(key, chatId);
     const sent = known
-      ? await this.opts.target.edit({ platform: this.settings.platform, chatId, messageId: known }, reply)
-      : await this.opts.target.send(chatId, reply);
+      ? await this.opts.target.edit({ platform: this.settings.platform, chatId, messageId: known }, reply, undefined, progress)
+      : await this.opts.target.send(chatId, reply, undefined, progress);
     const posted = sent.first;
     if (posted !== undefined && posted !== known) await this.refs.remember(key, chatId, posted);
     else if (!known) this.logger.warn({ chatId, key }, 'the platform gave no message id; the next publish of the key posts anew');

@@ -56,6 +56,11 @@ export interface OutboxEntry extends NewOutboxEntry {
   attempts: number;
   /** Not tried again before this (ms since the epoch); 0 when it may go now. */
   notBefore: number;
+  /**
+   * The message ids of the parts of this row's reply an earlier try posted (a reply longer than one platform
+   * message), in order; absent or empty when none is out. The next try goes on after them.
+   */
+  parts?: string[];
 }
 
 /** What `put` did: a new row, the waiting row of the same message/key now carrying this reply, or nothing (key seen). */
@@ -89,6 +94,12 @@ export interface OutboxStore {
    * Rows that ended meanwhile are not returned.
    */
   take(seqs: readonly number[]): Promise<OutboxEntry[]>;
+  /**
+   * Records the parts of a row being sent posted so far (all of them, in order), after each part: a holder
+   * that takes the chat over goes on after them. Nothing happens when the row is not being sent. A put that
+   * coalesces a newer reply into a waiting row forgets its parts (they were parts of the older reply).
+   */
+  progress(seq: number, parts: readonly string[]): Promise<void>;
   /** Ends rows (sent, merged into another message, failed for good, expired). */
   finish(seqs: readonly number[], end: OutboxEnd, now: number): Promise<void>;
   /**

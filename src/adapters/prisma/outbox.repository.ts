@@ -46,6 +46,7 @@ interface Row {
   not_before: bigint;
   put_at: bigint;
   expires_at: bigint;
+  parts: string[];
 }
 
 /** How many times a put races a concurrent coalesce or insert of the same message before giving up. */
@@ -102,7 +103,7 @@ export class PrismaOutbox implements OutboxStore {
       if (e.target !== undefined && e.kind !== 'send') {
         // A waiting row for the same message or key takes the newer reply (it keeps its place in the chat).
         const coalesced = await this.prisma.$executeRaw`
-          UPDATE "outbox_message" SET "payload" = ${payload}::jsonb, "expires_at" = GREATEST("expires_at", ${e.expiresAt})
+          UPDATE "outbox_message" SET "payload" = ${payload}::jsonb, "expires_at" = GREATEST("expires_at", ${e.expiresAt}), "parts" = '{}'
           WHERE "platform" = ${e.platform} AND "chat_id" = ${e.chatId} AND "kind" = ${e.kind} AND "target" = ${e.target}
             AND "state" = 'waiting' AND NOT EXISTS (SELECT 1 FROM "outbox_message" WHERE "key" = ${e.key})`;
         if (coalesced > 0) return 'coalesced';
@@ -174,7 +175,7 @@ export class PrismaOutbox implements OutboxStore {
 
   async waiting(platform: string, chatId: string, limit: number): Promise<OutboxEntry[]> {
     const rows = await this.prisma.$queryRaw<Row[]>`
-      SELECT "seq", "key", "platform", "chat_id", "kind", "target", "payload", "attempts", "not_before", "put_at", "expires_at"
+      SELECT "seq", "key", "platform", "chat_id", "kind", "target", "payload", "attempts", "not_before", "put_at", "expires_at", "parts"
       FROM "outbox_message"
       WHERE "platform" = ${platform} AND "chat_id" = ${chatId} AND "state" IN ('waiting', 'sending')
       ORDER BY "seq" LIMIT ${limit}`;
@@ -186,8 +187,13 @@ export class PrismaOutbox implements OutboxStore {
     const rows = await this.prisma.$queryRaw<Row[]>`
       UPDATE "outbox_message" SET "state" = 'sending'
       WHERE "seq" = ANY(${seqs.map(BigInt)}::bigint[]) AND "state" IN ('waiting', 'sending')
-      RETURNING "seq", "key", "platform", "chat_id", "kind", "target", "payload", "attempts", "not_before", "put_at", "expires_at"`;
+      RETURNING "seq", "key", "platform", "chat_id", "kind", "target", "payload", "attempts", "not_before", "put_at", "expires_at", "parts"`;
     return rows.map(toEntry).sort((a, b) => a.seq - b.seq);
+  }
+
+  async progress(seq: number, parts: readonly string[]): Promise<void> {
+    const ids = z.array(z.string().max(64)).max(1_000).parse(parts);
+    await this.prisma.$executeRaw`UPDATE "outbox_message" SET "parts" = ${ids}::text[] WHERE "seq" = ${BigInt(seq)} AND "state" = 'sending'`;
   }
 
   async finish(seqs: readonly number[], end: OutboxEnd, now: number): Promise<void> {
@@ -244,5 +250,6 @@ function toEntry(r: Row): OutboxEntry {
     notBefore: Number(r.not_before),
     at: Number(r.put_at),
     expiresAt: Number(r.expires_at),
+    ...(r.parts.length === 0 ? {} : { parts: r.parts }),
   };
 }
