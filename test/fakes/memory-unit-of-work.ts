@@ -4,6 +4,7 @@
  */
 import type { Notifier } from '../../src/core/ports/notifier.port.js';
 import type { UnitOfWork, UnitStores } from '../../src/core/ports/unit-of-work.port.js';
+import { MemoryAuditLog } from './memory-audit.js';
 import { MemoryIncidentStore } from './memory-incidents.js';
 import { MemoryHandoffLog } from './memory-oncall.js';
 import { MemoryPendingActionStore, RecordingNotifier } from './memory-stores.js';
@@ -23,6 +24,7 @@ export class MemoryUnitOfWork implements UnitOfWork {
       incidents: stores.incidents ?? new MemoryIncidentStore(),
       pendingActions: stores.pendingActions ?? new MemoryPendingActionStore(),
       handoffs: stores.handoffs ?? new MemoryHandoffLog(),
+      audit: stores.audit ?? new MemoryAuditLog(),
       notifier: stores.notifier ?? new RecordingNotifier(),
     };
   }

@@ -82,7 +82,7 @@ export function coreHarness(opts: { freezeFeeds?: FreezeFeeds; configFile?: URL;
     silencer: opts.silencer,
     settings: config.incidents,
   } satisfies IncidentServices;
-  const unit = opts.unit?.(actions.notifier) ?? new MemoryUnitOfWork({ incidents: store, pendingActions: actions.pending, notifier: actions.notifier });
+  const unit = opts.unit?.(actions.notifier) ?? new MemoryUnitOfWork({ incidents: store, pendingActions: actions.pending, notifier: actions.notifier, audit });
   const faqVotes = opts.faqVotes ?? new MemoryFaqVoteStore();
   const faq = opts.faqFile ? { catalog: loadFaqFile(fileURLToPath(opts.faqFile)), votes: faqVotes } : undefined;
   const services = {

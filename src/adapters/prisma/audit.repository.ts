@@ -1,7 +1,7 @@
 /** AuditLog port on PostgreSQL (table audit_log). */
 import { z } from 'zod';
 import type { AuditEntry, AuditLog, AuditQuery } from '../../core/ports/audit.port.js';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { PrismaDb } from './prisma-client.js';
 import { platformIds } from '../platforms.js';
 
 /** A chat platform, or where a change came from without a chat (AuditSource). */
@@ -37,7 +37,7 @@ const auditQuery = z.object({
 const auditRow = auditEntry.extend({ args: z.string(), detail: z.string().nullable() });
 
 export class PrismaAuditLog implements AuditLog {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: PrismaDb) {}
 
   async record(entry: AuditEntry): Promise<void> {
     const data = auditEntry.parse(entry);

@@ -9,6 +9,7 @@ import type { Clock } from '../../core/ports/clock.port.js';
 import type { Notifier } from '../../core/ports/notifier.port.js';
 import type { UnitOfWork, UnitStores } from '../../core/ports/unit-of-work.port.js';
 import type { AfterCommit, OutboxStore } from '../notifier/outbox.port.js';
+import { PrismaAuditLog } from './audit.repository.js';
 import { PrismaHandoffLog } from './handoff-log.repository.js';
 import { PrismaIncidentStore } from './incident.repository.js';
 import { PrismaOutbox } from './outbox.repository.js';
@@ -46,6 +47,7 @@ export class PrismaUnitOfWork implements UnitOfWork {
             incidents: new PrismaIncidentStore(tx),
             pendingActions: new PrismaPendingActionStore(tx, this.options.clock),
             handoffs: new PrismaHandoffLog(tx),
+            audit: new PrismaAuditLog(tx),
             notifier: this.options.notifierFor(outbox, (callback) => committed.push(callback)),
           });
           // Last: the unit's rows take their chats' places now, in the order the transaction commits.

@@ -1,20 +1,30 @@
 /**
- * The end of an action as one unit of work: its final status, the confirm message edited to the result and
- * the finish announcement (or, for a refusal, the words to the requester), so an ended action always has its
- * messages queued and no message is queued for an end that was not recorded.
+ * The end of an action as one unit of work: its final status, the confirm message edited to the result, the
+ * finish announcement and its audit entry, so an ended action always has its messages queued and its entry
+ * written, and neither exists for an end that was not recorded.
  */
 import type { Reply } from '../messages/reply.js';
+import type { ActionAuditEvent } from '../ports/audit.port.js';
 import type { Notifier } from '../ports/notifier.port.js';
 import type { PendingAction } from '../ports/pending-action.port.js';
 import type { UnitOfWork } from '../ports/unit-of-work.port.js';
+import { actionAuditEntry } from './action-audit.js';
 import type { ActionOutcome, ActionRunDeps } from './action-deps.js';
 import { finishedAnnouncement } from './action-reply.js';
 
-export async function finishWithMessages(deps: Pick<ActionRunDeps, 'unit'>, action: PendingAction, outcome: ActionOutcome, result: Reply, elapsedMs: number): Promise<void> {
-  await deps.unit.run(async ({ pendingActions, notifier }) => {
+/** The audit entry of an action's end: its event (`ran`, `failed`, `recovered`), detail and duration. */
+export interface EndAudit {
+  event: ActionAuditEvent;
+  detail: string;
+  durationMs: number;
+}
+
+export async function finishWithMessages(deps: Pick<ActionRunDeps, 'unit' | 'clock'>, action: PendingAction, outcome: ActionOutcome, result: Reply, elapsedMs: number, audited: EndAudit): Promise<void> {
+  await deps.unit.run(async ({ pendingActions, notifier, audit }) => {
     await pendingActions.finish(action.id, outcome.status, outcome.result);
     if (action.message) await notifier.edit(action.message, result, { key: `action:${action.id}:result` });
     await notifier.announce(action.plan.project, finishedAnnouncement(action, outcome, elapsedMs), { key: `action:${action.id}:finished` });
+    await audit.record(actionAuditEntry(deps.clock, action, audited.event, audited.detail, audited.durationMs));
   });
 }
 
@@ -24,23 +34,24 @@ export const END_RETRY_PAUSES_MS = [200, 800, 2_000];
 /**
  * The processor's end of an action: the unit, tried again after short pauses; when it still cannot be
  * written (an outbox row refused, a database blip), the final status is written alone and the messages pushed
- * as plain best-effort pushes. Left claimed instead, the action would show as running until the next start,
- * whose recovery would then report a finished deploy as cut short by a restart. Throws only when even the
+ * as plain best-effort pushes; it then says 'alone' and the caller writes the audit entry alone too. Left
+ * claimed instead, the action would show as running until the next start, whose recovery would then report a finished deploy as cut short by a restart. Throws only when even the
  * status alone cannot be written (the database is away); recovery then ends it at the next start.
  */
 export async function endAction(
-  deps: Pick<ActionRunDeps, 'unit' | 'pendingActions' | 'notifier' | 'logger'>,
+  deps: Pick<ActionRunDeps, 'unit' | 'pendingActions' | 'notifier' | 'logger' | 'clock'>,
   action: PendingAction,
   outcome: ActionOutcome,
   result: Reply,
   elapsedMs: number,
+  audited: EndAudit,
   pausesMs: readonly number[] = END_RETRY_PAUSES_MS,
-): Promise<void> {
+): Promise<'unit' | 'alone'> {
   const log = deps.logger.child({ actionId: action.id });
   for (let attempt = 0; ; attempt++) {
     try {
-      await finishWithMessages(deps, action, outcome, result, elapsedMs);
-      return;
+      await finishWithMessages(deps, action, outcome, result, elapsedMs, audited);
+      return 'unit';
     } catch (err) {
       if (attempt >= pausesMs.length) {
         log.error({ err }, 'cannot write the end of the action with its messages; writing the end alone');
@@ -57,6 +68,7 @@ export async function endAction(
   await deps.notifier
     .announce(action.plan.project, finishedAnnouncement(action, outcome, elapsedMs), { key: `action:${action.id}:finished` })
     .catch((e: unknown) => log.warn({ err: e }, 'cannot announce the end of the action'));
+  return 'alone';
 }
 
 /**

@@ -50,8 +50,8 @@ async function recoverOne(action: PendingAction, deps: RecoveryDeps): Promise<Re
   const outcome: ActionOutcome = { status: 'failed', deployments: 'failed', result };
   const elapsed = action.claimedAt ? now.getTime() - action.claimedAt.getTime() : 0;
   const name = (id: string) => deps.personName?.(id) ?? id;
-  await finishWithMessages(deps, action, outcome, resultReply(action, outcome, [], elapsed, name), elapsed);
-  await auditAction(deps, action, 'recovered', result);
+  await finishWithMessages(deps, action, outcome, resultReply(action, outcome, [], elapsed, name), elapsed, { event: 'recovered', detail: result, durationMs: 0 });
+  await auditAction(deps, action, 'recovered', result, 0, true);
   log.warn({ restored, problems }, 'recovered an action cut short by a restart');
   return { actionId: action.id, restored, problems };
 }

@@ -137,8 +137,13 @@ async function conclude(ctx: RunContext, records: Map<string, Deployment>, outco
   }
   // The end, its result message and its announcement commit together (tried again, then the end alone);
   // only when not even the end can be written does the action stay claimed, for recovery at the next start.
-  await endAction(deps, action, outcome, progress.result(outcome), progress.elapsedMs()).catch((e: unknown) => log.error({ err: e }, 'cannot finish action'));
-  await auditAction(deps, action, outcome.status === 'succeeded' ? 'ran' : 'failed', outcome.result, progress.elapsedMs());
+  // Its audit entry is part of the unit; written alone when the end was (or not even that could be).
+  const audited = { event: outcome.status === 'succeeded' ? ('ran' as const) : ('failed' as const), detail: outcome.result, durationMs: progress.elapsedMs() };
+  const written = await endAction(deps, action, outcome, progress.result(outcome), progress.elapsedMs(), audited).catch((e: unknown) => {
+    log.error({ err: e }, 'cannot finish action');
+    return 'alone' as const;
+  });
+  await auditAction(deps, action, audited.event, audited.detail, audited.durationMs, written === 'unit');
   log.info({ status: outcome.status, result: outcome.result }, 'action finished');
 }
 

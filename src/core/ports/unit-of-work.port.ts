@@ -4,6 +4,7 @@
  * that never happened. On PostgreSQL a unit is one transaction and its pushes are outbox rows in it, so they
  * are delivered once it commits and never when it rolls back.
  */
+import type { AuditLog } from './audit.port.js';
 import type { IncidentStore } from './incident.port.js';
 import type { Notifier } from './notifier.port.js';
 import type { HandoffLog } from './oncall.port.js';
@@ -14,6 +15,8 @@ export interface UnitStores {
   incidents: IncidentStore;
   pendingActions: PendingActionStore;
   handoffs: HandoffLog;
+  /** Audit entries of the change (an action's end), written with it or not at all. */
+  audit: AuditLog;
   /**
    * Pushes that are part of the unit: queued when it commits, dropped when it rolls back. Unlike the
    * notifier the use cases get outside a unit, a push that cannot be queued throws (and so ends the unit).

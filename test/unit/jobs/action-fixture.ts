@@ -40,7 +40,7 @@ export function actionFixture() {
     locks,
     runtimes: new MemoryRuntimeRegistry([runtime]),
     notifier,
-    unit: new MemoryUnitOfWork({ pendingActions, notifier }),
+    unit: new MemoryUnitOfWork({ pendingActions, notifier, audit }),
     clock,
     logger: silentLogger,
     settings: { lockLeaseMs: 60_000, healthTimeoutMs: 5_000, healthGraceMs: 1_000 },

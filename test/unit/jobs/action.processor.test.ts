@@ -297,6 +297,31 @@ describe('action processor: restart and single run', () => {
     expect(f.notifier.editsOf('42').at(-1)).toContain('(succeeded)');
     expect(f.notifier.announcements.filter((a) => a.reply.text.includes('succeeded after'))).toHaveLength(1);
     expect(await recoverUnfinished({ ...f.deps, isQueued: async () => false })).toEqual([]);
+    // Its audit entry is written alone too.
+    expect(f.audit.entries.filter((e) => e.intent === 'deploy.ran')).toHaveLength(1);
+  }, 15_000);
+
+  it('writes the end’s audit entry in its unit: once after rolled-back tries, and whether or not the log outside it answers', async () => {
+    const f = actionFixture();
+    const action = await f.claimed('deploy', { replicas: 1 });
+    const inner = f.deps.unit;
+    let crashes = 2;
+    const crashing: UnitOfWork = {
+      run: (work) =>
+        crashes-- > 0
+          ? inner.run(async (stores) => {
+              await work(stores);
+              throw new Error('replica died before the commit');
+            })
+          : inner.run(work),
+    };
+    const away = { record: async () => Promise.reject(new Error('audit log away')), recent: async () => [] };
+
+    await createActionProcessor({ ...f.deps, unit: crashing, audit: away })(action.id);
+
+    expect((await f.pendingActions.get(action.id))?.status).toBe('succeeded');
+    expect(f.audit.entries.filter((e) => e.intent === 'deploy.ran')).toHaveLength(1);
+    expect(f.notifier.announcements.filter((a) => a.reply.text.includes('succeeded after'))).toHaveLength(1);
   }, 15_000);
 
   it('keeps deploying when the chat cannot be edited', async () => {
