@@ -92,6 +92,15 @@ export function pendingActionStoreContract(make: () => Promise<PendingActionStor
       await store.finish(b.id, 'refused', 'frozen');
       await store.finish(b.id, 'succeeded', 'again');
       expect(await store.get(b.id)).toMatchObject({ status: 'refused', result: 'frozen' });
+      // The run-time refusal is conditional: not after a cancel, not for another run time, once.
+      const d = await store.create(request());
+      await store.schedule(d.id, 'bob', at(1), at(600));
+      expect(await store.refuseScheduled(d.id, at(601), 'frozen')).toBe(false);
+      const refusals = await Promise.all([store.refuseScheduled(d.id, at(600), 'frozen'), store.refuseScheduled(d.id, at(600), 'frozen')]);
+      expect(refusals.filter(Boolean)).toHaveLength(1);
+      expect(await store.get(d.id)).toMatchObject({ status: 'refused', result: 'frozen' });
+      expect(await store.refuseScheduled(a.id, at(600), 'frozen')).toBe(false);
+      expect(await store.get(a.id)).toMatchObject({ status: 'cancelled' });
       // Undoing a schedule whose job could not be added puts it back to pending.
       const c = await store.create(request());
       await store.schedule(c.id, 'bob', at(1), at(600));

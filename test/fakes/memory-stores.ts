@@ -116,6 +116,14 @@ export class MemoryPendingActionStore implements PendingActionStore {
     return true;
   }
 
+  async refuseScheduled(id: string, runAt: Date, result: string): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'scheduled' || row.runAt?.getTime() !== runAt.getTime()) return false;
+    row.status = 'refused';
+    row.result = result;
+    return true;
+  }
+
   async finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void> {
     const row = this.rows.get(id);
     if (!row) throw new Error(`pending action ${id} not found`);

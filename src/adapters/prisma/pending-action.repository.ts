@@ -144,6 +144,15 @@ export class PrismaPendingActionStore implements PendingActionStore {
     return count === 1;
   }
 
+  async refuseScheduled(id: string, runAt: Date, result: string): Promise<boolean> {
+    if (!validId(id)) return false;
+    const { count } = await this.prisma.pendingAction.updateMany({
+      where: { id, status: 'scheduled', runAt },
+      data: { status: 'refused', result: resultText.parse(result), finishedAt: this.clock.now() },
+    });
+    return count === 1;
+  }
+
   async finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void> {
     const data = { status: finalStatusSchema.parse(status), result: resultText.parse(result), finishedAt: this.clock.now() };
     const { count } = await this.prisma.pendingAction.updateMany({

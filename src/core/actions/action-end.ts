@@ -73,12 +73,26 @@ export async function endAction(
 
 /**
  * A refusal (nothing ran) as one unit: the `refused` status with its reason, the confirm message edited to
- * `result`, and what `tell` pushes (the requester told why). Throws when the unit could not be written.
+ * `result`, what `tell` pushes (the requester told why) and the audit entry. Throws when the unit could not
+ * be written.
+ * With `scheduledFor`, only a row still scheduled for that run time is refused; false (and nothing pushed)
+ * when it was cancelled, moved or claimed meanwhile.
  */
-export async function refuseWithMessages(deps: { unit: UnitOfWork }, action: PendingAction, reason: string, result: Reply, tell?: (notifier: Notifier) => Promise<void>): Promise<void> {
-  await deps.unit.run(async ({ pendingActions, notifier }) => {
-    await pendingActions.finish(action.id, 'refused', reason);
+export async function refuseWithMessages(
+  deps: Pick<ActionRunDeps, 'unit' | 'clock'>,
+  action: PendingAction,
+  reason: string,
+  result: Reply,
+  tell?: (notifier: Notifier) => Promise<void>,
+  opts: { scheduledFor?: Date } = {},
+): Promise<boolean> {
+  return deps.unit.run(async ({ pendingActions, notifier, audit }) => {
+    if (opts.scheduledFor) {
+      if (!(await pendingActions.refuseScheduled(action.id, opts.scheduledFor, reason))) return false;
+    } else await pendingActions.finish(action.id, 'refused', reason);
     if (action.message) await notifier.edit(action.message, result, { key: `action:${action.id}:result` });
     await tell?.(notifier);
+    await audit.record(actionAuditEntry(deps.clock, action, 'refused', reason));
+    return true;
   });
 }

@@ -154,9 +154,7 @@ async function refuse(action: PendingAction, deps: ActionRunDeps, heldBy: Lock):
   } catch (e) {
     // Nothing was recorded: the action stays claimed, and recovery ends it with its messages.
     deps.logger.error({ err: e, actionId: action.id }, 'cannot refuse action');
-    return;
   }
-  await auditAction(deps, action, 'refused', outcome.result);
 }
 
 const name = (deps: ActionRunDeps) => (id: string) => deps.personName?.(id) ?? id;

@@ -99,8 +99,9 @@ export async function runScheduledAction(services: CoreServices, actionId: strin
   }
   const problems = await runTimeProblems(action, services);
   if (problems.length > 0) {
-    await refuseScheduled(action, problems, services);
-    return 'refused';
+    if (await refuseScheduled(action, problems, services)) return 'refused';
+    log.info({}, 'scheduled action was cancelled or moved while it was checked; nothing refused');
+    return 'ignored';
   }
   const claimed = await services.actions.pending.claimScheduled(actionId, runAt, services.clock.now());
   if (!claimed) {
@@ -143,7 +144,8 @@ export async function runTimeProblems(action: PendingAction, services: CoreServi
   return promotionRunTimeProblems(plan, services);
 }
 
-async function refuseScheduled(action: PendingAction, problems: string[], services: CoreServices): Promise<void> {
+/** False when the row was no longer scheduled for its run time (cancelled or moved during the checks). */
+async function refuseScheduled(action: PendingAction, problems: string[], services: CoreServices): Promise<boolean> {
   const { plan } = action;
   const tz = projectTimeZone(services.catalog, plan.project);
   const name = (id: string) => personName(services.catalog.people, id);
@@ -156,11 +158,17 @@ async function refuseScheduled(action: PendingAction, problems: string[], servic
     .build();
   const key = { key: `scheduled:${action.id}:refused` };
   // One unit: when it cannot be written the job fails and BullMQ runs it again, the row still `scheduled`.
-  await refuseWithMessages(services, action, result, resultReply(action, outcome, [], 0, name), (notifier) =>
-    notifier.tell ? notifier.tell({ platform: action.platform, chatId: action.chatId }, told, key) : notifier.announce(plan.project, told, key),
+  const refused = await refuseWithMessages(
+    services,
+    action,
+    result,
+    resultReply(action, outcome, [], 0, name),
+    (notifier) => (notifier.tell ? notifier.tell({ platform: action.platform, chatId: action.chatId }, told, key) : notifier.announce(plan.project, told, key)),
+    { scheduledFor: action.runAt! },
   );
-  await auditAction(auditDeps(services), action, 'refused', result);
+  if (!refused) return false;
   services.logger.info({ actionId: action.id, problems }, 'scheduled action refused at its run time');
+  return true;
 }
 
 /**

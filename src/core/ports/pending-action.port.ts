@@ -195,6 +195,11 @@ export interface PendingActionStore {
    * marked refused.
    */
   refuse(id: string, result: string): Promise<boolean>;
+  /**
+   * Conditional `scheduled` (for exactly `runAt`) → `refused` with the reason (the run-time checks failed):
+   * false when it was cancelled, moved or claimed meanwhile, so nobody is told of a refusal that did not happen.
+   */
+  refuseScheduled(id: string, runAt: Date, result: string): Promise<boolean>;
   /** Sets a final status (`succeeded`, `failed`, `refused`) and the result text (from pending, scheduled or claimed). */
   finish(id: string, status: 'succeeded' | 'failed' | 'refused', result: string): Promise<void>;
   /** Pending actions past their expiry at `now`, soonest expiry first; read only (each is then `expire`d). */

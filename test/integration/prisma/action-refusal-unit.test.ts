@@ -26,6 +26,7 @@ afterAll(async () => {
 });
 
 
+const audited = async () => (await db.pool.query<{ intent: string; outcome: string }>('SELECT intent, outcome FROM audit_log')).rows;
 const rows = async () => (await db.pool.query<{ kind: string; chat_id: string }>('SELECT kind, chat_id FROM outbox_message ORDER BY seq')).rows;
 
 describe('a refused action through the unit of work (PostgreSQL)', () => {
@@ -36,14 +37,17 @@ describe('a refused action through the unit of work (PostgreSQL)', () => {
     const result = { tone: 'warning' as const, text: 'Deploy (refused)', blocks: [] };
     const told = { tone: 'warning' as const, text: 'your deploy did not run', blocks: [] };
     const refuse = (u: UnitOfWork) =>
-      refuseWithMessages({ unit: u }, action, 'Refused: locked. Nothing ran.', result, (notifier) => notifier.tell!({ platform: 'telegram', chatId: '-1001' }, told, { key: `scheduled:${action.id}:refused` }));
+      refuseWithMessages({ unit: u, clock: { now: () => new Date() } }, action, 'Refused: locked. Nothing ran.', result, (notifier) => notifier.tell!({ platform: 'telegram', chatId: '-1001' }, told, { key: `scheduled:${action.id}:refused` }));
 
     await expect(refuse(crashingUnit(unit))).rejects.toThrow('replica died before the commit');
     expect(await pending.get(action.id)).toMatchObject({ status: 'claimed', result: null });
     expect(await rows()).toEqual([]);
+    expect(await audited()).toEqual([]);
 
     await refuse(unit);
     expect(await pending.get(action.id)).toMatchObject({ status: 'refused', result: 'Refused: locked. Nothing ran.' });
     expect((await rows()).map((r) => r.kind).sort()).toEqual(['edit', 'send']);
+    // The audit entry came with the unit: nobody wrote it afterwards.
+    expect(await audited()).toEqual([{ intent: 'deploy.refused', outcome: 'refused' }]);
   });
 });

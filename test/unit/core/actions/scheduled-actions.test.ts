@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { coreHarness } from '../../../support/core-harness.js';
 import { restoreScheduled, runScheduledAction } from '../../../../src/core/actions/scheduled-actions.js';
 import { pendingIdOf } from '../../../support/actions-stack.js';
@@ -92,6 +92,26 @@ describe('scheduled deploys: deploy … at <time>', () => {
     expect(told[0]!.reply.text).toContain('Weekend freeze');
     expect(h.actions.notifier.editsOf('77').at(-1)).toContain('(refused)');
     expect(h.audit.entries.at(-1)).toMatchObject({ intent: 'deploy.refused', outcome: 'refused' });
+  });
+
+  it('a cancel during the run-time checks wins: nothing is refused, nobody is told', async () => {
+    const { h } = harness();
+    const request = await h.say('deploy api prod 1.5.0 at 2026-11-27 20:00', ALICE);
+    const id = pendingIdOf(request)!;
+    await h.core.attachMessage(id, { platform: 'telegram', chatId: '-100500', messageId: '77' });
+    await h.click(request, 'Approve', DAVE);
+    h.setNow('2026-11-27T19:00:05Z');
+    const locks = h.actions.locks;
+    const get = locks.get.bind(locks);
+    vi.spyOn(locks, 'get').mockImplementationOnce(async (...args) => {
+      await h.actions.pending.cancel(id, 'alice', h.now());
+      return get(...args);
+    });
+    expect(await runDue(h)).toEqual(['ignored']);
+    expect(await h.actions.pending.get(id)).toMatchObject({ status: 'cancelled' });
+    expect(h.actions.notifier.told).toEqual([]);
+    expect(h.actions.notifier.editsOf('77').join('\n')).not.toContain('(refused)');
+    expect(h.audit.entries.map((e) => e.intent)).not.toContain('deploy.refused');
   });
 
   it('keeps the action scheduled when its refusal messages cannot be queued; the job run again refuses it with them', async () => {
