@@ -5,6 +5,7 @@ import type { Logger } from '../../core/ports/logger.port.js';
 import type { MessageRef } from '../../core/ports/pending-action.port.js';
 import type { SlackMessage } from './slack-block.types.js';
 import { failureSummary } from '../notifier/delivery.errors.js';
+import { noProgress, postParts, type Part, type PartProgress } from '../notifier/delivery.parts.js';
 import type { DeliveryTarget, Sent } from '../notifier/delivery.queue.js';
 import type { OutboxAddress } from '../notifier/outbox.port.js';
 import { slackAddressSchema, type SlackAddress } from './slack-address.js';
@@ -50,70 +51,75 @@ export class SlackDeliveryTarget implements DeliveryTarget {
    * chat.update with the rendered blocks (buttons disappear when the reply has none); further messages of a
    * long reply follow with chat.postMessage. A message that can no longer be updated (message_not_found,
    * cant_update_message) gets the reply as a new message instead, whose ts is returned (`first`).
-   * `buttons`: the message that carries the reply's buttons. Other failures throw.
+   * `buttons`: the message that carries the reply's buttons. Other failures throw. With `progress`, the
+   * calls an earlier try made (the update first) are not made again.
    */
-  async edit(ref: MessageRef, reply: Reply, address?: OutboxAddress): Promise<Sent> {
+  async edit(ref: MessageRef, reply: Reply, address?: OutboxAddress, progress: PartProgress = noProgress): Promise<Sent> {
     const { chatId: channel, messageId: ts } = refSchema.parse(ref);
     const to = parseAddress(address);
     const [first, ...rest] = renderSlack(reply);
     if (!first) return {};
-    // A click's answer in place: through the click's response_url, as the listener would have answered it.
-    if (to?.responseUrl) await postToResponseUrl(to.responseUrl, { replace_original: true, text: first.text, blocks: first.blocks });
-    else {
+    const following = to && { ...to, replaceOriginal: false };
+    const inPlace: Part = async () => {
+      // A click's answer in place: through the click's response_url, as the listener would have answered it.
+      if (to?.responseUrl) {
+        await postToResponseUrl(to.responseUrl, { replace_original: true, text: first.text, blocks: first.blocks });
+        return ts;
+      }
       try {
         await this.opts.client.chat.update({ channel, ts, text: first.text, blocks: first.blocks });
+        return ts;
       } catch (err) {
         if (!UNEDITABLE.has(slackError(err) ?? '')) throw err;
         this.logger.info({ channel, ts, error: slackError(err) }, 'message no longer editable; posting the update as a new message');
-        return this.post(channel, [first, ...rest], to, reply);
+        return this.postOne(channel, first, to);
       }
-    }
-    const later = await this.post(channel, rest, to && { ...to, replaceOriginal: false }, to ? reply : undefined);
-    const buttons = later.buttons ?? (hasButtons(first) ? ts : undefined);
-    return buttons === undefined ? {} : { buttons };
+    };
+    const ids = await postParts([inPlace, ...rest.map((m): Part => () => this.postOne(channel, m, following))], progress);
+    // The update went out as a new message: later edits replace that one.
+    const anew = ids[0] !== ts;
+    // A reply's files go with its answer (an addressed row) or with an update posted anew.
+    if (to || anew) await this.attachFiles(channel, to, reply);
+    const buttons = lastWithButtons([first, ...rest], ids);
+    return { ...(anew && ids[0] ? { first: ids[0] } : {}), ...(buttons ? { buttons } : {}) };
   }
 
   /**
    * Posts to one channel; returns the ts of the first message (the one later edits replace) and of the one
-   * carrying buttons. Throws on failure.
+   * carrying buttons. Throws on failure. With `progress`, the messages an earlier try posted are not posted
+   * again.
    */
-  async send(channel: string, reply: Reply, address?: OutboxAddress): Promise<Sent> {
+  async send(channel: string, reply: Reply, address?: OutboxAddress, progress: PartProgress = noProgress): Promise<Sent> {
     if (!channelId.safeParse(channel).success) throw new Error(`malformed Slack channel id ${channel}`);
     const to = parseAddress(address);
     const messages = renderSlack(reply);
     const only = to?.only;
     if (to && only) {
       // Ephemeral: no ts to edit later, and never a file (a file would be visible to the whole channel).
-      for (const m of messages) await this.whisper(channel, { ...to, only }, m);
+      await postParts(
+        messages.map((m): Part => async () => void (await this.whisper(channel, { ...to, only }, m))),
+        progress,
+      );
       return {};
     }
-    if (to?.replaceOriginal && to.responseUrl) {
-      // In place of a clicked ephemeral message (it has no ts to edit), then the rest follow.
-      const [first, ...rest] = messages;
-      if (first) await postToResponseUrl(to.responseUrl, { replace_original: true, text: first.text, blocks: first.blocks });
-      return this.post(channel, rest, { ...to, replaceOriginal: false }, reply);
-    }
-    return this.post(channel, messages, to, reply);
+    // In place of a clicked ephemeral message (it has no ts to edit) through its response_url, then the rest follow.
+    const replacing = to?.replaceOriginal && to.responseUrl ? to.responseUrl : undefined;
+    const following = replacing ? { ...to!, replaceOriginal: false } : to;
+    const parts = messages.map((m, i): Part =>
+      replacing && i === 0 ? async () => void (await postToResponseUrl(replacing, { replace_original: true, text: m.text, blocks: m.blocks })) : () => this.postOne(channel, m, following),
+    );
+    const ids = await postParts(parts, progress);
+    await this.attachFiles(channel, to, reply);
+    // The first message with a ts (one through a response_url has none) is the one later edits replace.
+    const first = ids.find((id) => id !== '');
+    const buttons = lastWithButtons(messages, ids);
+    return { ...(first ? { first } : {}), ...(buttons ? { buttons } : {}) };
   }
 
-  /**
-   * Posts to one channel (in the address's thread, through its response_url for messages without buttons);
-   * returns the ts of the first message (the one later edits replace) and of the one carrying buttons. The
-   * reply's files follow when `files` is given; a failed upload is logged, not retried (the text is out).
-   * Throws on failure.
-   */
-  private async post(channel: string, messages: SlackMessage[], to?: SlackAddress, files?: Reply): Promise<Sent> {
-    const sent: Sent = {};
-    for (const m of messages) {
-      const ts = await this.postOne(channel, m, to);
-      sent.first ??= ts;
-      if (ts !== undefined && hasButtons(m)) sent.buttons = ts;
-    }
-    if (files) {
-      const where = to?.threadTs ? { channel, threadTs: to.threadTs } : { channel };
-      await uploadFiles(this.opts.client, where, files, this.logger, (text) => this.tellAsker(channel, to, text));
-    }
-    return sent;
+  /** The reply's files, after its text; a failed upload is logged, not retried (the text is out). */
+  private async attachFiles(channel: string, to: SlackAddress | undefined, reply: Reply): Promise<void> {
+    const where = to?.threadTs ? { channel, threadTs: to.threadTs } : { channel };
+    await uploadFiles(this.opts.client, where, reply, this.logger, (text) => this.tellAsker(channel, to, text));
   }
 
   private async postOne(channel: string, m: SlackMessage, to?: SlackAddress): Promise<string | undefined> {
@@ -162,4 +168,10 @@ function parseAddress(address: OutboxAddress | undefined): SlackAddress | undefi
 function slackError(err: unknown): string | undefined {
   const code = (err as { data?: { error?: unknown } } | undefined)?.data?.error;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** The ts of the last posted message that carries buttons (a long reply puts them on its last message). */
+function lastWithButtons(messages: readonly SlackMessage[], ids: readonly string[]): string | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) if (hasButtons(messages[i]!) && ids[i]) return ids[i];
+  return undefined;
 }

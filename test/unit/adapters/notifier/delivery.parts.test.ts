@@ -9,11 +9,14 @@ import type { OutboxStore } from '../../../../src/adapters/notifier/outbox.port.
 import type { RateLimits } from '../../../../src/adapters/notifier/delivery.rate-gate.js';
 import { createTelegramDelivery } from '../../../../src/adapters/telegram/telegram.delivery.js';
 import { renderTelegram } from '../../../../src/adapters/telegram/telegram.renderer.js';
+import { renderSlack } from '../../../../src/adapters/slack/slack.renderer.js';
+import { scaledTimers } from '../../../../src/adapters/notifier/delivery.timers.js';
 import type { Reply } from '../../../../src/core/messages/reply.js';
 import { silentLogger } from '../../../../src/core/ports/logger.port.js';
 import { MemoryOutbox } from '../../../fakes/memory-outbox.js';
 import { MemoryPostedMessages } from '../../../fakes/memory-posted-messages.js';
-import { testTelegramDelivery } from '../../../support/started-delivery.js';
+import { testSlackDelivery, testTelegramDelivery } from '../../../support/started-delivery.js';
+import { SLACK_API, SLACK_TOKEN, slackApi } from './slack-storm.api.js';
 import { API, TOKEN, createBotApi } from '../telegram/bot-api.fake.js';
 
 const server = setupServer();
@@ -100,5 +103,28 @@ describe('a reply in several messages', () => {
     expect(texts.filter((t) => t.includes('line 000'))).toHaveLength(1);
     expect(texts[1]).toBe(texts[2]);
     expect(outbox.ended('sent')[0]!.parts).toHaveLength(3);
+  });
+});
+
+describe('a Slack message in several parts', () => {
+  /** 120 sections: more than two Slack messages of 50 blocks. */
+  const longSlack: Reply = { tone: 'info', text: 'long', blocks: Array.from({ length: 120 }, (_, i) => ({ type: 'text' as const, text: `section ${String(i).padStart(3, '0')}` })) };
+
+  it('goes on with the next message after a 429 between two of them, through the real WebClient', async () => {
+    expect(renderSlack(longSlack).length).toBeGreaterThanOrEqual(3);
+    const timers = scaledTimers(40);
+    const api = slackApi(timers, (n, call) => (call.method === 'chat.postMessage' && n === 2 ? '429' : undefined));
+    server.use(api.handler);
+    const outbox = new MemoryOutbox();
+    const { queue } = testSlackDelivery({ token: SLACK_TOKEN, apiUrl: SLACK_API, outbox, posted: new MemoryPostedMessages(), chatsFor: () => [], logger: silentLogger, timers });
+    await queue.send('C0OPS', longSlack);
+    await queue.drain();
+    const texts = api.calls.filter((c) => c.method === 'chat.postMessage').map((c) => `${c.status} ${c.body.blocks ?? ''}`);
+    // The 429'd call was made once more; the first message was not posted again.
+    expect(texts.filter((t) => t.includes('section 000'))).toHaveLength(1);
+    expect(texts).toHaveLength(renderSlack(longSlack).length + 1);
+    const [row] = outbox.ended('sent');
+    expect(row!.parts).toHaveLength(renderSlack(longSlack).length);
+    expect(row!.messageId).toBe(row!.parts![0]);
   });
 });
