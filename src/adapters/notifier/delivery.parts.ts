@@ -26,7 +26,8 @@ export async function postParts(parts: readonly Part[], progress: PartProgress):
   const ids = progress.posted.slice(0, parts.length);
   for (const part of parts.slice(ids.length)) {
     ids.push((await part()) ?? '');
-    await progress.record(ids);
+    // A reply of one part has nothing to resume: its row is marked sent next (one round trip saved per message).
+    if (parts.length > 1) await progress.record(ids);
   }
   return ids;
 }

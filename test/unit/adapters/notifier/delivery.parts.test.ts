@@ -5,6 +5,7 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { postParts } from '../../../../src/adapters/notifier/delivery.parts.js';
 import type { OutboxStore } from '../../../../src/adapters/notifier/outbox.port.js';
 import type { RateLimits } from '../../../../src/adapters/notifier/delivery.rate-gate.js';
 import { createTelegramDelivery } from '../../../../src/adapters/telegram/telegram.delivery.js';
@@ -126,5 +127,17 @@ describe('a Slack message in several parts', () => {
     const [row] = outbox.ended('sent');
     expect(row!.parts).toHaveLength(renderSlack(longSlack).length);
     expect(row!.messageId).toBe(row!.parts![0]);
+  });
+});
+
+describe('postParts', () => {
+  it('records each part of a several-part reply, and nothing for a reply of one part (its row is marked sent next)', async () => {
+    const recorded: string[][] = [];
+    const progress = { posted: [] as string[], record: async (ids: readonly string[]) => void recorded.push([...ids]) };
+    expect(await postParts([async () => 'm1'], progress)).toEqual(['m1']);
+    expect(recorded).toEqual([]);
+    expect(await postParts([async () => 'm1', async () => undefined, async () => 'm3'], progress)).toEqual(['m1', '', 'm3']);
+    expect(recorded).toEqual([['m1'], ['m1', ''], ['m1', '', 'm3']]);
+    expect(await postParts([async () => 'x', async () => 'm2'], { posted: ['m1'], record: async () => undefined })).toEqual(['m1', 'm2']);
   });
 });
