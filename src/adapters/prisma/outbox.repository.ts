@@ -10,7 +10,10 @@
  * row n+1 would let n+1 go first). Every numbering of a chat's row happens under the chat's transaction-scoped
  * advisory lock: a plain put takes it inside its own INSERT (the statement is its transaction), and a unit's
  * transaction numbers its rows afresh just before it commits (`numberForCommit`), taking the locks of its
- * chats in one global order, so units never deadlock on them and never hold one while their work runs.
+ * chats in one global order, so units never deadlock with each other and never hold one while their work
+ * runs. A plain put whose insert waits on a unit's uncommitted row of the same key or message while holding
+ * the lock the unit then asks for is failed by PostgreSQL's deadlock check (the put waited first) and tried
+ * again after the unit's commit.
  */
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client.js';
@@ -109,7 +112,14 @@ export class PrismaOutbox implements OutboxStore {
         if (coalesced > 0) return 'coalesced';
       }
       // Any conflict does nothing rather than raise: inside a unit of work's transaction an error would abort it.
-      const inserted = await this.insert(e, payload);
+      const inserted = await this.insert(e, payload).catch((err: unknown) => {
+        // A plain put holds its chat's lock while its insert waits on a unit's uncommitted row of the same key
+        // or message, and that unit then waits for the lock to number its rows: PostgreSQL breaks the cycle by
+        // failing the put (it waited first). Once the unit has committed, the put is tried again.
+        if (!this.options.unit && isDeadlock(err) && i < PUT_TRIES - 1) return null;
+        throw err;
+      });
+      if (inserted === null) continue;
       if (inserted !== undefined) {
         if (this.options.unit) this.inserted.push(inserted);
         return 'queued';
@@ -252,4 +262,10 @@ function toEntry(r: Row): OutboxEntry {
     expiresAt: Number(r.expires_at),
     ...(r.parts.length === 0 ? {} : { parts: r.parts }),
   };
+}
+
+/** PostgreSQL's `deadlock_detected` (40P01), as the driver adapter reports it through Prisma. */
+function isDeadlock(err: unknown): boolean {
+  const text = err instanceof Error ? `${err.message} ${JSON.stringify((err as { meta?: unknown }).meta ?? {})}` : '';
+  return text.includes('40P01');
 }

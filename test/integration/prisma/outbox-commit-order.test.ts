@@ -109,3 +109,29 @@ describe('outbox numbering follows commit order', () => {
     expect((await order('-1002')).sort()).toEqual(['one', 'two']);
   });
 });
+
+describe('a plain put waiting on a unit that holds the same key', () => {
+  it('is tried again after PostgreSQL breaks the deadlock, and finds the unit\'s row: the unit commits, nothing is lost', async () => {
+    const e = say('same key from two writers');
+    const inserted = gate();
+    const release = gate();
+    const run = db.prisma.$transaction(
+      async (tx) => {
+        const mine = new PrismaOutbox(tx as never, { unit: true });
+        expect(await mine.put(e)).toBe('queued');
+        inserted.open();
+        await release.opened;
+        // Waits for the chat lock the plain put holds while that put waits on this unit's row.
+        await mine.numberForCommit();
+      },
+      { timeout: 15_000 },
+    );
+    await inserted.opened;
+    const second = plain.put(e);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release.open();
+    await run;
+    expect(await second).toBe('duplicate');
+    expect(await order()).toEqual(['same key from two writers']);
+  });
+});
