@@ -41,7 +41,7 @@ export const quantitySchema = z
 
 /** The fields of a PodMetrics object the reading needs; values are checked one by one (quantitySchema). */
 const podMetricsSchema = z.object({
-  metadata: z.object({ name: z.string() }),
+  metadata: z.object({ name: z.string(), namespace: z.string().optional() }),
   containers: z.array(z.object({ name: z.string(), usage: z.record(z.string(), z.unknown()).optional() })).default([]),
 });
 
@@ -89,7 +89,8 @@ export function toUsage(units: readonly UnitPods[], metrics: readonly unknown[],
   const byPod = new Map<string, z.infer<typeof podMetricsSchema>>();
   for (const raw of metrics) {
     const m = podMetricsSchema.safeParse(raw);
-    if (m.success) byPod.set(m.data.metadata.name, m.data);
+    // By namespace and name: a StatefulSet's pods have the same names (web-0) in every namespace it runs in.
+    if (m.success) byPod.set(`${m.data.metadata.namespace ?? ''}/${m.data.metadata.name}`, m.data);
     else log.warn({ issue: m.error.issues[0]?.message }, 'skipped a PodMetrics object in no known form');
   }
   const counted = new Set<string>();
@@ -99,7 +100,7 @@ export function toUsage(units: readonly UnitPods[], metrics: readonly unknown[],
     let memoryBytes = 0;
     let read = false;
     for (const pod of unit.pods) {
-      const m = byPod.get(pod.metadata.name);
+      const m = byPod.get(`${unit.namespace}/${pod.metadata.name}`);
       if (!m) continue;
       for (const c of m.containers) {
         if (unit.container !== undefined && c.name !== unit.container) continue;

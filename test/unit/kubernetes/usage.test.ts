@@ -6,7 +6,8 @@
  * and the restarts and lost readiness health scores.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { quantitySchema } from '../../../src/adapters/kubernetes/pod-usage.js';
+import { quantitySchema, toUsage } from '../../../src/adapters/kubernetes/pod-usage.js';
+import type { PodObject } from '../../../src/adapters/kubernetes/workload.js';
 import { podSummary } from '../../../src/adapters/kubernetes/workload.js';
 import type { KubernetesRuntime } from '../../../src/adapters/kubernetes/kubernetes.runtime.js';
 import { DEFAULT_USAGE, type FakeKubernetes } from '../../support/fake-kubernetes.js';
@@ -187,5 +188,25 @@ describe('what health reads of a workload', () => {
     expect(podSummary(pod('2026-12-01T10:00:00Z'), 'app').lostReadiness).toBe(false);
     // Turned not ready a minute after the container started: its readiness probe fails.
     expect(podSummary(pod('2026-12-01T10:01:05Z'), 'app').lostReadiness).toBe(true);
+  });
+});
+
+describe('pods of the same name in two namespaces', () => {
+  it("give each unit its own namespace's metrics (a StatefulSet's web-0 in staging and in prod)", () => {
+    const pod = { metadata: { name: 'web-0' } } as unknown as PodObject;
+    const metrics = (namespace: string, cpu: string, memory: string) => ({ metadata: { name: 'web-0', namespace }, containers: [{ name: 'web', usage: { cpu, memory } }] });
+    const usage = toUsage(
+      [
+        { unitId: 'statefulset/shop-staging/web', namespace: 'shop-staging', pods: [pod] },
+        { unitId: 'statefulset/shop-prod/web', namespace: 'shop-prod', pods: [pod] },
+      ],
+      [metrics('shop-prod', '2', '2Gi'), metrics('shop-staging', '100m', '64Mi')],
+      new Map(),
+      new Date('2026-12-02T12:00:00Z'),
+      log.logger,
+    );
+    const of = (id: string) => usage.find((u) => u.unitId === id);
+    expect(of('statefulset/shop-staging/web')).toMatchObject({ cpuCores: 0.1, memoryBytes: 64 * MI });
+    expect(of('statefulset/shop-prod/web')).toMatchObject({ cpuCores: 2, memoryBytes: 2 * 2 ** 30 });
   });
 });
