@@ -13,6 +13,7 @@ import { dispatchInbound, type PostedMessage as Posted, type ReplyChannel } from
 import { errorSummary, uploadFile } from './slack-reply.delivery.js';
 import { buttonPendingIds, type PostedMessage, type ReplyTarget } from './slack-reply.target.js';
 import type { SlackMessage } from './slack-block.types.js';
+import { slackAddressSchema } from './slack-address.js';
 import { slackPlatform } from './slack.platform.js';
 import { renderSlack } from './slack.renderer.js';
 
@@ -57,7 +58,12 @@ export async function dispatch(deps: DispatchDeps, client: webApi.WebClient, eve
     await uploadFile(client, target, reply, log);
     return editable(posted);
   };
-  const { outbox } = deps;
+  const routes = target.durable;
+  // A row whose address the sender would refuse (a response_url that is not https) would fail for good after
+  // the request was acknowledged: such a reply is sent inline instead.
+  const addressable = [routes.publish, routes.whisper, routes.replace?.address].every((a) => a === undefined || slackAddressSchema.safeParse(a).success);
+  if (!addressable) log.warn({}, 'slack reply address not valid for the outbox; sending the reply directly');
+  const outbox = addressable ? deps.outbox : undefined;
   const { key } = opts;
   // The reply as an outbox row first; inline (the lanes) only when there is no outbox or it cannot be written.
   const durably = async (put: (o: ReplyOutbox, k: string) => Promise<void>, inline: () => Promise<Posted[]>): Promise<Posted[]> => {
@@ -66,7 +72,6 @@ export async function dispatch(deps: DispatchDeps, client: webApi.WebClient, eve
     await accepted();
     return inOutbox ? [] : inline();
   };
-  const routes = target.durable;
   const channel: ReplyChannel<SlackMessage[]> = {
     render: (reply) => renderSlack(reply),
     post: (messages, reply) =>

@@ -221,4 +221,17 @@ describe('slack replies through the outbox', () => {
     expect(posts(RESPONSE_URL).map((c) => c.body.response_type)).toEqual(['in_channel']);
     expect(log.entries.some((e) => e.msg === 'outbox not writable; sending the reply directly')).toBe(true);
   });
+
+  it('sends the reply inline, not as a row that would fail for good, when its response_url is not https', async () => {
+    const plainUrl = RESPONSE_URL.replace(/^https:/, 'http:');
+    let inline = 0;
+    msw.use(http.post(plainUrl, () => ((inline += 1), HttpResponse.text('ok'))));
+    const outbox = new MemoryOutbox();
+    const a = await replica(outbox);
+    expect((await a.client.command({ ...slash, response_url: plainUrl, trigger_id: 'trig.http.1' })).status).toBe(200);
+    await Promise.all(a.handling);
+    expect(outbox.rows).toEqual([]);
+    expect(inline).toBe(1);
+    expect(log.entries.some((e) => e.msg === 'slack reply address not valid for the outbox; sending the reply directly')).toBe(true);
+  });
 });
