@@ -41,6 +41,8 @@ export interface DeploymentSeed {
 export interface Forbidden {
   verb: 'get' | 'list' | 'watch' | 'patch' | 'delete';
   resource: string;
+  /** Only in this namespace (a Role bound in some namespaces and not others); absent: everywhere. */
+  namespace?: string;
 }
 
 export interface RecordedRequest {
@@ -371,7 +373,7 @@ export class FakeKubernetes {
   private podMetrics(res: ServerResponse, namespace: string, name: string | undefined, query: Record<string, string>): void {
     if (this.metricsServer === 'down') return this.status(res, 503, 'ServiceUnavailable', 'the server is currently unable to handle the request (get pods.metrics.k8s.io)');
     const verb = name === undefined ? 'list' : 'get';
-    if (this.forbidden.some((f) => f.verb === verb && f.resource === 'pods.metrics.k8s.io')) {
+    if (this.forbidden.some((f) => f.verb === verb && f.resource === 'pods.metrics.k8s.io' && (f.namespace === undefined || f.namespace === namespace))) {
       return this.status(res, 403, 'Forbidden', `pods.metrics.k8s.io is forbidden: User "system:serviceaccount:deckhand:deckhand" cannot ${verb} resource "pods" in API group "metrics.k8s.io" in the namespace "${namespace}"`);
     }
     const timestamp = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();

@@ -254,18 +254,23 @@ export class KubernetesRuntime implements Runtime, WorkloadEngine {
       )
     ).filter((u): u is UnitPods & { selector: string } => u !== null);
     if (units.length === 0) return [];
-    let metrics: unknown[][];
-    try {
-      metrics = await Promise.all(
-        units.map((u) => this.call('query', opts, { verb: 'list', resource: 'pods.metrics.k8s.io', namespace: u.namespace }, (api, signal) => api.listPodMetrics(u.namespace, u.selector, signal))),
-      );
-    } catch (error) {
-      const problem = metricsProblem(error);
-      if (problem === undefined) throw error;
-      this.usageProblem(problem, error);
-      return [];
-    }
-    this.usageProblem(undefined);
+    // Per unit: metrics refused in one namespace (RBAC) or a metrics API away leaves out the units it concerns,
+    // not the others; any other failure (an unreachable cluster) fails the sample.
+    let refused: { problem: string; error: unknown } | undefined;
+    const metrics = await Promise.all(
+      units.map(async (u) => {
+        try {
+          return await this.call('query', opts, { verb: 'list', resource: 'pods.metrics.k8s.io', namespace: u.namespace }, (api, signal) => api.listPodMetrics(u.namespace, u.selector, signal));
+        } catch (error) {
+          const problem = metricsProblem(error);
+          if (problem === undefined) throw error;
+          refused ??= { problem, error };
+          return [];
+        }
+      }),
+    );
+    this.usageProblem(refused?.problem, refused?.error);
+    if (metrics.every((m) => m.length === 0) && refused) return [];
     const namespaces = [...new Set(units.filter((u) => u.pods.some((p) => claimsOf(p).length > 0)).map((u) => u.namespace))];
     const claims = new Map<string, number>();
     for (const namespace of namespaces) {

@@ -145,6 +145,19 @@ describe('usage from the metrics API', () => {
     ]);
   });
 
+  it('metrics refused in one namespace leave out only its workloads', async () => {
+    const { unit } = deployment({ replicas: 1 });
+    const other = `usage-${++seq}`;
+    fake.addDeployment({ namespace: 'billing', name: other, image: 'registry.test/billing/api:1.0', replicas: 1 });
+    // Readable everywhere first (an earlier test left the runtime remembering a refusal), then refused in billing.
+    expect(await runtime.usage([unit])).toHaveLength(1);
+    log.entries.length = 0;
+    fake.forbid({ verb: 'list', resource: 'pods.metrics.k8s.io', namespace: 'billing' });
+    const usage = await runtime.usage([unit, `deployment/billing/${other}`]);
+    expect(usage.map((u) => u.unitId)).toEqual([unit]);
+    expect(warnings()).toEqual(['usage not measured: Deckhand may not list pods in metrics.k8s.io (RBAC): grant it list on pods.metrics.k8s.io']);
+  });
+
   it('still fails on an unreachable cluster (the sampler logs the host as failed)', async () => {
     const { unit } = deployment({ replicas: 1 });
     fake.stall = /metrics\.k8s\.io/;
