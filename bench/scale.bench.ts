@@ -48,6 +48,20 @@ const CREATE_PARALLEL = 8;
 const USER_ID = 616161;
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
+const benchStart = performance.now();
+/** A short progress line on stderr: the phase, the time since the bench began and the engine requests since the last line. */
+function progress(proxies: readonly EngineProxy[], what: string): void {
+  const requests = proxies.reduce((n, p) => n + p.requests.length, 0);
+  const byKind = new Map<string, number>();
+  for (const p of proxies) for (const r of p.requests) {
+    const kind = `${r.method} ${r.path.replace(/^\/v[\d.]+/, '').replace(/\/containers\/[0-9a-f]{12,}\//, '/containers/{id}/').split('?', 1)[0]}`;
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  }
+  for (const p of proxies) p.reset();
+  const kinds = [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${k} ×${n}`).join(', ');
+  process.stderr.write(`[${((performance.now() - benchStart) / 1000).toFixed(1)} s] ${what} (engine requests since the last line: ${requests}${kinds ? `: ${kinds}` : ''})\n`);
+}
+
 if (!Number.isInteger(PER_PROJECT) || PER_PROJECT < HOSTS) throw new Error(`BENCH_SCALE_CONTAINERS must be a multiple of ${PROJECTS} and at least ${PROJECTS * HOSTS}`);
 
 /** Service n of the whole installation: project n / PER_PROJECT, on host n % HOSTS. */
@@ -78,12 +92,26 @@ async function createContainers(podman: PodmanFixture): Promise<number> {
   let next = 0;
   const worker = async () => {
     for (let n = next++; n < CONTAINERS; n = next++) {
-      await podman.create({ name: podman.name(`svc-${n}`), labels: { 'deckhand.scale': podman.runId, 'deckhand.scale.svc': `svc-${n}` }, Cmd: ['sleep', '7200'] });
+      await podman.create({ name: podman.name(`svc-${n}`), labels: { 'deckhand.scale': podman.runId, 'deckhand.scale.svc': `svc-${n}` }, Cmd: ['sleep', '7200'], HostConfig: { NetworkMode: 'none' } });
       if ((n + 1) % 100 === 0) process.stdout.write(`  ${n + 1}/${CONTAINERS} containers\n`);
     }
   };
   await Promise.all(Array.from({ length: CREATE_PARALLEL }, worker));
   return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Removes the run's containers a few at a time, killed at once (`t=0`): the fixture's cleanup asks for all
+ * of them in parallel, a thousand concurrent removals that keep Podman 4 busy for minutes.
+ */
+async function removeContainers(podman: PodmanFixture): Promise<void> {
+  const mine = await podman.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`deckhand.scale=${podman.runId}`] }) });
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < mine.length; i = next++) await podman.docker.getContainer(mine[i]!.Id).remove({ force: true, v: true, t: 0 } as { force: boolean; v: boolean }).catch(() => undefined);
+  };
+  await Promise.all(Array.from({ length: CREATE_PARALLEL }, worker));
+  await podman.cleanup();
 }
 
 /** A socket that accepts connections and never answers: a host that hangs (as a partitioned one does). */
@@ -177,8 +205,11 @@ async function main(): Promise<void> {
   try {
     for (let h = 0; h < HOSTS; h++) proxies.push(await new EngineProxy(engineSocket).start());
     const urls = proxies.map((p) => p.url);
+    // A phase that hangs shows as these lines with the requests the engine is being sent meanwhile.
+    setInterval(() => progress(proxies, '…'), 10_000).unref();
     const createdS = await createContainers(podman);
     console.log(`created ${CONTAINERS} containers in ${createdS.toFixed(1)} s\n`);
+    progress(proxies, 'containers created');
 
     // Memory of the indexes: two apps whose ten indexes select nothing (the second shows what one more app
     // costs once the process has loaded everything), then one whose indexes hold every container.
@@ -191,39 +222,50 @@ async function main(): Promise<void> {
       const empty = await startApp(db, configYaml(urls, noneTag, { index: true }), emptyConfig.file);
       apps.push(empty);
       await empty.status('p0');
+      progress(proxies, `app ${i + 1} with empty indexes started and answered`);
     }
     const heapBefore = heapMb();
     const emptyAgain = await startApp(db, configYaml(urls, noneTag, { index: true }), emptyConfig.file);
     apps.push(emptyAgain);
     await emptyAgain.status('p0');
+    progress(proxies, 'third app with empty indexes started and answered');
     const heapEmpty = heapMb();
     const t0 = performance.now();
     const indexed = await startApp(db, configYaml(urls, podman.runId, { index: true }), indexedConfig.file);
     apps.push(indexed);
     await untilAllRunning(indexed);
+    progress(proxies, 'indexed app started, its status finds every service');
     const indexedStartMs = performance.now() - t0;
     const heapIndexed = heapMb();
     const direct = await startApp(db, configYaml(urls, podman.runId, { index: false }), directConfig.file);
     apps.push(direct);
     await untilAllRunning(direct);
+    progress(proxies, 'direct app started, its status finds every service');
 
     // 1. All hosts up, interleaved.
     for (let i = 0; i < WARMUP; i++) {
       await statusOnce(indexed, allRunning);
       await statusOnce(direct, allRunning);
     }
+    progress(proxies, `${WARMUP} warm-up rounds done`);
     const up = { index: [] as number[], direct: [] as number[] };
+    /** Engine requests made while the indexed app answered (anything else running then included). */
+    let indexedRequests = 0;
     const incomplete = { index: 0, direct: 0, downIndex: 0, downDirect: 0 };
     let messages = 0;
     for (let i = 0; i < RUNS; i++) {
       const order = i % 2 === 0 ? (['index', 'direct'] as const) : (['direct', 'index'] as const);
       for (const s of order) {
+        const before = proxies.reduce((n, p) => n + p.requests.length, 0);
         const r = await statusOnce(s === 'index' ? indexed : direct, allRunning);
+        if (s === 'index') indexedRequests += proxies.reduce((n, p) => n + p.requests.length, 0) - before;
         up[s].push(r.ms);
         if (r.problem !== null) incomplete[s]++;
         messages = r.messages;
       }
     }
+
+    progress(proxies, `${RUNS} rounds with all hosts up done`);
 
     // 2. Host h3 hangs: its proxy goes, a socket that never answers takes its place.
     const gone = 3;
@@ -239,10 +281,11 @@ async function main(): Promise<void> {
       }
     }
 
+    progress(proxies, `${RUNS_DOWN} rounds with h${gone} hanging done`);
     const f = { upIndex: summarize(up.index), upDirect: summarize(up.direct), downIndex: summarize(down.index), downDirect: summarize(down.direct) };
     const row = (what: string, x: ReturnType<typeof summarize>, target = '', met = ''): string[] => [what, String(x.n), ms(x.median), ms(x.p99), ms(x.min), ms(x.max), target, met];
     console.log(table([
-      ['measure (status of a 100-service project on 10 hosts)', 'n', 'median', 'p99', 'min', 'max', 'target', 'met'],
+      [`measure (status of a ${PER_PROJECT}-service project on ${HOSTS} hosts)`, 'n', 'median', 'p99', 'min', 'max', 'target', 'met'],
       row('all hosts up, from the indexes', f.upIndex, 'p99 < 1000 ms', f.upIndex.p99 < 1000 ? 'yes' : 'NO'),
       row('all hosts up, direct (index: false)', f.upDirect),
       row(`h${gone} hangs, from the indexes`, f.downIndex, `< ${HOST_TIMEOUT_MS} ms + 500`, f.downIndex.max < HOST_TIMEOUT_MS + 500 ? 'yes' : 'NO'),
@@ -254,6 +297,7 @@ async function main(): Promise<void> {
     const indexMb = heapIndexed - heapEmpty - appMb;
     console.log(table([
       ['other figures', 'value'],
+      ['engine requests during the indexed app\'s status calls, all hosts up', `${indexedRequests} in ${RUNS} calls`],
       ['index / direct, medians, all hosts up', (f.upIndex.median / f.upDirect.median).toFixed(3)],
       ['Telegram messages per status reply', String(messages)],
       ['replies missing a host (timeout), all up: index / direct', `${incomplete.index} / ${incomplete.direct} of ${RUNS} each`],
@@ -265,7 +309,9 @@ async function main(): Promise<void> {
     for (const app of apps.reverse()) await app.stop().catch(() => undefined);
     await hole?.close();
     for (const p of proxies) await p.stop().catch(() => undefined);
-    await podman.cleanup();
+    progress(proxies, 'apps stopped');
+    await removeContainers(podman);
+    progress(proxies, 'containers removed');
     for (const f of files) await f.remove();
     await db.drop();
   }
