@@ -9,6 +9,8 @@ interface Connection {
   engine: Socket;
   /** Carries an event stream. */
   events: boolean;
+  /** Client chunks are passed on in order, each after the delay its request asked for. */
+  forward: Promise<void>;
 }
 
 /** One HTTP request seen on its way to the engine. */
@@ -32,6 +34,7 @@ export class EngineProxy {
   private readonly connections = new Set<Connection>();
   private blockEvents = false;
   private muted = false;
+  private slow: { pattern: RegExp; ms: number } | undefined;
 
   constructor(private readonly engineSocket: string) {}
 
@@ -76,6 +79,11 @@ export class EngineProxy {
     this.muted = false;
   }
 
+  /** Passes requests whose path matches on to the engine only after `ms` (a busy engine); undefined: none. */
+  slowDown(slow: { pattern: RegExp; ms: number } | undefined): void {
+    this.slow = slow;
+  }
+
   /** Keeps event streams open but passes none of their events on, as an engine that records none would. */
   muteEvents(): void {
     this.muted = true;
@@ -83,7 +91,7 @@ export class EngineProxy {
 
   private accept(client: Socket): void {
     const engine = createConnection(this.engineSocket);
-    const connection: Connection = { client, engine, events: false };
+    const connection: Connection = { client, engine, events: false, forward: Promise.resolve() };
     this.connections.add(connection);
     let pending = '';
     client.on('data', (chunk: Buffer) => {
@@ -91,16 +99,19 @@ export class EngineProxy {
       const line = /(?:^|\r\n)([A-Z]+) (\S+) HTTP\/1\.[01]\r\n/g;
       let match: RegExpExecArray | null;
       let consumed = 0;
+      let delayMs = 0;
       while ((match = line.exec(pending)) !== null) {
         const request = { method: match[1]!, path: match[2]! };
         this.requests.push(request);
+        if (this.slow?.pattern.test(request.path)) delayMs = this.slow.ms;
         if (/^(\/v[\d.]+)?\/events\b/.test(request.path)) connection.events = true;
         consumed = line.lastIndex;
       }
       // Keep what may be the start of a request line split across chunks.
       pending = pending.slice(Math.max(consumed, pending.length - 512));
       if (connection.events && this.blockEvents) return this.drop(connection);
-      engine.write(chunk);
+      if (delayMs === 0) connection.forward = connection.forward.then(() => void engine.write(chunk));
+      else connection.forward = connection.forward.then(() => new Promise<void>((resolve) => setTimeout(() => (engine.write(chunk), resolve()), delayMs)));
     });
     engine.on('data', (chunk: Buffer) => {
       if (!(connection.events && this.muted)) client.write(chunk);

@@ -27,8 +27,14 @@ const FAILED_READ_RETRY_MS = 500;
 export interface ContainerIndexOptions {
   /** What the host's catalog selects; only containers matching one of them are kept. */
   selectors: readonly ContainerSelector[];
-  /** Deadline of each engine call (list, inspect, opening the stream). */
+  /** Deadline of opening the event stream, and of how long `start` waits for the first build. */
   timeoutMs: number;
+  /**
+   * Deadline of the index's own reads (the list and inspects of a build or resync, the reads after events);
+   * nobody waits for them in chat, so a busy engine listing many containers may take longer than a query
+   * may (default timeoutMs). With the query deadline, a list slower than it failed every build and resync.
+   */
+  readTimeoutMs?: number;
   /** Full resync while the stream is up (default 5 min). */
   resyncIntervalMs?: number;
   /** Pause before the first reconnect after the stream is lost, doubling up to maxMs (default 250 ms … 30 s). */
@@ -350,7 +356,7 @@ export class ContainerIndex {
   }
 
   private scope() {
-    return { host: this.host, timeoutMs: this.options.timeoutMs };
+    return { host: this.host, timeoutMs: this.options.readTimeoutMs ?? this.options.timeoutMs };
   }
 }
 

@@ -135,6 +135,8 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
       this.index = new ContainerIndex(host, docker, {
         selectors: z.array(selectorSchema).parse(options.index.selectors),
         timeoutMs: this.timeoutMs,
+        // Builds and resyncs run in the background: the action deadline, not the chat query's.
+        readTimeoutMs: this.actionTimeoutMs,
         ...(options.index.resyncIntervalMs !== undefined ? { resyncIntervalMs: options.index.resyncIntervalMs } : {}),
         ...(options.index.reconnect !== undefined ? { reconnect: options.index.reconnect } : {}),
         logger: this.log,

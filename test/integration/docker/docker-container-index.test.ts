@@ -31,6 +31,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   proxy.allowEvents();
+  proxy.slowDown(undefined);
   for (const close of closers.splice(0)) await close();
 });
 
@@ -370,6 +371,22 @@ describe('the container index: an engine away at start', () => {
     late.reset();
     expect((await runtime.find([p.api]))[0]?.map((c) => c.name)).toEqual([`${p.app}-api-1`]);
     expect(late.seen()).toEqual([]);
+  });
+});
+
+describe('the container index on a slow engine', () => {
+  it('builds with the action deadline, not the query one: a list slower than a query may take still makes it live', async () => {
+    const p = project('slow');
+    await fixture.create({ ...sleeper, name: `${p.app}-api-1`, labels: { app: p.app, role: 'api' } });
+    // Every list takes 1.5 s; queries may take 500 ms, actions (and the index's reads) 5 s.
+    proxy.slowDown({ pattern: /\/containers\/json/, ms: 1_500 });
+    const runtime = new DockerRuntime('slow', engineClient(proxy.url), { timeoutMs: 500, actionTimeoutMs: 5_000, index: { selectors: [p.api], reconnect: FAST_RECONNECT } });
+    closers.push(() => runtime.close());
+    await runtime.start();
+    await waitFor('the index to come up', async () => (runtime.indexHealth()?.live ? true : undefined), 5_000);
+    proxy.reset();
+    expect((await runtime.find([p.api]))[0]?.map((c) => c.name)).toEqual([`${p.app}-api-1`]);
+    expect(proxy.seen()).toEqual([]);
   });
 });
 
