@@ -80,6 +80,15 @@ async function withinASecond(what: string, index: ContainerIndex, selectors: Con
   }, ms);
 }
 
+/** Waits until no request has reached the engine for 300 ms (the index's own reads have settled). */
+async function engineQuiet(): Promise<void> {
+  let seen = -1;
+  for (let i = 0; i < 50 && proxy.seen().length !== seen; i++) {
+    seen = proxy.seen().length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
 function listFiltersSeen(): Record<string, string[]>[] {
   return proxy.seen(/\/containers\/json/).map((r) => {
     const filters = new URL(r.path, 'http://engine').searchParams.get('filters');
@@ -275,7 +284,9 @@ describe('the container index: when the event stream drops', () => {
     expect(proxy.seen(/\/events\?/).at(-1)?.path).toMatch(/[?&]since=\d+/);
     expect(await runtime.readiness()).toBeUndefined();
 
-    // and answers what changed in the gap without an engine call
+    // and answers what changed in the gap without an engine call (once the reads of the gap's replayed
+    // events, which the index makes on its own after going live, are done)
+    await engineQuiet();
     proxy.reset();
     const indexed = await runtime.find(selectors);
     expect(proxy.seen()).toEqual([]);
