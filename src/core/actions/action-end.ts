@@ -35,8 +35,9 @@ export const END_RETRY_PAUSES_MS = [200, 800, 2_000];
  * The processor's end of an action: the unit, tried again after short pauses; when it still cannot be
  * written (an outbox row refused, a database blip), the final status is written alone and the messages pushed
  * as plain best-effort pushes; it then says 'alone' and the caller writes the audit entry alone too. Left
- * claimed instead, the action would show as running until the next start, whose recovery would then report a finished deploy as cut short by a restart. Throws only when even the
- * status alone cannot be written (the database is away); recovery then ends it at the next start.
+ * claimed instead, the action would show as running until the next start, whose recovery would then report
+ * a finished deploy as cut short by a restart. Throws only when even the status alone cannot be written (the
+ * database is away); recovery then ends it at the next start.
  */
 export async function endAction(
   deps: Pick<ActionRunDeps, 'unit' | 'pendingActions' | 'notifier' | 'logger' | 'clock'>,
