@@ -3,6 +3,7 @@ import type { ContainerSelector } from '../core/domain/catalog.js';
 import type { Logger } from '../core/ports/logger.port.js';
 import { HostUnreachableError, type Runtime, type RuntimeRegistry } from '../core/ports/runtime.port.js';
 import { DockerRuntimeRegistry, hostConfigSchema as dockerHostSchema } from './docker/docker-hosts.js';
+import type { RuntimeStartOptions } from './docker/docker.runtime.js';
 import { KubernetesRuntimeRegistry, kubernetesHostSchema } from './kubernetes/kubernetes-hosts.js';
 
 /**
@@ -20,7 +21,7 @@ type KindRegistry<K extends RuntimeKind> = (hosts: Record<string, HostOf<K>>, op
 
 /** What a kind's registry may add: starting and closing what it keeps running, a readiness check beyond ping. */
 interface KindLifecycle {
-  start?(): Promise<void>;
+  start?(options?: RuntimeStartOptions): Promise<void>;
   close?(): Promise<void>;
   /** Rejects when the host is down; `degraded` when it answers but works in a slower mode. */
   check?(host: string, signal: AbortSignal): Promise<{ degraded: string } | undefined>;
@@ -78,8 +79,9 @@ export class Runtimes implements RuntimeRegistry {
     return [...this.byHost.keys()];
   }
 
-  async start(): Promise<void> {
-    await Promise.all([...new Set(this.byHost.values())].map((r) => r.start?.()));
+  /** Starts what each kind keeps running (Docker: the container indexes); never rejects. */
+  async start(options: RuntimeStartOptions = {}): Promise<void> {
+    await Promise.all([...new Set(this.byHost.values())].map((r) => r.start?.(options)));
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,7 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
   // Every wired platform adds its delivery to the notifier; jobs and use cases push through it.
   const notifier = createNotifier({}, infra.logger);
   const unit = wireUnitOfWork(infra, notifier);
-  const runtimes = wireRuntimes(config, infra);
+  const runtimes = wireRuntimes(config, infra, { server });
   const freezeFeeds = wireFreezeFeeds(config, infra);
   const actions = wireActions(config, infra, stores, runtimes.runtimes, notifier, unit, {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -86,7 +86,7 @@ export class ContainerIndex {
   private readonly failing = new Set<string>();
   /** Where a reconnect resumes the stream (`since`): the last event seen, or when the stream opened. */
   private resumeSec: number | undefined;
-  private lostReason = 'container index not built yet';
+  private lostReason = 'container index being built; status asks the engine directly';
   /** Settled by the first connect's outcome: live, or the first failure (start() waits for no more). */
   private firstAttempt: { promise: Promise<void>; resolve: () => void };
 

@@ -5,7 +5,7 @@ import { priceSchema } from '../../core/cost/prices.js';
 import type { ContainerSelector } from '../../core/domain/catalog.js';
 import type { Logger } from '../../core/ports/logger.port.js';
 import { HostUnreachableError, type RuntimeRegistry } from '../../core/ports/runtime.port.js';
-import { DockerRuntime, type Degraded, type DockerRuntimeOptions } from './docker.runtime.js';
+import { DockerRuntime, type Degraded, type DockerRuntimeOptions, type RuntimeStartOptions } from './docker.runtime.js';
 import { loadDockerode } from './dockerode-loader.js';
 
 const URL_HINT = 'must look like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host[:port]';
@@ -190,9 +190,9 @@ export class DockerRuntimeRegistry implements RuntimeRegistry {
     return [...this.runtimes.keys()];
   }
 
-  /** Builds every host's container index in parallel (each waits at most its query timeout); never rejects. */
-  async start(): Promise<void> {
-    await Promise.all([...this.runtimes.values()].map((r) => r.start()));
+  /** Starts every host's container index in parallel (see DockerRuntime.start); never rejects. */
+  async start(options: RuntimeStartOptions = {}): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((r) => r.start(options)));
   }
 
   async close(): Promise<void> {

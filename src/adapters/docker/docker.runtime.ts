@@ -28,6 +28,7 @@ import {
   type ContainerInspect,
 } from './container-info.mapper.js';
 import { ContainerIndex, type IndexHealth } from './container-index.js';
+
 import { engineCall, type CallScope } from './docker-call.js';
 import { listSelected } from './engine-filters.js';
 import { demultiplexLogs, splitRawLogs } from './docker-log.demux.js';
@@ -40,6 +41,12 @@ import { pullImage } from './image-pull.js';
 import { imageReferenceSchema } from './image-reference.js';
 import type { HealthOutcome, HealthWait, Replacement, ReplacementEngine } from './replacement.js';
 import { pullAll, restartOneByOne, revertInterrupted, rolloutByReplacement } from './replacement-rollout.js';
+
+/** How a runtime's start waits for what it keeps running. */
+export interface RuntimeStartOptions {
+  /** Wait for the container index's first build (default true); false: build it in the background. */
+  waitForIndex?: boolean;
+}
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Deadline of each engine call of an action (create, stop, rename, start, remove, restart). */
@@ -144,9 +151,13 @@ export class DockerRuntime implements Runtime, ReplacementEngine {
     }
   }
 
-  /** Builds the container index and follows the engine's events (when the runtime has one); never rejects. */
-  async start(): Promise<void> {
-    await this.index?.start();
+  /**
+   * Builds the container index and follows the engine's events (when the runtime has one); never rejects.
+   * Resolves once the index is live or its first build failed, at most after the query timeout; with
+   * `waitForIndex: false` at once, the index building in the background (status asks the engine meanwhile).
+   */
+  async start(options: RuntimeStartOptions = {}): Promise<void> {
+    await this.index?.start(options.waitForIndex === false ? 0 : undefined);
   }
 
   /** Stops following the engine's events. */

@@ -5,7 +5,7 @@ import type { DeckhandConfig } from '../config.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { Module } from './module.js';
 
-export function wireRuntimes(config: DeckhandConfig, infra: Infrastructure): Module & { runtimes: Runtimes } {
+export function wireRuntimes(config: DeckhandConfig, infra: Infrastructure, options: { server: boolean }): Module & { runtimes: Runtimes } {
   const selectors: Record<string, ContainerSelector[]> = {};
   for (const service of config.catalog.projects.flatMap((p) => p.environments.flatMap((e) => e.services))) {
     (selectors[service.host] ??= []).push(service.selector);
@@ -18,8 +18,11 @@ export function wireRuntimes(config: DeckhandConfig, infra: Infrastructure): Mod
       name: `${config.hosts[host]?.kind ?? 'docker'}:${host}`,
       check: (signal: AbortSignal) => runtimes.check(host, signal),
     })),
-    // Hosts that keep a container index build it at start (each within its query timeout) and close it last.
-    start: () => runtimes.start(),
+    // Hosts that keep a container index build it at start and close it last. A server is ready without
+    // waiting for the first build (its /readyz says degraded meanwhile and status asks the engine), so start
+    // to ready does not grow with the containers on the hosts; the shell waits, so its first status is
+    // answered from the index.
+    start: () => runtimes.start({ waitForIndex: !options.server }),
     close: () => runtimes.close(),
   };
 }

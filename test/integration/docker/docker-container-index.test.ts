@@ -399,6 +399,22 @@ describe('the container index on a slow engine', () => {
     expect((await runtime.find([p.api]))[0]?.map((c) => c.name)).toEqual([`${p.app}-api-1`]);
     expect(proxy.seen()).toEqual([]);
   });
+
+  it('lets a server start without waiting for the first build: degraded and answering directly until the index is live', async () => {
+    const p = project('nowait');
+    await fixture.create({ ...sleeper, name: `${p.app}-api-1`, labels: { app: p.app, role: 'api' } });
+    proxy.slowDown({ pattern: /\/containers\/json/, ms: 1_500 });
+    const runtime = new DockerRuntime('nowait', engineClient(proxy.url), { timeoutMs: 3_000, actionTimeoutMs: 5_000, index: { selectors: [p.api], reconnect: FAST_RECONNECT } });
+    closers.push(() => runtime.close());
+    const began = performance.now();
+    await runtime.start({ waitForIndex: false });
+    expect(performance.now() - began).toBeLessThan(500);
+    expect(runtime.indexHealth()).toEqual({ live: false, reason: 'container index being built; status asks the engine directly' });
+    expect(await runtime.readiness()).toEqual({ degraded: 'container index being built; status asks the engine directly' });
+    expect((await runtime.find([p.api]))[0]?.map((c) => c.name)).toEqual([`${p.app}-api-1`]);
+    await waitFor('the index to come up', async () => (runtime.indexHealth()?.live ? true : undefined), 5_000);
+    expect(await runtime.readiness()).toBeUndefined();
+  });
 });
 
 describe('the container index is never trusted by actions, logs or env', () => {
