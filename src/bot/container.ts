@@ -1,6 +1,6 @@
 /**
  * The composition root: the list of modules the app is made of, each wired by its own function in
- * ./wire/. Modules start in list order and stop in reverse (see wire/module.ts).
+ * ./wire/. Modules start in stages, in list order, and stop in reverse (see wire/module.ts).
  */
 import { createNotifier } from '../adapters/notifier/notifier.router.js';
 import { allIntents } from '../core/intents/index.js';
@@ -19,7 +19,7 @@ import { wireDeploys } from './wire/deploys.js';
 import { wireHttp } from './wire/http.js';
 import { wireIncidents } from './wire/incidents.js';
 import { wireInfrastructure } from './wire/infrastructure.js';
-import { lifecycle, type Lifecycle } from './wire/module.js';
+import { lifecycle, type Lifecycle, type Module } from './wire/module.js';
 import { platformsModule, wirePlatforms, type WiredPlatforms } from './wire/platforms.js';
 import { wirePromotion } from './wire/promotion.js';
 import { wireReports } from './wire/reports.js';
@@ -89,16 +89,20 @@ export async function buildApp(env: Env, config: DeckhandConfig, logger: Logger,
     rateGate: infra.rateGate,
     metricsRegistry: infra.metricsRegistry,
   });
-  const modules = [infra, stores, runtimes, freezeFeeds.module, actions, incidents, cost, wireScheduled(infra, coreDeps, actions.scheduler, { server }), bugs];
-  if (!server) return { core, platforms, ...lifecycle(modules, infra.logger) };
+  // After the connections and stores, the modules start together: each only needs those two (jobs one
+  // module queues for another wait in Redis until its worker runs), and one slow start (a freeze feed that
+  // is away, actions recovered after a crash) then does not hold up the others.
+  const modules: Module[] = [runtimes, freezeFeeds.module, actions, incidents, cost, wireScheduled(infra, coreDeps, actions.scheduler, { server }), bugs];
+  if (!server) return { core, platforms, ...lifecycle([infra, stores, modules], infra.logger) };
 
-  const served = [
+  const served: Module[] = [
     ...modules,
     wireDeploys(env, config, infra, stores, notifier, bugs.services),
     wireReports(config, infra, coreDeps, platforms),
     wireSloAlerts(config, infra, coreDeps.slo, incidents.alertDeps),
   ];
   const chats = platformsModule(platforms, infra.logger, { drainMs: 3_000 });
-  const http = wireHttp(env, logger, infra, [...served, chats]);
-  return { core, http: http.server, platforms, ...lifecycle([...served, http, chats], infra.logger) };
+  const http = wireHttp(env, logger, infra, [infra, stores, ...served, chats]);
+  // The chat platforms last: updates arrive once everything they reach has started.
+  return { core, http: http.server, platforms, ...lifecycle([infra, stores, served, http, chats], infra.logger) };
 }

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: shell ? 'warn' : env.LOG_LEVEL }, shell ? (await import('pino')).destination(2) : undefined);
   const config = loadConfigFile(env.DECKHAND_CONFIG);
   const app: App = await buildApp(env, config, logger, { shellOnly: shell });
+  const built = performance.now();
 
   if (shell) {
     const personId = shellPerson(config.catalog, env.DECKHAND_SHELL_PERSON);
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   await app.start();
-  logger.info({ startupMs: Math.round(performance.now() - started) }, 'deckhand ready');
+  logger.info({ startupMs: Math.round(performance.now() - started), buildMs: Math.round(built - started) }, 'deckhand ready');
 }
 
 main().catch((err: unknown) => {

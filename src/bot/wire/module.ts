@@ -1,8 +1,9 @@
 /**
  * What each wired module gives the app: HTTP routes, readiness checks and its part of the lifecycle. The
- * app starts modules in list order and stops them in reverse, in three passes: `drain` (say not ready, so
- * the load balancer sends elsewhere), then `stop` (take no new work, finish what runs) for every module,
- * then `close` (release connections) for every module.
+ * app starts its stages in list order (a stage is one module, or modules that need nothing of each other
+ * and start together) and stops the modules in reverse, in three passes: `drain` (say not ready, so the
+ * load balancer sends elsewhere), then `stop` (take no new work, finish what runs) for every module, then
+ * `close` (release connections) for every module.
  */
 import type { MountedRoute, ReadinessCheck } from '../../adapters/http/http-server.js';
 import type { Logger } from '../../core/ports/logger.port.js';
@@ -23,8 +24,13 @@ export interface Lifecycle {
   stop(): Promise<void>;
 }
 
-export function lifecycle(modules: readonly Module[], logger: Logger): Lifecycle {
-  const reversed = [...modules].reverse();
+/** One module, or modules that start together: none uses what another's start sets up. */
+export type Stage = Module | readonly Module[];
+
+export const stageModules = (stages: readonly Stage[]): Module[] => stages.flatMap((s): readonly Module[] => ('name' in s ? [s] : s));
+
+export function lifecycle(stages: readonly Stage[], logger: Logger): Lifecycle {
+  const reversed = stageModules(stages).reverse();
   const pass = async (phase: 'drain' | 'stop' | 'close') => {
     for (const m of reversed) {
       try {
@@ -36,7 +42,13 @@ export function lifecycle(modules: readonly Module[], logger: Logger): Lifecycle
   };
   return {
     async start() {
-      for (const m of modules) await m.start?.();
+      const startOne = async (m: Module) => {
+        if (!m.start) return;
+        const began = performance.now();
+        await m.start();
+        logger.debug({ module: m.name, ms: Math.round(performance.now() - began) }, 'module started');
+      };
+      for (const stage of stages) await Promise.all(stageModules([stage]).map(startOne));
     },
     async stop() {
       await pass('drain');
