@@ -2,7 +2,7 @@
  * Idle memory and start-up time of the BUILT server (run: `npm run build && npm run bench:memory`; needs
  * PostgreSQL, Redis and Podman as the e2e tests do; ~1 min).
  *
- * Each start spawns dist/src/bot/main.js the way an operator runs it (test/support/e2e-bot.ts), with Telegram
+ * Each start spawns dist/app/main.js the way an operator runs it (test/support/e2e-bot.ts), with Telegram
  * in webhook mode against the local fake Bot API and Slack in HTTP mode against a local fake Web API, and
  * measures:
  * - start to ready: from spawn to the first `/readyz` 200 (polled every 20 ms);

@@ -11,7 +11,7 @@
  *    with the raw dockerode calls status needs, filtered and unfiltered (what status did before).
  *    Measured twice: with only the project's containers on the engine, then with BENCH_UNRELATED (200)
  *    unrelated containers beside them.
- * 2. Idle RSS and start-to-ready time of the built server (dist/src/bot/main.js; run `npm run build` first;
+ * 2. Idle RSS and start-to-ready time of the built server (dist/app/main.js; run `npm run build` first;
  *    BENCH_SERVER=0 skips it).
  *
  * Needs PostgreSQL, Redis and Podman (as for the integration tests). Removes its containers at the end.

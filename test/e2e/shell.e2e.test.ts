@@ -1,5 +1,5 @@
 /**
- * The built bot in shell mode (`node dist/src/bot/main.js --shell`), driven through stdin/stdout as a
+ * The built bot in shell mode (`node dist/app/main.js --shell`), driven through stdin/stdout as a
  * person would, against real containers on Podman and a private PostgreSQL schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
- * Runs the BUILT bot (dist/src/bot/main.js) as a child process, the way an operator runs it, and
- * collects its output. Shared by test/e2e and bench.
+ * Runs the BUILT bot (dist/app/main.js, the bundle the image runs) as a child process, the way an operator
+ * runs it, and collects its output. Shared by test/e2e and bench.
  */
 import { randomBytes } from 'node:crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BUILT_MAIN = join(REPO_ROOT, 'dist', 'src', 'bot', 'main.js');
+export const BUILT_MAIN = join(REPO_ROOT, 'dist', 'app', 'main.js');
 
 function newestSource(dir: string): { file: string; mtimeMs: number } {
   let best = { file: '', mtimeMs: 0 };
