@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BUILT_MAIN = join(REPO_ROOT, 'dist', 'app', 'main.js');
+/** BUILT_MAIN_OVERRIDE runs another build instead (a benchmark comparing two commits' builds in one run). */
+export const BUILT_MAIN = process.env.BUILT_MAIN_OVERRIDE ?? join(REPO_ROOT, 'dist', 'app', 'main.js');
 
 function newestSource(dir: string): { file: string; mtimeMs: number } {
   let best = { file: '', mtimeMs: 0 };
