@@ -11,12 +11,17 @@ interface Row extends OutboxEntry {
 
 /**
  * OutboxStore in memory, for unit tests and benchmarks; passes the outbox contract
- * (test/contracts/outbox.contract.ts) like PrismaOutbox. Rows still to deliver are kept apart from ended
- * ones (in put order), so work grows with the backlog, not with everything ever sent.
+ * (test/contracts/outbox.contract.ts) like PrismaOutbox. Rows still to deliver are kept per platform and chat
+ * in seq order, apart from ended ones, so an operation costs the rows of one chat (a claim: the chats), not
+ * the backlog: bench/delivery.bench.ts holds 24,000 rows at once. Open rows are only reachable through `open`
+ * (`chatOf` holds keys, not rows): MemoryUnitOfWork restores each collection field from its own copy, and
+ * a row shared by two of them would come back as two rows.
  */
 export class MemoryOutbox implements OutboxStore {
-  /** Rows waiting or being sent, in seq order. */
-  private live: Row[] = [];
+  /** Rows waiting or being sent: platform → chat id → rows in seq order (a chat without any is removed). */
+  private readonly open = new Map<string, Map<string, Row[]>>();
+  /** The chat of each open row: seq → [platform, chat id]. */
+  private readonly chatOf = new Map<number, readonly [string, string]>();
   private endedRows: Row[] = [];
   private readonly keys = new Set<string>();
   private readonly lanes = new Map<string, { holder: string; leaseUntil: number }>();
@@ -24,13 +29,15 @@ export class MemoryOutbox implements OutboxStore {
 
   /** Every row, live and ended (tests). */
   get rows(): Row[] {
-    return [...this.endedRows, ...this.live].sort((a, b) => a.seq - b.seq);
+    const open = [...this.open.values()].flatMap((chats) => [...chats.values()].flat());
+    return [...this.endedRows, ...open].sort((a, b) => a.seq - b.seq);
   }
 
   async put(entry: NewOutboxEntry): Promise<PutOutcome> {
     if (entry.key === '' || entry.chatId === '' || entry.platform === '') throw new Error('key, platform and chat id must not be empty');
+    const chat = this.chat(entry.platform, entry.chatId);
     if (entry.target !== undefined && entry.kind !== 'send' && !this.keys.has(entry.key)) {
-      const waiting = this.live.find((r) => r.state === 'waiting' && sameTarget(r, entry));
+      const waiting = chat.find((r) => r.state === 'waiting' && sameTarget(r, entry));
       if (waiting) {
         waiting.payload = structuredClone(entry.payload);
         waiting.expiresAt = Math.max(waiting.expiresAt, entry.expiresAt);
@@ -40,15 +47,20 @@ export class MemoryOutbox implements OutboxStore {
     }
     if (this.keys.has(entry.key)) return 'duplicate';
     this.keys.add(entry.key);
-    this.live.push({ ...structuredClone(entry), seq: this.nextSeq++, attempts: 0, notBefore: 0, state: 'waiting' });
+    const row: Row = { ...structuredClone(entry), seq: this.nextSeq++, attempts: 0, notBefore: 0, state: 'waiting' };
+    if (chat.length === 0) {
+      const chats = this.open.get(entry.platform) ?? new Map<string, Row[]>();
+      this.open.set(entry.platform, chats.set(entry.chatId, chat));
+    }
+    chat.push(row);
+    this.chatOf.set(row.seq, [entry.platform, entry.chatId]);
     return 'queued';
   }
 
   async claimLanes(platform: string, holder: string, opts: { now: number; leaseMs: number; limit: number; skip?: readonly string[] }): Promise<string[]> {
-    const heads = new Map<string, Row>();
-    for (const r of this.open()) if (r.platform === platform && !heads.has(r.chatId)) heads.set(r.chatId, r);
+    const heads = [...this.chats(platform)].map(([chatId, rows]) => [chatId, rows[0]!] as const).sort((a, b) => a[1].seq - b[1].seq);
     const taken: string[] = [];
-    for (const [chatId, head] of [...heads].sort((a, b) => a[1].seq - b[1].seq)) {
+    for (const [chatId, head] of heads) {
       if (taken.length >= opts.limit) break;
       if (head.notBefore > opts.now || opts.skip?.includes(chatId)) continue;
       const lane = this.lanes.get(laneKey(platform, chatId));
@@ -72,50 +84,39 @@ export class MemoryOutbox implements OutboxStore {
   }
 
   async waiting(platform: string, chatId: string, limit: number): Promise<OutboxEntry[]> {
-    return this.open()
-      .filter((r) => r.platform === platform && r.chatId === chatId)
-      .slice(0, limit)
-      .map((r) => {
-        const { state: _s, endedAt: _e, messageId: _m, lastError: _l, ...entry } = structuredClone(r);
-        return entry;
-      });
+    return this.chat(platform, chatId).slice(0, limit).map(toEntry);
   }
 
   async take(seqs: readonly number[]): Promise<OutboxEntry[]> {
-    const taken = this.open().filter((r) => seqs.includes(r.seq));
+    const taken = this.find(seqs);
     for (const r of taken) r.state = 'sending';
-    return taken.map((r) => {
-      const { state: _s, endedAt: _e, messageId: _m, lastError: _l, ...entry } = structuredClone(r);
-      return entry;
-    });
+    return taken.map(toEntry);
   }
 
   async progress(seq: number, parts: readonly string[]): Promise<void> {
-    const row = this.live.find((r) => r.seq === seq && r.state === 'sending');
-    if (row) row.parts = [...parts];
+    const [row] = this.find([seq]);
+    if (row?.state === 'sending') row.parts = [...parts];
   }
 
   async finish(seqs: readonly number[], end: OutboxEnd, now: number): Promise<void> {
-    for (const r of this.live) {
-      if (!seqs.includes(r.seq)) continue;
-      r.state = end.state;
+    for (const r of this.find(seqs)) {
       r.endedAt = now;
       if (end.state === 'sent' && end.messageId !== undefined) r.messageId = end.messageId;
       if (end.state === 'failed' || end.state === 'expired') r.lastError = end.error;
+      this.end(r, end.state);
     }
-    this.settle();
   }
 
   async retryLater(seq: number, opts: { notBefore: number; error: string; countsAsFailure: boolean }): Promise<void> {
-    const row = this.live.find((r) => r.seq === seq);
+    const [row] = this.find([seq]);
     if (!row) return;
-    const newer = row.target !== undefined && this.live.find((r) => r !== row && r.state === 'waiting' && sameTarget(r, row));
+    const chat = this.chat(row.platform, row.chatId);
+    const newer = row.target !== undefined && chat.find((r) => r !== row && r.state === 'waiting' && sameTarget(r, row));
     if (newer) {
-      row.state = 'merged';
       row.endedAt = opts.notBefore;
       row.lastError = opts.error;
-      this.settle();
-      const head = this.open().find((r) => r.platform === row.platform && r.chatId === row.chatId);
+      this.end(row, 'merged');
+      const head = chat[0];
       if (head) head.notBefore = Math.max(head.notBefore, opts.notBefore);
       return;
     }
@@ -126,7 +127,9 @@ export class MemoryOutbox implements OutboxStore {
   }
 
   async backlog(platform: string): Promise<number> {
-    return this.open().filter((r) => r.platform === platform).length;
+    let n = 0;
+    for (const rows of this.chats(platform).values()) n += rows.length;
+    return n;
   }
 
   async prune(before: number): Promise<number> {
@@ -141,17 +144,43 @@ export class MemoryOutbox implements OutboxStore {
     return this.rows.filter((r) => r.state === state);
   }
 
-  private open(): Row[] {
-    return this.live;
+  /** The platform's chats with open rows. */
+  private chats(platform: string): ReadonlyMap<string, Row[]> {
+    return this.open.get(platform) ?? new Map();
   }
 
-  /** Moves rows that ended out of the live list. */
-  private settle(): void {
-    const ended = this.live.filter((r) => r.state !== 'waiting' && r.state !== 'sending');
-    if (ended.length === 0) return;
-    this.endedRows.push(...ended);
-    this.live = this.live.filter((r) => r.state === 'waiting' || r.state === 'sending');
+  /** The chat's open rows in seq order (a new, unstored list when it has none: `put` stores it). */
+  private chat(platform: string, chatId: string): Row[] {
+    return this.open.get(platform)?.get(chatId) ?? [];
   }
+
+  /** The open rows among `seqs`, in seq order (each once). */
+  private find(seqs: readonly number[]): Row[] {
+    const found: Row[] = [];
+    for (const seq of new Set(seqs)) {
+      const chat = this.chatOf.get(seq);
+      const row = chat && this.chat(...chat).find((r) => r.seq === seq);
+      if (row) found.push(row);
+    }
+    return found.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Moves a row out of its chat's open rows into the ended ones. */
+  private end(row: Row, state: OutboxEnd['state']): void {
+    row.state = state;
+    const chats = this.open.get(row.platform)!;
+    const rows = chats.get(row.chatId)!;
+    rows.splice(rows.indexOf(row), 1);
+    if (rows.length === 0) chats.delete(row.chatId);
+    if (chats.size === 0) this.open.delete(row.platform);
+    this.chatOf.delete(row.seq);
+    this.endedRows.push(row);
+  }
+}
+
+function toEntry(r: Row): OutboxEntry {
+  const { state: _s, endedAt: _e, messageId: _m, lastError: _l, ...entry } = structuredClone(r);
+  return entry;
 }
 
 const laneKey = (platform: string, chatId: string) => `${platform}\u0000${chatId}`;
