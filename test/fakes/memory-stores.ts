@@ -3,7 +3,7 @@
  * for unit tests of the core and the job processors. Returned objects are copies, as a database would
  * return fresh rows, so tests cannot mutate stored state by accident.
  */
-import type { ActionQueue } from '../../src/core/ports/action-queue.port.js';
+import { actionJobId, actionJobSchema, type ActionQueue } from '../../src/core/ports/action-queue.port.js';
 import type { ActionScheduler } from '../../src/core/ports/action-scheduler.port.js';
 import type {
   Deployment,
@@ -388,10 +388,6 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
-/**
- * Records enqueued action ids; enqueueing the same id twice is a no-op, like the BullMQ job id (a finished
- * job is kept, so a late enqueue after the run is a no-op too). `drain` stands for the worker.
- */
 /** Delayed jobs kept in memory, one per action id as the BullMQ job id makes it; `due` runs what is due. */
 export class MemoryActionScheduler implements ActionScheduler {
   readonly jobs = new Map<string, { runAt: Date; delayMs: number }>();
@@ -416,20 +412,33 @@ export class MemoryActionScheduler implements ActionScheduler {
   }
 }
 
+/**
+ * Records one job per claim, keyed like the BullMQ job id: enqueueing the same claim twice is a no-op (a
+ * finished job is kept, so a late enqueue after the run is a no-op too), a later claim of the same action
+ * adds a job. `enqueued` is each job's action id in the order added; `drain` stands for the worker.
+ */
 export class MemoryActionQueue implements ActionQueue {
   readonly enqueued: string[] = [];
+  /** Each job's claim, in the same order as `enqueued`. */
+  readonly claims: Date[] = [];
+  private readonly jobIds = new Set<string>();
   private ran = 0;
 
-  async enqueue(actionId: string): Promise<void> {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(actionId)) throw new Error('action id must be URL-safe');
-    if (!this.enqueued.includes(actionId)) this.enqueued.push(actionId);
+  async enqueue(actionId: string, claimedAt: Date): Promise<void> {
+    actionJobSchema.parse({ actionId, claimedAt: claimedAt.toISOString() });
+    const jobId = actionJobId(actionId, claimedAt);
+    if (this.jobIds.has(jobId)) return;
+    this.jobIds.add(jobId);
+    this.enqueued.push(actionId);
+    this.claims.push(new Date(claimedAt));
   }
 
   /** Runs every job not yet run, in the order enqueued, and returns their action ids. */
-  async drain(run: (actionId: string) => void | Promise<void> = () => {}): Promise<string[]> {
+  async drain(run: (actionId: string, claimedAt: Date) => void | Promise<void> = () => {}): Promise<string[]> {
     const due = this.enqueued.slice(this.ran);
+    const claims = this.claims.slice(this.ran);
     this.ran = this.enqueued.length;
-    for (const id of due) await run(id);
+    for (const [i, id] of due.entries()) await run(id, claims[i]!);
     return due;
   }
 }

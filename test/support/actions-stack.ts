@@ -204,7 +204,7 @@ export async function createActionsStack(opts: ActionsStackOptions) {
     unit: deps.unit,
   };
   const core: ChatCore = createCore(coreDeps);
-  const recovery = () => recoverUnfinished({ ...deps, isQueued: (id) => queue.isQueued(id), graceMs: 0 });
+  const recovery = () => recoverUnfinished({ ...deps, isQueued: (id, claimedAt) => queue.isQueued(id, claimedAt), graceMs: 0 });
   const processor = opts.wrapProcessor?.(createActionProcessor(deps)) ?? createActionProcessor(deps);
   const startWorker = (): ActionWorker =>
     startActionWorker({ connection, prefix, processor, logger, lockDurationMs: 5_000, stalledIntervalMs: 500, onAbandoned: async () => void (await recovery()) });

@@ -6,8 +6,11 @@ import { ACTION_QUEUE, actionIdOfJob, actionJobSchema, type ActionJob } from '..
 export interface ActionWorkerOptions {
   connection: ConnectionOptions;
   prefix?: string;
-  /** Runs the action; `signal` fires when the worker closes (the action stops between steps). */
-  processor: (actionId: string, opts: { signal: AbortSignal }) => Promise<void>;
+  /**
+   * Runs the action; `signal` fires when the worker closes (the action stops between steps). `claimedAt` is
+   * the claim the job was queued for, absent on a job queued before claims were part of the job.
+   */
+  processor: (actionId: string, opts: { signal: AbortSignal; claimedAt?: Date }) => Promise<void>;
   logger: Logger;
   concurrency?: number;
   /** How long a job's lock lives without renewal (BullMQ default 30 s); a dead worker's job stalls after it. */
@@ -44,7 +47,8 @@ export function startActionWorker(opts: ActionWorkerOptions): ActionWorker {
     async (job: Job<ActionJob>) => {
       const parsed = actionJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError('invalid action job payload');
-      const run = opts.processor(parsed.data.actionId, { signal: stopping.signal });
+      const { actionId, claimedAt } = parsed.data;
+      const run = opts.processor(actionId, { signal: stopping.signal, ...(claimedAt ? { claimedAt: new Date(claimedAt) } : {}) });
       const settled = run.then(
         () => undefined,
         () => undefined,

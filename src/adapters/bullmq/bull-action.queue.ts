@@ -1,13 +1,13 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { ActionQueue } from '../../core/ports/action-queue.port.js';
-import { ACTION_QUEUE, actionJobId, actionJobSchema, type ActionJob } from '../../core/ports/action-queue.port.js';
+import { ACTION_QUEUE, actionJobId, actionJobSchema, legacyActionJobId, type ActionJob } from '../../core/ports/action-queue.port.js';
 import { QueueUnavailableError } from '../../core/ports/store-errors.js';
 
 export interface BullActionQueueOptions {
   connection: ConnectionOptions;
   /** Redis key prefix (BullMQ's default `bull`); tests use a unique one per file. */
   prefix?: string;
-  /** How long finished jobs are kept (so a late second enqueue is still a no-op). */
+  /** How long finished jobs are kept (so a late second enqueue of the same claim is still a no-op). */
   keepCompletedSeconds?: number;
   keepFailedSeconds?: number;
   /** How long enqueue and reachable wait for Redis before the queue counts as unreachable (default 3 s). */
@@ -17,8 +17,9 @@ export interface BullActionQueueOptions {
 const WILL_RUN = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
- * The action queue on BullMQ. The job id is derived from the action id, so enqueueing the same action
- * twice (double click, retry, two bot replicas) adds one job. One attempt only: an action is never retried.
+ * The action queue on BullMQ. The job id is derived from the action id and its claim's instant, so enqueueing
+ * the same claim twice (retry, two bot replicas) adds one job, and a job of an undone claim that reached Redis
+ * late does not keep the next claim's job out. One attempt only: an action is never retried.
  */
 export class BullActionQueue implements ActionQueue {
   readonly queue: Queue<ActionJob>;
@@ -40,13 +41,14 @@ export class BullActionQueue implements ActionQueue {
   /**
    * Adds the job, or rejects with QueueUnavailableError within `timeoutMs` when Redis cannot be reached. While
    * the connection is known to be down nothing is sent (a command would wait in the client's offline queue and
-   * could land after the caller gave up); only a connection lost mid-call can still add the job late.
+   * could land after the caller gave up); only a connection lost mid-call can still add the job late, and the
+   * processor skips such a job once its claim was undone.
    */
-  async enqueue(actionId: string): Promise<void> {
-    const data = actionJobSchema.parse({ actionId });
+  async enqueue(actionId: string, claimedAt: Date): Promise<void> {
+    const data = actionJobSchema.parse({ actionId, claimedAt: claimedAt.toISOString() });
     await this.bounded(async () => {
       await this.connected();
-      await this.queue.add('run', data, { jobId: actionJobId(actionId) });
+      await this.queue.add('run', data, { jobId: actionJobId(actionId, claimedAt) });
     });
   }
 
@@ -84,11 +86,18 @@ export class BullActionQueue implements ActionQueue {
   }
 
   /**
-   * True when the action's job will still run (waiting) or a live worker runs it (active with its lock
-   * held). An active job whose lock is gone belonged to a worker that died: it is not queued any more.
+   * True when the job of the action's claim made at `claimedAt` will still run (waiting) or a live worker runs
+   * it (active with its lock held), or the action's job from before claims were part of the job id does (it
+   * runs whichever claim is current). An active job whose lock is gone belonged to a worker that died: it is
+   * not queued any more. Without `claimedAt` only the older form is looked up.
    */
-  async isQueued(actionId: string): Promise<boolean> {
-    const job = await this.queue.getJob(actionJobId(actionId));
+  async isQueued(actionId: string, claimedAt: Date | null): Promise<boolean> {
+    if (claimedAt && (await this.willRun(actionJobId(actionId, claimedAt)))) return true;
+    return this.willRun(legacyActionJobId(actionId));
+  }
+
+  private async willRun(jobId: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobId);
     if (!job?.id) return false;
     const state = await job.getState();
     if (WILL_RUN.has(state)) return !job.deferredFailure;

@@ -72,7 +72,7 @@ export function wireActions(
   // Shared by the confirm flow (which notes clicks refused during a database or job queue outage) and the expiry sweep.
   const shared = infra.redis ? new RedisOutageClicks(infra.redis, outageClicksKey(prefix)) : undefined;
   const outageClicks = new OutageClicks(logger, { probes: { [JOB_QUEUE]: () => queue.reachable() }, shared });
-  const recovery = () => recoverUnfinished({ ...run, isQueued: (id) => queue.isQueued(id), graceMs: 30_000 });
+  const recovery = () => recoverUnfinished({ ...run, isQueued: (id, claimedAt) => queue.isQueued(id, claimedAt), graceMs: 30_000 });
   let worker: ActionWorker | undefined;
   let sweeper: ExpirySweeper | undefined;
   let closing: Promise<void> | undefined;

@@ -8,8 +8,8 @@ import { countedIn, unitNounOf } from './runtime-query.js';
 import { holderOf } from './deploy-lock.lease.js';
 
 export interface RecoveryDeps extends Omit<ActionRunDeps, 'settings'> {
-  /** True when the action's job is waiting or being run by a live worker: leave it alone. */
-  isQueued(actionId: string): Promise<boolean>;
+  /** True when the job of the action's current claim (`claimedAt`) is waiting or run by a live worker: leave it alone. */
+  isQueued(actionId: string, claimedAt: Date | null): Promise<boolean>;
   /** Actions claimed more recently than this are skipped (their job may be about to be enqueued). */
   graceMs?: number;
 }
@@ -32,7 +32,7 @@ export async function recoverUnfinished(deps: RecoveryDeps): Promise<RecoveredAc
   const cutoff = deps.clock.now().getTime() - (deps.graceMs ?? 0);
   for (const action of await deps.pendingActions.unfinished()) {
     if (action.claimedAt && action.claimedAt.getTime() > cutoff) continue;
-    if (await deps.isQueued(action.id)) continue;
+    if (await deps.isQueued(action.id, action.claimedAt)) continue;
     recovered.push(await recoverOne(action, deps));
   }
   return recovered;

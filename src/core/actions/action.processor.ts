@@ -14,9 +14,14 @@ import { runDeploy } from './deploy.runner.js';
 import { runRestart } from './restart.runner.js';
 import { runPromotion } from '../promotions/promotion.runner.js';
 
-/** How a run is asked to stop: `signal` fires when the process shuts down (see runOptions). */
+/**
+ * How a run is asked to stop: `signal` fires when the process shuts down (see runOptions). `claimedAt` is the
+ * claim the job was queued for; a job without it (queued before claims were part of the job) runs whichever
+ * claim is current.
+ */
 export interface RunOptions {
   signal?: AbortSignal;
+  claimedAt?: Date;
 }
 
 /**
@@ -27,8 +32,9 @@ export type ActionProcessor = (actionId: string, opts?: RunOptions) => Promise<v
 
 /**
  * Runs a claimed action (restart, deploy, rollback). Pure logic over the ports: the action queue's worker
- * calls it with the job's action id. It never runs an action twice: only a `claimed` action runs, one run per
- * id at a time in this process, and the (action, service) deployment records are unique in the store.
+ * calls it with the job's action id and claim. It never runs an action twice: only a `claimed` action runs,
+ * and only for the job of its current claim, one run per id at a time in this process, and the (action,
+ * service) deployment records are unique in the store.
  */
 export function createActionProcessor(deps: ActionRunDeps): ActionProcessor {
   const inFlight = new Set<string>();
@@ -39,18 +45,24 @@ export function createActionProcessor(deps: ActionRunDeps): ActionProcessor {
     }
     inFlight.add(actionId);
     try {
-      await processOnce(actionId, deps, opts?.signal);
+      await processOnce(actionId, deps, opts);
     } finally {
       inFlight.delete(actionId);
     }
   };
 }
 
-async function processOnce(actionId: string, deps: ActionRunDeps, signal: AbortSignal | undefined): Promise<void> {
+async function processOnce(actionId: string, deps: ActionRunDeps, opts: RunOptions | undefined): Promise<void> {
   const log = deps.logger.child({ actionId });
   const action = await deps.pendingActions.get(actionId);
   if (!action) return log.warn({}, 'unknown action; nothing to run');
+  const jobClaim = opts?.claimedAt;
+  if (jobClaim && action.claimedAt?.getTime() !== jobClaim.getTime()) {
+    // The claim was undone after its enqueue timed out (the job reached Redis late), or claimed again since.
+    return log.info({ status: action.status, jobClaimedAt: jobClaim.toISOString(), claimedAt: action.claimedAt?.toISOString() ?? null }, 'job of an earlier claim of this action; not running it');
+  }
   if (action.status !== 'claimed') return log.info({ status: action.status }, 'action is not claimed; not running it');
+  const signal = opts?.signal;
   if (action.plan.kind === 'restart') return execute(action, deps, null, null, signal);
   const got = await acquireDeployLease(action, deps);
   if (!got.ok) return refuse(action, deps, got.heldBy);

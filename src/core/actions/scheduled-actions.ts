@@ -103,13 +103,14 @@ export async function runScheduledAction(services: CoreServices, actionId: strin
     log.info({}, 'scheduled action was cancelled or moved while it was checked; nothing refused');
     return 'ignored';
   }
-  const claimed = await services.actions.pending.claimScheduled(actionId, runAt, services.clock.now());
+  const now = services.clock.now();
+  const claimed = await services.actions.pending.claimScheduled(actionId, runAt, now);
   if (!claimed) {
     log.info({}, 'scheduled action was cancelled or taken meanwhile; nothing to run');
     return 'ignored';
   }
   // A failure here leaves the action claimed without a job: start-up recovery finishes it as failed.
-  await services.actions.queue.enqueue(actionId);
+  await services.actions.queue.enqueue(actionId, claimed.claimedAt ?? now);
   if (claimed.plan.force) {
     const { plan } = claimed;
     await services.actions.notifier.announce(plan.project, replies.warning(`Forced scheduled ${actionTitle(plan)} starting, overriding lock/freeze.`), { key: `scheduled:${actionId}:forced` });

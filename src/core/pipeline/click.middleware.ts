@@ -135,13 +135,15 @@ async function confirm(ctx: PipelineContext, action: PendingAction, services: Co
     finish(ctx, 'refused', settledAnswer(fresh, services), `already ${fresh.status}`);
     return;
   }
+  const claimedAt = claimed.claimedAt ?? now;
   try {
-    await services.actions.queue.enqueue(action.id);
+    await services.actions.queue.enqueue(action.id, claimedAt);
   } catch (err) {
     // The job queue is away: the claim is undone so the action stays pending and can be clicked again
     // (the outage middleware answers and gives it back its time). A claim that cannot be undone is left to
-    // recovery, which fails an action claimed and never queued.
-    if (isStoreUnavailable(err) && !(await services.actions.pending.unclaim(action.id, claimed.claimedBy ?? person.id, claimed.claimedAt ?? now).catch(() => false))) {
+    // recovery, which fails an action claimed and never queued. A job that still reaches Redis late names the
+    // undone claim: it is skipped, and the next click's claim gets a job id of its own.
+    if (isStoreUnavailable(err) && !(await services.actions.pending.unclaim(action.id, claimed.claimedBy ?? person.id, claimedAt).catch(() => false))) {
       services.logger.warn({ actionId: action.id }, 'cannot undo the claim of an action whose job was not queued');
     }
     throw err;

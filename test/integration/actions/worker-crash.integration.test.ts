@@ -78,7 +78,7 @@ describe('a worker killed mid-deploy (real process, PostgreSQL, Redis, Podman)',
 
     expect(action.result).toBe('Deckhand restarted while this ran; it was stopped and 1 container was restored.');
     expect(processed).toEqual([]);
-    const job = await stack.queue.queue.getJob(actionJobId(id));
+    const job = await stack.queue.queue.getJob(actionJobId(id, action.claimedAt!));
     expect([await job?.getState(), job?.failedReason]).toEqual(['failed', 'job stalled more than allowable limit']);
     const now = await stack.containers('prod');
     expect(now.map((c) => [c.Id, bare(c.Name), c.Config.Image, c.State.Running])).toEqual(ids.map((cid, i) => [cid, names[i], WEB_IMAGES.v1, true]));
@@ -94,7 +94,7 @@ describe('a worker killed mid-deploy (real process, PostgreSQL, Redis, Podman)',
     expect(await stack.queue.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed')).toMatchObject({
       waiting: 0, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 1,
     });
-    const after = await stack.queue.queue.getJob(actionJobId(id));
+    const after = await stack.queue.queue.getJob(actionJobId(id, action.claimedAt!));
     expect([await after?.getState(), after?.finishedOn]).toEqual(['failed', finishedOn]);
     expect(processed).toEqual([]);
   });

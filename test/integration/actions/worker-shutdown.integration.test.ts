@@ -87,7 +87,7 @@ describe('a worker sent SIGTERM mid-deploy (real process, PostgreSQL, Redis, Pod
     expect(records.map((d) => [d.status, d.version])).toEqual([['rolled_back', 'nohc']]);
     expect(await stack.deps.locks.get('shop', 'prod', new Date())).toBeNull();
     // the job ended as done, so nothing is left for the next start to recover
-    expect(await (await stack.queue.queue.getJob(actionJobId(id)))?.getState()).toBe('completed');
+    expect(await (await stack.queue.queue.getJob(actionJobId(id, action!.claimedAt!)))?.getState()).toBe('completed');
     expect(await stack.recovery()).toEqual([]);
   });
 

@@ -31,6 +31,7 @@ function privateRedis(port: number) {
 
 const queues: BullActionQueue[] = [];
 const redisServers: ReturnType<typeof privateRedis>[] = [];
+const claimedAt = new Date('2026-12-03T10:00:00.123Z');
 afterAll(async () => {
   for (const r of redisServers) r.stop();
   await Promise.all(queues.map((q) => q.close().catch(() => {})));
@@ -52,7 +53,7 @@ describe('BullActionQueue while Redis cannot be reached (real BullMQ)', () => {
     const queue = new BullActionQueue({ connection: { host: '127.0.0.1', port: await freePort(), maxRetriesPerRequest: null }, prefix: uniquePrefix('nobody'), timeoutMs: 1_000 });
     queues.push(queue);
     queue.queue.on('error', () => {});
-    const { error, ms } = await rejection(() => queue.enqueue('pa1'));
+    const { error, ms } = await rejection(() => queue.enqueue('pa1', claimedAt));
     expect(error).toBeInstanceOf(QueueUnavailableError);
     expect(error).toMatchObject({ store: 'job queue' });
     expect(ms).toBeLessThan(2_500);
@@ -68,18 +69,18 @@ describe('BullActionQueue while Redis cannot be reached (real BullMQ)', () => {
     queues.push(queue);
     queue.queue.on('error', () => {});
     await waitFor(() => queue.reachable());
-    await queue.enqueue('pa1');
-    expect(await queue.isQueued('pa1')).toBe(true);
+    await queue.enqueue('pa1', claimedAt);
+    expect(await queue.isQueued('pa1', claimedAt)).toBe(true);
 
     redis.stop();
     await waitFor(async () => !(await queue.reachable()));
-    const { error, ms } = await rejection(() => queue.enqueue('pa2'));
+    const { error, ms } = await rejection(() => queue.enqueue('pa2', claimedAt));
     expect(error).toBeInstanceOf(QueueUnavailableError);
     expect(ms).toBeLessThan(3_500); // the default bound is 3 s
 
     redis.start(); // an empty server (nothing was saved): pa1 is gone with it
     await waitFor(() => queue.reachable(), 20_000);
-    await queue.enqueue('pa2');
-    expect((await queue.queue.getJob(actionJobId('pa2')))?.data).toEqual({ actionId: 'pa2' });
+    await queue.enqueue('pa2', claimedAt);
+    expect((await queue.queue.getJob(actionJobId('pa2', claimedAt)))?.data).toEqual({ actionId: 'pa2', claimedAt: claimedAt.toISOString() });
   }, 40_000);
 });

@@ -35,7 +35,7 @@ describe('a worker killed mid-job (real Redis, real process)', () => {
     // given a claimed deploy whose job a worker process has started
     const f = actionFixture();
     const action = await f.claimed('deploy', { replicas: 2 });
-    await queue.enqueue(action.id);
+    await queue.enqueue(action.id, action.claimedAt!);
     const started = startChild();
     child = started.proc;
     await waitFor(() => started.lines.includes(`started ${action.id}`), 20_000);
@@ -46,7 +46,7 @@ describe('a worker killed mid-job (real Redis, real process)', () => {
     const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGKILL');
     await exited;
-    expect(await queue.isQueued(action.id)).toBe(true); // its job lock has not expired yet
+    expect(await queue.isQueued(action.id, action.claimedAt)).toBe(true); // its job lock has not expired yet
     const processed: string[] = [];
     const abandoned: string[] = [];
     worker = startActionWorker({
@@ -58,19 +58,19 @@ describe('a worker killed mid-job (real Redis, real process)', () => {
       processor: async (id) => void processed.push(id),
       onAbandoned: async (id, reason) => {
         abandoned.push(`${id}: ${reason}`);
-        await recoverUnfinished({ ...f.deps, isQueued: (x) => queue.isQueued(x) });
+        await recoverUnfinished({ ...f.deps, isQueued: (x, at) => queue.isQueued(x, at) });
       },
     });
 
     // then the job fails as stalled without being processed, and recovery finishes the action
     await waitFor(async () => (await f.pendingActions.get(action.id))?.status === 'failed', 20_000);
-    const job = await queue.queue.getJob(actionJobId(action.id));
+    const job = await queue.queue.getJob(actionJobId(action.id, action.claimedAt!));
     expect(await job?.getState()).toBe('failed');
     expect(job?.failedReason).toBe('job stalled more than allowable limit');
     expect(processed).toEqual([]);
     expect(abandoned).toEqual([`${action.id}: job stalled more than allowable limit`]);
     expect((await f.pendingActions.get(action.id))?.result).toBe('Deckhand restarted while this ran; it was stopped and 1 container was restored.');
     expect(f.runtime.state()).toEqual([`api-1 ${IMAGE}:1.4.1`, `api-2 ${IMAGE}:1.4.1`]);
-    expect(await queue.isQueued(action.id)).toBe(false);
+    expect(await queue.isQueued(action.id, action.claimedAt)).toBe(false);
   });
 });

@@ -13,11 +13,16 @@ const DAVE = { user: '1004' }; // operator of shop
 function queueOutageHarness() {
   const h = coreHarness();
   h.runtimes.get('docker-1').add({ name: 'api-1', id: 'api-1-id', labels: { app: 'shop-api', env: 'prod' }, image: 'reg/shop/api:1.4.2', version: '1.4.2' });
-  const redis = { down: false, probes: 0 };
+  // `late`: the connection drops mid-call, so the enqueue times out though its job still reaches Redis.
+  const redis = { down: false, late: false, probes: 0 };
   const queue = h.actions.queue;
   const rows = h.actions.pending.rows;
   h.actions.queue = Object.assign(Object.create(queue) as typeof queue, {
-    enqueue: (id: string) => (redis.down ? Promise.reject(new QueueUnavailableError()) : queue.enqueue(id)),
+    enqueue: async (id: string, claimedAt: Date) => {
+      if (redis.down) throw new QueueUnavailableError();
+      await queue.enqueue(id, claimedAt);
+      if (redis.late) throw new QueueUnavailableError();
+    },
   });
   h.actions.outageClicks = new OutageClicks(silentLogger, { probes: { [JOB_QUEUE]: async () => (redis.probes++, !redis.down) } });
   const sweep = () => expireDue({ pendingActions: h.actions.pending, unit: h.services.unit, audit: h.audit, clock: { now: () => h.now() }, outageClicks: h.actions.outageClicks });
@@ -64,6 +69,26 @@ describe('a job queue outage: a Confirm gets a clear answer and its action stays
     expect(approved.text).toBe('Approved by Dave (requested by Alice); running now. Progress follows here.');
     expect(h.queue.enqueued).toEqual([action!.id]);
     expect(h.rows.get(action!.id)).toMatchObject({ status: 'claimed', claimedBy: 'dave' });
+  });
+
+  it('gives the next Confirm a job of its own when the undone claim\'s job reached the queue late', async () => {
+    const h = queueOutageHarness();
+    const request = await h.say('deploy api prod 1.5.0', ALICE);
+    const [action] = [...h.rows.values()];
+    h.redis.late = true;
+    expect((await h.click(request, 'Approve', DAVE)).text).toBe(QUEUE_UNAVAILABLE);
+    expect(h.rows.get(action!.id)).toMatchObject({ status: 'pending', claimedAt: null });
+    expect(h.queue.enqueued).toEqual([action!.id]); // the late job, of the undone claim
+
+    h.redis.late = false;
+    h.advance(30_000);
+    await h.sweep();
+    const approved = await h.click(request, 'Approve', DAVE);
+
+    expect(approved.text).toBe('Approved by Dave (requested by Alice); running now. Progress follows here.');
+    const claimedAt = h.rows.get(action!.id)!.claimedAt!;
+    expect(h.queue.enqueued).toEqual([action!.id, action!.id]);
+    expect(h.queue.claims.map((c) => c.getTime() === claimedAt.getTime())).toEqual([false, true]);
   });
 
   it('expires the action as usual once Redis is back and its given-back time has run out', async () => {

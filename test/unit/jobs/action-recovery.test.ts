@@ -58,6 +58,17 @@ describe('recoverUnfinished', () => {
     expect(f.runtime.calls).not.toContain('pendingReplacements');
   });
 
+  it('asks whether the job of the action\'s current claim is queued', async () => {
+    const f = actionFixture();
+    const action = await crashMidDeploy(f);
+    const asked: [string, Date | null][] = [];
+
+    const recovered = await recoverUnfinished({ ...f.deps, isQueued: async (id, claimedAt) => (asked.push([id, claimedAt]), claimedAt?.getTime() === action.claimedAt?.getTime()) });
+
+    expect(asked).toEqual([[action.id, action.claimedAt]]);
+    expect(recovered).toEqual([]);
+  });
+
   it('skips actions claimed within the grace period (their job may not be enqueued yet)', async () => {
     const f = actionFixture();
     const action = await f.claimed('restart');

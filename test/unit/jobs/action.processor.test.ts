@@ -241,6 +241,25 @@ describe('action processor: restart and single run', () => {
     expect(f.notifier.announcements).toHaveLength(2);
   });
 
+  it('runs a job only for the current claim; one of an undone or earlier claim is skipped', async () => {
+    const f = actionFixture();
+    const first = await f.claimed('deploy', { replicas: 2 });
+    const process = createActionProcessor(f.deps);
+    await f.pendingActions.unclaim(first.id, first.claimedBy!, first.claimedAt!);
+
+    await process(first.id, { claimedAt: first.claimedAt! }); // the undone claim's job, landed late
+    f.clock.advance(1_000);
+    const again = (await f.pendingActions.claim(first.id, 'dave', f.clock.now()))!;
+    await process(first.id, { claimedAt: first.claimedAt! }); // the same late job while the next claim is current
+    expect(f.runtime.calls).toEqual([]);
+    expect((await f.pendingActions.get(first.id))?.status).toBe('claimed');
+
+    await process(first.id, { claimedAt: again.claimedAt! });
+
+    expect(f.runtime.calls.filter((c) => c.startsWith('replace'))).toEqual([`replace api-1 ${v2}`, `replace api-2 ${v2}`]);
+    expect((await f.pendingActions.get(first.id))?.status).toBe('succeeded');
+  });
+
   it('a second processor (another worker) never reruns an action whose records exist', async () => {
     const f = actionFixture();
     const action = await f.claimed('deploy', { replicas: 1 });
