@@ -33,21 +33,25 @@ export type ActionProcessor = (actionId: string, opts?: RunOptions) => Promise<v
 /**
  * Runs a claimed action (restart, deploy, rollback). Pure logic over the ports: the action queue's worker
  * calls it with the job's action id and claim. It never runs an action twice: only a `claimed` action runs,
- * and only for the job of its current claim, one run per id at a time in this process, and the (action,
- * service) deployment records are unique in the store.
+ * and only for the job of its current claim; the (action, service) deployment records are unique in the
+ * store. Jobs of one action take turns in this process: a job of an undone claim that reached the queue late
+ * can be taken together with the next claim's job, and must not make that one look like a second run.
  */
 export function createActionProcessor(deps: ActionRunDeps): ActionProcessor {
-  const inFlight = new Set<string>();
+  const turns = new Map<string, Promise<void>>();
   return async (actionId, opts) => {
-    if (inFlight.has(actionId)) {
-      deps.logger.warn({ actionId }, 'action already running in this process; not running it again');
-      return;
-    }
-    inFlight.add(actionId);
+    const before = turns.get(actionId);
+    if (before) deps.logger.info({ actionId }, 'another job of this action runs in this process; waiting for it');
+    const run = before ? before.then(() => processOnce(actionId, deps, opts)) : processOnce(actionId, deps, opts);
+    const turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    turns.set(actionId, turn);
     try {
-      await processOnce(actionId, deps, opts);
+      await run;
     } finally {
-      inFlight.delete(actionId);
+      if (turns.get(actionId) === turn) turns.delete(actionId);
     }
   };
 }

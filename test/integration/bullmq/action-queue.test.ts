@@ -137,6 +137,22 @@ describe('a job of an undone claim that reaches Redis late (real Redis)', () => 
     expect(replaced(f)).toEqual([`replace api-1 ${IMAGE}:1.4.2`, `replace api-2 ${IMAGE}:1.4.2`]);
   });
 
+  it('is skipped when it is taken together with the next claim\'s job, which runs once', async () => {
+    const { f, queue, prefix, action, lateJobId, claimAgain, settled } = await undoneClaimWithLateJob();
+    const again = await claimAgain();
+    const jobId = actionJobId(action.id, again.claimedAt!);
+    expect(await queue.queue.getJobCounts('waiting')).toMatchObject({ waiting: 2 });
+    expect(await queue.isQueued(action.id, again.claimedAt)).toBe(true);
+
+    // one worker takes both at once (concurrency 4): the late job must not stand in for the current one
+    worker = startActionWorker({ connection, prefix, logger: silentLogger, processor: createActionProcessor(f.deps) });
+    await waitFor(async () => (await settled(lateJobId)) && (await settled(jobId)));
+
+    expect((await f.pendingActions.get(action.id))?.status).toBe('succeeded');
+    expect(replaced(f)).toEqual([`replace api-1 ${IMAGE}:1.4.2`, `replace api-2 ${IMAGE}:1.4.2`]);
+    expect(f.deployments.rows).toHaveLength(1);
+  });
+
   it('does not count as the current claim\'s job for recovery', async () => {
     const { f, queue, action, lateJobId } = await undoneClaimWithLateJob();
     f.clock.advance(1_000);

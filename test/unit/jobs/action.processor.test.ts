@@ -254,7 +254,7 @@ describe('action processor: restart and single run', () => {
     expect(f.runtime.calls).toEqual([]);
     expect((await f.pendingActions.get(first.id))?.status).toBe('claimed');
 
-    await process(first.id, { claimedAt: again.claimedAt! });
+    await Promise.all([process(first.id, { claimedAt: first.claimedAt! }), process(first.id, { claimedAt: again.claimedAt! })]);
 
     expect(f.runtime.calls.filter((c) => c.startsWith('replace'))).toEqual([`replace api-1 ${v2}`, `replace api-2 ${v2}`]);
     expect((await f.pendingActions.get(first.id))?.status).toBe('succeeded');
