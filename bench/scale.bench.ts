@@ -1,11 +1,14 @@
 /**
  * Scale benchmark (run: `npm run bench:scale`, i.e. `node --expose-gc --import tsx bench/scale.bench.ts`).
  *
- * 1,000 services on 10 Docker hosts: one Podman behind 10 Unix-socket proxies (each proxy is a host of its
- * own to Deckhand: its own connection pool, event stream and container index), 1,000 small running
- * containers (busybox `sleep`), one per service, ten projects of 100 services each, every project spread
- * over all ten hosts. Measured through the real core built by the composition root (buildApp, started:
- * audit to PostgreSQL, the real Docker runtimes), the reply rendered for Telegram (split into messages):
+ * 1,000 services on 10 Docker hosts: ten real, separate Podman engines, each a `podman system service` the
+ * bench starts with its own storage under a fresh temp directory (test/support/private-podman.ts), each
+ * behind a Unix-socket proxy that counts its engine requests (each host is a host of its own to Deckhand:
+ * its own connection pool, event stream and container index). 1,000 small running containers (busybox
+ * `sleep`), one per service, service n on host n % 10 (100 per host), ten projects of 100 services each,
+ * every project spread over all ten hosts. Measured through the real core built by the composition root
+ * (buildApp, started: audit to PostgreSQL, the real Docker runtimes), the reply rendered for Telegram
+ * (split into messages):
  *
  * 1. `status` of one 100-service project, answered from the live indexes, median and p99 (target p99 < 1 s),
  *    interleaved with the same status from an app whose hosts have `index: false` (one filtered list per
@@ -15,15 +18,21 @@
  * 3. The indexes' memory per 1,000 containers: heap after GC grown by an app whose indexes hold the 1,000
  *    containers, less what one more app with the same ten hosts and a catalog that selects none grows it by.
  *
- * Needs PostgreSQL, Redis and Podman (as for the integration tests), about 1,000 × 1 MB of memory for the
- * containers' conmon processes, and a few minutes to create them (BENCH_SCALE_CONTAINERS scales it down,
- * e.g. 200; BENCH_LOG=warn prints the apps' warnings). Removes its containers at the end.
+ * Needs root, PostgreSQL and Redis (DATABASE_URL, REDIS_URL as for the integration tests), the podman CLI
+ * and `localhost/busybox:local` in Podman's default store (`sudo bash scripts/ci/setup-podman.sh` imports
+ * it; the bench copies it into each engine's store, no network), about 1,000 × 1 MB of memory for the
+ * containers' conmon processes and some 100 MB per engine. DOCKER_HOST and the shared engine are not used.
+ * The engines inherit Node's open-files limit (Node raises its soft limit to the hard one; 100 containers
+ * per engine stay far below it). About 6 minutes on 2 cores at 1,000 containers: some 2 minutes to create
+ * them, 1 to remove them. BENCH_SCALE_CONTAINERS scales it down (a multiple of 100, e.g. 200); BENCH_LOG=warn
+ * prints the apps' warnings. Everything is removed at the end, also on failure or Ctrl-C (a bench killed
+ * with SIGKILL leaves its engines running: `podman --root <dir>/hN/root … system reset -f`, the directory is
+ * printed at the start).
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { renderTelegram } from '../src/adapters/telegram/telegram.renderer.js';
 import { parseConfig } from '../src/bot/config.js';
 import { buildApp } from '../src/bot/container.js';
@@ -33,7 +42,8 @@ import type { Reply } from '../src/core/messages/reply.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/db.js';
 import { writeTempConfig } from '../test/support/e2e-bot.js';
 import { EngineProxy } from '../test/support/engine-proxy.js';
-import { dockerHostUrl, PodmanFixture, requireEngine } from '../test/support/podman.js';
+import { BUSYBOX_IMAGE } from '../test/support/podman.js';
+import { type PrivateEngine, type PrivateEngines, startPrivateEngines } from '../test/support/private-podman.js';
 import { machine, ms, summarize, table } from './bench-stats.js';
 
 const HOSTS = 10;
@@ -41,10 +51,11 @@ const CONTAINERS = Number(process.env.BENCH_SCALE_CONTAINERS ?? 1000);
 const PROJECTS = 10;
 const PER_PROJECT = CONTAINERS / PROJECTS;
 const WARMUP = 10;
-const RUNS = Number(process.env.BENCH_RUNS ?? 100);
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const RUNS_DOWN = Number(process.env.BENCH_RUNS_DOWN ?? 10);
 const HOST_TIMEOUT_MS = 3000;
-const CREATE_PARALLEL = 8;
+/** Containers created at once on each host (all hosts at once). */
+const CREATE_PARALLEL_PER_HOST = 1;
 const USER_ID = 616161;
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
@@ -87,31 +98,24 @@ function configYaml(hostUrls: string[], tag: string, opts: { index: boolean }): 
   return lines.join('\n');
 }
 
-async function createContainers(podman: PodmanFixture): Promise<number> {
+async function createContainers(engines: readonly PrivateEngine[], runId: string): Promise<number> {
   const t0 = performance.now();
-  let next = 0;
-  const worker = async () => {
-    for (let n = next++; n < CONTAINERS; n = next++) {
-      await podman.create({ name: podman.name(`svc-${n}`), labels: { 'deckhand.scale': podman.runId, 'deckhand.scale.svc': `svc-${n}` }, Cmd: ['sleep', '7200'], HostConfig: { NetworkMode: 'none' } });
-      if ((n + 1) % 100 === 0) process.stdout.write(`  ${n + 1}/${CONTAINERS} containers\n`);
+  let created = 0;
+  const worker = async (engine: PrivateEngine, h: number, w: number) => {
+    for (let n = h + w * HOSTS; n < CONTAINERS; n += HOSTS * CREATE_PARALLEL_PER_HOST) {
+      const container = await engine.docker.createContainer({
+        name: `svc-${n}-${runId}`,
+        Image: BUSYBOX_IMAGE,
+        Labels: { 'deckhand.scale': runId, 'deckhand.scale.svc': `svc-${n}` },
+        Cmd: ['sleep', '7200'],
+        HostConfig: { NetworkMode: 'none' },
+      });
+      await container.start();
+      if (++created % 100 === 0) process.stdout.write(`  ${created}/${CONTAINERS} containers\n`);
     }
   };
-  await Promise.all(Array.from({ length: CREATE_PARALLEL }, worker));
+  await Promise.all(engines.flatMap((engine, h) => Array.from({ length: CREATE_PARALLEL_PER_HOST }, (_, w) => worker(engine, h, w))));
   return (performance.now() - t0) / 1000;
-}
-
-/**
- * Removes the run's containers a few at a time, killed at once (`t=0`): the fixture's cleanup asks for all
- * of them in parallel, a thousand concurrent removals that keep Podman 4 busy for minutes.
- */
-async function removeContainers(podman: PodmanFixture): Promise<void> {
-  const mine = await podman.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`deckhand.scale=${podman.runId}`] }) });
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < mine.length; i = next++) await podman.docker.getContainer(mine[i]!.Id).remove({ force: true, v: true, t: 0 } as { force: boolean; v: boolean }).catch(() => undefined);
-  };
-  await Promise.all(Array.from({ length: CREATE_PARALLEL }, worker));
-  await podman.cleanup();
 }
 
 /** A socket that accepts connections and never answers: a host that hangs (as a partitioned one does). */
@@ -192,22 +196,35 @@ function heapMb(): number {
 }
 
 async function main(): Promise<void> {
-  const docker = await requireEngine();
-  const podman = new PodmanFixture(docker, 'bench-scale');
   const db = await createTestDatabase('bench-scale');
-  const engineSocket = dockerHostUrl().replace(/^unix:\/\//, '');
+  const runId = `bench-scale-${randomUUID().slice(0, 8)}`;
   const proxies: EngineProxy[] = [];
   const apps: App[] = [];
   const files: { remove: () => Promise<void> }[] = [];
   let hole: { close: () => Promise<void> } | undefined;
+  const podmanVersion = execFileSync('podman', ['--version'], { encoding: 'utf8' }).trim();
   console.log(`machine: ${machine()}`);
-  console.log(`engine: ${dockerHostUrl()} behind ${HOSTS} socket proxies (one host each) · ${CONTAINERS} containers, one per service · ${PROJECTS} projects × ${PER_PROJECT} services over all ${HOSTS} hosts · ${WARMUP} warm-up + ${RUNS} runs each, interleaved · host timeout ${HOST_TIMEOUT_MS} ms\n`);
+  let hosts: PrivateEngines;
   try {
-    for (let h = 0; h < HOSTS; h++) proxies.push(await new EngineProxy(engineSocket).start());
+    hosts = await startPrivateEngines(HOSTS);
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  // Ctrl-C or a kill: the engines and their 1,000 containers go too (they run detached from the bench).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`${signal}: removing the engines under ${hosts.dir}\n`);
+      void hosts.destroy().finally(() => void db.drop().finally(() => process.exit(130)));
+    });
+  }
+  console.log(`engines: ${HOSTS} × \`podman system service\` (${podmanVersion}), each with its own storage under ${hosts.dir}, each behind a socket proxy (one host each) · ${CONTAINERS} containers, one per service, ${CONTAINERS / HOSTS} per host · ${PROJECTS} projects × ${PER_PROJECT} services over all ${HOSTS} hosts · ${WARMUP} warm-up + ${RUNS} runs each, interleaved · host timeout ${HOST_TIMEOUT_MS} ms\n`);
+  try {
+    for (const engine of hosts.engines) proxies.push(await new EngineProxy(engine.socketPath).start());
     const urls = proxies.map((p) => p.url);
     // A phase that hangs shows as these lines with the requests the engine is being sent meanwhile.
     setInterval(() => progress(proxies, '…'), 10_000).unref();
-    const createdS = await createContainers(podman);
+    const createdS = await createContainers(hosts.engines, runId);
     console.log(`created ${CONTAINERS} containers in ${createdS.toFixed(1)} s\n`);
     progress(proxies, 'containers created');
 
@@ -215,8 +232,8 @@ async function main(): Promise<void> {
     // costs once the process has loaded everything), then one whose indexes hold every container.
     const noneTag = `none-${randomUUID().slice(0, 8)}`;
     const emptyConfig = await writeTempConfig(configYaml(urls, noneTag, { index: true }));
-    const indexedConfig = await writeTempConfig(configYaml(urls, podman.runId, { index: true }));
-    const directConfig = await writeTempConfig(configYaml(urls, podman.runId, { index: false }));
+    const indexedConfig = await writeTempConfig(configYaml(urls, runId, { index: true }));
+    const directConfig = await writeTempConfig(configYaml(urls, runId, { index: false }));
     files.push(emptyConfig, indexedConfig, directConfig);
     for (let i = 0; i < 2; i++) {
       const empty = await startApp(db, configYaml(urls, noneTag, { index: true }), emptyConfig.file);
@@ -231,13 +248,13 @@ async function main(): Promise<void> {
     progress(proxies, 'third app with empty indexes started and answered');
     const heapEmpty = heapMb();
     const t0 = performance.now();
-    const indexed = await startApp(db, configYaml(urls, podman.runId, { index: true }), indexedConfig.file);
+    const indexed = await startApp(db, configYaml(urls, runId, { index: true }), indexedConfig.file);
     apps.push(indexed);
     await untilAllRunning(indexed);
     progress(proxies, 'indexed app started, its status finds every service');
     const indexedStartMs = performance.now() - t0;
     const heapIndexed = heapMb();
-    const direct = await startApp(db, configYaml(urls, podman.runId, { index: false }), directConfig.file);
+    const direct = await startApp(db, configYaml(urls, runId, { index: false }), directConfig.file);
     apps.push(direct);
     await untilAllRunning(direct);
     progress(proxies, 'direct app started, its status finds every service');
@@ -310,10 +327,11 @@ async function main(): Promise<void> {
     await hole?.close();
     for (const p of proxies) await p.stop().catch(() => undefined);
     progress(proxies, 'apps stopped');
-    await removeContainers(podman);
-    progress(proxies, 'containers removed');
     for (const f of files) await f.remove();
     await db.drop();
+    const t1 = performance.now();
+    await hosts.destroy();
+    progress(proxies, `containers removed, engines stopped and reset in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   }
 }
 
