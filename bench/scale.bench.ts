@@ -23,11 +23,13 @@
  * it; the bench copies it into each engine's store, no network), about 1,000 × 1 MB of memory for the
  * containers' conmon processes and some 100 MB per engine. DOCKER_HOST and the shared engine are not used.
  * The engines inherit Node's open-files limit (Node raises its soft limit to the hard one; 100 containers
- * per engine stay far below it). About 6 minutes on 2 cores at 1,000 containers: some 2 minutes to create
- * them, 1 to remove them. BENCH_SCALE_CONTAINERS scales it down (a multiple of 100, e.g. 200); BENCH_LOG=warn
- * prints the apps' warnings. Everything is removed at the end, also on failure or Ctrl-C (a bench killed
- * with SIGKILL leaves its engines running: `podman --root <dir>/hN/root … system reset -f`, the directory is
- * printed at the start).
+ * per engine stay far below it). About 5 minutes on 2 cores at 1,000 containers: under 2 minutes to create
+ * them, 1.5 to remove them. BENCH_SCALE_CONTAINERS scales it down (a multiple of 100, e.g. 200); BENCH_LOG=warn
+ * prints the apps' warnings. Everything is removed at the end, also on failure or Ctrl-C. A bench killed
+ * with SIGKILL leaves its engines running (their directory is printed at the start): stop their
+ * services (the command lines name the directory), then for each hN, with the engines' own containers.conf
+ * (its file locks keep the reset off the shared engine's locks):
+ * `CONTAINERS_CONF=<dir>/containers.conf podman --root <dir>/hN/root --runroot <dir>/hN/run --tmpdir <dir>/hN/tmp system reset -f`.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
