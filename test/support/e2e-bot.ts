@@ -14,11 +14,14 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** BUILT_MAIN_OVERRIDE runs another build instead (a benchmark comparing two commits' builds in one run). */
 export const BUILT_MAIN = process.env.BUILT_MAIN_OVERRIDE ?? join(REPO_ROOT, 'dist', 'app', 'main.js');
+const GENERATED = join(REPO_ROOT, 'src', 'generated');
 
+/** The newest .ts under `dir`, leaving out src/generated (`npm test` generates the Prisma client again after the build). */
 function newestSource(dir: string): { file: string; mtimeMs: number } {
   let best = { file: '', mtimeMs: 0 };
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
+    if (entry.isDirectory() && path === GENERATED) continue;
     const candidate = entry.isDirectory() ? newestSource(path) : entry.name.endsWith('.ts') ? { file: path, mtimeMs: statSync(path).mtimeMs } : best;
     if (candidate.mtimeMs > best.mtimeMs) best = candidate;
   }

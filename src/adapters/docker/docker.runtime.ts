@@ -28,7 +28,6 @@ import {
   type ContainerInspect,
 } from './container-info.mapper.js';
 import { ContainerIndex, type IndexHealth } from './container-index.js';
-
 import { engineCall, type CallScope } from './docker-call.js';
 import { listSelected } from './engine-filters.js';
 import { demultiplexLogs, splitRawLogs } from './docker-log.demux.js';

@@ -27,7 +27,7 @@ export interface Lifecycle {
 /** One module, or modules that start together: none uses what another's start sets up. */
 export type Stage = Module | readonly Module[];
 
-export const stageModules = (stages: readonly Stage[]): Module[] => stages.flatMap((s): readonly Module[] => ('name' in s ? [s] : s));
+const stageModules = (stages: readonly Stage[]): Module[] => stages.flatMap((s): readonly Module[] => ('name' in s ? [s] : s));
 
 export function lifecycle(stages: readonly Stage[], logger: Logger): Lifecycle {
   const reversed = stageModules(stages).reverse();
