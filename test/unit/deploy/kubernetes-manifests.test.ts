@@ -39,7 +39,7 @@ function validate(o: K8sObject): void {
 /** Everything the chart can render: the defaults and every optional part switched on. */
 const ALL_ON = {
   ingress: { enabled: true, className: 'nginx', tlsSecretName: 'deckhand-tls', annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' } },
-  rbac: { namespaces: ['shop-staging', 'shop-prod'], workloadNames: ['api', 'web'], configMapNames: ['api-config'] },
+  rbac: { namespaces: ['shop-staging', 'shop-prod'], workloadNames: ['api', 'web'], configMapNames: ['api-config'], statefulSetUndo: true },
   imagePullSecrets: [{ name: 'registry' }],
   extraEnv: [{ name: 'TELEGRAM_WEBHOOK_URL', value: 'https://deckhand.example.com/telegram/webhook' }],
   extraVolumes: [{ name: 'docker-tls', secret: { secretName: 'docker-tls' } }],
@@ -251,5 +251,15 @@ describe('the Kubernetes manifests', () => {
     expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: one('ServiceAccount').metadata.name, namespace: 'deckhand' }]);
     expect(podSpec(one('Deployment')).serviceAccountName).toBe(one('ServiceAccount').metadata.name);
     expect(plainObjects().map((o) => o.kind)).not.toContain('Secret');
+  });
+
+  it('grant delete on pods only with rbac.statefulSetUndo (undoing a StatefulSet deletes its pods stuck on the undone revision)', () => {
+    const rbac = templateFiles().find((t) => t.endsWith('rbac.yaml')) ?? '';
+    const deletes = (overrides: Record<string, unknown>) =>
+      renderTemplate(rbac, overrides)
+        .filter((o) => o.kind === 'Role')
+        .flatMap((o) => (o['rules'] as Rule[]).filter((r) => r.verbs.includes('delete')));
+    expect(deletes({})).toEqual([]);
+    expect(deletes({ rbac: { statefulSetUndo: true } })).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['delete'] }]);
   });
 });
