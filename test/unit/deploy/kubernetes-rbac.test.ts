@@ -1,7 +1,8 @@
 /**
  * The Role the chart ships is enough for the Kubernetes runtime, and no wider than it: every operation
  * (status by name and by labels, logs and --previous, env, restart, a deploy, a deploy undone on a crash
- * loop, a rollback, start-up recovery, ping) runs through the real client against the fake API server, and
+ * loop, a rollback, start-up recovery, ping, and a StatefulSet's undo with its pod deletes, which only
+ * rbac.statefulSetUndo grants) runs through the real client against the fake API server, and
  * every request it made is then authorized against the Role's rules the way the API server's RBAC
  * authorizer matches them (namespace, API group, resource and subresource, verb, resourceNames).
  */
@@ -61,6 +62,7 @@ const health = { timeoutMs: 8_000, graceMs: 0 };
 const request = (unit: string, version: string): RolloutRequest => ({ targets: [{ service: 'api', units: [unit], image: `${REPO}:${version}`, version }], health });
 const sink = async () => {};
 let requests: Attributes[] = [];
+let statefulSetUndo: Attributes[] = [];
 
 beforeAll(async () => {
   ({ fake, runtime } = await kubernetesWorld());
@@ -99,6 +101,12 @@ beforeAll(async () => {
 
   // …these are the requests it made.
   requests = fake.requests.map(attributesOf).filter((a): a is Attributes => a !== null);
+
+  // A StatefulSet's crash-looping rollout undone: its template back, its broken pod deleted.
+  fake.addStatefulSet({ namespace: 'shop', name: 'db', image: `${REPO}:1.0`, replicas: 2 });
+  const before = fake.requests.length;
+  expect(await runtime.rollout(request('statefulset/shop/db', 'crash-1'), sink)).toMatchObject({ status: 'rolled_back', problems: [] });
+  statefulSetUndo = fake.requests.slice(before).map(attributesOf).filter((a): a is Attributes => a !== null);
 }, 60_000);
 afterAll(() => fake.close());
 
@@ -139,6 +147,13 @@ describe('the chart Role and the Kubernetes runtime', () => {
     expect(ask('', 'persistentvolumeclaims', 'list')).toBe(true);
     expect(ask('', 'persistentvolumeclaims', 'patch')).toBe(false);
     expect(ask('', 'persistentvolumes', 'list')).toBe(false);
+  });
+
+  it('allows undoing a StatefulSet only with rbac.statefulSetUndo, which adds the pod deletes and nothing else', () => {
+    const deletes = statefulSetUndo.filter((a) => a.verb === 'delete');
+    expect(deletes.map(describeRequest)).toEqual(['delete core/pods "db-1" in shop']);
+    expect(statefulSetUndo.filter((a) => !allowed(roles({ namespaces: ['shop'], statefulSetUndo: true }), a)).map(describeRequest)).toEqual([]);
+    expect(statefulSetUndo.filter((a) => !allowed(roles({ namespaces: ['shop'] }), a)).map(describeRequest)).toEqual(deletes.map(describeRequest));
   });
 
   it('the check refuses what a rule does not grant', () => {
