@@ -393,15 +393,16 @@ export class MemoryActionScheduler implements ActionScheduler {
   readonly jobs = new Map<string, { runAt: Date; delayMs: number }>();
 
   async schedule(actionId: string, runAt: Date, now: Date): Promise<void> {
-    if (!this.jobs.has(actionId)) this.jobs.set(actionId, { runAt: new Date(runAt), delayMs: Math.max(0, runAt.getTime() - now.getTime()) });
+    if (this.jobs.get(actionId)?.runAt.getTime() === runAt.getTime()) return;
+    this.jobs.set(actionId, { runAt: new Date(runAt), delayMs: Math.max(0, runAt.getTime() - now.getTime()) });
   }
 
   async unschedule(actionId: string): Promise<void> {
     this.jobs.delete(actionId);
   }
 
-  async isScheduled(actionId: string): Promise<boolean> {
-    return this.jobs.has(actionId);
+  async isScheduled(actionId: string, runAt: Date): Promise<boolean> {
+    return this.jobs.get(actionId)?.runAt.getTime() === runAt.getTime();
   }
 
   /** Takes (removes) the jobs due at `now`, soonest first. */

@@ -14,6 +14,11 @@ export interface BullActionSchedulerOptions {
 
 const WILL_RUN = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children', 'active']);
 
+/** Whether the job will still run for `runAt` (ISO); one being run now counts whatever its time. */
+function willRunFor(job: Job<ScheduledJob>, state: string, runAt: string): boolean {
+  return WILL_RUN.has(state) && (state === 'active' || scheduledJobSchema.safeParse(job.data).data?.runAt === runAt);
+}
+
 /**
  * Scheduled actions as BullMQ delayed jobs: job id `scheduled-<action id>`, so however many replicas (or a
  * start-up recovery) add it, there is one job, and one worker of all replicas takes it at its time. Delayed
@@ -45,8 +50,10 @@ export class BullActionScheduler implements ActionScheduler {
       const existing = await this.queue.getJob(jobId);
       if (existing) {
         const state = await existing.getState();
-        if (WILL_RUN.has(state)) return;
-        // It ran (or failed) while the row stayed scheduled: a crash between the two. Run it again.
+        if (willRunFor(existing, state, data.runAt)) return;
+        // It ran (or failed) while the row stayed scheduled: a crash between the two. Or it waits for another
+        // time: a schedule whose add timed out and was undone reached Redis late, and its job would take the
+        // id of this one (at its time it is ignored, the row's time being another). Replaced either way.
         await existing.remove();
       }
       await this.queue.add('run', data, { jobId, delay: Math.max(0, runAt.getTime() - now.getTime()) });
@@ -60,10 +67,10 @@ export class BullActionScheduler implements ActionScheduler {
     });
   }
 
-  async isScheduled(actionId: string): Promise<boolean> {
+  async isScheduled(actionId: string, runAt: Date): Promise<boolean> {
     return this.bounded(async () => {
       const job = await this.queue.getJob(scheduledJobId(actionId));
-      return job ? WILL_RUN.has(await job.getState()) : false;
+      return job ? willRunFor(job, await job.getState(), runAt.toISOString()) : false;
     });
   }
 

@@ -181,7 +181,7 @@ export async function restoreScheduled(services: CoreServices): Promise<string[]
   if (!scheduler) return [];
   const restored: string[] = [];
   for (const action of await services.actions.pending.scheduled()) {
-    if (!action.runAt || (await scheduler.isScheduled(action.id))) continue;
+    if (!action.runAt || (await scheduler.isScheduled(action.id, action.runAt))) continue;
     await scheduler.schedule(action.id, action.runAt, services.clock.now());
     restored.push(action.id);
   }

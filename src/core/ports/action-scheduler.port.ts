@@ -9,14 +9,15 @@ import { z } from 'zod';
 export interface ActionScheduler {
   /**
    * Adds the action's delayed job to run at `runAt` (the delay counted from `now`, the app's clock). A job of
-   * the action that will still run is kept; one that already ended is replaced. Rejects with
-   * QueueUnavailableError, within a few seconds, when the queue cannot be reached.
+   * the action that will still run at `runAt` (or is being run) is kept; one that already ended, or waits for
+   * another time, is replaced. Rejects with QueueUnavailableError, within a few seconds, when the queue cannot
+   * be reached.
    */
   schedule(actionId: string, runAt: Date, now: Date): Promise<void>;
   /** Removes the action's job if it has not started (cancel); a missing job is fine. */
   unschedule(actionId: string): Promise<void>;
-  /** Whether the action's job will still run (delayed, waiting or being run). */
-  isScheduled(actionId: string): Promise<boolean>;
+  /** Whether the action's job will still run at `runAt` (delayed or waiting for it), or is being run. */
+  isScheduled(actionId: string, runAt: Date): Promise<boolean>;
 }
 
 /** The queue of scheduled actions' delayed jobs. */
